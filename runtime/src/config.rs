@@ -1,0 +1,550 @@
+//! Client configuration: base URL templating, credentials, timeouts.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+
+use crate::encode_path_segment;
+use crate::transport::Transport;
+
+/// Total time a request may take when the caller configured nothing else.
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Text printed in place of any credential.
+const REDACTED: &str = "<redacted>";
+
+/// A credential (password or token) that must never end up in logs.
+///
+/// `Debug` and `Display` both print `<redacted>`, so a `Secret` can sit in
+/// structs that derive `Debug` without leaking. Use [`Secret::expose`] at the
+/// single place the value is really needed.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a credential.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The credential itself. Call it only where the value is sent.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+/// How requests authenticate. Sent as an `Authorization` header on every
+/// request; credentials are never put into the URL.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    /// HTTP Basic: `Authorization: Basic base64(username:password)`.
+    /// For Boomi the password is an API token.
+    Basic {
+        /// User name; not secret, so it is shown by `Debug`.
+        username: String,
+        /// Password or API token.
+        password: Secret,
+    },
+    /// `Authorization: Bearer <token>`.
+    Bearer(Secret),
+}
+
+impl Auth {
+    /// The `Authorization` header value, marked sensitive so that `http`
+    /// and `reqwest` never print it.
+    pub(crate) fn header_value(&self) -> Result<HeaderValue, ConfigError> {
+        let text = match self {
+            Auth::Basic { username, password } => {
+                let raw = format!("{username}:{}", password.expose());
+                format!("Basic {}", base64_encode(raw.as_bytes()))
+            }
+            Auth::Bearer(token) => format!("Bearer {}", token.expose()),
+        };
+        let mut value =
+            HeaderValue::from_str(&text).map_err(|_| ConfigError::InvalidCredentials)?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+}
+
+/// Why a [`Config`] could not produce a base URL or a [`Transport`].
+///
+/// No variant ever contains a password or token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The URL template uses `{name}` but no value was given.
+    #[error("server variable `{name}` has no value: set it with Config::variable(\"{name}\", ...)")]
+    MissingVariable {
+        /// The variable name between the braces.
+        name: String,
+    },
+    /// A `{` in the URL template is never closed, or a variable name is
+    /// malformed.
+    #[error("malformed base URL template `{template}`: {reason}")]
+    MalformedTemplate {
+        /// The template as given.
+        template: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// After substitution the base URL is not an absolute `http(s)` URL
+    /// usable as a prefix for request paths.
+    #[error("invalid base URL `{url}`: {reason}")]
+    InvalidBaseUrl {
+        /// The URL after variable substitution (any user-info redacted).
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The base URL contains `user:password@`. Credentials in URLs end up in
+    /// logs and error messages, so they are refused; use
+    /// [`Config::basic_auth`] instead.
+    #[error(
+        "base URL must not contain credentials (user:password@...); use Config::basic_auth instead"
+    )]
+    CredentialsInUrl,
+    /// The credentials contain characters that cannot be sent in an HTTP
+    /// header (for example a newline in a token).
+    #[error("credentials contain characters that are not allowed in an HTTP header")]
+    InvalidCredentials,
+    /// The user agent contains characters that cannot be sent in an HTTP
+    /// header.
+    #[error("user agent `{0}` is not a valid HTTP header value")]
+    InvalidUserAgent(String),
+    /// `reqwest` could not build its HTTP client (e.g. TLS initialisation).
+    #[error("failed to build the HTTP client: {0}")]
+    HttpClient(#[source] reqwest::Error),
+}
+
+/// Everything needed to talk to one API server; turned into a
+/// [`Transport`] by [`Config::build`].
+///
+/// A builder taken by value:
+///
+/// ```
+/// use std::time::Duration;
+/// use client_runtime::Config;
+///
+/// let config = Config::new("https://api.boomi.com/api/rest/v1/{accountId}")
+///     .variable("accountId", "acme-123")
+///     .bearer_auth("token")
+///     .timeout(Duration::from_secs(30));
+/// assert_eq!(
+///     config.resolved_base_url().unwrap(),
+///     "https://api.boomi.com/api/rest/v1/acme-123"
+/// );
+/// assert!(!format!("{config:?}").contains("token\""));
+/// ```
+///
+/// `Debug` never prints credentials.
+#[derive(Clone)]
+pub struct Config {
+    url_template: String,
+    variables: BTreeMap<String, String>,
+    base_url: Option<String>,
+    auth: Option<Auth>,
+    timeout: Option<Duration>,
+    user_agent: String,
+    http: Option<reqwest::Client>,
+}
+
+impl Config {
+    /// Starts a configuration from the server URL template of the API
+    /// description, e.g. `"https://api.boomi.com/api/rest/v1/{accountId}"`.
+    pub fn new(url_template: impl Into<String>) -> Self {
+        Self {
+            url_template: url_template.into(),
+            variables: BTreeMap::new(),
+            base_url: None,
+            auth: None,
+            timeout: None,
+            user_agent: concat!("client-runtime/", env!("CARGO_PKG_VERSION")).to_owned(),
+            http: None,
+        }
+    }
+
+    /// Sets the server variable `name`, substituted for `{name}` in the URL
+    /// template (or the [`base_url`](Self::base_url) override).
+    ///
+    /// The value is percent-encoded as one path segment, so `"a/b"` becomes
+    /// `a%2Fb` and cannot change the URL's structure.
+    #[must_use]
+    pub fn variable(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.variables.insert(name.into(), value.into());
+        self
+    }
+
+    /// Replaces the URL template, e.g. to go through a proxy, use another
+    /// regional host, or point at a test server. It may contain `{variables}`
+    /// too; they are substituted exactly like the template's.
+    #[must_use]
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Authenticates with HTTP Basic. For Boomi, `token` is the API token
+    /// (or password).
+    #[must_use]
+    pub fn basic_auth(self, username: impl Into<String>, token: impl Into<String>) -> Self {
+        self.auth(Auth::Basic {
+            username: username.into(),
+            password: Secret::new(token),
+        })
+    }
+
+    /// Authenticates with `Authorization: Bearer <token>`.
+    #[must_use]
+    pub fn bearer_auth(self, token: impl Into<String>) -> Self {
+        self.auth(Auth::Bearer(Secret::new(token)))
+    }
+
+    /// Sets the authentication directly (replaces any previous one).
+    #[must_use]
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// Total time allowed for one request, from connecting until the whole
+    /// response body has been read. Defaults to 60 seconds.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The `User-Agent` header sent with every request. Defaults to
+    /// `client-runtime/<version>`.
+    #[must_use]
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+
+    /// Uses a caller-built `reqwest` client (proxies, custom TLS roots,
+    /// connection pool settings, sharing one pool between clients).
+    ///
+    /// The configured [`timeout`](Self::timeout) is then applied to each
+    /// request. If no timeout was configured, the supplied client's own
+    /// settings are left in charge (no 60 s default is imposed on it).
+    #[must_use]
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// The base URL every request path is appended to: the
+    /// [`base_url`](Self::base_url) override if set, else the template, with
+    /// each `{name}` replaced by its percent-encoded
+    /// [`variable`](Self::variable) and trailing `/` removed.
+    ///
+    /// Fails if a variable has no value, or the result is not an absolute
+    /// `http`/`https` URL without credentials, query or fragment.
+    pub fn resolved_base_url(&self) -> Result<String, ConfigError> {
+        let template = self.base_url.as_deref().unwrap_or(&self.url_template);
+        let substituted = substitute(template.trim(), &self.variables)?;
+        let trimmed = substituted.trim_end_matches('/');
+        validate_base_url(trimmed)?;
+        Ok(trimmed.to_owned())
+    }
+
+    /// Validates the configuration and produces the [`Transport`] generated
+    /// clients send requests through.
+    pub fn build(self) -> Result<Transport, ConfigError> {
+        let base_url = self.resolved_base_url()?;
+        let authorization = self.auth.as_ref().map(Auth::header_value).transpose()?;
+        let user_agent = HeaderValue::from_str(&self.user_agent)
+            .map_err(|_| ConfigError::InvalidUserAgent(self.user_agent.clone()))?;
+        let (http, timeout) = match self.http {
+            Some(client) => (client, self.timeout),
+            None => {
+                // Timeouts are applied per request (see `Transport`), so the
+                // same code path serves both our own and a supplied client.
+                let client = reqwest::Client::builder()
+                    .build()
+                    .map_err(ConfigError::HttpClient)?;
+                (client, Some(self.timeout.unwrap_or(DEFAULT_TIMEOUT)))
+            }
+        };
+        Ok(Transport::new(
+            base_url,
+            http,
+            self.auth,
+            authorization,
+            user_agent,
+            timeout,
+        ))
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("url_template", &self.url_template)
+            .field("variables", &self.variables)
+            .field("base_url", &self.base_url)
+            // `Auth`'s Debug goes through `Secret`, which redacts.
+            .field("auth", &self.auth)
+            .field("timeout", &self.timeout)
+            .field("user_agent", &self.user_agent)
+            .field("http_client", &self.http.as_ref().map(|_| "<custom>"))
+            .finish()
+    }
+}
+
+/// Replaces each `{name}` in `template` with the percent-encoded value.
+fn substitute(template: &str, variables: &BTreeMap<String, String>) -> Result<String, ConfigError> {
+    let malformed = |reason: &str| ConfigError::MalformedTemplate {
+        template: redact_userinfo(template),
+        reason: reason.to_owned(),
+    };
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest[open..].starts_with('}') {
+            return Err(malformed("`}` without a matching `{`"));
+        }
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| malformed("`{` is never closed"))?;
+        let name = &after[..close];
+        if name.is_empty() || name.contains('{') {
+            return Err(malformed(
+                "a variable name must be non-empty and must not contain `{`",
+            ));
+        }
+        let value = variables
+            .get(name)
+            .ok_or_else(|| ConfigError::MissingVariable {
+                name: name.to_owned(),
+            })?;
+        out.push_str(&encode_path_segment(value));
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Checks that `url` is an absolute http(s) URL that request paths can be
+/// appended to.
+fn validate_base_url(url: &str) -> Result<(), ConfigError> {
+    let invalid = |reason: &str| ConfigError::InvalidBaseUrl {
+        url: redact_userinfo(url),
+        reason: reason.to_owned(),
+    };
+    let Some((scheme, _)) = url.split_once("://") else {
+        return Err(invalid(
+            "not an absolute URL (expected http://... or https://...)",
+        ));
+    };
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return Err(invalid("only http and https URLs are supported"));
+    }
+    let parsed = reqwest::Url::parse(url).map_err(|e| invalid(&e.to_string()))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(ConfigError::CredentialsInUrl);
+    }
+    if parsed.host().is_none() {
+        return Err(invalid("the URL has no host"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(invalid(
+            "a base URL must not have a query (`?`) or fragment (`#`): request paths are appended to it",
+        ));
+    }
+    Ok(())
+}
+
+/// Hides `user:password@` in an absolute URL so it can go into an error
+/// message.
+fn redact_userinfo(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
+    let authority_start = scheme_end + 3;
+    let authority_len = url[authority_start..]
+        .find(['/', '?', '#'])
+        .unwrap_or(url.len() - authority_start);
+    let authority = &url[authority_start..authority_start + authority_len];
+    match authority.rfind('@') {
+        Some(at) => format!(
+            "{}{REDACTED}{}",
+            &url[..authority_start],
+            &url[authority_start + at..]
+        ),
+        None => url.to_owned(),
+    }
+}
+
+/// Standard base64 (RFC 4648, with padding), for the Basic auth header.
+fn base64_encode(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b0 = chunk[0];
+        let b1 = chunk.get(1).copied().unwrap_or(0);
+        let b2 = chunk.get(2).copied().unwrap_or(0);
+        let n = (u32::from(b0) << 16) | (u32::from(b1) << 8) | u32::from(b2);
+        let sextet = |shift: u32| char::from(ALPHABET[((n >> shift) & 0x3f) as usize]);
+        out.push(sextet(18));
+        out.push(sextet(12));
+        out.push(if chunk.len() > 1 { sextet(6) } else { '=' });
+        out.push(if chunk.len() > 2 { sextet(0) } else { '=' });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        for (input, expected) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+            ("Aladdin:open sesame", "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="),
+        ] {
+            assert_eq!(base64_encode(input.as_bytes()), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn substitutes_and_encodes_variables() {
+        let config = Config::new("https://api.boomi.com/api/rest/v1/{accountId}/")
+            .variable("accountId", "acme/1 2");
+        assert_eq!(
+            config.resolved_base_url().unwrap(),
+            "https://api.boomi.com/api/rest/v1/acme%2F1%202"
+        );
+    }
+
+    #[test]
+    fn missing_variable_is_named() {
+        let err = Config::new("https://h/{accountId}/x/{other}")
+            .variable("accountId", "a")
+            .resolved_base_url()
+            .unwrap_err();
+        assert!(matches!(&err, ConfigError::MissingVariable { name } if name == "other"));
+        assert!(err.to_string().contains("`other`"), "{err}");
+    }
+
+    #[test]
+    fn base_url_override_is_substituted_too() {
+        let config = Config::new("https://api.boomi.com/api/rest/v1/{accountId}")
+            .variable("accountId", "acc")
+            .base_url("http://127.0.0.1:8080/proxy/{accountId}//");
+        assert_eq!(
+            config.resolved_base_url().unwrap(),
+            "http://127.0.0.1:8080/proxy/acc"
+        );
+    }
+
+    #[test]
+    fn malformed_templates_are_rejected() {
+        for template in [
+            "https://h/{a",
+            "https://h/}a",
+            "https://h/{}",
+            "https://h/{a{b}",
+        ] {
+            let err = Config::new(template).variable("a", "x").resolved_base_url();
+            assert!(
+                matches!(err, Err(ConfigError::MalformedTemplate { .. })),
+                "{template}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn base_url_must_be_absolute_http() {
+        for url in [
+            "api.boomi.com/v1",
+            "/relative",
+            "ftp://h/x",
+            "http://",
+            "https://h/x?a=b",
+            "https://h/x#frag",
+            "",
+        ] {
+            let err = Config::new(url).resolved_base_url();
+            assert!(
+                matches!(err, Err(ConfigError::InvalidBaseUrl { .. })),
+                "{url}: {err:?}"
+            );
+        }
+        assert_eq!(
+            Config::new("HTTPS://Example.com")
+                .resolved_base_url()
+                .unwrap(),
+            "HTTPS://Example.com"
+        );
+    }
+
+    #[test]
+    fn credentials_in_url_are_refused_without_echoing_them() {
+        let err = Config::new("https://user:s3cret@h/x")
+            .resolved_base_url()
+            .unwrap_err();
+        assert!(matches!(err, ConfigError::CredentialsInUrl));
+        assert!(!format!("{err} {err:?}").contains("s3cret"));
+        assert_eq!(
+            redact_userinfo("https://u:p@h/x@y"),
+            "https://<redacted>@h/x@y"
+        );
+        assert_eq!(redact_userinfo("https://h/x@y"), "https://h/x@y");
+    }
+
+    #[test]
+    fn invalid_credentials_do_not_leak() {
+        let err = Config::new("https://h")
+            .bearer_auth("bad\ntoken-xyz")
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, ConfigError::InvalidCredentials));
+        assert!(!format!("{err} {err:?}").contains("token-xyz"));
+    }
+
+    #[test]
+    fn secret_is_redacted() {
+        let secret = Secret::from("hunter2");
+        assert_eq!(format!("{secret}"), "<redacted>");
+        assert_eq!(format!("{secret:?}"), "<redacted>");
+        assert_eq!(secret.expose(), "hunter2");
+    }
+}

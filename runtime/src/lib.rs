@@ -1,0 +1,108 @@
+//! Runtime support for generated OpenAPI client crates.
+//!
+//! Generated clients are thin: each operation builds a [`Request`] (path,
+//! query, headers, body), hands it to [`Transport::send`], and maps the
+//! returned [`Response`] onto the operation's declared success and error
+//! types with [`Response::json`], [`Response::error`] and friends. Everything
+//! that is the same for every operation — base URL templating,
+//! authentication, timeouts, error reporting and body decoding — lives here
+//! so that it is written (and tested) once.
+//!
+//! ```no_run
+//! use client_runtime::{Config, ConfigError, Error, Transport, encode_path_segment};
+//! use client_runtime::reqwest::Method;
+//! use client_runtime::serde_json::Value;
+//!
+//! fn connect() -> Result<Transport, ConfigError> {
+//!     Config::new("https://api.boomi.com/api/rest/v1/{accountId}")
+//!         .variable("accountId", "acme-123")
+//!         .basic_auth("user@example.com", "api-token")
+//!         .build()
+//! }
+//!
+//! // Roughly what a generated operation looks like.
+//! async fn get_atom(transport: &Transport, id: &str) -> Result<Value, Error<Value>> {
+//!     let path = format!("/Atom/{}", encode_path_segment(id));
+//!     let response = transport.send(transport.request(Method::GET, path)).await?;
+//!     match response.status() {
+//!         200 => response.json(),
+//!         400 | 403 | 404 => Err(response.error()),
+//!         _ => Err(response.unexpected()),
+//!     }
+//! }
+//! ```
+//!
+//! The crate never panics on anything a server sends: every malformed reply
+//! becomes an [`Error`] value.
+
+mod config;
+mod error;
+mod response;
+mod transport;
+
+pub use config::{Auth, Config, ConfigError, Secret};
+pub use error::{ApiError, Error};
+pub use response::Response;
+pub use transport::{Request, Transport};
+
+/// Re-exported so generated crates can name `chrono` types (dates and
+/// date-times in schemas) without depending on `chrono` themselves, which
+/// keeps the version in lock-step with the runtime.
+pub use chrono;
+/// Re-exported so generated crates (and their users) use exactly the
+/// `reqwest` version the runtime was built against, e.g. for
+/// [`Config::http_client`] or [`reqwest::Method`].
+pub use reqwest;
+/// Re-exported so generated models can use the same `serde` as the runtime.
+pub use serde;
+/// Re-exported for free-form JSON values (`serde_json::Value`) in generated
+/// models.
+pub use serde_json;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Everything except the RFC 3986 "unreserved" characters
+/// (`ALPHA / DIGIT / "-" / "." / "_" / "~"`).
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes `value` so that it stays inside exactly one URL path
+/// segment.
+///
+/// Every byte except the RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`)
+/// is encoded, including `/`, `?`, `#`, `%` and space, so an identifier such
+/// as `"a/b"` can never change which resource a request addresses. Non-ASCII
+/// text is encoded as its UTF-8 bytes.
+///
+/// ```
+/// assert_eq!(client_runtime::encode_path_segment("a/b c"), "a%2Fb%20c");
+/// ```
+pub fn encode_path_segment(value: &str) -> String {
+    utf8_percent_encode(value, PATH_SEGMENT).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_path_segment;
+
+    #[test]
+    fn encodes_reserved_characters_into_one_segment() {
+        assert_eq!(encode_path_segment("a/b?c#d%e f"), "a%2Fb%3Fc%23d%25e%20f");
+    }
+
+    #[test]
+    fn keeps_unreserved_characters() {
+        assert_eq!(encode_path_segment("AZaz09-._~"), "AZaz09-._~");
+        assert_eq!(encode_path_segment(""), "");
+    }
+
+    #[test]
+    fn encodes_unicode_as_utf8() {
+        assert_eq!(encode_path_segment("é"), "%C3%A9");
+        assert_eq!(encode_path_segment("日本"), "%E6%97%A5%E6%9C%AC");
+        assert_eq!(encode_path_segment("a+b&c=d"), "a%2Bb%26c%3Dd");
+    }
+}

@@ -1,0 +1,128 @@
+//! A fully read HTTP response and its conversions into results.
+
+use std::fmt;
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, Error};
+
+/// A response whose body has been read completely into memory.
+///
+/// Generated code matches on [`status`](Self::status) and then consumes the
+/// response with exactly one of [`json`](Self::json), [`empty`](Self::empty),
+/// [`text`](Self::text), [`bytes`](Self::bytes) (success statuses),
+/// [`error`](Self::error) (declared error statuses) or
+/// [`unexpected`](Self::unexpected) (anything else).
+pub struct Response {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Response {
+    pub(crate) fn new(status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// The HTTP status code.
+    pub fn status(&self) -> u16 {
+        self.status.as_u16()
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The raw body, without consuming the response.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// Decodes the body as JSON into `T`.
+    ///
+    /// On failure returns [`Error::Decode`] with the path of the offending
+    /// field (e.g. `result[3].status`), so schema mismatches can be located
+    /// in large documents without re-running the request.
+    pub fn json<T: DeserializeOwned, E>(self) -> Result<T, Error<E>> {
+        let mut deserializer = serde_json::Deserializer::from_slice(&self.body);
+        let decoded: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+        let failure = match decoded {
+            Ok(value) => match deserializer.end() {
+                Ok(()) => return Ok(value),
+                Err(err) => (".".to_owned(), err.to_string()),
+            },
+            Err(err) => (err.path().to_string(), err.into_inner().to_string()),
+        };
+        let (path, message) = failure;
+        Err(Error::Decode {
+            status: self.status(),
+            path,
+            message,
+            body: self.body,
+        })
+    }
+
+    /// Succeeds without looking at the body: operations that declare no
+    /// response content must not fail because a server sent some anyway
+    /// (or sent none at all with a `200`).
+    pub fn empty<E>(self) -> Result<(), Error<E>> {
+        Ok(())
+    }
+
+    /// The body as text; invalid UTF-8 is replaced rather than rejected.
+    pub fn text<E>(self) -> Result<String, Error<E>> {
+        Ok(match String::from_utf8(self.body.into()) {
+            Ok(text) => text,
+            Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned(),
+        })
+    }
+
+    /// The raw body.
+    pub fn bytes<E>(self) -> Result<Bytes, Error<E>> {
+        Ok(self.body)
+    }
+
+    /// Turns a status the operation declares as an error into
+    /// [`Error::Api`], decoding the body as `E` when it matches (a body that
+    /// does not match is kept raw, never an extra error).
+    #[must_use]
+    pub fn error<E: DeserializeOwned>(self) -> Error<E> {
+        let parsed = serde_json::from_slice(&self.body).ok();
+        Error::Api(Box::new(self.into_api_error(parsed)))
+    }
+
+    /// Turns a status the operation does not declare into
+    /// [`Error::UnexpectedStatus`], keeping status, headers and raw body.
+    #[must_use]
+    pub fn unexpected<E>(self) -> Error<E> {
+        Error::UnexpectedStatus(Box::new(self.into_api_error(None)))
+    }
+
+    fn into_api_error<E>(self, parsed: Option<E>) -> ApiError<E> {
+        ApiError {
+            status: self.status.as_u16(),
+            headers: self.headers,
+            body: self.body,
+            parsed,
+        }
+    }
+}
+
+impl fmt::Debug for Response {
+    /// Shows the body's length only: bodies can be megabytes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}

@@ -1,0 +1,302 @@
+//! Building and sending requests.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
+};
+use reqwest::{Method, Url};
+
+use crate::config::Auth;
+use crate::error::Error;
+use crate::response::Response;
+
+/// The configured connection to one API server, produced by
+/// [`Config::build`](crate::Config::build).
+///
+/// Cheap to clone (shared internals, one connection pool); clone it rather
+/// than building several. `Debug` never prints credentials.
+#[derive(Clone)]
+pub struct Transport {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    base_url: String,
+    http: reqwest::Client,
+    /// Kept for `Debug` only; the header below is what is sent.
+    auth: Option<Auth>,
+    /// Pre-built and marked sensitive, so it is validated once and never
+    /// printed by `http`/`reqwest`.
+    authorization: Option<HeaderValue>,
+    user_agent: HeaderValue,
+    /// Applied to each request; `None` leaves a caller-supplied client's own
+    /// timeout in charge.
+    timeout: Option<Duration>,
+}
+
+impl Transport {
+    pub(crate) fn new(
+        base_url: String,
+        http: reqwest::Client,
+        auth: Option<Auth>,
+        authorization: Option<HeaderValue>,
+        user_agent: HeaderValue,
+        timeout: Option<Duration>,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                base_url,
+                http,
+                auth,
+                authorization,
+                user_agent,
+                timeout,
+            }),
+        }
+    }
+
+    /// The resolved base URL (no trailing `/`) that request paths are
+    /// appended to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// Starts a request. `path` begins with `/` and is already
+    /// percent-encoded (see [`encode_path_segment`](crate::encode_path_segment));
+    /// it is appended to [`base_url`](Self::base_url) verbatim.
+    pub fn request(&self, method: Method, path: impl Into<String>) -> Request {
+        Request::new(method, path.into())
+    }
+
+    /// Sends `request` and reads the whole response body into memory.
+    ///
+    /// Adds the `Authorization` header, `Accept: application/json` (unless
+    /// the request chose its own `Accept`), `User-Agent`, and the body's
+    /// `Content-Type`; headers set on the request itself take precedence.
+    /// Any status, including 4xx/5xx, is a successful `Response`: deciding
+    /// what a status means is up to the generated code.
+    ///
+    /// Errors: [`Error::InvalidRequest`] (nothing sent) if the request could
+    /// not be built, [`Error::Request`] if no complete response arrived
+    /// (connection failure, timeout, body read failure).
+    pub async fn send<E>(&self, request: Request) -> Result<Response, Error<E>> {
+        if let Some(message) = request.error {
+            return Err(Error::InvalidRequest(message));
+        }
+        let url = self.url_for(&request).map_err(Error::InvalidRequest)?;
+        let headers = self.headers_for(&request);
+        self.execute(&request, url, headers)
+            .await
+            .map_err(Error::Request)
+    }
+
+    /// The absolute URL: base URL + path + encoded query.
+    fn url_for(&self, request: &Request) -> Result<Url, String> {
+        let separator = if request.path.is_empty() || request.path.starts_with('/') {
+            ""
+        } else {
+            "/"
+        };
+        let text = format!("{}{separator}{}", self.inner.base_url, request.path);
+        let mut url = Url::parse(&text)
+            .map_err(|e| format!("invalid request URL for path `{}`: {e}", request.path))?;
+        if !request.query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (name, value) in &request.query {
+                pairs.append_pair(name, value);
+            }
+        }
+        Ok(url)
+    }
+
+    /// Default headers, then the request's own (which win).
+    fn headers_for(&self, request: &Request) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(USER_AGENT, self.inner.user_agent.clone());
+        if let Some(authorization) = &self.inner.authorization {
+            headers.insert(AUTHORIZATION, authorization.clone());
+        }
+        if let Some(body) = &request.body {
+            headers.insert(CONTENT_TYPE, body.content_type.clone());
+        }
+        for (name, value) in &request.headers {
+            headers.insert(name.clone(), value.clone());
+        }
+        headers
+    }
+
+    /// The single place where bytes go over the wire. Everything it needs is
+    /// borrowed or cheaply cloned (`Bytes`), so retries with backoff can be
+    /// added here by calling the body of this function in a loop.
+    async fn execute(
+        &self,
+        request: &Request,
+        url: Url,
+        headers: HeaderMap,
+    ) -> Result<Response, reqwest::Error> {
+        let mut builder = self
+            .inner
+            .http
+            .request(request.method.clone(), url)
+            .headers(headers);
+        if let Some(timeout) = self.inner.timeout {
+            builder = builder.timeout(timeout);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(body.bytes.clone());
+        }
+        let response = builder.send().await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await?;
+        Ok(Response::new(status, headers, body))
+    }
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("base_url", &self.inner.base_url)
+            // `Auth`'s Debug redacts the secret.
+            .field("auth", &self.inner.auth)
+            .field("user_agent", &self.inner.user_agent)
+            .field("timeout", &self.inner.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A request body, already serialised.
+struct Body {
+    bytes: Bytes,
+    content_type: HeaderValue,
+}
+
+/// One HTTP request under construction, created by [`Transport::request`].
+///
+/// Builder methods never fail: a problem (a body that does not serialise,
+/// an invalid header value) is remembered and reported by
+/// [`Transport::send`] as [`Error::InvalidRequest`], so generated code can
+/// chain calls without `?` at every step.
+#[must_use = "a Request does nothing until it is passed to Transport::send"]
+pub struct Request {
+    method: Method,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: HeaderMap,
+    body: Option<Body>,
+    /// The first builder error, if any.
+    error: Option<String>,
+}
+
+impl Request {
+    fn new(method: Method, path: String) -> Self {
+        Self {
+            method,
+            path,
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            body: None,
+            error: None,
+        }
+    }
+
+    fn fail(mut self, message: String) -> Self {
+        self.error.get_or_insert(message);
+        self
+    }
+
+    /// Appends a query parameter; name and value are encoded when the URL is
+    /// built. Call repeatedly for repeated (`explode`d array) parameters.
+    pub fn query(mut self, name: &str, value: impl ToString) -> Self {
+        self.query.push((name.to_owned(), value.to_string()));
+        self
+    }
+
+    /// Sets a header, replacing an earlier value of the same header
+    /// (including the defaults `send` adds, such as `Accept`). Names are
+    /// case-insensitive.
+    pub fn header(mut self, name: &'static str, value: impl ToString) -> Self {
+        let Ok(header_name) = HeaderName::from_bytes(name.as_bytes()) else {
+            return self.fail(format!("`{name}` is not a valid HTTP header name"));
+        };
+        // The value is deliberately not echoed: it may be an API key.
+        match HeaderValue::from_str(&value.to_string()) {
+            Ok(header_value) => {
+                self.headers.insert(header_name, header_value);
+                self
+            }
+            Err(_) => self.fail(format!(
+                "the value of header `{name}` contains characters not allowed in HTTP headers"
+            )),
+        }
+    }
+
+    /// Sets the `Accept` header (the default is `application/json`), for
+    /// operations that return another media type.
+    pub fn accept(self, media_type: &'static str) -> Self {
+        self.header("accept", media_type)
+    }
+
+    /// Serialises `body` as JSON now (`Content-Type: application/json`). A
+    /// serialisation failure is reported by `send`.
+    pub fn json<T: serde::Serialize + ?Sized>(self, body: &T) -> Self {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => self.bytes(bytes, "application/json"),
+            Err(err) => self.fail(format!("failed to serialize the JSON request body: {err}")),
+        }
+    }
+
+    /// A text body, sent as `Content-Type: text/plain; charset=utf-8`.
+    pub fn text(self, body: impl Into<String>) -> Self {
+        self.bytes(body.into(), "text/plain; charset=utf-8")
+    }
+
+    /// A raw body with the given `Content-Type`.
+    pub fn bytes(mut self, body: impl Into<Vec<u8>>, content_type: &'static str) -> Self {
+        let Ok(content_type) = HeaderValue::from_str(content_type) else {
+            return self.fail(format!(
+                "`{content_type}` is not a valid Content-Type value"
+            ));
+        };
+        self.body = Some(Body {
+            bytes: Bytes::from(body.into()),
+            content_type,
+        });
+        self
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The path (relative to the base URL) as given.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+impl fmt::Debug for Request {
+    /// Header values are not shown: they may carry API keys.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field(
+                "body",
+                &self
+                    .body
+                    .as_ref()
+                    .map(|b| format!("{} bytes of {:?}", b.bytes.len(), b.content_type)),
+            )
+            .field("error", &self.error)
+            .finish()
+    }
+}
