@@ -1,0 +1,266 @@
+//! `client.rs`: the `Client` and one async method per operation.
+//!
+//! Each method only builds a request and maps statuses to outcomes; sending, auth,
+//! retries and decoding live once in the runtime.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::{Scope, doc, rust_type};
+use crate::ir::{Api, BodyKind, Operation, Param, ParamLocation, PathPart, Type};
+use crate::naming::ident;
+
+/// The client module.
+pub fn client(api: &Api) -> TokenStream {
+    let server_url = &api.server.url;
+    let args = api.server.variables.iter().map(|v| {
+        let name = ident(&v.rust);
+        quote!(#name: impl Into<String>)
+    });
+    let sets = api.server.variables.iter().map(|v| {
+        let name = ident(&v.rust);
+        let wire = &v.wire;
+        quote!(.variable(#wire, #name))
+    });
+    let var_docs = api.server.variables.iter().map(|v| {
+        let mut line = format!(" - `{}`: {}", v.rust, v.doc.as_deref().unwrap_or("server variable").trim());
+        if let Some(default) = &v.default {
+            line.push_str(&format!(" (the spec's default is `{}`)", default.replace('`', "'")));
+        }
+        quote!(#[doc = #line])
+    });
+    let methods = api.operations.iter().map(operation);
+    quote! {
+        //! The API client.
+
+        use client_runtime::reqwest::Method;
+        use client_runtime::{Config, ConfigError, Error, Transport};
+
+        /// A client for the API: one async method per operation.
+        ///
+        /// Cloning is cheap and shares the connection pool.
+        #[derive(Debug, Clone)]
+        pub struct Client {
+            transport: Transport,
+        }
+
+        impl Client {
+            /// The server URL template from the spec.
+            pub const SERVER_URL: &'static str = #server_url;
+
+            /// A configuration for the spec's server, with its URL variables set:
+            #(#var_docs)*
+            ///
+            /// Set credentials, timeout or a base URL override on it, then pass it to
+            /// [`Client::new`].
+            pub fn config(#(#args),*) -> Config {
+                Config::new(Self::SERVER_URL)#(#sets)*
+            }
+
+            /// Builds a client from a configuration.
+            pub fn new(config: Config) -> Result<Self, ConfigError> {
+                Ok(Self { transport: config.build()? })
+            }
+
+            /// The transport, for calls the spec does not describe.
+            pub fn transport(&self) -> &Transport {
+                &self.transport
+            }
+
+            #(#methods)*
+        }
+    }
+}
+
+/// The argument type for a parameter.
+fn param_type(p: &Param) -> TokenStream {
+    let inner = match &p.ty {
+        Type::String => quote!(&str),
+        Type::Integer(_) | Type::Number(_) | Type::Boolean => rust_type(&p.ty, Scope::Crate),
+        other => {
+            let ty = rust_type(other, Scope::Crate);
+            quote!(&#ty)
+        }
+    };
+    if p.required {
+        inner
+    } else {
+        quote!(Option<#inner>)
+    }
+}
+
+fn operation(op: &Operation) -> TokenStream {
+    let name = ident(&op.rust);
+    let mut docs = vec![doc(op.doc.as_deref())];
+    let route = format!(" `{} {}`", op.method.as_str(), op.path);
+    if op.doc.is_some() {
+        docs.push(quote!(#[doc = ""]));
+    }
+    docs.push(quote!(#[doc = #route]));
+    let params_with_docs: Vec<&Param> = op.params.iter().filter(|p| p.doc.is_some()).collect();
+    if !params_with_docs.is_empty() {
+        docs.push(quote!(#[doc = ""]));
+        for p in params_with_docs {
+            let text = p.doc.as_deref().unwrap_or_default().replace('\n', " ");
+            let line = format!(" - `{}`: {}", p.rust, text.trim());
+            docs.push(quote!(#[doc = #line]));
+        }
+    }
+
+    let mut args = Vec::new();
+    for p in &op.params {
+        let arg = ident(&p.rust);
+        let ty = param_type(p);
+        args.push(quote!(#arg: #ty));
+    }
+    if let Some(body) = &op.body {
+        let ty = match body.kind {
+            BodyKind::Json => {
+                let ty = rust_type(&body.ty, Scope::Crate);
+                quote!(&#ty)
+            }
+            BodyKind::Text => quote!(&str),
+            BodyKind::Bytes(_) => quote!(Vec<u8>),
+        };
+        let ty = if body.required { ty } else { quote!(Option<#ty>) };
+        args.push(quote!(body: #ty));
+    }
+
+    // The path: literal text and encoded parameters, as one format! call.
+    let mut template = String::new();
+    let mut path_args = Vec::new();
+    for part in &op.path_parts {
+        match part {
+            PathPart::Literal(text) => template.push_str(&text.replace('{', "{{").replace('}', "}}")),
+            PathPart::Param(i) => {
+                template.push_str("{}");
+                let p = &op.params[*i];
+                let arg = ident(&p.rust);
+                path_args.push(match p.ty {
+                    Type::String => quote!(client_runtime::encode_path_segment(#arg)),
+                    _ => quote!(client_runtime::encode_path_segment(&#arg.to_string())),
+                });
+            }
+        }
+    }
+    let path = if path_args.is_empty() {
+        quote!(#template)
+    } else {
+        quote!(format!(#template, #(#path_args),*))
+    };
+    let method = ident(op.method.as_str());
+
+    // Query and header parameters, and the body.
+    let mut required_steps = Vec::new();
+    let mut optional_steps = Vec::new();
+    for p in &op.params {
+        let arg = ident(&p.rust);
+        let wire = &p.wire;
+        let call = match p.location {
+            ParamLocation::Path => continue,
+            ParamLocation::Query => quote!(query),
+            ParamLocation::Header => quote!(header),
+            ParamLocation::Cookie => quote!(cookie),
+        };
+        let (value, is_array) = match &p.ty {
+            Type::Array(_) => (quote!(item), true),
+            _ => (quote!(#arg), false),
+        };
+        let add = if is_array {
+            quote! { for item in #arg { request = request.#call(#wire, item); } }
+        } else {
+            quote! { request = request.#call(#wire, #value); }
+        };
+        if p.required && !is_array {
+            required_steps.push(quote!(.#call(#wire, #arg)));
+        } else if p.required {
+            optional_steps.push(add);
+        } else {
+            optional_steps.push(quote! { if let Some(#arg) = #arg { #add } });
+        }
+    }
+    if let Some(body) = &op.body {
+        let call = match &body.kind {
+            BodyKind::Json => quote!(json(body)),
+            BodyKind::Text => quote!(text(body)),
+            BodyKind::Bytes(media) => quote!(bytes(body, #media)),
+        };
+        if body.required {
+            required_steps.push(quote!(.#call));
+        } else {
+            optional_steps.push(quote! { if let Some(body) = body { request = request.#call; } });
+        }
+    }
+    let build = if optional_steps.is_empty() {
+        quote! {
+            let request = self.transport.request(Method::#method, #path)#(#required_steps)*;
+        }
+    } else {
+        quote! {
+            let mut request = self.transport.request(Method::#method, #path)#(#required_steps)*;
+            #(#optional_steps)*
+        }
+    };
+
+    // Outcomes by status.
+    let success = &op.success;
+    let decode = match success.kind {
+        BodyKind::Json => quote!(response.json()),
+        BodyKind::Text => quote!(response.text()),
+        BodyKind::Bytes(_) => quote!(response.bytes().map(Vec::from)),
+    };
+    let mut arms = Vec::new();
+    let statuses = |codes: &[u16]| {
+        let codes = codes.iter().map(|c| Literal::u16_unsuffixed(*c));
+        quote!(#(#codes)|*)
+    };
+    let return_ty = match (&success.ty, success.optional) {
+        (Some(ty), optional) => {
+            let ty = match success.kind {
+                BodyKind::Json => rust_type(ty, Scope::Crate),
+                BodyKind::Text => quote!(String),
+                BodyKind::Bytes(_) => quote!(Vec<u8>),
+            };
+            let with = statuses(&success.with_body);
+            if optional {
+                arms.push(quote!(#with => #decode.map(Some),));
+                let without = statuses(&success.without_body);
+                arms.push(quote!(#without => response.empty().map(|()| None),));
+                quote!(Option<#ty>)
+            } else {
+                arms.push(quote!(#with => #decode,));
+                ty
+            }
+        }
+        (None, _) => {
+            if success.without_body.is_empty() {
+                arms.push(quote!(200..=299 => response.empty(),));
+            } else {
+                let without = statuses(&success.without_body);
+                arms.push(quote!(#without => response.empty(),));
+            }
+            quote!(())
+        }
+    };
+    if !op.error_statuses.is_empty() {
+        let errors = statuses(&op.error_statuses);
+        arms.push(quote!(#errors => Err(response.error()),));
+    }
+    if op.error_default {
+        arms.push(quote!(_ => Err(response.error()),));
+    } else {
+        arms.push(quote!(_ => Err(response.unexpected()),));
+    }
+    let error_ty = rust_type(&op.error_type, Scope::Crate);
+
+    quote! {
+        #(#docs)*
+        pub async fn #name(&self, #(#args),*) -> Result<#return_ty, Error<#error_ty>> {
+            #build
+            let response = self.transport.send(request).await?;
+            match response.status() {
+                #(#arms)*
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! Stage 4: IR to token streams. Emitters read the IR and nothing else.
+
+mod client;
+mod filters;
+pub mod krate;
+mod models;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::ir::{FloatWidth, IntWidth, Type};
+use crate::naming::ident;
+
+pub use client::client;
+pub use filters::filters;
+pub use krate::{cargo_toml, lib_rs, readme};
+pub use models::models;
+
+/// `#[doc = ...]` attributes for spec text.
+///
+/// The text goes into string literals, so nothing in it can end the comment. What is
+/// neutralised is what rustdoc would act on: indented or fenced code blocks become
+/// `text` blocks, so spec examples are neither compiled as doctests nor warned about.
+pub fn doc(text: Option<&str>) -> TokenStream {
+    let Some(text) = text else {
+        return TokenStream::new();
+    };
+    let mut lines = Vec::new();
+    let mut in_fence = false;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        let line = if let Some(rest) = trimmed.strip_prefix("```") {
+            if in_fence {
+                in_fence = false;
+                "```".to_owned()
+            } else {
+                in_fence = true;
+                let _ = rest;
+                "```text".to_owned()
+            }
+        } else if in_fence {
+            line.trim_end().to_owned()
+        } else {
+            trimmed.to_owned()
+        };
+        lines.push(line);
+    }
+    if in_fence {
+        lines.push("```".to_owned());
+    }
+    let attrs = lines.iter().map(|line| {
+        let line = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
+        quote! { #[doc = #line] }
+    });
+    quote! { #(#attrs)* }
+}
+
+/// Where a type is referred to from: inside `models.rs`, or from another module.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Inside the models module.
+    Models,
+    /// Anywhere else in the crate.
+    Crate,
+}
+
+/// The Rust type for an IR type.
+pub fn rust_type(ty: &Type, scope: Scope) -> TokenStream {
+    match ty {
+        Type::String => quote!(String),
+        Type::Integer(IntWidth::I32) => quote!(i32),
+        Type::Integer(IntWidth::I64) => quote!(i64),
+        Type::Number(FloatWidth::F32) => quote!(f32),
+        Type::Number(FloatWidth::F64) => quote!(f64),
+        Type::Boolean => quote!(bool),
+        Type::DateTime => {
+            quote!(client_runtime::chrono::DateTime<client_runtime::chrono::Utc>)
+        }
+        Type::Json => quote!(client_runtime::serde_json::Value),
+        Type::Bytes => quote!(Vec<u8>),
+        Type::Named(name) => {
+            let name = ident(name);
+            match scope {
+                Scope::Models => quote!(#name),
+                Scope::Crate => quote!(crate::models::#name),
+            }
+        }
+        Type::Array(item) => {
+            let item = rust_type(item, scope);
+            quote!(Vec<#item>)
+        }
+        Type::Map(value) => {
+            let value = rust_type(value, scope);
+            quote!(std::collections::BTreeMap<String, #value>)
+        }
+    }
+}

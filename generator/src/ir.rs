@@ -1,0 +1,398 @@
+//! The intermediate representation between the spec and the emitted tokens.
+//!
+//! Plain, ordered data: no token streams, no maps with random order. Every name is kept
+//! twice, as the Rust identifier (`rust`) and as the string on the wire (`wire`).
+
+/// Everything the emitters need to write a client crate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    /// `info.title`.
+    pub title: String,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// `info.version`, verbatim.
+    pub version: String,
+    /// The first server.
+    pub server: Server,
+    /// Named types, in spec order (components first, then inline types as found).
+    pub models: Vec<Model>,
+    /// Operations, in spec order (paths, then methods in a fixed order).
+    pub operations: Vec<Operation>,
+    /// Typed filter builders for query operations.
+    pub filters: Vec<Filter>,
+    /// Authentication schemes the spec declares.
+    pub security: Vec<SecurityScheme>,
+}
+
+/// The server URL template and its variables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Server {
+    /// The URL template, `{name}` placeholders intact.
+    pub url: String,
+    /// Variables, in template order.
+    pub variables: Vec<ServerVariable>,
+}
+
+/// One `{name}` in the server URL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerVariable {
+    /// Argument name in Rust.
+    pub rust: String,
+    /// Name in the template.
+    pub wire: String,
+    /// The spec's default value.
+    pub default: Option<String>,
+    /// The spec's description.
+    pub doc: Option<String>,
+}
+
+/// A declared way to authenticate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SecurityScheme {
+    /// HTTP basic.
+    Basic,
+    /// HTTP bearer.
+    Bearer,
+    /// An API key sent in a header or query parameter.
+    ApiKey {
+        /// Where the key goes.
+        location: ParamLocation,
+        /// The header or parameter name.
+        name: String,
+    },
+}
+
+/// A named type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Model {
+    /// An object with known properties.
+    Struct(Struct),
+    /// A string enum that keeps values the spec does not list.
+    Enum(Enum),
+    /// A name for another type (a component that is a primitive or an array).
+    Alias(Alias),
+}
+
+impl Model {
+    /// The Rust type name.
+    pub fn name(&self) -> &str {
+        match self {
+            Model::Struct(s) => &s.name,
+            Model::Enum(e) => &e.name,
+            Model::Alias(a) => &a.name,
+        }
+    }
+}
+
+/// An object type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Struct {
+    /// Rust type name.
+    pub name: String,
+    /// Doc text from the spec.
+    pub doc: Option<String>,
+    /// Properties, in spec order.
+    pub fields: Vec<Field>,
+    /// `additionalProperties`: kept in a flattened map when present.
+    pub additional: Option<Type>,
+}
+
+/// One property.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// Rust field name.
+    pub rust: String,
+    /// JSON property name.
+    pub wire: String,
+    /// The value type (without the `Option` that `required` decides).
+    pub ty: Type,
+    /// Listed in `required`.
+    pub required: bool,
+    /// Doc text from the spec.
+    pub doc: Option<String>,
+}
+
+/// A string enum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enum {
+    /// Rust type name.
+    pub name: String,
+    /// Doc text from the spec.
+    pub doc: Option<String>,
+    /// Listed values.
+    pub variants: Vec<Variant>,
+    /// The name of the variant that keeps unlisted values.
+    pub unknown: String,
+}
+
+/// One enum value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    /// Rust variant name.
+    pub rust: String,
+    /// The value on the wire.
+    pub wire: String,
+}
+
+/// A type alias.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alias {
+    /// Rust type name.
+    pub name: String,
+    /// Doc text from the spec.
+    pub doc: Option<String>,
+    /// The aliased type.
+    pub ty: Type,
+}
+
+/// A value type.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Type {
+    /// `String`.
+    String,
+    /// A signed integer of the given width.
+    Integer(IntWidth),
+    /// A float of the given width.
+    Number(FloatWidth),
+    /// `bool`.
+    Boolean,
+    /// An RFC 3339 date-time.
+    DateTime,
+    /// Any JSON.
+    Json,
+    /// A named model.
+    Named(String),
+    /// A JSON array.
+    Array(Box<Type>),
+    /// A JSON object with arbitrary keys.
+    Map(Box<Type>),
+    /// Bytes (binary bodies).
+    Bytes,
+}
+
+/// Integer widths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum IntWidth {
+    /// `i32`
+    I32,
+    /// `i64`
+    I64,
+}
+
+/// Float widths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FloatWidth {
+    /// `f32`
+    F32,
+    /// `f64`
+    F64,
+}
+
+/// An HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Method {
+    /// GET
+    Get,
+    /// PUT
+    Put,
+    /// POST
+    Post,
+    /// DELETE
+    Delete,
+    /// OPTIONS
+    Options,
+    /// HEAD
+    Head,
+    /// PATCH
+    Patch,
+    /// TRACE
+    Trace,
+}
+
+impl Method {
+    /// The constant name on `reqwest::Method`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Head => "HEAD",
+            Method::Patch => "PATCH",
+            Method::Trace => "TRACE",
+        }
+    }
+}
+
+/// One operation: one async method on the client.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// Method name in Rust.
+    pub rust: String,
+    /// `operationId`, or the name made up for it.
+    pub wire: String,
+    /// HTTP method.
+    pub method: Method,
+    /// The path template as in the spec.
+    pub path: String,
+    /// The path split into literal text and parameters.
+    pub path_parts: Vec<PathPart>,
+    /// Summary and description.
+    pub doc: Option<String>,
+    /// Parameters, path ones first in template order, then the rest in spec order.
+    pub params: Vec<Param>,
+    /// The request body.
+    pub body: Option<Body>,
+    /// What a success returns.
+    pub success: Success,
+    /// Declared error statuses (4xx/5xx), ascending.
+    pub error_statuses: Vec<u16>,
+    /// Whether a `default` response is declared (then every other status is "declared").
+    pub error_default: bool,
+    /// The body type of declared errors.
+    pub error_type: Type,
+}
+
+/// Text or a parameter in a path template.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PathPart {
+    /// Literal text.
+    Literal(String),
+    /// A parameter, by index into `Operation::params`.
+    Param(usize),
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    /// In the path.
+    Path,
+    /// In the query string.
+    Query,
+    /// In a header.
+    Header,
+    /// In a cookie.
+    Cookie,
+}
+
+/// One parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// Argument name in Rust.
+    pub rust: String,
+    /// Name on the wire.
+    pub wire: String,
+    /// Where it goes.
+    pub location: ParamLocation,
+    /// Its type.
+    pub ty: Type,
+    /// Must be given.
+    pub required: bool,
+    /// Doc text.
+    pub doc: Option<String>,
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    /// How it is encoded.
+    pub kind: BodyKind,
+    /// The Rust type the caller passes.
+    pub ty: Type,
+    /// Must be given.
+    pub required: bool,
+}
+
+/// Body encodings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BodyKind {
+    /// JSON.
+    Json,
+    /// `text/plain`.
+    Text,
+    /// Raw bytes with this media type.
+    Bytes(String),
+}
+
+/// What a successful call returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Success {
+    /// The Rust return type; `None` means `()`.
+    pub ty: Option<Type>,
+    /// Whether some success status carries no body while another does (then the
+    /// method returns `Option<ty>`).
+    pub optional: bool,
+    /// How the body is decoded.
+    pub kind: BodyKind,
+    /// The success statuses with a body, ascending.
+    pub with_body: Vec<u16>,
+    /// The success statuses without a body, ascending.
+    pub without_body: Vec<u16>,
+}
+
+/// A typed filter builder for one queried object type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter {
+    /// The model filtered on (`T` in `result: [T]`).
+    pub object: String,
+    /// Name of the property enum (`ProcessProperty`).
+    pub property_enum: String,
+    /// Name of the filter type (`ProcessFilter`).
+    pub filter_type: String,
+    /// Name of the condition type (`ProcessCondition`).
+    pub condition_type: String,
+    /// Filterable properties of the object.
+    pub properties: Vec<Variant>,
+    /// The operations this builder serves, by Rust method name.
+    pub operations: Vec<String>,
+    /// How the request body is put together.
+    pub shape: QueryShape,
+}
+
+/// The model types and fields that make up a query request, found by shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryShape {
+    /// The request body model.
+    pub request: String,
+    /// Field in the request holding the filter (`QueryFilter`).
+    pub filter_field: ShapeField,
+    /// The filter model.
+    pub filter_model: String,
+    /// Field holding the expression.
+    pub expression_field: ShapeField,
+    /// The expression (grouping) model.
+    pub group_model: String,
+    /// The grouping operator field and its enum.
+    pub group_operator_field: ShapeField,
+    /// The grouping operator enum.
+    pub group_operator_enum: String,
+    /// Grouping operators (enum values from the spec).
+    pub group_operators: Vec<Variant>,
+    /// Field holding the nested conditions.
+    pub nested_field: ShapeField,
+    /// The condition model.
+    pub condition_model: String,
+    /// Condition fields.
+    pub argument_field: ShapeField,
+    /// The comparison operator field.
+    pub operator_field: ShapeField,
+    /// The comparison operator enum.
+    pub operator_enum: String,
+    /// Comparison operators (enum values from the spec).
+    pub operators: Vec<Variant>,
+    /// The property field.
+    pub property_field: ShapeField,
+    /// For the request, filter, group and condition models in that order: whether the
+    /// model has other (optional) fields, filled with `..Default::default()`.
+    pub fill_default: [bool; 4],
+}
+
+/// A field that the filter builder fills, and whether it is an `Option`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShapeField {
+    /// Rust field name.
+    pub rust: String,
+    /// Whether the field is `Option<_>`.
+    pub optional: bool,
+}

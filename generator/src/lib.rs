@@ -1,0 +1,297 @@
+//! Generates a typed async Rust client crate from an OpenAPI 3.0 or 3.1 document.
+//!
+//! The pipeline has one module per stage and the data flows forward only:
+//! [`load`] → [`check`] → [`lower`] (with [`query_shape`]) → [`emit`] → [`render`] →
+//! [`write`]. The CLI, `build.rs` users and tests all go through [`Config`]:
+//!
+//! ```no_run
+//! let output = generator::Config::new("spec/petstore.yaml")
+//!     .crate_name("petstore")
+//!     .generate()?;
+//! for (path, text) in &output.files {
+//!     println!("{}: {} bytes", path.display(), text.len());
+//! }
+//! # Ok::<(), generator::Error>(())
+//! ```
+
+pub mod check;
+pub mod diagnostics;
+pub mod emit;
+pub mod ir;
+pub mod load;
+pub mod lower;
+pub mod naming;
+pub mod query_shape;
+pub mod render;
+pub mod write;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use diagnostics::{Diagnostic, GenerateError, Severity};
+pub use write::{StaleFile, Staleness, WriteReport};
+
+use diagnostics::Diagnostics;
+use emit::krate::CrateSettings;
+
+/// The command that regenerates the checked-in client; named in its headers.
+pub const DEFAULT_COMMAND: &str = "cargo run -p generator";
+
+/// The spec of the checked-in client, relative to the workspace root.
+pub const DEFAULT_SPEC: &str = "spec/boomi-platform.yaml";
+
+/// Where the checked-in client lives, relative to the workspace root.
+pub const DEFAULT_OUT: &str = "generated-client";
+
+/// Package name of the checked-in client.
+pub const DEFAULT_CRATE: &str = "boomi-platform";
+
+/// Anything that can go wrong when generating or writing.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The spec has errors.
+    #[error("{0}")]
+    Generate(#[from] GenerateError),
+    /// Reading or writing a file failed.
+    #[error(transparent)]
+    Io(#[from] write::IoError),
+    /// `write` or `check` was called without an output directory.
+    #[error("no output directory is set (Config::out_dir)")]
+    NoOutDir,
+}
+
+/// What generation produced.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// File path (relative to the crate root) → contents, in path order.
+    pub files: BTreeMap<PathBuf, String>,
+    /// Warnings: what was skipped or approximated, each with its pointer.
+    pub warnings: Vec<Diagnostic>,
+    /// The IR, for callers that want figures (operation and model counts).
+    pub api: ir::Api,
+}
+
+/// How to generate one client crate; setters return `&mut Self`, as in prost-build.
+#[derive(Debug, Clone)]
+pub struct Config {
+    spec: PathBuf,
+    spec_display: Option<String>,
+    crate_name: Option<String>,
+    out_dir: Option<PathBuf>,
+    runtime_path: String,
+    command: Option<String>,
+    crate_docs: Option<PathBuf>,
+    standalone: bool,
+}
+
+impl Config {
+    /// Generation from the spec at `spec` (YAML or JSON).
+    pub fn new(spec: impl Into<PathBuf>) -> Self {
+        Self {
+            spec: spec.into(),
+            spec_display: None,
+            crate_name: None,
+            out_dir: None,
+            runtime_path: "../runtime".into(),
+            command: None,
+            crate_docs: None,
+            standalone: false,
+        }
+    }
+
+    /// The configuration of the README's main command: the Boomi client in
+    /// `generated-client/` from `spec/boomi-platform.yaml`, under `workspace_root`.
+    pub fn boomi(workspace_root: &Path) -> Self {
+        let mut config = Self::new(workspace_root.join(DEFAULT_SPEC));
+        config
+            .spec_display_name(DEFAULT_SPEC)
+            .crate_name(DEFAULT_CRATE)
+            .out_dir(workspace_root.join(DEFAULT_OUT))
+            .runtime_path("../runtime")
+            .regenerate_command(DEFAULT_COMMAND)
+            .crate_docs(workspace_root.join("spec/boomi-platform.docs.md"));
+        config
+    }
+
+    /// How the spec is named in headers (default: its file name), so that output does
+    /// not depend on where the checkout is.
+    pub fn spec_display_name(&mut self, name: impl Into<String>) -> &mut Self {
+        self.spec_display = Some(name.into());
+        self
+    }
+
+    /// The package name (default: from `info.title`).
+    pub fn crate_name(&mut self, name: impl Into<String>) -> &mut Self {
+        self.crate_name = Some(name.into());
+        self
+    }
+
+    /// Where `write` and `check` work.
+    pub fn out_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// The runtime crate's path as written into the generated `Cargo.toml`
+    /// (default `../runtime`).
+    pub fn runtime_path(&mut self, path: impl Into<String>) -> &mut Self {
+        self.runtime_path = path.into();
+        self
+    }
+
+    /// The command named in the `@generated` headers (default: `generator <spec>`).
+    pub fn regenerate_command(&mut self, command: impl Into<String>) -> &mut Self {
+        self.command = Some(command.into());
+        self
+    }
+
+    /// A Markdown file appended to the crate docs (a usage tour; its Rust examples are
+    /// compiled as doctests). A missing file is skipped.
+    pub fn crate_docs(&mut self, path: impl Into<PathBuf>) -> &mut Self {
+        self.crate_docs = Some(path.into());
+        self
+    }
+
+    /// Adds an empty `[workspace]` to the generated `Cargo.toml`, so the crate builds
+    /// on its own inside another workspace's folder.
+    pub fn standalone(&mut self, yes: bool) -> &mut Self {
+        self.standalone = yes;
+        self
+    }
+
+    fn display_name(&self) -> String {
+        self.spec_display.clone().unwrap_or_else(|| {
+            self.spec
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| self.spec.display().to_string())
+        })
+    }
+
+    /// Runs the pipeline in memory.
+    pub fn generate(&self) -> Result<Output, GenerateError> {
+        let mut diags = Diagnostics::new(&self.spec);
+        let raw = load::read_document(&self.spec, &mut diags);
+        let raw = match raw {
+            Some(raw) if !diags.has_errors() => raw,
+            _ => return Err(GenerateError { diagnostics: diags.into_vec() }),
+        };
+        self.generate_value(raw, diags)
+    }
+
+    /// Runs the pipeline on a document already in memory (e.g. after overlays).
+    pub fn generate_value(&self, raw: serde_json::Value, mut diags: Diagnostics) -> Result<Output, GenerateError> {
+        let fail = |diags: Diagnostics| GenerateError { diagnostics: diags.into_vec() };
+        let Some(loaded) = load::load_value(raw, &mut diags) else {
+            return Err(fail(diags));
+        };
+        check::check(&loaded.raw, &mut diags);
+        if diags.has_errors() {
+            return Err(fail(diags));
+        }
+        let mut api = lower::lower(&loaded.api, &mut diags);
+        if diags.has_errors() {
+            return Err(fail(diags));
+        }
+        query_shape::find_filters(&mut api);
+
+        let extra_docs = match &self.crate_docs {
+            Some(path) => match std::fs::read_to_string(path) {
+                Ok(text) => Some(text),
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+                Err(err) => {
+                    diags.error("", format!("cannot read crate docs {}: {err}", path.display()));
+                    return Err(fail(diags));
+                }
+            },
+            None => None,
+        };
+        let name = self.crate_name.clone().unwrap_or_else(|| default_crate_name(&api.title));
+        let settings = CrateSettings {
+            name: &name,
+            runtime_path: &self.runtime_path,
+            extra_docs: extra_docs.as_deref(),
+            standalone: self.standalone,
+        };
+        let source = self.display_name();
+        let command = self
+            .command
+            .clone()
+            .unwrap_or_else(|| format!("generator {source}"));
+        let header = render::header_text(&command, &source);
+
+        let mut files = BTreeMap::new();
+        files.insert(
+            PathBuf::from("Cargo.toml"),
+            render::toml_file(&emit::cargo_toml(&api, &settings), &header),
+        );
+        files.insert(
+            PathBuf::from("README.md"),
+            render::markdown_file(&emit::readme(&api, &settings), &header),
+        );
+        let mut modules = vec![
+            ("src/lib.rs", emit::lib_rs(&api)),
+            ("src/models.rs", emit::models(&api)),
+            ("src/client.rs", emit::client(&api)),
+        ];
+        if !api.filters.is_empty() {
+            modules.push(("src/filters.rs", emit::filters(&api)));
+        }
+        for (path, tokens) in modules {
+            match render::rust_file(tokens, &header) {
+                Ok(text) => {
+                    files.insert(PathBuf::from(path), text);
+                }
+                Err(message) => diags.error("", format!("{path}: {message}")),
+            }
+        }
+        if diags.has_errors() {
+            return Err(fail(diags));
+        }
+        Ok(Output {
+            files,
+            warnings: diags.into_vec(),
+            api,
+        })
+    }
+
+    /// Generates and writes to the output directory (only files whose bytes change;
+    /// stale generated files are removed).
+    pub fn write(&self) -> Result<(Output, WriteReport), Error> {
+        let dir = self.out_dir.as_ref().ok_or(Error::NoOutDir)?;
+        let output = self.generate()?;
+        let report = write::write(dir, &output.files)?;
+        Ok((output, report))
+    }
+
+    /// Generates in memory and lists the files on disk that differ.
+    pub fn check(&self) -> Result<(Output, Vec<StaleFile>), Error> {
+        let dir = self.out_dir.as_ref().ok_or(Error::NoOutDir)?;
+        let output = self.generate()?;
+        let stale = write::check(dir, &output.files)?;
+        Ok((output, stale))
+    }
+}
+
+/// A package name from a title: lowercase words joined by `-`.
+fn default_crate_name(title: &str) -> String {
+    let name = naming::snake(title, "api-client").trim_start_matches("r#").trim_matches('_').replace('_', "-");
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) || !name.is_ascii() {
+        let ascii: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+        let ascii = ascii.trim_matches('-');
+        if ascii.is_empty() { "api-client".to_owned() } else { format!("api-{ascii}") }
+    } else {
+        name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn crate_names_from_titles() {
+        assert_eq!(super::default_crate_name("Boomi Platform REST API"), "boomi-platform-rest-api");
+        assert_eq!(super::default_crate_name("1Password"), "api-1password");
+        assert_eq!(super::default_crate_name("Übersicht"), "api-bersicht");
+        assert_eq!(super::default_crate_name("!!!"), "api-client");
+    }
+}

@@ -1,0 +1,496 @@
+//! Stage 1: read a spec (YAML or JSON), bring OpenAPI 3.1 constructs down to what the
+//! `openapiv3` crate (3.0) reads, and parse it.
+//!
+//! The document is first read into a `serde_json::Value` so that every later problem can
+//! be reported with a JSON pointer, and so that 3.1 can be normalised structurally instead
+//! of being rejected.
+
+use std::path::Path;
+
+use openapiv3::OpenAPI;
+use serde_json::{Map, Value};
+
+use crate::diagnostics::{Diagnostics, join};
+
+/// A parsed spec and the raw document it came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The parsed document (after normalisation).
+    pub api: OpenAPI,
+    /// The normalised raw document, for resolving references by pointer.
+    pub raw: Value,
+    /// The `openapi` version the file declared.
+    pub declared_version: String,
+}
+
+/// Reads `path` into a JSON value. YAML is a superset of JSON, but JSON files are read
+/// with serde_json for its better error positions.
+pub fn read_document(path: &Path, diags: &mut Diagnostics) -> Option<Value> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) => {
+            diags.error("", format!("cannot read the file: {err}"));
+            return None;
+        }
+    };
+    parse_document(&text, path, diags)
+}
+
+/// Parses document text; the file name only decides which parser speaks first.
+pub fn parse_document(text: &str, path: &Path, diags: &mut Diagnostics) -> Option<Value> {
+    let looks_json = path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("json"))
+        || text.trim_start().starts_with('{');
+    if looks_json {
+        match serde_json::from_str::<Value>(text) {
+            Ok(value) => return Some(value),
+            Err(err) if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) => {
+                diags.error(
+                    "",
+                    format!(
+                        "not valid JSON at line {}, column {}: {err}",
+                        err.line(),
+                        err.column()
+                    ),
+                );
+                return None;
+            }
+            Err(_) => {}
+        }
+    }
+    match serde_yaml::from_str::<serde_yaml::Value>(text) {
+        Ok(yaml) => match yaml_to_json(yaml, "") {
+            Ok(value) => Some(value),
+            Err((pointer, message)) => {
+                diags.error(pointer, message);
+                None
+            }
+        },
+        Err(err) => {
+            let at = err
+                .location()
+                .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
+                .unwrap_or_default();
+            diags.error("", format!("not valid YAML or JSON{at}: {err}"));
+            None
+        }
+    }
+}
+
+/// Converts YAML to JSON, turning scalar map keys (such as unquoted status codes `200:`)
+/// into strings, which is what OpenAPI means by them.
+fn yaml_to_json(yaml: serde_yaml::Value, pointer: &str) -> Result<Value, (String, String)> {
+    use serde_yaml::Value as Y;
+    Ok(match yaml {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                // NaN and infinities have no JSON form; keep them as text rather than fail.
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                serde_json::Number::from_f64(f)
+                    .map(Value::Number)
+                    .unwrap_or_else(|| Value::String(n.to_string()))
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| yaml_to_json(v, &join(pointer, &i.to_string())))
+                .collect::<Result<_, _>>()?,
+        ),
+        Y::Mapping(map) => {
+            let mut out = Map::new();
+            for (k, v) in map {
+                let key = match k {
+                    Y::String(s) => s,
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    Y::Null => "null".to_owned(),
+                    other => {
+                        return Err((
+                            pointer.to_owned(),
+                            format!("a mapping key must be a scalar, found {other:?}"),
+                        ));
+                    }
+                };
+                let child = join(pointer, &key);
+                out.insert(key, yaml_to_json(v, &child)?);
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(tagged) => yaml_to_json(tagged.value, pointer)?,
+    })
+}
+
+/// Loads a document that is already in memory (after overlays, say).
+pub fn load_value(mut raw: Value, diags: &mut Diagnostics) -> Option<Loaded> {
+    let Some(root) = raw.as_object_mut() else {
+        diags.error("", "the document is not an object; an OpenAPI document starts with `openapi:`");
+        return None;
+    };
+    let declared_version = match root.get("openapi") {
+        Some(Value::String(v)) => v.clone(),
+        Some(_) => {
+            diags.error("/openapi", "`openapi` must be a version string such as \"3.0.3\"");
+            return None;
+        }
+        None => {
+            let hint = if root.contains_key("swagger") {
+                "this is a Swagger 2.0 document; convert it to OpenAPI 3 first (e.g. with swagger2openapi)"
+            } else {
+                "add `openapi: 3.0.3` (or 3.1.0) at the top"
+            };
+            diags.error("/openapi", format!("no `openapi` version field: {hint}"));
+            return None;
+        }
+    };
+    if !(declared_version.starts_with("3.0") || declared_version.starts_with("3.1")) {
+        diags.error(
+            "/openapi",
+            format!("OpenAPI {declared_version} is not supported; versions 3.0.x and 3.1.x are"),
+        );
+        return None;
+    }
+    if declared_version.starts_with("3.1") {
+        normalise_31_root(root, diags);
+    }
+    normalise_schemas(&mut raw);
+
+    prune_invalid(&mut raw, diags);
+    match serde_path_to_error::deserialize::<_, OpenAPI>(raw.clone()) {
+        Ok(api) => Some(Loaded {
+            api,
+            raw,
+            declared_version,
+        }),
+        Err(err) => {
+            diags.error(
+                path_to_pointer(err.path()),
+                format!("not a valid OpenAPI document here: {}", err.inner()),
+            );
+            None
+        }
+    }
+}
+
+/// Checks the parts of the document one by one, innermost first, and drops a part that
+/// does not fit OpenAPI (a media type entry that is not a media type object, a broken
+/// parameter or response, an operation) with a warning naming it: one bad entry must
+/// not cost the user the rest of the API. A broken component schema is replaced by an
+/// empty schema (any JSON), so references to it still resolve.
+fn prune_invalid(raw: &mut Value, diags: &mut Diagnostics) {
+    use openapiv3::{MediaType, Operation, Parameter, ReferenceOr, RequestBody, Response, Schema};
+
+    let mut pointers = Vec::new();
+    let object_keys = |value: &Value, pointer: &str| -> Vec<String> {
+        match value.pointer(pointer) {
+            Some(Value::Object(map)) => map.keys().map(|k| join(pointer, k)).collect(),
+            Some(Value::Array(items)) => (0..items.len()).map(|i| join(pointer, &i.to_string())).collect(),
+            _ => Vec::new(),
+        }
+    };
+    const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+    for path in object_keys(raw, "/paths") {
+        for op in object_keys(raw, &path) {
+            let method = op.rsplit('/').next().unwrap_or_default();
+            if !METHODS.contains(&method) {
+                continue;
+            }
+            for response in object_keys(raw, &join(&op, "responses")) {
+                for media in object_keys(raw, &join(&response, "content")) {
+                    pointers.push((media, Kind::Media));
+                }
+                pointers.push((response, Kind::Response));
+            }
+            for media in object_keys(raw, &join(&join(&op, "requestBody"), "content")) {
+                pointers.push((media, Kind::Media));
+            }
+            pointers.push((join(&op, "requestBody"), Kind::Body));
+            // From the back, so that removing one does not shift the others.
+            for param in object_keys(raw, &join(&op, "parameters")).into_iter().rev() {
+                pointers.push((param, Kind::Parameter));
+            }
+            pointers.push((op, Kind::Operation));
+        }
+        for param in object_keys(raw, &join(&path, "parameters")).into_iter().rev() {
+            pointers.push((param, Kind::Parameter));
+        }
+    }
+    for schema in object_keys(raw, "/components/schemas") {
+        pointers.push((schema, Kind::Schema));
+    }
+
+    #[derive(Clone, Copy)]
+    enum Kind {
+        Media,
+        Response,
+        Body,
+        Parameter,
+        Operation,
+        Schema,
+    }
+    fn fits<T: serde::de::DeserializeOwned>(value: &Value) -> Result<(), String> {
+        serde_path_to_error::deserialize::<_, T>(value.clone())
+            .map(|_| ())
+            .map_err(|err| {
+                let at = path_to_pointer(err.path());
+                if at.is_empty() {
+                    err.inner().to_string()
+                } else {
+                    format!("{} at {at}", err.inner())
+                }
+            })
+    }
+    for (pointer, kind) in pointers {
+        let Some(value) = raw.pointer(&pointer) else { continue };
+        let verdict = match kind {
+            Kind::Media => fits::<MediaType>(value),
+            Kind::Response => fits::<ReferenceOr<Response>>(value),
+            Kind::Body => fits::<ReferenceOr<RequestBody>>(value),
+            Kind::Parameter => fits::<ReferenceOr<Parameter>>(value),
+            Kind::Operation => fits::<Operation>(value),
+            Kind::Schema => fits::<ReferenceOr<Schema>>(value),
+        };
+        let Err(mut why) = verdict else { continue };
+        if let Some((cut, _)) = why.char_indices().nth(160) {
+            why.truncate(cut);
+            why.push('…');
+        }
+        match kind {
+            Kind::Schema => {
+                diags.warning(&pointer, format!("not a valid schema ({why}); typed as serde_json::Value"));
+                if let Some(slot) = raw.pointer_mut(&pointer) {
+                    *slot = Value::Object(Map::new());
+                }
+            }
+            _ => {
+                diags.warning(&pointer, format!("skipped: not valid OpenAPI ({why})"));
+                remove_pointer(raw, &pointer);
+            }
+        }
+    }
+}
+
+fn normalise_31_root(root: &mut Map<String, Value>, diags: &mut Diagnostics) {
+    // `openapiv3` reads 3.0; what differs at the top level is dropped or defaulted here.
+    root.insert("openapi".into(), Value::String("3.0.3".into()));
+    if root.remove("webhooks").is_some() {
+        diags.warning(
+            "/webhooks",
+            "webhooks are not generated (a client sends requests; webhooks are received)",
+        );
+    }
+    root.remove("jsonSchemaDialect");
+    if let Some(Value::Object(info)) = root.get_mut("info")
+        && let Some(Value::Object(license)) = info.get_mut("license")
+    {
+        license.remove("identifier");
+    }
+    if let Some(Value::Object(components)) = root.get_mut("components") {
+        components.remove("pathItems");
+    }
+    root.entry("paths").or_insert_with(|| Value::Object(Map::new()));
+}
+
+/// Keys whose values are data, not spec structure: never rewritten.
+const DATA_KEYS: &[&str] = &["example", "examples", "default", "enum", "const", "value"];
+
+/// Rewrites 3.1 (JSON Schema 2020-12) schema keywords into their 3.0 forms, anywhere in the
+/// document. Each rewrite is keyed on a keyword only schemas use, so nothing else is touched.
+fn normalise_schemas(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            normalise_schema_object(map);
+            for (key, child) in map.iter_mut() {
+                if key.starts_with("x-") {
+                    continue;
+                }
+                if DATA_KEYS.contains(&key.as_str()) && !is_examples_map(key, child) {
+                    continue;
+                }
+                normalise_schemas(child);
+            }
+        }
+        Value::Array(items) => {
+            for item in items.iter_mut() {
+                normalise_schemas(item);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `examples` in a media type or parameter is a map of Example objects, which hold
+/// `$ref`s worth keeping intact; only schema `examples` (an array) is data.
+fn is_examples_map(key: &str, value: &Value) -> bool {
+    key == "examples" && value.is_object()
+}
+
+fn normalise_schema_object(map: &mut Map<String, Value>) {
+    // type: [T, "null"]  →  type: T, nullable: true ; several types → anyOf.
+    if let Some(Value::Array(types)) = map.get("type").cloned() {
+        let mut names: Vec<String> = types
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_owned))
+            .collect();
+        let nullable = names.iter().any(|t| t == "null");
+        names.retain(|t| t != "null");
+        map.remove("type");
+        if nullable {
+            map.insert("nullable".into(), Value::Bool(true));
+        }
+        match names.len() {
+            0 => {}
+            1 => {
+                map.insert("type".into(), Value::String(names.remove(0)));
+            }
+            _ => {
+                let variants = names
+                    .into_iter()
+                    .map(|t| {
+                        let mut v = Map::new();
+                        v.insert("type".into(), Value::String(t));
+                        Value::Object(v)
+                    })
+                    .collect();
+                map.insert("anyOf".into(), Value::Array(variants));
+            }
+        }
+    } else if map.get("type").and_then(Value::as_str) == Some("null") {
+        map.remove("type");
+        map.insert("nullable".into(), Value::Bool(true));
+    }
+    // oneOf/anyOf: [X, {type: null}]  →  X's alternatives, nullable: true.
+    for key in ["oneOf", "anyOf"] {
+        if let Some(Value::Array(items)) = map.get_mut(key) {
+            let before = items.len();
+            items.retain(|item| !is_null_schema(item));
+            if items.len() != before {
+                map.insert("nullable".into(), Value::Bool(true));
+            }
+        }
+    }
+    if let Some(c) = map.remove("const") {
+        map.insert("enum".into(), Value::Array(vec![c]));
+    }
+    if let Some(Value::Array(examples)) = map.get("examples") {
+        let first = examples.first().cloned();
+        map.remove("examples");
+        if let Some(first) = first {
+            map.entry("example").or_insert(first);
+        }
+    }
+    for (exclusive, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if let Some(n @ Value::Number(_)) = map.get(exclusive).cloned() {
+            map.insert(bound.into(), n);
+            map.insert(exclusive.into(), Value::Bool(true));
+        }
+    }
+    // 2020-12 keywords with no 3.0 counterpart that would otherwise fail to parse.
+    for key in ["$schema", "$id", "$anchor", "$dynamicAnchor", "$dynamicRef", "$defs"] {
+        map.remove(key);
+    }
+}
+
+fn is_null_schema(value: &Value) -> bool {
+    value.get("type").and_then(Value::as_str) == Some("null")
+        || matches!(value.get("type"), Some(Value::Array(t)) if t.len() == 1 && t[0] == "null")
+}
+
+fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => pointer = join(&pointer, &index.to_string()),
+            Segment::Map { key } => pointer = join(&pointer, key),
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    pointer
+}
+
+fn remove_pointer(raw: &mut Value, pointer: &str) {
+    let Some((parent, last)) = pointer.rsplit_once('/') else {
+        return;
+    };
+    let last = last.replace("~1", "/").replace("~0", "~");
+    match raw.pointer_mut(parent) {
+        Some(Value::Object(map)) => {
+            map.shift_remove(&last);
+        }
+        Some(Value::Array(items)) => {
+            if let Ok(i) = last.parse::<usize>()
+                && i < items.len()
+            {
+                items.remove(i);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> (Option<Loaded>, Diagnostics) {
+        let mut diags = Diagnostics::new("t.yaml");
+        let loaded = parse_document(text, Path::new("t.yaml"), &mut diags)
+            .and_then(|v| load_value(v, &mut diags));
+        (loaded, diags)
+    }
+
+    #[test]
+    fn reads_31_type_arrays_as_nullable() {
+        let (loaded, diags) = load(
+            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A:\n      type: [string, 'null']\n      const: x\n",
+        );
+        let loaded = loaded.unwrap_or_else(|| panic!("{:?}", diags.as_slice()));
+        let a = &loaded.raw["components"]["schemas"]["A"];
+        assert_eq!(a["type"], "string");
+        assert_eq!(a["nullable"], true);
+        assert_eq!(a["enum"], serde_json::json!(["x"]));
+        assert_eq!(loaded.declared_version, "3.1.0");
+    }
+
+    #[test]
+    fn swagger_two_is_refused_with_a_hint() {
+        let (loaded, diags) = load("swagger: '2.0'\ninfo: {title: t, version: '1'}\n");
+        assert!(loaded.is_none());
+        let d = &diags.as_slice()[0];
+        assert_eq!(d.pointer, "/openapi");
+        assert!(d.message.contains("Swagger 2.0"), "{}", d.message);
+    }
+
+    #[test]
+    fn a_bad_media_type_entry_is_skipped_with_its_pointer() {
+        let (loaded, diags) = load(
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            example: 42\n",
+        );
+        assert!(loaded.is_some());
+        let d = &diags.as_slice()[0];
+        assert_eq!(d.pointer, "/paths/~1a/get/responses/200/content/example");
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        let (loaded, diags) = load(": : :\n- [");
+        assert!(loaded.is_none());
+        assert!(diags.has_errors());
+        let (loaded, diags) = load("[1, 2]");
+        assert!(loaded.is_none());
+        assert!(diags.has_errors());
+    }
+}

@@ -1,0 +1,826 @@
+//! Stage 3: turn the parsed spec into the IR.
+//!
+//! Names are made here, through [`crate::naming`] only. Inline schemas become named
+//! models after their context (`Parent` + `Property`), in the order they are met, so the
+//! output is the same for the same spec. What cannot be represented gets a warning with
+//! its pointer and a documented fallback (`serde_json::Value`).
+
+use indexmap::IndexMap;
+use openapiv3::{
+    AdditionalProperties, IntegerFormat, NumberFormat, OpenAPI, Parameter,
+    ParameterSchemaOrContent, ReferenceOr, RequestBody, Response, Schema, SchemaKind,
+    StatusCode, StringFormat, VariantOrUnknownOrEmpty,
+};
+
+use crate::diagnostics::{Diagnostics, join};
+use crate::ir::{
+    Alias, Api, Body, BodyKind, Enum, Field, FloatWidth, IntWidth, Method, Model, Operation,
+    Param, ParamLocation, PathPart, SecurityScheme, Server, ServerVariable, Struct, Success,
+    Type, Variant,
+};
+use crate::naming::{self, Scope};
+
+/// Type names the generated crate uses itself; spec types must not take them.
+const RESERVED_TYPES: &[&str] = &["Client", "Error", "Config", "Result", "Option", "String", "Vec", "Box"];
+
+/// Names of client methods that are not operations.
+const RESERVED_METHODS: &[&str] = &["new", "config", "transport"];
+
+/// The catch-all enum variant that keeps values the spec does not list.
+pub const UNKNOWN_VARIANT: &str = "UnknownValue";
+
+/// Lowers a parsed document to the IR.
+pub fn lower(api: &OpenAPI, diags: &mut Diagnostics) -> Api {
+    let mut lowerer = Lowerer {
+        api,
+        diags,
+        models: Vec::new(),
+        types: Scope::with_reserved(RESERVED_TYPES),
+        components: IndexMap::new(),
+    };
+    lowerer.run()
+}
+
+struct Lowerer<'a, 'd> {
+    api: &'a OpenAPI,
+    diags: &'d mut Diagnostics,
+    models: Vec<Model>,
+    types: Scope,
+    /// Component schema name → Rust type name, claimed before anything is lowered so
+    /// that references resolve whatever the order.
+    components: IndexMap<String, String>,
+}
+
+/// A schema or a reference to one, whichever box it came in.
+#[derive(Clone, Copy)]
+enum SchemaRef<'a> {
+    Ref(&'a str),
+    Item(&'a Schema),
+}
+
+impl<'a> From<&'a ReferenceOr<Schema>> for SchemaRef<'a> {
+    fn from(value: &'a ReferenceOr<Schema>) -> Self {
+        match value {
+            ReferenceOr::Reference { reference } => SchemaRef::Ref(reference),
+            ReferenceOr::Item(schema) => SchemaRef::Item(schema),
+        }
+    }
+}
+
+impl<'a> From<&'a ReferenceOr<Box<Schema>>> for SchemaRef<'a> {
+    fn from(value: &'a ReferenceOr<Box<Schema>>) -> Self {
+        match value {
+            ReferenceOr::Reference { reference } => SchemaRef::Ref(reference),
+            ReferenceOr::Item(schema) => SchemaRef::Item(schema),
+        }
+    }
+}
+
+/// Properties as `openapiv3` holds them.
+type Properties = IndexMap<String, ReferenceOr<Box<Schema>>>;
+
+const SCHEMA_PREFIX: &str = "#/components/schemas/";
+
+impl<'a> Lowerer<'a, '_> {
+    fn run(&mut self) -> Api {
+        let api = self.api;
+        if let Some(components) = &api.components {
+            for name in components.schemas.keys() {
+                let rust = self.types.claim(naming::type_name(name));
+                self.components.insert(name.clone(), rust);
+            }
+            for (name, schema) in &components.schemas {
+                let pointer = join("/components/schemas", name);
+                let rust = self.components[name].clone();
+                self.lower_component(&rust, schema.into(), &pointer);
+            }
+        }
+        let operations = self.lower_operations();
+        let security = self.lower_security();
+        let server = self.lower_server();
+        Api {
+            title: api.info.title.clone(),
+            description: api.info.description.clone(),
+            version: api.info.version.clone(),
+            server,
+            models: std::mem::take(&mut self.models),
+            operations,
+            filters: Vec::new(),
+            security,
+        }
+    }
+
+    fn lower_server(&mut self) -> Server {
+        let Some(server) = self.api.servers.first() else {
+            self.diags.warning(
+                "/servers",
+                "no server is declared; the client needs a base URL at run time (`Config::base_url`)",
+            );
+            return Server {
+                url: String::new(),
+                variables: Vec::new(),
+            };
+        };
+        if self.api.servers.len() > 1 {
+            self.diags.warning(
+                "/servers/1",
+                "only the first server is the default; pass others with `Config::base_url`",
+            );
+        }
+        let mut scope = Scope::new();
+        let mut variables = Vec::new();
+        for wire in template_names(&server.url) {
+            let var = server.variables.as_ref().and_then(|v| v.get(&wire));
+            if variables.iter().any(|v: &ServerVariable| v.wire == wire) {
+                continue;
+            }
+            variables.push(ServerVariable {
+                rust: scope.claim(naming::snake(&wire, "variable")),
+                default: var.map(|v| v.default.clone()),
+                doc: var.and_then(|v| v.description.clone()),
+                wire,
+            });
+        }
+        Server {
+            url: server.url.clone(),
+            variables,
+        }
+    }
+
+    fn lower_security(&mut self) -> Vec<SecurityScheme> {
+        let mut out = Vec::new();
+        let Some(components) = &self.api.components else {
+            return out;
+        };
+        for (name, scheme) in &components.security_schemes {
+            let pointer = join("/components/securitySchemes", name);
+            let ReferenceOr::Item(scheme) = scheme else {
+                self.diags
+                    .warning(pointer, "a referenced security scheme is not supported; ignored");
+                continue;
+            };
+            let lowered = match scheme {
+                openapiv3::SecurityScheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("basic") => {
+                    SecurityScheme::Basic
+                }
+                openapiv3::SecurityScheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("bearer") => {
+                    SecurityScheme::Bearer
+                }
+                openapiv3::SecurityScheme::APIKey { location, name, .. } => SecurityScheme::ApiKey {
+                    location: match location {
+                        openapiv3::APIKeyLocation::Query => ParamLocation::Query,
+                        openapiv3::APIKeyLocation::Header => ParamLocation::Header,
+                        openapiv3::APIKeyLocation::Cookie => ParamLocation::Cookie,
+                    },
+                    name: name.clone(),
+                },
+                _ => {
+                    self.diags.warning(
+                        pointer,
+                        "OAuth2, OpenID Connect and other HTTP schemes are sent as a bearer token obtained by the caller",
+                    );
+                    SecurityScheme::Bearer
+                }
+            };
+            if !out.contains(&lowered) {
+                out.push(lowered);
+            }
+        }
+        out
+    }
+
+    // ----- schemas -----
+
+    fn lower_component(&mut self, rust: &str, schema: SchemaRef<'_>, pointer: &str) {
+        match schema {
+            SchemaRef::Ref(reference) => {
+                let ty = self.reference_type(reference, pointer);
+                self.models.push(Model::Alias(Alias {
+                    name: rust.to_owned(),
+                    doc: None,
+                    ty,
+                }));
+            }
+            SchemaRef::Item(schema) => {
+                if !self.define(rust, schema, pointer) {
+                    let ty = self.type_of(SchemaRef::Item(schema), rust, pointer);
+                    self.models.push(Model::Alias(Alias {
+                        name: rust.to_owned(),
+                        doc: doc_of(schema),
+                        ty,
+                    }));
+                }
+            }
+        }
+    }
+
+    /// Defines `schema` as a named struct or enum called `name` if it is one;
+    /// returns false for schemas that are better an alias or a plain type.
+    fn define(&mut self, name: &str, schema: &Schema, pointer: &str) -> bool {
+        match &schema.schema_kind {
+            SchemaKind::Type(openapiv3::Type::String(s)) if !s.enumeration.is_empty() => {
+                let values = s.enumeration.iter().flatten().cloned().collect::<Vec<_>>();
+                self.define_enum(name, doc_of(schema), &values);
+                true
+            }
+            SchemaKind::Type(openapiv3::Type::Object(object)) if !object.properties.is_empty() => {
+                self.define_struct(name, doc_of(schema), &object.properties, &object.required, object.additional_properties.as_ref(), pointer);
+                true
+            }
+            SchemaKind::Any(any) if !any.properties.is_empty() => {
+                self.define_struct(name, doc_of(schema), &any.properties, &any.required, any.additional_properties.as_ref(), pointer);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn define_enum(&mut self, name: &str, doc: Option<String>, values: &[String]) {
+        let mut scope = Scope::with_reserved(&[UNKNOWN_VARIANT]);
+        let mut variants = Vec::new();
+        for value in values {
+            if variants.iter().any(|v: &Variant| &v.wire == value) {
+                continue;
+            }
+            variants.push(Variant {
+                rust: scope.claim(naming::variant_name(value)),
+                wire: value.clone(),
+            });
+        }
+        self.models.push(Model::Enum(Enum {
+            name: name.to_owned(),
+            doc,
+            variants,
+            unknown: UNKNOWN_VARIANT.to_owned(),
+        }));
+    }
+
+    fn define_struct(
+        &mut self,
+        name: &str,
+        doc: Option<String>,
+        properties: &Properties,
+        required: &[String],
+        additional: Option<&AdditionalProperties>,
+        pointer: &str,
+    ) {
+        // Reserve the slot first so that the struct precedes the inline types it names.
+        let index = self.models.len();
+        self.models.push(Model::Alias(Alias {
+            name: name.to_owned(),
+            doc: None,
+            ty: Type::Json,
+        }));
+        let fields = self.lower_fields(name, properties, required, pointer);
+        let additional = self.additional(name, additional, pointer);
+        self.models[index] = Model::Struct(Struct {
+            name: name.to_owned(),
+            doc,
+            fields,
+            additional,
+        });
+    }
+
+    fn lower_fields(&mut self, owner: &str, properties: &Properties, required: &[String], pointer: &str) -> Vec<Field> {
+        let mut scope = Scope::with_reserved(&["additional_properties"]);
+        let mut fields = Vec::new();
+        for (wire, schema) in properties {
+            let field_pointer = join(&join(pointer, "properties"), wire);
+            let rust = scope.claim(naming::snake(wire, "field"));
+            let context = format!("{owner}{}", naming::type_name(wire));
+            let ty = self.type_of(schema.into(), &context, &field_pointer);
+            let doc = match schema {
+                ReferenceOr::Item(s) => doc_of(s),
+                ReferenceOr::Reference { .. } => None,
+            };
+            fields.push(Field {
+                rust,
+                wire: wire.clone(),
+                ty,
+                required: required.iter().any(|r| r == wire),
+                doc,
+            });
+        }
+        fields
+    }
+
+    fn additional(&mut self, owner: &str, additional: Option<&AdditionalProperties>, pointer: &str) -> Option<Type> {
+        match additional? {
+            AdditionalProperties::Any(true) => Some(Type::Json),
+            AdditionalProperties::Any(false) => None,
+            AdditionalProperties::Schema(schema) => {
+                let schema: &ReferenceOr<Schema> = schema;
+                Some(self.type_of(
+                    schema.into(),
+                    &format!("{owner}Value"),
+                    &join(pointer, "additionalProperties"),
+                ))
+            }
+        }
+    }
+
+    fn reference_type(&mut self, reference: &str, pointer: &str) -> Type {
+        if let Some(name) = reference.strip_prefix(SCHEMA_PREFIX)
+            && !name.contains('/')
+        {
+            let name = name.replace("~1", "/").replace("~0", "~");
+            if let Some(rust) = self.components.get(&name) {
+                return Type::Named(rust.clone());
+            }
+            self.diags.error(
+                pointer,
+                format!("`$ref: {reference}` points to no schema in components.schemas; fix the reference"),
+            );
+            return Type::Json;
+        }
+        self.diags.warning(
+            pointer,
+            format!("`$ref: {reference}` is not a local component schema; typed as serde_json::Value"),
+        );
+        Type::Json
+    }
+
+    /// The Rust type of a schema met at `pointer`; inline structs and enums become
+    /// models named `context`.
+    fn type_of(&mut self, schema: SchemaRef<'_>, context: &str, pointer: &str) -> Type {
+        let schema = match schema {
+            SchemaRef::Ref(reference) => return self.reference_type(reference, pointer),
+            SchemaRef::Item(schema) => schema,
+        };
+        use openapiv3::Type as T;
+        match &schema.schema_kind {
+            SchemaKind::Type(T::String(s)) => {
+                if !s.enumeration.is_empty() {
+                    let name = self.types.claim(naming::type_name(context));
+                    self.define(&name, schema, pointer);
+                    return Type::Named(name);
+                }
+                match &s.format {
+                    VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => Type::DateTime,
+                    _ => Type::String,
+                }
+            }
+            SchemaKind::Type(T::Integer(i)) => match &i.format {
+                VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => Type::Integer(IntWidth::I32),
+                _ => Type::Integer(IntWidth::I64),
+            },
+            SchemaKind::Type(T::Number(n)) => match &n.format {
+                VariantOrUnknownOrEmpty::Item(NumberFormat::Float) => Type::Number(FloatWidth::F32),
+                _ => Type::Number(FloatWidth::F64),
+            },
+            SchemaKind::Type(T::Boolean(_)) => Type::Boolean,
+            SchemaKind::Type(T::Array(array)) => match &array.items {
+                Some(items) => Type::Array(Box::new(self.type_of(
+                    items.into(),
+                    &format!("{context}Item"),
+                    &join(pointer, "items"),
+                ))),
+                None => Type::Array(Box::new(Type::Json)),
+            },
+            SchemaKind::Type(T::Object(object)) => {
+                if object.properties.is_empty() {
+                    let value = match &object.additional_properties {
+                        Some(AdditionalProperties::Schema(s)) => {
+                            let s: &ReferenceOr<Schema> = s;
+                            self.type_of(s.into(), &format!("{context}Value"), &join(pointer, "additionalProperties"))
+                        }
+                        _ => Type::Json,
+                    };
+                    return Type::Map(Box::new(value));
+                }
+                let name = self.types.claim(naming::type_name(context));
+                self.define_struct(&name, doc_of(schema), &object.properties, &object.required, object.additional_properties.as_ref(), pointer);
+                Type::Named(name)
+            }
+            SchemaKind::AllOf { all_of } if all_of.len() == 1 => {
+                self.type_of((&all_of[0]).into(), context, &join(pointer, "allOf/0"))
+            }
+            SchemaKind::Any(any) if !any.properties.is_empty() => {
+                let name = self.types.claim(naming::type_name(context));
+                self.define(&name, schema, pointer);
+                Type::Named(name)
+            }
+            SchemaKind::Any(any) if any.typ.is_none() && any.one_of.is_empty() && any.all_of.is_empty() && any.any_of.is_empty() && any.not.is_none() => {
+                Type::Json
+            }
+            SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } | SchemaKind::AllOf { .. } | SchemaKind::Not { .. } | SchemaKind::Any(_) => {
+                self.diags.warning(
+                    pointer,
+                    "this schema combination (oneOf/anyOf/allOf/not) is not modelled yet; typed as serde_json::Value",
+                );
+                Type::Json
+            }
+        }
+    }
+
+    // ----- operations -----
+
+    fn lower_operations(&mut self) -> Vec<Operation> {
+        let mut methods = Scope::with_reserved(RESERVED_METHODS);
+        let mut out = Vec::new();
+        let api = self.api;
+        for (path, item) in &api.paths.paths {
+            let path_pointer = join("/paths", path);
+            let ReferenceOr::Item(item) = item else {
+                self.diags
+                    .warning(path_pointer, "a `$ref` path item is not supported; its operations are skipped");
+                continue;
+            };
+            for (method_name, op) in item.iter() {
+                let pointer = join(&path_pointer, method_name);
+                let method = match method_name {
+                    "get" => Method::Get,
+                    "put" => Method::Put,
+                    "post" => Method::Post,
+                    "delete" => Method::Delete,
+                    "options" => Method::Options,
+                    "head" => Method::Head,
+                    "patch" => Method::Patch,
+                    _ => Method::Trace,
+                };
+                let wire = op
+                    .operation_id
+                    .clone()
+                    .unwrap_or_else(|| format!("{method_name} {path}"));
+                let rust = methods.claim(naming::snake(&wire, "operation"));
+                if let Some(lowered) = self.lower_operation(rust, wire, method, path, &item.parameters, op, &pointer) {
+                    out.push(lowered);
+                }
+            }
+        }
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn lower_operation(
+        &mut self,
+        rust: String,
+        wire: String,
+        method: Method,
+        path: &str,
+        shared: &'a [ReferenceOr<Parameter>],
+        op: &'a openapiv3::Operation,
+        pointer: &str,
+    ) -> Option<Operation> {
+        let context = naming::type_name(&wire);
+        let doc = join_doc(op.summary.as_deref(), op.description.as_deref());
+
+        // Parameters: operation-level ones override path-level ones with the same name
+        // and location.
+        let mut declared: Vec<(&'a Parameter, String)> = Vec::new();
+        for (i, p) in shared.iter().enumerate() {
+            if let Some(p) = self.resolve_parameter(p, &join(&join(&pointer[..pointer.rfind('/').unwrap_or(0)], "parameters"), &i.to_string())) {
+                declared.push(p);
+            }
+        }
+        for (i, p) in op.parameters.iter().enumerate() {
+            let p_pointer = join(&join(pointer, "parameters"), &i.to_string());
+            if let Some((param, at)) = self.resolve_parameter(p, &p_pointer) {
+                let data = param.parameter_data_ref();
+                declared.retain(|(q, _)| {
+                    let d = q.parameter_data_ref();
+                    !(d.name == data.name && std::mem::discriminant(*q) == std::mem::discriminant(param))
+                });
+                declared.push((param, at));
+            }
+        }
+
+        let mut scope = Scope::with_reserved(&["body"]);
+        let mut params = Vec::new();
+        let mut path_parts = Vec::new();
+        // Path parameters in template order.
+        let mut rest = path;
+        while let Some(start) = rest.find('{') {
+            let Some(len) = rest[start..].find('}') else { break };
+            if start > 0 {
+                path_parts.push(PathPart::Literal(rest[..start].to_owned()));
+            }
+            let name = &rest[start + 1..start + len];
+            let found = declared
+                .iter()
+                .find(|(p, _)| matches!(p, Parameter::Path { .. }) && p.parameter_data_ref().name == name);
+            let (ty, doc) = match found {
+                Some((p, at)) => (self.param_type(p, &context, at), p.parameter_data_ref().description.clone()),
+                None => {
+                    self.diags.warning(
+                        pointer,
+                        format!("path parameter `{name}` is not declared; taken as a string"),
+                    );
+                    (Type::String, None)
+                }
+            };
+            if let Some(i) = params.iter().position(|p: &Param| p.wire == name && p.location == ParamLocation::Path) {
+                path_parts.push(PathPart::Param(i));
+            } else {
+                path_parts.push(PathPart::Param(params.len()));
+                params.push(Param {
+                    rust: scope.claim(naming::snake(name, "param")),
+                    wire: name.to_owned(),
+                    location: ParamLocation::Path,
+                    ty,
+                    required: true,
+                    doc,
+                });
+            }
+            rest = &rest[start + len + 1..];
+        }
+        if !rest.is_empty() {
+            path_parts.push(PathPart::Literal(rest.to_owned()));
+        }
+        for (p, at) in &declared {
+            let location = match p {
+                Parameter::Path { .. } => continue,
+                Parameter::Query { .. } => ParamLocation::Query,
+                Parameter::Header { .. } => ParamLocation::Header,
+                Parameter::Cookie { .. } => ParamLocation::Cookie,
+            };
+            let data = p.parameter_data_ref();
+            if location == ParamLocation::Header
+                && ["accept", "content-type", "authorization"].contains(&data.name.to_ascii_lowercase().as_str())
+            {
+                // OpenAPI says these are ignored as parameters; the client sets them.
+                continue;
+            }
+            let ty = self.param_type(p, &context, at);
+            params.push(Param {
+                rust: scope.claim(naming::snake(&data.name, "param")),
+                wire: data.name.clone(),
+                location,
+                ty,
+                required: data.required,
+                doc: data.description.clone(),
+            });
+        }
+
+        let body = match &op.request_body {
+            Some(body) => self.lower_body(body, &context, &join(pointer, "requestBody")),
+            None => None,
+        };
+        let (success, error_statuses, error_default, error_type) =
+            self.lower_responses(&op.responses, &context, &join(pointer, "responses"));
+
+        Some(Operation {
+            rust,
+            wire,
+            method,
+            path: path.to_owned(),
+            path_parts,
+            doc,
+            params,
+            body,
+            success,
+            error_statuses,
+            error_default,
+            error_type,
+        })
+    }
+
+    fn resolve_parameter(&mut self, p: &'a ReferenceOr<Parameter>, pointer: &str) -> Option<(&'a Parameter, String)> {
+        match p {
+            ReferenceOr::Item(p) => Some((p, pointer.to_owned())),
+            ReferenceOr::Reference { reference } => {
+                let found = reference
+                    .strip_prefix("#/components/parameters/")
+                    .and_then(|name| self.api.components.as_ref()?.parameters.get(name));
+                match found {
+                    Some(ReferenceOr::Item(p)) => Some((p, reference.trim_start_matches('#').to_owned())),
+                    _ => {
+                        self.diags.error(
+                            pointer,
+                            format!("`$ref: {reference}` does not point to a parameter in components.parameters"),
+                        );
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    fn param_type(&mut self, p: &'a Parameter, context: &str, pointer: &str) -> Type {
+        let data = p.parameter_data_ref();
+        let context = format!("{context}{}", naming::type_name(&data.name));
+        match &data.format {
+            ParameterSchemaOrContent::Schema(schema) => self.type_of(schema.into(), &context, &join(pointer, "schema")),
+            ParameterSchemaOrContent::Content(_) => {
+                self.diags.warning(pointer, "a parameter with `content` is sent as a string");
+                Type::String
+            }
+        }
+    }
+
+    fn lower_body(&mut self, body: &'a ReferenceOr<RequestBody>, context: &str, pointer: &str) -> Option<Body> {
+        let (body, pointer) = match body {
+            ReferenceOr::Item(b) => (b, pointer.to_owned()),
+            ReferenceOr::Reference { reference } => {
+                let found = reference
+                    .strip_prefix("#/components/requestBodies/")
+                    .and_then(|name| self.api.components.as_ref()?.request_bodies.get(name));
+                match found {
+                    Some(ReferenceOr::Item(b)) => (b, reference.trim_start_matches('#').to_owned()),
+                    _ => {
+                        self.diags.error(pointer, format!("`$ref: {reference}` does not point to a request body in components.requestBodies"));
+                        return None;
+                    }
+                }
+            }
+        };
+        let (media, content) = pick_media(&body.content)?;
+        let content_pointer = join(&join(&pointer, "content"), media);
+        let kind = media_kind(media);
+        let ty = match kind {
+            BodyKind::Json => match &content.schema {
+                Some(schema) => self.type_of(schema.into(), &format!("{context}Body"), &join(&content_pointer, "schema")),
+                None => Type::Json,
+            },
+            BodyKind::Text => Type::String,
+            BodyKind::Bytes(_) => Type::Bytes,
+        };
+        Some(Body {
+            kind,
+            ty,
+            required: body.required,
+        })
+    }
+
+    fn lower_responses(&mut self, responses: &'a openapiv3::Responses, context: &str, pointer: &str) -> (Success, Vec<u16>, bool, Type) {
+        let mut with_body = Vec::new();
+        let mut without_body = Vec::new();
+        let mut success_ty: Option<(Type, BodyKind)> = None;
+        let mut error_statuses = Vec::new();
+        let mut error_types: Vec<Option<Type>> = Vec::new();
+        for (status, response) in &responses.responses {
+            let at = join(pointer, &status.to_string());
+            let code = match status {
+                StatusCode::Code(code) => *code,
+                StatusCode::Range(_) => {
+                    self.diags.warning(at, "status ranges (2XX) are not matched yet; use an exact status");
+                    continue;
+                }
+            };
+            let Some((response, at)) = self.resolve_response(response, &at) else { continue };
+            let picked = pick_media(&response.content);
+            if (200..300).contains(&code) {
+                match self.content_type(picked, &format!("{context}Response"), &at) {
+                    Some((ty, kind)) => {
+                        if success_ty.is_none() {
+                            success_ty = Some((ty, kind));
+                            with_body.push(code);
+                        } else if success_ty.as_ref().is_some_and(|(t, _)| *t == ty) {
+                            with_body.push(code);
+                        } else {
+                            self.diags.warning(at, "a second success status with a different body type; its body is ignored");
+                            without_body.push(code);
+                        }
+                    }
+                    None => without_body.push(code),
+                }
+            } else if code >= 400 {
+                error_statuses.push(code);
+                let ty = self.json_type(picked, &format!("{context}Error"), &at);
+                error_types.push(ty);
+            }
+        }
+        let mut error_default = false;
+        if let Some(default) = &responses.default
+            && let Some((response, at)) = self.resolve_response(default, &join(pointer, "default"))
+        {
+            error_default = true;
+            let ty = self.json_type(pick_media(&response.content), &format!("{context}Error"), &at);
+            error_types.push(ty);
+        }
+        with_body.sort_unstable();
+        without_body.sort_unstable();
+        error_statuses.sort_unstable();
+        error_statuses.dedup();
+        let distinct: Vec<&Type> = {
+            let mut seen: Vec<&Type> = Vec::new();
+            for t in error_types.iter().flatten() {
+                if !seen.contains(&t) {
+                    seen.push(t);
+                }
+            }
+            seen
+        };
+        let error_type = match distinct.as_slice() {
+            [one] => (*one).clone(),
+            _ => Type::Json,
+        };
+        let (ty, kind) = match success_ty {
+            Some((ty, kind)) => (Some(ty), kind),
+            None => (None, BodyKind::Json),
+        };
+        let optional = ty.is_some() && !without_body.is_empty();
+        (
+            Success {
+                ty,
+                optional,
+                kind,
+                with_body,
+                without_body,
+            },
+            error_statuses,
+            error_default,
+            error_type,
+        )
+    }
+
+    /// The type and encoding of a response body, `None` when it has no content.
+    fn content_type(&mut self, picked: Option<(&str, &openapiv3::MediaType)>, context: &str, at: &str) -> Option<(Type, BodyKind)> {
+        let (media, content) = picked?;
+        let kind = media_kind(media);
+        let ty = match kind {
+            BodyKind::Json => match &content.schema {
+                Some(schema) => self.type_of(schema.into(), context, &join(&join(&join(at, "content"), media), "schema")),
+                None => Type::Json,
+            },
+            BodyKind::Text => Type::String,
+            BodyKind::Bytes(_) => Type::Bytes,
+        };
+        Some((ty, kind))
+    }
+
+    /// The type of a JSON error body with a schema, `None` otherwise.
+    fn json_type(&mut self, picked: Option<(&str, &openapiv3::MediaType)>, context: &str, at: &str) -> Option<Type> {
+        match picked {
+            Some((media, content)) if media_kind(media) == BodyKind::Json && content.schema.is_some() => {
+                self.content_type(picked, context, at).map(|(ty, _)| ty)
+            }
+            _ => None,
+        }
+    }
+
+    fn resolve_response(&mut self, response: &'a ReferenceOr<Response>, pointer: &str) -> Option<(&'a Response, String)> {
+        match response {
+            ReferenceOr::Item(r) => Some((r, pointer.to_owned())),
+            ReferenceOr::Reference { reference } => {
+                let found = reference
+                    .strip_prefix("#/components/responses/")
+                    .and_then(|name| self.api.components.as_ref()?.responses.get(name));
+                match found {
+                    Some(ReferenceOr::Item(r)) => Some((r, reference.trim_start_matches('#').to_owned())),
+                    _ => {
+                        self.diags.error(
+                            pointer,
+                            format!("`$ref: {reference}` does not point to a response in components.responses"),
+                        );
+                        None
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The media type to use from a content map: JSON first (the client asks for JSON),
+/// then text, then anything else as bytes.
+fn pick_media(content: &IndexMap<String, openapiv3::MediaType>) -> Option<(&str, &openapiv3::MediaType)> {
+    let find = |pred: &dyn Fn(BodyKind) -> bool| {
+        content
+            .iter()
+            .find(|(media, _)| pred(media_kind(media)))
+            .map(|(m, c)| (m.as_str(), c))
+    };
+    find(&|k| k == BodyKind::Json)
+        .or_else(|| find(&|k| k == BodyKind::Text))
+        .or_else(|| content.iter().next().map(|(m, c)| (m.as_str(), c)))
+}
+
+fn media_kind(media: &str) -> BodyKind {
+    let essence = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if essence == "application/json" || essence.ends_with("+json") {
+        BodyKind::Json
+    } else if essence == "text/plain" {
+        BodyKind::Text
+    } else {
+        BodyKind::Bytes(essence)
+    }
+}
+
+/// `{name}` placeholders of a template, in order.
+fn template_names(template: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else { break };
+        out.push(rest[start + 1..start + len].to_owned());
+        rest = &rest[start + len + 1..];
+    }
+    out
+}
+
+fn doc_of(schema: &Schema) -> Option<String> {
+    join_doc(schema.schema_data.title.as_deref(), schema.schema_data.description.as_deref())
+}
+
+/// Summary and description, the summary first unless the description repeats it.
+fn join_doc(summary: Option<&str>, description: Option<&str>) -> Option<String> {
+    let summary = summary.map(str::trim).filter(|s| !s.is_empty());
+    let description = description.map(str::trim).filter(|s| !s.is_empty());
+    match (summary, description) {
+        (Some(s), Some(d)) if d.starts_with(s) => Some(d.to_owned()),
+        (Some(s), Some(d)) => Some(format!("{s}\n\n{d}")),
+        (Some(s), None) => Some(s.to_owned()),
+        (None, Some(d)) => Some(d.to_owned()),
+        (None, None) => None,
+    }
+}
