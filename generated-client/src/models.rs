@@ -145,7 +145,7 @@ pub enum ExecutionRecordStatus {
 }
 impl ExecutionRecordStatus {
     /// Every value the spec lists.
-    pub const ALL: [Self; 5usize] = [
+    pub const ALL: [Self; 5] = [
         Self::Complete,
         Self::Error,
         Self::Inprocess,
@@ -244,7 +244,7 @@ pub enum EnvironmentClassification {
 }
 impl EnvironmentClassification {
     /// Every value the spec lists.
-    pub const ALL: [Self; 2usize] = [Self::Production, Self::Test];
+    pub const ALL: [Self; 2] = [Self::Production, Self::Test];
     /// The value as it is sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -318,7 +318,7 @@ pub enum EnvironmentInputClassification {
 }
 impl EnvironmentInputClassification {
     /// Every value the spec lists.
-    pub const ALL: [Self; 2usize] = [Self::Production, Self::Test];
+    pub const ALL: [Self; 2] = [Self::Production, Self::Test];
     /// The value as it is sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -453,7 +453,7 @@ pub enum AtomStatus {
 }
 impl AtomStatus {
     /// Every value the spec lists.
-    pub const ALL: [Self; 3usize] = [Self::Online, Self::Offline, Self::Unknown];
+    pub const ALL: [Self; 3] = [Self::Online, Self::Offline, Self::Unknown];
     /// The value as it is sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -524,7 +524,7 @@ pub enum AtomType {
 }
 impl AtomType {
     /// Every value the spec lists.
-    pub const ALL: [Self; 3usize] = [Self::Atom, Self::Molecule, Self::Cloud];
+    pub const ALL: [Self; 3] = [Self::Atom, Self::Molecule, Self::Cloud];
     /// The value as it is sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -681,7 +681,7 @@ pub enum QueryRequestQueryFilterExpressionOperator {
 }
 impl QueryRequestQueryFilterExpressionOperator {
     /// Every value the spec lists.
-    pub const ALL: [Self; 2usize] = [Self::And, Self::Or];
+    pub const ALL: [Self; 2] = [Self::And, Self::Or];
     /// The value as it is sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -763,7 +763,7 @@ pub enum QueryRequestQueryFilterExpressionNestedExpressionItemOperator {
 }
 impl QueryRequestQueryFilterExpressionNestedExpressionItemOperator {
     /// Every value the spec lists.
-    pub const ALL: [Self; 4usize] = [
+    pub const ALL: [Self; 4] = [
         Self::Equals,
         Self::NotEquals,
         Self::Like,

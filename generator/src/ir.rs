@@ -383,9 +383,9 @@ pub struct QueryShape {
     pub operators: Vec<Variant>,
     /// The property field.
     pub property_field: ShapeField,
-    /// For the request, filter, group and condition models in that order: whether the
-    /// model has other (optional) fields, filled with `..Default::default()`.
-    pub fill_default: [bool; 4],
+    /// For the request, filter, group and condition models in that order: their other
+    /// fields (all optional), by Rust name, set to `None`.
+    pub other_fields: [Vec<String>; 4],
 }
 
 /// A field that the filter builder fills, and whether it is an `Option`.

@@ -2,7 +2,7 @@
 //!
 //! The pipeline has one module per stage and the data flows forward only:
 //! [`load`] → [`check`] → [`lower`] (with [`query_shape`]) → [`emit`] → [`render`] →
-//! [`write`]. The CLI, `build.rs` users and tests all go through [`Config`]:
+//! [`write`](mod@write). The CLI, `build.rs` users and tests all go through [`Config`]:
 //!
 //! ```no_run
 //! let output = generator::Config::new("spec/petstore.yaml")

@@ -381,6 +381,14 @@ fn normalise_schema_object(map: &mut Map<String, Value>) {
     if let Some(c) = map.remove("const") {
         map.insert("enum".into(), Value::Array(vec![c]));
     }
+    // An untyped enum of strings (common after `const`) is a string enum.
+    if !map.contains_key("type")
+        && let Some(Value::Array(values)) = map.get("enum")
+        && !values.is_empty()
+        && values.iter().all(Value::is_string)
+    {
+        map.insert("type".into(), Value::String("string".into()));
+    }
     if let Some(Value::Array(examples)) = map.get("examples") {
         let first = examples.first().cloned();
         map.remove("examples");

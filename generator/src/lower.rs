@@ -392,8 +392,16 @@ impl<'a> Lowerer<'a, '_> {
                 self.define_struct(&name, doc_of(schema), &object.properties, &object.required, object.additional_properties.as_ref(), pointer);
                 Type::Named(name)
             }
-            SchemaKind::AllOf { all_of } if all_of.len() == 1 => {
-                self.type_of((&all_of[0]).into(), context, &join(pointer, "allOf/0"))
+            // One alternative (often what is left of `oneOf: [X, null]`) is just X.
+            SchemaKind::AllOf { all_of: only } | SchemaKind::OneOf { one_of: only } | SchemaKind::AnyOf { any_of: only }
+                if only.len() == 1 =>
+            {
+                let keyword = match &schema.schema_kind {
+                    SchemaKind::AllOf { .. } => "allOf/0",
+                    SchemaKind::OneOf { .. } => "oneOf/0",
+                    _ => "anyOf/0",
+                };
+                self.type_of((&only[0]).into(), context, &join(pointer, keyword))
             }
             SchemaKind::Any(any) if !any.properties.is_empty() => {
                 let name = self.types.claim(naming::type_name(context));

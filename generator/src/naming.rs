@@ -117,7 +117,7 @@ impl Scope {
     /// A scope in which `reserved` are already taken.
     pub fn with_reserved(reserved: &[&str]) -> Self {
         Self {
-            used: reserved.iter().map(|s| (*s).to_owned()).collect(),
+            used: reserved.iter().map(|s| unraw(s).to_lowercase()).collect(),
         }
     }
 
@@ -181,6 +181,8 @@ mod tests {
         assert_eq!(scope.claim(type_name("EventType")), "EventType");
         assert_eq!(scope.claim(type_name("eventType")), "EventType2");
         assert_eq!(scope.claim(type_name("event_type")), "EventType3");
+        let mut reserved = Scope::with_reserved(&["UnknownValue"]);
+        assert_eq!(reserved.claim(variant_name("UnknownValue")), "UnknownValue2");
         let mut fields = Scope::new();
         assert_eq!(fields.claim(snake("type", "f")), "r#type");
         assert_eq!(fields.claim(snake("Type", "f")), "type2");

@@ -80,13 +80,14 @@ fn shape_field(f: &Field) -> ShapeField {
     }
 }
 
-/// Whether every field of `s` other than `used` is optional, and whether there are any.
-fn others_optional(s: &Struct, used: &[&str]) -> Option<bool> {
+/// The Rust names of the fields of `s` other than `used`, if they are all optional
+/// (the builder cannot fill a required field it knows nothing about).
+fn others_optional(s: &Struct, used: &[&str]) -> Option<Vec<String>> {
     let others: Vec<&Field> = s.fields.iter().filter(|f| !used.contains(&f.wire.as_str())).collect();
     if others.iter().any(|f| f.required) {
         return None;
     }
-    Some(!others.is_empty())
+    Some(others.iter().map(|f| f.rust.clone()).collect())
 }
 
 fn named(ty: &Type) -> Option<&str> {
@@ -120,7 +121,7 @@ fn match_request(api: &Api, request: &str) -> Option<QueryShape> {
         if property.ty != Type::String {
             continue;
         }
-        let fill_default = [
+        let other_fields = [
             others_optional(request_model, &[filter_field.wire.as_str()])?,
             others_optional(filter_model, &["expression"])?,
             others_optional(group, &["operator", "nestedExpression"])?,
@@ -142,7 +143,7 @@ fn match_request(api: &Api, request: &str) -> Option<QueryShape> {
             operator_enum: operator_enum.name.clone(),
             operators: operator_enum.variants.clone(),
             property_field: shape_field(property),
-            fill_default,
+            other_fields,
         });
     }
     None

@@ -91,6 +91,16 @@ fn param_type(p: &Param) -> TokenStream {
 
 fn operation(op: &Operation) -> TokenStream {
     let name = ident(&op.rust);
+    // Locals of the method body must not shadow parameters (a parameter may well be
+    // called `request`).
+    let mut locals = crate::naming::Scope::new();
+    for p in &op.params {
+        locals.claim(p.rust.clone());
+    }
+    locals.claim("body".to_owned());
+    let request = ident(&locals.claim("request".to_owned()));
+    let response = ident(&locals.claim("response".to_owned()));
+    let item = ident(&locals.claim("item".to_owned()));
     let mut docs = vec![doc(op.doc.as_deref())];
     let route = format!(" `{} {}`", op.method.as_str(), op.path);
     if op.doc.is_some() {
@@ -163,13 +173,13 @@ fn operation(op: &Operation) -> TokenStream {
             ParamLocation::Cookie => quote!(cookie),
         };
         let (value, is_array) = match &p.ty {
-            Type::Array(_) => (quote!(item), true),
+            Type::Array(_) => (quote!(#item), true),
             _ => (quote!(#arg), false),
         };
         let add = if is_array {
-            quote! { for item in #arg { request = request.#call(#wire, item); } }
+            quote! { for #item in #arg { #request = #request.#call(#wire, #item); } }
         } else {
-            quote! { request = request.#call(#wire, #value); }
+            quote! { #request = #request.#call(#wire, #value); }
         };
         if p.required && !is_array {
             required_steps.push(quote!(.#call(#wire, #arg)));
@@ -177,6 +187,14 @@ fn operation(op: &Operation) -> TokenStream {
             optional_steps.push(add);
         } else {
             optional_steps.push(quote! { if let Some(#arg) = #arg { #add } });
+        }
+    }
+    // The runtime asks for JSON; other success bodies ask for their own type.
+    if op.success.ty.is_some() {
+        match &op.success.kind {
+            BodyKind::Json => {}
+            BodyKind::Text => required_steps.push(quote!(.accept("text/plain"))),
+            BodyKind::Bytes(media) => required_steps.push(quote!(.accept(#media))),
         }
     }
     if let Some(body) = &op.body {
@@ -188,16 +206,16 @@ fn operation(op: &Operation) -> TokenStream {
         if body.required {
             required_steps.push(quote!(.#call));
         } else {
-            optional_steps.push(quote! { if let Some(body) = body { request = request.#call; } });
+            optional_steps.push(quote! { if let Some(body) = body { #request = #request.#call; } });
         }
     }
     let build = if optional_steps.is_empty() {
         quote! {
-            let request = self.transport.request(Method::#method, #path)#(#required_steps)*;
+            let #request = self.transport.request(Method::#method, #path)#(#required_steps)*;
         }
     } else {
         quote! {
-            let mut request = self.transport.request(Method::#method, #path)#(#required_steps)*;
+            let mut #request = self.transport.request(Method::#method, #path)#(#required_steps)*;
             #(#optional_steps)*
         }
     };
@@ -205,9 +223,9 @@ fn operation(op: &Operation) -> TokenStream {
     // Outcomes by status.
     let success = &op.success;
     let decode = match success.kind {
-        BodyKind::Json => quote!(response.json()),
-        BodyKind::Text => quote!(response.text()),
-        BodyKind::Bytes(_) => quote!(response.bytes().map(Vec::from)),
+        BodyKind::Json => quote!(#response.json()),
+        BodyKind::Text => quote!(#response.text()),
+        BodyKind::Bytes(_) => quote!(#response.bytes().map(Vec::from)),
     };
     let mut arms = Vec::new();
     let statuses = |codes: &[u16]| {
@@ -225,7 +243,7 @@ fn operation(op: &Operation) -> TokenStream {
             if optional {
                 arms.push(quote!(#with => #decode.map(Some),));
                 let without = statuses(&success.without_body);
-                arms.push(quote!(#without => response.empty().map(|()| None),));
+                arms.push(quote!(#without => #response.empty().map(|()| None),));
                 quote!(Option<#ty>)
             } else {
                 arms.push(quote!(#with => #decode,));
@@ -234,22 +252,22 @@ fn operation(op: &Operation) -> TokenStream {
         }
         (None, _) => {
             if success.without_body.is_empty() {
-                arms.push(quote!(200..=299 => response.empty(),));
+                arms.push(quote!(200..=299 => #response.empty(),));
             } else {
                 let without = statuses(&success.without_body);
-                arms.push(quote!(#without => response.empty(),));
+                arms.push(quote!(#without => #response.empty(),));
             }
             quote!(())
         }
     };
     if !op.error_statuses.is_empty() {
         let errors = statuses(&op.error_statuses);
-        arms.push(quote!(#errors => Err(response.error()),));
+        arms.push(quote!(#errors => Err(#response.error()),));
     }
     if op.error_default {
-        arms.push(quote!(_ => Err(response.error()),));
+        arms.push(quote!(_ => Err(#response.error()),));
     } else {
-        arms.push(quote!(_ => Err(response.unexpected()),));
+        arms.push(quote!(_ => Err(#response.unexpected()),));
     }
     let error_ty = rust_type(&op.error_type, Scope::Crate);
 
@@ -257,8 +275,8 @@ fn operation(op: &Operation) -> TokenStream {
         #(#docs)*
         pub async fn #name(&self, #(#args),*) -> Result<#return_ty, Error<#error_ty>> {
             #build
-            let response = self.transport.send(request).await?;
-            match response.status() {
+            let #response = self.transport.send(#request).await?;
+            match #response.status() {
                 #(#arms)*
             }
         }

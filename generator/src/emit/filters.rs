@@ -31,12 +31,10 @@ fn wrap(field: &ShapeField, expr: TokenStream) -> TokenStream {
     }
 }
 
-fn rest(fill: bool) -> TokenStream {
-    if fill {
-        quote!(..Default::default())
-    } else {
-        TokenStream::new()
-    }
+/// `field: None,` for each field the builder does not set.
+fn rest(fields: &[String]) -> TokenStream {
+    let fields = fields.iter().map(|f| ident(f));
+    quote!(#(#fields: None,)*)
 }
 
 fn filter(f: &Filter) -> TokenStream {
@@ -87,7 +85,7 @@ fn filter(f: &Filter) -> TokenStream {
     let argument = wrap(&shape.argument_field, quote!(c.arguments));
     let operator = wrap(&shape.operator_field, quote!(c.operator));
     let property_field = wrap(&shape.property_field, quote!(c.property.as_str().to_owned()));
-    let [fill_request, fill_filter, fill_group, fill_condition] = shape.fill_default.map(rest);
+    let [fill_request, fill_filter, fill_group, fill_condition] = shape.other_fields.each_ref().map(|f| rest(f));
     let nested = wrap(
         &shape.nested_field,
         quote! {

@@ -103,10 +103,11 @@ fn emit_enum(e: &Enum) -> TokenStream {
         let text = format!(" `{}`", w.replace('`', "'"));
         quote!(#[doc = #text])
     });
-    let count = variants.len();
+    let separator = e.doc.is_some().then(|| quote!(#[doc = ""]));
+    let count = proc_macro2::Literal::usize_unsuffixed(variants.len());
     quote! {
         #docs
-        ///
+        #separator
         /// Values the spec does not list are kept in the catch-all variant, so a newer
         /// server cannot break decoding.
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

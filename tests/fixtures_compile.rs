@@ -1,0 +1,60 @@
+//! Every fixture's generated crate compiles, with clippy's default lints as errors:
+//! the snapshots are compared as text elsewhere; here they must also be valid Rust.
+
+use std::path::Path;
+use std::process::Command;
+
+use generator::Config;
+use test_support::workspace_root;
+
+#[test]
+fn fixture_crates_pass_clippy() {
+    let root = workspace_root();
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-crates");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).expect("scratch dir");
+    let runtime = root.join("runtime");
+
+    let mut members = Vec::new();
+    let mut fixtures: Vec<_> = std::fs::read_dir(root.join("tests/fixtures"))
+        .expect("fixtures")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    fixtures.sort();
+    assert!(fixtures.len() >= 6, "fixtures missing: {fixtures:?}");
+    for spec in &fixtures {
+        let stem = spec.file_stem().unwrap_or_default().to_string_lossy().replace('_', "-");
+        let out = scratch.join(&stem);
+        let mut config = Config::new(spec);
+        config
+            .crate_name(format!("fixture-{stem}"))
+            .out_dir(&out)
+            .runtime_path(runtime.display().to_string());
+        if let Err(err) = config.write() {
+            panic!("{}: {err}", spec.display());
+        }
+        members.push(format!("{stem:?}"));
+    }
+    std::fs::write(
+        scratch.join("Cargo.toml"),
+        format!("[workspace]\nresolver = \"3\"\nmembers = [{}]\n", members.join(", ")),
+    )
+    .expect("workspace manifest");
+    // The workspace's lock file pins the same dependency versions, so this builds offline.
+    std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock")).expect("lock file");
+
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .current_dir(&scratch)
+        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"))
+        .args(["clippy", "--workspace", "--all-targets", "--offline", "--quiet", "--", "-D", "warnings"])
+        .output()
+        .expect("run cargo clippy");
+    assert!(
+        output.status.success(),
+        "generated fixture crates do not pass clippy:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
