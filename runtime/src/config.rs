@@ -7,7 +7,8 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use crate::encode_path_segment;
-use crate::transport::Transport;
+use crate::retry::RetryPolicy;
+use crate::transport::{Transport, TransportParts};
 
 /// Total time a request may take when the caller configured nothing else.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -173,6 +174,8 @@ pub struct Config {
     timeout: Option<Duration>,
     user_agent: String,
     http: Option<reqwest::Client>,
+    retry: RetryPolicy,
+    rate_limit: Option<f64>,
 }
 
 impl Config {
@@ -187,6 +190,8 @@ impl Config {
             timeout: None,
             user_agent: concat!("client-runtime/", env!("CARGO_PKG_VERSION")).to_owned(),
             http: None,
+            retry: RetryPolicy::default(),
+            rate_limit: None,
         }
     }
 
@@ -261,6 +266,24 @@ impl Config {
         self
     }
 
+    /// How failed requests are retried (see [`RetryPolicy`] for the defaults:
+    /// 4 attempts, exponential backoff with jitter, `Retry-After` honoured).
+    /// `RetryPolicy::none()` turns retries off.
+    #[must_use]
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Keeps this client (and its clones) under `per_second` request starts per
+    /// second, so that it stays under the server's rate limit instead of running
+    /// into it (Boomi allows 10 per second per account). Off by default.
+    #[must_use]
+    pub fn max_requests_per_second(mut self, per_second: f64) -> Self {
+        self.rate_limit = Some(per_second);
+        self
+    }
+
     /// The base URL every request path is appended to: the
     /// [`base_url`](Self::base_url) override if set, else the template, with
     /// each `{name}` replaced by its percent-encoded
@@ -294,14 +317,16 @@ impl Config {
                 (client, Some(self.timeout.unwrap_or(DEFAULT_TIMEOUT)))
             }
         };
-        Ok(Transport::new(
+        Ok(Transport::new(TransportParts {
             base_url,
             http,
-            self.auth,
+            auth: self.auth,
             authorization,
             user_agent,
             timeout,
-        ))
+            retry: self.retry,
+            rate_limit: self.rate_limit,
+        }))
     }
 }
 
@@ -316,6 +341,8 @@ impl fmt::Debug for Config {
             .field("timeout", &self.timeout)
             .field("user_agent", &self.user_agent)
             .field("http_client", &self.http.as_ref().map(|_| "<custom>"))
+            .field("retry", &self.retry)
+            .field("rate_limit", &self.rate_limit)
             .finish()
     }
 }

@@ -37,10 +37,14 @@
 
 mod config;
 mod error;
+pub mod lenient;
+pub mod paging;
 mod response;
+mod retry;
 mod transport;
 
 pub use config::{Auth, Config, ConfigError, Secret};
+pub use retry::RetryPolicy;
 pub use error::{ApiError, Error};
 pub use response::Response;
 pub use transport::{Request, Transport};

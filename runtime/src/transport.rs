@@ -13,6 +13,7 @@ use reqwest::{Method, Url};
 use crate::config::Auth;
 use crate::error::Error;
 use crate::response::Response;
+use crate::retry::{Pacer, RetryPolicy, retryable_status};
 
 /// The configured connection to one API server, produced by
 /// [`Config::build`](crate::Config::build).
@@ -22,6 +23,18 @@ use crate::response::Response;
 #[derive(Clone)]
 pub struct Transport {
     inner: Arc<Inner>,
+}
+
+/// What [`Config::build`](crate::Config::build) hands over.
+pub(crate) struct TransportParts {
+    pub(crate) base_url: String,
+    pub(crate) http: reqwest::Client,
+    pub(crate) auth: Option<Auth>,
+    pub(crate) authorization: Option<HeaderValue>,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) rate_limit: Option<f64>,
 }
 
 struct Inner {
@@ -36,25 +49,22 @@ struct Inner {
     /// Applied to each request; `None` leaves a caller-supplied client's own
     /// timeout in charge.
     timeout: Option<Duration>,
+    retry: RetryPolicy,
+    pacer: Option<Pacer>,
 }
 
 impl Transport {
-    pub(crate) fn new(
-        base_url: String,
-        http: reqwest::Client,
-        auth: Option<Auth>,
-        authorization: Option<HeaderValue>,
-        user_agent: HeaderValue,
-        timeout: Option<Duration>,
-    ) -> Self {
+    pub(crate) fn new(parts: TransportParts) -> Self {
         Self {
             inner: Arc::new(Inner {
-                base_url,
-                http,
-                auth,
-                authorization,
-                user_agent,
-                timeout,
+                base_url: parts.base_url,
+                http: parts.http,
+                auth: parts.auth,
+                authorization: parts.authorization,
+                user_agent: parts.user_agent,
+                timeout: parts.timeout,
+                retry: parts.retry,
+                pacer: parts.rate_limit.map(Pacer::new),
             }),
         }
     }
@@ -89,9 +99,37 @@ impl Transport {
         }
         let url = self.url_for(&request).map_err(Error::InvalidRequest)?;
         let headers = self.headers_for(&request);
-        self.execute(&request, url, headers)
-            .await
-            .map_err(Error::Request)
+        let policy = &self.inner.retry;
+        let mut attempt = 1;
+        loop {
+            if let Some(pacer) = &self.inner.pacer {
+                pacer.wait().await;
+            }
+            let outcome = self.execute(&request, url.clone(), headers.clone()).await;
+            if attempt >= policy.attempts() {
+                return outcome.map_err(Error::Request);
+            }
+            let wait = match &outcome {
+                Ok(response) if retryable_status(response.status(), request.idempotent) => policy
+                    .retry_after(response.headers())
+                    .unwrap_or_else(|| policy.backoff(attempt)),
+                Ok(_) => return outcome.map_err(Error::Request),
+                // Timeouts and connection failures: the server may have acted.
+                Err(_) if request.idempotent => policy.backoff(attempt),
+                Err(_) => return outcome.map_err(Error::Request),
+            };
+            tracing::warn!(
+                method = %request.method,
+                path = %request.path,
+                attempt,
+                status = outcome.as_ref().ok().map(Response::status),
+                error = outcome.as_ref().err().map(ToString::to_string),
+                wait_ms = wait.as_millis() as u64,
+                "retrying request"
+            );
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
     }
 
     /// The absolute URL: base URL + path + encoded query.
@@ -130,9 +168,8 @@ impl Transport {
         headers
     }
 
-    /// The single place where bytes go over the wire. Everything it needs is
-    /// borrowed or cheaply cloned (`Bytes`), so retries with backoff can be
-    /// added here by calling the body of this function in a loop.
+    /// The single place where bytes go over the wire; `send` calls it once per
+    /// attempt. Everything it needs is borrowed or cheaply cloned (`Bytes`).
     async fn execute(
         &self,
         request: &Request,
@@ -191,17 +228,21 @@ pub struct Request {
     body: Option<Body>,
     /// The first builder error, if any.
     error: Option<String>,
+    /// Whether sending it twice has the same effect as once (see [`Request::idempotent`]).
+    idempotent: bool,
 }
 
 impl Request {
     fn new(method: Method, path: String) -> Self {
         Self {
-            method,
             path,
             query: Vec::new(),
             headers: HeaderMap::new(),
             body: None,
             error: None,
+            // HTTP's idempotent methods; POST and PATCH are not unless the caller says so.
+            idempotent: !matches!(method, Method::POST | Method::PATCH),
+            method,
         }
     }
 
@@ -234,6 +275,19 @@ impl Request {
                 "the value of header `{name}` contains characters not allowed in HTTP headers"
             )),
         }
+    }
+
+    /// Marks the request as safe to send twice, so that it is also retried after a
+    /// 5xx, a timeout or a connection failure. Generated code sets this for POST
+    /// operations that only read (queries, query paging).
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Whether the request is retried after failures that may have reached the server.
+    pub fn is_idempotent(&self) -> bool {
+        self.idempotent
     }
 
     /// Sets the `Accept` header (the default is `application/json`), for

@@ -84,10 +84,13 @@ async fn transport(config: Config) -> (Transport, String) {
     (transport, base)
 }
 
+/// One attempt per request: these tests look at single exchanges; retries have
+/// their own tests (tests/retry.rs).
 fn boomi() -> Config {
     Config::new("https://api.boomi.com/api/rest/v1/{accountId}")
         .variable("accountId", "acme-1")
         .basic_auth("user@example.com", "tok3n-s3cret")
+        .retry(client_runtime::RetryPolicy::none())
 }
 
 async fn echoed(transport: &Transport, request: client_runtime::Request) -> Value {
@@ -189,7 +192,10 @@ impl Serialize for Unserializable {
 async fn invalid_requests_are_not_sent() {
     // Nothing listens on this address: if anything were sent we would get
     // Error::Request instead.
-    let transport = Config::new("http://127.0.0.1:9/").build().unwrap();
+    let transport = Config::new("http://127.0.0.1:9/")
+        .retry(client_runtime::RetryPolicy::none())
+        .build()
+        .unwrap();
     let err = transport
         .send::<()>(transport.request(Method::POST, "/x").json(&Unserializable))
         .await
@@ -425,7 +431,13 @@ async fn connection_refused_is_a_request_error() {
 
 #[tokio::test]
 async fn timeout_is_honoured() {
-    let (transport, _) = transport(boomi().timeout(Duration::from_millis(200))).await;
+    // One attempt: retries of idempotent requests after a timeout are tested elsewhere.
+    let (transport, _) = transport(
+        boomi()
+            .timeout(Duration::from_millis(200))
+            .retry(client_runtime::RetryPolicy::none()),
+    )
+    .await;
     let started = Instant::now();
     let err = transport
         .send::<()>(transport.request(Method::GET, "/slow"))
@@ -445,6 +457,7 @@ async fn timeout_applies_to_a_supplied_client() {
     let transport = Config::new(format!("{base}/"))
         .http_client(client_runtime::reqwest::Client::new())
         .timeout(Duration::from_millis(200))
+        .retry(client_runtime::RetryPolicy::none())
         .build()
         .unwrap();
     let seen = echoed(&transport, transport.request(Method::GET, "/ok")).await;
