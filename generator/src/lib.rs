@@ -21,6 +21,7 @@ pub mod ir;
 pub mod load;
 pub mod lower;
 pub mod naming;
+pub mod overlay;
 pub mod query_shape;
 pub mod render;
 pub mod write;
