@@ -89,7 +89,8 @@ async fn setup() -> (MockServer, Client) {
     let config = Client::config(ACCOUNT)
         .base_url(format!("{}/api/rest/v1/{{accountId}}", server.url()))
         .basic_auth(USER, TOKEN)
-        .user_agent("boomi-tests/1.0");
+        .user_agent("boomi-tests/1.0")
+        .retry(client_runtime::RetryPolicy::default().initial_delay(std::time::Duration::from_millis(5)));
     let client = Client::new(config).expect("valid config");
     (server, client)
 }
@@ -336,13 +337,15 @@ async fn declared_error_statuses_decode_the_error_body() {
 
 #[tokio::test]
 async fn undeclared_statuses_keep_status_and_raw_body() {
-    let (_server, client) = setup().await;
+    let (server, client) = setup().await;
     // 500 is not declared for getProcess; 404 is not declared for createProcess.
     let err = client.get_process("status-500").await.expect_err("500");
     let Error::UnexpectedStatus(api) = &err else { panic!("expected UnexpectedStatus, got {err:?}") };
     assert_eq!(api.status, 500);
     assert_eq!(api.text(), "<html>internal error</html>");
     assert!(api.parsed.is_none());
+    // A GET is idempotent: the 500 was retried up to the default 4 attempts.
+    assert_eq!(server.take().len(), 4);
 }
 
 #[tokio::test]
@@ -381,15 +384,30 @@ async fn secrets_stay_out_of_debug_output() {
 fn filter_builders_produce_exactly_the_query_request_json() {
     let filter = ProcessFilter::or([
         ProcessProperty::Name.starts_with("Ord"),
-        ProcessProperty::Id.compare(models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::NotEquals, ["p9"]),
+        ProcessProperty::Id
+            .compare(models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::NotEquals, ["p9"])
+            .expect("NOT_EQUALS takes one argument"),
+        // `property` is a free string in this spec: names it does not list are accepted.
+        ProcessProperty::Other("integrationPackId".into()).equals("ip1"),
     ]);
     let request: models::QueryRequest = filter.into();
     assert_eq!(
         serde_json::to_value(&request).expect("serialise"),
         json!({"QueryFilter": {"expression": {"operator": "OR", "nestedExpression": [
             {"argument": ["Ord"], "operator": "STARTS_WITH", "property": "name"},
-            {"argument": ["p9"], "operator": "NOT_EQUALS", "property": "id"}]}}})
+            {"argument": ["p9"], "operator": "NOT_EQUALS", "property": "id"},
+            {"argument": ["ip1"], "operator": "EQUALS", "property": "integrationPackId"}]}}})
     );
+}
+
+#[test]
+fn the_argument_count_is_checked_before_sending() {
+    use models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator as Op;
+    let err = ProcessProperty::Name.compare(Op::Equals, ["a", "b"]).expect_err("EQUALS takes one");
+    assert_eq!((err.operator.as_str(), err.expected, err.found), ("EQUALS", 1, 2));
+    assert_eq!(err.to_string(), "operator EQUALS takes 1 argument(s), 2 given");
+    // Operators the spec does not list are passed through unchecked.
+    assert!(ProcessProperty::Name.compare(Op::UnknownValue("SOUNDS_LIKE".into()), ["x", "y"]).is_ok());
 }
 
 #[test]

@@ -129,7 +129,11 @@ impl Client {
         &self,
         body: &crate::models::QueryRequest,
     ) -> Result<crate::models::ProcessQueryResult, Error<crate::models::ErrorResponse>> {
-        let request = self.transport.request(Method::POST, "/Process/query").json(body);
+        let request = self
+            .transport
+            .request(Method::POST, "/Process/query")
+            .idempotent(true)
+            .json(body);
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.json(),
@@ -175,6 +179,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/ExecutionRecord/query")
+            .idempotent(true)
             .json(body);
         let response = self.transport.send(request).await?;
         match response.status() {
@@ -263,6 +268,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/Environment/query")
+            .idempotent(true)
             .json(body);
         let response = self.transport.send(request).await?;
         match response.status() {
@@ -354,6 +360,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/DeployedPackage/query")
+            .idempotent(true)
             .json(body);
         let response = self.transport.send(request).await?;
         match response.status() {
@@ -445,7 +452,11 @@ impl Client {
         &self,
         body: &crate::models::QueryRequest,
     ) -> Result<crate::models::AtomQueryResult, Error<crate::models::ErrorResponse>> {
-        let request = self.transport.request(Method::POST, "/Atom/query").json(body);
+        let request = self
+            .transport
+            .request(Method::POST, "/Atom/query")
+            .idempotent(true)
+            .json(body);
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.json(),

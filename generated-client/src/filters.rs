@@ -2,10 +2,32 @@
 
 //! Typed filter builders for the query operations.
 //!
-//! Start from a property, pick an operator, and join conditions with a grouping
-//! operator; the result converts into the operation's request body.
+//! Start from a property, pick an operator (each takes exactly the arguments it
+//! needs), and join conditions with a grouping operator; the result converts
+//! into the operation's request body with `.into()`.
+use client_runtime::FilterError;
+/// How many arguments each operator takes.
+fn arity_query_request_query_filter_expression_nested_expression_item_operator(
+    operator: &crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator,
+) -> Option<usize> {
+    match operator {
+        crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Equals => {
+            Some(1)
+        }
+        crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::NotEquals => {
+            Some(1)
+        }
+        crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Like => {
+            Some(1)
+        }
+        crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::StartsWith => {
+            Some(1)
+        }
+        _ => None,
+    }
+}
 /// A property of [`Process`](crate::models::Process) that a query can filter on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProcessProperty {
     /// `id`
     Id,
@@ -23,10 +45,12 @@ pub enum ProcessProperty {
     CreatedDate,
     /// `modifiedDate`
     ModifiedDate,
+    /// Any other property the server accepts, by name.
+    Other(String),
 }
 impl ProcessProperty {
     /// The property name as the server knows it.
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Id => "id",
             Self::Name => "name",
@@ -36,47 +60,64 @@ impl ProcessProperty {
             Self::CurrentVersion => "currentVersion",
             Self::CreatedDate => "createdDate",
             Self::ModifiedDate => "modifiedDate",
+            Self::Other(name) => name.as_str(),
         }
     }
-    /// A condition with any operator the spec lists and its arguments.
+    /// A condition with any operator and its arguments; fails when the number of
+    /// arguments does not fit the operator.
     pub fn compare<A: Into<String>>(
         self,
         operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator,
         arguments: impl IntoIterator<Item = A>,
-    ) -> ProcessCondition {
-        ProcessCondition {
+    ) -> Result<ProcessCondition, FilterError> {
+        let arguments: Vec<String> = arguments.into_iter().map(Into::into).collect();
+        if let Some(expected) = arity_query_request_query_filter_expression_nested_expression_item_operator(
+            &operator,
+        ) && expected != arguments.len()
+        {
+            return Err(FilterError {
+                operator: operator.to_string(),
+                expected,
+                found: arguments.len(),
+            });
+        }
+        Ok(ProcessCondition {
             property: self,
             operator,
-            arguments: arguments.into_iter().map(Into::into).collect(),
+            arguments,
+        })
+    }
+    /// `EQUALS`: compares with one value.
+    pub fn equals(self, value: impl Into<String>) -> ProcessCondition {
+        ProcessCondition {
+            property: self,
+            operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Equals,
+            arguments: vec![value.into()],
         }
     }
-    /// `EQUALS`: compares the property with one argument.
-    pub fn equals(self, argument: impl Into<String>) -> ProcessCondition {
-        self.compare(
-            crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Equals,
-            [argument.into()],
-        )
+    /// `NOT_EQUALS`: compares with one value.
+    pub fn not_equals(self, value: impl Into<String>) -> ProcessCondition {
+        ProcessCondition {
+            property: self,
+            operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::NotEquals,
+            arguments: vec![value.into()],
+        }
     }
-    /// `NOT_EQUALS`: compares the property with one argument.
-    pub fn not_equals(self, argument: impl Into<String>) -> ProcessCondition {
-        self.compare(
-            crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::NotEquals,
-            [argument.into()],
-        )
+    /// `LIKE`: compares with one value.
+    pub fn like(self, value: impl Into<String>) -> ProcessCondition {
+        ProcessCondition {
+            property: self,
+            operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Like,
+            arguments: vec![value.into()],
+        }
     }
-    /// `LIKE`: compares the property with one argument.
-    pub fn like(self, argument: impl Into<String>) -> ProcessCondition {
-        self.compare(
-            crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Like,
-            [argument.into()],
-        )
-    }
-    /// `STARTS_WITH`: compares the property with one argument.
-    pub fn starts_with(self, argument: impl Into<String>) -> ProcessCondition {
-        self.compare(
-            crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::StartsWith,
-            [argument.into()],
-        )
+    /// `STARTS_WITH`: compares with one value.
+    pub fn starts_with(self, value: impl Into<String>) -> ProcessCondition {
+        ProcessCondition {
+            property: self,
+            operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::StartsWith,
+            arguments: vec![value.into()],
+        }
     }
 }
 /// One comparison on a property.
@@ -86,17 +127,27 @@ pub struct ProcessCondition {
     operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator,
     arguments: Vec<String>,
 }
+impl ProcessCondition {
+    fn into_model(
+        self,
+    ) -> crate::models::QueryRequestQueryFilterExpressionNestedExpressionItem {
+        crate::models::QueryRequestQueryFilterExpressionNestedExpressionItem {
+            argument: Some(self.arguments),
+            operator: Some(self.operator),
+            property: Some(self.property.as_str().to_owned()),
+        }
+    }
+}
 /// A filter for [`Client::query_processes`](crate::Client::query_processes).
-///
-/// Conditions joined by one grouping operator; convert it into the request body
-/// with `.into()`.
+/// Conditions joined by one grouping operator (this spec's grammar does
+/// not nest groups).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProcessFilter {
     operator: crate::models::QueryRequestQueryFilterExpressionOperator,
     conditions: Vec<ProcessCondition>,
 }
 impl ProcessFilter {
-    /// Conditions joined by any grouping operator the spec lists.
+    /// The conditions joined by any grouping operator the spec lists.
     pub fn grouped(
         operator: crate::models::QueryRequestQueryFilterExpressionOperator,
         conditions: impl IntoIterator<Item = ProcessCondition>,
@@ -106,40 +157,45 @@ impl ProcessFilter {
             conditions: conditions.into_iter().collect(),
         }
     }
-    /// Joins the conditions with `AND`.
+    /// The conditions joined with `AND`.
     pub fn and(conditions: impl IntoIterator<Item = ProcessCondition>) -> Self {
         Self::grouped(
             crate::models::QueryRequestQueryFilterExpressionOperator::And,
             conditions,
         )
     }
-    /// Joins the conditions with `OR`.
+    /// The conditions joined with `OR`.
     pub fn or(conditions: impl IntoIterator<Item = ProcessCondition>) -> Self {
         Self::grouped(
             crate::models::QueryRequestQueryFilterExpressionOperator::Or,
             conditions,
         )
     }
+    fn into_expression(self) -> crate::models::QueryRequestQueryFilterExpression {
+        crate::models::QueryRequestQueryFilterExpression {
+            operator: Some(self.operator),
+            nested_expression: Some(
+                self.conditions.into_iter().map(ProcessCondition::into_model).collect(),
+            ),
+        }
+    }
+}
+impl ProcessFilter {
     /// The request body for the query operation.
     pub fn into_request(self) -> crate::models::QueryRequest {
         crate::models::QueryRequest {
             query_filter: Some(crate::models::QueryRequestQueryFilter {
-                expression: Some(crate::models::QueryRequestQueryFilterExpression {
-                    operator: Some(self.operator),
-                    nested_expression: Some(
-                        self
-                            .conditions
-                            .into_iter()
-                            .map(|c| crate::models::QueryRequestQueryFilterExpressionNestedExpressionItem {
-                                argument: Some(c.arguments),
-                                operator: Some(c.operator),
-                                property: Some(c.property.as_str().to_owned()),
-                            })
-                            .collect(),
-                    ),
-                }),
+                expression: Some(self.into_expression()),
             }),
         }
+    }
+}
+impl From<ProcessCondition> for ProcessFilter {
+    fn from(condition: ProcessCondition) -> Self {
+        Self::grouped(
+            crate::models::QueryRequestQueryFilterExpressionOperator::And,
+            [condition],
+        )
     }
 }
 impl From<ProcessFilter> for crate::models::QueryRequest {
@@ -148,7 +204,7 @@ impl From<ProcessFilter> for crate::models::QueryRequest {
     }
 }
 /// A property of [`ExecutionRecord`](crate::models::ExecutionRecord) that a query can filter on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ExecutionRecordProperty {
     /// `executionId`
     ExecutionId,
@@ -164,10 +220,12 @@ pub enum ExecutionRecordProperty {
     Duration,
     /// `message`
     Message,
+    /// Any other property the server accepts, by name.
+    Other(String),
 }
 impl ExecutionRecordProperty {
     /// The property name as the server knows it.
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::ExecutionId => "executionId",
             Self::ProcessId => "processId",
@@ -176,47 +234,64 @@ impl ExecutionRecordProperty {
             Self::ExecutionTime => "executionTime",
             Self::Duration => "duration",
             Self::Message => "message",
+            Self::Other(name) => name.as_str(),
         }
     }
-    /// A condition with any operator the spec lists and its arguments.
+    /// A condition with any operator and its arguments; fails when the number of
+    /// arguments does not fit the operator.
     pub fn compare<A: Into<String>>(
         self,
         operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator,
         arguments: impl IntoIterator<Item = A>,
-    ) -> ExecutionRecordCondition {
-        ExecutionRecordCondition {
+    ) -> Result<ExecutionRecordCondition, FilterError> {
+        let arguments: Vec<String> = arguments.into_iter().map(Into::into).collect();
+        if let Some(expected) = arity_query_request_query_filter_expression_nested_expression_item_operator(
+            &operator,
+        ) && expected != arguments.len()
+        {
+            return Err(FilterError {
+                operator: operator.to_string(),
+                expected,
+                found: arguments.len(),
+            });
+        }
+        Ok(ExecutionRecordCondition {
             property: self,
             operator,
-            arguments: arguments.into_iter().map(Into::into).collect(),
+            arguments,
+        })
+    }
+    /// `EQUALS`: compares with one value.
+    pub fn equals(self, value: impl Into<String>) -> ExecutionRecordCondition {
+        ExecutionRecordCondition {
+            property: self,
+            operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Equals,
+            arguments: vec![value.into()],
         }
     }
-    /// `EQUALS`: compares the property with one argument.
-    pub fn equals(self, argument: impl Into<String>) -> ExecutionRecordCondition {
-        self.compare(
-            crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Equals,
-            [argument.into()],
-        )
+    /// `NOT_EQUALS`: compares with one value.
+    pub fn not_equals(self, value: impl Into<String>) -> ExecutionRecordCondition {
+        ExecutionRecordCondition {
+            property: self,
+            operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::NotEquals,
+            arguments: vec![value.into()],
+        }
     }
-    /// `NOT_EQUALS`: compares the property with one argument.
-    pub fn not_equals(self, argument: impl Into<String>) -> ExecutionRecordCondition {
-        self.compare(
-            crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::NotEquals,
-            [argument.into()],
-        )
+    /// `LIKE`: compares with one value.
+    pub fn like(self, value: impl Into<String>) -> ExecutionRecordCondition {
+        ExecutionRecordCondition {
+            property: self,
+            operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Like,
+            arguments: vec![value.into()],
+        }
     }
-    /// `LIKE`: compares the property with one argument.
-    pub fn like(self, argument: impl Into<String>) -> ExecutionRecordCondition {
-        self.compare(
-            crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Like,
-            [argument.into()],
-        )
-    }
-    /// `STARTS_WITH`: compares the property with one argument.
-    pub fn starts_with(self, argument: impl Into<String>) -> ExecutionRecordCondition {
-        self.compare(
-            crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::StartsWith,
-            [argument.into()],
-        )
+    /// `STARTS_WITH`: compares with one value.
+    pub fn starts_with(self, value: impl Into<String>) -> ExecutionRecordCondition {
+        ExecutionRecordCondition {
+            property: self,
+            operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::StartsWith,
+            arguments: vec![value.into()],
+        }
     }
 }
 /// One comparison on a property.
@@ -226,17 +301,27 @@ pub struct ExecutionRecordCondition {
     operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator,
     arguments: Vec<String>,
 }
+impl ExecutionRecordCondition {
+    fn into_model(
+        self,
+    ) -> crate::models::QueryRequestQueryFilterExpressionNestedExpressionItem {
+        crate::models::QueryRequestQueryFilterExpressionNestedExpressionItem {
+            argument: Some(self.arguments),
+            operator: Some(self.operator),
+            property: Some(self.property.as_str().to_owned()),
+        }
+    }
+}
 /// A filter for [`Client::query_execution_records`](crate::Client::query_execution_records).
-///
-/// Conditions joined by one grouping operator; convert it into the request body
-/// with `.into()`.
+/// Conditions joined by one grouping operator (this spec's grammar does
+/// not nest groups).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionRecordFilter {
     operator: crate::models::QueryRequestQueryFilterExpressionOperator,
     conditions: Vec<ExecutionRecordCondition>,
 }
 impl ExecutionRecordFilter {
-    /// Conditions joined by any grouping operator the spec lists.
+    /// The conditions joined by any grouping operator the spec lists.
     pub fn grouped(
         operator: crate::models::QueryRequestQueryFilterExpressionOperator,
         conditions: impl IntoIterator<Item = ExecutionRecordCondition>,
@@ -246,40 +331,49 @@ impl ExecutionRecordFilter {
             conditions: conditions.into_iter().collect(),
         }
     }
-    /// Joins the conditions with `AND`.
+    /// The conditions joined with `AND`.
     pub fn and(conditions: impl IntoIterator<Item = ExecutionRecordCondition>) -> Self {
         Self::grouped(
             crate::models::QueryRequestQueryFilterExpressionOperator::And,
             conditions,
         )
     }
-    /// Joins the conditions with `OR`.
+    /// The conditions joined with `OR`.
     pub fn or(conditions: impl IntoIterator<Item = ExecutionRecordCondition>) -> Self {
         Self::grouped(
             crate::models::QueryRequestQueryFilterExpressionOperator::Or,
             conditions,
         )
     }
+    fn into_expression(self) -> crate::models::QueryRequestQueryFilterExpression {
+        crate::models::QueryRequestQueryFilterExpression {
+            operator: Some(self.operator),
+            nested_expression: Some(
+                self
+                    .conditions
+                    .into_iter()
+                    .map(ExecutionRecordCondition::into_model)
+                    .collect(),
+            ),
+        }
+    }
+}
+impl ExecutionRecordFilter {
     /// The request body for the query operation.
     pub fn into_request(self) -> crate::models::QueryRequest {
         crate::models::QueryRequest {
             query_filter: Some(crate::models::QueryRequestQueryFilter {
-                expression: Some(crate::models::QueryRequestQueryFilterExpression {
-                    operator: Some(self.operator),
-                    nested_expression: Some(
-                        self
-                            .conditions
-                            .into_iter()
-                            .map(|c| crate::models::QueryRequestQueryFilterExpressionNestedExpressionItem {
-                                argument: Some(c.arguments),
-                                operator: Some(c.operator),
-                                property: Some(c.property.as_str().to_owned()),
-                            })
-                            .collect(),
-                    ),
-                }),
+                expression: Some(self.into_expression()),
             }),
         }
+    }
+}
+impl From<ExecutionRecordCondition> for ExecutionRecordFilter {
+    fn from(condition: ExecutionRecordCondition) -> Self {
+        Self::grouped(
+            crate::models::QueryRequestQueryFilterExpressionOperator::And,
+            [condition],
+        )
     }
 }
 impl From<ExecutionRecordFilter> for crate::models::QueryRequest {
@@ -288,7 +382,7 @@ impl From<ExecutionRecordFilter> for crate::models::QueryRequest {
     }
 }
 /// A property of [`Environment`](crate::models::Environment) that a query can filter on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnvironmentProperty {
     /// `id`
     Id,
@@ -298,56 +392,75 @@ pub enum EnvironmentProperty {
     Classification,
     /// `createdDate`
     CreatedDate,
+    /// Any other property the server accepts, by name.
+    Other(String),
 }
 impl EnvironmentProperty {
     /// The property name as the server knows it.
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Id => "id",
             Self::Name => "name",
             Self::Classification => "classification",
             Self::CreatedDate => "createdDate",
+            Self::Other(name) => name.as_str(),
         }
     }
-    /// A condition with any operator the spec lists and its arguments.
+    /// A condition with any operator and its arguments; fails when the number of
+    /// arguments does not fit the operator.
     pub fn compare<A: Into<String>>(
         self,
         operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator,
         arguments: impl IntoIterator<Item = A>,
-    ) -> EnvironmentCondition {
-        EnvironmentCondition {
+    ) -> Result<EnvironmentCondition, FilterError> {
+        let arguments: Vec<String> = arguments.into_iter().map(Into::into).collect();
+        if let Some(expected) = arity_query_request_query_filter_expression_nested_expression_item_operator(
+            &operator,
+        ) && expected != arguments.len()
+        {
+            return Err(FilterError {
+                operator: operator.to_string(),
+                expected,
+                found: arguments.len(),
+            });
+        }
+        Ok(EnvironmentCondition {
             property: self,
             operator,
-            arguments: arguments.into_iter().map(Into::into).collect(),
+            arguments,
+        })
+    }
+    /// `EQUALS`: compares with one value.
+    pub fn equals(self, value: impl Into<String>) -> EnvironmentCondition {
+        EnvironmentCondition {
+            property: self,
+            operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Equals,
+            arguments: vec![value.into()],
         }
     }
-    /// `EQUALS`: compares the property with one argument.
-    pub fn equals(self, argument: impl Into<String>) -> EnvironmentCondition {
-        self.compare(
-            crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Equals,
-            [argument.into()],
-        )
+    /// `NOT_EQUALS`: compares with one value.
+    pub fn not_equals(self, value: impl Into<String>) -> EnvironmentCondition {
+        EnvironmentCondition {
+            property: self,
+            operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::NotEquals,
+            arguments: vec![value.into()],
+        }
     }
-    /// `NOT_EQUALS`: compares the property with one argument.
-    pub fn not_equals(self, argument: impl Into<String>) -> EnvironmentCondition {
-        self.compare(
-            crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::NotEquals,
-            [argument.into()],
-        )
+    /// `LIKE`: compares with one value.
+    pub fn like(self, value: impl Into<String>) -> EnvironmentCondition {
+        EnvironmentCondition {
+            property: self,
+            operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Like,
+            arguments: vec![value.into()],
+        }
     }
-    /// `LIKE`: compares the property with one argument.
-    pub fn like(self, argument: impl Into<String>) -> EnvironmentCondition {
-        self.compare(
-            crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Like,
-            [argument.into()],
-        )
-    }
-    /// `STARTS_WITH`: compares the property with one argument.
-    pub fn starts_with(self, argument: impl Into<String>) -> EnvironmentCondition {
-        self.compare(
-            crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::StartsWith,
-            [argument.into()],
-        )
+    /// `STARTS_WITH`: compares with one value.
+    pub fn starts_with(self, value: impl Into<String>) -> EnvironmentCondition {
+        EnvironmentCondition {
+            property: self,
+            operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::StartsWith,
+            arguments: vec![value.into()],
+        }
     }
 }
 /// One comparison on a property.
@@ -357,17 +470,27 @@ pub struct EnvironmentCondition {
     operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator,
     arguments: Vec<String>,
 }
+impl EnvironmentCondition {
+    fn into_model(
+        self,
+    ) -> crate::models::QueryRequestQueryFilterExpressionNestedExpressionItem {
+        crate::models::QueryRequestQueryFilterExpressionNestedExpressionItem {
+            argument: Some(self.arguments),
+            operator: Some(self.operator),
+            property: Some(self.property.as_str().to_owned()),
+        }
+    }
+}
 /// A filter for [`Client::query_environments`](crate::Client::query_environments).
-///
-/// Conditions joined by one grouping operator; convert it into the request body
-/// with `.into()`.
+/// Conditions joined by one grouping operator (this spec's grammar does
+/// not nest groups).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnvironmentFilter {
     operator: crate::models::QueryRequestQueryFilterExpressionOperator,
     conditions: Vec<EnvironmentCondition>,
 }
 impl EnvironmentFilter {
-    /// Conditions joined by any grouping operator the spec lists.
+    /// The conditions joined by any grouping operator the spec lists.
     pub fn grouped(
         operator: crate::models::QueryRequestQueryFilterExpressionOperator,
         conditions: impl IntoIterator<Item = EnvironmentCondition>,
@@ -377,40 +500,49 @@ impl EnvironmentFilter {
             conditions: conditions.into_iter().collect(),
         }
     }
-    /// Joins the conditions with `AND`.
+    /// The conditions joined with `AND`.
     pub fn and(conditions: impl IntoIterator<Item = EnvironmentCondition>) -> Self {
         Self::grouped(
             crate::models::QueryRequestQueryFilterExpressionOperator::And,
             conditions,
         )
     }
-    /// Joins the conditions with `OR`.
+    /// The conditions joined with `OR`.
     pub fn or(conditions: impl IntoIterator<Item = EnvironmentCondition>) -> Self {
         Self::grouped(
             crate::models::QueryRequestQueryFilterExpressionOperator::Or,
             conditions,
         )
     }
+    fn into_expression(self) -> crate::models::QueryRequestQueryFilterExpression {
+        crate::models::QueryRequestQueryFilterExpression {
+            operator: Some(self.operator),
+            nested_expression: Some(
+                self
+                    .conditions
+                    .into_iter()
+                    .map(EnvironmentCondition::into_model)
+                    .collect(),
+            ),
+        }
+    }
+}
+impl EnvironmentFilter {
     /// The request body for the query operation.
     pub fn into_request(self) -> crate::models::QueryRequest {
         crate::models::QueryRequest {
             query_filter: Some(crate::models::QueryRequestQueryFilter {
-                expression: Some(crate::models::QueryRequestQueryFilterExpression {
-                    operator: Some(self.operator),
-                    nested_expression: Some(
-                        self
-                            .conditions
-                            .into_iter()
-                            .map(|c| crate::models::QueryRequestQueryFilterExpressionNestedExpressionItem {
-                                argument: Some(c.arguments),
-                                operator: Some(c.operator),
-                                property: Some(c.property.as_str().to_owned()),
-                            })
-                            .collect(),
-                    ),
-                }),
+                expression: Some(self.into_expression()),
             }),
         }
+    }
+}
+impl From<EnvironmentCondition> for EnvironmentFilter {
+    fn from(condition: EnvironmentCondition) -> Self {
+        Self::grouped(
+            crate::models::QueryRequestQueryFilterExpressionOperator::And,
+            [condition],
+        )
     }
 }
 impl From<EnvironmentFilter> for crate::models::QueryRequest {
@@ -419,7 +551,7 @@ impl From<EnvironmentFilter> for crate::models::QueryRequest {
     }
 }
 /// A property of [`DeployedPackage`](crate::models::DeployedPackage) that a query can filter on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DeployedPackageProperty {
     /// `deploymentId`
     DeploymentId,
@@ -435,10 +567,12 @@ pub enum DeployedPackageProperty {
     DeployedDate,
     /// `active`
     Active,
+    /// Any other property the server accepts, by name.
+    Other(String),
 }
 impl DeployedPackageProperty {
     /// The property name as the server knows it.
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::DeploymentId => "deploymentId",
             Self::EnvironmentId => "environmentId",
@@ -447,47 +581,64 @@ impl DeployedPackageProperty {
             Self::ComponentType => "componentType",
             Self::DeployedDate => "deployedDate",
             Self::Active => "active",
+            Self::Other(name) => name.as_str(),
         }
     }
-    /// A condition with any operator the spec lists and its arguments.
+    /// A condition with any operator and its arguments; fails when the number of
+    /// arguments does not fit the operator.
     pub fn compare<A: Into<String>>(
         self,
         operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator,
         arguments: impl IntoIterator<Item = A>,
-    ) -> DeployedPackageCondition {
-        DeployedPackageCondition {
+    ) -> Result<DeployedPackageCondition, FilterError> {
+        let arguments: Vec<String> = arguments.into_iter().map(Into::into).collect();
+        if let Some(expected) = arity_query_request_query_filter_expression_nested_expression_item_operator(
+            &operator,
+        ) && expected != arguments.len()
+        {
+            return Err(FilterError {
+                operator: operator.to_string(),
+                expected,
+                found: arguments.len(),
+            });
+        }
+        Ok(DeployedPackageCondition {
             property: self,
             operator,
-            arguments: arguments.into_iter().map(Into::into).collect(),
+            arguments,
+        })
+    }
+    /// `EQUALS`: compares with one value.
+    pub fn equals(self, value: impl Into<String>) -> DeployedPackageCondition {
+        DeployedPackageCondition {
+            property: self,
+            operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Equals,
+            arguments: vec![value.into()],
         }
     }
-    /// `EQUALS`: compares the property with one argument.
-    pub fn equals(self, argument: impl Into<String>) -> DeployedPackageCondition {
-        self.compare(
-            crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Equals,
-            [argument.into()],
-        )
+    /// `NOT_EQUALS`: compares with one value.
+    pub fn not_equals(self, value: impl Into<String>) -> DeployedPackageCondition {
+        DeployedPackageCondition {
+            property: self,
+            operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::NotEquals,
+            arguments: vec![value.into()],
+        }
     }
-    /// `NOT_EQUALS`: compares the property with one argument.
-    pub fn not_equals(self, argument: impl Into<String>) -> DeployedPackageCondition {
-        self.compare(
-            crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::NotEquals,
-            [argument.into()],
-        )
+    /// `LIKE`: compares with one value.
+    pub fn like(self, value: impl Into<String>) -> DeployedPackageCondition {
+        DeployedPackageCondition {
+            property: self,
+            operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Like,
+            arguments: vec![value.into()],
+        }
     }
-    /// `LIKE`: compares the property with one argument.
-    pub fn like(self, argument: impl Into<String>) -> DeployedPackageCondition {
-        self.compare(
-            crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Like,
-            [argument.into()],
-        )
-    }
-    /// `STARTS_WITH`: compares the property with one argument.
-    pub fn starts_with(self, argument: impl Into<String>) -> DeployedPackageCondition {
-        self.compare(
-            crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::StartsWith,
-            [argument.into()],
-        )
+    /// `STARTS_WITH`: compares with one value.
+    pub fn starts_with(self, value: impl Into<String>) -> DeployedPackageCondition {
+        DeployedPackageCondition {
+            property: self,
+            operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::StartsWith,
+            arguments: vec![value.into()],
+        }
     }
 }
 /// One comparison on a property.
@@ -497,17 +648,27 @@ pub struct DeployedPackageCondition {
     operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator,
     arguments: Vec<String>,
 }
+impl DeployedPackageCondition {
+    fn into_model(
+        self,
+    ) -> crate::models::QueryRequestQueryFilterExpressionNestedExpressionItem {
+        crate::models::QueryRequestQueryFilterExpressionNestedExpressionItem {
+            argument: Some(self.arguments),
+            operator: Some(self.operator),
+            property: Some(self.property.as_str().to_owned()),
+        }
+    }
+}
 /// A filter for [`Client::query_deployed_packages`](crate::Client::query_deployed_packages).
-///
-/// Conditions joined by one grouping operator; convert it into the request body
-/// with `.into()`.
+/// Conditions joined by one grouping operator (this spec's grammar does
+/// not nest groups).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeployedPackageFilter {
     operator: crate::models::QueryRequestQueryFilterExpressionOperator,
     conditions: Vec<DeployedPackageCondition>,
 }
 impl DeployedPackageFilter {
-    /// Conditions joined by any grouping operator the spec lists.
+    /// The conditions joined by any grouping operator the spec lists.
     pub fn grouped(
         operator: crate::models::QueryRequestQueryFilterExpressionOperator,
         conditions: impl IntoIterator<Item = DeployedPackageCondition>,
@@ -517,40 +678,49 @@ impl DeployedPackageFilter {
             conditions: conditions.into_iter().collect(),
         }
     }
-    /// Joins the conditions with `AND`.
+    /// The conditions joined with `AND`.
     pub fn and(conditions: impl IntoIterator<Item = DeployedPackageCondition>) -> Self {
         Self::grouped(
             crate::models::QueryRequestQueryFilterExpressionOperator::And,
             conditions,
         )
     }
-    /// Joins the conditions with `OR`.
+    /// The conditions joined with `OR`.
     pub fn or(conditions: impl IntoIterator<Item = DeployedPackageCondition>) -> Self {
         Self::grouped(
             crate::models::QueryRequestQueryFilterExpressionOperator::Or,
             conditions,
         )
     }
+    fn into_expression(self) -> crate::models::QueryRequestQueryFilterExpression {
+        crate::models::QueryRequestQueryFilterExpression {
+            operator: Some(self.operator),
+            nested_expression: Some(
+                self
+                    .conditions
+                    .into_iter()
+                    .map(DeployedPackageCondition::into_model)
+                    .collect(),
+            ),
+        }
+    }
+}
+impl DeployedPackageFilter {
     /// The request body for the query operation.
     pub fn into_request(self) -> crate::models::QueryRequest {
         crate::models::QueryRequest {
             query_filter: Some(crate::models::QueryRequestQueryFilter {
-                expression: Some(crate::models::QueryRequestQueryFilterExpression {
-                    operator: Some(self.operator),
-                    nested_expression: Some(
-                        self
-                            .conditions
-                            .into_iter()
-                            .map(|c| crate::models::QueryRequestQueryFilterExpressionNestedExpressionItem {
-                                argument: Some(c.arguments),
-                                operator: Some(c.operator),
-                                property: Some(c.property.as_str().to_owned()),
-                            })
-                            .collect(),
-                    ),
-                }),
+                expression: Some(self.into_expression()),
             }),
         }
+    }
+}
+impl From<DeployedPackageCondition> for DeployedPackageFilter {
+    fn from(condition: DeployedPackageCondition) -> Self {
+        Self::grouped(
+            crate::models::QueryRequestQueryFilterExpressionOperator::And,
+            [condition],
+        )
     }
 }
 impl From<DeployedPackageFilter> for crate::models::QueryRequest {
@@ -559,7 +729,7 @@ impl From<DeployedPackageFilter> for crate::models::QueryRequest {
     }
 }
 /// A property of [`Atom`](crate::models::Atom) that a query can filter on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AtomProperty {
     /// `id`
     Id,
@@ -575,10 +745,12 @@ pub enum AtomProperty {
     CurrentVersion,
     /// `dateInstalled`
     DateInstalled,
+    /// Any other property the server accepts, by name.
+    Other(String),
 }
 impl AtomProperty {
     /// The property name as the server knows it.
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Id => "id",
             Self::Name => "name",
@@ -587,47 +759,64 @@ impl AtomProperty {
             Self::HostName => "hostName",
             Self::CurrentVersion => "currentVersion",
             Self::DateInstalled => "dateInstalled",
+            Self::Other(name) => name.as_str(),
         }
     }
-    /// A condition with any operator the spec lists and its arguments.
+    /// A condition with any operator and its arguments; fails when the number of
+    /// arguments does not fit the operator.
     pub fn compare<A: Into<String>>(
         self,
         operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator,
         arguments: impl IntoIterator<Item = A>,
-    ) -> AtomCondition {
-        AtomCondition {
+    ) -> Result<AtomCondition, FilterError> {
+        let arguments: Vec<String> = arguments.into_iter().map(Into::into).collect();
+        if let Some(expected) = arity_query_request_query_filter_expression_nested_expression_item_operator(
+            &operator,
+        ) && expected != arguments.len()
+        {
+            return Err(FilterError {
+                operator: operator.to_string(),
+                expected,
+                found: arguments.len(),
+            });
+        }
+        Ok(AtomCondition {
             property: self,
             operator,
-            arguments: arguments.into_iter().map(Into::into).collect(),
+            arguments,
+        })
+    }
+    /// `EQUALS`: compares with one value.
+    pub fn equals(self, value: impl Into<String>) -> AtomCondition {
+        AtomCondition {
+            property: self,
+            operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Equals,
+            arguments: vec![value.into()],
         }
     }
-    /// `EQUALS`: compares the property with one argument.
-    pub fn equals(self, argument: impl Into<String>) -> AtomCondition {
-        self.compare(
-            crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Equals,
-            [argument.into()],
-        )
+    /// `NOT_EQUALS`: compares with one value.
+    pub fn not_equals(self, value: impl Into<String>) -> AtomCondition {
+        AtomCondition {
+            property: self,
+            operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::NotEquals,
+            arguments: vec![value.into()],
+        }
     }
-    /// `NOT_EQUALS`: compares the property with one argument.
-    pub fn not_equals(self, argument: impl Into<String>) -> AtomCondition {
-        self.compare(
-            crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::NotEquals,
-            [argument.into()],
-        )
+    /// `LIKE`: compares with one value.
+    pub fn like(self, value: impl Into<String>) -> AtomCondition {
+        AtomCondition {
+            property: self,
+            operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Like,
+            arguments: vec![value.into()],
+        }
     }
-    /// `LIKE`: compares the property with one argument.
-    pub fn like(self, argument: impl Into<String>) -> AtomCondition {
-        self.compare(
-            crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::Like,
-            [argument.into()],
-        )
-    }
-    /// `STARTS_WITH`: compares the property with one argument.
-    pub fn starts_with(self, argument: impl Into<String>) -> AtomCondition {
-        self.compare(
-            crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::StartsWith,
-            [argument.into()],
-        )
+    /// `STARTS_WITH`: compares with one value.
+    pub fn starts_with(self, value: impl Into<String>) -> AtomCondition {
+        AtomCondition {
+            property: self,
+            operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator::StartsWith,
+            arguments: vec![value.into()],
+        }
     }
 }
 /// One comparison on a property.
@@ -637,17 +826,27 @@ pub struct AtomCondition {
     operator: crate::models::QueryRequestQueryFilterExpressionNestedExpressionItemOperator,
     arguments: Vec<String>,
 }
+impl AtomCondition {
+    fn into_model(
+        self,
+    ) -> crate::models::QueryRequestQueryFilterExpressionNestedExpressionItem {
+        crate::models::QueryRequestQueryFilterExpressionNestedExpressionItem {
+            argument: Some(self.arguments),
+            operator: Some(self.operator),
+            property: Some(self.property.as_str().to_owned()),
+        }
+    }
+}
 /// A filter for [`Client::query_atoms`](crate::Client::query_atoms).
-///
-/// Conditions joined by one grouping operator; convert it into the request body
-/// with `.into()`.
+/// Conditions joined by one grouping operator (this spec's grammar does
+/// not nest groups).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AtomFilter {
     operator: crate::models::QueryRequestQueryFilterExpressionOperator,
     conditions: Vec<AtomCondition>,
 }
 impl AtomFilter {
-    /// Conditions joined by any grouping operator the spec lists.
+    /// The conditions joined by any grouping operator the spec lists.
     pub fn grouped(
         operator: crate::models::QueryRequestQueryFilterExpressionOperator,
         conditions: impl IntoIterator<Item = AtomCondition>,
@@ -657,40 +856,45 @@ impl AtomFilter {
             conditions: conditions.into_iter().collect(),
         }
     }
-    /// Joins the conditions with `AND`.
+    /// The conditions joined with `AND`.
     pub fn and(conditions: impl IntoIterator<Item = AtomCondition>) -> Self {
         Self::grouped(
             crate::models::QueryRequestQueryFilterExpressionOperator::And,
             conditions,
         )
     }
-    /// Joins the conditions with `OR`.
+    /// The conditions joined with `OR`.
     pub fn or(conditions: impl IntoIterator<Item = AtomCondition>) -> Self {
         Self::grouped(
             crate::models::QueryRequestQueryFilterExpressionOperator::Or,
             conditions,
         )
     }
+    fn into_expression(self) -> crate::models::QueryRequestQueryFilterExpression {
+        crate::models::QueryRequestQueryFilterExpression {
+            operator: Some(self.operator),
+            nested_expression: Some(
+                self.conditions.into_iter().map(AtomCondition::into_model).collect(),
+            ),
+        }
+    }
+}
+impl AtomFilter {
     /// The request body for the query operation.
     pub fn into_request(self) -> crate::models::QueryRequest {
         crate::models::QueryRequest {
             query_filter: Some(crate::models::QueryRequestQueryFilter {
-                expression: Some(crate::models::QueryRequestQueryFilterExpression {
-                    operator: Some(self.operator),
-                    nested_expression: Some(
-                        self
-                            .conditions
-                            .into_iter()
-                            .map(|c| crate::models::QueryRequestQueryFilterExpressionNestedExpressionItem {
-                                argument: Some(c.arguments),
-                                operator: Some(c.operator),
-                                property: Some(c.property.as_str().to_owned()),
-                            })
-                            .collect(),
-                    ),
-                }),
+                expression: Some(self.into_expression()),
             }),
         }
+    }
+}
+impl From<AtomCondition> for AtomFilter {
+    fn from(condition: AtomCondition) -> Self {
+        Self::grouped(
+            crate::models::QueryRequestQueryFilterExpressionOperator::And,
+            [condition],
+        )
     }
 }
 impl From<AtomFilter> for crate::models::QueryRequest {

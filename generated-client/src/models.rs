@@ -17,7 +17,11 @@ pub struct Process {
     #[serde(rename = "folderId", default, skip_serializing_if = "Option::is_none")]
     pub folder_id: Option<String>,
     /// Whether this process has been deleted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "client_runtime::lenient::option_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deleted: Option<bool>,
     /// Current version identifier of the process.
     #[serde(rename = "currentVersion", default, skip_serializing_if = "Option::is_none")]
@@ -74,6 +78,7 @@ pub struct ExecutionRequest {
     #[serde(
         rename = "processProperties",
         default,
+        deserialize_with = "client_runtime::lenient::option_vec",
         skip_serializing_if = "Option::is_none"
     )]
     pub process_properties: Option<Vec<ExecutionRequestProcessPropertiesItem>>,
@@ -118,7 +123,11 @@ pub struct ExecutionRecord {
         client_runtime::chrono::DateTime<client_runtime::chrono::Utc>,
     >,
     /// Execution duration in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "client_runtime::lenient::option_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub duration: Option<i64>,
     /// Status message or error details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -393,7 +402,11 @@ pub struct DeployedPackage {
         client_runtime::chrono::DateTime<client_runtime::chrono::Utc>,
     >,
     /// Whether this deployment is currently active.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "client_runtime::lenient::option_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub active: Option<bool>,
 }
 /// Input for deploying a packaged component to an environment.
@@ -588,6 +601,7 @@ pub struct AtomInput {
     #[serde(
         rename = "purgeHistoryDays",
         default,
+        deserialize_with = "client_runtime::lenient::option_i64",
         skip_serializing_if = "Option::is_none"
     )]
     pub purge_history_days: Option<i64>,
@@ -660,6 +674,7 @@ pub struct QueryRequestQueryFilterExpression {
     #[serde(
         rename = "nestedExpression",
         default,
+        deserialize_with = "client_runtime::lenient::option_vec",
         skip_serializing_if = "Option::is_none"
     )]
     pub nested_expression: Option<
@@ -735,7 +750,11 @@ impl<'de> serde::Deserialize<'de> for QueryRequestQueryFilterExpressionOperator 
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct QueryRequestQueryFilterExpressionNestedExpressionItem {
     /// Filter values.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "client_runtime::lenient::option_vec",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub argument: Option<Vec<String>>,
     /// Comparison operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -835,13 +854,18 @@ pub struct ProcessQueryResult {
     #[serde(
         rename = "numberOfResults",
         default,
+        deserialize_with = "client_runtime::lenient::option_i64",
         skip_serializing_if = "Option::is_none"
     )]
     pub number_of_results: Option<i64>,
     /// Token for retrieving the next page of results.
     #[serde(rename = "queryToken", default, skip_serializing_if = "Option::is_none")]
     pub query_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "client_runtime::lenient::option_vec",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub result: Option<Vec<Process>>,
 }
 /// Paginated query results for execution records.
@@ -851,13 +875,18 @@ pub struct ExecutionRecordQueryResult {
     #[serde(
         rename = "numberOfResults",
         default,
+        deserialize_with = "client_runtime::lenient::option_i64",
         skip_serializing_if = "Option::is_none"
     )]
     pub number_of_results: Option<i64>,
     /// Token for retrieving the next page of results.
     #[serde(rename = "queryToken", default, skip_serializing_if = "Option::is_none")]
     pub query_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "client_runtime::lenient::option_vec",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub result: Option<Vec<ExecutionRecord>>,
 }
 /// Paginated query results for environments.
@@ -867,13 +896,18 @@ pub struct EnvironmentQueryResult {
     #[serde(
         rename = "numberOfResults",
         default,
+        deserialize_with = "client_runtime::lenient::option_i64",
         skip_serializing_if = "Option::is_none"
     )]
     pub number_of_results: Option<i64>,
     /// Token for retrieving the next page of results.
     #[serde(rename = "queryToken", default, skip_serializing_if = "Option::is_none")]
     pub query_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "client_runtime::lenient::option_vec",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub result: Option<Vec<Environment>>,
 }
 /// Paginated query results for deployed packages.
@@ -883,13 +917,18 @@ pub struct DeployedPackageQueryResult {
     #[serde(
         rename = "numberOfResults",
         default,
+        deserialize_with = "client_runtime::lenient::option_i64",
         skip_serializing_if = "Option::is_none"
     )]
     pub number_of_results: Option<i64>,
     /// Token for retrieving the next page of results.
     #[serde(rename = "queryToken", default, skip_serializing_if = "Option::is_none")]
     pub query_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "client_runtime::lenient::option_vec",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub result: Option<Vec<DeployedPackage>>,
 }
 /// Paginated query results for Atoms.
@@ -899,13 +938,18 @@ pub struct AtomQueryResult {
     #[serde(
         rename = "numberOfResults",
         default,
+        deserialize_with = "client_runtime::lenient::option_i64",
         skip_serializing_if = "Option::is_none"
     )]
     pub number_of_results: Option<i64>,
     /// Token for retrieving the next page of results.
     #[serde(rename = "queryToken", default, skip_serializing_if = "Option::is_none")]
     pub query_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "client_runtime::lenient::option_vec",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub result: Option<Vec<Atom>>,
 }
 /// Standard error response from the Boomi Platform API.
@@ -915,6 +959,10 @@ pub struct ErrorResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Numeric error code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "client_runtime::lenient::option_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub code: Option<i64>,
 }

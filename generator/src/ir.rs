@@ -20,6 +20,8 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// Typed filter builders for query operations.
     pub filters: Vec<Filter>,
+    /// Paging streams for query operations with a continuation operation.
+    pub paging: Vec<Paging>,
     /// Authentication schemes the spec declares.
     pub security: Vec<SecurityScheme>,
 }
@@ -71,6 +73,8 @@ pub enum Model {
     Enum(Enum),
     /// A name for another type (a component that is a primitive or an array).
     Alias(Alias),
+    /// One of several types (`oneOf`/`anyOf` without a discriminator), tried in order.
+    Union(Union),
 }
 
 impl Model {
@@ -80,6 +84,7 @@ impl Model {
             Model::Struct(s) => &s.name,
             Model::Enum(e) => &e.name,
             Model::Alias(a) => &a.name,
+            Model::Union(u) => &u.name,
         }
     }
 }
@@ -132,6 +137,27 @@ pub struct Variant {
     pub rust: String,
     /// The value on the wire.
     pub wire: String,
+}
+
+/// An untagged union: the first variant that decodes wins, so the most specific
+/// variants come first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Union {
+    /// Rust type name.
+    pub name: String,
+    /// Doc text from the spec.
+    pub doc: Option<String>,
+    /// Variants, most specific first.
+    pub variants: Vec<UnionVariant>,
+}
+
+/// One alternative of a union.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionVariant {
+    /// Rust variant name.
+    pub rust: String,
+    /// Its type.
+    pub ty: Type,
 }
 
 /// A type alias.
@@ -252,6 +278,8 @@ pub struct Operation {
     pub error_default: bool,
     /// The body type of declared errors.
     pub error_type: Type,
+    /// A POST that only reads (a query), so retrying it after a failure is safe.
+    pub read_only: bool,
 }
 
 /// Text or a parameter in a path template.
@@ -342,8 +370,10 @@ pub struct Filter {
     pub filter_type: String,
     /// Name of the condition type (`ProcessCondition`).
     pub condition_type: String,
-    /// Filterable properties of the object.
+    /// Filterable properties: the spec's property enum, else the object's fields.
     pub properties: Vec<Variant>,
+    /// The spec gives `property` as a free string: any name is accepted too.
+    pub free_property: bool,
     /// The operations this builder serves, by Rust method name.
     pub operations: Vec<String>,
     /// How the request body is put together.
@@ -361,34 +391,109 @@ pub struct QueryShape {
     pub filter_model: String,
     /// Field holding the expression.
     pub expression_field: ShapeField,
-    /// The expression (grouping) model.
+    /// Flat (a group of conditions) or recursive (conditions and nested groups).
+    pub expression: ExpressionShape,
+    /// The grouping model.
     pub group_model: String,
-    /// The grouping operator field and its enum.
+    /// The grouping operator field.
     pub group_operator_field: ShapeField,
     /// The grouping operator enum.
     pub group_operator_enum: String,
     /// Grouping operators (enum values from the spec).
     pub group_operators: Vec<Variant>,
-    /// Field holding the nested conditions.
+    /// Field holding the nested expressions.
     pub nested_field: ShapeField,
     /// The condition model.
     pub condition_model: String,
-    /// Condition fields.
+    /// The argument list field.
     pub argument_field: ShapeField,
     /// The comparison operator field.
     pub operator_field: ShapeField,
     /// The comparison operator enum.
     pub operator_enum: String,
-    /// Comparison operators (enum values from the spec).
-    pub operators: Vec<Variant>,
+    /// Comparison operators (enum values from the spec) with their argument counts.
+    pub operators: Vec<Operator>,
     /// The property field.
     pub property_field: ShapeField,
+    /// The model enum of the property field, when the spec lists properties.
+    pub property_model_enum: Option<String>,
     /// For the request, filter, group and condition models in that order: their other
     /// fields (all optional), by Rust name, set to `None`.
     pub other_fields: [Vec<String>; 4],
+    /// Sorting, where the request has a sort list (`QuerySort.sortField`).
+    pub sort: Option<SortShape>,
 }
 
-/// A field that the filter builder fills, and whether it is an `Option`.
+/// How expressions nest.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExpressionShape {
+    /// The expression is a group whose members are conditions only.
+    Flat,
+    /// The expression is a union of a condition and a group of expressions.
+    Recursive {
+        /// The union model.
+        union: String,
+        /// Its condition variant.
+        condition_variant: String,
+        /// Its group variant.
+        group_variant: String,
+    },
+}
+
+/// A comparison operator and how many arguments it takes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operator {
+    /// The enum variant (Rust and wire names).
+    pub variant: Variant,
+    /// Arguments: 0 (`IS_NULL`), 2 (`BETWEEN`) or 1.
+    pub arity: usize,
+}
+
+/// The sort part of a query request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortShape {
+    /// The field of the request holding the sort.
+    pub field: ShapeField,
+    /// The sort model.
+    pub model: String,
+    /// Its list of sort fields.
+    pub list_field: ShapeField,
+    /// The model of one sort field.
+    pub item_model: String,
+    /// The field name field.
+    pub name_field: ShapeField,
+    /// The order field.
+    pub order_field: ShapeField,
+    /// Other fields of the sort and item models, set to `None`.
+    pub other_fields: [Vec<String>; 2],
+}
+
+/// A query operation with a continuation operation: streams of pages and items.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paging {
+    /// The query operation (Rust method name).
+    pub query: String,
+    /// The operation that takes a continuation token.
+    pub more: String,
+    /// Name of the method streaming pages.
+    pub pages_method: String,
+    /// Name of the method streaming items.
+    pub all_method: String,
+    /// The query's request body type.
+    pub request: Type,
+    /// The page model.
+    pub page: String,
+    /// The token field of the page.
+    pub token_field: ShapeField,
+    /// The items field of the page.
+    pub items_field: ShapeField,
+    /// The item type.
+    pub item: Type,
+    /// The error body type (shared by both operations).
+    pub error_type: Type,
+}
+
+/// A field that a builder fills, and whether it is an `Option`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShapeField {
     /// Rust field name.

@@ -194,7 +194,7 @@ impl Config {
         if diags.has_errors() {
             return Err(fail(diags));
         }
-        query_shape::find_filters(&mut api);
+        query_shape::find_queries(&mut api);
 
         let extra_docs = match &self.crate_docs {
             Some(path) => match std::fs::read_to_string(path) {

@@ -16,7 +16,7 @@ use crate::diagnostics::{Diagnostics, join};
 use crate::ir::{
     Alias, Api, Body, BodyKind, Enum, Field, FloatWidth, IntWidth, Method, Model, Operation,
     Param, ParamLocation, PathPart, SecurityScheme, Server, ServerVariable, Struct, Success,
-    Type, Variant,
+    Type, Union, UnionVariant, Variant,
 };
 use crate::naming::{self, Scope};
 
@@ -24,7 +24,7 @@ use crate::naming::{self, Scope};
 const RESERVED_TYPES: &[&str] = &["Client", "Error", "Config", "Result", "Option", "String", "Vec", "Box"];
 
 /// Names of client methods that are not operations.
-const RESERVED_METHODS: &[&str] = &["new", "config", "transport"];
+pub const RESERVED_METHODS: &[&str] = &["new", "config", "transport"];
 
 /// The catch-all enum variant that keeps values the spec does not list.
 pub const UNKNOWN_VARIANT: &str = "UnknownValue";
@@ -76,6 +76,23 @@ impl<'a> From<&'a ReferenceOr<Box<Schema>>> for SchemaRef<'a> {
     }
 }
 
+/// The object parts of an `allOf`, merged.
+#[derive(Default)]
+struct Merged {
+    properties: Properties,
+    required: Vec<String>,
+    additional: Option<AdditionalProperties>,
+}
+
+/// Whether a schema is (or has) an `allOf`, possibly beside `type: object`.
+fn has_all_of(schema: &Schema) -> bool {
+    match &schema.schema_kind {
+        SchemaKind::AllOf { all_of } => all_of.len() > 1,
+        SchemaKind::Any(any) => !any.all_of.is_empty(),
+        _ => false,
+    }
+}
+
 /// Properties as `openapiv3` holds them.
 type Properties = IndexMap<String, ReferenceOr<Box<Schema>>>;
 
@@ -106,6 +123,7 @@ impl<'a> Lowerer<'a, '_> {
             models: std::mem::take(&mut self.models),
             operations,
             filters: Vec::new(),
+            paging: Vec::new(),
             security,
         }
     }
@@ -227,11 +245,132 @@ impl<'a> Lowerer<'a, '_> {
                 self.define_struct(name, doc_of(schema), &object.properties, &object.required, object.additional_properties.as_ref(), pointer);
                 true
             }
+            // `oneOf` beside `properties` (seen in Boomi's spec): the alternatives are
+            // the real shapes; the sibling properties are dropped with a warning.
+            SchemaKind::Any(any) if any.one_of.len() > 1 || any.any_of.len() > 1 => {
+                let (alternatives, keyword) = if any.one_of.len() > 1 { (&any.one_of, "oneOf") } else { (&any.any_of, "anyOf") };
+                if !any.properties.is_empty() {
+                    self.diags.warning(
+                        pointer,
+                        format!("`properties` beside `{keyword}` are ignored; the type is one of the `{keyword}` alternatives"),
+                    );
+                }
+                self.define_union(name, doc_of(schema), alternatives, &join(pointer, keyword));
+                true
+            }
+            SchemaKind::AllOf { .. } | SchemaKind::Any(_) if has_all_of(schema) => {
+                let mut merged = Merged::default();
+                if self.merge_all_of(SchemaRef::Item(schema), &mut merged, 0) {
+                    self.define_struct(name, doc_of(schema), &merged.properties, &merged.required, merged.additional.as_ref(), pointer);
+                    true
+                } else {
+                    false
+                }
+            }
             SchemaKind::Any(any) if !any.properties.is_empty() => {
                 self.define_struct(name, doc_of(schema), &any.properties, &any.required, any.additional_properties.as_ref(), pointer);
                 true
             }
+            SchemaKind::OneOf { one_of: alternatives } | SchemaKind::AnyOf { any_of: alternatives } if alternatives.len() > 1 => {
+                let keyword = if matches!(schema.schema_kind, SchemaKind::OneOf { .. }) { "oneOf" } else { "anyOf" };
+                self.define_union(name, doc_of(schema), alternatives, &join(pointer, keyword));
+                true
+            }
             _ => false,
+        }
+    }
+
+    /// Merges the object parts of an `allOf` (following references) into one set of
+    /// properties; false when some part is not an object.
+    fn merge_all_of(&self, schema: SchemaRef<'_>, merged: &mut Merged, depth: usize) -> bool {
+        if depth > 32 {
+            return false;
+        }
+        let schema = match schema {
+            SchemaRef::Ref(reference) => {
+                let target = reference
+                    .strip_prefix(SCHEMA_PREFIX)
+                    .and_then(|name| self.api.components.as_ref()?.schemas.get(name));
+                match target {
+                    Some(target) => return self.merge_all_of(target.into(), merged, depth + 1),
+                    None => return false,
+                }
+            }
+            SchemaRef::Item(schema) => schema,
+        };
+        let (properties, required, additional, parts): (Option<&Properties>, &[String], _, &[ReferenceOr<Schema>]) = match &schema.schema_kind {
+            SchemaKind::Type(openapiv3::Type::Object(o)) => (Some(&o.properties), &o.required, o.additional_properties.as_ref(), &[]),
+            SchemaKind::AllOf { all_of } => (None, &[], None, all_of),
+            SchemaKind::Any(any) if any.typ.as_deref().is_none_or(|t| t == "object") => {
+                (Some(&any.properties), &any.required, any.additional_properties.as_ref(), &any.all_of)
+            }
+            _ => return false,
+        };
+        for part in parts {
+            if !self.merge_all_of(part.into(), merged, depth + 1) {
+                return false;
+            }
+        }
+        if let Some(properties) = properties {
+            for (name, property) in properties {
+                merged.properties.insert(name.clone(), property.clone());
+            }
+        }
+        for name in required {
+            if !merged.required.contains(name) {
+                merged.required.push(name.clone());
+            }
+        }
+        if let Some(additional) = additional {
+            merged.additional = Some(additional.clone());
+        }
+        true
+    }
+
+    /// An untagged enum over the alternatives, the most specific first: serde tries
+    /// variants in order, and a struct with more required fields rejects more inputs.
+    fn define_union(&mut self, name: &str, doc: Option<String>, alternatives: &[ReferenceOr<Schema>], pointer: &str) {
+        let index = self.models.len();
+        self.models.push(Model::Alias(Alias { name: name.to_owned(), doc: None, ty: Type::Json }));
+        let mut scope = Scope::new();
+        let mut variants: Vec<(usize, UnionVariant)> = Vec::new();
+        for (i, alternative) in alternatives.iter().enumerate() {
+            let ty = self.type_of(alternative.into(), &format!("{name}{}", i + 1), &join(pointer, &i.to_string()));
+            if variants.iter().any(|(_, v)| v.ty == ty) {
+                continue;
+            }
+            let label = match &ty {
+                Type::Named(n) => strip_common_prefix(name, n),
+                other => type_label(other).to_owned(),
+            };
+            variants.push((0, UnionVariant { rust: scope.claim(naming::variant_name(&label)), ty }));
+        }
+        for (rank, variant) in variants.iter_mut() {
+            *rank = self.specificity(&variant.ty);
+        }
+        // Stable: equally specific variants keep the spec's order.
+        variants.sort_by(|a, b| b.0.cmp(&a.0));
+        self.models[index] = Model::Union(Union {
+            name: name.to_owned(),
+            doc,
+            variants: variants.into_iter().map(|(_, v)| v).collect(),
+        });
+    }
+
+    /// How much of the input a type pins down: required fields, then fields, for
+    /// structs; free-form JSON least of all.
+    fn specificity(&self, ty: &Type) -> usize {
+        match ty {
+            Type::Named(n) => match self.models.iter().find(|m| m.name() == n) {
+                Some(Model::Struct(s)) => 1000 + 100 * s.fields.iter().filter(|f| f.required).count() + s.fields.len(),
+                Some(Model::Enum(_)) => 50,
+                Some(Model::Alias(a)) => self.specificity(&a.ty),
+                Some(Model::Union(_)) => 10,
+                None => 0,
+            },
+            Type::Json => 0,
+            Type::Map(_) => 5,
+            _ => 20,
         }
     }
 
@@ -403,6 +542,19 @@ impl<'a> Lowerer<'a, '_> {
                 };
                 self.type_of((&only[0]).into(), context, &join(pointer, keyword))
             }
+            SchemaKind::Any(any) if any.one_of.len() > 1 || any.any_of.len() > 1 => {
+                let name = self.types.claim(naming::type_name(context));
+                self.define(&name, schema, pointer);
+                Type::Named(name)
+            }
+            SchemaKind::AllOf { .. } | SchemaKind::Any(_) if has_all_of(schema) => {
+                let name = self.types.claim(naming::type_name(context));
+                if self.define(&name, schema, pointer) {
+                    return Type::Named(name);
+                }
+                self.diags.warning(pointer, "allOf of parts that are not all objects is not modelled; typed as serde_json::Value");
+                Type::Json
+            }
             SchemaKind::Any(any) if !any.properties.is_empty() => {
                 let name = self.types.claim(naming::type_name(context));
                 self.define(&name, schema, pointer);
@@ -411,7 +563,13 @@ impl<'a> Lowerer<'a, '_> {
             SchemaKind::Any(any) if any.typ.is_none() && any.one_of.is_empty() && any.all_of.is_empty() && any.any_of.is_empty() && any.not.is_none() => {
                 Type::Json
             }
-            SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } | SchemaKind::AllOf { .. } | SchemaKind::Not { .. } | SchemaKind::Any(_) => {
+            SchemaKind::OneOf { one_of: alternatives } | SchemaKind::AnyOf { any_of: alternatives } => {
+                let keyword = if matches!(schema.schema_kind, SchemaKind::OneOf { .. }) { "oneOf" } else { "anyOf" };
+                let name = self.types.claim(naming::type_name(context));
+                self.define_union(&name, doc_of(schema), alternatives, &join(pointer, keyword));
+                Type::Named(name)
+            }
+            SchemaKind::AllOf { .. } | SchemaKind::Not { .. } | SchemaKind::Any(_) => {
                 self.diags.warning(
                     pointer,
                     "this schema combination (oneOf/anyOf/allOf/not) is not modelled yet; typed as serde_json::Value",
@@ -580,6 +738,7 @@ impl<'a> Lowerer<'a, '_> {
             error_statuses,
             error_default,
             error_type,
+            read_only: false,
         })
     }
 
@@ -801,6 +960,40 @@ fn media_kind(media: &str) -> BodyKind {
         BodyKind::Text
     } else {
         BodyKind::Bytes(essence)
+    }
+}
+
+/// `DeployedPackageSimpleExpression` within `DeployedPackageExpression` is
+/// `SimpleExpression`: the shared leading words go.
+fn strip_common_prefix(union: &str, variant: &str) -> String {
+    let boundary = |s: &str, i: usize| s[i..].starts_with(|c: char| c.is_ascii_uppercase());
+    let common = union
+        .char_indices()
+        .zip(variant.chars())
+        .take_while(|((_, a), b)| a == b)
+        .map(|((i, a), _)| i + a.len_utf8())
+        .last()
+        .unwrap_or(0);
+    let mut cut = common;
+    while cut > 0 && !(variant.is_char_boundary(cut) && boundary(variant, cut)) {
+        cut -= 1;
+    }
+    let rest = &variant[cut..];
+    if rest.is_empty() { variant.to_owned() } else { rest.to_owned() }
+}
+
+fn type_label(ty: &Type) -> &'static str {
+    match ty {
+        Type::String => "String",
+        Type::Integer(_) => "Integer",
+        Type::Number(_) => "Number",
+        Type::Boolean => "Boolean",
+        Type::DateTime => "DateTime",
+        Type::Json => "Json",
+        Type::Named(_) => "Named",
+        Type::Array(_) => "Array",
+        Type::Map(_) => "Map",
+        Type::Bytes => "Bytes",
     }
 }
 

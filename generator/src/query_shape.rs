@@ -1,15 +1,43 @@
-//! Part of stage 3: find the query operations by the shape of their schemas.
+//! Part of stage 3: find query operations, and their paging, by the shape of their
+//! schemas.
 //!
-//! A query operation sends `{ <filter>: { expression: { operator: <grouping enum>,
-//! nestedExpression: [ { argument: [string], operator: <comparison enum>, property:
-//! string } ] } } }` and answers `{ result: [T] }`. Only the grammar's own keys are
-//! matched, never schema names, so a renamed or re-organised spec still gets builders.
+//! A query operation sends `{ <filter>: { expression: E } }` and answers
+//! `{ result: [T], <token>? }`. `E` is either a group of conditions (the flat grammar:
+//! `{ operator: <grouping enum>, nestedExpression: [condition] }`) or a union of a
+//! condition and a group of `E`s (the recursive grammar Boomi's own spec uses). A
+//! condition is `{ operator: <comparison enum>, property, argument: [string] }`. Only the
+//! grammar's own keys are matched, never schema names, so a renamed or re-organised spec
+//! still gets builders. A sibling operation that takes the page token as text and
+//! answers the same page type makes the query pageable.
 
-use crate::ir::{Api, Enum, Field, Filter, Model, QueryShape, ShapeField, Struct, Type, Variant};
+use crate::ir::{
+    Api, BodyKind, Enum, ExpressionShape, Field, Filter, Method, Model, Operator, Paging, QueryShape,
+    ShapeField, SortShape, Struct, Type, Union, Variant,
+};
 use crate::naming::{self, Scope};
 
-/// Adds a filter builder for every object type that some query operation returns.
-pub fn find_filters(api: &mut Api) {
+/// Adds filter builders and paging streams, and marks the query operations read-only.
+pub fn find_queries(api: &mut Api) {
+    let mut methods = Scope::with_reserved(crate::lower::RESERVED_METHODS);
+    for op in &api.operations {
+        methods.claim(op.rust.clone());
+    }
+    find_filters(api);
+    find_paging(api, &mut methods);
+    let read_only: Vec<String> = api
+        .filters
+        .iter()
+        .flat_map(|f| f.operations.iter().cloned())
+        .chain(api.paging.iter().flat_map(|p| [p.query.clone(), p.more.clone()]))
+        .collect();
+    for op in &mut api.operations {
+        if op.method == Method::Post && read_only.contains(&op.rust) {
+            op.read_only = true;
+        }
+    }
+}
+
+fn find_filters(api: &mut Api) {
     let mut types = Scope::new();
     for model in &api.models {
         types.claim(model.name().to_owned());
@@ -17,27 +45,37 @@ pub fn find_filters(api: &mut Api) {
     let mut filters: Vec<Filter> = Vec::new();
     for op in &api.operations {
         let Some(body) = &op.body else { continue };
+        if body.kind != BodyKind::Json {
+            continue;
+        }
         let Type::Named(request) = &body.ty else { continue };
         let Some(Type::Named(response)) = &op.success.ty else { continue };
         let Some(shape) = match_request(api, request) else { continue };
         let Some(object) = result_item(api, response) else { continue };
-        if let Some(existing) = filters
-            .iter_mut()
-            .find(|f| f.object == object.name && f.shape == shape)
-        {
+        if let Some(existing) = filters.iter_mut().find(|f| f.object == object.name && f.shape == shape) {
             existing.operations.push(op.rust.clone());
             continue;
         }
-        let mut scope = Scope::new();
-        let properties = object
-            .fields
-            .iter()
-            .map(|f| Variant {
-                rust: scope.claim(naming::variant_name(&f.wire)),
-                wire: f.wire.clone(),
-            })
-            .collect::<Vec<_>>();
-        if properties.is_empty() {
+        let (properties, free_property) = match &shape.property_model_enum {
+            Some(name) => match find_enum(api, &Type::Named(name.clone())) {
+                Some(e) => (e.variants.clone(), false),
+                None => continue,
+            },
+            None => {
+                // `Other` is the catch-all for property names the spec does not list.
+                let mut scope = Scope::with_reserved(&["Other"]);
+                let fields = object
+                    .fields
+                    .iter()
+                    .map(|f| Variant {
+                        rust: scope.claim(naming::variant_name(&f.wire)),
+                        wire: f.wire.clone(),
+                    })
+                    .collect();
+                (fields, true)
+            }
+        };
+        if properties.is_empty() && !free_property {
             continue;
         }
         let base = &object.name;
@@ -47,6 +85,7 @@ pub fn find_filters(api: &mut Api) {
             filter_type: types.claim(format!("{base}Filter")),
             condition_type: types.claim(format!("{base}Condition")),
             properties,
+            free_property,
             operations: vec![op.rust.clone()],
             shape,
         });
@@ -54,9 +93,73 @@ pub fn find_filters(api: &mut Api) {
     api.filters = filters;
 }
 
+fn find_paging(api: &mut Api, methods: &mut Scope) {
+    let mut paging = Vec::new();
+    for query in &api.operations {
+        let Some(body) = &query.body else { continue };
+        if body.kind != BodyKind::Json {
+            continue;
+        }
+        let Some(Type::Named(page)) = &query.success.ty else { continue };
+        if query.success.optional {
+            continue;
+        }
+        let Some(page_model) = find_struct(api, page) else { continue };
+        let Some((token, items, item)) = page_fields(page_model) else { continue };
+        let parent = query.path.rsplit_once('/').map_or("", |(p, _)| p);
+        let more = api.operations.iter().find(|m| {
+            m.rust != query.rust
+                && m.body.as_ref().is_some_and(|b| b.kind == BodyKind::Text && b.required)
+                && m.success.ty.as_ref() == Some(&Type::Named(page.clone()))
+                && !m.success.optional
+                && m.params.is_empty()
+                && m.path.rsplit_once('/').map_or("", |(p, _)| p) == parent
+                && m.error_type == query.error_type
+        });
+        let Some(more) = more else { continue };
+        if !query.params.iter().all(|p| !p.required) {
+            // Extra required arguments would have to be threaded through the stream.
+            continue;
+        }
+        paging.push(Paging {
+            query: query.rust.clone(),
+            more: more.rust.clone(),
+            pages_method: methods.claim(format!("{}_pages", naming::unraw(&query.rust))),
+            all_method: methods.claim(format!("{}_all", naming::unraw(&query.rust))),
+            request: body.ty.clone(),
+            page: page.clone(),
+            token_field: shape_field(token),
+            items_field: shape_field(items),
+            item,
+            error_type: query.error_type.clone(),
+        });
+    }
+    api.paging = paging;
+}
+
+/// The token field (an optional string whose name says token) and the items field (the
+/// one array) of a page.
+fn page_fields(page: &Struct) -> Option<(&Field, &Field, Type)> {
+    let token = page
+        .fields
+        .iter()
+        .find(|f| f.ty == Type::String && !f.required && f.wire.to_ascii_lowercase().contains("token"))?;
+    let arrays: Vec<&Field> = page.fields.iter().filter(|f| matches!(f.ty, Type::Array(_))).collect();
+    let [items] = arrays.as_slice() else { return None };
+    let Type::Array(item) = &items.ty else { return None };
+    Some((token, items, (**item).clone()))
+}
+
 fn find_struct<'a>(api: &'a Api, name: &str) -> Option<&'a Struct> {
     api.models.iter().find_map(|m| match m {
         Model::Struct(s) if s.name == name => Some(s),
+        _ => None,
+    })
+}
+
+fn find_union<'a>(api: &'a Api, name: &str) -> Option<&'a Union> {
+    api.models.iter().find_map(|m| match m {
+        Model::Union(u) if u.name == name => Some(u),
         _ => None,
     })
 }
@@ -97,56 +200,165 @@ fn named(ty: &Type) -> Option<&str> {
     }
 }
 
+/// How many arguments an operator takes, by its name in the query grammar: the null
+/// checks none, ranges two, every comparison one.
+fn arity(operator: &str) -> usize {
+    let upper = operator.to_ascii_uppercase();
+    if upper.contains("NULL") {
+        0
+    } else if upper.contains("BETWEEN") {
+        2
+    } else {
+        1
+    }
+}
+
+/// A condition: `{ operator: enum, property: string or enum, argument: [string] }`.
+struct Condition<'a> {
+    model: &'a Struct,
+    argument: &'a Field,
+    operator: &'a Field,
+    operator_enum: &'a Enum,
+    property: &'a Field,
+    property_enum: Option<&'a Enum>,
+}
+
+fn match_condition<'a>(api: &'a Api, model: &'a Struct) -> Option<Condition<'a>> {
+    let argument = field(model, "argument")?;
+    if argument.ty != Type::Array(Box::new(Type::String)) {
+        return None;
+    }
+    let operator = field(model, "operator")?;
+    let operator_enum = find_enum(api, &operator.ty)?;
+    let property = field(model, "property")?;
+    let property_enum = match &property.ty {
+        Type::String => None,
+        ty => Some(find_enum(api, ty)?),
+    };
+    Some(Condition { model, argument, operator, operator_enum, property, property_enum })
+}
+
+/// A group: `{ operator: enum, nestedExpression: [member] }`; returns the member type.
+fn match_group<'a>(api: &'a Api, model: &'a Struct) -> Option<(&'a Field, &'a Enum, &'a Field, &'a str)> {
+    let operator = field(model, "operator")?;
+    let operator_enum = find_enum(api, &operator.ty)?;
+    let nested = field(model, "nestedExpression")?;
+    let Type::Array(item) = &nested.ty else { return None };
+    Some((operator, operator_enum, nested, named(item)?))
+}
+
 fn match_request(api: &Api, request: &str) -> Option<QueryShape> {
     let request_model = find_struct(api, request)?;
-    // The one field of the request whose type holds an `expression`.
     for filter_field in &request_model.fields {
-        let Some(filter_model) = named(&filter_field.ty).and_then(|n| find_struct(api, n)) else {
-            continue;
-        };
+        let Some(filter_model) = named(&filter_field.ty).and_then(|n| find_struct(api, n)) else { continue };
         let Some(expression) = field(filter_model, "expression") else { continue };
-        let Some(group) = named(&expression.ty).and_then(|n| find_struct(api, n)) else { continue };
-        let Some(group_op) = field(group, "operator") else { continue };
-        let Some(group_enum) = find_enum(api, &group_op.ty) else { continue };
-        let Some(nested) = field(group, "nestedExpression") else { continue };
-        let Type::Array(item) = &nested.ty else { continue };
-        let Some(condition) = named(item).and_then(|n| find_struct(api, n)) else { continue };
-        let Some(argument) = field(condition, "argument") else { continue };
-        if argument.ty != Type::Array(Box::new(Type::String)) {
-            continue;
-        }
-        let Some(operator) = field(condition, "operator") else { continue };
-        let Some(operator_enum) = find_enum(api, &operator.ty) else { continue };
-        let Some(property) = field(condition, "property") else { continue };
-        if property.ty != Type::String {
-            continue;
+        let Some(expression_type) = named(&expression.ty) else { continue };
+
+        // Recursive: expression = union(condition, group of expression).
+        let recursive = find_union(api, expression_type).and_then(|union| {
+            let [a, b] = union.variants.as_slice() else { return None };
+            let (a_model, b_model) = (find_struct(api, named(&a.ty)?)?, find_struct(api, named(&b.ty)?)?);
+            let (condition, group, condition_variant, group_variant) = match (match_condition(api, a_model), match_condition(api, b_model)) {
+                (Some(c), None) => (c, b_model, &a.rust, &b.rust),
+                (None, Some(c)) => (c, a_model, &b.rust, &a.rust),
+                _ => return None,
+            };
+            let (op, op_enum, nested, member) = match_group(api, group)?;
+            (member == union.name).then(|| {
+                (
+                    ExpressionShape::Recursive {
+                        union: union.name.clone(),
+                        condition_variant: condition_variant.clone(),
+                        group_variant: group_variant.clone(),
+                    },
+                    condition,
+                    group,
+                    op,
+                    op_enum,
+                    nested,
+                )
+            })
+        });
+        // Flat: expression = group of conditions.
+        let found = recursive.or_else(|| {
+            let group = find_struct(api, expression_type)?;
+            let (op, op_enum, nested, member) = match_group(api, group)?;
+            let condition = match_condition(api, find_struct(api, member)?)?;
+            Some((ExpressionShape::Flat, condition, group, op, op_enum, nested))
+        });
+        let Some((expression_shape, condition, group, group_op, group_enum, nested)) = found else { continue };
+
+        let sort = request_model
+            .fields
+            .iter()
+            .filter(|f| f.wire != filter_field.wire)
+            .find_map(|f| match_sort(api, f));
+        let mut used = vec![filter_field.wire.as_str()];
+        if let Some((sort_field, _)) = &sort {
+            used.push(sort_field.as_str());
         }
         let other_fields = [
-            others_optional(request_model, &[filter_field.wire.as_str()])?,
+            others_optional(request_model, &used)?,
             others_optional(filter_model, &["expression"])?,
             others_optional(group, &["operator", "nestedExpression"])?,
-            others_optional(condition, &["argument", "operator", "property"])?,
+            others_optional(condition.model, &["argument", "operator", "property"])?,
         ];
         return Some(QueryShape {
             request: request_model.name.clone(),
             filter_field: shape_field(filter_field),
             filter_model: filter_model.name.clone(),
             expression_field: shape_field(expression),
+            expression: expression_shape,
             group_model: group.name.clone(),
             group_operator_field: shape_field(group_op),
             group_operator_enum: group_enum.name.clone(),
             group_operators: group_enum.variants.clone(),
             nested_field: shape_field(nested),
-            condition_model: condition.name.clone(),
-            argument_field: shape_field(argument),
-            operator_field: shape_field(operator),
-            operator_enum: operator_enum.name.clone(),
-            operators: operator_enum.variants.clone(),
-            property_field: shape_field(property),
+            condition_model: condition.model.name.clone(),
+            argument_field: shape_field(condition.argument),
+            operator_field: shape_field(condition.operator),
+            operator_enum: condition.operator_enum.name.clone(),
+            operators: condition
+                .operator_enum
+                .variants
+                .iter()
+                .map(|v| Operator { variant: v.clone(), arity: arity(&v.wire) })
+                .collect(),
+            property_field: shape_field(condition.property),
+            property_model_enum: condition.property_enum.map(|e| e.name.clone()),
             other_fields,
+            sort: sort.map(|(_, s)| s),
         });
     }
     None
+}
+
+/// `{ sortField: [ { fieldName: string, sortOrder: string } ] }` in a request field.
+fn match_sort(api: &Api, f: &Field) -> Option<(String, SortShape)> {
+    let model = find_struct(api, named(&f.ty)?)?;
+    let list = field(model, "sortField")?;
+    let Type::Array(item) = &list.ty else { return None };
+    let item_model = find_struct(api, named(item)?)?;
+    let name = field(item_model, "fieldName")?;
+    let order = field(item_model, "sortOrder")?;
+    if name.ty != Type::String || order.ty != Type::String {
+        return None;
+    }
+    Some((
+        f.wire.clone(),
+        SortShape {
+            field: shape_field(f),
+            model: model.name.clone(),
+            list_field: shape_field(list),
+            item_model: item_model.name.clone(),
+            name_field: shape_field(name),
+            order_field: shape_field(order),
+            other_fields: [
+                others_optional(model, &["sortField"])?,
+                others_optional(item_model, &["fieldName", "sortOrder"])?,
+            ],
+        },
+    ))
 }
 
 /// `T` when `response` is an object with `result: [T]` and `T` is a struct.
@@ -155,4 +367,16 @@ fn result_item<'a>(api: &'a Api, response: &str) -> Option<&'a Struct> {
     let result = field(response, "result")?;
     let Type::Array(item) = &result.ty else { return None };
     find_struct(api, named(item)?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn arity_follows_the_operator_name() {
+        assert_eq!(super::arity("IS_NULL"), 0);
+        assert_eq!(super::arity("IS_NOT_NULL"), 0);
+        assert_eq!(super::arity("BETWEEN"), 2);
+        assert_eq!(super::arity("EQUALS"), 1);
+        assert_eq!(super::arity("CONTAINS"), 1);
+    }
 }

@@ -353,3 +353,17 @@ mod tests {
         let _: &dyn std::error::Error = &err;
     }
 }
+
+/// A filter condition built with a number of arguments its operator does not take
+/// (`IS_NULL` takes none, `BETWEEN` two, the others one). Caught before anything is
+/// sent, where the typed builder methods could not rule it out at compile time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("operator {operator} takes {expected} argument(s), {found} given")]
+pub struct FilterError {
+    /// The operator as sent on the wire.
+    pub operator: String,
+    /// The arguments it takes.
+    pub expected: usize,
+    /// The arguments given.
+    pub found: usize,
+}

@@ -45,7 +45,7 @@ mod transport;
 
 pub use config::{Auth, Config, ConfigError, Secret};
 pub use retry::RetryPolicy;
-pub use error::{ApiError, Error};
+pub use error::{ApiError, Error, FilterError};
 pub use response::Response;
 pub use transport::{Request, Transport};
 

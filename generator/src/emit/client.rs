@@ -7,8 +7,8 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{Scope, doc, rust_type};
-use crate::ir::{Api, BodyKind, Operation, Param, ParamLocation, PathPart, Type};
-use crate::naming::ident;
+use crate::ir::{Api, BodyKind, Method, Operation, Paging, Param, ParamLocation, PathPart, Type};
+use crate::naming::{self, ident};
 
 /// The client module.
 pub fn client(api: &Api) -> TokenStream {
@@ -30,6 +30,7 @@ pub fn client(api: &Api) -> TokenStream {
         quote!(#[doc = #line])
     });
     let methods = api.operations.iter().map(operation);
+    let paging = api.paging.iter().map(|p| paging(api, p));
     quote! {
         //! The API client.
 
@@ -68,6 +69,68 @@ pub fn client(api: &Api) -> TokenStream {
             }
 
             #(#methods)*
+
+            #(#paging)*
+        }
+    }
+}
+
+/// `<query>_pages` and `<query>_all`: the query, then its continuation operation for as
+/// long as a page carries a token.
+fn paging(api: &Api, p: &Paging) -> TokenStream {
+    let Some(query) = api.operations.iter().find(|o| o.rust == p.query) else {
+        return TokenStream::new();
+    };
+    let query_fn = ident(&p.query);
+    let more_fn = ident(&p.more);
+    let pages_fn = ident(&p.pages_method);
+    let all_fn = ident(&p.all_method);
+    let request = rust_type(&p.request, Scope::Crate);
+    let page = ident(&p.page);
+    let item = rust_type(&p.item, Scope::Crate);
+    let error = rust_type(&p.error_type, Scope::Crate);
+    let absent = query.params.iter().map(|_| quote!(None));
+    let body_arg = match &query.body {
+        Some(b) if !b.required => quote!(Some(body)),
+        _ => quote!(body),
+    };
+    let token_field = ident(&p.token_field.rust);
+    let token = if p.token_field.optional {
+        quote!(page.#token_field.clone())
+    } else {
+        quote!(Some(page.#token_field.clone()))
+    };
+    let items_field = ident(&p.items_field.rust);
+    let items = if p.items_field.optional {
+        quote!(page.#items_field.unwrap_or_default())
+    } else {
+        quote!(page.#items_field)
+    };
+    let pages_doc = format!(
+        " Every page of [`Client::{0}`]: the query, then [`Client::{1}`] with each page's token until a page has none. Stops after the first error.",
+        naming::unraw(&p.query),
+        naming::unraw(&p.more)
+    );
+    let all_doc = format!(" Every item of every page of [`Client::{}`], in order.", naming::unraw(&p.query));
+    quote! {
+        #[doc = #pages_doc]
+        pub fn #pages_fn<'a>(
+            &'a self,
+            body: &'a #request,
+        ) -> client_runtime::paging::BoxStream<'a, Result<crate::models::#page, Error<#error>>> {
+            client_runtime::paging::pages(
+                self.#query_fn(#(#absent,)* #body_arg),
+                move |token: String| async move { self.#more_fn(&token).await },
+                |page: &crate::models::#page| #token,
+            )
+        }
+
+        #[doc = #all_doc]
+        pub fn #all_fn<'a>(
+            &'a self,
+            body: &'a #request,
+        ) -> client_runtime::paging::BoxStream<'a, Result<#item, Error<#error>>> {
+            client_runtime::paging::items(self.#pages_fn(body), |page: crate::models::#page| #items)
         }
     }
 }
@@ -188,6 +251,10 @@ fn operation(op: &Operation) -> TokenStream {
         } else {
             optional_steps.push(quote! { if let Some(#arg) = #arg { #add } });
         }
+    }
+    // Queries are POSTs that only read: safe to retry after a failure.
+    if op.method == Method::Post && op.read_only {
+        required_steps.push(quote!(.idempotent(true)));
     }
     // The runtime asks for JSON; other success bodies ask for their own type.
     if op.success.ty.is_some() {

@@ -1,28 +1,67 @@
 //! `filters.rs`: typed filter builders for query operations.
 //!
 //! One property enum per queried object type, so filtering on a property the type does
-//! not have is a compile error; the operators are the spec's own enum values.
+//! not have is a compile error; the operators are the spec's own enum values, each a
+//! method taking exactly the arguments it needs.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
-use crate::ir::{Api, Filter, ShapeField};
+use crate::emit::models::recurses;
+use crate::ir::{Api, ExpressionShape, Filter, ShapeField};
 use crate::naming::{self, Scope, ident};
 
 /// The filters module.
 pub fn filters(api: &Api) -> TokenStream {
-    let items = api.filters.iter().map(filter);
+    let mut arity_fns = Vec::new();
+    let mut seen = Vec::new();
+    for f in &api.filters {
+        if !seen.contains(&&f.shape.operator_enum) {
+            seen.push(&f.shape.operator_enum);
+            arity_fns.push(arity_fn(f));
+        }
+    }
+    let items = api.filters.iter().map(|f| filter(api, f));
     quote! {
         //! Typed filter builders for the query operations.
         //!
-        //! Start from a property, pick an operator, and join conditions with a grouping
-        //! operator; the result converts into the operation's request body.
+        //! Start from a property, pick an operator (each takes exactly the arguments it
+        //! needs), and join conditions with a grouping operator; the result converts
+        //! into the operation's request body with `.into()`.
+
+        use client_runtime::FilterError;
+
+        #(#arity_fns)*
         #(#items)*
     }
 }
 
-/// `Some(expr)` when the field is optional.
-fn wrap(field: &ShapeField, expr: TokenStream) -> TokenStream {
+fn arity_name(operator_enum: &str) -> proc_macro2::Ident {
+    format_ident!("arity_{}", naming::unraw(&naming::snake(operator_enum, "operator")))
+}
+
+/// `fn arity_x(operator) -> Option<usize>`: `None` for values the spec does not list.
+fn arity_fn(f: &Filter) -> TokenStream {
+    let name = arity_name(&f.shape.operator_enum);
+    let op_enum = ident(&f.shape.operator_enum);
+    let arms = f.shape.operators.iter().map(|op| {
+        let variant = ident(&op.variant.rust);
+        let arity = proc_macro2::Literal::usize_unsuffixed(op.arity);
+        quote!(crate::models::#op_enum::#variant => Some(#arity),)
+    });
+    quote! {
+        /// How many arguments each operator takes.
+        fn #name(operator: &crate::models::#op_enum) -> Option<usize> {
+            match operator {
+                #(#arms)*
+                _ => None,
+            }
+        }
+    }
+}
+
+/// `field: expr`, wrapped in `Some` when the field is optional.
+fn set(field: &ShapeField, expr: TokenStream) -> TokenStream {
     let name = ident(&field.rust);
     if field.optional {
         quote!(#name: Some(#expr))
@@ -37,9 +76,8 @@ fn rest(fields: &[String]) -> TokenStream {
     quote!(#(#fields: None,)*)
 }
 
-fn filter(f: &Filter) -> TokenStream {
+fn filter(api: &Api, f: &Filter) -> TokenStream {
     let shape = &f.shape;
-    let object = ident(&f.object);
     let property = ident(&f.property_enum);
     let condition = ident(&f.condition_type);
     let filter = ident(&f.filter_type);
@@ -49,103 +87,298 @@ fn filter(f: &Filter) -> TokenStream {
     let filter_model = ident(&shape.filter_model);
     let group_model = ident(&shape.group_model);
     let condition_model = ident(&shape.condition_model);
+    let arity = arity_name(&shape.operator_enum);
 
+    // The property enum.
     let variants: Vec<_> = f.properties.iter().map(|p| ident(&p.rust)).collect();
     let wires: Vec<_> = f.properties.iter().map(|p| p.wire.as_str()).collect();
     let variant_docs = wires.iter().map(|w| {
         let text = format!(" `{}`", w.replace('`', "'"));
         quote!(#[doc = #text])
     });
+    let (copy, other_variant, other_arm) = if f.free_property {
+        (
+            TokenStream::new(),
+            quote! {
+                /// Any other property the server accepts, by name.
+                Other(String),
+            },
+            quote!(Self::Other(name) => name.as_str(),),
+        )
+    } else {
+        (quote!(Copy,), TokenStream::new(), TokenStream::new())
+    };
 
     let mut method_scope = Scope::with_reserved(&["compare", "as_str"]);
     let operator_methods = shape.operators.iter().map(|op| {
-        let method = ident(&method_scope.claim(naming::snake(&op.wire, "operator")));
-        let variant = ident(&op.rust);
-        let text = format!(" `{}`: compares the property with one argument.", op.wire.replace('`', "'"));
+        let method = ident(&method_scope.claim(naming::snake(&op.variant.wire, "operator")));
+        let variant = ident(&op.variant.rust);
+        let wire = op.variant.wire.replace('`', "'");
+        let (params, args, what) = match op.arity {
+            0 => (quote!(), quote!(Vec::new()), "takes no argument"),
+            2 => (
+                quote!(low: impl Into<String>, high: impl Into<String>),
+                quote!(vec![low.into(), high.into()]),
+                "takes a low and a high bound",
+            ),
+            _ => (quote!(value: impl Into<String>), quote!(vec![value.into()]), "compares with one value"),
+        };
+        let text = format!(" `{wire}`: {what}.");
         quote! {
             #[doc = #text]
-            pub fn #method(self, argument: impl Into<String>) -> #condition {
-                self.compare(crate::models::#op_enum::#variant, [argument.into()])
-            }
-        }
-    });
-    let mut group_scope = Scope::with_reserved(&["grouped", "into_request", "conditions", "operator"]);
-    let group_ctors = shape.group_operators.iter().map(|op| {
-        let method = ident(&group_scope.claim(naming::snake(&op.wire, "group")));
-        let variant = ident(&op.rust);
-        let text = format!(" Joins the conditions with `{}`.", op.wire.replace('`', "'"));
-        quote! {
-            #[doc = #text]
-            pub fn #method(conditions: impl IntoIterator<Item = #condition>) -> Self {
-                Self::grouped(crate::models::#group_enum::#variant, conditions)
+            pub fn #method(self, #params) -> #condition {
+                #condition {
+                    property: self,
+                    operator: crate::models::#op_enum::#variant,
+                    arguments: #args,
+                }
             }
         }
     });
 
-    let argument = wrap(&shape.argument_field, quote!(c.arguments));
-    let operator = wrap(&shape.operator_field, quote!(c.operator));
-    let property_field = wrap(&shape.property_field, quote!(c.property.as_str().to_owned()));
+    // A condition as its model.
+    let property_value = match &shape.property_model_enum {
+        Some(model_enum) => {
+            let model_enum = ident(model_enum);
+            quote!(crate::models::#model_enum::from(self.property.as_str()))
+        }
+        None => quote!(self.property.as_str().to_owned()),
+    };
+    let condition_fields = [
+        set(&shape.argument_field, quote!(self.arguments)),
+        set(&shape.operator_field, quote!(self.operator)),
+        set(&shape.property_field, property_value),
+    ];
     let [fill_request, fill_filter, fill_group, fill_condition] = shape.other_fields.each_ref().map(|f| rest(f));
-    let nested = wrap(
-        &shape.nested_field,
-        quote! {
-            self.conditions
-                .into_iter()
-                .map(|c| crate::models::#condition_model {
-                    #argument,
-                    #operator,
-                    #property_field,
-                    #fill_condition
-                })
-                .collect()
-        },
-    );
-    let group_operator = wrap(&shape.group_operator_field, quote!(self.operator));
-    let expression = wrap(
-        &shape.expression_field,
-        quote!(crate::models::#group_model { #group_operator, #nested, #fill_group }),
-    );
-    let filter_field = wrap(
+
+    let mut group_scope = Scope::with_reserved(&["grouped", "into_request", "into_sorted_request", "condition", "group"]);
+    let group_names: Vec<_> = shape
+        .group_operators
+        .iter()
+        .map(|op| (ident(&group_scope.claim(naming::snake(&op.wire, "group"))), ident(&op.rust), op.wire.replace('`', "'")))
+        .collect();
+
+    // The filter type and how it becomes the expression.
+    let (filter_def, expression, from_condition) = match &shape.expression {
+        ExpressionShape::Flat => {
+            let ctors = group_names.iter().map(|(method, variant, wire)| {
+                let text = format!(" The conditions joined with `{wire}`.");
+                quote! {
+                    #[doc = #text]
+                    pub fn #method(conditions: impl IntoIterator<Item = #condition>) -> Self {
+                        Self::grouped(crate::models::#group_enum::#variant, conditions)
+                    }
+                }
+            });
+            let nested = set(
+                &shape.nested_field,
+                quote!(self.conditions.into_iter().map(#condition::into_model).collect()),
+            );
+            let group_operator = set(&shape.group_operator_field, quote!(self.operator));
+            let def = quote! {
+                /// Conditions joined by one grouping operator (this spec's grammar does
+                /// not nest groups).
+                #[derive(Debug, Clone, PartialEq)]
+                pub struct #filter {
+                    operator: crate::models::#group_enum,
+                    conditions: Vec<#condition>,
+                }
+
+                impl #filter {
+                    /// The conditions joined by any grouping operator the spec lists.
+                    pub fn grouped(
+                        operator: crate::models::#group_enum,
+                        conditions: impl IntoIterator<Item = #condition>,
+                    ) -> Self {
+                        Self { operator, conditions: conditions.into_iter().collect() }
+                    }
+
+                    #(#ctors)*
+
+                    fn into_expression(self) -> crate::models::#group_model {
+                        crate::models::#group_model { #group_operator, #nested, #fill_group }
+                    }
+                }
+            };
+            // A lone condition is a group of one, joined by the first operator.
+            let from = group_names.first().map(|(_, variant, _)| {
+                quote! {
+                    impl From<#condition> for #filter {
+                        fn from(condition: #condition) -> Self {
+                            Self::grouped(crate::models::#group_enum::#variant, [condition])
+                        }
+                    }
+                }
+            });
+            (def, quote!(self.into_expression()), from)
+        }
+        ExpressionShape::Recursive { union, condition_variant, group_variant } => {
+            let union_ident = ident(union);
+            let cond_variant = ident(condition_variant);
+            let grp_variant = ident(group_variant);
+            let boxed = |ty: &str, expr: TokenStream| {
+                if recurses(api, union, &crate::ir::Type::Named(ty.to_owned())) {
+                    quote!(Box::new(#expr))
+                } else {
+                    expr
+                }
+            };
+            let condition_expr = boxed(&shape.condition_model, quote!(condition.into_model()));
+            let nested = set(
+                &shape.nested_field,
+                quote!(members.into_iter().map(Self::into_expression).collect()),
+            );
+            let group_operator = set(&shape.group_operator_field, quote!(grouping));
+            let group_expr = boxed(
+                &shape.group_model,
+                quote!(crate::models::#group_model { #group_operator, #nested, #fill_group }),
+            );
+            let ctors = group_names.iter().map(|(method, variant, wire)| {
+                let text = format!(" The members joined with `{wire}`; members may be conditions or groups.");
+                quote! {
+                    #[doc = #text]
+                    pub fn #method<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
+                        Self::grouped(crate::models::#group_enum::#variant, members)
+                    }
+                }
+            });
+            let def = quote! {
+                /// A condition, or conditions and groups joined by a grouping operator,
+                /// nested to any depth.
+                #[derive(Debug, Clone, PartialEq)]
+                pub enum #filter {
+                    /// One condition.
+                    Condition(#condition),
+                    /// Members joined by a grouping operator.
+                    Group {
+                        /// The grouping operator.
+                        operator: crate::models::#group_enum,
+                        /// The members.
+                        members: Vec<#filter>,
+                    },
+                }
+
+                impl #filter {
+                    /// The members joined by any grouping operator the spec lists.
+                    pub fn grouped<F: Into<Self>>(
+                        operator: crate::models::#group_enum,
+                        members: impl IntoIterator<Item = F>,
+                    ) -> Self {
+                        Self::Group { operator, members: members.into_iter().map(Into::into).collect() }
+                    }
+
+                    #(#ctors)*
+
+                    fn into_expression(self) -> crate::models::#union_ident {
+                        match self {
+                            Self::Condition(condition) => crate::models::#union_ident::#cond_variant(#condition_expr),
+                            Self::Group { operator: grouping, members } => crate::models::#union_ident::#grp_variant(#group_expr),
+                        }
+                    }
+                }
+            };
+            let from = quote! {
+                impl From<#condition> for #filter {
+                    fn from(condition: #condition) -> Self {
+                        Self::Condition(condition)
+                    }
+                }
+            };
+            (def, quote!(self.into_expression()), Some(from))
+        }
+    };
+
+    let expression_set = set(&shape.expression_field, expression);
+    let filter_set = set(
         &shape.filter_field,
-        quote!(crate::models::#filter_model { #expression, #fill_filter }),
+        quote!(crate::models::#filter_model { #expression_set, #fill_filter }),
     );
+    let (sort_none, sorted) = match &shape.sort {
+        Some(sort) => {
+            let none = {
+                let field = ident(&sort.field.rust);
+                if sort.field.optional { quote!(#field: None,) } else { TokenStream::new() }
+            };
+            let sort_model = ident(&sort.model);
+            let item_model = ident(&sort.item_model);
+            let name_set = set(&sort.name_field, quote!(property.as_str().to_owned()));
+            let order_set = set(&sort.order_field, quote!(order.into()));
+            let [sort_rest, item_rest] = sort.other_fields.each_ref().map(|f| rest(f));
+            let list_set = set(&sort.list_field, quote! {
+                sort.into_iter()
+                    .map(|(property, order)| crate::models::#item_model { #name_set, #order_set, #item_rest })
+                    .collect()
+            });
+            let sort_set = set(&sort.field, quote!(crate::models::#sort_model { #list_set, #sort_rest }));
+            let sorted = quote! {
+                /// The request body, with results sorted by `(property, order)` pairs
+                /// (order as the server spells it, e.g. `"ASC"` or `"DESC"`).
+                pub fn into_sorted_request<O: Into<String>>(
+                    self,
+                    sort: impl IntoIterator<Item = (#property, O)>,
+                ) -> crate::models::#request {
+                    crate::models::#request { #filter_set, #sort_set, #fill_request }
+                }
+            };
+            (none, sorted)
+        }
+        None => (TokenStream::new(), TokenStream::new()),
+    };
     let ops_doc = format!(
         " A filter for {}.",
         f.operations
             .iter()
-            .map(|o| format!("[`Client::{o}`](crate::Client::{o})"))
+            .map(|o| format!("[`Client::{0}`](crate::Client::{0})", naming::unraw(o)))
             .collect::<Vec<_>>()
             .join(", ")
     );
     let object_doc = format!(" A property of [`{0}`](crate::models::{0}) that a query can filter on.", f.object);
-    let _ = &object;
+    let bare_request = matches!(shape.expression, ExpressionShape::Recursive { .. }).then(|| {
+        quote! {
+            /// A lone condition is a whole filter.
+            impl From<#condition> for crate::models::#request {
+                fn from(condition: #condition) -> Self {
+                    #filter::from(condition).into_request()
+                }
+            }
+        }
+    });
 
     quote! {
         #[doc = #object_doc]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Debug, Clone, #copy PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum #property {
             #(#variant_docs #variants,)*
+            #other_variant
         }
 
         impl #property {
             /// The property name as the server knows it.
-            pub const fn as_str(self) -> &'static str {
+            pub fn as_str(&self) -> &str {
                 match self {
                     #(Self::#variants => #wires,)*
+                    #other_arm
                 }
             }
 
-            /// A condition with any operator the spec lists and its arguments.
+            /// A condition with any operator and its arguments; fails when the number of
+            /// arguments does not fit the operator.
             pub fn compare<A: Into<String>>(
                 self,
                 operator: crate::models::#op_enum,
                 arguments: impl IntoIterator<Item = A>,
-            ) -> #condition {
-                #condition {
-                    property: self,
-                    operator,
-                    arguments: arguments.into_iter().map(Into::into).collect(),
+            ) -> Result<#condition, FilterError> {
+                let arguments: Vec<String> = arguments.into_iter().map(Into::into).collect();
+                if let Some(expected) = #arity(&operator)
+                    && expected != arguments.len()
+                {
+                    return Err(FilterError {
+                        operator: operator.to_string(),
+                        expected,
+                        found: arguments.len(),
+                    });
                 }
+                Ok(#condition { property: self, operator, arguments })
             }
 
             #(#operator_methods)*
@@ -159,40 +392,32 @@ fn filter(f: &Filter) -> TokenStream {
             arguments: Vec<String>,
         }
 
-        #[doc = #ops_doc]
-        ///
-        /// Conditions joined by one grouping operator; convert it into the request body
-        /// with `.into()`.
-        #[derive(Debug, Clone, PartialEq)]
-        pub struct #filter {
-            operator: crate::models::#group_enum,
-            conditions: Vec<#condition>,
+        impl #condition {
+            fn into_model(self) -> crate::models::#condition_model {
+                crate::models::#condition_model { #(#condition_fields,)* #fill_condition }
+            }
         }
+
+        #[doc = #ops_doc]
+        #filter_def
 
         impl #filter {
-            /// Conditions joined by any grouping operator the spec lists.
-            pub fn grouped(
-                operator: crate::models::#group_enum,
-                conditions: impl IntoIterator<Item = #condition>,
-            ) -> Self {
-                Self {
-                    operator,
-                    conditions: conditions.into_iter().collect(),
-                }
-            }
-
-            #(#group_ctors)*
-
             /// The request body for the query operation.
             pub fn into_request(self) -> crate::models::#request {
-                crate::models::#request { #filter_field, #fill_request }
+                crate::models::#request { #filter_set, #sort_none #fill_request }
             }
+
+            #sorted
         }
+
+        #from_condition
 
         impl From<#filter> for crate::models::#request {
             fn from(filter: #filter) -> Self {
                 filter.into_request()
             }
         }
+
+        #bare_request
     }
 }

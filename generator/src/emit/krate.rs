@@ -121,8 +121,16 @@ pub fn lib_rs(api: &Api) -> TokenStream {
     let filters = (!api.filters.is_empty()).then(|| quote!(pub mod filters;));
     quote! {
         #![doc = include_str!("../README.md")]
-        // Spec text becomes doc comments; it is not written for rustdoc's lints.
+        // Spec text becomes doc comments; it is not written for rustdoc's or clippy's
+        // Markdown lints.
         #![allow(rustdoc::bare_urls, rustdoc::invalid_html_tags, rustdoc::broken_intra_doc_links)]
+        #![allow(
+            clippy::doc_lazy_continuation,
+            clippy::doc_overindented_list_items,
+            clippy::tabs_in_doc_comments,
+            clippy::empty_docs,
+            clippy::doc_nested_refdefs
+        )]
 
         mod client;
         #filters

@@ -3,7 +3,7 @@
 mod client;
 mod filters;
 pub mod krate;
-mod models;
+pub(crate) mod models;
 
 use proc_macro2::TokenStream;
 use quote::quote;

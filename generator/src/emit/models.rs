@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Scope, doc, rust_type};
-use crate::ir::{Alias, Api, Enum, Model, Struct, Type};
+use crate::ir::{Alias, Api, Enum, Model, Struct, Type, Union};
 use crate::naming::{ident, unraw};
 
 /// The models module.
@@ -15,6 +15,7 @@ pub fn models(api: &Api) -> TokenStream {
         Model::Struct(s) => emit_struct(api, s),
         Model::Enum(e) => emit_enum(e),
         Model::Alias(a) => emit_alias(a),
+        Model::Union(u) => emit_union(api, u),
     });
     quote! {
         //! Types for the schemas of the spec.
@@ -38,8 +39,16 @@ fn emit_struct(api: &Api, s: &Struct) -> TokenStream {
             let wire = &f.wire;
             quote!(rename = #wire,)
         });
+        let lenient = lenient_fn(&f.ty).filter(|_| !recurses(api, &s.name, &f.ty)).map(|name| {
+            let path = if f.required {
+                format!("client_runtime::lenient::{name}")
+            } else {
+                format!("client_runtime::lenient::option_{name}")
+            };
+            quote!(deserialize_with = #path,)
+        });
         if f.required {
-            let attr = rename.map(|r| quote!(#[serde(#r)]));
+            let attr = (rename.is_some() || lenient.is_some()).then(|| quote!(#[serde(#rename #lenient)]));
             quote! {
                 #docs
                 #attr
@@ -48,7 +57,7 @@ fn emit_struct(api: &Api, s: &Struct) -> TokenStream {
         } else {
             quote! {
                 #docs
-                #[serde(#rename default, skip_serializing_if = "Option::is_none")]
+                #[serde(#rename default, #lenient skip_serializing_if = "Option::is_none")]
                 pub #field: Option<#ty>,
             }
         }
@@ -71,9 +80,24 @@ fn emit_struct(api: &Api, s: &Struct) -> TokenStream {
     }
 }
 
+/// The `client_runtime::lenient` decoder for a field type, if it has one: numbers and
+/// booleans also arrive as strings, arrays as a single element.
+fn lenient_fn(ty: &Type) -> Option<&'static str> {
+    use crate::ir::{FloatWidth, IntWidth};
+    Some(match ty {
+        Type::Integer(IntWidth::I32) => "i32",
+        Type::Integer(IntWidth::I64) => "i64",
+        Type::Number(FloatWidth::F32) => "f32",
+        Type::Number(FloatWidth::F64) => "f64",
+        Type::Boolean => "bool",
+        Type::Array(_) => "vec",
+        _ => return None,
+    })
+}
+
 /// Whether a field of type `ty` in struct `owner` leads back to `owner` without passing
 /// through a `Vec` or map (which already box): such a field needs a `Box`.
-fn recurses(api: &Api, owner: &str, ty: &Type) -> bool {
+pub(crate) fn recurses(api: &Api, owner: &str, ty: &Type) -> bool {
     let mut seen = BTreeSet::new();
     let mut stack = vec![ty];
     while let Some(ty) = stack.pop() {
@@ -87,6 +111,7 @@ fn recurses(api: &Api, owner: &str, ty: &Type) -> bool {
         match api.models.iter().find(|m| m.name() == name) {
             Some(Model::Struct(s)) => stack.extend(s.fields.iter().map(|f| &f.ty)),
             Some(Model::Alias(a)) => stack.push(&a.ty),
+            Some(Model::Union(u)) => stack.extend(u.variants.iter().map(|v| &v.ty)),
             _ => {}
         }
     }
@@ -172,6 +197,30 @@ fn emit_enum(e: &Enum) -> TokenStream {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 String::deserialize(deserializer).map(Self::from)
             }
+        }
+    }
+}
+
+fn emit_union(api: &Api, u: &Union) -> TokenStream {
+    let name = ident(&u.name);
+    let docs = doc(u.doc.as_deref());
+    let separator = u.doc.is_some().then(|| quote!(#[doc = ""]));
+    let variants = u.variants.iter().map(|v| {
+        let variant = ident(&v.rust);
+        let mut ty = rust_type(&v.ty, Scope::Models);
+        if recurses(api, &u.name, &v.ty) {
+            ty = quote!(Box<#ty>);
+        }
+        quote!(#variant(#ty),)
+    });
+    quote! {
+        #docs
+        #separator
+        /// One of several shapes; decoding tries them in this order, most specific first.
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(untagged)]
+        pub enum #name {
+            #(#variants)*
         }
     }
 }
