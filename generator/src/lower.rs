@@ -349,7 +349,7 @@ impl<'a> Lowerer<'a, '_> {
             *rank = self.specificity(&variant.ty);
         }
         // Stable: equally specific variants keep the spec's order.
-        variants.sort_by(|a, b| b.0.cmp(&a.0));
+        variants.sort_by_key(|(rank, _)| std::cmp::Reverse(*rank));
         self.models[index] = Model::Union(Union {
             name: name.to_owned(),
             doc,
