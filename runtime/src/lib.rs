@@ -57,6 +57,9 @@ pub use chrono;
 /// `reqwest` version the runtime was built against, e.g. for
 /// [`Config::http_client`] or [`reqwest::Method`].
 pub use reqwest;
+/// Re-exported for the streams of paging methods (`TryStreamExt::try_next` and
+/// friends), so callers need not pick a matching `futures` version.
+pub use futures;
 /// Re-exported so generated models can use the same `serde` as the runtime.
 pub use serde;
 /// Re-exported for free-form JSON values (`serde_json::Value`) in generated

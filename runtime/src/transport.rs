@@ -277,6 +277,23 @@ impl Request {
         }
     }
 
+    /// Adds `name=value` to the `Cookie` header (the value percent-encoded, so it cannot
+    /// end the pair or the header).
+    pub fn cookie(mut self, name: &str, value: impl ToString) -> Self {
+        let pair = format!("{name}={}", crate::encode_path_segment(&value.to_string()));
+        let cookie = match self.headers.get(reqwest::header::COOKIE).and_then(|v| v.to_str().ok()) {
+            Some(existing) => format!("{existing}; {pair}"),
+            None => pair,
+        };
+        match HeaderValue::from_str(&cookie) {
+            Ok(value) => {
+                self.headers.insert(reqwest::header::COOKIE, value);
+                self
+            }
+            Err(_) => self.fail(format!("cookie `{name}` has a name not allowed in a Cookie header")),
+        }
+    }
+
     /// Marks the request as safe to send twice, so that it is also retried after a
     /// 5xx, a timeout or a connection failure. Generated code sets this for POST
     /// operations that only read (queries, query paging).

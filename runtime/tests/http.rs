@@ -525,3 +525,14 @@ fn send_future_is_send() {
     let future = transport.send::<Value>(transport.request(Method::GET, "/x"));
     assert_send(&future);
 }
+
+#[tokio::test]
+async fn cookies_are_joined_and_encoded() {
+    let (transport, _) = transport(boomi()).await;
+    let request = transport
+        .request(Method::GET, "/echo")
+        .cookie("session", "a b;c")
+        .cookie("theme", "dark");
+    let seen = echoed(&transport, request).await;
+    assert_eq!(seen["headers"]["cookie"], "session=a%20b%3Bc; theme=dark");
+}
