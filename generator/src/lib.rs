@@ -44,6 +44,9 @@ pub const DEFAULT_SPEC: &str = "spec/boomi-platform.yaml";
 /// Where the checked-in client lives, relative to the workspace root.
 pub const DEFAULT_OUT: &str = "generated-client";
 
+/// The overlays applied to the checked-in client, relative to the workspace root.
+pub const DEFAULT_OVERLAYS: &str = "spec/overlays";
+
 /// Package name of the checked-in client.
 pub const DEFAULT_CRATE: &str = "boomi-platform";
 
@@ -83,6 +86,7 @@ pub struct Config {
     command: Option<String>,
     crate_docs: Option<PathBuf>,
     standalone: bool,
+    overlays: Vec<(PathBuf, String)>,
 }
 
 impl Config {
@@ -97,12 +101,36 @@ impl Config {
             command: None,
             crate_docs: None,
             standalone: false,
+            overlays: Vec::new(),
         }
     }
 
     /// The configuration of the README's main command: the Boomi client in
-    /// `generated-client/` from `spec/boomi-platform.yaml`, under `workspace_root`.
+    /// `generated-client/` from `spec/boomi-platform.yaml` corrected by every
+    /// `spec/overlays/*.yaml` in name order, under `workspace_root`.
     pub fn boomi(workspace_root: &Path) -> Self {
+        let mut config = Self::boomi_seed_only(workspace_root);
+        let dir = workspace_root.join(DEFAULT_OVERLAYS);
+        let mut overlays: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        overlays.sort();
+        for path in overlays {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            config.overlay_named(&path, format!("{DEFAULT_OVERLAYS}/{name}"));
+        }
+        config
+    }
+
+    /// The Boomi client from the seed spec alone, without overlays
+    /// (`generator --no-overlays`).
+    pub fn boomi_seed_only(workspace_root: &Path) -> Self {
         let mut config = Self::new(workspace_root.join(DEFAULT_SPEC));
         config
             .spec_display_name(DEFAULT_SPEC)
@@ -112,6 +140,26 @@ impl Config {
             .regenerate_command(DEFAULT_COMMAND)
             .crate_docs(workspace_root.join("spec/boomi-platform.docs.md"));
         config
+    }
+
+    /// Applies an OpenAPI Overlay to the spec before anything else; overlays apply in
+    /// the order they are added.
+    pub fn overlay(&mut self, path: impl Into<PathBuf>) -> &mut Self {
+        let path = path.into();
+        let name = path.display().to_string();
+        self.overlay_named(path, name)
+    }
+
+    /// Like [`overlay`](Self::overlay), naming it `name` in headers and diagnostics.
+    pub fn overlay_named(&mut self, path: impl Into<PathBuf>, name: impl Into<String>) -> &mut Self {
+        self.overlays.push((path.into(), name.into()));
+        self
+    }
+
+    /// Drops the overlays added so far.
+    pub fn clear_overlays(&mut self) -> &mut Self {
+        self.overlays.clear();
+        self
     }
 
     /// How the spec is named in headers (default: its file name), so that output does
@@ -169,15 +217,46 @@ impl Config {
         })
     }
 
-    /// Runs the pipeline in memory.
-    pub fn generate(&self) -> Result<Output, GenerateError> {
+    /// The spec as the generator sees it: read, with the overlays applied. Useful to
+    /// hand the corrected document to other tools (a mock server, a validator).
+    /// Returns it with the overlays' warnings.
+    pub fn document(&self) -> Result<(serde_json::Value, Vec<Diagnostic>), GenerateError> {
         let mut diags = Diagnostics::new(&self.spec);
         let raw = load::read_document(&self.spec, &mut diags);
-        let raw = match raw {
+        let mut raw = match raw {
             Some(raw) if !diags.has_errors() => raw,
             _ => return Err(GenerateError { diagnostics: diags.into_vec() }),
         };
-        self.generate_value(raw, diags)
+        let mut warnings = diags.into_vec();
+        for (path, name) in &self.overlays {
+            let mut od = Diagnostics::new(name);
+            if let Some(loaded) = overlay::load(path, &mut od) {
+                overlay::apply(&mut raw, &loaded, &mut od);
+            }
+            let failed = od.has_errors();
+            warnings.extend(od.into_vec());
+            if failed {
+                return Err(GenerateError { diagnostics: warnings });
+            }
+        }
+        Ok((raw, warnings))
+    }
+
+    /// Runs the pipeline in memory: read the spec, apply the overlays, generate.
+    pub fn generate(&self) -> Result<Output, GenerateError> {
+        let (raw, mut earlier) = self.document()?;
+        match self.generate_value(raw, Diagnostics::new(&self.spec)) {
+            Ok(mut output) => {
+                earlier.append(&mut output.warnings);
+                output.warnings = earlier;
+                Ok(output)
+            }
+            Err(mut err) => {
+                earlier.append(&mut err.diagnostics);
+                err.diagnostics = earlier;
+                Err(err)
+            }
+        }
     }
 
     /// Runs the pipeline on a document already in memory (e.g. after overlays).
@@ -214,7 +293,10 @@ impl Config {
             extra_docs: extra_docs.as_deref(),
             standalone: self.standalone,
         };
-        let source = self.display_name();
+        let mut source = self.display_name();
+        for (_, name) in &self.overlays {
+            source.push_str(&format!(" + overlay {name}"));
+        }
         let command = self
             .command
             .clone()

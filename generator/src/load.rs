@@ -227,6 +227,9 @@ fn prune_invalid(raw: &mut Value, diags: &mut Diagnostics) {
     for schema in object_keys(raw, "/components/schemas") {
         pointers.push((schema, Kind::Schema));
     }
+    for scheme in object_keys(raw, "/components/securitySchemes") {
+        pointers.push((scheme, Kind::Security));
+    }
 
     #[derive(Clone, Copy)]
     enum Kind {
@@ -236,6 +239,7 @@ fn prune_invalid(raw: &mut Value, diags: &mut Diagnostics) {
         Parameter,
         Operation,
         Schema,
+        Security,
     }
     fn fits<T: serde::de::DeserializeOwned>(value: &Value) -> Result<(), String> {
         serde_path_to_error::deserialize::<_, T>(value.clone())
@@ -258,6 +262,7 @@ fn prune_invalid(raw: &mut Value, diags: &mut Diagnostics) {
             Kind::Parameter => fits::<ReferenceOr<Parameter>>(value),
             Kind::Operation => fits::<Operation>(value),
             Kind::Schema => fits::<ReferenceOr<Schema>>(value),
+            Kind::Security => fits::<ReferenceOr<openapiv3::SecurityScheme>>(value),
         };
         let Err(mut why) = verdict else { continue };
         if let Some((cut, _)) = why.char_indices().nth(160) {

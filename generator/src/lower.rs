@@ -37,6 +37,7 @@ pub fn lower(api: &OpenAPI, diags: &mut Diagnostics) -> Api {
         models: Vec::new(),
         types: Scope::with_reserved(RESERVED_TYPES),
         components: IndexMap::new(),
+        depth: 0,
     };
     lowerer.run()
 }
@@ -49,6 +50,9 @@ struct Lowerer<'a, 'd> {
     /// Component schema name → Rust type name, claimed before anything is lowered so
     /// that references resolve whatever the order.
     components: IndexMap<String, String>,
+    /// How deep inline schemas nest right now; a guard against specs whose inline
+    /// schemas expand without end.
+    depth: usize,
 }
 
 /// A schema or a reference to one, whichever box it came in.
@@ -82,6 +86,34 @@ struct Merged {
     properties: Properties,
     required: Vec<String>,
     additional: Option<AdditionalProperties>,
+}
+
+/// The reference in an `allOf` whose other parts only annotate (no type, properties or
+/// constraints that change the shape).
+fn annotated_reference(schema: &Schema) -> Option<&str> {
+    let parts = match &schema.schema_kind {
+        SchemaKind::AllOf { all_of } => all_of,
+        SchemaKind::Any(any)
+            if any.properties.is_empty() && any.typ.is_none() && any.one_of.is_empty() && any.any_of.is_empty() =>
+        {
+            &any.all_of
+        }
+        _ => return None,
+    };
+    let mut reference = None;
+    for part in parts {
+        match part {
+            ReferenceOr::Reference { reference: r } if reference.is_none() => reference = Some(r.as_str()),
+            ReferenceOr::Item(item) if is_annotation(item) => {}
+            _ => return None,
+        }
+    }
+    reference
+}
+
+/// A schema with nothing but annotations (`description`, `title`, `example`...).
+fn is_annotation(schema: &Schema) -> bool {
+    matches!(&schema.schema_kind, SchemaKind::Any(any) if *any == openapiv3::AnySchema::default())
 }
 
 /// Whether a schema is (or has) an `allOf`, possibly beside `type: object`.
@@ -482,10 +514,27 @@ impl<'a> Lowerer<'a, '_> {
     /// The Rust type of a schema met at `pointer`; inline structs and enums become
     /// models named `context`.
     fn type_of(&mut self, schema: SchemaRef<'_>, context: &str, pointer: &str) -> Type {
+        const MAX_DEPTH: usize = 48;
+        if self.depth >= MAX_DEPTH {
+            self.diags.warning(pointer, "inline schemas nest too deep here; typed as serde_json::Value");
+            return Type::Json;
+        }
+        self.depth += 1;
+        let ty = self.type_of_inner(schema, context, pointer);
+        self.depth -= 1;
+        ty
+    }
+
+    fn type_of_inner(&mut self, schema: SchemaRef<'_>, context: &str, pointer: &str) -> Type {
         let schema = match schema {
             SchemaRef::Ref(reference) => return self.reference_type(reference, pointer),
             SchemaRef::Item(schema) => schema,
         };
+        // `allOf: [{$ref: X}, {description: ...}]` is X with a comment (a common way to
+        // annotate a reference in 3.0): the reference, not a copy of X.
+        if let Some(reference) = annotated_reference(schema) {
+            return self.reference_type(reference, pointer);
+        }
         use openapiv3::Type as T;
         match &schema.schema_kind {
             SchemaKind::Type(T::String(s)) => {

@@ -33,6 +33,12 @@ struct Args {
     /// Add an empty [workspace] table, so the crate builds on its own wherever it is.
     #[arg(long)]
     standalone: bool,
+    /// Apply an OpenAPI Overlay 1.0 file to the spec first (repeatable; applied in order).
+    #[arg(long = "overlay", value_name = "FILE")]
+    overlays: Vec<PathBuf>,
+    /// Do not apply spec/overlays/*.yaml (the Boomi client only; generates the seed spec as it is).
+    #[arg(long)]
+    no_overlays: bool,
 }
 
 /// The workspace this binary belongs to: the nearest folder holding the default spec,
@@ -72,6 +78,10 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let root = workspace_root();
     let (mut config, command) = match &args.spec {
+        None if args.no_overlays => (
+            Config::boomi_seed_only(&root),
+            format!("{} -- --no-overlays", generator::DEFAULT_COMMAND),
+        ),
         None => (Config::boomi(&root), generator::DEFAULT_COMMAND.to_owned()),
         Some(spec) => {
             let mut config = Config::new(spec);
@@ -82,10 +92,20 @@ fn main() -> ExitCode {
             if let Some(name) = &args.name {
                 command.push_str(&format!(" --name {name}"));
             }
+            for overlay in &args.overlays {
+                command.push_str(&format!(" --overlay {}", overlay.display()));
+            }
             config.spec_display_name(spec.display().to_string());
             (config, command)
         }
     };
+    if args.spec.is_none() && !args.overlays.is_empty() {
+        eprintln!("--overlay goes with a SPEC; the Boomi client takes its overlays from spec/overlays/");
+        return ExitCode::from(2);
+    }
+    for overlay in &args.overlays {
+        config.overlay(overlay);
+    }
     config.regenerate_command(&command);
     if let Some(name) = &args.name {
         config.crate_name(name);

@@ -89,7 +89,7 @@ pub fn cargo_toml(api: &Api, settings: &CrateSettings<'_>) -> String {
 pub fn readme(api: &Api, settings: &CrateSettings<'_>) -> String {
     let mut out = format!("# {}\n\n", api.title.trim());
     if let Some(description) = &api.description {
-        out.push_str(description.trim());
+        out.push_str(super::markdown_lines(description.trim()).join("\n").trim());
         out.push_str("\n\n");
     }
     out.push_str(&format!(

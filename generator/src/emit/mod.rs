@@ -25,6 +25,21 @@ pub fn doc(text: Option<&str>) -> TokenStream {
     let Some(text) = text else {
         return TokenStream::new();
     };
+    let attrs = markdown_lines(text).into_iter().map(|line| {
+        let line = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
+        quote! { #[doc = #line] }
+    });
+    quote! { #(#attrs)* }
+}
+
+/// Spec Markdown made safe for rustdoc: fenced blocks become `text` blocks and
+/// indentation (which would start an indented code block) is dropped, so no spec
+/// example is compiled as a doctest.
+pub fn markdown_lines(text: &str) -> Vec<String> {
     let mut lines = Vec::new();
     let mut in_fence = false;
     for line in text.lines() {
@@ -48,15 +63,7 @@ pub fn doc(text: Option<&str>) -> TokenStream {
     if in_fence {
         lines.push("```".to_owned());
     }
-    let attrs = lines.iter().map(|line| {
-        let line = if line.is_empty() {
-            String::new()
-        } else {
-            format!(" {line}")
-        };
-        quote! { #[doc = #line] }
-    });
-    quote! { #(#attrs)* }
+    lines
 }
 
 /// Where a type is referred to from: inside `models.rs`, or from another module.

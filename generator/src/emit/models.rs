@@ -26,8 +26,10 @@ pub fn models(api: &Api) -> TokenStream {
 fn emit_struct(api: &Api, s: &Struct) -> TokenStream {
     let name = ident(&s.name);
     let docs = doc(s.doc.as_deref());
-    let all_optional = s.fields.iter().all(|f| !f.required);
-    let default = all_optional.then(|| quote!(Default,));
+    // `..Default::default()` in struct literals is worth having whenever every field
+    // can be empty: optional ones, and required ones of a type with an empty value.
+    let defaultable = s.fields.iter().all(|f| !f.required || (has_default(&f.ty) && !recurses(api, &s.name, &f.ty)));
+    let default = defaultable.then(|| quote!(Default,));
     let fields = s.fields.iter().map(|f| {
         let field = ident(&f.rust);
         let docs = doc(f.doc.as_deref());
@@ -48,7 +50,12 @@ fn emit_struct(api: &Api, s: &Struct) -> TokenStream {
             quote!(deserialize_with = #path,)
         });
         if f.required {
-            let attr = (rename.is_some() || lenient.is_some()).then(|| quote!(#[serde(#rename #lenient)]));
+            // Servers leave out "required" response fields (Boomi's spec marks
+            // response-only fields required); a missing one decodes as empty where the
+            // type has an empty value instead of failing the whole response.
+            let default = has_default(&f.ty).then(|| quote!(default,));
+            let attr = (rename.is_some() || lenient.is_some() || default.is_some())
+                .then(|| quote!(#[serde(#rename #default #lenient)]));
             quote! {
                 #docs
                 #attr
@@ -78,6 +85,14 @@ fn emit_struct(api: &Api, s: &Struct) -> TokenStream {
             #additional
         }
     }
+}
+
+/// Whether the Rust type of `ty` implements `Default` whatever the spec.
+fn has_default(ty: &Type) -> bool {
+    matches!(
+        ty,
+        Type::String | Type::Integer(_) | Type::Number(_) | Type::Boolean | Type::Array(_) | Type::Map(_) | Type::Json | Type::Bytes
+    )
 }
 
 /// The `client_runtime::lenient` decoder for a field type, if it has one: numbers and
@@ -219,6 +234,9 @@ fn emit_union(api: &Api, u: &Union) -> TokenStream {
         /// One of several shapes; decoding tries them in this order, most specific first.
         #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
         #[serde(untagged)]
+        // Variants differ in size by the spec's design; boxing them all would cost
+        // every user a deref for no gain.
+        #[allow(clippy::large_enum_variant)]
         pub enum #name {
             #(#variants)*
         }
