@@ -38,12 +38,26 @@ fn fixtures() {
     });
 }
 
+/// The checked-in client: the seed spec corrected by spec/overlays/.
 #[test]
 fn boomi_client() {
-    let output = Config::boomi(&workspace_root()).generate().expect("the seed spec generates");
+    let output = Config::boomi(&workspace_root()).generate().expect("the seed spec and overlays generate");
     assert!(output.warnings.is_empty(), "{:#?}", output.warnings);
     for (file, text) in &output.files {
         let name = format!("boomi_{}", file.to_string_lossy().replace(['/', '.'], "_"));
+        insta::assert_snapshot!(name, text);
+    }
+}
+
+/// `generator --no-overlays`: the seed spec as it is.
+#[test]
+fn boomi_seed_only_client() {
+    let mut config = Config::boomi_seed_only(&workspace_root());
+    config.regenerate_command("cargo run -p generator -- --no-overlays");
+    let output = config.generate().expect("the seed spec generates");
+    assert!(output.warnings.is_empty(), "{:#?}", output.warnings);
+    for (file, text) in &output.files {
+        let name = format!("boomi_seed_only_{}", file.to_string_lossy().replace(['/', '.'], "_"));
         insta::assert_snapshot!(name, text);
     }
 }
