@@ -319,6 +319,23 @@ pub struct Param {
     pub required: bool,
     /// Doc text.
     pub doc: Option<String>,
+    /// How a non-scalar value is laid out (query parameters).
+    pub style: QueryStyle,
+    /// OpenAPI `explode`.
+    pub explode: bool,
+}
+
+/// Query parameter styles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryStyle {
+    /// `form`
+    Form,
+    /// `spaceDelimited`
+    SpaceDelimited,
+    /// `pipeDelimited`
+    PipeDelimited,
+    /// `deepObject`
+    DeepObject,
 }
 
 /// A request body.

@@ -15,7 +15,7 @@ use openapiv3::{
 use crate::diagnostics::{Diagnostics, join};
 use crate::ir::{
     Alias, Api, Body, BodyKind, Enum, Field, FloatWidth, IntWidth, Method, Model, Operation,
-    Param, ParamLocation, PathPart, SecurityScheme, Server, ServerVariable, Struct, Success,
+    Param, ParamLocation, PathPart, QueryStyle, SecurityScheme, Server, ServerVariable, Struct, Success,
     Type, Union, UnionVariant, Variant,
 };
 use crate::naming::{self, Scope};
@@ -728,6 +728,7 @@ impl<'a> Lowerer<'a, '_> {
                 path_parts.push(PathPart::Param(i));
             } else {
                 path_parts.push(PathPart::Param(params.len()));
+                let explode = found.and_then(|(p, _)| p.parameter_data_ref().explode).unwrap_or(false);
                 params.push(Param {
                     rust: scope.claim(naming::snake(name, "param")),
                     wire: name.to_owned(),
@@ -735,6 +736,8 @@ impl<'a> Lowerer<'a, '_> {
                     ty,
                     required: true,
                     doc,
+                    style: QueryStyle::Form,
+                    explode,
                 });
             }
             rest = &rest[start + len + 1..];
@@ -757,6 +760,17 @@ impl<'a> Lowerer<'a, '_> {
                 continue;
             }
             let ty = self.param_type(p, &context, at);
+            let style = match p {
+                Parameter::Query { style, .. } => match style {
+                    openapiv3::QueryStyle::Form => QueryStyle::Form,
+                    openapiv3::QueryStyle::SpaceDelimited => QueryStyle::SpaceDelimited,
+                    openapiv3::QueryStyle::PipeDelimited => QueryStyle::PipeDelimited,
+                    openapiv3::QueryStyle::DeepObject => QueryStyle::DeepObject,
+                },
+                _ => QueryStyle::Form,
+            };
+            // OpenAPI: `explode` defaults to true for the form style (query, cookie).
+            let default_explode = matches!(location, ParamLocation::Query | ParamLocation::Cookie) && style == QueryStyle::Form;
             params.push(Param {
                 rust: scope.claim(naming::snake(&data.name, "param")),
                 wire: data.name.clone(),
@@ -764,6 +778,8 @@ impl<'a> Lowerer<'a, '_> {
                 ty,
                 required: data.required,
                 doc: data.description.clone(),
+                style,
+                explode: data.explode.unwrap_or(default_explode),
             });
         }
 

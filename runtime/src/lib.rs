@@ -39,6 +39,7 @@ mod config;
 mod error;
 pub mod lenient;
 pub mod paging;
+pub mod param;
 mod response;
 mod retry;
 mod transport;

@@ -277,6 +277,19 @@ impl Request {
         }
     }
 
+    /// Adds a query parameter whose value is not a plain scalar (an array, an object,
+    /// an enum, a date), laid out by its OpenAPI `style` and `explode`.
+    pub fn query_param<T: serde::Serialize + ?Sized>(
+        mut self,
+        name: &str,
+        value: &T,
+        style: crate::param::Style,
+        explode: bool,
+    ) -> Self {
+        self.query.extend(crate::param::query_pairs(name, value, style, explode));
+        self
+    }
+
     /// Adds `name=value` to the `Cookie` header (the value percent-encoded, so it cannot
     /// end the pair or the header).
     pub fn cookie(mut self, name: &str, value: impl ToString) -> Self {

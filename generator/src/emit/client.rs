@@ -7,7 +7,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{Scope, doc, rust_type};
-use crate::ir::{Api, BodyKind, Method, Operation, Paging, Param, ParamLocation, PathPart, Type};
+use crate::ir::{Api, BodyKind, Method, Operation, Paging, Param, ParamLocation, PathPart, QueryStyle, Type};
 use crate::naming::{self, ident};
 
 /// The client module.
@@ -135,6 +135,11 @@ fn paging(api: &Api, p: &Paging) -> TokenStream {
     }
 }
 
+/// Whether a parameter goes on the wire as its own text.
+fn is_scalar(ty: &Type) -> bool {
+    matches!(ty, Type::String | Type::Integer(_) | Type::Number(_) | Type::Boolean)
+}
+
 /// The argument type for a parameter.
 fn param_type(p: &Param) -> TokenStream {
     let inner = match &p.ty {
@@ -163,7 +168,6 @@ fn operation(op: &Operation) -> TokenStream {
     locals.claim("body".to_owned());
     let request = ident(&locals.claim("request".to_owned()));
     let response = ident(&locals.claim("response".to_owned()));
-    let item = ident(&locals.claim("item".to_owned()));
     let mut docs = vec![doc(op.doc.as_deref())];
     let route = format!(" `{} {}`", op.method.as_str(), op.path);
     if op.doc.is_some() {
@@ -209,9 +213,13 @@ fn operation(op: &Operation) -> TokenStream {
                 template.push_str("{}");
                 let p = &op.params[*i];
                 let arg = ident(&p.rust);
+                let explode = p.explode;
                 path_args.push(match p.ty {
                     Type::String => quote!(client_runtime::encode_path_segment(#arg)),
-                    _ => quote!(client_runtime::encode_path_segment(&#arg.to_string())),
+                    Type::Integer(_) | Type::Number(_) | Type::Boolean => {
+                        quote!(client_runtime::encode_path_segment(&#arg.to_string()))
+                    }
+                    _ => quote!(client_runtime::encode_path_segment(&client_runtime::param::simple(#arg, #explode))),
                 });
             }
         }
@@ -223,33 +231,36 @@ fn operation(op: &Operation) -> TokenStream {
     };
     let method = ident(op.method.as_str());
 
-    // Query and header parameters, and the body.
+    // Query, header and cookie parameters, and the body. Scalars go as their text;
+    // anything else (arrays, objects, enums, dates) through client_runtime::param,
+    // laid out by the parameter's style and explode.
     let mut required_steps = Vec::new();
     let mut optional_steps = Vec::new();
     for p in &op.params {
         let arg = ident(&p.rust);
         let wire = &p.wire;
-        let call = match p.location {
-            ParamLocation::Path => continue,
-            ParamLocation::Query => quote!(query),
-            ParamLocation::Header => quote!(header),
-            ParamLocation::Cookie => quote!(cookie),
+        let explode = p.explode;
+        let step = match (p.location, is_scalar(&p.ty)) {
+            (ParamLocation::Path, _) => continue,
+            (ParamLocation::Query, true) => quote!(query(#wire, #arg)),
+            (ParamLocation::Query, false) => {
+                let style = match p.style {
+                    QueryStyle::Form => quote!(Form),
+                    QueryStyle::SpaceDelimited => quote!(SpaceDelimited),
+                    QueryStyle::PipeDelimited => quote!(PipeDelimited),
+                    QueryStyle::DeepObject => quote!(DeepObject),
+                };
+                quote!(query_param(#wire, #arg, client_runtime::param::Style::#style, #explode))
+            }
+            (ParamLocation::Header, true) => quote!(header(#wire, #arg)),
+            (ParamLocation::Header, false) => quote!(header(#wire, client_runtime::param::simple(#arg, #explode))),
+            (ParamLocation::Cookie, true) => quote!(cookie(#wire, #arg)),
+            (ParamLocation::Cookie, false) => quote!(cookie(#wire, client_runtime::param::simple(#arg, #explode))),
         };
-        let (value, is_array) = match &p.ty {
-            Type::Array(_) => (quote!(#item), true),
-            _ => (quote!(#arg), false),
-        };
-        let add = if is_array {
-            quote! { for #item in #arg { #request = #request.#call(#wire, #item); } }
+        if p.required {
+            required_steps.push(quote!(.#step));
         } else {
-            quote! { #request = #request.#call(#wire, #value); }
-        };
-        if p.required && !is_array {
-            required_steps.push(quote!(.#call(#wire, #arg)));
-        } else if p.required {
-            optional_steps.push(add);
-        } else {
-            optional_steps.push(quote! { if let Some(#arg) = #arg { #add } });
+            optional_steps.push(quote! { if let Some(#arg) = #arg { #request = #request.#step; } });
         }
     }
     // Queries are POSTs that only read: safe to retry after a failure.
@@ -338,8 +349,11 @@ fn operation(op: &Operation) -> TokenStream {
     }
     let error_ty = rust_type(&op.error_type, Scope::Crate);
 
+    // Operations with many parameters take them all: a spec's parameter list is the API.
+    let many = (args.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     quote! {
         #(#docs)*
+        #many
         pub async fn #name(&self, #(#args),*) -> Result<#return_ty, Error<#error_ty>> {
             #build
             let #response = self.transport.send(#request).await?;
