@@ -15,7 +15,7 @@ pub fn check(raw: &Value, diags: &mut Diagnostics) {
 }
 
 /// Decodes the `%XX` escapes a URI fragment may carry.
-fn percent_decode(fragment: &str) -> String {
+pub(crate) fn percent_decode(fragment: &str) -> String {
     let bytes = fragment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -269,7 +269,7 @@ impl Config {
         if diags.has_errors() {
             return Err(fail(diags));
         }
-        let mut api = lower::lower(&loaded.api, &mut diags);
+        let mut api = lower::lower(&loaded.api, &loaded.raw, &mut diags);
         if diags.has_errors() {
             return Err(fail(diags));
         }

@@ -5,6 +5,8 @@
 //! output is the same for the same spec. What cannot be represented gets a warning with
 //! its pointer and a documented fallback (`serde_json::Value`).
 
+use std::borrow::Cow;
+
 use indexmap::IndexMap;
 use openapiv3::{
     AdditionalProperties, IntegerFormat, NumberFormat, OpenAPI, Parameter,
@@ -30,9 +32,10 @@ pub const RESERVED_METHODS: &[&str] = &["new", "config", "transport"];
 pub const UNKNOWN_VARIANT: &str = "UnknownValue";
 
 /// Lowers a parsed document to the IR.
-pub fn lower(api: &OpenAPI, diags: &mut Diagnostics) -> Api {
+pub fn lower(api: &OpenAPI, raw: &serde_json::Value, diags: &mut Diagnostics) -> Api {
     let mut lowerer = Lowerer {
         api,
+        raw,
         diags,
         models: Vec::new(),
         types: Scope::with_reserved(RESERVED_TYPES),
@@ -44,6 +47,9 @@ pub fn lower(api: &OpenAPI, diags: &mut Diagnostics) -> Api {
 
 struct Lowerer<'a, 'd> {
     api: &'a OpenAPI,
+    /// The document the spec was parsed from, for references that point outside
+    /// `components` (`#/paths/~1a/get/responses/401`).
+    raw: &'a serde_json::Value,
     diags: &'d mut Diagnostics,
     models: Vec<Model>,
     types: Scope,
@@ -504,9 +510,22 @@ impl<'a> Lowerer<'a, '_> {
             );
             return Type::Json;
         }
+        // A reference into another schema (`#/components/schemas/A/properties/b`):
+        // the schema found there, inline.
+        if let Some(fragment) = reference.strip_prefix('#') {
+            let target = crate::check::percent_decode(fragment);
+            let schema = self
+                .raw
+                .pointer(&target)
+                .and_then(|value| serde_json::from_value::<ReferenceOr<Schema>>(value.clone()).ok());
+            if let Some(schema) = schema {
+                let context = target.rsplit('/').next().map(naming::type_name).unwrap_or_default();
+                return self.type_of((&schema).into(), &context, pointer);
+            }
+        }
         self.diags.warning(
             pointer,
-            format!("`$ref: {reference}` is not a local component schema; typed as serde_json::Value"),
+            format!("`$ref: {reference}` is not a schema in this document; typed as serde_json::Value"),
         );
         Type::Json
     }
@@ -682,7 +701,7 @@ impl<'a> Lowerer<'a, '_> {
 
         // Parameters: operation-level ones override path-level ones with the same name
         // and location.
-        let mut declared: Vec<(&'a Parameter, String)> = Vec::new();
+        let mut declared: Vec<(Cow<'a, Parameter>, String)> = Vec::new();
         for (i, p) in shared.iter().enumerate() {
             if let Some(p) = self.resolve_parameter(p, &join(&join(&pointer[..pointer.rfind('/').unwrap_or(0)], "parameters"), &i.to_string())) {
                 declared.push(p);
@@ -694,7 +713,7 @@ impl<'a> Lowerer<'a, '_> {
                 let data = param.parameter_data_ref();
                 declared.retain(|(q, _)| {
                     let d = q.parameter_data_ref();
-                    !(d.name == data.name && std::mem::discriminant(*q) == std::mem::discriminant(param))
+                    !(d.name == data.name && std::mem::discriminant(q.as_ref()) == std::mem::discriminant(param.as_ref()))
                 });
                 declared.push((param, at));
             }
@@ -713,7 +732,7 @@ impl<'a> Lowerer<'a, '_> {
             let name = &rest[start + 1..start + len];
             let found = declared
                 .iter()
-                .find(|(p, _)| matches!(p, Parameter::Path { .. }) && p.parameter_data_ref().name == name);
+                .find(|(p, _)| matches!(p.as_ref(), Parameter::Path { .. }) && p.parameter_data_ref().name == name);
             let (ty, doc) = match found {
                 Some((p, at)) => (self.param_type(p, &context, at), p.parameter_data_ref().description.clone()),
                 None => {
@@ -746,7 +765,7 @@ impl<'a> Lowerer<'a, '_> {
             path_parts.push(PathPart::Literal(rest.to_owned()));
         }
         for (p, at) in &declared {
-            let location = match p {
+            let location = match p.as_ref() {
                 Parameter::Path { .. } => continue,
                 Parameter::Query { .. } => ParamLocation::Query,
                 Parameter::Header { .. } => ParamLocation::Header,
@@ -760,7 +779,7 @@ impl<'a> Lowerer<'a, '_> {
                 continue;
             }
             let ty = self.param_type(p, &context, at);
-            let style = match p {
+            let style = match p.as_ref() {
                 Parameter::Query { style, .. } => match style {
                     openapiv3::QueryStyle::Form => QueryStyle::Form,
                     openapiv3::QueryStyle::SpaceDelimited => QueryStyle::SpaceDelimited,
@@ -807,28 +826,52 @@ impl<'a> Lowerer<'a, '_> {
         })
     }
 
-    fn resolve_parameter(&mut self, p: &'a ReferenceOr<Parameter>, pointer: &str) -> Option<(&'a Parameter, String)> {
-        match p {
-            ReferenceOr::Item(p) => Some((p, pointer.to_owned())),
-            ReferenceOr::Reference { reference } => {
-                let found = reference
-                    .strip_prefix("#/components/parameters/")
-                    .and_then(|name| self.api.components.as_ref()?.parameters.get(name));
-                match found {
-                    Some(ReferenceOr::Item(p)) => Some((p, reference.trim_start_matches('#').to_owned())),
-                    _ => {
-                        self.diags.error(
-                            pointer,
-                            format!("`$ref: {reference}` does not point to a parameter in components.parameters"),
-                        );
-                        None
-                    }
-                }
-            }
-        }
+    fn resolve_parameter(&mut self, p: &'a ReferenceOr<Parameter>, pointer: &str) -> Option<(Cow<'a, Parameter>, String)> {
+        self.resolve(p, |c| &c.parameters, "parameter", pointer)
     }
 
-    fn param_type(&mut self, p: &'a Parameter, context: &str, pointer: &str) -> Type {
+    /// A parameter, response or request body, following `$ref`s: to `components`
+    /// directly, and to any other place in the document (`#/paths/...`) by pointer.
+    fn resolve<T: Clone + serde::de::DeserializeOwned>(
+        &mut self,
+        item: &'a ReferenceOr<T>,
+        components: fn(&'a openapiv3::Components) -> &'a IndexMap<String, ReferenceOr<T>>,
+        what: &str,
+        pointer: &str,
+    ) -> Option<(Cow<'a, T>, String)> {
+        let mut reference = match item {
+            ReferenceOr::Item(t) => return Some((Cow::Borrowed(t), pointer.to_owned())),
+            ReferenceOr::Reference { reference } => reference.clone(),
+        };
+        for _ in 0..8 {
+            let Some(fragment) = reference.strip_prefix('#') else { break };
+            let target = crate::check::percent_decode(fragment);
+            let api = self.api;
+            let component = target
+                .rsplit_once('/')
+                .filter(|(parent, _)| parent.starts_with("/components/") && !parent["/components/".len()..].contains('/'))
+                .and_then(|(_, name)| components(api.components.as_ref()?).get(&name.replace("~1", "/").replace("~0", "~")));
+            if let Some(ReferenceOr::Item(t)) = component {
+                return Some((Cow::Borrowed(t), target));
+            }
+            let parsed = self
+                .raw
+                .pointer(&target)
+                .and_then(|value| serde_json::from_value::<ReferenceOr<T>>(value.clone()).ok());
+            match parsed {
+                Some(ReferenceOr::Item(t)) => return Some((Cow::Owned(t), target)),
+                Some(ReferenceOr::Reference { reference: next }) => reference = next,
+                None => break,
+            }
+        }
+        self.diags.error(
+            pointer,
+            format!("`$ref: {reference}` does not point to a valid {what} in this document; fix the reference"),
+        );
+        None
+    }
+
+    fn param_type(&mut self, p: &Parameter, context: &str, pointer: &str) -> Type {
         let data = p.parameter_data_ref();
         let context = format!("{context}{}", naming::type_name(&data.name));
         match &data.format {
@@ -841,21 +884,7 @@ impl<'a> Lowerer<'a, '_> {
     }
 
     fn lower_body(&mut self, body: &'a ReferenceOr<RequestBody>, context: &str, pointer: &str) -> Option<Body> {
-        let (body, pointer) = match body {
-            ReferenceOr::Item(b) => (b, pointer.to_owned()),
-            ReferenceOr::Reference { reference } => {
-                let found = reference
-                    .strip_prefix("#/components/requestBodies/")
-                    .and_then(|name| self.api.components.as_ref()?.request_bodies.get(name));
-                match found {
-                    Some(ReferenceOr::Item(b)) => (b, reference.trim_start_matches('#').to_owned()),
-                    _ => {
-                        self.diags.error(pointer, format!("`$ref: {reference}` does not point to a request body in components.requestBodies"));
-                        return None;
-                    }
-                }
-            }
-        };
+        let (body, pointer) = self.resolve(body, |c| &c.request_bodies, "request body", pointer)?;
         let (media, content) = pick_media(&body.content)?;
         let content_pointer = join(&join(&pointer, "content"), media);
         let kind = media_kind(media);
@@ -981,25 +1010,8 @@ impl<'a> Lowerer<'a, '_> {
         }
     }
 
-    fn resolve_response(&mut self, response: &'a ReferenceOr<Response>, pointer: &str) -> Option<(&'a Response, String)> {
-        match response {
-            ReferenceOr::Item(r) => Some((r, pointer.to_owned())),
-            ReferenceOr::Reference { reference } => {
-                let found = reference
-                    .strip_prefix("#/components/responses/")
-                    .and_then(|name| self.api.components.as_ref()?.responses.get(name));
-                match found {
-                    Some(ReferenceOr::Item(r)) => Some((r, reference.trim_start_matches('#').to_owned())),
-                    _ => {
-                        self.diags.error(
-                            pointer,
-                            format!("`$ref: {reference}` does not point to a response in components.responses"),
-                        );
-                        None
-                    }
-                }
-            }
-        }
+    fn resolve_response(&mut self, response: &'a ReferenceOr<Response>, pointer: &str) -> Option<(Cow<'a, Response>, String)> {
+        self.resolve(response, |c| &c.responses, "response", pointer)
     }
 }
 
