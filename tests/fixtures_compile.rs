@@ -57,4 +57,28 @@ fn fixture_crates_pass_clippy() {
         "generated fixture crates do not pass clippy:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+
+    // Behaviour, not only compilation: decoding tests run inside fixture crates.
+    {
+        let (stem, test) = ("unions", "unions.rs");
+        let dir = scratch.join(stem);
+        let manifest = dir.join("Cargo.toml");
+        let mut toml = std::fs::read_to_string(&manifest).expect("manifest");
+        toml.push_str("\n[dev-dependencies]\nserde_json = \"1\"\n");
+        std::fs::write(&manifest, toml).expect("manifest");
+        std::fs::create_dir_all(dir.join("tests")).expect("tests dir");
+        std::fs::copy(root.join("tests/fixture_tests").join(test), dir.join("tests").join(test)).expect("copy test");
+        let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(&scratch)
+            .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"))
+            .args(["test", "--offline", "--quiet", "-p", &format!("fixture-{stem}")])
+            .output()
+            .expect("run cargo test");
+        assert!(
+            output.status.success(),
+            "the tests inside fixture-{stem} fail:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }

@@ -4723,7 +4723,6 @@ pub struct PackagedComponentSimpleExpression {
     pub argument: Option<Vec<String>>,
     pub operator: PackagedComponentSimpleExpressionOperator,
     /// A PackagedComponent property, e.g. componentId, componentType, packageVersion, componentVersion, shareable, createdBy, createdDate.
-    #[serde(default)]
     pub property: String,
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer

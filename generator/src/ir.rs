@@ -113,6 +113,9 @@ pub struct Field {
     pub ty: Type,
     /// Listed in `required`.
     pub required: bool,
+    /// May be `null` (3.0 `nullable`, 3.1 `type: [T, "null"]`): a required nullable
+    /// field is an `Option` that is always sent.
+    pub nullable: bool,
     /// Doc text from the spec.
     pub doc: Option<String>,
 }
@@ -149,6 +152,17 @@ pub struct Union {
     pub doc: Option<String>,
     /// Variants, most specific first.
     pub variants: Vec<UnionVariant>,
+    /// When the spec names a discriminator: decoding picks the variant by its value.
+    pub discriminator: Option<Discriminator>,
+}
+
+/// A union's tag property and the variant each value selects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Discriminator {
+    /// The JSON property holding the tag.
+    pub property: String,
+    /// Tag value → index into the union's variants.
+    pub values: Vec<(String, usize)>,
 }
 
 /// One alternative of a union.
@@ -356,6 +370,10 @@ pub enum BodyKind {
     Json,
     /// `text/plain`.
     Text,
+    /// `application/x-www-form-urlencoded`, from a typed value.
+    Form,
+    /// `multipart/form-data`, built with `client_runtime::Multipart`.
+    Multipart,
     /// Raw bytes with this media type.
     Bytes(String),
 }

@@ -18,7 +18,7 @@ use crate::diagnostics::{Diagnostics, join};
 use crate::ir::{
     Alias, Api, Body, BodyKind, Enum, Field, FloatWidth, IntWidth, Method, Model, Operation,
     Param, ParamLocation, PathPart, QueryStyle, SecurityScheme, Server, ServerVariable, Struct, Success,
-    Type, Union, UnionVariant, Variant,
+    Type, Discriminator, Union, UnionVariant, Variant,
 };
 use crate::naming::{self, Scope};
 
@@ -151,6 +151,7 @@ impl<'a> Lowerer<'a, '_> {
             }
         }
         let operations = self.lower_operations();
+        self.order_unions();
         let security = self.lower_security();
         let server = self.lower_server();
         Api {
@@ -293,7 +294,7 @@ impl<'a> Lowerer<'a, '_> {
                         format!("`properties` beside `{keyword}` are ignored; the type is one of the `{keyword}` alternatives"),
                     );
                 }
-                self.define_union(name, doc_of(schema), alternatives, &join(pointer, keyword));
+                self.define_union(name, doc_of(schema), alternatives, schema.schema_data.discriminator.as_ref(), &join(pointer, keyword));
                 true
             }
             SchemaKind::AllOf { .. } | SchemaKind::Any(_) if has_all_of(schema) => {
@@ -311,7 +312,7 @@ impl<'a> Lowerer<'a, '_> {
             }
             SchemaKind::OneOf { one_of: alternatives } | SchemaKind::AnyOf { any_of: alternatives } if alternatives.len() > 1 => {
                 let keyword = if matches!(schema.schema_kind, SchemaKind::OneOf { .. }) { "oneOf" } else { "anyOf" };
-                self.define_union(name, doc_of(schema), alternatives, &join(pointer, keyword));
+                self.define_union(name, doc_of(schema), alternatives, schema.schema_data.discriminator.as_ref(), &join(pointer, keyword));
                 true
             }
             _ => false,
@@ -365,34 +366,100 @@ impl<'a> Lowerer<'a, '_> {
         true
     }
 
-    /// An untagged enum over the alternatives, the most specific first: serde tries
-    /// variants in order, and a struct with more required fields rejects more inputs.
-    fn define_union(&mut self, name: &str, doc: Option<String>, alternatives: &[ReferenceOr<Schema>], pointer: &str) {
+    /// An untagged enum over the alternatives (ordered most specific first once every
+    /// model is known, see `order_unions`).
+    fn define_union(
+        &mut self,
+        name: &str,
+        doc: Option<String>,
+        alternatives: &[ReferenceOr<Schema>],
+        discriminator: Option<&openapiv3::Discriminator>,
+        pointer: &str,
+    ) {
         let index = self.models.len();
         self.models.push(Model::Alias(Alias { name: name.to_owned(), doc: None, ty: Type::Json }));
         let mut scope = Scope::new();
-        let mut variants: Vec<(usize, UnionVariant)> = Vec::new();
+        let mut variants: Vec<UnionVariant> = Vec::new();
         for (i, alternative) in alternatives.iter().enumerate() {
             let ty = self.type_of(alternative.into(), &format!("{name}{}", i + 1), &join(pointer, &i.to_string()));
-            if variants.iter().any(|(_, v)| v.ty == ty) {
+            if variants.iter().any(|v| v.ty == ty) {
                 continue;
             }
             let label = match &ty {
                 Type::Named(n) => strip_common_prefix(name, n),
                 other => type_label(other).to_owned(),
             };
-            variants.push((0, UnionVariant { rust: scope.claim(naming::variant_name(&label)), ty }));
+            variants.push(UnionVariant { rust: scope.claim(naming::variant_name(&label)), ty });
         }
-        for (rank, variant) in variants.iter_mut() {
-            *rank = self.specificity(&variant.ty);
-        }
-        // Stable: equally specific variants keep the spec's order.
-        variants.sort_by_key(|(rank, _)| std::cmp::Reverse(*rank));
+        let discriminator = discriminator.and_then(|d| self.discriminator(d, alternatives, &variants, pointer));
         self.models[index] = Model::Union(Union {
             name: name.to_owned(),
             doc,
-            variants: variants.into_iter().map(|(_, v)| v).collect(),
+            variants,
+            discriminator,
         });
+    }
+
+    /// Sorts every union's variants most specific first, now that every model they name
+    /// is known (a union may come before its variants in the spec). Stable: equally
+    /// specific variants keep the spec's order.
+    fn order_unions(&mut self) {
+        for index in 0..self.models.len() {
+            let Model::Union(union) = &self.models[index] else { continue };
+            let mut ranked: Vec<(usize, usize)> = union
+                .variants
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (self.specificity(&v.ty), i))
+                .collect();
+            ranked.sort_by_key(|(rank, _)| std::cmp::Reverse(*rank));
+            let Model::Union(union) = &mut self.models[index] else { continue };
+            let old = std::mem::take(&mut union.variants);
+            let new_position = |i: usize| ranked.iter().position(|(_, j)| *j == i).unwrap_or(i);
+            if let Some(d) = &mut union.discriminator {
+                for (_, i) in &mut d.values {
+                    *i = new_position(*i);
+                }
+            }
+            union.variants = ranked.iter().filter_map(|(_, i)| old.get(*i).cloned()).collect();
+        }
+    }
+
+    /// The tag values of a discriminated union: the explicit `mapping`, and for
+    /// referenced alternatives not in it, the schema name (OpenAPI's default).
+    fn discriminator(
+        &mut self,
+        d: &openapiv3::Discriminator,
+        alternatives: &[ReferenceOr<Schema>],
+        variants: &[UnionVariant],
+        pointer: &str,
+    ) -> Option<Discriminator> {
+        let variant_of = |reference: &str| {
+            let name = reference.strip_prefix(SCHEMA_PREFIX)?;
+            let rust = self.components.get(name)?;
+            variants.iter().position(|v| v.ty == Type::Named(rust.clone()))
+        };
+        let mut values: Vec<(String, usize)> = Vec::new();
+        for (value, reference) in &d.mapping {
+            let reference = if reference.starts_with('#') { reference.clone() } else { format!("{SCHEMA_PREFIX}{reference}") };
+            if let Some(i) = variant_of(&reference) {
+                values.push((value.clone(), i));
+            }
+        }
+        for alternative in alternatives {
+            if let ReferenceOr::Reference { reference } = alternative
+                && let Some(i) = variant_of(reference)
+                && !values.iter().any(|(_, j)| *j == i)
+                && let Some(name) = reference.strip_prefix(SCHEMA_PREFIX)
+            {
+                values.push((name.to_owned(), i));
+            }
+        }
+        if values.is_empty() {
+            self.diags.warning(pointer, "the discriminator names no alternative; decoding tries each in turn");
+            return None;
+        }
+        Some(Discriminator { property: d.property_name.clone(), values })
     }
 
     /// How much of the input a type pins down: required fields, then fields, for
@@ -466,15 +533,16 @@ impl<'a> Lowerer<'a, '_> {
             let rust = scope.claim(naming::snake(wire, "field"));
             let context = format!("{owner}{}", naming::type_name(wire));
             let ty = self.type_of(schema.into(), &context, &field_pointer);
-            let doc = match schema {
-                ReferenceOr::Item(s) => doc_of(s),
-                ReferenceOr::Reference { .. } => None,
+            let (doc, nullable) = match schema {
+                ReferenceOr::Item(s) => (doc_of(s), s.schema_data.nullable),
+                ReferenceOr::Reference { .. } => (None, false),
             };
             fields.push(Field {
                 rust,
                 wire: wire.clone(),
                 ty,
                 required: required.iter().any(|r| r == wire),
+                nullable,
                 doc,
             });
         }
@@ -634,7 +702,7 @@ impl<'a> Lowerer<'a, '_> {
             SchemaKind::OneOf { one_of: alternatives } | SchemaKind::AnyOf { any_of: alternatives } => {
                 let keyword = if matches!(schema.schema_kind, SchemaKind::OneOf { .. }) { "oneOf" } else { "anyOf" };
                 let name = self.types.claim(naming::type_name(context));
-                self.define_union(&name, doc_of(schema), alternatives, &join(pointer, keyword));
+                self.define_union(&name, doc_of(schema), alternatives, schema.schema_data.discriminator.as_ref(), &join(pointer, keyword));
                 Type::Named(name)
             }
             SchemaKind::AllOf { .. } | SchemaKind::Not { .. } | SchemaKind::Any(_) => {
@@ -889,12 +957,12 @@ impl<'a> Lowerer<'a, '_> {
         let content_pointer = join(&join(&pointer, "content"), media);
         let kind = media_kind(media);
         let ty = match kind {
-            BodyKind::Json => match &content.schema {
+            BodyKind::Json | BodyKind::Form => match &content.schema {
                 Some(schema) => self.type_of(schema.into(), &format!("{context}Body"), &join(&content_pointer, "schema")),
                 None => Type::Json,
             },
             BodyKind::Text => Type::String,
-            BodyKind::Bytes(_) => Type::Bytes,
+            BodyKind::Multipart | BodyKind::Bytes(_) => Type::Bytes,
         };
         Some(Body {
             kind,
@@ -995,7 +1063,12 @@ impl<'a> Lowerer<'a, '_> {
                 None => Type::Json,
             },
             BodyKind::Text => Type::String,
-            BodyKind::Bytes(_) => Type::Bytes,
+            BodyKind::Form | BodyKind::Multipart | BodyKind::Bytes(_) => Type::Bytes,
+        };
+        let kind = match kind {
+            // A response is never decoded as a form: such bodies come back as bytes.
+            BodyKind::Form | BodyKind::Multipart => BodyKind::Bytes(media_kind_name(media)),
+            other => other,
         };
         Some((ty, kind))
     }
@@ -1035,6 +1108,10 @@ fn media_kind(media: &str) -> BodyKind {
         BodyKind::Json
     } else if essence == "text/plain" {
         BodyKind::Text
+    } else if essence == "application/x-www-form-urlencoded" {
+        BodyKind::Form
+    } else if essence == "multipart/form-data" {
+        BodyKind::Multipart
     } else {
         BodyKind::Bytes(essence)
     }
@@ -1072,6 +1149,11 @@ fn type_label(ty: &Type) -> &'static str {
         Type::Map(_) => "Map",
         Type::Bytes => "Bytes",
     }
+}
+
+/// The media type without parameters, lowercased.
+fn media_kind_name(media: &str) -> String {
+    media.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }
 
 /// `{name}` placeholders of a template, in order.

@@ -179,7 +179,7 @@ fn field<'a>(s: &'a Struct, wire: &str) -> Option<&'a Field> {
 fn shape_field(f: &Field) -> ShapeField {
     ShapeField {
         rust: f.rust.clone(),
-        optional: !f.required,
+        optional: !f.required || f.nullable,
     }
 }
 
@@ -187,7 +187,7 @@ fn shape_field(f: &Field) -> ShapeField {
 /// (the builder cannot fill a required field it knows nothing about).
 fn others_optional(s: &Struct, used: &[&str]) -> Option<Vec<String>> {
     let others: Vec<&Field> = s.fields.iter().filter(|f| !used.contains(&f.wire.as_str())).collect();
-    if others.iter().any(|f| f.required) {
+    if others.iter().any(|f| f.required && !f.nullable) {
         return None;
     }
     Some(others.iter().map(|f| f.rust.clone()).collect())

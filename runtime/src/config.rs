@@ -94,6 +94,26 @@ impl Auth {
     }
 }
 
+/// An API key sent with every request, in a header or a query parameter.
+#[derive(Clone, Debug)]
+pub struct ApiKey {
+    /// Where it goes.
+    pub location: ApiKeyLocation,
+    /// The header or query parameter name; not secret.
+    pub name: String,
+    /// The key.
+    pub value: Secret,
+}
+
+/// Where an [`ApiKey`] goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiKeyLocation {
+    /// A request header (marked sensitive, never printed).
+    Header,
+    /// A query parameter. Errors then leave out the request URL, which would show it.
+    Query,
+}
+
 /// Why a [`Config`] could not produce a base URL or a [`Transport`].
 ///
 /// No variant ever contains a password or token.
@@ -176,6 +196,7 @@ pub struct Config {
     http: Option<reqwest::Client>,
     retry: RetryPolicy,
     rate_limit: Option<f64>,
+    api_keys: Vec<ApiKey>,
 }
 
 impl Config {
@@ -192,6 +213,7 @@ impl Config {
             http: None,
             retry: RetryPolicy::default(),
             rate_limit: None,
+            api_keys: Vec::new(),
         }
     }
 
@@ -266,6 +288,22 @@ impl Config {
         self
     }
 
+    /// Sends `key` in the header `name` with every request (an `apiKey` security
+    /// scheme `in: header`).
+    #[must_use]
+    pub fn api_key_header(mut self, name: impl Into<String>, key: impl Into<String>) -> Self {
+        self.api_keys.push(ApiKey { location: ApiKeyLocation::Header, name: name.into(), value: Secret::new(key) });
+        self
+    }
+
+    /// Sends `key` as the query parameter `name` with every request (an `apiKey`
+    /// security scheme `in: query`).
+    #[must_use]
+    pub fn api_key_query(mut self, name: impl Into<String>, key: impl Into<String>) -> Self {
+        self.api_keys.push(ApiKey { location: ApiKeyLocation::Query, name: name.into(), value: Secret::new(key) });
+        self
+    }
+
     /// How failed requests are retried (see [`RetryPolicy`] for the defaults:
     /// 4 attempts, exponential backoff with jitter, `Retry-After` honoured).
     /// `RetryPolicy::none()` turns retries off.
@@ -326,6 +364,7 @@ impl Config {
             timeout,
             retry: self.retry,
             rate_limit: self.rate_limit,
+            api_keys: self.api_keys,
         }))
     }
 }
@@ -341,6 +380,7 @@ impl fmt::Debug for Config {
             .field("timeout", &self.timeout)
             .field("user_agent", &self.user_agent)
             .field("http_client", &self.http.as_ref().map(|_| "<custom>"))
+            .field("api_keys", &self.api_keys)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
             .finish()

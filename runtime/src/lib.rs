@@ -37,6 +37,7 @@
 
 mod config;
 mod error;
+mod multipart;
 pub mod lenient;
 pub mod paging;
 pub mod param;
@@ -44,9 +45,10 @@ mod response;
 mod retry;
 mod transport;
 
-pub use config::{Auth, Config, ConfigError, Secret};
+pub use config::{ApiKey, ApiKeyLocation, Auth, Config, ConfigError, Secret};
 pub use retry::RetryPolicy;
 pub use error::{ApiError, Error, FilterError};
+pub use multipart::Multipart;
 pub use response::Response;
 pub use transport::{Request, Transport};
 

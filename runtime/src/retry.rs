@@ -124,9 +124,15 @@ pub(crate) fn retryable_status(status: u16, idempotent: bool) -> bool {
     }
 }
 
-/// A number in [0, 1) for jitter. Not for cryptography: it only has to differ between
-/// clients and calls, so a counter mixed with the clock through splitmix64 does.
+/// A number in [0, 1) for jitter.
 fn random_unit() -> f64 {
+    (random_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// A random-enough number for jitter and multipart boundaries. Not for cryptography:
+/// it only has to differ between clients and calls, so a counter mixed with the clock
+/// through splitmix64 does.
+pub(crate) fn random_u64() -> u64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -135,8 +141,7 @@ fn random_unit() -> f64 {
     let mut z = nanos ^ COUNTER.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    (z >> 11) as f64 / (1u64 << 53) as f64
+    z ^ (z >> 31)
 }
 
 /// Spaces request starts at least `interval` apart, across clones of a transport.

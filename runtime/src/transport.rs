@@ -10,7 +10,7 @@ use reqwest::header::{
 };
 use reqwest::{Method, Url};
 
-use crate::config::Auth;
+use crate::config::{ApiKey, ApiKeyLocation, Auth};
 use crate::error::Error;
 use crate::response::Response;
 use crate::retry::{Pacer, RetryPolicy, retryable_status};
@@ -35,6 +35,7 @@ pub(crate) struct TransportParts {
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
     pub(crate) rate_limit: Option<f64>,
+    pub(crate) api_keys: Vec<ApiKey>,
 }
 
 struct Inner {
@@ -51,6 +52,8 @@ struct Inner {
     timeout: Option<Duration>,
     retry: RetryPolicy,
     pacer: Option<Pacer>,
+    /// API keys; `Secret`'s Debug redacts them.
+    api_keys: Vec<ApiKey>,
 }
 
 impl Transport {
@@ -65,6 +68,7 @@ impl Transport {
                 timeout: parts.timeout,
                 retry: parts.retry,
                 pacer: parts.rate_limit.map(Pacer::new),
+                api_keys: parts.api_keys,
             }),
         }
     }
@@ -107,28 +111,45 @@ impl Transport {
             }
             let outcome = self.execute(&request, url.clone(), headers.clone()).await;
             if attempt >= policy.attempts() {
-                return outcome.map_err(Error::Request);
+                return outcome.map_err(|e| self.request_error(e));
             }
             let wait = match &outcome {
                 Ok(response) if retryable_status(response.status(), request.idempotent) => policy
                     .retry_after(response.headers())
                     .unwrap_or_else(|| policy.backoff(attempt)),
-                Ok(_) => return outcome.map_err(Error::Request),
+                Ok(_) => return outcome.map_err(|e| self.request_error(e)),
                 // Timeouts and connection failures: the server may have acted.
                 Err(_) if request.idempotent => policy.backoff(attempt),
-                Err(_) => return outcome.map_err(Error::Request),
+                Err(_) => return outcome.map_err(|e| self.request_error(e)),
             };
             tracing::warn!(
                 method = %request.method,
                 path = %request.path,
                 attempt,
                 status = outcome.as_ref().ok().map(Response::status),
-                error = outcome.as_ref().err().map(ToString::to_string),
+                // The kind only: a transport error's text holds the URL, which may
+                // carry an API key.
+                error = outcome.as_ref().err().map(|e| if e.is_timeout() {
+                    "timeout"
+                } else if e.is_connect() {
+                    "connect"
+                } else {
+                    "transport"
+                }),
                 wait_ms = wait.as_millis() as u64,
                 "retrying request"
             );
             tokio::time::sleep(wait).await;
             attempt += 1;
+        }
+    }
+
+    /// A transport error, without the URL when the URL carries an API key.
+    fn request_error<E>(&self, error: reqwest::Error) -> Error<E> {
+        if self.inner.api_keys.iter().any(|k| k.location == ApiKeyLocation::Query) {
+            Error::Request(error.without_url())
+        } else {
+            Error::Request(error)
         }
     }
 
@@ -142,10 +163,14 @@ impl Transport {
         let text = format!("{}{separator}{}", self.inner.base_url, request.path);
         let mut url = Url::parse(&text)
             .map_err(|e| format!("invalid request URL for path `{}`: {e}", request.path))?;
-        if !request.query.is_empty() {
+        let keys: Vec<&ApiKey> = self.inner.api_keys.iter().filter(|k| k.location == ApiKeyLocation::Query).collect();
+        if !request.query.is_empty() || !keys.is_empty() {
             let mut pairs = url.query_pairs_mut();
             for (name, value) in &request.query {
                 pairs.append_pair(name, value);
+            }
+            for key in keys {
+                pairs.append_pair(&key.name, key.value.expose());
             }
         }
         Ok(url)
@@ -161,6 +186,14 @@ impl Transport {
         }
         if let Some(body) = &request.body {
             headers.insert(CONTENT_TYPE, body.content_type.clone());
+        }
+        for key in self.inner.api_keys.iter().filter(|k| k.location == ApiKeyLocation::Header) {
+            if let (Ok(name), Ok(mut value)) =
+                (HeaderName::from_bytes(key.name.as_bytes()), HeaderValue::from_str(key.value.expose()))
+            {
+                value.set_sensitive(true);
+                headers.insert(name, value);
+            }
         }
         for (name, value) in &request.headers {
             headers.insert(name.clone(), value.clone());
@@ -203,6 +236,7 @@ impl fmt::Debug for Transport {
             .field("auth", &self.inner.auth)
             .field("user_agent", &self.inner.user_agent)
             .field("timeout", &self.inner.timeout)
+            .field("api_keys", &self.inner.api_keys)
             .finish_non_exhaustive()
     }
 }
@@ -274,6 +308,27 @@ impl Request {
             Err(_) => self.fail(format!(
                 "the value of header `{name}` contains characters not allowed in HTTP headers"
             )),
+        }
+    }
+
+    /// Sends `body` form-encoded (`application/x-www-form-urlencoded`). A value that
+    /// does not encode (a nested object) is reported by `send`.
+    pub fn form<T: serde::Serialize + ?Sized>(self, body: &T) -> Self {
+        match serde_urlencoded::to_string(body) {
+            Ok(text) => self.bytes(text.into_bytes(), "application/x-www-form-urlencoded"),
+            Err(err) => self.fail(format!("the form body does not encode: {err}")),
+        }
+    }
+
+    /// Sends a `multipart/form-data` body (file uploads).
+    pub fn multipart(mut self, form: crate::Multipart) -> Self {
+        let (bytes, content_type) = form.encode();
+        match HeaderValue::from_str(&content_type) {
+            Ok(content_type) => {
+                self.body = Some(Body { bytes: Bytes::from(bytes), content_type });
+                self
+            }
+            Err(_) => self.fail("invalid multipart content type".to_owned()),
         }
     }
 

@@ -536,3 +536,29 @@ async fn cookies_are_joined_and_encoded() {
     let seen = echoed(&transport, request).await;
     assert_eq!(seen["headers"]["cookie"], "session=a%20b%3Bc; theme=dark");
 }
+
+#[tokio::test]
+async fn api_keys_go_in_header_and_query_and_stay_secret() {
+    let base = server().await;
+    let transport = Config::new(format!("{base}/"))
+        .api_key_header("X-Api-Key", "hdr-s3cret")
+        .api_key_query("api_key", "qry-s3cret")
+        .retry(client_runtime::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let seen = echoed(&transport, transport.request(Method::GET, "/echo").query("q", "1")).await;
+    assert_eq!(seen["headers"]["x-api-key"], "hdr-s3cret");
+    assert_eq!(seen["uri"], "/echo?q=1&api_key=qry-s3cret");
+    let shown = format!("{transport:?}");
+    assert!(!shown.contains("s3cret"), "{shown}");
+
+    // A transport error would print the URL, and with it the key: it is left out.
+    let refused = Config::new("http://127.0.0.1:9/")
+        .api_key_query("api_key", "qry-s3cret")
+        .retry(client_runtime::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = refused.send::<()>(refused.request(Method::GET, "/x")).await.unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains("s3cret"), "{shown}");
+}

@@ -192,11 +192,12 @@ fn operation(op: &Operation) -> TokenStream {
     }
     if let Some(body) = &op.body {
         let ty = match body.kind {
-            BodyKind::Json => {
+            BodyKind::Json | BodyKind::Form => {
                 let ty = rust_type(&body.ty, Scope::Crate);
                 quote!(&#ty)
             }
             BodyKind::Text => quote!(&str),
+            BodyKind::Multipart => quote!(client_runtime::Multipart),
             BodyKind::Bytes(_) => quote!(Vec<u8>),
         };
         let ty = if body.required { ty } else { quote!(Option<#ty>) };
@@ -273,12 +274,16 @@ fn operation(op: &Operation) -> TokenStream {
             BodyKind::Json => {}
             BodyKind::Text => required_steps.push(quote!(.accept("text/plain"))),
             BodyKind::Bytes(media) => required_steps.push(quote!(.accept(#media))),
+            // Lowering turns form and multipart responses into bytes.
+            BodyKind::Form | BodyKind::Multipart => {}
         }
     }
     if let Some(body) = &op.body {
         let call = match &body.kind {
             BodyKind::Json => quote!(json(body)),
+            BodyKind::Form => quote!(form(body)),
             BodyKind::Text => quote!(text(body)),
+            BodyKind::Multipart => quote!(multipart(body)),
             BodyKind::Bytes(media) => quote!(bytes(body, #media)),
         };
         if body.required {
@@ -303,7 +308,7 @@ fn operation(op: &Operation) -> TokenStream {
     let decode = match success.kind {
         BodyKind::Json => quote!(#response.json()),
         BodyKind::Text => quote!(#response.text()),
-        BodyKind::Bytes(_) => quote!(#response.bytes().map(Vec::from)),
+        BodyKind::Bytes(_) | BodyKind::Form | BodyKind::Multipart => quote!(#response.bytes().map(Vec::from)),
     };
     let mut arms = Vec::new();
     let statuses = |codes: &[u16]| {
@@ -315,7 +320,7 @@ fn operation(op: &Operation) -> TokenStream {
             let ty = match success.kind {
                 BodyKind::Json => rust_type(ty, Scope::Crate),
                 BodyKind::Text => quote!(String),
-                BodyKind::Bytes(_) => quote!(Vec<u8>),
+                BodyKind::Bytes(_) | BodyKind::Form | BodyKind::Multipart => quote!(Vec<u8>),
             };
             let with = statuses(&success.with_body);
             if optional {

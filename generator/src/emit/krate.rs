@@ -96,13 +96,19 @@ pub fn readme(api: &Api, settings: &CrateSettings<'_>) -> String {
         "A typed async client for version `{}` of this API, generated from its OpenAPI document.\n",
         api.version.replace('`', "'")
     ));
-    let auth: Vec<&str> = api
+    let auth: Vec<String> = api
         .security
         .iter()
         .map(|s| match s {
-            SecurityScheme::Basic => "HTTP basic (`Config::basic_auth`)",
-            SecurityScheme::Bearer => "bearer token (`Config::bearer_auth`)",
-            SecurityScheme::ApiKey { .. } => "API key (`Config::api_key`)",
+            SecurityScheme::Basic => "HTTP basic (`Config::basic_auth`)".to_owned(),
+            SecurityScheme::Bearer => "bearer token (`Config::bearer_auth`)".to_owned(),
+            SecurityScheme::ApiKey { location, name } => {
+                let name = name.replace('`', "'");
+                match location {
+                    crate::ir::ParamLocation::Query => format!("API key in query parameter `{name}` (`Config::api_key_query(\"{name}\", key)`)"),
+                    _ => format!("API key in header `{name}` (`Config::api_key_header(\"{name}\", key)`)"),
+                }
+            }
         })
         .collect();
     if !auth.is_empty() {

@@ -25,10 +25,16 @@ pub fn models(api: &Api) -> TokenStream {
 
 fn emit_struct(api: &Api, s: &Struct) -> TokenStream {
     let name = ident(&s.name);
+    let union_variant = api.models.iter().any(|m| {
+        matches!(m, Model::Union(u) if u.discriminator.is_none() && u.variants.iter().any(|v| v.ty == Type::Named(s.name.clone())))
+    });
     let docs = doc(s.doc.as_deref());
     // `..Default::default()` in struct literals is worth having whenever every field
     // can be empty: optional ones, and required ones of a type with an empty value.
-    let defaultable = s.fields.iter().all(|f| !f.required || (has_default(&f.ty) && !recurses(api, &s.name, &f.ty)));
+    let defaultable = s
+        .fields
+        .iter()
+        .all(|f| !f.required || f.nullable || (has_default(&f.ty) && !recurses(api, &s.name, &f.ty)));
     let default = defaultable.then(|| quote!(Default,));
     let fields = s.fields.iter().map(|f| {
         let field = ident(&f.rust);
@@ -49,11 +55,24 @@ fn emit_struct(api: &Api, s: &Struct) -> TokenStream {
             };
             quote!(deserialize_with = #path,)
         });
-        if f.required {
+        if f.required && f.nullable {
+            // Required but nullable: always sent, `null` when `None`.
+            let lenient = lenient_fn(&f.ty).filter(|_| !recurses(api, &s.name, &f.ty)).map(|name| {
+                let path = format!("client_runtime::lenient::option_{name}");
+                quote!(deserialize_with = #path,)
+            });
+            quote! {
+                #docs
+                #[serde(#rename default, #lenient)]
+                pub #field: Option<#ty>,
+            }
+        } else if f.required {
             // Servers leave out "required" response fields (Boomi's spec marks
             // response-only fields required); a missing one decodes as empty where the
             // type has an empty value instead of failing the whole response.
-            let default = has_default(&f.ty).then(|| quote!(default,));
+            // Not in union variants: there a missing required field is how decoding
+            // tells the variants apart.
+            let default = (has_default(&f.ty) && !union_variant).then(|| quote!(default,));
             let attr = (rename.is_some() || lenient.is_some() || default.is_some())
                 .then(|| quote!(#[serde(#rename #default #lenient)]));
             quote! {
@@ -228,17 +247,53 @@ fn emit_union(api: &Api, u: &Union) -> TokenStream {
         }
         quote!(#variant(#ty),)
     });
-    quote! {
-        #docs
-        #separator
-        /// One of several shapes; decoding tries them in this order, most specific first.
-        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-        #[serde(untagged)]
-        // Variants differ in size by the spec's design; boxing them all would cost
-        // every user a deref for no gain.
-        #[allow(clippy::large_enum_variant)]
-        pub enum #name {
-            #(#variants)*
+    let variant_idents: Vec<_> = u.variants.iter().map(|v| ident(&v.rust)).collect();
+    match &u.discriminator {
+        None => quote! {
+            #docs
+            #separator
+            /// One of several shapes; decoding tries them in this order, most specific first.
+            #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+            #[serde(untagged)]
+            // Variants differ in size by the spec's design; boxing them all would cost
+            // every user a deref for no gain.
+            #[allow(clippy::large_enum_variant)]
+            pub enum #name {
+                #(#variants)*
+            }
+        },
+        Some(d) => {
+            // Each variant's own schema declares the tag property, so serialising the
+            // inner value already writes it; decoding reads the tag first.
+            let property = &d.property;
+            let arms = d.values.iter().map(|(value, i)| {
+                let variant = &variant_idents[*i];
+                quote!(Some(#value) => client_runtime::serde_json::from_value(value).map(Self::#variant).map_err(serde::de::Error::custom),)
+            });
+            let expected = format!("one of the `{property}` values {}", d.values.iter().map(|(v, _)| format!("`{v}`")).collect::<Vec<_>>().join(", "));
+            quote! {
+                #docs
+                #separator
+                /// One of several shapes, told apart by the tag property.
+                #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+                #[serde(untagged)]
+                #[allow(clippy::large_enum_variant)]
+                pub enum #name {
+                    #(#variants)*
+                }
+
+                impl<'de> serde::Deserialize<'de> for #name {
+                    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                        let value = client_runtime::serde_json::Value::deserialize(deserializer)?;
+                        let tag = value.get(#property).and_then(|tag| tag.as_str()).map(str::to_owned);
+                        match tag.as_deref() {
+                            #(#arms)*
+                            Some(other) => Err(serde::de::Error::custom(format!("unknown `{}` value `{}`: expected {}", #property, other, #expected))),
+                            None => Err(serde::de::Error::missing_field(#property)),
+                        }
+                    }
+                }
+            }
         }
     }
 }
