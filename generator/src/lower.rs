@@ -117,6 +117,16 @@ fn annotated_reference(schema: &Schema) -> Option<&str> {
     reference
 }
 
+/// The description an `allOf` annotation part gives a reference.
+fn annotation_doc(schema: &Schema) -> Option<String> {
+    annotated_reference(schema)?;
+    let SchemaKind::AllOf { all_of: parts } = &schema.schema_kind else { return None };
+    parts.iter().find_map(|part| match part {
+        ReferenceOr::Item(item) => doc_of(item),
+        ReferenceOr::Reference { .. } => None,
+    })
+}
+
 /// A schema with nothing but annotations (`description`, `title`, `example`...).
 fn is_annotation(schema: &Schema) -> bool {
     matches!(&schema.schema_kind, SchemaKind::Any(any) if *any == openapiv3::AnySchema::default())
@@ -534,7 +544,7 @@ impl<'a> Lowerer<'a, '_> {
             let context = format!("{owner}{}", naming::type_name(wire));
             let ty = self.type_of(schema.into(), &context, &field_pointer);
             let (doc, nullable) = match schema {
-                ReferenceOr::Item(s) => (doc_of(s), s.schema_data.nullable),
+                ReferenceOr::Item(s) => (doc_of(s).or_else(|| annotation_doc(s)), s.schema_data.nullable),
                 ReferenceOr::Reference { .. } => (None, false),
             };
             fields.push(Field {
