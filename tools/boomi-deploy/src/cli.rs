@@ -123,14 +123,24 @@ Examples:
   boomi-deploy status --env PROD --json | jq '.deployments | length'")]
     Status(EnvArg),
     /// Read or set environment extensions.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "\
+Examples:
+  boomi-deploy extensions get --env TEST
+  boomi-deploy extensions set --env TEST --file test-values.yaml
+  boomi-deploy extensions set --env PROD --file prod-values.yaml --partial --dry-run")]
     Extensions(ExtensionsCommand),
     /// Set the schedules of a process on every runtime of an environment.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "\
+Examples:
+  boomi-deploy schedules set --env TEST --process 5d1a... --cron \"0 2 * * *\"
+  boomi-deploy schedules set --env PROD --process 5d1a... --clear")]
     Schedules(SchedulesCommand),
     /// Plan or apply a release file: packages, deployments along an environment chain,
     /// extensions and schedules.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "\
+Examples:
+  boomi-deploy release plan --file release.yaml
+  boomi-deploy release apply --file release.yaml --audit-log audit.jsonl")]
     Release(ReleaseCommand),
 }
 
