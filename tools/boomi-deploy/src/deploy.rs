@@ -309,3 +309,43 @@ pub fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String 
     out.extend(rows.iter().map(|r| line(r.iter().map(String::as_str).collect())));
     out.join("\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deployment(id: &str, package: &str, day: u32, active: bool) -> DeployedPackage {
+        DeployedPackage {
+            deployment_id: Some(id.into()),
+            package_id: Some(package.into()),
+            deployed_date: format!("2026-01-{day:02}T00:00:00Z").parse().ok(),
+            active: Some(active),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn rollback_goes_to_the_latest_earlier_different_package() {
+        let history = vec![
+            deployment("d1", "p1", 1, false),
+            deployment("d2", "p2", 2, false),
+            deployment("d3", "p3", 3, false),
+            deployment("d4", "p3", 4, true),
+        ];
+        let (current, previous) = rollback_target(history).unwrap();
+        assert_eq!(current.deployment_id.as_deref(), Some("d4"));
+        assert_eq!(previous.package_id.as_deref(), Some("p2"), "the same package redeployed does not count");
+    }
+
+    #[test]
+    fn rollback_needs_an_active_and_an_earlier_deployment() {
+        assert!(rollback_target(vec![deployment("d1", "p1", 1, false)]).unwrap_err().contains("no active"));
+        assert!(rollback_target(vec![deployment("d1", "p1", 1, true)]).unwrap_err().contains("no earlier"));
+    }
+
+    #[test]
+    fn table_aligns_columns() {
+        let rows = [["a".to_owned(), "long value".to_owned()], ["bbb".to_owned(), String::new()]];
+        assert_eq!(table(["X", "Y"], &rows), "X    Y\na    long value\nbbb");
+    }
+}

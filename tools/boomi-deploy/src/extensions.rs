@@ -47,8 +47,10 @@ Values file (YAML or JSON); every section is optional:
   properties:                       # process-level properties by name
     retries: \"3\"
 
-An encrypted field (usesEncryption) is sent only when the server has no value for it
-yet, or with --update-secrets (the server never returns encrypted values, so they cannot
+A value of null (~) leaves a field as it is, and so does the mask ******** on an encrypted
+field: the output of `extensions get` can be edited and fed back. An encrypted field
+(usesEncryption) is sent only when the server has no value for it yet, or with
+--update-secrets (the server never returns encrypted values, so they cannot
 be compared); the diff shows it as \"(encrypted, changed)\".
 
 Examples:
@@ -60,6 +62,9 @@ Examples:
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum FileValue {
+    /// `null` or `~`: leave the value as it is (what `extensions get` prints for an
+    /// encrypted field without a value).
+    Keep,
     /// Text.
     Text(String),
     /// A boolean, sent as `true`/`false`.
@@ -74,14 +79,16 @@ pub enum FileValue {
 }
 
 impl FileValue {
-    fn resolve(&self, place: &str) -> Outcome<String> {
-        match self {
-            FileValue::Text(text) => Ok(text.clone()),
-            FileValue::Bool(b) => Ok(b.to_string()),
-            FileValue::Number(n) => Ok(n.to_string()),
+    /// The value to set; `None` to leave it as it is.
+    fn resolve(&self, place: &str) -> Outcome<Option<String>> {
+        Ok(Some(match self {
+            FileValue::Keep => return Ok(None),
+            FileValue::Text(text) => text.clone(),
+            FileValue::Bool(b) => b.to_string(),
+            FileValue::Number(n) => n.to_string(),
             FileValue::Env { env } => std::env::var(env)
-                .map_err(|_| Failure::Usage(format!("{place}: the environment variable {env} is not set"))),
-        }
+                .map_err(|_| Failure::Usage(format!("{place}: the environment variable {env} is not set")))?,
+        }))
     }
 }
 
@@ -230,6 +237,10 @@ impl Overlayer {
     /// Applies one field value; returns whether it changed.
     fn field(&mut self, path: String, field: &mut Field, wanted: &str) -> bool {
         if field.uses_encryption == Some(true) {
+            // The mask `extensions get` prints, fed back: never a new password.
+            if wanted == MASK {
+                return false;
+            }
             if field.encrypted_value_set == Some(true) && !self.update_secrets {
                 self.kept.push(path);
                 return false;
@@ -307,9 +318,10 @@ fn resolve_section(
         let mut resolved = BTreeMap::new();
         for (field, value) in fields {
             match value.resolve(&format!("{section}.{item}.{field}")) {
-                Ok(v) => {
+                Ok(Some(v)) => {
                     resolved.insert(field.clone(), v);
                 }
+                Ok(None) => {}
                 Err(e) => errors.push(e.to_string()),
             }
         }
@@ -328,9 +340,10 @@ pub fn overlay(current: &EnvironmentExtensions, env: &Env, values: &Values, upda
     let mut plain_wanted = BTreeMap::new();
     for (name, value) in &values.properties {
         match value.resolve(&format!("properties.{name}")) {
-            Ok(v) => {
+            Ok(Some(v)) => {
                 plain_wanted.insert(name.clone(), v);
             }
+            Ok(None) => {}
             Err(e) => errors.push(e.to_string()),
         }
     }
@@ -465,6 +478,9 @@ fn property_value(
 ) -> bool {
     let path = format!("processProperties.{label}.{name}");
     if entry.uses_encryption == Some(true) {
+        if wanted == MASK {
+            return false;
+        }
         if entry.encrypted_value_set == Some(true) && !o.update_secrets {
             o.kept.push(path);
             return false;
@@ -689,4 +705,104 @@ pub async fn set(ctx: &Ctx, args: &ExtensionsSetArgs) -> Outcome<Report> {
     json["environmentId"] = json!(env.id);
     json["environment"] = json!(env.name);
     Ok(Report::new(diff_text(&env, &outcome), json))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> Env {
+        Env { id: "env-1".into(), name: "TEST".into() }
+    }
+
+    fn current() -> EnvironmentExtensions {
+        let field = |id: &str, value: Option<&str>, secret: bool| Field {
+            id: Some(id.into()),
+            value: value.map(Into::into),
+            use_default: Some(false),
+            uses_encryption: Some(secret),
+            encrypted_value_set: Some(secret),
+            ..Default::default()
+        };
+        EnvironmentExtensions {
+            id: Some("env-1".into()),
+            environment_id: Some("env-1".into()),
+            connections: Some(Connections {
+                connection: Some(vec![Connection {
+                    id: Some("conn-1".into()),
+                    name: Some("Orders DB".into()),
+                    field: Some(vec![field("url", Some("old-url"), false), field("user", Some("app"), false), field("password", None, true)]),
+                }]),
+            }),
+            properties: Some(Properties { property: Some(vec![Property { name: "label".into(), value: "TEST".into() }]) }),
+            ..Default::default()
+        }
+    }
+
+    fn values(yaml: &str) -> Values {
+        serde_yaml::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn overlay_changes_only_what_the_file_names() {
+        let o = overlay(&current(), &env(), &values("connections:\n  Orders DB:\n    url: new-url\n"), false).unwrap();
+        assert_eq!(o.diff.len(), 1);
+        assert_eq!(o.diff[0].to_string(), "~ connections.Orders DB.url: \"old-url\" -> \"new-url\"");
+        let fields = o.full.connections.as_ref().unwrap().connection.as_ref().unwrap()[0].field.clone().unwrap();
+        assert_eq!(fields.len(), 3, "the complete set is sent");
+        assert_eq!(fields[1].value.as_deref(), Some("app"));
+        assert_eq!(fields[2].value, None, "the encrypted value is left out, so the server keeps it");
+        assert_eq!(o.full.partial, Some(false));
+        let partial = o.partial.connections.as_ref().unwrap().connection.as_ref().unwrap()[0].field.clone().unwrap();
+        assert_eq!(partial.len(), 1, "a partial update carries only the changed field");
+        assert_eq!(o.partial.partial, Some(true));
+        assert!(o.partial.properties.is_none());
+    }
+
+    #[test]
+    fn same_values_change_nothing() {
+        let o = overlay(&current(), &env(), &values("connections:\n  conn-1:\n    url: old-url\nproperties:\n  label: TEST\n"), false).unwrap();
+        assert!(o.diff.is_empty());
+    }
+
+    #[test]
+    fn secrets_are_kept_unless_asked_and_never_shown() {
+        let mut ext = current();
+        let o = overlay(&ext, &env(), &values("connections:\n  Orders DB:\n    password: hunter2\n"), false).unwrap();
+        assert!(o.diff.is_empty());
+        assert_eq!(o.kept_secrets, ["connections.Orders DB.password"]);
+        let o = overlay(&ext, &env(), &values("connections:\n  Orders DB:\n    password: hunter2\n"), true).unwrap();
+        assert_eq!(o.diff[0].to_string(), "~ connections.Orders DB.password: (encrypted, changed)");
+        let shown = serde_json::to_string(&masked(&o.full)).unwrap();
+        assert!(!shown.contains("hunter2") && shown.contains(MASK), "{shown}");
+        // The mask fed back is never a new password.
+        let o = overlay(&ext, &env(), &values("connections:\n  Orders DB:\n    password: '********'\n    user: ~\n"), true).unwrap();
+        assert!(o.diff.is_empty() && o.kept_secrets.is_empty());
+        // No value yet: sent.
+        ext.connections.as_mut().unwrap().connection.as_mut().unwrap()[0].field.as_mut().unwrap()[2].encrypted_value_set = Some(false);
+        let o = overlay(&ext, &env(), &values("connections:\n  Orders DB:\n    password: hunter2\n"), false).unwrap();
+        assert_eq!(o.diff.len(), 1);
+        assert!(o.diff[0].secret);
+    }
+
+    #[test]
+    fn unknown_names_are_all_reported() {
+        let err = overlay(&current(), &env(), &values("connections:\n  Nope:\n    url: x\n  Orders DB:\n    port: 1\nproperties:\n  missing: x\n"), false)
+            .unwrap_err()
+            .to_string();
+        for needle in ["`Nope`", "Orders DB (conn-1)", "no field `port` (it has: url, user, password)", "no property `missing`"] {
+            assert!(err.contains(needle), "{needle}: {err}");
+        }
+    }
+
+    #[test]
+    fn get_prints_the_values_format_masked() {
+        let mut ext = current();
+        ext.connections.as_mut().unwrap().connection.as_mut().unwrap()[0].field.as_mut().unwrap()[2].value = Some("leaked?".into());
+        let v = as_values(&masked(&ext));
+        assert_eq!(v["connections"]["Orders DB"]["url"], "old-url");
+        assert_eq!(v["connections"]["Orders DB"]["password"], MASK);
+        assert_eq!(v["properties"]["label"], "TEST");
+        assert!(!v.to_string().contains("leaked?"));
+    }
 }
