@@ -101,6 +101,11 @@ impl Ctx {
         })
     }
 
+    /// A warning on stderr that stays visible (not a spinner message), even with `--json`.
+    pub fn warn(&self, message: &str) {
+        self.progress.suspend(|| eprintln!("warning: {message}"));
+    }
+
     /// From now on no change is sent: `release plan`.
     pub fn set_plan_only(&self) {
         self.plan_only.store(true, Ordering::Relaxed);

@@ -127,7 +127,7 @@ pub async fn ensure_deployed(
         None => DeployOutcome { deployment_id: None, action: "would deploy" },
         Some(d) => {
             if let Some(warning) = d.message.as_deref().filter(|m| !m.is_empty()) {
-                ctx.progress(&format!("warning from the server: {warning}"));
+                ctx.warn(&format!("the server says: {warning}"));
             }
             DeployOutcome { deployment_id: d.deployment_id, action: "deployed" }
         }

@@ -185,8 +185,9 @@ pub async fn run(ctx: &Ctx, args: &ReleaseArgs, apply: bool) -> Outcome<Report> 
         });
         packages.push(id);
     }
-    // (environment id, package) pairs a plan would deploy, for the promotion rule.
-    let mut planned: BTreeSet<(String, String)> = BTreeSet::new();
+    // (environment id, package) pairs active there, found so or deployed (or, for a
+    // plan, to be deployed) by this run: the promotion rule needs no second query.
+    let mut running: BTreeSet<(String, String)> = BTreeSet::new();
     for (i, (spec, env)) in release.environments.iter().zip(&envs).enumerate() {
         let mut pending_deploy = false;
         for (c, package) in release.components.iter().zip(&packages) {
@@ -197,14 +198,10 @@ pub async fn run(ctx: &Ctx, args: &ReleaseArgs, apply: bool) -> Outcome<Report> 
             } else {
                 if i > 0 {
                     let previous = &envs[i - 1];
-                    let planned_there = planned.contains(&(previous.id.clone(), package.clone()));
-                    if !planned_there {
-                        let result = if known {
-                            deploy::check_promotable(ctx, package, previous, env).await
-                        } else {
-                            Err(Failure::Refused(format!("refusing to promote {package} to {env}: it is not actively deployed in {previous}")))
-                        };
-                        result?;
+                    if !running.contains(&(previous.id.clone(), package.clone())) {
+                        return Err(Failure::Refused(format!(
+                            "refusing to promote {package} to {env}: it is not actively deployed in {previous}"
+                        )));
                     }
                 }
                 pending_deploy = true;
@@ -219,9 +216,7 @@ pub async fn run(ctx: &Ctx, args: &ReleaseArgs, apply: bool) -> Outcome<Report> 
                     "would deploy".to_owned()
                 }
             };
-            if action != "already deployed" {
-                planned.insert((env.id.clone(), package.clone()));
-            }
+            running.insert((env.id.clone(), package.clone()));
             steps.push(Step {
                 kind: "deploy",
                 target: format!("{package} ({} {}) in {env}", c.id, c.version),
