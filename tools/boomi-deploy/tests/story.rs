@@ -318,10 +318,18 @@ async fn release_apply_interrupted_anywhere_finishes_when_run_again() {
             let dir = temp();
             let file = release_file(dir.path());
             let file_arg = file.to_str().unwrap();
+            let audit = dir.path().join("audit.jsonl");
+            let audit_arg = audit.to_str().unwrap();
             sim.fail_request(nth, fault);
-            let interrupted = run(&sim, &["release", "apply", "--file", file_arg, "--max-rps", "0"]).await;
+            let interrupted = run(&sim, &["release", "apply", "--file", file_arg, "--max-rps", "0", "--audit-log", audit_arg]).await;
             interrupted.expect(1);
             assert!(interrupted.stderr.contains("127.0.0.1"), "names the base URL: {}", interrupted.all());
+            // Every change before the failed one is audited as done, the failed one as an error.
+            let audited: Vec<serde_json::Value> =
+                std::fs::read_to_string(&audit).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+            assert_eq!(audited.len() as u64, nth, "{audited:#?}");
+            assert!(audited[..audited.len() - 1].iter().all(|l| l["outcome"] == "ok"));
+            assert_eq!(audited[audited.len() - 1]["outcome"], "error");
             let finished = run(&sim, &["release", "apply", "--file", file_arg, "--max-rps", "0"]).await;
             assert_eq!(finished.code, 0, "change {nth}, {fault:?}:\n{}", finished.all());
             assert_release_done(&sim);
@@ -357,6 +365,11 @@ async fn usage_errors_and_unknown_environments() {
     let unknown = run(&sim, &["status", "--env", "STAGE"]).await;
     unknown.expect(1);
     assert!(unknown.stderr.contains("`STAGE`"), "{}", unknown.all());
+    let twin = sim.add_environment("TEST", "TEST");
+    let ambiguous = run(&sim, &["status", "--env", "TEST"]).await;
+    ambiguous.expect(1);
+    assert!(ambiguous.stderr.contains("2 environments are named `TEST`") && ambiguous.stderr.contains(&twin), "{}", ambiguous.all());
+    run(&sim, &["status", "--env", demo::TEST_ENV_ID]).await.expect(0);
     let wrong_token = run_at(&sim.url(), &["status", "--env", "TEST"], &[("BOOMI_API_TOKEN", "wrong-token")]).await;
     wrong_token.expect(1);
     assert!(wrong_token.stderr.contains("401"), "{}", wrong_token.all());
