@@ -41,8 +41,9 @@
 //!   token goes verbatim as the `text/plain` body of `queryMore` on the same object
 //!   (another object's queryMore, or an unknown or expired token, is a 400). Tokens stay
 //!   valid until [`Sim::expire_query_tokens`], so a retried queryMore works.
-//! - Errors (§3.2): see the `api` module: 400 `{"error":{"message"}}`, 401 and 404
-//!   `{"@type":"Error","message"}`, 403 and 503 `{"message"}`, always JSON; only the
+//! - Errors (§3.2): 400 `{"error":{"message"}}` (SPEC-intro's sample for 400), 401 and
+//!   404 `{"@type":"Error","message"}` (what Boomi's CI/CD scripts detect), 403 and 503
+//!   `{"message"}` (the SPEC's own examples), always JSON; only the
 //!   statuses the spec declares for each operation (no 400 on a by-id GET of the seed's
 //!   objects, no 404 on a create or query).
 //! - PackagedComponent create (§5.1): needs an existing component; `packageVersion`
@@ -57,7 +58,16 @@
 //!   ProcessScheduleStatus on every runtime attached to the environment, both with the
 //!   same synthesized id (as Boomi's CI/CD scripts rely on, §6.3). DELETE undeploys
 //!   (sets `active: false`, keeps the record).
-//! - EnvironmentExtensions (§5.1, seed 004): see the `extensions` module.
+//! - EnvironmentExtensions (§5.1, seed 004): GET hides the value of every encrypted
+//!   field (`encryptedValueSet` says whether one is stored). An update may name only
+//!   items and fields the environment has (else 400). `partial: true` changes only what
+//!   is sent; `partial` false or omitted is a full update: every field left out is reset
+//!   (`useDefault: true`, no value) **except encrypted fields, which keep their secret**,
+//!   `properties` entries left out are removed, cross-reference tables left out lose
+//!   their overrides. A sent field with `useDefault: true` is reset, with a `value` set;
+//!   with neither, an encrypted field is kept (so a GET-then-update round trip keeps the
+//!   secret) and a plain one reset; `useDefault: false` without a value on a plain field
+//!   is a 400.
 //! - ProcessSchedules update clears and replaces; the body must carry `id`, `atomId`
 //!   and `processId` matching the object (else 400); `Retry.maxRetry` is 1..=5.
 
