@@ -133,8 +133,10 @@ async fn respond(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Resp
 fn take_fault(inner: &mut Inner) -> Option<Fault> {
     inner.mutating += 1;
     let at = inner.mutating;
-    let index = inner.faults.iter().position(|f| f.at == at)?;
-    Some(inner.faults.remove(index).fault)
+    let fault = inner.faults.iter().find(|f| f.at == at).map(|f| f.fault);
+    // Two faults planned for the same request: the first wins, neither lingers.
+    inner.faults.retain(|f| f.at > at);
+    fault
 }
 
 /// A fixed one-second window: the first request opens it, and past the limit every
