@@ -49,7 +49,13 @@ pub struct Global {
     #[arg(long, global = true, env = "BOOMI_USERNAME", value_name = "USER")]
     pub username: Option<String>,
     /// The API token (prefer the environment variable: flags show up in process lists).
-    #[arg(long, global = true, env = "BOOMI_API_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    #[arg(
+        long,
+        global = true,
+        env = "BOOMI_API_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
     pub token: Option<String>,
     /// Print the result as JSON on stdout (progress lines are left out).
     #[arg(long, global = true)]
@@ -123,24 +129,33 @@ Examples:
   boomi-deploy status --env PROD --json | jq '.deployments | length'")]
     Status(EnvArg),
     /// Read or set environment extensions.
-    #[command(subcommand, after_help = "\
+    #[command(
+        subcommand,
+        after_help = "\
 Examples:
   boomi-deploy extensions get --env TEST
   boomi-deploy extensions set --env TEST --file test-values.yaml
-  boomi-deploy extensions set --env PROD --file prod-values.yaml --partial --dry-run")]
+  boomi-deploy extensions set --env PROD --file prod-values.yaml --partial --dry-run"
+    )]
     Extensions(ExtensionsCommand),
     /// Set the schedules of a process on every runtime of an environment.
-    #[command(subcommand, after_help = "\
+    #[command(
+        subcommand,
+        after_help = "\
 Examples:
   boomi-deploy schedules set --env TEST --process 5d1a... --cron \"0 2 * * *\"
-  boomi-deploy schedules set --env PROD --process 5d1a... --clear")]
+  boomi-deploy schedules set --env PROD --process 5d1a... --clear"
+    )]
     Schedules(SchedulesCommand),
     /// Plan or apply a release file: packages, deployments along an environment chain,
     /// extensions and schedules.
-    #[command(subcommand, after_help = "\
+    #[command(
+        subcommand,
+        after_help = "\
 Examples:
   boomi-deploy release plan --file release.yaml
-  boomi-deploy release apply --file release.yaml --audit-log audit.jsonl")]
+  boomi-deploy release apply --file release.yaml --audit-log audit.jsonl"
+    )]
     Release(ReleaseCommand),
 }
 
@@ -273,7 +288,12 @@ pub struct SchedulesSetArgs {
     #[arg(long, value_name = "ID")]
     pub process: String,
     /// A cron expression: "minute hour day-of-month month day-of-week".
-    #[arg(long, value_name = "\"m h dom mon dow\"", required_unless_present = "clear", conflicts_with = "clear")]
+    #[arg(
+        long,
+        value_name = "\"m h dom mon dow\"",
+        required_unless_present = "clear",
+        conflicts_with = "clear"
+    )]
     pub cron: Option<String>,
     /// Remove every schedule of the process instead.
     #[arg(long)]

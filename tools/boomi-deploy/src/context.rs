@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use boomi_platform::runtime::RetryPolicy;
-use serde_json::{Value, json};
 use boomi_platform::{Client, Config};
 use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{Value, json};
 
 use crate::cli::Global;
 use crate::error::{ApiResult, Failure, Outcome, api_failure};
@@ -60,15 +60,27 @@ pub struct Change {
 impl Ctx {
     /// Builds the client from the global options.
     pub fn new(global: &Global) -> Outcome<Self> {
-        let account = global.account_id.as_deref().filter(|a| !a.is_empty()).ok_or_else(|| {
-            Failure::Usage("no account ID: set BOOMI_ACCOUNT_ID or pass --account-id".into())
-        })?;
-        let username = global.username.as_deref().filter(|u| !u.is_empty()).ok_or_else(|| {
-            Failure::Usage("no API user: set BOOMI_USERNAME or pass --username".into())
-        })?;
-        let token = global.token.as_deref().filter(|t| !t.is_empty()).ok_or_else(|| {
-            Failure::Usage("no API token: set BOOMI_API_TOKEN or pass --token".into())
-        })?;
+        let account = global
+            .account_id
+            .as_deref()
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| {
+                Failure::Usage("no account ID: set BOOMI_ACCOUNT_ID or pass --account-id".into())
+            })?;
+        let username = global
+            .username
+            .as_deref()
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| {
+                Failure::Usage("no API user: set BOOMI_USERNAME or pass --username".into())
+            })?;
+        let token = global
+            .token
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                Failure::Usage("no API token: set BOOMI_API_TOKEN or pass --token".into())
+            })?;
         let user = if username.starts_with(TOKEN_PREFIX) {
             username.to_owned()
         } else {
@@ -117,12 +129,20 @@ impl Ctx {
     }
 
     /// Turns a client error into a failure naming what was being done.
-    pub fn failed(&self, context: &str, error: boomi_platform::Error<boomi_platform::models::ErrorResponse>) -> Failure {
+    pub fn failed(
+        &self,
+        context: &str,
+        error: boomi_platform::Error<boomi_platform::models::ErrorResponse>,
+    ) -> Failure {
         api_failure(context, &self.base_url, error)
     }
 
     /// Runs a query (or any read), mapping its error.
-    pub async fn read<T>(&self, context: &str, call: impl Future<Output = ApiResult<T>>) -> Outcome<T> {
+    pub async fn read<T>(
+        &self,
+        context: &str,
+        call: impl Future<Output = ApiResult<T>>,
+    ) -> Outcome<T> {
         call.await.map_err(|e| self.failed(context, e))
     }
 
@@ -174,8 +194,7 @@ impl Ctx {
             }
         } else {
             self.progress.suspend(|| {
-                let body = serde_json::to_string_pretty(&change.shown_body)
-                    .unwrap_or_default();
+                let body = serde_json::to_string_pretty(&change.shown_body).unwrap_or_default();
                 println!("[dry-run] would send {} {url}", change.method);
                 println!("  Authorization: Basic <redacted>");
                 println!("  Content-Type: application/json");
@@ -192,7 +211,9 @@ impl Ctx {
     }
 
     fn audit(&self, change: &Change, outcome: &str, error: Option<&str>) -> Outcome<()> {
-        let Some(path) = &self.audit_log else { return Ok(()) };
+        let Some(path) = &self.audit_log else {
+            return Ok(());
+        };
         let mut record = json!({
             "time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             "user": self.user,
@@ -213,7 +234,12 @@ impl Ctx {
             .append(true)
             .open(path)
             .and_then(|mut file| file.write_all(line.as_bytes()));
-        written.map_err(|e| Failure::Failed(format!("cannot append to the audit log {}: {e}", path.display())))
+        written.map_err(|e| {
+            Failure::Failed(format!(
+                "cannot append to the audit log {}: {e}",
+                path.display()
+            ))
+        })
     }
 
     /// Ends progress output.

@@ -2,7 +2,9 @@
 
 use std::io::IsTerminal;
 
-use boomi_platform::models::{DeployedPackage, DeployedPackageInput, DeployedPackageListenerStatus, PackagedComponentInput};
+use boomi_platform::models::{
+    DeployedPackage, DeployedPackageInput, DeployedPackageListenerStatus, PackagedComponentInput,
+};
 use serde_json::{Value, json};
 
 use crate::Report;
@@ -22,11 +24,24 @@ pub struct PackageOutcome {
 
 /// Reuses the package of `component` at `version`, restores it when deleted, or
 /// creates it.
-pub async fn ensure_package(ctx: &Ctx, component: &str, version: &str, notes: Option<&str>) -> Outcome<PackageOutcome> {
-    ctx.progress(&format!("Looking for package {version} of component {component}"));
+pub async fn ensure_package(
+    ctx: &Ctx,
+    component: &str,
+    version: &str,
+    notes: Option<&str>,
+) -> Outcome<PackageOutcome> {
+    ctx.progress(&format!(
+        "Looking for package {version} of component {component}"
+    ));
     let found = lookup::packages(ctx, component, version).await?;
-    if let Some(live) = found.iter().find(|p| p.deleted != Some(true) && p.package_id.is_some()) {
-        return Ok(PackageOutcome { id: live.package_id.clone(), action: "reused" });
+    if let Some(live) = found
+        .iter()
+        .find(|p| p.deleted != Some(true) && p.package_id.is_some())
+    {
+        return Ok(PackageOutcome {
+            id: live.package_id.clone(),
+            action: "reused",
+        });
     }
     // A deleted package keeps its version: creating it again is a restore (same id).
     let deleted = found.iter().find_map(|p| p.package_id.clone());
@@ -38,9 +53,16 @@ pub async fn ensure_package(ctx: &Ctx, component: &str, version: &str, notes: Op
         ..Default::default()
     };
     let restoring = deleted.is_some();
-    ctx.progress(&format!("{} package {version} of component {component}", if restoring { "Restoring" } else { "Creating" }));
+    ctx.progress(&format!(
+        "{} package {version} of component {component}",
+        if restoring { "Restoring" } else { "Creating" }
+    ));
     let change = Change {
-        action: if restoring { "restore-package" } else { "create-package" },
+        action: if restoring {
+            "restore-package"
+        } else {
+            "create-package"
+        },
         object: "PackagedComponent",
         method: "POST",
         path: "/PackagedComponent".into(),
@@ -49,28 +71,45 @@ pub async fn ensure_package(ctx: &Ctx, component: &str, version: &str, notes: Op
         details: None,
     };
     let created = ctx
-        .change(change, ctx.client.create_packaged_component(&body), |p| vec![("packageId", p.package_id.clone())])
+        .change(change, ctx.client.create_packaged_component(&body), |p| {
+            vec![("packageId", p.package_id.clone())]
+        })
         .await?;
     match created {
         None => Ok(PackageOutcome {
             id: deleted,
-            action: if restoring { "would restore" } else { "would create" },
+            action: if restoring {
+                "would restore"
+            } else {
+                "would create"
+            },
         }),
         Some(package) => {
-            let id = package
-                .package_id
-                .ok_or_else(|| Failure::Failed("the server created a package but sent no packageId".into()))?;
-            Ok(PackageOutcome { id: Some(id), action: if restoring { "restored" } else { "created" } })
+            let id = package.package_id.ok_or_else(|| {
+                Failure::Failed("the server created a package but sent no packageId".into())
+            })?;
+            Ok(PackageOutcome {
+                id: Some(id),
+                action: if restoring { "restored" } else { "created" },
+            })
         }
     }
 }
 
 /// `package`.
 pub async fn package(ctx: &Ctx, args: &PackageArgs) -> Outcome<Report> {
-    let outcome = ensure_package(ctx, &args.component, &args.version, args.notes.as_deref()).await?;
+    let outcome =
+        ensure_package(ctx, &args.component, &args.version, args.notes.as_deref()).await?;
     let id = outcome.id.clone().unwrap_or_default();
-    let text = if outcome.id.is_some() { id.clone() } else { String::new() };
-    ctx.progress(&format!("Package {} of {}: {}", args.version, args.component, outcome.action));
+    let text = if outcome.id.is_some() {
+        id.clone()
+    } else {
+        String::new()
+    };
+    ctx.progress(&format!(
+        "Package {} of {}: {}",
+        args.version, args.component, outcome.action
+    ));
     Ok(Report::new(
         text,
         json!({"packageId": outcome.id, "componentId": args.component, "packageVersion": args.version, "action": outcome.action}),
@@ -94,9 +133,18 @@ pub async fn ensure_deployed(
     notes: Option<&str>,
     listener: Option<Listener>,
 ) -> Outcome<DeployOutcome> {
-    ctx.progress(&format!("Checking whether package {package} is deployed in {env}"));
-    if let Some(active) = lookup::active_deployments(ctx, env, package).await?.into_iter().next() {
-        return Ok(DeployOutcome { deployment_id: active.deployment_id, action: "already deployed" });
+    ctx.progress(&format!(
+        "Checking whether package {package} is deployed in {env}"
+    ));
+    if let Some(active) = lookup::active_deployments(ctx, env, package)
+        .await?
+        .into_iter()
+        .next()
+    {
+        return Ok(DeployOutcome {
+            deployment_id: active.deployment_id,
+            action: "already deployed",
+        });
     }
     ctx.progress(&format!("Deploying package {package} to {env}"));
     let body = DeployedPackageInput {
@@ -120,26 +168,39 @@ pub async fn ensure_deployed(
     };
     let deployed = ctx
         .change(change, ctx.client.create_deployed_package(&body), |d| {
-            vec![("deploymentId", d.deployment_id.clone()), ("componentId", d.component_id.clone())]
+            vec![
+                ("deploymentId", d.deployment_id.clone()),
+                ("componentId", d.component_id.clone()),
+            ]
         })
         .await?;
     Ok(match deployed {
-        None => DeployOutcome { deployment_id: None, action: "would deploy" },
+        None => DeployOutcome {
+            deployment_id: None,
+            action: "would deploy",
+        },
         Some(d) => {
             if let Some(warning) = d.message.as_deref().filter(|m| !m.is_empty()) {
                 ctx.warn(&format!("the server says: {warning}"));
             }
-            DeployOutcome { deployment_id: d.deployment_id, action: "deployed" }
+            DeployOutcome {
+                deployment_id: d.deployment_id,
+                action: "deployed",
+            }
         }
     })
 }
 
 fn deploy_report(env: &Env, package: &str, outcome: &DeployOutcome) -> Report {
     Report::new(
-        format!("{package} {} in {env}{}", outcome.action, match &outcome.deployment_id {
-            Some(id) => format!(" (deployment {id})"),
-            None => String::new(),
-        }),
+        format!(
+            "{package} {} in {env}{}",
+            outcome.action,
+            match &outcome.deployment_id {
+                Some(id) => format!(" (deployment {id})"),
+                None => String::new(),
+            }
+        ),
         json!({
             "packageId": package,
             "environmentId": env.id,
@@ -153,14 +214,26 @@ fn deploy_report(env: &Env, package: &str, outcome: &DeployOutcome) -> Report {
 /// `deploy`.
 pub async fn deploy(ctx: &Ctx, args: &DeployArgs) -> Outcome<Report> {
     let env = lookup::environment(ctx, &args.env).await?;
-    let outcome = ensure_deployed(ctx, &env, &args.package, args.notes.as_deref(), args.listener).await?;
+    let outcome = ensure_deployed(
+        ctx,
+        &env,
+        &args.package,
+        args.notes.as_deref(),
+        args.listener,
+    )
+    .await?;
     Ok(deploy_report(&env, &args.package, &outcome))
 }
 
 /// The promotion rule: `package` must be actively deployed in `from`.
 pub async fn check_promotable(ctx: &Ctx, package: &str, from: &Env, to: &Env) -> Outcome<()> {
-    ctx.progress(&format!("Checking that package {package} is active in {from}"));
-    if lookup::active_deployments(ctx, from, package).await?.is_empty() {
+    ctx.progress(&format!(
+        "Checking that package {package} is active in {from}"
+    ));
+    if lookup::active_deployments(ctx, from, package)
+        .await?
+        .is_empty()
+    {
         return Err(Failure::Refused(format!(
             "refusing to promote package {package} to {to}: it is not actively deployed in {from}; deploy it there first"
         )));
@@ -173,7 +246,9 @@ pub async fn promote(ctx: &Ctx, args: &PromoteArgs) -> Outcome<Report> {
     let from = lookup::environment(ctx, &args.from).await?;
     let to = lookup::environment(ctx, &args.to).await?;
     if from.id == to.id {
-        return Err(Failure::Usage(format!("--from and --to are the same environment, {from}")));
+        return Err(Failure::Usage(format!(
+            "--from and --to are the same environment, {from}"
+        )));
     }
     check_promotable(ctx, &args.package, &from, &to).await?;
     let outcome = ensure_deployed(ctx, &to, &args.package, args.notes.as_deref(), None).await?;
@@ -184,12 +259,18 @@ pub async fn promote(ctx: &Ctx, args: &PromoteArgs) -> Outcome<Report> {
 
 /// Newest first: by deployment date, then by deployment version.
 fn newest_first(a: &DeployedPackage, b: &DeployedPackage) -> std::cmp::Ordering {
-    (b.deployed_date, b.version, &b.deployment_id).cmp(&(a.deployed_date, a.version, &a.deployment_id))
+    (b.deployed_date, b.version, &b.deployment_id).cmp(&(
+        a.deployed_date,
+        a.version,
+        &a.deployment_id,
+    ))
 }
 
 /// The active deployment and the one to go back to: the most recent deployment before
 /// it of a different package.
-pub fn rollback_target(mut history: Vec<DeployedPackage>) -> Result<(DeployedPackage, DeployedPackage), String> {
+pub fn rollback_target(
+    mut history: Vec<DeployedPackage>,
+) -> Result<(DeployedPackage, DeployedPackage), String> {
     history.sort_by(newest_first);
     let current_index = history
         .iter()
@@ -209,7 +290,9 @@ fn describe(d: &DeployedPackage) -> String {
         "package {} (version {}, deployed {} by {})",
         d.package_id.as_deref().unwrap_or("?"),
         d.package_version.as_deref().unwrap_or("?"),
-        d.deployed_date.map(|t| t.to_rfc3339()).unwrap_or_else(|| "?".into()),
+        d.deployed_date
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_else(|| "?".into()),
         d.deployed_by.as_deref().unwrap_or("?"),
     )
 }
@@ -217,15 +300,29 @@ fn describe(d: &DeployedPackage) -> String {
 /// `rollback`.
 pub async fn rollback(ctx: &Ctx, args: &RollbackArgs) -> Outcome<Report> {
     let env = lookup::environment(ctx, &args.env).await?;
-    ctx.progress(&format!("Reading the deployment history of component {} in {env}", args.component));
+    ctx.progress(&format!(
+        "Reading the deployment history of component {} in {env}",
+        args.component
+    ));
     let history = lookup::deployments(ctx, &env, Some(&args.component), false).await?;
-    let (current, previous) = rollback_target(history)
-        .map_err(|why| Failure::Failed(format!("cannot roll back component {} in {env}: {why}", args.component)))?;
-    let plan = format!("roll back component {} in {env} from {} to {}", args.component, describe(&current), describe(&previous));
+    let (current, previous) = rollback_target(history).map_err(|why| {
+        Failure::Failed(format!(
+            "cannot roll back component {} in {env}: {why}",
+            args.component
+        ))
+    })?;
+    let plan = format!(
+        "roll back component {} in {env} from {} to {}",
+        args.component,
+        describe(&current),
+        describe(&previous)
+    );
     let package = previous.package_id.clone().unwrap_or_default();
     if !args.yes && !ctx.dry_run {
         if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
-            return Err(Failure::Refused(format!("would {plan}; pass --yes to do it")));
+            return Err(Failure::Refused(format!(
+                "would {plan}; pass --yes to do it"
+            )));
         }
         eprint!("About to {plan}. Proceed? [y/N] ");
         let mut answer = String::new();
@@ -233,10 +330,15 @@ pub async fn rollback(ctx: &Ctx, args: &RollbackArgs) -> Outcome<Report> {
             .read_line(&mut answer)
             .map_err(|e| Failure::Failed(format!("cannot read the answer: {e}")))?;
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            return Err(Failure::Refused("rollback not confirmed; nothing changed".into()));
+            return Err(Failure::Refused(
+                "rollback not confirmed; nothing changed".into(),
+            ));
         }
     }
-    let notes = format!("rollback from package {}", current.package_id.as_deref().unwrap_or("?"));
+    let notes = format!(
+        "rollback from package {}",
+        current.package_id.as_deref().unwrap_or("?")
+    );
     let outcome = ensure_deployed(ctx, &env, &package, Some(&notes), None).await?;
     let mut report = deploy_report(&env, &package, &outcome);
     report.text = format!("{}: {}", plan, outcome.action);
@@ -251,8 +353,18 @@ pub async fn status(ctx: &Ctx, env_name: &str) -> Outcome<Report> {
     ctx.progress(&format!("Listing the active deployments in {env}"));
     let mut active = lookup::deployments(ctx, &env, None, true).await?;
     active.sort_by(|a, b| {
-        (&a.component_id, &a.package_version, a.deployed_date, &a.deployment_id)
-            .cmp(&(&b.component_id, &b.package_version, b.deployed_date, &b.deployment_id))
+        (
+            &a.component_id,
+            &a.package_version,
+            a.deployed_date,
+            &a.deployment_id,
+        )
+            .cmp(&(
+                &b.component_id,
+                &b.package_version,
+                b.deployed_date,
+                &b.deployment_id,
+            ))
     });
     let rows: Vec<[String; 5]> = active
         .iter()
@@ -260,15 +372,29 @@ pub async fn status(ctx: &Ctx, env_name: &str) -> Outcome<Report> {
             [
                 d.component_id.clone().unwrap_or_default(),
                 d.package_version.clone().unwrap_or_default(),
-                d.deployed_date.map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string()).unwrap_or_default(),
+                d.deployed_date
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())
+                    .unwrap_or_default(),
                 d.deployed_by.clone().unwrap_or_default(),
-                d.listener_status.as_ref().map(|l| l.to_string()).unwrap_or_else(|| "-".into()),
+                d.listener_status
+                    .as_ref()
+                    .map(|l| l.to_string())
+                    .unwrap_or_else(|| "-".into()),
             ]
         })
         .collect();
     let text = format!(
         "{}\n{} active deployment(s) in {env}",
-        table(["COMPONENT", "PACKAGE VERSION", "DEPLOYED", "DEPLOYED BY", "LISTENER"], &rows),
+        table(
+            [
+                "COMPONENT",
+                "PACKAGE VERSION",
+                "DEPLOYED",
+                "DEPLOYED BY",
+                "LISTENER"
+            ],
+            &rows
+        ),
         rows.len()
     );
     let json = json!({
@@ -306,7 +432,10 @@ pub fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String 
             .to_owned()
     };
     let mut out = vec![line(header.to_vec())];
-    out.extend(rows.iter().map(|r| line(r.iter().map(String::as_str).collect())));
+    out.extend(
+        rows.iter()
+            .map(|r| line(r.iter().map(String::as_str).collect())),
+    );
     out.join("\n")
 }
 
@@ -334,18 +463,33 @@ mod tests {
         ];
         let (current, previous) = rollback_target(history).unwrap();
         assert_eq!(current.deployment_id.as_deref(), Some("d4"));
-        assert_eq!(previous.package_id.as_deref(), Some("p2"), "the same package redeployed does not count");
+        assert_eq!(
+            previous.package_id.as_deref(),
+            Some("p2"),
+            "the same package redeployed does not count"
+        );
     }
 
     #[test]
     fn rollback_needs_an_active_and_an_earlier_deployment() {
-        assert!(rollback_target(vec![deployment("d1", "p1", 1, false)]).unwrap_err().contains("no active"));
-        assert!(rollback_target(vec![deployment("d1", "p1", 1, true)]).unwrap_err().contains("no earlier"));
+        assert!(
+            rollback_target(vec![deployment("d1", "p1", 1, false)])
+                .unwrap_err()
+                .contains("no active")
+        );
+        assert!(
+            rollback_target(vec![deployment("d1", "p1", 1, true)])
+                .unwrap_err()
+                .contains("no earlier")
+        );
     }
 
     #[test]
     fn table_aligns_columns() {
-        let rows = [["a".to_owned(), "long value".to_owned()], ["bbb".to_owned(), String::new()]];
+        let rows = [
+            ["a".to_owned(), "long value".to_owned()],
+            ["bbb".to_owned(), String::new()],
+        ];
         assert_eq!(table(["X", "Y"], &rows), "X    Y\na    long value\nbbb");
     }
 }

@@ -49,7 +49,9 @@ pub type Outcome<T> = Result<T, Failure>;
 pub fn api_failure(context: &str, base_url: &str, error: Error<ErrorResponse>) -> Failure {
     let text = match &error {
         Error::Api(api) | Error::UnexpectedStatus(api) => {
-            let message = api.message().unwrap_or_else(|| "no message from the server".to_owned());
+            let message = api
+                .message()
+                .unwrap_or_else(|| "no message from the server".to_owned());
             let hint = match api.status {
                 401 => " (check BOOMI_ACCOUNT_ID, BOOMI_USERNAME and BOOMI_API_TOKEN)",
                 403 => " (the user lacks the privilege for this)",
@@ -62,10 +64,16 @@ pub fn api_failure(context: &str, base_url: &str, error: Error<ErrorResponse>) -
             format!("{context}: no answer from {base_url} in time")
         }
         Error::Request(err) if err.is_connect() => {
-            format!("{context}: cannot connect to {base_url}: {}", source_chain(err))
+            format!(
+                "{context}: cannot connect to {base_url}: {}",
+                source_chain(err)
+            )
         }
         Error::Request(err) => {
-            format!("{context}: the request to {base_url} failed: {}", source_chain(err))
+            format!(
+                "{context}: the request to {base_url} failed: {}",
+                source_chain(err)
+            )
         }
         Error::Decode { .. } => format!("{context}: unexpected answer from {base_url}: {error}"),
         Error::InvalidRequest(message) => format!("{context}: {message}"),

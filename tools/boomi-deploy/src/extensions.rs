@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use boomi_platform::models::{
-    Connection, Connections, EnvironmentExtensions, Field, Operation, Operations, OverrideProcessProperties,
-    OverrideProcessProperty, Properties, Property,
+    Connection, Connections, EnvironmentExtensions, Field, Operation, Operations,
+    OverrideProcessProperties, OverrideProcessProperty, Properties, Property,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -86,8 +86,11 @@ impl FileValue {
             FileValue::Text(text) => text.clone(),
             FileValue::Bool(b) => b.to_string(),
             FileValue::Number(n) => n.to_string(),
-            FileValue::Env { env } => std::env::var(env)
-                .map_err(|_| Failure::Usage(format!("{place}: the environment variable {env} is not set")))?,
+            FileValue::Env { env } => std::env::var(env).map_err(|_| {
+                Failure::Usage(format!(
+                    "{place}: the environment variable {env} is not set"
+                ))
+            })?,
         }))
     }
 }
@@ -113,7 +116,10 @@ pub struct Values {
 impl Values {
     /// Whether the file sets nothing.
     pub fn is_empty(&self) -> bool {
-        self.connections.is_empty() && self.operations.is_empty() && self.process_properties.is_empty() && self.properties.is_empty()
+        self.connections.is_empty()
+            && self.operations.is_empty()
+            && self.process_properties.is_empty()
+            && self.properties.is_empty()
     }
 }
 
@@ -121,7 +127,8 @@ impl Values {
 pub fn read_file<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Outcome<T> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::Usage(format!("cannot read the {what} {}: {e}", path.display())))?;
-    serde_yaml::from_str(&text).map_err(|e| Failure::Usage(format!("{}: not a valid {what}: {e}", path.display())))
+    serde_yaml::from_str(&text)
+        .map_err(|e| Failure::Usage(format!("{}: not a valid {what}: {e}", path.display())))
 }
 
 /// One line of the diff; `old`/`new` are already masked when secret.
@@ -201,7 +208,12 @@ fn find_item<'a>(
     if let Some(i) = items.clone().position(|(id, _)| id == Some(key)) {
         return Ok(i);
     }
-    let by_name: Vec<usize> = items.clone().enumerate().filter(|(_, (_, name))| *name == Some(key)).map(|(i, _)| i).collect();
+    let by_name: Vec<usize> = items
+        .clone()
+        .enumerate()
+        .filter(|(_, (_, name))| *name == Some(key))
+        .map(|(i, _)| i)
+        .collect();
     match by_name.as_slice() {
         [i] => Ok(*i),
         [] => {
@@ -210,10 +222,16 @@ fn find_item<'a>(
                 .collect();
             Err(format!(
                 "{section}: the environment has no `{key}` (it has: {})",
-                if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
             ))
         }
-        _ => Err(format!("{section}: more than one is named `{key}`; use its id")),
+        _ => Err(format!(
+            "{section}: more than one is named `{key}`; use its id"
+        )),
     }
 }
 
@@ -247,7 +265,12 @@ impl Overlayer {
             }
             field.value = Some(wanted.to_owned());
             field.use_default = Some(false);
-            self.diff.push(DiffLine { path, old: MASK.into(), new: "(encrypted, changed)".into(), secret: true });
+            self.diff.push(DiffLine {
+                path,
+                old: MASK.into(),
+                new: "(encrypted, changed)".into(),
+                secret: true,
+            });
             return true;
         }
         if field.value.as_deref() == Some(wanted) && field.use_default != Some(true) {
@@ -256,7 +279,12 @@ impl Overlayer {
         let old = shown(field.value.as_deref(), field.use_default);
         field.value = Some(wanted.to_owned());
         field.use_default = Some(false);
-        self.diff.push(DiffLine { path, old, new: format!("{wanted:?}"), secret: false });
+        self.diff.push(DiffLine {
+            path,
+            old,
+            new: format!("{wanted:?}"),
+            secret: false,
+        });
         true
     }
 
@@ -282,17 +310,25 @@ impl Overlayer {
             let mut changed_fields = Vec::new();
             let list = item.fields().get_or_insert_with(Vec::new);
             for (field_id, value) in fields {
-                match list.iter_mut().find(|f| f.id.as_deref() == Some(field_id.as_str())) {
+                match list
+                    .iter_mut()
+                    .find(|f| f.id.as_deref() == Some(field_id.as_str()))
+                {
                     Some(field) => {
                         if self.field(format!("{section}.{label}.{field_id}"), field, value) {
                             changed_fields.push(field.clone());
                         }
                     }
                     None => {
-                        let known: Vec<&str> = list.iter().filter_map(|f| f.id.as_deref()).collect();
+                        let known: Vec<&str> =
+                            list.iter().filter_map(|f| f.id.as_deref()).collect();
                         self.errors.push(format!(
                             "{section}.{label}: no field `{field_id}` (it has: {})",
-                            if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                            if known.is_empty() {
+                                "none".to_owned()
+                            } else {
+                                known.join(", ")
+                            }
                         ));
                     }
                 }
@@ -332,11 +368,17 @@ fn resolve_section(
 
 /// Overlays `values` on `current`. Fails, naming every problem, when the file names
 /// something the environment does not have.
-pub fn overlay(current: &EnvironmentExtensions, env: &Env, values: &Values, update_secrets: bool) -> Outcome<Overlay> {
+pub fn overlay(
+    current: &EnvironmentExtensions,
+    env: &Env,
+    values: &Values,
+    update_secrets: bool,
+) -> Outcome<Overlay> {
     let mut errors = Vec::new();
     let connections_wanted = resolve_section("connections", &values.connections, &mut errors);
     let operations_wanted = resolve_section("operations", &values.operations, &mut errors);
-    let properties_wanted = resolve_section("processProperties", &values.process_properties, &mut errors);
+    let properties_wanted =
+        resolve_section("processProperties", &values.process_properties, &mut errors);
     let mut plain_wanted = BTreeMap::new();
     for (name, value) in &values.properties {
         match value.resolve(&format!("properties.{name}")) {
@@ -353,7 +395,12 @@ pub fn overlay(current: &EnvironmentExtensions, env: &Env, values: &Values, upda
 
     let mut full = current.clone();
     full.id = Some(current.id.clone().unwrap_or_else(|| env.id.clone()));
-    full.environment_id = Some(current.environment_id.clone().unwrap_or_else(|| env.id.clone()));
+    full.environment_id = Some(
+        current
+            .environment_id
+            .clone()
+            .unwrap_or_else(|| env.id.clone()),
+    );
     full.partial = Some(false);
     let mut partial = EnvironmentExtensions {
         id: full.id.clone(),
@@ -362,20 +409,37 @@ pub fn overlay(current: &EnvironmentExtensions, env: &Env, values: &Values, upda
         partial: Some(true),
         ..Default::default()
     };
-    let mut o = Overlayer { update_secrets, diff: Vec::new(), kept: Vec::new(), errors: Vec::new() };
+    let mut o = Overlayer {
+        update_secrets,
+        diff: Vec::new(),
+        kept: Vec::new(),
+        errors: Vec::new(),
+    };
 
     if !connections_wanted.is_empty() {
-        let list = full.connections.get_or_insert_with(Connections::default).connection.get_or_insert_with(Vec::new);
+        let list = full
+            .connections
+            .get_or_insert_with(Connections::default)
+            .connection
+            .get_or_insert_with(Vec::new);
         let changed = o.section("connections", list, &connections_wanted);
         if !changed.is_empty() {
-            partial.connections = Some(Connections { connection: Some(changed) });
+            partial.connections = Some(Connections {
+                connection: Some(changed),
+            });
         }
     }
     if !operations_wanted.is_empty() {
-        let list = full.operations.get_or_insert_with(Operations::default).operation.get_or_insert_with(Vec::new);
+        let list = full
+            .operations
+            .get_or_insert_with(Operations::default)
+            .operation
+            .get_or_insert_with(Vec::new);
         let changed = o.section("operations", list, &operations_wanted);
         if !changed.is_empty() {
-            partial.operations = Some(Operations { operation: Some(changed) });
+            partial.operations = Some(Operations {
+                operation: Some(changed),
+            });
         }
     }
     if !properties_wanted.is_empty() {
@@ -386,11 +450,17 @@ pub fn overlay(current: &EnvironmentExtensions, env: &Env, values: &Values, upda
             .get_or_insert_with(Vec::new);
         let changed = process_properties(&mut o, list, &properties_wanted);
         if !changed.is_empty() {
-            partial.process_properties = Some(OverrideProcessProperties { process_property: Some(changed) });
+            partial.process_properties = Some(OverrideProcessProperties {
+                process_property: Some(changed),
+            });
         }
     }
     if !plain_wanted.is_empty() {
-        let list = full.properties.get_or_insert_with(Properties::default).property.get_or_insert_with(Vec::new);
+        let list = full
+            .properties
+            .get_or_insert_with(Properties::default)
+            .property
+            .get_or_insert_with(Vec::new);
         let mut changed = Vec::new();
         for (name, value) in &plain_wanted {
             match list.iter_mut().find(|p| &p.name == name) {
@@ -409,13 +479,19 @@ pub fn overlay(current: &EnvironmentExtensions, env: &Env, values: &Values, upda
                     let known: Vec<&str> = list.iter().map(|p| p.name.as_str()).collect();
                     o.errors.push(format!(
                         "properties: the environment has no property `{name}` (it has: {})",
-                        if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                        if known.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            known.join(", ")
+                        }
                     ));
                 }
             }
         }
         if !changed.is_empty() {
-            partial.properties = Some(Properties { property: Some(changed) });
+            partial.properties = Some(Properties {
+                property: Some(changed),
+            });
         }
     }
     if !o.errors.is_empty() {
@@ -424,7 +500,12 @@ pub fn overlay(current: &EnvironmentExtensions, env: &Env, values: &Values, upda
             o.errors.join("\n")
         )));
     }
-    Ok(Overlay { diff: o.diff, kept_secrets: o.kept, full, partial })
+    Ok(Overlay {
+        diff: o.diff,
+        kept_secrets: o.kept,
+        full,
+        partial,
+    })
 }
 
 /// Process property components are sent whole, even in a partial update.
@@ -435,7 +516,11 @@ fn process_properties(
 ) -> Vec<OverrideProcessProperty> {
     let mut changed = Vec::new();
     for (key, values) in wanted {
-        let index = match find_item("processProperties", key, list.iter().map(|p| (p.id.as_deref(), p.name.as_deref()))) {
+        let index = match find_item(
+            "processProperties",
+            key,
+            list.iter().map(|p| (p.id.as_deref(), p.name.as_deref())),
+        ) {
             Ok(i) => i,
             Err(e) => {
                 o.errors.push(e);
@@ -443,18 +528,31 @@ fn process_properties(
             }
         };
         let component = &mut list[index];
-        let label = component.name.clone().or(component.id.clone()).unwrap_or_else(|| key.clone());
-        let entries = component.process_property_value.get_or_insert_with(Vec::new);
+        let label = component
+            .name
+            .clone()
+            .or(component.id.clone())
+            .unwrap_or_else(|| key.clone());
+        let entries = component
+            .process_property_value
+            .get_or_insert_with(Vec::new);
         let mut any = false;
         for (name, wanted_value) in values {
             let position = entries
                 .iter()
                 .position(|v| v.key.as_deref() == Some(name.as_str()))
-                .or_else(|| entries.iter().position(|v| v.label.as_deref() == Some(name.as_str())));
+                .or_else(|| {
+                    entries
+                        .iter()
+                        .position(|v| v.label.as_deref() == Some(name.as_str()))
+                });
             match position {
                 Some(i) => any |= property_value(o, &label, name, &mut entries[i], wanted_value),
                 None => {
-                    let known: Vec<&str> = entries.iter().filter_map(|v| v.key.as_deref().or(v.label.as_deref())).collect();
+                    let known: Vec<&str> = entries
+                        .iter()
+                        .filter_map(|v| v.key.as_deref().or(v.label.as_deref()))
+                        .collect();
                     o.errors.push(format!(
                         "processProperties.{label}: no property with key or label `{name}` (it has: {})",
                         if known.is_empty() { "none".to_owned() } else { known.join(", ") }
@@ -487,7 +585,12 @@ fn property_value(
         }
         entry.value = Some(wanted.to_owned());
         entry.use_default = Some(false);
-        o.diff.push(DiffLine { path, old: MASK.into(), new: "(encrypted, changed)".into(), secret: true });
+        o.diff.push(DiffLine {
+            path,
+            old: MASK.into(),
+            new: "(encrypted, changed)".into(),
+            secret: true,
+        });
         return true;
     }
     if entry.value.as_deref() == Some(wanted) && entry.use_default != Some(true) {
@@ -496,7 +599,12 @@ fn property_value(
     let old = shown(entry.value.as_deref(), entry.use_default);
     entry.value = Some(wanted.to_owned());
     entry.use_default = Some(false);
-    o.diff.push(DiffLine { path, old, new: format!("{wanted:?}"), secret: false });
+    o.diff.push(DiffLine {
+        path,
+        old,
+        new: format!("{wanted:?}"),
+        secret: false,
+    });
     true
 }
 
@@ -508,7 +616,11 @@ pub fn masked(ext: &EnvironmentExtensions) -> EnvironmentExtensions {
             if field.uses_encryption == Some(true) && field.value.is_some() {
                 field.value = Some(MASK.into());
             }
-            if let Some(props) = field.custom_properties.as_mut().and_then(|c| c.properties.as_mut()) {
+            if let Some(props) = field
+                .custom_properties
+                .as_mut()
+                .and_then(|c| c.properties.as_mut())
+            {
                 for p in props.iter_mut().filter(|p| p.encrypted == Some(true)) {
                     if p.value.is_some() {
                         p.value = Some(MASK.into());
@@ -517,28 +629,52 @@ pub fn masked(ext: &EnvironmentExtensions) -> EnvironmentExtensions {
             }
         }
     };
-    for c in copy.connections.iter_mut().flat_map(|c| c.connection.iter_mut().flatten()) {
+    for c in copy
+        .connections
+        .iter_mut()
+        .flat_map(|c| c.connection.iter_mut().flatten())
+    {
         mask_fields(&mut c.field);
     }
-    for c in copy.operations.iter_mut().flat_map(|c| c.operation.iter_mut().flatten()) {
+    for c in copy
+        .operations
+        .iter_mut()
+        .flat_map(|c| c.operation.iter_mut().flatten())
+    {
         mask_fields(&mut c.field);
     }
-    for c in copy.shared_communications.iter_mut().flat_map(|c| c.shared_communication.iter_mut().flatten()) {
+    for c in copy
+        .shared_communications
+        .iter_mut()
+        .flat_map(|c| c.shared_communication.iter_mut().flatten())
+    {
         mask_fields(&mut c.field);
     }
-    for t in copy.trading_partners.iter_mut().flat_map(|t| t.trading_partner.iter_mut().flatten()) {
+    for t in copy
+        .trading_partners
+        .iter_mut()
+        .flat_map(|t| t.trading_partner.iter_mut().flatten())
+    {
         for cat in t.category.iter_mut().flatten() {
             mask_fields(&mut cat.field);
         }
     }
-    for p in copy.process_properties.iter_mut().flat_map(|p| p.process_property.iter_mut().flatten()) {
+    for p in copy
+        .process_properties
+        .iter_mut()
+        .flat_map(|p| p.process_property.iter_mut().flatten())
+    {
         for v in p.process_property_value.iter_mut().flatten() {
             if v.uses_encryption == Some(true) && v.value.is_some() {
                 v.value = Some(MASK.into());
             }
         }
     }
-    for cert in copy.pgp_certificates.iter_mut().flat_map(|p| p.pgp_certificate.iter_mut().flatten()) {
+    for cert in copy
+        .pgp_certificates
+        .iter_mut()
+        .flat_map(|p| p.pgp_certificate.iter_mut().flatten())
+    {
         if cert.value.is_some() {
             cert.value = Some(MASK.into());
         }
@@ -552,7 +688,11 @@ pub fn as_values(ext: &EnvironmentExtensions) -> Value {
         let mut out = serde_json::Map::new();
         for f in fields.iter().flatten() {
             let value = if f.uses_encryption == Some(true) {
-                if f.encrypted_value_set == Some(true) || f.value.is_some() { json!(MASK) } else { Value::Null }
+                if f.encrypted_value_set == Some(true) || f.value.is_some() {
+                    json!(MASK)
+                } else {
+                    Value::Null
+                }
             } else {
                 json!(f.value.clone().unwrap_or_default())
             };
@@ -567,22 +707,37 @@ pub fn as_values(ext: &EnvironmentExtensions) -> Value {
         }
     }
     let mut root = serde_json::Map::new();
-    let connections: Vec<&Connection> = ext.connections.iter().flat_map(|c| c.connection.iter().flatten()).collect();
+    let connections: Vec<&Connection> = ext
+        .connections
+        .iter()
+        .flat_map(|c| c.connection.iter().flatten())
+        .collect();
     if !connections.is_empty() {
         let names: Vec<Option<String>> = connections.iter().map(|c| c.name.clone()).collect();
-        let map: serde_json::Map<String, Value> =
-            connections.iter().map(|c| (key(&c.id, &c.name, &names), field_map(&c.field))).collect();
+        let map: serde_json::Map<String, Value> = connections
+            .iter()
+            .map(|c| (key(&c.id, &c.name, &names), field_map(&c.field)))
+            .collect();
         root.insert("connections".into(), Value::Object(map));
     }
-    let operations: Vec<&Operation> = ext.operations.iter().flat_map(|c| c.operation.iter().flatten()).collect();
+    let operations: Vec<&Operation> = ext
+        .operations
+        .iter()
+        .flat_map(|c| c.operation.iter().flatten())
+        .collect();
     if !operations.is_empty() {
         let names: Vec<Option<String>> = operations.iter().map(|c| c.name.clone()).collect();
-        let map: serde_json::Map<String, Value> =
-            operations.iter().map(|c| (key(&c.id, &c.name, &names), field_map(&c.field))).collect();
+        let map: serde_json::Map<String, Value> = operations
+            .iter()
+            .map(|c| (key(&c.id, &c.name, &names), field_map(&c.field)))
+            .collect();
         root.insert("operations".into(), Value::Object(map));
     }
-    let components: Vec<&OverrideProcessProperty> =
-        ext.process_properties.iter().flat_map(|p| p.process_property.iter().flatten()).collect();
+    let components: Vec<&OverrideProcessProperty> = ext
+        .process_properties
+        .iter()
+        .flat_map(|p| p.process_property.iter().flatten())
+        .collect();
     if !components.is_empty() {
         let names: Vec<Option<String>> = components.iter().map(|c| c.name.clone()).collect();
         let mut map = serde_json::Map::new();
@@ -590,7 +745,11 @@ pub fn as_values(ext: &EnvironmentExtensions) -> Value {
             let mut values = serde_json::Map::new();
             for v in c.process_property_value.iter().flatten() {
                 let shown = if v.uses_encryption == Some(true) {
-                    if v.encrypted_value_set == Some(true) || v.value.is_some() { json!(MASK) } else { Value::Null }
+                    if v.encrypted_value_set == Some(true) || v.value.is_some() {
+                        json!(MASK)
+                    } else {
+                        Value::Null
+                    }
                 } else {
                     json!(v.value.clone().unwrap_or_default())
                 };
@@ -600,9 +759,16 @@ pub fn as_values(ext: &EnvironmentExtensions) -> Value {
         }
         root.insert("processProperties".into(), Value::Object(map));
     }
-    let properties: Vec<&Property> = ext.properties.iter().flat_map(|p| p.property.iter().flatten()).collect();
+    let properties: Vec<&Property> = ext
+        .properties
+        .iter()
+        .flat_map(|p| p.property.iter().flatten())
+        .collect();
     if !properties.is_empty() {
-        let map: serde_json::Map<String, Value> = properties.iter().map(|p| (p.name.clone(), json!(p.value))).collect();
+        let map: serde_json::Map<String, Value> = properties
+            .iter()
+            .map(|p| (p.name.clone(), json!(p.value)))
+            .collect();
         root.insert("properties".into(), Value::Object(map));
     }
     Value::Object(root)
@@ -611,7 +777,11 @@ pub fn as_values(ext: &EnvironmentExtensions) -> Value {
 /// Reads the extensions of `env`.
 pub async fn current(ctx: &Ctx, env: &Env) -> Outcome<EnvironmentExtensions> {
     ctx.progress(&format!("Reading the extensions of {env}"));
-    ctx.read(&format!("reading the extensions of {env}"), ctx.client.get_environment_extensions(&env.id)).await
+    ctx.read(
+        &format!("reading the extensions of {env}"),
+        ctx.client.get_environment_extensions(&env.id),
+    )
+    .await
 }
 
 /// `extensions get`.
@@ -622,9 +792,17 @@ pub async fn get(ctx: &Ctx, env_name: &str) -> Outcome<Report> {
     let text = if values.as_object().is_some_and(|o| o.is_empty()) {
         format!("# {env} has no extensions")
     } else {
-        format!("# extensions of {env}; encrypted values masked\n{}", serde_yaml::to_string(&values).unwrap_or_default().trim_end())
+        format!(
+            "# extensions of {env}; encrypted values masked\n{}",
+            serde_yaml::to_string(&values)
+                .unwrap_or_default()
+                .trim_end()
+        )
     };
-    Ok(Report::new(text, json!({"environmentId": env.id, "environment": env.name, "extensions": values})))
+    Ok(Report::new(
+        text,
+        json!({"environmentId": env.id, "environment": env.name, "extensions": values}),
+    ))
 }
 
 /// What [`apply`] did.
@@ -640,30 +818,63 @@ pub struct SetOutcome {
 
 /// Overlays `values` on the extensions of `env` and sends the result unless nothing
 /// changes.
-pub async fn apply(ctx: &Ctx, env: &Env, values: &Values, partial: bool, update_secrets: bool) -> Outcome<SetOutcome> {
+pub async fn apply(
+    ctx: &Ctx,
+    env: &Env,
+    values: &Values,
+    partial: bool,
+    update_secrets: bool,
+) -> Outcome<SetOutcome> {
     let ext = current(ctx, env).await?;
     let overlay = overlay(&ext, env, values, update_secrets)?;
     if overlay.diff.is_empty() {
-        return Ok(SetOutcome { diff: overlay.diff, kept_secrets: overlay.kept_secrets, action: "unchanged" });
+        return Ok(SetOutcome {
+            diff: overlay.diff,
+            kept_secrets: overlay.kept_secrets,
+            action: "unchanged",
+        });
     }
-    let body = if partial { &overlay.partial } else { &overlay.full };
-    ctx.progress(&format!("Updating {} extension value(s) of {env}", overlay.diff.len()));
+    let body = if partial {
+        &overlay.partial
+    } else {
+        &overlay.full
+    };
+    ctx.progress(&format!(
+        "Updating {} extension value(s) of {env}",
+        overlay.diff.len()
+    ));
     let id = body.id.clone().unwrap_or_else(|| env.id.clone());
     let change = Change {
-        action: if partial { "update-extensions-partial" } else { "update-extensions" },
+        action: if partial {
+            "update-extensions-partial"
+        } else {
+            "update-extensions"
+        },
         object: "EnvironmentExtensions",
         method: "POST",
         path: format!("/EnvironmentExtensions/{id}"),
         shown_body: serde_json::to_value(masked(body)).unwrap_or(Value::Null),
         ids: ids([("environmentId", env.id.as_str())]),
         // Names only: values (and so secrets) never reach the audit log.
-        details: Some(json!({"changed": overlay.diff.iter().map(|d| d.path.clone()).collect::<Vec<_>>()})),
+        details: Some(
+            json!({"changed": overlay.diff.iter().map(|d| d.path.clone()).collect::<Vec<_>>()}),
+        ),
     };
-    let sent = ctx.change(change, ctx.client.update_environment_extensions(&id, body), |_| Vec::new()).await?;
+    let sent = ctx
+        .change(
+            change,
+            ctx.client.update_environment_extensions(&id, body),
+            |_| Vec::new(),
+        )
+        .await?;
     Ok(SetOutcome {
         diff: overlay.diff,
         kept_secrets: overlay.kept_secrets,
-        action: if sent.is_some() { "updated" } else { "would update" },
+        action: if sent.is_some() {
+            "updated"
+        } else {
+            "would update"
+        },
     })
 }
 
@@ -674,11 +885,16 @@ pub fn diff_text(env: &Env, outcome: &SetOutcome) -> String {
         lines.push(d.to_string());
     }
     for k in &outcome.kept_secrets {
-        lines.push(format!("= {k}: (encrypted, already set; kept; --update-secrets replaces it)"));
+        lines.push(format!(
+            "= {k}: (encrypted, already set; kept; --update-secrets replaces it)"
+        ));
     }
     lines.push(match outcome.action {
         "unchanged" => format!("extensions of {env}: nothing to change"),
-        action => format!("extensions of {env}: {} value(s) {action}", outcome.diff.len()),
+        action => format!(
+            "extensions of {env}: {} value(s) {action}",
+            outcome.diff.len()
+        ),
     });
     lines.join("\n")
 }
@@ -712,7 +928,10 @@ mod tests {
     use super::*;
 
     fn env() -> Env {
-        Env { id: "env-1".into(), name: "TEST".into() }
+        Env {
+            id: "env-1".into(),
+            name: "TEST".into(),
+        }
     }
 
     fn current() -> EnvironmentExtensions {
@@ -731,10 +950,19 @@ mod tests {
                 connection: Some(vec![Connection {
                     id: Some("conn-1".into()),
                     name: Some("Orders DB".into()),
-                    field: Some(vec![field("url", Some("old-url"), false), field("user", Some("app"), false), field("password", None, true)]),
+                    field: Some(vec![
+                        field("url", Some("old-url"), false),
+                        field("user", Some("app"), false),
+                        field("password", None, true),
+                    ]),
                 }]),
             }),
-            properties: Some(Properties { property: Some(vec![Property { name: "label".into(), value: "TEST".into() }]) }),
+            properties: Some(Properties {
+                property: Some(vec![Property {
+                    name: "label".into(),
+                    value: "TEST".into(),
+                }]),
+            }),
             ..Default::default()
         }
     }
@@ -745,42 +973,123 @@ mod tests {
 
     #[test]
     fn overlay_changes_only_what_the_file_names() {
-        let o = overlay(&current(), &env(), &values("connections:\n  Orders DB:\n    url: new-url\n"), false).unwrap();
+        let o = overlay(
+            &current(),
+            &env(),
+            &values("connections:\n  Orders DB:\n    url: new-url\n"),
+            false,
+        )
+        .unwrap();
         assert_eq!(o.diff.len(), 1);
-        assert_eq!(o.diff[0].to_string(), "~ connections.Orders DB.url: \"old-url\" -> \"new-url\"");
-        let fields = o.full.connections.as_ref().unwrap().connection.as_ref().unwrap()[0].field.clone().unwrap();
+        assert_eq!(
+            o.diff[0].to_string(),
+            "~ connections.Orders DB.url: \"old-url\" -> \"new-url\""
+        );
+        let fields = o
+            .full
+            .connections
+            .as_ref()
+            .unwrap()
+            .connection
+            .as_ref()
+            .unwrap()[0]
+            .field
+            .clone()
+            .unwrap();
         assert_eq!(fields.len(), 3, "the complete set is sent");
         assert_eq!(fields[1].value.as_deref(), Some("app"));
-        assert_eq!(fields[2].value, None, "the encrypted value is left out, so the server keeps it");
+        assert_eq!(
+            fields[2].value, None,
+            "the encrypted value is left out, so the server keeps it"
+        );
         assert_eq!(o.full.partial, Some(false));
-        let partial = o.partial.connections.as_ref().unwrap().connection.as_ref().unwrap()[0].field.clone().unwrap();
-        assert_eq!(partial.len(), 1, "a partial update carries only the changed field");
+        let partial = o
+            .partial
+            .connections
+            .as_ref()
+            .unwrap()
+            .connection
+            .as_ref()
+            .unwrap()[0]
+            .field
+            .clone()
+            .unwrap();
+        assert_eq!(
+            partial.len(),
+            1,
+            "a partial update carries only the changed field"
+        );
         assert_eq!(o.partial.partial, Some(true));
         assert!(o.partial.properties.is_none());
     }
 
     #[test]
     fn same_values_change_nothing() {
-        let o = overlay(&current(), &env(), &values("connections:\n  conn-1:\n    url: old-url\nproperties:\n  label: TEST\n"), false).unwrap();
+        let o = overlay(
+            &current(),
+            &env(),
+            &values("connections:\n  conn-1:\n    url: old-url\nproperties:\n  label: TEST\n"),
+            false,
+        )
+        .unwrap();
         assert!(o.diff.is_empty());
     }
 
     #[test]
     fn secrets_are_kept_unless_asked_and_never_shown() {
         let mut ext = current();
-        let o = overlay(&ext, &env(), &values("connections:\n  Orders DB:\n    password: hunter2\n"), false).unwrap();
+        let o = overlay(
+            &ext,
+            &env(),
+            &values("connections:\n  Orders DB:\n    password: hunter2\n"),
+            false,
+        )
+        .unwrap();
         assert!(o.diff.is_empty());
         assert_eq!(o.kept_secrets, ["connections.Orders DB.password"]);
-        let o = overlay(&ext, &env(), &values("connections:\n  Orders DB:\n    password: hunter2\n"), true).unwrap();
-        assert_eq!(o.diff[0].to_string(), "~ connections.Orders DB.password: (encrypted, changed)");
+        let o = overlay(
+            &ext,
+            &env(),
+            &values("connections:\n  Orders DB:\n    password: hunter2\n"),
+            true,
+        )
+        .unwrap();
+        assert_eq!(
+            o.diff[0].to_string(),
+            "~ connections.Orders DB.password: (encrypted, changed)"
+        );
         let shown = serde_json::to_string(&masked(&o.full)).unwrap();
-        assert!(!shown.contains("hunter2") && shown.contains(MASK), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains(MASK),
+            "{shown}"
+        );
         // The mask fed back is never a new password.
-        let o = overlay(&ext, &env(), &values("connections:\n  Orders DB:\n    password: '********'\n    user: ~\n"), true).unwrap();
+        let o = overlay(
+            &ext,
+            &env(),
+            &values("connections:\n  Orders DB:\n    password: '********'\n    user: ~\n"),
+            true,
+        )
+        .unwrap();
         assert!(o.diff.is_empty() && o.kept_secrets.is_empty());
         // No value yet: sent.
-        ext.connections.as_mut().unwrap().connection.as_mut().unwrap()[0].field.as_mut().unwrap()[2].encrypted_value_set = Some(false);
-        let o = overlay(&ext, &env(), &values("connections:\n  Orders DB:\n    password: hunter2\n"), false).unwrap();
+        ext.connections
+            .as_mut()
+            .unwrap()
+            .connection
+            .as_mut()
+            .unwrap()[0]
+            .field
+            .as_mut()
+            .unwrap()[2]
+            .encrypted_value_set = Some(false);
+        let o = overlay(
+            &ext,
+            &env(),
+            &values("connections:\n  Orders DB:\n    password: hunter2\n"),
+            false,
+        )
+        .unwrap();
         assert_eq!(o.diff.len(), 1);
         assert!(o.diff[0].secret);
     }
@@ -790,7 +1099,12 @@ mod tests {
         let err = overlay(&current(), &env(), &values("connections:\n  Nope:\n    url: x\n  Orders DB:\n    port: 1\nproperties:\n  missing: x\n"), false)
             .unwrap_err()
             .to_string();
-        for needle in ["`Nope`", "Orders DB (conn-1)", "no field `port` (it has: url, user, password)", "no property `missing`"] {
+        for needle in [
+            "`Nope`",
+            "Orders DB (conn-1)",
+            "no field `port` (it has: url, user, password)",
+            "no property `missing`",
+        ] {
             assert!(err.contains(needle), "{needle}: {err}");
         }
     }
@@ -798,7 +1112,16 @@ mod tests {
     #[test]
     fn get_prints_the_values_format_masked() {
         let mut ext = current();
-        ext.connections.as_mut().unwrap().connection.as_mut().unwrap()[0].field.as_mut().unwrap()[2].value = Some("leaked?".into());
+        ext.connections
+            .as_mut()
+            .unwrap()
+            .connection
+            .as_mut()
+            .unwrap()[0]
+            .field
+            .as_mut()
+            .unwrap()[2]
+            .value = Some("leaked?".into());
         let v = as_values(&masked(&ext));
         assert_eq!(v["connections"]["Orders DB"]["url"], "old-url");
         assert_eq!(v["connections"]["Orders DB"]["password"], MASK);

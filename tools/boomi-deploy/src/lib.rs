@@ -33,14 +33,20 @@ pub struct Report {
 impl Report {
     /// A report.
     pub fn new(text: impl Into<String>, json: Value) -> Self {
-        Self { text: text.into(), json }
+        Self {
+            text: text.into(),
+            json,
+        }
     }
 }
 
 /// Runs the command line of this process; returns the exit code.
 pub fn main() -> u8 {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("boomi-deploy: cannot start the async runtime: {e}");
@@ -57,7 +63,10 @@ pub fn main() -> u8 {
                     Failure::Refused(_) => "refused",
                     Failure::Failed(_) => "error",
                 };
-                println!("{}", serde_json::json!({"error": failure.to_string(), "kind": kind, "exitCode": failure.exit_code()}));
+                println!(
+                    "{}",
+                    serde_json::json!({"error": failure.to_string(), "kind": kind, "exitCode": failure.exit_code()})
+                );
             }
             eprintln!("boomi-deploy: {failure}");
             failure.exit_code()
@@ -79,7 +88,10 @@ async fn run(cli: Cli) -> Outcome<()> {
             map.insert("dryRun".into(), Value::Bool(true));
             map.insert("notSent".into(), Value::Array(ctx.not_sent()));
         }
-        println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        );
     } else if !report.text.is_empty() {
         println!("{}", report.text);
     }

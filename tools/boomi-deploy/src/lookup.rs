@@ -2,8 +2,8 @@
 //! runtimes of an environment.
 
 use boomi_platform::filters::{
-    DeployedPackageFilter, DeployedPackageProperty, EnvironmentAtomAttachmentProperty, EnvironmentFilter,
-    EnvironmentProperty, PackagedComponentFilter, PackagedComponentProperty,
+    DeployedPackageFilter, DeployedPackageProperty, EnvironmentAtomAttachmentProperty,
+    EnvironmentFilter, EnvironmentProperty, PackagedComponentFilter, PackagedComponentProperty,
 };
 use boomi_platform::models::{DeployedPackage, Environment, PackagedComponent};
 use boomi_platform::runtime::futures::TryStreamExt;
@@ -55,17 +55,27 @@ pub async fn environment(ctx: &Ctx, name_or_id: &str) -> Outcome<Env> {
     by_name.sort_by(|a, b| a.id.cmp(&b.id));
     match by_name.len() {
         1 => Ok(by_name.remove(0)),
-        0 => Err(Failure::Failed(format!("no environment has the ID or the name `{name_or_id}`"))),
+        0 => Err(Failure::Failed(format!(
+            "no environment has the ID or the name `{name_or_id}`"
+        ))),
         _ => Err(Failure::Failed(format!(
             "{} environments are named `{name_or_id}` ({}); pass the ID instead",
             by_name.len(),
-            by_name.iter().map(|e| e.id.as_str()).collect::<Vec<_>>().join(", ")
+            by_name
+                .iter()
+                .map(|e| e.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
     }
 }
 
 /// The packages of a component with exactly this package version, deleted ones included.
-pub async fn packages(ctx: &Ctx, component: &str, version: &str) -> Outcome<Vec<PackagedComponent>> {
+pub async fn packages(
+    ctx: &Ctx,
+    component: &str,
+    version: &str,
+) -> Outcome<Vec<PackagedComponent>> {
     let query = PackagedComponentFilter::and([
         PackagedComponentProperty::ComponentId.equals(component),
         PackagedComponentProperty::PackageVersion.equals(version),
@@ -74,19 +84,28 @@ pub async fn packages(ctx: &Ctx, component: &str, version: &str) -> Outcome<Vec<
     let found: Vec<PackagedComponent> = ctx
         .read(
             &format!("looking up package {version} of component {component}"),
-            ctx.client.query_packaged_components_all(&query).try_collect(),
+            ctx.client
+                .query_packaged_components_all(&query)
+                .try_collect(),
         )
         .await?;
     // The server's EQUALS is exact, but a proxy or a LIKE-happy server must not make us
     // reuse the wrong package.
     Ok(found
         .into_iter()
-        .filter(|p| p.component_id.as_deref() == Some(component) && p.package_version.as_deref() == Some(version))
+        .filter(|p| {
+            p.component_id.as_deref() == Some(component)
+                && p.package_version.as_deref() == Some(version)
+        })
         .collect())
 }
 
 /// The active deployments of `package` in `env`.
-pub async fn active_deployments(ctx: &Ctx, env: &Env, package: &str) -> Outcome<Vec<DeployedPackage>> {
+pub async fn active_deployments(
+    ctx: &Ctx,
+    env: &Env,
+    package: &str,
+) -> Outcome<Vec<DeployedPackage>> {
     let query = DeployedPackageFilter::and([
         DeployedPackageProperty::EnvironmentId.equals(&env.id),
         DeployedPackageProperty::PackageId.equals(package),
@@ -135,11 +154,15 @@ pub async fn deployments(
 
 /// The IDs of the runtimes attached to `env`, sorted.
 pub async fn runtimes(ctx: &Ctx, env: &Env) -> Outcome<Vec<String>> {
-    let query = EnvironmentAtomAttachmentProperty::EnvironmentId.equals(&env.id).into();
+    let query = EnvironmentAtomAttachmentProperty::EnvironmentId
+        .equals(&env.id)
+        .into();
     let found: Vec<boomi_platform::models::EnvironmentAtomAttachment> = ctx
         .read(
             &format!("listing the runtimes attached to {env}"),
-            ctx.client.query_environment_atom_attachments_all(&query).try_collect(),
+            ctx.client
+                .query_environment_atom_attachments_all(&query)
+                .try_collect(),
         )
         .await?;
     let mut atoms: Vec<String> = found

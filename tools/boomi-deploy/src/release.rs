@@ -128,8 +128,12 @@ pub fn load(path: &std::path::Path) -> Outcome<Release> {
     for (i, env) in release.environments.iter().enumerate() {
         for (j, s) in env.schedules.iter().enumerate() {
             match (&s.cron, s.clear) {
-                (Some(_), true) => errors.push(format!("environments[{i}].schedules[{j}]: give cron or clear, not both")),
-                (None, false) => errors.push(format!("environments[{i}].schedules[{j}]: give cron or clear: true")),
+                (Some(_), true) => errors.push(format!(
+                    "environments[{i}].schedules[{j}]: give cron or clear, not both"
+                )),
+                (None, false) => errors.push(format!(
+                    "environments[{i}].schedules[{j}]: give cron or clear: true"
+                )),
                 (Some(cron), false) => {
                     if let Err(e) = schedules::parse_cron(cron) {
                         errors.push(format!("environments[{i}].schedules[{j}].cron: {e}"));
@@ -142,7 +146,11 @@ pub fn load(path: &std::path::Path) -> Outcome<Release> {
     if errors.is_empty() {
         Ok(release)
     } else {
-        Err(Failure::Usage(format!("{}: {}", path.display(), errors.join("; "))))
+        Err(Failure::Usage(format!(
+            "{}: {}",
+            path.display(),
+            errors.join("; ")
+        )))
     }
 }
 
@@ -166,7 +174,10 @@ pub async fn run(ctx: &Ctx, args: &ReleaseArgs, apply: bool) -> Outcome<Report> 
     for spec in &release.environments {
         let env = lookup::environment(ctx, &spec.name).await?;
         if envs.iter().any(|e| e.id == env.id) {
-            return Err(Failure::Usage(format!("{}: {env} appears twice in the chain", args.file.display())));
+            return Err(Failure::Usage(format!(
+                "{}: {env} appears twice in the chain",
+                args.file.display()
+            )));
         }
         envs.push(env);
     }
@@ -175,7 +186,10 @@ pub async fn run(ctx: &Ctx, args: &ReleaseArgs, apply: bool) -> Outcome<Report> 
     let mut packages: Vec<String> = Vec::new();
     for c in &release.components {
         let outcome = deploy::ensure_package(ctx, &c.id, &c.version, c.notes.as_deref()).await?;
-        let id = outcome.id.clone().unwrap_or_else(|| format!("(new package {} of {})", c.version, c.id));
+        let id = outcome
+            .id
+            .clone()
+            .unwrap_or_else(|| format!("(new package {} of {})", c.version, c.id));
         steps.push(Step {
             kind: "package",
             target: format!("component {} version {}", c.id, c.version),
@@ -192,7 +206,10 @@ pub async fn run(ctx: &Ctx, args: &ReleaseArgs, apply: bool) -> Outcome<Report> 
         let mut pending_deploy = false;
         for (c, package) in release.components.iter().zip(&packages) {
             let known = !package.starts_with('(');
-            let active = known && !lookup::active_deployments(ctx, env, package).await?.is_empty();
+            let active = known
+                && !lookup::active_deployments(ctx, env, package)
+                    .await?
+                    .is_empty();
             let action = if active {
                 "already deployed".to_owned()
             } else {
@@ -211,7 +228,10 @@ pub async fn run(ctx: &Ctx, args: &ReleaseArgs, apply: bool) -> Outcome<Report> 
                         ListenerSpec::Paused => Listener::Paused,
                     });
                     let notes = c.notes.as_deref();
-                    deploy::ensure_deployed(ctx, env, package, notes, listener).await?.action.to_owned()
+                    deploy::ensure_deployed(ctx, env, package, notes, listener)
+                        .await?
+                        .action
+                        .to_owned()
                 } else {
                     "would deploy".to_owned()
                 }
@@ -234,7 +254,10 @@ pub async fn run(ctx: &Ctx, args: &ReleaseArgs, apply: bool) -> Outcome<Report> 
                     kind: "extensions",
                     target: env.to_string(),
                     action: outcome.action.to_owned(),
-                    details: extensions::diff_text(env, &outcome).lines().map(str::to_owned).collect(),
+                    details: extensions::diff_text(env, &outcome)
+                        .lines()
+                        .map(str::to_owned)
+                        .collect(),
                     json: {
                         let mut j = extensions::diff_json(&outcome);
                         j["environmentId"] = json!(env.id);
@@ -278,7 +301,12 @@ pub async fn run(ctx: &Ctx, args: &ReleaseArgs, apply: bool) -> Outcome<Report> 
     }
     let changes = steps
         .iter()
-        .filter(|s| !matches!(s.action.as_str(), "reused" | "already deployed" | "unchanged"))
+        .filter(|s| {
+            !matches!(
+                s.action.as_str(),
+                "reused" | "already deployed" | "unchanged"
+            )
+        })
         .count();
     let mut lines: Vec<String> = Vec::new();
     for s in &steps {
@@ -289,7 +317,9 @@ pub async fn run(ctx: &Ctx, args: &ReleaseArgs, apply: bool) -> Outcome<Report> 
     }
     lines.push(match (apply, changes) {
         (_, 0) => "nothing to change".to_owned(),
-        (false, n) => format!("{n} step(s) would change something; run `release apply` to make them"),
+        (false, n) => {
+            format!("{n} step(s) would change something; run `release apply` to make them")
+        }
         (true, n) if ctx.dry_run => format!("{n} step(s) would change something (dry run)"),
         (true, n) => format!("{n} step(s) changed something"),
     });

@@ -30,7 +30,9 @@ Examples:
   boomi-deploy schedules set --env PROD --process 5d1a... --clear";
 
 const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
-const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const MONTHS: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
 
 /// Parses `m h dom mon dow` into a Boomi schedule; the error names the bad field.
 pub fn parse_cron(cron: &str) -> Result<Schedule, String> {
@@ -57,7 +59,9 @@ fn number(what: &str, text: &str, min: u32, max: u32, names: &[&str]) -> Result<
     if let Some(i) = names.iter().position(|n| *n == upper) {
         return Ok(min + i as u32);
     }
-    let n: u32 = text.parse().map_err(|_| format!("{what} `{text}` is not a number"))?;
+    let n: u32 = text
+        .parse()
+        .map_err(|_| format!("{what} `{text}` is not a number"))?;
     if n < min || n > max {
         return Err(format!("{what} {n} is out of range {min}-{max}"));
     }
@@ -65,7 +69,13 @@ fn number(what: &str, text: &str, min: u32, max: u32, names: &[&str]) -> Result<
 }
 
 /// The values of one cron field, checked.
-fn expand(what: &str, field: &str, min: u32, max: u32, names: &[&str]) -> Result<BTreeSet<u32>, String> {
+fn expand(
+    what: &str,
+    field: &str,
+    min: u32,
+    max: u32,
+    names: &[&str],
+) -> Result<BTreeSet<u32>, String> {
     let mut out = BTreeSet::new();
     for part in field.split(',') {
         if part.is_empty() {
@@ -73,7 +83,9 @@ fn expand(what: &str, field: &str, min: u32, max: u32, names: &[&str]) -> Result
         }
         let (range, step) = match part.split_once('/') {
             Some((r, s)) => {
-                let step: u32 = s.parse().map_err(|_| format!("{what} step `{s}` is not a number"))?;
+                let step: u32 = s
+                    .parse()
+                    .map_err(|_| format!("{what} step `{s}` is not a number"))?;
                 if step == 0 {
                     return Err(format!("{what} step must be at least 1"));
                 }
@@ -84,7 +96,10 @@ fn expand(what: &str, field: &str, min: u32, max: u32, names: &[&str]) -> Result
         let (low, high) = if range == "*" {
             (min, max)
         } else if let Some((a, b)) = range.split_once('-') {
-            let (a, b) = (number(what, a, min, max, names)?, number(what, b, min, max, names)?);
+            let (a, b) = (
+                number(what, a, min, max, names)?,
+                number(what, b, min, max, names)?,
+            );
             if a > b {
                 return Err(format!("{what} range `{range}` goes backwards"));
             }
@@ -99,7 +114,13 @@ fn expand(what: &str, field: &str, min: u32, max: u32, names: &[&str]) -> Result
 }
 
 /// Checks a field and gives it back with names replaced by numbers.
-fn check_field(what: &str, field: &str, min: u32, max: u32, names: &[&str]) -> Result<String, String> {
+fn check_field(
+    what: &str,
+    field: &str,
+    min: u32,
+    max: u32,
+    names: &[&str],
+) -> Result<String, String> {
     expand(what, field, min, max, names)?;
     if names.is_empty() {
         return Ok(field.to_owned());
@@ -131,7 +152,11 @@ fn compact(values: &BTreeSet<u32>) -> String {
             end += 1;
             iter.next();
         }
-        parts.push(if end > start { format!("{start}-{end}") } else { start.to_string() });
+        parts.push(if end > start {
+            format!("{start}-{end}")
+        } else {
+            start.to_string()
+        });
     }
     parts.join(",")
 }
@@ -148,20 +173,36 @@ pub struct RuntimeOutcome {
 fn same(a: &[Schedule], b: &[Schedule]) -> bool {
     let norm = |s: &Schedule| {
         let f = |v: &Option<String>| v.clone().unwrap_or_else(|| "*".into());
-        (f(&s.minutes), f(&s.hours), f(&s.days_of_month), f(&s.months), f(&s.days_of_week), f(&s.years))
+        (
+            f(&s.minutes),
+            f(&s.hours),
+            f(&s.days_of_month),
+            f(&s.months),
+            f(&s.days_of_week),
+            f(&s.years),
+        )
     };
     a.len() == b.len() && a.iter().map(norm).eq(b.iter().map(norm))
 }
 
 /// Sets the schedules of `process` on every runtime attached to `env`.
-pub async fn apply(ctx: &Ctx, env: &Env, process: &str, wanted: &[Schedule]) -> Outcome<Vec<RuntimeOutcome>> {
+pub async fn apply(
+    ctx: &Ctx,
+    env: &Env,
+    process: &str,
+    wanted: &[Schedule],
+) -> Outcome<Vec<RuntimeOutcome>> {
     let atoms = lookup::runtimes(ctx, env).await?;
     if atoms.is_empty() {
-        return Err(Failure::Failed(format!("no runtime is attached to {env}; nothing to schedule")));
+        return Err(Failure::Failed(format!(
+            "no runtime is attached to {env}; nothing to schedule"
+        )));
     }
     let mut outcomes = Vec::new();
     for atom in atoms {
-        ctx.progress(&format!("Reading the schedules of process {process} on runtime {atom}"));
+        ctx.progress(&format!(
+            "Reading the schedules of process {process} on runtime {atom}"
+        ));
         let query = ProcessSchedulesFilter::and([
             ProcessSchedulesProperty::AtomId.equals(&atom),
             ProcessSchedulesProperty::ProcessId.equals(process),
@@ -173,13 +214,19 @@ pub async fn apply(ctx: &Ctx, env: &Env, process: &str, wanted: &[Schedule]) -> 
                 ctx.client.query_process_schedules_all(&query).try_collect(),
             )
             .await?;
-        let Some(current) = found.into_iter().find(|s| s.atom_id == atom && s.process_id == process) else {
+        let Some(current) = found
+            .into_iter()
+            .find(|s| s.atom_id == atom && s.process_id == process)
+        else {
             return Err(Failure::Failed(format!(
                 "process {process} has no schedules object on runtime {atom} of {env}: is it deployed there?"
             )));
         };
         if same(current.schedule.as_deref().unwrap_or_default(), wanted) {
-            outcomes.push(RuntimeOutcome { atom_id: atom, action: "unchanged" });
+            outcomes.push(RuntimeOutcome {
+                atom_id: atom,
+                action: "unchanged",
+            });
             continue;
         }
         let body = ProcessSchedules {
@@ -189,18 +236,42 @@ pub async fn apply(ctx: &Ctx, env: &Env, process: &str, wanted: &[Schedule]) -> 
             schedule: Some(wanted.to_vec()),
             retry: current.retry.clone(),
         };
-        ctx.progress(&format!("Updating the schedules of process {process} on runtime {atom}"));
+        ctx.progress(&format!(
+            "Updating the schedules of process {process} on runtime {atom}"
+        ));
         let change = Change {
-            action: if wanted.is_empty() { "clear-schedules" } else { "set-schedules" },
+            action: if wanted.is_empty() {
+                "clear-schedules"
+            } else {
+                "set-schedules"
+            },
             object: "ProcessSchedules",
             method: "POST",
             path: format!("/ProcessSchedules/{}", current.id),
             shown_body: serde_json::to_value(&body).unwrap_or(Value::Null),
-            ids: ids([("environmentId", env.id.as_str()), ("atomId", &atom), ("processId", process), ("scheduleId", &current.id)]),
+            ids: ids([
+                ("environmentId", env.id.as_str()),
+                ("atomId", &atom),
+                ("processId", process),
+                ("scheduleId", &current.id),
+            ]),
             details: Some(json!({"schedules": wanted})),
         };
-        let sent = ctx.change(change, ctx.client.update_process_schedules(&current.id, &body), |_| Vec::new()).await?;
-        outcomes.push(RuntimeOutcome { atom_id: atom, action: if sent.is_some() { "updated" } else { "would update" } });
+        let sent = ctx
+            .change(
+                change,
+                ctx.client.update_process_schedules(&current.id, &body),
+                |_| Vec::new(),
+            )
+            .await?;
+        outcomes.push(RuntimeOutcome {
+            atom_id: atom,
+            action: if sent.is_some() {
+                "updated"
+            } else {
+                "would update"
+            },
+        });
     }
     Ok(outcomes)
 }
@@ -209,7 +280,9 @@ pub async fn apply(ctx: &Ctx, env: &Env, process: &str, wanted: &[Schedule]) -> 
 pub fn wanted(cron: Option<&str>, clear: bool) -> Outcome<Vec<Schedule>> {
     match (cron, clear) {
         (_, true) => Ok(Vec::new()),
-        (Some(cron), false) => parse_cron(cron).map(|s| vec![s]).map_err(|e| Failure::Usage(format!("--cron: {e}"))),
+        (Some(cron), false) => parse_cron(cron)
+            .map(|s| vec![s])
+            .map_err(|e| Failure::Usage(format!("--cron: {e}"))),
         (None, false) => Err(Failure::Usage("give --cron or --clear".into())),
     }
 }
@@ -223,10 +296,20 @@ pub async fn set(ctx: &Ctx, args: &SchedulesSetArgs) -> Outcome<Report> {
 }
 
 /// Text and JSON for the outcomes on each runtime.
-pub fn report(env: &Env, process: &str, wanted: &[Schedule], outcomes: &[RuntimeOutcome]) -> Report {
+pub fn report(
+    env: &Env,
+    process: &str,
+    wanted: &[Schedule],
+    outcomes: &[RuntimeOutcome],
+) -> Report {
     let text = outcomes
         .iter()
-        .map(|o| format!("schedules of process {process} on runtime {} in {env}: {}", o.atom_id, o.action))
+        .map(|o| {
+            format!(
+                "schedules of process {process} on runtime {} in {env}: {}",
+                o.atom_id, o.action
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n");
     Report::new(
@@ -250,12 +333,36 @@ mod tests {
         assert_eq!(s.days_of_week.as_deref(), Some("*"));
         assert_eq!(s.minutes.as_deref(), Some("0"));
         assert_eq!(s.years.as_deref(), Some("*"));
-        assert_eq!(parse_cron("0 2 * * 0").unwrap().days_of_week.as_deref(), Some("1"));
-        assert_eq!(parse_cron("0 2 * * 7").unwrap().days_of_week.as_deref(), Some("1"));
-        assert_eq!(parse_cron("0 2 * * 1-5").unwrap().days_of_week.as_deref(), Some("2-6"));
-        assert_eq!(parse_cron("0 2 * * MON-FRI").unwrap().days_of_week.as_deref(), Some("2-6"));
-        assert_eq!(parse_cron("0 2 * * 5-7").unwrap().days_of_week.as_deref(), Some("1,6-7"));
-        assert_eq!(parse_cron("*/15 8-18 1,15 JAN *").unwrap().months.as_deref(), Some("1"));
+        assert_eq!(
+            parse_cron("0 2 * * 0").unwrap().days_of_week.as_deref(),
+            Some("1")
+        );
+        assert_eq!(
+            parse_cron("0 2 * * 7").unwrap().days_of_week.as_deref(),
+            Some("1")
+        );
+        assert_eq!(
+            parse_cron("0 2 * * 1-5").unwrap().days_of_week.as_deref(),
+            Some("2-6")
+        );
+        assert_eq!(
+            parse_cron("0 2 * * MON-FRI")
+                .unwrap()
+                .days_of_week
+                .as_deref(),
+            Some("2-6")
+        );
+        assert_eq!(
+            parse_cron("0 2 * * 5-7").unwrap().days_of_week.as_deref(),
+            Some("1,6-7")
+        );
+        assert_eq!(
+            parse_cron("*/15 8-18 1,15 JAN *")
+                .unwrap()
+                .months
+                .as_deref(),
+            Some("1")
+        );
     }
 
     #[test]

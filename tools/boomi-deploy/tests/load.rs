@@ -22,32 +22,84 @@ async fn workflow(sim: &Sim, extra: &[&str]) -> Figures {
     let values = write(
         dir.path(),
         "values.yaml",
-        &format!("connections:\n  {}:\n    {}: jdbc:postgresql://load/orders\n", demo::CONNECTION_NAME, demo::URL_FIELD),
+        &format!(
+            "connections:\n  {}:\n    {}: jdbc:postgresql://load/orders\n",
+            demo::CONNECTION_NAME,
+            demo::URL_FIELD
+        ),
     );
     let values = values.to_str().unwrap().to_owned();
     let before = sim.requests();
     let started = Instant::now();
-    let with = |args: &[&str]| -> Vec<String> { args.iter().chain(extra).map(|s| (*s).to_owned()).collect() };
+    let with = |args: &[&str]| -> Vec<String> {
+        args.iter().chain(extra).map(|s| (*s).to_owned()).collect()
+    };
     let go = |args: Vec<String>| async move {
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let run = run(sim, &refs).await;
         run.expect(0);
         run
     };
-    let package = go(with(&["package", "--component", demo::COMPONENT_ID, "--version", "9.0.0"])).await.stdout.trim().to_owned();
+    let package = go(with(&[
+        "package",
+        "--component",
+        demo::COMPONENT_ID,
+        "--version",
+        "9.0.0",
+    ]))
+    .await
+    .stdout
+    .trim()
+    .to_owned();
     go(with(&["deploy", "--package", &package, "--env", "TEST"])).await;
-    go(with(&["promote", "--package", &package, "--from", "TEST", "--to", "PROD"])).await;
+    go(with(&[
+        "promote",
+        "--package",
+        &package,
+        "--from",
+        "TEST",
+        "--to",
+        "PROD",
+    ]))
+    .await;
     for env in ["TEST", "PROD"] {
-        go(with(&["extensions", "set", "--env", env, "--file", &values])).await;
-        go(with(&["schedules", "set", "--env", env, "--process", demo::COMPONENT_ID, "--cron", "0 2 * * *"])).await;
+        go(with(&[
+            "extensions",
+            "set",
+            "--env",
+            env,
+            "--file",
+            &values,
+        ]))
+        .await;
+        go(with(&[
+            "schedules",
+            "set",
+            "--env",
+            env,
+            "--process",
+            demo::COMPONENT_ID,
+            "--cron",
+            "0 2 * * *",
+        ]))
+        .await;
     }
-    Figures { requests: sim.requests() - before, took: started.elapsed(), commands: 7 }
+    Figures {
+        requests: sim.requests() - before,
+        took: started.elapsed(),
+        commands: 7,
+    }
 }
 
 fn assert_each_change_once(sim: &Sim) {
     let count = |object: &str| changes_of(sim, object).len();
     assert_eq!(
-        (count("PackagedComponent"), count("DeployedPackage"), count("EnvironmentExtensions"), count("ProcessSchedules")),
+        (
+            count("PackagedComponent"),
+            count("DeployedPackage"),
+            count("EnvironmentExtensions"),
+            count("ProcessSchedules")
+        ),
         (1, 2, 2, 4),
         "{:#?}",
         sim.changes()
@@ -58,10 +110,26 @@ fn assert_each_change_once(sim: &Sim) {
 async fn workflow_survives_a_503_storm_with_every_change_made_once() {
     let mut lines = Vec::new();
     for (label, limit, extra) in [
-        ("no server limit, client paced at 8/s (default)", None, &[][..]),
-        ("no server limit, client unpaced (--max-rps 0)", None, &["--max-rps", "0"][..]),
-        ("server limit 10/s, client paced at 8/s (default)", Some(10), &[][..]),
-        ("server limit 10/s, client unpaced: 503 storm", Some(10), &["--max-rps", "0"][..]),
+        (
+            "no server limit, client paced at 8/s (default)",
+            None,
+            &[][..],
+        ),
+        (
+            "no server limit, client unpaced (--max-rps 0)",
+            None,
+            &["--max-rps", "0"][..],
+        ),
+        (
+            "server limit 10/s, client paced at 8/s (default)",
+            Some(10),
+            &[][..],
+        ),
+        (
+            "server limit 10/s, client unpaced: 503 storm",
+            Some(10),
+            &["--max-rps", "0"][..],
+        ),
     ] {
         let sim = sim().await;
         sim.set_rate_limit(limit);

@@ -51,13 +51,20 @@ fn corrected_spec() -> PathBuf {
         .document()
         .unwrap_or_else(|err| panic!("the seed spec and its overlays load:\n{err}"));
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("boomi-deploy-corrected-spec.json");
-    std::fs::write(&path, serde_json::to_vec_pretty(&document).expect("serialise")).expect("write the spec");
+    std::fs::write(
+        &path,
+        serde_json::to_vec_pretty(&document).expect("serialise"),
+    )
+    .expect("write the spec");
     path
 }
 
 fn start_proxy(upstream: &str) -> (Prism, u16) {
     let spec = corrected_spec();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
     let log = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("boomi-deploy-prism.log");
     let log_file = std::fs::File::create(&log).expect("log file");
     let child = Command::new(prism_binary())
@@ -77,9 +84,15 @@ fn start_proxy(upstream: &str) -> (Prism, u16) {
             return (prism, port);
         }
         if let Ok(Some(status)) = prism.child.try_wait() {
-            panic!("prism exited with {status}:\n{}", std::fs::read_to_string(&prism.log).unwrap_or_default());
+            panic!(
+                "prism exited with {status}:\n{}",
+                std::fs::read_to_string(&prism.log).unwrap_or_default()
+            );
         }
-        assert!(Instant::now() < deadline, "prism did not listen within 60 s");
+        assert!(
+            Instant::now() < deadline,
+            "prism did not listen within 60 s"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -96,38 +109,136 @@ async fn package_deploy_promote_and_status_through_prism_proxy() {
         let base = base.clone();
         async move { run_at(&base, &args, &[]).await }
     };
-    let packaged = run_at(&base, &["package", "--component", demo::COMPONENT_ID, "--version", "8.0.0"], &[]).await;
+    let packaged = run_at(
+        &base,
+        &[
+            "package",
+            "--component",
+            demo::COMPONENT_ID,
+            "--version",
+            "8.0.0",
+        ],
+        &[],
+    )
+    .await;
     assert_eq!(packaged.code, 0, "{}\n--- prism\n{}", packaged.all(), log());
     let package = packaged.stdout.trim().to_owned();
-    let deployed = run_at(&base, &["deploy", "--package", &package, "--env", "TEST"], &[]).await;
+    let deployed = run_at(
+        &base,
+        &["deploy", "--package", &package, "--env", "TEST"],
+        &[],
+    )
+    .await;
     assert_eq!(deployed.code, 0, "{}\n--- prism\n{}", deployed.all(), log());
-    let promoted = run_at(&base, &["promote", "--package", &package, "--from", "TEST", "--to", "PROD"], &[]).await;
+    let promoted = run_at(
+        &base,
+        &[
+            "promote",
+            "--package",
+            &package,
+            "--from",
+            "TEST",
+            "--to",
+            "PROD",
+        ],
+        &[],
+    )
+    .await;
     assert_eq!(promoted.code, 0, "{}\n--- prism\n{}", promoted.all(), log());
     let status = go(vec!["status", "--env", "PROD", "--json"]).await;
     assert_eq!(status.code, 0, "{}\n--- prism\n{}", status.all(), log());
-    assert_eq!(status.json()["deployments"].as_array().map(Vec::len), Some(1));
-    let again = run_at(&base, &["promote", "--package", &package, "--from", "TEST", "--to", "PROD"], &[]).await;
+    assert_eq!(
+        status.json()["deployments"].as_array().map(Vec::len),
+        Some(1)
+    );
+    let again = run_at(
+        &base,
+        &[
+            "promote",
+            "--package",
+            &package,
+            "--from",
+            "TEST",
+            "--to",
+            "PROD",
+        ],
+        &[],
+    )
+    .await;
     assert_eq!(again.code, 0, "{}\n--- prism\n{}", again.all(), log());
     assert!(again.stdout.contains("already deployed"), "{}", again.all());
     assert_eq!(changes_of(&sim, "DeployedPackage").len(), 2);
-    assert!(sim.requests() >= 10, "the requests went through Prism to the simulator");
+    assert!(
+        sim.requests() >= 10,
+        "the requests went through Prism to the simulator"
+    );
 
     // Extensions and schedules too, and a status of several pages (queryMore's text
     // body) through the proxy.
     let dir = temp();
-    let values = write(dir.path(), "values.yaml", &format!("connections:\n  {}:\n    {}: jdbc:postgresql://prism/orders\n", demo::CONNECTION_NAME, demo::URL_FIELD));
-    let set = run_at(&base, &["extensions", "set", "--env", "PROD", "--file", values.to_str().unwrap()], &[]).await;
+    let values = write(
+        dir.path(),
+        "values.yaml",
+        &format!(
+            "connections:\n  {}:\n    {}: jdbc:postgresql://prism/orders\n",
+            demo::CONNECTION_NAME,
+            demo::URL_FIELD
+        ),
+    );
+    let set = run_at(
+        &base,
+        &[
+            "extensions",
+            "set",
+            "--env",
+            "PROD",
+            "--file",
+            values.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .await;
     assert_eq!(set.code, 0, "{}\n--- prism\n{}", set.all(), log());
     assert_no_secret(&[&set.all()]);
-    let scheduled = run_at(&base, &["schedules", "set", "--env", "PROD", "--process", demo::COMPONENT_ID, "--cron", "0 1 * * 6"], &[]).await;
-    assert_eq!(scheduled.code, 0, "{}\n--- prism\n{}", scheduled.all(), log());
+    let scheduled = run_at(
+        &base,
+        &[
+            "schedules",
+            "set",
+            "--env",
+            "PROD",
+            "--process",
+            demo::COMPONENT_ID,
+            "--cron",
+            "0 1 * * 6",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(
+        scheduled.code,
+        0,
+        "{}\n--- prism\n{}",
+        scheduled.all(),
+        log()
+    );
     sim.add_deployments(demo::PROD_ENV_ID, 150);
     let status = go(vec!["status", "--env", "PROD", "--json"]).await;
     assert_eq!(status.code, 0, "{}\n--- prism\n{}", status.all(), log());
-    assert_eq!(status.json()["deployments"].as_array().map(Vec::len), Some(151));
+    assert_eq!(
+        status.json()["deployments"].as_array().map(Vec::len),
+        Some(151)
+    );
     assert!(sim.requests_to("POST /DeployedPackage/queryMore") >= 1);
 
     let text = log();
-    let violations: Vec<&str> = text.lines().filter(|l| l.to_ascii_lowercase().contains("violation")).collect();
-    assert!(violations.is_empty(), "prism reported violations:\n{}", violations.join("\n"));
+    let violations: Vec<&str> = text
+        .lines()
+        .filter(|l| l.to_ascii_lowercase().contains("violation"))
+        .collect();
+    assert!(
+        violations.is_empty(),
+        "prism reported violations:\n{}",
+        violations.join("\n")
+    );
 }

@@ -27,20 +27,27 @@ impl Run {
     /// Fails the test, showing the output, unless the exit code is `code`.
     #[track_caller]
     pub fn expect(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     /// stdout as JSON.
     #[track_caller]
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
 }
 
 /// Starts a demo simulator.
 pub async fn sim() -> Sim {
-    Sim::start(Options::default()).await.expect("start the simulator")
+    Sim::start(Options::default())
+        .await
+        .expect("start the simulator")
 }
 
 /// Runs `boomi-deploy ARGS` against `base_url` with the demo credentials in the
@@ -100,20 +107,36 @@ pub fn changes_of(sim: &Sim, object: &str) -> Vec<boomi_sim::Change> {
         "PackagedComponent" | "DeployedPackage" => "create",
         _ => "update",
     };
-    sim.changes().into_iter().filter(|c| c.object == object && c.action == action).collect()
+    sim.changes()
+        .into_iter()
+        .filter(|c| c.object == object && c.action == action)
+        .collect()
 }
 
 /// Fails if the secret shows up in any of `texts`.
 #[track_caller]
 pub fn assert_no_secret(texts: &[&str]) {
     for text in texts {
-        assert!(!text.contains(demo::ENCRYPTED_SECRET), "the encrypted secret leaked:\n{text}");
+        assert!(
+            !text.contains(demo::ENCRYPTED_SECRET),
+            "the encrypted secret leaked:\n{text}"
+        );
     }
 }
 
 /// The packageId `package` prints.
 pub async fn package(sim: &Sim, version: &str) -> String {
-    let run = run(sim, &["package", "--component", demo::COMPONENT_ID, "--version", version]).await;
+    let run = run(
+        sim,
+        &[
+            "package",
+            "--component",
+            demo::COMPONENT_ID,
+            "--version",
+            version,
+        ],
+    )
+    .await;
     run.expect(0);
     let id = run.stdout.trim().to_owned();
     assert!(!id.is_empty(), "no packageId printed:\n{}", run.all());
