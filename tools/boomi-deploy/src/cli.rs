@@ -121,8 +121,8 @@ Examples:
     Rollback(RollbackArgs),
     /// Table of the active deployments of an environment (every page).
     #[command(after_help = "\
-Columns: component, package version, deployed date, deployed by, listener status; sorted
-by component.
+Columns: component name and ID, package version, deployed date, deployed by, listener
+status; sorted by component.
 
 Examples:
   boomi-deploy status --env PROD

@@ -352,24 +352,46 @@ pub async fn status(ctx: &Ctx, env_name: &str) -> Outcome<Report> {
     let env = lookup::environment(ctx, env_name).await?;
     ctx.progress(&format!("Listing the active deployments in {env}"));
     let mut active = lookup::deployments(ctx, &env, None, true).await?;
+    let ids = active
+        .iter()
+        .filter_map(|d| d.component_id.clone())
+        .collect();
+    // Names make the table readable, but they are not worth failing the status for.
+    let names = match lookup::component_names(ctx, &ids).await {
+        Ok(names) => names,
+        Err(e) => {
+            ctx.warn(&format!("component names left out: {e}"));
+            Default::default()
+        }
+    };
+    let name_of = |d: &DeployedPackage| {
+        d.component_id
+            .as_ref()
+            .and_then(|id| names.get(id))
+            .cloned()
+            .unwrap_or_default()
+    };
     active.sort_by(|a, b| {
         (
+            name_of(a),
             &a.component_id,
             &a.package_version,
             a.deployed_date,
             &a.deployment_id,
         )
             .cmp(&(
+                name_of(b),
                 &b.component_id,
                 &b.package_version,
                 b.deployed_date,
                 &b.deployment_id,
             ))
     });
-    let rows: Vec<[String; 5]> = active
+    let rows: Vec<[String; 6]> = active
         .iter()
         .map(|d| {
             [
+                name_of(d),
                 d.component_id.clone().unwrap_or_default(),
                 d.package_version.clone().unwrap_or_default(),
                 d.deployed_date
@@ -388,6 +410,7 @@ pub async fn status(ctx: &Ctx, env_name: &str) -> Outcome<Report> {
         table(
             [
                 "COMPONENT",
+                "COMPONENT ID",
                 "PACKAGE VERSION",
                 "DEPLOYED",
                 "DEPLOYED BY",
@@ -402,6 +425,7 @@ pub async fn status(ctx: &Ctx, env_name: &str) -> Outcome<Report> {
         "environment": env.name,
         "deployments": active.iter().map(|d| json!({
             "componentId": d.component_id,
+            "componentName": d.component_id.as_ref().and_then(|id| names.get(id)),
             "packageId": d.package_id,
             "packageVersion": d.package_version,
             "deploymentId": d.deployment_id,

@@ -1,9 +1,12 @@
 //! Queries the commands share: environments by name or id, packages, deployments,
 //! runtimes of an environment.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use boomi_platform::filters::{
-    DeployedPackageFilter, DeployedPackageProperty, EnvironmentAtomAttachmentProperty,
-    EnvironmentFilter, EnvironmentProperty, PackagedComponentFilter, PackagedComponentProperty,
+    ComponentMetadataFilter, ComponentMetadataProperty, DeployedPackageFilter,
+    DeployedPackageProperty, EnvironmentAtomAttachmentProperty, EnvironmentFilter,
+    EnvironmentProperty, PackagedComponentFilter, PackagedComponentProperty,
 };
 use boomi_platform::models::{DeployedPackage, Environment, PackagedComponent};
 use boomi_platform::runtime::futures::TryStreamExt;
@@ -173,4 +176,39 @@ pub async fn runtimes(ctx: &Ctx, env: &Env) -> Outcome<Vec<String>> {
     atoms.sort();
     atoms.dedup();
     Ok(atoms)
+}
+
+/// The names of components (their current revision), by component ID. Asks about at
+/// most 50 IDs per query.
+pub async fn component_names(
+    ctx: &Ctx,
+    ids: &BTreeSet<String>,
+) -> Outcome<BTreeMap<String, String>> {
+    let ids: Vec<&String> = ids.iter().collect();
+    let mut names = BTreeMap::new();
+    for chunk in ids.chunks(50) {
+        let query = ComponentMetadataFilter::and([
+            ComponentMetadataFilter::from(ComponentMetadataProperty::CurrentVersion.equals("true")),
+            ComponentMetadataFilter::or(
+                chunk
+                    .iter()
+                    .map(|id| ComponentMetadataProperty::ComponentId.equals(id.as_str())),
+            ),
+        ])
+        .into();
+        let found: Vec<boomi_platform::models::ComponentMetadata> = ctx
+            .read(
+                "reading component names",
+                ctx.client
+                    .query_component_metadata_all(&query)
+                    .try_collect(),
+            )
+            .await?;
+        for c in found {
+            if let (Some(id), Some(name)) = (c.component_id, c.name) {
+                names.insert(id, name);
+            }
+        }
+    }
+    Ok(names)
 }

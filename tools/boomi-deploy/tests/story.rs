@@ -616,6 +616,7 @@ async fn status_lists_every_page_of_250_deployments() {
     let table = run(&sim, &["status", "--env", "PROD"]).await;
     table.expect(0);
     assert!(table.stdout.starts_with("COMPONENT"), "{}", table.all());
+    assert!(table.stdout.contains("Bulk Process"), "component names: {}", table.all());
     assert!(
         table.stdout.contains("250 active deployment(s) in PROD"),
         "{}",
