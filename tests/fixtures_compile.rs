@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use generator::Config;
+use specwright::Config;
 use test_support::workspace_root;
 
 #[test]

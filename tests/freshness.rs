@@ -1,11 +1,11 @@
 //! The checked-in `generated-client/` must be exactly what the generator writes now.
 
-use generator::{Config, Staleness};
+use specwright::Staleness;
 use test_support::workspace_root;
 
 #[test]
 fn checked_in_client_is_fresh() {
-    let (_, stale) = Config::boomi(&workspace_root()).check().expect("the seed spec generates");
+    let (_, stale) = specwright::preset::boomi(&workspace_root()).check().expect("the seed spec generates");
     let listing: Vec<String> = stale
         .iter()
         .map(|f| {
@@ -20,7 +20,7 @@ fn checked_in_client_is_fresh() {
     assert!(
         stale.is_empty(),
         "generated-client/ is stale; run `{}` and commit the result:\n{}",
-        generator::DEFAULT_COMMAND,
+        specwright::preset::COMMAND,
         listing.join("\n")
     );
 }

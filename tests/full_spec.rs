@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use generator::Config;
+use specwright::Config;
 use test_support::workspace_root;
 
 fn official_spec() -> PathBuf {

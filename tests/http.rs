@@ -17,7 +17,7 @@ use boomi_platform::filters::{
 };
 use boomi_platform::models::{self, AtomStatus};
 use boomi_platform::{Client, Error};
-use client_runtime::futures::{StreamExt, TryStreamExt};
+use boomi_platform::runtime::futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 use test_support::{MockServer, Recorded, Reply};
 
@@ -208,7 +208,7 @@ fn client_for(server: &MockServer) -> Client {
         .base_url(format!("{}/api/rest/v1/{{accountId}}", server.url()))
         .basic_auth(USER, TOKEN)
         .user_agent("boomi-tests/1.0")
-        .retry(client_runtime::RetryPolicy::default().initial_delay(Duration::from_millis(5)));
+        .retry(boomi_platform::runtime::RetryPolicy::default().initial_delay(Duration::from_millis(5)));
     Client::new(config).expect("valid config")
 }
 
@@ -283,7 +283,7 @@ fn the_test_base64_is_standard() {
     assert_eq!(base64("user:pass"), "dXNlcjpwYXNz");
 }
 
-fn date(s: &str) -> client_runtime::chrono::DateTime<client_runtime::chrono::Utc> {
+fn date(s: &str) -> boomi_platform::runtime::chrono::DateTime<boomi_platform::runtime::chrono::Utc> {
     s.parse().expect("test date")
 }
 

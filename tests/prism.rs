@@ -21,7 +21,7 @@ use boomi_platform::filters::{
 };
 use boomi_platform::models;
 use boomi_platform::{Client, Error};
-use client_runtime::futures::{StreamExt, TryStreamExt};
+use boomi_platform::runtime::futures::{StreamExt, TryStreamExt};
 use test_support::workspace_root;
 
 /// The operations of the corrected spec, all of which the client has.
@@ -57,7 +57,7 @@ fn prism_binary() -> PathBuf {
 /// Writes the corrected spec (seed + overlays, as the generator sees it) as JSON for
 /// Prism, one file per Prism instance so parallel tests do not share a file.
 fn corrected_spec(name: &str) -> PathBuf {
-    let (document, warnings) = generator::Config::boomi(&workspace_root())
+    let (document, warnings) = specwright::preset::boomi(&workspace_root())
         .document()
         .unwrap_or_else(|err| panic!("the seed spec and its overlays load:\n{err}"));
     for warning in &warnings {

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use generator::{Config, Output, Severity};
+use specwright::{Config, Output, Severity};
 
 /// The default stack of a worker thread, in MiB: what the generator CLI gets on a
 /// Linux main thread.
@@ -124,7 +124,7 @@ fn payload_text(payload: &(dyn Any + Send)) -> String {
 
 /// What the worker sends back.
 enum Finished {
-    Done(Box<Result<Output, generator::GenerateError>>),
+    Done(Box<Result<Output, specwright::GenerateError>>),
     Panicked { location: String, message: String },
 }
 
@@ -137,7 +137,7 @@ pub fn generate(id: &str, config: Config, timeout: Duration, stack_size: usize) 
 /// Runs `job` on a thread named after `id`, catching panics, within `timeout`.
 fn guarded<F>(id: &str, job: F, timeout: Duration, stack_size: usize) -> Generation
 where
-    F: FnOnce() -> Result<Output, generator::GenerateError> + Send + 'static,
+    F: FnOnce() -> Result<Output, specwright::GenerateError> + Send + 'static,
 {
     let (tx, rx) = mpsc::channel();
     let spawned = std::thread::Builder::new()
@@ -245,7 +245,7 @@ fn classify(finished: Finished, seconds: f64) -> Generation {
     }
 }
 
-fn count_warnings(diagnostics: &[generator::Diagnostic]) -> usize {
+fn count_warnings(diagnostics: &[specwright::Diagnostic]) -> usize {
     diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Warning)
@@ -282,7 +282,7 @@ mod tests {
     fn refusals_report_the_first_error() {
         let generation = guarded(
             "refused",
-            || generator::Config::new("/nonexistent/spec.yaml").generate(),
+            || specwright::Config::new("/nonexistent/spec.yaml").generate(),
             Duration::from_secs(10),
             STACK,
         );
@@ -296,7 +296,7 @@ mod tests {
             "hangs",
             || {
                 std::thread::sleep(Duration::from_secs(5));
-                generator::Config::new("/nonexistent/spec.yaml").generate()
+                specwright::Config::new("/nonexistent/spec.yaml").generate()
             },
             Duration::from_millis(50),
             STACK,

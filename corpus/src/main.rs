@@ -132,8 +132,8 @@ pub struct Plan {
 
 impl Plan {
     /// The generator configuration of spec `index`.
-    pub fn config(&self, index: usize) -> generator::Config {
-        let mut config = generator::Config::new(&self.specs[index].path);
+    pub fn config(&self, index: usize) -> specwright::Config {
+        let mut config = specwright::Config::new(&self.specs[index].path);
         config
             .crate_name(self.packages[index].as_str())
             .spec_display_name(self.specs[index].id.as_str())

@@ -372,7 +372,7 @@ pub enum BodyKind {
     Text,
     /// `application/x-www-form-urlencoded`, from a typed value.
     Form,
-    /// `multipart/form-data`, built with `client_runtime::Multipart`.
+    /// `multipart/form-data`, built with the runtime's `Multipart`.
     Multipart,
     /// Raw bytes with this media type.
     Bytes(String),

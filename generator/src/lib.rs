@@ -5,13 +5,27 @@
 //! [`write`](mod@write). The CLI, `build.rs` users and tests all go through [`Config`]:
 //!
 //! ```no_run
-//! let output = generator::Config::new("spec/petstore.yaml")
+//! let output = specwright::Config::new("spec/petstore.yaml")
 //!     .crate_name("petstore")
 //!     .generate()?;
 //! for (path, text) in &output.files {
 //!     println!("{}: {} bytes", path.display(), text.len());
 //! }
-//! # Ok::<(), generator::Error>(())
+//! # Ok::<(), specwright::GenerateError>(())
+//! ```
+//!
+//! A whole crate goes to a folder with [`Config::write`]. From a build script, as
+//! prost-build does, [`Config::build_script`] writes the client as one module into
+//! `OUT_DIR` for the crate to `include!`:
+//!
+//! ```no_run
+//! // The body of build.rs's main; the crate depends on specwright-runtime and serde
+//! // (with derive), and on specwright as a build-dependency.
+//! let written = specwright::Config::new("petstore.yaml").build_script()?;
+//! // src/lib.rs then has:
+//! // pub mod petstore { include!(concat!(env!("OUT_DIR"), "/petstore.rs")); }
+//! # let _ = written;
+//! # Ok::<(), specwright::Error>(())
 //! ```
 
 pub mod check;
@@ -22,33 +36,21 @@ pub mod load;
 pub mod lower;
 pub mod naming;
 pub mod overlay;
+pub mod preset;
 pub mod query_shape;
 pub mod render;
+pub mod vendor;
 pub mod write;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub use diagnostics::{Diagnostic, GenerateError, Severity};
+pub use emit::Runtime;
 pub use write::{StaleFile, Staleness, WriteReport};
 
 use diagnostics::Diagnostics;
 use emit::krate::CrateSettings;
-
-/// The command that regenerates the checked-in client; named in its headers.
-pub const DEFAULT_COMMAND: &str = "cargo run -p generator";
-
-/// The spec of the checked-in client, relative to the workspace root.
-pub const DEFAULT_SPEC: &str = "spec/boomi-platform.yaml";
-
-/// Where the checked-in client lives, relative to the workspace root.
-pub const DEFAULT_OUT: &str = "generated-client";
-
-/// The overlays applied to the checked-in client, relative to the workspace root.
-pub const DEFAULT_OVERLAYS: &str = "spec/overlays";
-
-/// Package name of the checked-in client.
-pub const DEFAULT_CRATE: &str = "boomi-platform";
 
 /// Anything that can go wrong when generating or writing.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +64,9 @@ pub enum Error {
     /// `write` or `check` was called without an output directory.
     #[error("no output directory is set (Config::out_dir)")]
     NoOutDir,
+    /// `build_script` was called outside a build script.
+    #[error("OUT_DIR is not set: Config::build_script runs from a build.rs")]
+    NoOutDirEnv,
 }
 
 /// What generation produced.
@@ -75,6 +80,38 @@ pub struct Output {
     pub api: ir::Api,
 }
 
+/// What [`Config::generate_module`] produced.
+#[derive(Debug, Clone)]
+pub struct ModuleOutput {
+    /// The module's source text.
+    pub text: String,
+    /// Warnings: what was skipped or approximated, each with its pointer.
+    pub warnings: Vec<Diagnostic>,
+    /// The IR, for callers that want figures.
+    pub api: ir::Api,
+}
+
+/// `result` with the diagnostics of the stages before it (reading, overlays) in front.
+fn with_earlier<T>(
+    mut earlier: Vec<Diagnostic>,
+    result: Result<T, GenerateError>,
+    warnings: impl FnOnce(&mut T) -> &mut Vec<Diagnostic>,
+) -> Result<T, GenerateError> {
+    match result {
+        Ok(mut output) => {
+            let later = warnings(&mut output);
+            earlier.append(later);
+            *later = earlier;
+            Ok(output)
+        }
+        Err(mut err) => {
+            earlier.append(&mut err.diagnostics);
+            err.diagnostics = earlier;
+            Err(err)
+        }
+    }
+}
+
 /// How to generate one client crate; setters return `&mut Self`, as in prost-build.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -82,7 +119,7 @@ pub struct Config {
     spec_display: Option<String>,
     crate_name: Option<String>,
     out_dir: Option<PathBuf>,
-    runtime_path: String,
+    runtime: Runtime,
     command: Option<String>,
     crate_docs: Option<PathBuf>,
     standalone: bool,
@@ -97,49 +134,12 @@ impl Config {
             spec_display: None,
             crate_name: None,
             out_dir: None,
-            runtime_path: "../runtime".into(),
+            runtime: Runtime::Vendored,
             command: None,
             crate_docs: None,
             standalone: false,
             overlays: Vec::new(),
         }
-    }
-
-    /// The configuration of the README's main command: the Boomi client in
-    /// `generated-client/` from `spec/boomi-platform.yaml` corrected by every
-    /// `spec/overlays/*.yaml` in name order, under `workspace_root`.
-    pub fn boomi(workspace_root: &Path) -> Self {
-        let mut config = Self::boomi_seed_only(workspace_root);
-        let dir = workspace_root.join(DEFAULT_OVERLAYS);
-        let mut overlays: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        overlays.sort();
-        for path in overlays {
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            config.overlay_named(&path, format!("{DEFAULT_OVERLAYS}/{name}"));
-        }
-        config
-    }
-
-    /// The Boomi client from the seed spec alone, without overlays
-    /// (`generator --no-overlays`).
-    pub fn boomi_seed_only(workspace_root: &Path) -> Self {
-        let mut config = Self::new(workspace_root.join(DEFAULT_SPEC));
-        config
-            .spec_display_name(DEFAULT_SPEC)
-            .crate_name(DEFAULT_CRATE)
-            .out_dir(workspace_root.join(DEFAULT_OUT))
-            .runtime_path("../runtime")
-            .regenerate_command(DEFAULT_COMMAND)
-            .crate_docs(workspace_root.join("spec/boomi-platform.docs.md"));
-        config
     }
 
     /// Applies an OpenAPI Overlay to the spec before anything else; overlays apply in
@@ -181,11 +181,16 @@ impl Config {
         self
     }
 
-    /// The runtime crate's path as written into the generated `Cargo.toml`
-    /// (default `../runtime`).
-    pub fn runtime_path(&mut self, path: impl Into<String>) -> &mut Self {
-        self.runtime_path = path.into();
+    /// How the generated crate reaches the runtime (default [`Runtime::Vendored`]).
+    pub fn runtime(&mut self, runtime: Runtime) -> &mut Self {
+        self.runtime = runtime;
         self
+    }
+
+    /// A path dependency on the runtime crate, written into `Cargo.toml` as given
+    /// (relative to the generated crate): `runtime(Runtime::Path(path))`.
+    pub fn runtime_path(&mut self, path: impl Into<String>) -> &mut Self {
+        self.runtime(Runtime::Path(path.into()))
     }
 
     /// The command named in the `@generated` headers (default: `generator <spec>`).
@@ -244,36 +249,44 @@ impl Config {
 
     /// Runs the pipeline in memory: read the spec, apply the overlays, generate.
     pub fn generate(&self) -> Result<Output, GenerateError> {
-        let (raw, mut earlier) = self.document()?;
-        match self.generate_value(raw, Diagnostics::new(&self.spec)) {
-            Ok(mut output) => {
-                earlier.append(&mut output.warnings);
-                output.warnings = earlier;
-                Ok(output)
-            }
-            Err(mut err) => {
-                earlier.append(&mut err.diagnostics);
-                err.diagnostics = earlier;
-                Err(err)
-            }
+        let (raw, earlier) = self.document()?;
+        with_earlier(earlier, self.generate_value(raw, Diagnostics::new(&self.spec)), |o| &mut o.warnings)
+    }
+
+    /// Load, check and lower: the stages every output shares.
+    fn lower_value(&self, raw: serde_json::Value, diags: &mut Diagnostics) -> Option<ir::Api> {
+        let loaded = load::load_value(raw, diags)?;
+        check::check(&loaded.raw, diags);
+        if diags.has_errors() {
+            return None;
         }
+        let mut api = lower::lower(&loaded.api, &loaded.raw, diags);
+        if diags.has_errors() {
+            return None;
+        }
+        query_shape::find_queries(&mut api);
+        Some(api)
+    }
+
+    /// The `@generated` line: the command that regenerates the output and its sources.
+    fn header(&self) -> String {
+        let mut source = self.display_name();
+        for (_, name) in &self.overlays {
+            source.push_str(&format!(" + overlay {name}"));
+        }
+        let command = self
+            .command
+            .clone()
+            .unwrap_or_else(|| format!("specwright {source}"));
+        render::header_text(&command, &source)
     }
 
     /// Runs the pipeline on a document already in memory (e.g. after overlays).
     pub fn generate_value(&self, raw: serde_json::Value, mut diags: Diagnostics) -> Result<Output, GenerateError> {
         let fail = |diags: Diagnostics| GenerateError { diagnostics: diags.into_vec() };
-        let Some(loaded) = load::load_value(raw, &mut diags) else {
+        let Some(api) = self.lower_value(raw, &mut diags) else {
             return Err(fail(diags));
         };
-        check::check(&loaded.raw, &mut diags);
-        if diags.has_errors() {
-            return Err(fail(diags));
-        }
-        let mut api = lower::lower(&loaded.api, &loaded.raw, &mut diags);
-        if diags.has_errors() {
-            return Err(fail(diags));
-        }
-        query_shape::find_queries(&mut api);
 
         let extra_docs = match &self.crate_docs {
             Some(path) => match std::fs::read_to_string(path) {
@@ -289,19 +302,11 @@ impl Config {
         let name = self.crate_name.clone().unwrap_or_else(|| default_crate_name(&api.title));
         let settings = CrateSettings {
             name: &name,
-            runtime_path: &self.runtime_path,
+            runtime: &self.runtime,
             extra_docs: extra_docs.as_deref(),
             standalone: self.standalone,
         };
-        let mut source = self.display_name();
-        for (_, name) in &self.overlays {
-            source.push_str(&format!(" + overlay {name}"));
-        }
-        let command = self
-            .command
-            .clone()
-            .unwrap_or_else(|| format!("generator {source}"));
-        let header = render::header_text(&command, &source);
+        let header = self.header();
 
         let mut files = BTreeMap::new();
         files.insert(
@@ -313,7 +318,7 @@ impl Config {
             render::markdown_file(&emit::readme(&api, &settings), &header),
         );
         let mut modules = vec![
-            ("src/lib.rs", emit::lib_rs(&api)),
+            ("src/lib.rs", emit::lib_rs(&api, &self.runtime)),
             ("src/models.rs", emit::models(&api)),
             ("src/client.rs", emit::client(&api)),
         ];
@@ -328,6 +333,12 @@ impl Config {
                 Err(message) => diags.error("", format!("{path}: {message}")),
             }
         }
+        if self.runtime == Runtime::Vendored {
+            let ident = name.replace('-', "_");
+            for (path, text) in vendor::vendored_files(&ident) {
+                files.insert(path, format!("// {header}\n{text}"));
+            }
+        }
         if diags.has_errors() {
             return Err(fail(diags));
         }
@@ -336,6 +347,53 @@ impl Config {
             warnings: diags.into_vec(),
             api,
         })
+    }
+
+    /// The client as the items of one module, for a crate to `include!` (see
+    /// [`Config::build_script`]). It uses the runtime as the external crate
+    /// `specwright_runtime`, whatever [`Config::runtime`] says; the including crate
+    /// depends on it and on `serde` with `derive`.
+    pub fn generate_module(&self) -> Result<ModuleOutput, GenerateError> {
+        let (raw, earlier) = self.document()?;
+        let mut diags = Diagnostics::new(&self.spec);
+        let result = match self.lower_value(raw, &mut diags) {
+            None => Err(GenerateError { diagnostics: diags.into_vec() }),
+            Some(api) => {
+                let filters = (!api.filters.is_empty()).then(|| emit::filters(&api));
+                let tokens = emit::module_rs(emit::models(&api), emit::client(&api), filters);
+                match render::rust_file(tokens, &self.header()) {
+                    Ok(text) => Ok(ModuleOutput { text, warnings: diags.into_vec(), api }),
+                    Err(message) => {
+                        diags.error("", message);
+                        Err(GenerateError { diagnostics: diags.into_vec() })
+                    }
+                }
+            }
+        };
+        with_earlier(earlier, result, |m| &mut m.warnings)
+    }
+
+    /// For `build.rs`: generates the client as one module into
+    /// `$OUT_DIR/<module>.rs` (the module name is the crate name in snake case, see
+    /// [`Config::crate_name`]), tells Cargo to rerun when the spec, an overlay or the
+    /// crate docs change, and passes each warning on as a `cargo:warning`. Returns the
+    /// file written. Include it with
+    /// `pub mod petstore { include!(concat!(env!("OUT_DIR"), "/petstore.rs")); }`.
+    pub fn build_script(&self) -> Result<PathBuf, Error> {
+        let out_dir = std::env::var_os("OUT_DIR").ok_or(Error::NoOutDirEnv)?;
+        println!("cargo:rerun-if-changed={}", self.spec.display());
+        for (path, _) in &self.overlays {
+            println!("cargo:rerun-if-changed={}", path.display());
+        }
+        let module = self.generate_module()?;
+        for warning in &module.warnings {
+            println!("cargo:warning={}", warning.to_string().replace('\n', " "));
+        }
+        let name = self.crate_name.clone().unwrap_or_else(|| default_crate_name(&module.api.title));
+        let path = PathBuf::from(out_dir).join(format!("{}.rs", name.replace('-', "_")));
+        // Only this one file: OUT_DIR may hold other modules (several specs, other tools).
+        write::write_file(&path, &module.text)?;
+        Ok(path)
     }
 
     /// Generates and writes to the output directory (only files whose bytes change;

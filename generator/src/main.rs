@@ -1,107 +1,213 @@
-//! `generator [SPEC] [--out DIR] [--name CRATE] [--check]`
+//! `specwright [SPEC] [--out DIR] [--name CRATE] [--runtime MODE] [--check]`
 //!
-//! With no SPEC, regenerates the checked-in Boomi client (`generated-client/` from
-//! `spec/boomi-platform.yaml`). A thin front end: everything happens in the library.
+//! With no SPEC, regenerates the clients checked into this workspace (see
+//! [`specwright::preset`]). A thin front end: everything else happens in the library.
 
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
-use generator::{Config, Error, Staleness};
+use clap::{Parser, ValueEnum};
+use specwright::{Config, Error, Runtime, Staleness, preset};
+
+const AFTER_HELP: &str = "\
+Examples:
+  # Regenerate the clients checked into this workspace (run anywhere inside it)
+  specwright
+  # A crate that builds anywhere: the runtime is vendored into it
+  specwright petstore.yaml --out ../myapp/petstore-client --name petstore-client --standalone
+  # Correct a vendor spec first, then check that the checked-in crate is fresh (CI)
+  specwright api.yaml --overlay fixes.yaml --out clients/api --check
+  # Depend on the published runtime instead of a copy
+  specwright api.yaml --out api-client --runtime registry
+
+Runtime modes (how the crate reaches specwright-runtime; its API is `<crate>::runtime`
+in every mode):
+  vendored  the runtime's source is copied into src/runtime/; the crate needs only
+            crates.io packages. The default when --out is outside this workspace.
+  path      a path dependency on this workspace's runtime/, computed from --out.
+            The default when --out is inside this workspace.
+  registry  specwright-runtime = \"<this version>\" from crates.io.
+
+From a build script use the library instead: specwright::Config::build_script().
+
+Exit status:
+  0  generated (or, with --check, already up to date)
+  1  --check only: the output on disk is stale; the stale files are listed
+  2  the spec or an overlay has errors (each printed as file#/json/pointer: message),
+     a file could not be read or written, or the command line is wrong";
 
 /// Generate a typed async Rust client crate from an OpenAPI 3.0/3.1 document.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(name = "specwright", version, about, after_long_help = AFTER_HELP)]
 struct Args {
-    /// The OpenAPI document (YAML or JSON). Without it: the Boomi client of this
-    /// workspace is regenerated from spec/boomi-platform.yaml.
+    /// The OpenAPI 3.0 or 3.1 document, YAML or JSON, e.g. `petstore.yaml`.
+    ///
+    /// Without it, the clients checked into this workspace are regenerated: the Boomi
+    /// client in generated-client/ from spec/boomi-platform.yaml and spec/overlays/.
     spec: Option<PathBuf>,
-    /// Output directory for the crate (default: generated-client/ for the Boomi client,
-    /// else a folder named after the crate).
-    #[arg(long)]
+    /// Where the crate goes, e.g. `--out ../myapp/petstore-client`.
+    ///
+    /// Default: generated-client/ for the workspace's client, else a folder named after
+    /// the crate in the current directory. Only files whose bytes change are written;
+    /// generated files that are no longer produced are removed.
+    #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Package name of the generated crate (default: from info.title).
-    #[arg(long)]
+    /// Package name of the generated crate, e.g. `--name petstore-client`.
+    ///
+    /// Default: from the spec's info.title ("Swagger Petstore" gives swagger-petstore).
+    #[arg(long, value_name = "CRATE")]
     name: Option<String>,
-    /// Write nothing; exit 1 and list the files that differ if the output on disk is stale.
+    /// Write nothing; exit 1 and list the files that differ if the output is stale,
+    /// e.g. `specwright api.yaml --out api-client --check` in CI.
     #[arg(long)]
     check: bool,
-    /// Path of the client-runtime crate as written into the generated Cargo.toml
-    /// (default: the relative path from the output directory to this workspace's runtime/).
-    #[arg(long)]
+    /// How the crate reaches the runtime, e.g. `--runtime vendored` (see below).
+    ///
+    /// Default: `path` when --out is inside this workspace, `vendored` elsewhere.
+    #[arg(long, value_enum, value_name = "MODE")]
+    runtime: Option<RuntimeMode>,
+    /// With `--runtime path`: the runtime crate's folder as written into Cargo.toml,
+    /// relative to the generated crate, e.g. `--runtime-path ../../runtime`.
+    ///
+    /// Default: computed from --out and this workspace's runtime/.
+    #[arg(long, value_name = "PATH")]
     runtime_path: Option<String>,
-    /// Add an empty [workspace] table, so the crate builds on its own wherever it is.
+    /// With `--runtime registry`: the version requirement, e.g. `--runtime-version 0.1`.
+    ///
+    /// Default: this generator's own version.
+    #[arg(long, value_name = "VERSION")]
+    runtime_version: Option<String>,
+    /// Add an empty [workspace] table, so the crate builds on its own even inside
+    /// another workspace's folder, e.g. `--out ../scratch/client --standalone`.
     #[arg(long)]
     standalone: bool,
-    /// Apply an OpenAPI Overlay 1.0 file to the spec first (repeatable; applied in order).
+    /// Apply an OpenAPI Overlay 1.0 file to the spec first, e.g. `--overlay fix.yaml`.
+    ///
+    /// Repeatable; overlays apply in the order given. A target that matches nothing is
+    /// a warning naming the file and action.
     #[arg(long = "overlay", value_name = "FILE")]
     overlays: Vec<PathBuf>,
-    /// Do not apply spec/overlays/*.yaml (the Boomi client only; generates the seed spec as it is).
+    /// Without SPEC only: generate the Boomi seed spec as it is, without
+    /// spec/overlays/, e.g. `specwright --no-overlays --out /tmp/seed-client`.
     #[arg(long)]
     no_overlays: bool,
 }
 
-/// The workspace this binary belongs to: the nearest folder holding the default spec,
-/// else the one it was built in.
-fn workspace_root() -> PathBuf {
-    if let Ok(cwd) = std::env::current_dir() {
-        for dir in cwd.ancestors() {
-            if dir.join(generator::DEFAULT_SPEC).is_file() && dir.join("runtime").is_dir() {
-                return dir.to_owned();
-            }
-        }
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_owned)
-        .unwrap_or_default()
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum RuntimeMode {
+    /// Copy the runtime's source into the crate.
+    Vendored,
+    /// A path dependency on this workspace's runtime.
+    Path,
+    /// A registry dependency on specwright-runtime.
+    Registry,
 }
 
-/// `to` relative to `from`, both made absolute first.
+/// The specwright workspace the current directory is in: the nearest folder above it
+/// that holds the runtime crate. Only there does a bare `specwright` regenerate the
+/// checked-in clients, and only into it does `--runtime path` point by default.
+fn workspace_root() -> Option<PathBuf> {
+    let holds_runtime = |dir: &Path| {
+        std::fs::read_to_string(dir.join("runtime/Cargo.toml"))
+            .is_ok_and(|toml| toml.contains("name = \"specwright-runtime\""))
+    };
+    let cwd = std::env::current_dir().ok()?;
+    cwd.ancestors().find(|dir| holds_runtime(dir)).map(Path::to_owned)
+}
+
+/// `path` made absolute, `.` and `..` resolved, and symbolic links resolved in the
+/// part of it that exists, so that two spellings of one folder compare equal.
+fn normalize(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut lexical = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            other => lexical.push(other),
+        }
+    }
+    let mut existing = lexical.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => break,
+        }
+    }
+    let mut out = existing.canonicalize().unwrap_or_else(|_| existing.to_owned());
+    out.extend(rest.iter().rev());
+    out
+}
+
+/// `to` relative to `from`, both normalized first, with `/` separators (Cargo.toml).
 fn relative(from: &Path, to: &Path) -> String {
-    let abs = |p: &Path| {
-        std::path::absolute(p)
-            .unwrap_or_else(|_| p.to_owned())
+    let parts = |p: &Path| {
+        normalize(p)
             .components()
-            .filter(|c| !matches!(c, Component::CurDir))
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect::<Vec<_>>()
     };
-    let (from, to) = (abs(from), abs(to));
+    let (from, to) = (parts(from), parts(to));
     let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<String> = vec!["..".into(); from.len() - common];
-    parts.extend(to[common..].iter().cloned());
-    if parts.is_empty() { ".".into() } else { parts.join("/") }
+    let mut out: Vec<String> = vec!["..".into(); from.len() - common];
+    out.extend(to[common..].iter().cloned());
+    if out.is_empty() { ".".into() } else { out.join("/") }
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     let root = workspace_root();
-    let (mut config, command) = match &args.spec {
-        None if args.no_overlays => (
-            Config::boomi_seed_only(&root),
-            format!("{} -- --no-overlays", generator::DEFAULT_COMMAND),
+    let (mut config, mut command) = match (&args.spec, &root) {
+        (None, None) => {
+            eprintln!(
+                "specwright: no SPEC given, and this is not inside the specwright workspace \
+                 (whose clients a bare `specwright` regenerates); pass an OpenAPI document, \
+                 e.g. `specwright petstore.yaml --out petstore-client`"
+            );
+            return ExitCode::from(2);
+        }
+        (None, Some(root)) if args.no_overlays => (
+            preset::boomi_seed_only(root),
+            format!("{} -- --no-overlays", preset::COMMAND),
         ),
-        None => (Config::boomi(&root), generator::DEFAULT_COMMAND.to_owned()),
-        Some(spec) => {
+        (None, Some(root)) => (preset::boomi(root), preset::COMMAND.to_owned()),
+        (Some(spec), _) => {
             let mut config = Config::new(spec);
-            let mut command = format!("generator {}", spec.display());
-            if let Some(out) = &args.out {
-                command.push_str(&format!(" --out {}", out.display()));
-            }
-            if let Some(name) = &args.name {
-                command.push_str(&format!(" --name {name}"));
-            }
-            for overlay in &args.overlays {
-                command.push_str(&format!(" --overlay {}", overlay.display()));
-            }
             config.spec_display_name(spec.display().to_string());
-            (config, command)
+            (config, format!("specwright {}", spec.display()))
         }
     };
     if args.spec.is_none() && !args.overlays.is_empty() {
-        eprintln!("--overlay goes with a SPEC; the Boomi client takes its overlays from spec/overlays/");
+        eprintln!("specwright: --overlay goes with a SPEC; the workspace's clients take their overlays from spec/overlays/");
         return ExitCode::from(2);
+    }
+    if args.spec.is_some() && args.no_overlays {
+        eprintln!("specwright: --no-overlays is for the workspace's Boomi client; with a SPEC, only the --overlay files given apply");
+        return ExitCode::from(2);
+    }
+    if args.spec.is_some() {
+        if let Some(out) = &args.out {
+            command.push_str(&format!(" --out {}", out.display()));
+        }
+        if let Some(name) = &args.name {
+            command.push_str(&format!(" --name {name}"));
+        }
+        for overlay in &args.overlays {
+            command.push_str(&format!(" --overlay {}", overlay.display()));
+        }
+        if let Some(mode) = args.runtime {
+            let mode = mode.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default();
+            command.push_str(&format!(" --runtime {mode}"));
+        }
+        if args.standalone {
+            command.push_str(" --standalone");
+        }
     }
     for overlay in &args.overlays {
         config.overlay(overlay);
@@ -110,29 +216,53 @@ fn main() -> ExitCode {
     if let Some(name) = &args.name {
         config.crate_name(name);
     }
-    let out = match (&args.out, &args.spec) {
-        (Some(out), _) => out.clone(),
-        (None, None) => root.join(generator::DEFAULT_OUT),
-        (None, Some(_)) => {
+    let out = match (&args.out, &args.spec, &root) {
+        (Some(out), _, _) => out.clone(),
+        (None, None, Some(root)) => root.join(preset::BOOMI_OUT),
+        _ => {
             // The crate name decides the folder; generate once in memory to learn it.
             match config.generate() {
                 Ok(output) => PathBuf::from(crate_name_of(&output.files).unwrap_or_else(|| "api-client".into())),
-                Err(err) => {
-                    eprint!("{err}");
-                    return ExitCode::from(2);
-                }
+                Err(err) => return report(Error::Generate(err)),
             }
         }
     };
     config.out_dir(&out);
-    match &args.runtime_path {
-        Some(path) => {
-            config.runtime_path(path);
-        }
-        None if args.spec.is_some() => {
-            config.runtime_path(relative(&out, &root.join("runtime")));
-        }
+
+    let inside_workspace = root.as_ref().is_some_and(|root| normalize(&out).starts_with(normalize(root)));
+    let mode = match (args.runtime, &args.runtime_path, &args.runtime_version) {
+        (Some(mode), _, _) => Some(mode),
+        (None, Some(_), _) => Some(RuntimeMode::Path),
+        (None, None, Some(_)) => Some(RuntimeMode::Registry),
+        (None, None, None) if args.spec.is_none() && args.out.is_none() => None, // the preset's own choice
+        (None, None, None) if inside_workspace => Some(RuntimeMode::Path),
+        (None, None, None) => Some(RuntimeMode::Vendored),
+    };
+    match mode {
         None => {}
+        Some(RuntimeMode::Vendored) => {
+            config.runtime(Runtime::Vendored);
+        }
+        Some(RuntimeMode::Registry) => {
+            config.runtime(match &args.runtime_version {
+                Some(version) => Runtime::Registry { version: version.clone() },
+                None => Runtime::registry(),
+            });
+        }
+        Some(RuntimeMode::Path) => {
+            let path = match (&args.runtime_path, &root) {
+                (Some(path), _) => path.clone(),
+                (None, Some(root)) => relative(&out, &root.join("runtime")),
+                (None, None) => {
+                    eprintln!(
+                        "specwright: --runtime path needs --runtime-path outside the specwright workspace \
+                         (or use --runtime vendored, which needs no path)"
+                    );
+                    return ExitCode::from(2);
+                }
+            };
+            config.runtime(Runtime::Path(path));
+        }
     }
     config.standalone(args.standalone);
 
@@ -188,7 +318,7 @@ fn crate_name_of(files: &std::collections::BTreeMap<PathBuf, String>) -> Option<
     Some(line.trim_start_matches("name = ").trim_matches('"').to_owned())
 }
 
-fn print_warnings(warnings: &[generator::Diagnostic]) {
+fn print_warnings(warnings: &[specwright::Diagnostic]) {
     for w in warnings {
         eprintln!("{w}");
     }
@@ -200,4 +330,26 @@ fn report(err: Error) -> ExitCode {
         eprintln!();
     }
     ExitCode::from(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_resolve_dot_dot() {
+        let base = std::env::temp_dir().join("specwright-relative-test");
+        let ws = base.join("ws");
+        assert_eq!(relative(&ws.join("generated-client"), &ws.join("runtime")), "../runtime");
+        assert_eq!(relative(&ws.join("a/../b/client"), &ws.join("runtime")), "../../runtime");
+        assert_eq!(relative(&ws.join("x/./y/z"), &ws.join("runtime")), "../../../runtime");
+        assert_eq!(relative(&ws.join("runtime"), &ws.join("runtime")), ".");
+    }
+
+    #[test]
+    fn normalize_drops_dot_dot_and_dot() {
+        let base = std::env::temp_dir();
+        let canonical = base.canonicalize().expect("temp dir");
+        assert_eq!(normalize(&base.join("a/../b/./c")), canonical.join("b/c"));
+    }
 }

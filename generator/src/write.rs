@@ -94,23 +94,28 @@ fn generated_on_disk(dir: &Path) -> Result<Vec<PathBuf>, IoError> {
     Ok(out)
 }
 
+/// Writes one file unless it already holds exactly `contents` (so that Cargo and
+/// editors see no change), creating its folder. Returns whether it wrote.
+pub fn write_file(path: &Path, contents: &str) -> Result<bool, IoError> {
+    if std::fs::read(path).is_ok_and(|old| old == contents.as_bytes()) {
+        return Ok(false);
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+    }
+    std::fs::write(path, contents).map_err(io_err(path))?;
+    Ok(true)
+}
+
 /// Writes `files` under `dir`.
 pub fn write(dir: &Path, files: &BTreeMap<PathBuf, String>) -> Result<WriteReport, IoError> {
     let mut report = WriteReport::default();
     for (rel, contents) in files {
-        let path = dir.join(rel);
-        match std::fs::read(&path) {
-            Ok(old) if old == contents.as_bytes() => {
-                report.unchanged.push(rel.clone());
-                continue;
-            }
-            _ => {}
+        if write_file(&dir.join(rel), contents)? {
+            report.written.push(rel.clone());
+        } else {
+            report.unchanged.push(rel.clone());
         }
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io_err(parent))?;
-        }
-        std::fs::write(&path, contents).map_err(io_err(&path))?;
-        report.written.push(rel.clone());
     }
     for rel in generated_on_disk(dir)? {
         if !files.contains_key(&rel) {

@@ -244,6 +244,20 @@ fn preview(body: &[u8]) -> String {
     }
 }
 
+/// A filter condition built with a number of arguments its operator does not take
+/// (`IS_NULL` takes none, `BETWEEN` two, the others one). Caught before anything is
+/// sent, where the typed builder methods could not rule it out at compile time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("operator {operator} takes {expected} argument(s), {found} given")]
+pub struct FilterError {
+    /// The operator as sent on the wire.
+    pub operator: String,
+    /// The arguments it takes.
+    pub expected: usize,
+    /// The arguments given.
+    pub found: usize,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,18 +366,4 @@ mod tests {
         assert_eq!(err.to_string(), "HTTP 400: Bad Request");
         let _: &dyn std::error::Error = &err;
     }
-}
-
-/// A filter condition built with a number of arguments its operator does not take
-/// (`IS_NULL` takes none, `BETWEEN` two, the others one). Caught before anything is
-/// sent, where the typed builder methods could not rule it out at compile time.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("operator {operator} takes {expected} argument(s), {found} given")]
-pub struct FilterError {
-    /// The operator as sent on the wire.
-    pub operator: String,
-    /// The arguments it takes.
-    pub expected: usize,
-    /// The arguments given.
-    pub found: usize,
 }

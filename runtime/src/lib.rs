@@ -9,9 +9,9 @@
 //! so that it is written (and tested) once.
 //!
 //! ```no_run
-//! use client_runtime::{Config, ConfigError, Error, Transport, encode_path_segment};
-//! use client_runtime::reqwest::Method;
-//! use client_runtime::serde_json::Value;
+//! use specwright_runtime::{Config, ConfigError, Error, Transport, encode_path_segment};
+//! use specwright_runtime::reqwest::Method;
+//! use specwright_runtime::serde_json::Value;
 //!
 //! fn connect() -> Result<Transport, ConfigError> {
 //!     Config::new("https://api.boomi.com/api/rest/v1/{accountId}")
@@ -35,6 +35,7 @@
 //! The crate never panics on anything a server sends: every malformed reply
 //! becomes an [`Error`] value.
 
+mod auth;
 mod config;
 mod error;
 mod multipart;
@@ -45,7 +46,8 @@ mod response;
 mod retry;
 mod transport;
 
-pub use config::{ApiKey, ApiKeyLocation, Auth, Config, ConfigError, Secret};
+pub use auth::{ApiKey, ApiKeyLocation, Auth, Secret};
+pub use config::{Config, ConfigError};
 pub use retry::RetryPolicy;
 pub use error::{ApiError, Error, FilterError};
 pub use multipart::Multipart;
@@ -88,7 +90,7 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// text is encoded as its UTF-8 bytes.
 ///
 /// ```
-/// assert_eq!(client_runtime::encode_path_segment("a/b c"), "a%2Fb%20c");
+/// assert_eq!(specwright_runtime::encode_path_segment("a/b c"), "a%2Fb%20c");
 /// ```
 pub fn encode_path_segment(value: &str) -> String {
     utf8_percent_encode(value, PATH_SEGMENT).to_string()

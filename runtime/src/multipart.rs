@@ -52,7 +52,7 @@ impl Multipart {
 
     /// The encoded body and its content type (with the boundary).
     pub fn encode(&self) -> (Vec<u8>, String) {
-        let boundary = format!("----client-runtime-{:016x}{:016x}", crate::retry::random_u64(), crate::retry::random_u64());
+        let boundary = format!("----specwright-{:016x}{:016x}", super::retry::random_u64(), super::retry::random_u64());
         let mut body = Vec::new();
         for part in &self.parts {
             body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());

@@ -10,7 +10,7 @@ use std::future::Future;
 pub use futures::stream::BoxStream;
 use futures::{StreamExt, stream};
 
-use crate::Error;
+use super::Error;
 
 enum Step<'a, P, E> {
     First(futures::future::BoxFuture<'a, Result<P, Error<E>>>),

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, Error};
+use super::error::{ApiError, Error};
 
 /// A response whose body has been read completely into memory.
 ///

@@ -10,13 +10,13 @@ use reqwest::header::{
 };
 use reqwest::{Method, Url};
 
-use crate::config::{ApiKey, ApiKeyLocation, Auth};
-use crate::error::Error;
-use crate::response::Response;
-use crate::retry::{Pacer, RetryPolicy, retryable_status};
+use super::auth::{ApiKey, ApiKeyLocation, Auth};
+use super::error::Error;
+use super::response::Response;
+use super::retry::{Pacer, RetryPolicy, retryable_status};
 
 /// The configured connection to one API server, produced by
-/// [`Config::build`](crate::Config::build).
+/// [`Config::build`](super::Config::build).
 ///
 /// Cheap to clone (shared internals, one connection pool); clone it rather
 /// than building several. `Debug` never prints credentials.
@@ -25,7 +25,7 @@ pub struct Transport {
     inner: Arc<Inner>,
 }
 
-/// What [`Config::build`](crate::Config::build) hands over.
+/// What [`Config::build`](super::Config::build) hands over.
 pub(crate) struct TransportParts {
     pub(crate) base_url: String,
     pub(crate) http: reqwest::Client,
@@ -80,7 +80,7 @@ impl Transport {
     }
 
     /// Starts a request. `path` begins with `/` and is already
-    /// percent-encoded (see [`encode_path_segment`](crate::encode_path_segment));
+    /// percent-encoded (see [`encode_path_segment`](super::encode_path_segment));
     /// it is appended to [`base_url`](Self::base_url) verbatim.
     pub fn request(&self, method: Method, path: impl Into<String>) -> Request {
         Request::new(method, path.into())
@@ -321,7 +321,7 @@ impl Request {
     }
 
     /// Sends a `multipart/form-data` body (file uploads).
-    pub fn multipart(mut self, form: crate::Multipart) -> Self {
+    pub fn multipart(mut self, form: super::Multipart) -> Self {
         let (bytes, content_type) = form.encode();
         match HeaderValue::from_str(&content_type) {
             Ok(content_type) => {
@@ -338,17 +338,17 @@ impl Request {
         mut self,
         name: &str,
         value: &T,
-        style: crate::param::Style,
+        style: super::param::Style,
         explode: bool,
     ) -> Self {
-        self.query.extend(crate::param::query_pairs(name, value, style, explode));
+        self.query.extend(super::param::query_pairs(name, value, style, explode));
         self
     }
 
     /// Adds `name=value` to the `Cookie` header (the value percent-encoded, so it cannot
     /// end the pair or the header).
     pub fn cookie(mut self, name: &str, value: impl ToString) -> Self {
-        let pair = format!("{name}={}", crate::encode_path_segment(&value.to_string()));
+        let pair = format!("{name}={}", super::encode_path_segment(&value.to_string()));
         let cookie = match self.headers.get(reqwest::header::COOKIE).and_then(|v| v.to_str().ok()) {
             Some(existing) => format!("{existing}; {pair}"),
             None => pair,

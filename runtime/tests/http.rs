@@ -8,9 +8,9 @@ use axum::extract::{Query, Request as AxumRequest};
 use axum::http::{HeaderMap as AxumHeaders, StatusCode as AxumStatus};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use client_runtime::reqwest::Method;
-use client_runtime::serde_json::{self, Value, json};
-use client_runtime::{Config, Error, Transport, encode_path_segment};
+use specwright_runtime::reqwest::Method;
+use specwright_runtime::serde_json::{self, Value, json};
+use specwright_runtime::{Config, Error, Transport, encode_path_segment};
 use serde::{Deserialize, Serialize};
 
 /// Echoes what the server received as JSON.
@@ -90,10 +90,10 @@ fn boomi() -> Config {
     Config::new("https://api.boomi.com/api/rest/v1/{accountId}")
         .variable("accountId", "acme-1")
         .basic_auth("user@example.com", "tok3n-s3cret")
-        .retry(client_runtime::RetryPolicy::none())
+        .retry(specwright_runtime::RetryPolicy::none())
 }
 
-async fn echoed(transport: &Transport, request: client_runtime::Request) -> Value {
+async fn echoed(transport: &Transport, request: specwright_runtime::Request) -> Value {
     let response = transport.send::<()>(request).await.unwrap();
     assert_eq!(response.status(), 200);
     response.json::<Value, ()>().unwrap()
@@ -141,7 +141,7 @@ async fn default_user_agent_bearer_and_accept_override() {
     assert_eq!(headers["x-custom"], "7");
     assert_eq!(
         headers["user-agent"],
-        concat!("client-runtime/", env!("CARGO_PKG_VERSION"))
+        concat!("specwright-runtime/", env!("CARGO_PKG_VERSION"))
     );
 }
 
@@ -193,7 +193,7 @@ async fn invalid_requests_are_not_sent() {
     // Nothing listens on this address: if anything were sent we would get
     // Error::Request instead.
     let transport = Config::new("http://127.0.0.1:9/")
-        .retry(client_runtime::RetryPolicy::none())
+        .retry(specwright_runtime::RetryPolicy::none())
         .build()
         .unwrap();
     let err = transport
@@ -328,7 +328,7 @@ struct BoomiError {
     message: String,
 }
 
-async fn error_reply(transport: &Transport, status: u16, body: &str) -> client_runtime::Response {
+async fn error_reply(transport: &Transport, status: u16, body: &str) -> specwright_runtime::Response {
     transport
         .send::<()>(
             transport
@@ -435,7 +435,7 @@ async fn timeout_is_honoured() {
     let (transport, _) = transport(
         boomi()
             .timeout(Duration::from_millis(200))
-            .retry(client_runtime::RetryPolicy::none()),
+            .retry(specwright_runtime::RetryPolicy::none()),
     )
     .await;
     let started = Instant::now();
@@ -455,9 +455,9 @@ async fn timeout_is_honoured() {
 async fn timeout_applies_to_a_supplied_client() {
     let base = server().await;
     let transport = Config::new(format!("{base}/"))
-        .http_client(client_runtime::reqwest::Client::new())
+        .http_client(specwright_runtime::reqwest::Client::new())
         .timeout(Duration::from_millis(200))
-        .retry(client_runtime::RetryPolicy::none())
+        .retry(specwright_runtime::RetryPolicy::none())
         .build()
         .unwrap();
     let seen = echoed(&transport, transport.request(Method::GET, "/ok")).await;
@@ -543,7 +543,7 @@ async fn api_keys_go_in_header_and_query_and_stay_secret() {
     let transport = Config::new(format!("{base}/"))
         .api_key_header("X-Api-Key", "hdr-s3cret")
         .api_key_query("api_key", "qry-s3cret")
-        .retry(client_runtime::RetryPolicy::none())
+        .retry(specwright_runtime::RetryPolicy::none())
         .build()
         .unwrap();
     let seen = echoed(&transport, transport.request(Method::GET, "/echo").query("q", "1")).await;
@@ -555,7 +555,7 @@ async fn api_keys_go_in_header_and_query_and_stay_secret() {
     // A transport error would print the URL, and with it the key: it is left out.
     let refused = Config::new("http://127.0.0.1:9/")
         .api_key_query("api_key", "qry-s3cret")
-        .retry(client_runtime::RetryPolicy::none())
+        .retry(specwright_runtime::RetryPolicy::none())
         .build()
         .unwrap();
     let err = refused.send::<()>(refused.request(Method::GET, "/x")).await.unwrap_err();

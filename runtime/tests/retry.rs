@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::http::{HeaderMap, Method as AxumMethod, StatusCode};
 use axum::response::IntoResponse;
-use client_runtime::reqwest::Method;
-use client_runtime::{Config, Error, RetryPolicy, Transport};
+use specwright_runtime::reqwest::Method;
+use specwright_runtime::{Config, Error, RetryPolicy, Transport};
 
 /// A server whose `/flaky/{status}/{n}` answers `status` to the first `n` requests
 /// and 200 after; `/slow` never answers in time; `Retry-After: 1` is sent on 503s
@@ -69,7 +69,7 @@ async fn connect(policy: RetryPolicy) -> (Transport, Arc<AtomicUsize>) {
     (transport, hits)
 }
 
-async fn status(transport: &Transport, request: client_runtime::Request) -> Result<u16, Error<()>> {
+async fn status(transport: &Transport, request: specwright_runtime::Request) -> Result<u16, Error<()>> {
     transport.send::<()>(request).await.map(|r| r.status())
 }
 

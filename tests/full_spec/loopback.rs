@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use boomi_full::filters::{DeployedPackageFilter, DeployedPackageProperty, ExecutionRecordFilter, ExecutionRecordProperty};
 use boomi_full::{Client, Error, models};
-use client_runtime::RetryPolicy;
+use boomi_full::runtime::RetryPolicy;
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 

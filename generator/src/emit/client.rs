@@ -34,8 +34,8 @@ pub fn client(api: &Api) -> TokenStream {
     quote! {
         //! The API client.
 
-        use client_runtime::reqwest::Method;
-        use client_runtime::{Config, ConfigError, Error, Transport};
+        use super::runtime::reqwest::Method;
+        use super::runtime::{Config, ConfigError, Error, Transport};
 
         /// A client for the API: one async method per operation.
         ///
@@ -117,11 +117,11 @@ fn paging(api: &Api, p: &Paging) -> TokenStream {
         pub fn #pages_fn<'a>(
             &'a self,
             body: &'a #request,
-        ) -> client_runtime::paging::BoxStream<'a, Result<crate::models::#page, Error<#error>>> {
-            client_runtime::paging::pages(
+        ) -> super::runtime::paging::BoxStream<'a, Result<super::models::#page, Error<#error>>> {
+            super::runtime::paging::pages(
                 self.#query_fn(#(#absent,)* #body_arg),
                 move |token: String| async move { self.#more_fn(&token).await },
-                |page: &crate::models::#page| #token,
+                |page: &super::models::#page| #token,
             )
         }
 
@@ -129,8 +129,8 @@ fn paging(api: &Api, p: &Paging) -> TokenStream {
         pub fn #all_fn<'a>(
             &'a self,
             body: &'a #request,
-        ) -> client_runtime::paging::BoxStream<'a, Result<#item, Error<#error>>> {
-            client_runtime::paging::items(self.#pages_fn(body), |page: crate::models::#page| #items)
+        ) -> super::runtime::paging::BoxStream<'a, Result<#item, Error<#error>>> {
+            super::runtime::paging::items(self.#pages_fn(body), |page: super::models::#page| #items)
         }
     }
 }
@@ -197,7 +197,7 @@ fn operation(op: &Operation) -> TokenStream {
                 quote!(&#ty)
             }
             BodyKind::Text => quote!(&str),
-            BodyKind::Multipart => quote!(client_runtime::Multipart),
+            BodyKind::Multipart => quote!(super::runtime::Multipart),
             BodyKind::Bytes(_) => quote!(Vec<u8>),
         };
         let ty = if body.required { ty } else { quote!(Option<#ty>) };
@@ -216,11 +216,11 @@ fn operation(op: &Operation) -> TokenStream {
                 let arg = ident(&p.rust);
                 let explode = p.explode;
                 path_args.push(match p.ty {
-                    Type::String => quote!(client_runtime::encode_path_segment(#arg)),
+                    Type::String => quote!(super::runtime::encode_path_segment(#arg)),
                     Type::Integer(_) | Type::Number(_) | Type::Boolean => {
-                        quote!(client_runtime::encode_path_segment(&#arg.to_string()))
+                        quote!(super::runtime::encode_path_segment(&#arg.to_string()))
                     }
-                    _ => quote!(client_runtime::encode_path_segment(&client_runtime::param::simple(#arg, #explode))),
+                    _ => quote!(super::runtime::encode_path_segment(&super::runtime::param::simple(#arg, #explode))),
                 });
             }
         }
@@ -233,7 +233,7 @@ fn operation(op: &Operation) -> TokenStream {
     let method = ident(op.method.as_str());
 
     // Query, header and cookie parameters, and the body. Scalars go as their text;
-    // anything else (arrays, objects, enums, dates) through client_runtime::param,
+    // anything else (arrays, objects, enums, dates) through super::runtime::param,
     // laid out by the parameter's style and explode.
     let mut required_steps = Vec::new();
     let mut optional_steps = Vec::new();
@@ -251,12 +251,12 @@ fn operation(op: &Operation) -> TokenStream {
                     QueryStyle::PipeDelimited => quote!(PipeDelimited),
                     QueryStyle::DeepObject => quote!(DeepObject),
                 };
-                quote!(query_param(#wire, #arg, client_runtime::param::Style::#style, #explode))
+                quote!(query_param(#wire, #arg, super::runtime::param::Style::#style, #explode))
             }
             (ParamLocation::Header, true) => quote!(header(#wire, #arg)),
-            (ParamLocation::Header, false) => quote!(header(#wire, client_runtime::param::simple(#arg, #explode))),
+            (ParamLocation::Header, false) => quote!(header(#wire, super::runtime::param::simple(#arg, #explode))),
             (ParamLocation::Cookie, true) => quote!(cookie(#wire, #arg)),
-            (ParamLocation::Cookie, false) => quote!(cookie(#wire, client_runtime::param::simple(#arg, #explode))),
+            (ParamLocation::Cookie, false) => quote!(cookie(#wire, super::runtime::param::simple(#arg, #explode))),
         };
         if p.required {
             required_steps.push(quote!(.#step));

@@ -29,7 +29,7 @@ pub fn filters(api: &Api) -> TokenStream {
         //! needs), and join conditions with a grouping operator; the result converts
         //! into the operation's request body with `.into()`.
 
-        use client_runtime::FilterError;
+        use super::runtime::FilterError;
 
         #(#arity_fns)*
         #(#items)*
@@ -47,11 +47,11 @@ fn arity_fn(f: &Filter) -> TokenStream {
     let arms = f.shape.operators.iter().map(|op| {
         let variant = ident(&op.variant.rust);
         let arity = proc_macro2::Literal::usize_unsuffixed(op.arity);
-        quote!(crate::models::#op_enum::#variant => Some(#arity),)
+        quote!(super::models::#op_enum::#variant => Some(#arity),)
     });
     quote! {
         /// How many arguments each operator takes.
-        fn #name(operator: &crate::models::#op_enum) -> Option<usize> {
+        fn #name(operator: &super::models::#op_enum) -> Option<usize> {
             match operator {
                 #(#arms)*
                 _ => None,
@@ -129,7 +129,7 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
             pub fn #method(self, #params) -> #condition {
                 #condition {
                     property: self,
-                    operator: crate::models::#op_enum::#variant,
+                    operator: super::models::#op_enum::#variant,
                     arguments: #args,
                 }
             }
@@ -140,7 +140,7 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
     let property_value = match &shape.property_model_enum {
         Some(model_enum) => {
             let model_enum = ident(model_enum);
-            quote!(crate::models::#model_enum::from(self.property.as_str()))
+            quote!(super::models::#model_enum::from(self.property.as_str()))
         }
         None => quote!(self.property.as_str().to_owned()),
     };
@@ -166,7 +166,7 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
                 quote! {
                     #[doc = #text]
                     pub fn #method(conditions: impl IntoIterator<Item = #condition>) -> Self {
-                        Self::grouped(crate::models::#group_enum::#variant, conditions)
+                        Self::grouped(super::models::#group_enum::#variant, conditions)
                     }
                 }
             });
@@ -180,14 +180,14 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
                 /// not nest groups).
                 #[derive(Debug, Clone, PartialEq)]
                 pub struct #filter {
-                    operator: crate::models::#group_enum,
+                    operator: super::models::#group_enum,
                     conditions: Vec<#condition>,
                 }
 
                 impl #filter {
                     /// The conditions joined by any grouping operator the spec lists.
                     pub fn grouped(
-                        operator: crate::models::#group_enum,
+                        operator: super::models::#group_enum,
                         conditions: impl IntoIterator<Item = #condition>,
                     ) -> Self {
                         Self { operator, conditions: conditions.into_iter().collect() }
@@ -195,8 +195,8 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
 
                     #(#ctors)*
 
-                    fn into_expression(self) -> crate::models::#group_model {
-                        crate::models::#group_model { #group_operator, #nested, #fill_group }
+                    fn into_expression(self) -> super::models::#group_model {
+                        super::models::#group_model { #group_operator, #nested, #fill_group }
                     }
                 }
             };
@@ -205,7 +205,7 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
                 quote! {
                     impl From<#condition> for #filter {
                         fn from(condition: #condition) -> Self {
-                            Self::grouped(crate::models::#group_enum::#variant, [condition])
+                            Self::grouped(super::models::#group_enum::#variant, [condition])
                         }
                     }
                 }
@@ -231,14 +231,14 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
             let group_operator = set(&shape.group_operator_field, quote!(grouping));
             let group_expr = boxed(
                 &shape.group_model,
-                quote!(crate::models::#group_model { #group_operator, #nested, #fill_group }),
+                quote!(super::models::#group_model { #group_operator, #nested, #fill_group }),
             );
             let ctors = group_names.iter().map(|(method, variant, wire)| {
                 let text = format!(" The members joined with `{wire}`; members may be conditions or groups.");
                 quote! {
                     #[doc = #text]
                     pub fn #method<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-                        Self::grouped(crate::models::#group_enum::#variant, members)
+                        Self::grouped(super::models::#group_enum::#variant, members)
                     }
                 }
             });
@@ -252,7 +252,7 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
                     /// Members joined by a grouping operator.
                     Group {
                         /// The grouping operator.
-                        operator: crate::models::#group_enum,
+                        operator: super::models::#group_enum,
                         /// The members.
                         members: Vec<#filter>,
                     },
@@ -261,7 +261,7 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
                 impl #filter {
                     /// The members joined by any grouping operator the spec lists.
                     pub fn grouped<F: Into<Self>>(
-                        operator: crate::models::#group_enum,
+                        operator: super::models::#group_enum,
                         members: impl IntoIterator<Item = F>,
                     ) -> Self {
                         Self::Group { operator, members: members.into_iter().map(Into::into).collect() }
@@ -269,10 +269,10 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
 
                     #(#ctors)*
 
-                    fn into_expression(self) -> crate::models::#union_ident {
+                    fn into_expression(self) -> super::models::#union_ident {
                         match self {
-                            Self::Condition(condition) => crate::models::#union_ident::#cond_variant(#condition_expr),
-                            Self::Group { operator: grouping, members } => crate::models::#union_ident::#grp_variant(#group_expr),
+                            Self::Condition(condition) => super::models::#union_ident::#cond_variant(#condition_expr),
+                            Self::Group { operator: grouping, members } => super::models::#union_ident::#grp_variant(#group_expr),
                         }
                     }
                 }
@@ -291,7 +291,7 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
     let expression_set = set(&shape.expression_field, expression);
     let filter_set = set(
         &shape.filter_field,
-        quote!(crate::models::#filter_model { #expression_set, #fill_filter }),
+        quote!(super::models::#filter_model { #expression_set, #fill_filter }),
     );
     let (sort_none, sorted) = match &shape.sort {
         Some(sort) => {
@@ -306,18 +306,18 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
             let [sort_rest, item_rest] = sort.other_fields.each_ref().map(|f| rest(f));
             let list_set = set(&sort.list_field, quote! {
                 sort.into_iter()
-                    .map(|(property, order)| crate::models::#item_model { #name_set, #order_set, #item_rest })
+                    .map(|(property, order)| super::models::#item_model { #name_set, #order_set, #item_rest })
                     .collect()
             });
-            let sort_set = set(&sort.field, quote!(crate::models::#sort_model { #list_set, #sort_rest }));
+            let sort_set = set(&sort.field, quote!(super::models::#sort_model { #list_set, #sort_rest }));
             let sorted = quote! {
                 /// The request body, with results sorted by `(property, order)` pairs
                 /// (order as the server spells it, e.g. `"ASC"` or `"DESC"`).
                 pub fn into_sorted_request<O: Into<String>>(
                     self,
                     sort: impl IntoIterator<Item = (#property, O)>,
-                ) -> crate::models::#request {
-                    crate::models::#request { #filter_set, #sort_set, #fill_request }
+                ) -> super::models::#request {
+                    super::models::#request { #filter_set, #sort_set, #fill_request }
                 }
             };
             (none, sorted)
@@ -328,15 +328,15 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
         " A filter for {}.",
         f.operations
             .iter()
-            .map(|o| format!("[`Client::{0}`](crate::Client::{0})", naming::unraw(o)))
+            .map(|o| format!("[`Client::{0}`](super::Client::{0})", naming::unraw(o)))
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let object_doc = format!(" A property of [`{0}`](crate::models::{0}) that a query can filter on.", f.object);
+    let object_doc = format!(" A property of [`{0}`](super::models::{0}) that a query can filter on.", f.object);
     let bare_request = matches!(shape.expression, ExpressionShape::Recursive { .. }).then(|| {
         quote! {
             /// A lone condition is a whole filter.
-            impl From<#condition> for crate::models::#request {
+            impl From<#condition> for super::models::#request {
                 fn from(condition: #condition) -> Self {
                     #filter::from(condition).into_request()
                 }
@@ -365,7 +365,7 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
             /// arguments does not fit the operator.
             pub fn compare<A: Into<String>>(
                 self,
-                operator: crate::models::#op_enum,
+                operator: super::models::#op_enum,
                 arguments: impl IntoIterator<Item = A>,
             ) -> Result<#condition, FilterError> {
                 let arguments: Vec<String> = arguments.into_iter().map(Into::into).collect();
@@ -388,13 +388,13 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
         #[derive(Debug, Clone, PartialEq)]
         pub struct #condition {
             property: #property,
-            operator: crate::models::#op_enum,
+            operator: super::models::#op_enum,
             arguments: Vec<String>,
         }
 
         impl #condition {
-            fn into_model(self) -> crate::models::#condition_model {
-                crate::models::#condition_model { #(#condition_fields,)* #fill_condition }
+            fn into_model(self) -> super::models::#condition_model {
+                super::models::#condition_model { #(#condition_fields,)* #fill_condition }
             }
         }
 
@@ -403,8 +403,8 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
 
         impl #filter {
             /// The request body for the query operation.
-            pub fn into_request(self) -> crate::models::#request {
-                crate::models::#request { #filter_set, #sort_none #fill_request }
+            pub fn into_request(self) -> super::models::#request {
+                super::models::#request { #filter_set, #sort_none #fill_request }
             }
 
             #sorted
@@ -412,7 +412,7 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
 
         #from_condition
 
-        impl From<#filter> for crate::models::#request {
+        impl From<#filter> for super::models::#request {
             fn from(filter: #filter) -> Self {
                 filter.into_request()
             }

@@ -5,13 +5,44 @@ use quote::quote;
 
 use crate::ir::{Api, SecurityScheme};
 
+/// How a generated crate reaches the runtime (config, auth, retries, paging). Every
+/// mode gives the crate the same public API: the runtime is `<crate>::runtime`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Runtime {
+    /// The runtime's source copied into the crate as its `runtime` module, so the crate
+    /// depends only on crates.io packages and builds wherever it is moved.
+    Vendored,
+    /// A registry dependency, `specwright-runtime = "<version>"`.
+    Registry {
+        /// The version requirement.
+        version: String,
+    },
+    /// A path dependency on the runtime crate (this workspace's own clients); the path
+    /// is written as given, relative to the generated crate.
+    Path(String),
+}
+
+impl Default for Runtime {
+    /// [`Runtime::Vendored`]: a crate that builds anywhere.
+    fn default() -> Self {
+        Runtime::Vendored
+    }
+}
+
+impl Runtime {
+    /// A registry dependency on the runtime of this generator's own version.
+    pub fn registry() -> Self {
+        Runtime::Registry { version: crate::vendor::RUNTIME_VERSION.to_owned() }
+    }
+}
+
 /// Settings of the generated crate that do not come from the spec.
 #[derive(Debug, Clone)]
 pub struct CrateSettings<'a> {
     /// Package name.
     pub name: &'a str,
-    /// Path of the runtime crate, as written into `Cargo.toml`.
-    pub runtime_path: &'a str,
+    /// How the crate reaches the runtime.
+    pub runtime: &'a Runtime,
     /// Extra Markdown for the crate docs (a usage tour with examples).
     pub extra_docs: Option<&'a str>,
     /// Whether to add an empty `[workspace]` so the crate builds on its own.
@@ -76,12 +107,31 @@ pub fn cargo_toml(api: &Api, settings: &CrateSettings<'_>) -> String {
         description = "Generated API client".into();
     }
     let workspace = if settings.standalone { "\n[workspace]\n" } else { "" };
+    let serde = "serde = { version = \"1\", features = [\"derive\"] }\n";
+    let dependencies = match settings.runtime {
+        Runtime::Vendored => {
+            let mut lines = String::from("# The runtime's own dependencies: its source is in src/runtime/.\n");
+            for (name, spec) in crate::vendor::RUNTIME_DEPENDENCIES {
+                lines.push_str(&format!("{name} = {spec}\n"));
+            }
+            lines
+        }
+        Runtime::Registry { version } => format!(
+            "{} = {}\n{serde}",
+            crate::vendor::RUNTIME_PACKAGE,
+            toml_string(version)
+        ),
+        Runtime::Path(path) => format!(
+            "{} = {{ path = {} }}\n{serde}",
+            crate::vendor::RUNTIME_PACKAGE,
+            toml_string(path)
+        ),
+    };
     format!(
-        "[package]\nname = {name}\n{note}version = {version}\nedition = \"2024\"\ndescription = {description}\npublish = false\n\n[lib]\ndoctest = true\n\n[dependencies]\nclient-runtime = {{ path = {runtime} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n{workspace}",
+        "[package]\nname = {name}\n{note}version = {version}\nedition = \"2024\"\ndescription = {description}\npublish = false\n\n[lib]\ndoctest = true\n\n[dependencies]\n{dependencies}{workspace}",
         name = toml_string(settings.name),
         version = toml_string(&version),
         description = toml_string(&format!("Client for {description}")),
-        runtime = toml_string(settings.runtime_path),
     )
 }
 
@@ -122,28 +172,80 @@ pub fn readme(api: &Api, settings: &CrateSettings<'_>) -> String {
     out
 }
 
+/// The lints that spec text, which becomes doc comments, was not written for.
+fn doc_lint_allows() -> TokenStream {
+    quote! {
+        rustdoc::bare_urls,
+        rustdoc::invalid_html_tags,
+        rustdoc::broken_intra_doc_links,
+        clippy::doc_lazy_continuation,
+        clippy::doc_overindented_list_items,
+        clippy::tabs_in_doc_comments,
+        clippy::empty_docs,
+        clippy::doc_nested_refdefs
+    }
+}
+
+/// The runtime as the crate's `runtime` item, and the names re-exported from it.
+fn runtime_items(runtime: &Runtime) -> TokenStream {
+    let runtime_item = match runtime {
+        Runtime::Vendored => quote! {
+            /// The runtime this client is built on (vendored: its source is in
+            /// `src/runtime/`): retry policy, error types, and the `futures`,
+            /// `serde_json`, `chrono` and `reqwest` versions it uses.
+            pub mod runtime;
+        },
+        Runtime::Registry { .. } | Runtime::Path(_) => quote! {
+            /// The runtime this client is built on: retry policy, error types, and the
+            /// `futures`, `serde_json`, `chrono` and `reqwest` versions it uses.
+            pub use ::specwright_runtime as runtime;
+        },
+    };
+    quote! {
+        #runtime_item
+        pub use runtime::{ApiError, Config, ConfigError, Error};
+    }
+}
+
 /// `lib.rs`.
-pub fn lib_rs(api: &Api) -> TokenStream {
+pub fn lib_rs(api: &Api, runtime: &Runtime) -> TokenStream {
     let filters = (!api.filters.is_empty()).then(|| quote!(pub mod filters;));
+    let allows = doc_lint_allows();
+    let runtime = runtime_items(runtime);
     quote! {
         #![doc = include_str!("../README.md")]
-        // Spec text becomes doc comments; it is not written for rustdoc's or clippy's
-        // Markdown lints.
-        #![allow(rustdoc::bare_urls, rustdoc::invalid_html_tags, rustdoc::broken_intra_doc_links)]
-        #![allow(
-            clippy::doc_lazy_continuation,
-            clippy::doc_overindented_list_items,
-            clippy::tabs_in_doc_comments,
-            clippy::empty_docs,
-            clippy::doc_nested_refdefs
-        )]
+        #![allow(#allows)]
 
         mod client;
         #filters
         pub mod models;
 
         pub use client::Client;
-        pub use client_runtime::{ApiError, Config, ConfigError, Error};
+        #runtime
+    }
+}
+
+/// The whole client as one module's items, for a build script to write into `OUT_DIR`
+/// and a crate to `include!`: no inner attributes (an included file cannot have them)
+/// and no `crate::` paths (the items may sit at any depth of the including crate).
+pub fn module_rs(models: TokenStream, client: TokenStream, filters: Option<TokenStream>) -> TokenStream {
+    let allows = doc_lint_allows();
+    let runtime = runtime_items(&Runtime::Path(String::new()));
+    let filters = filters.map(|tokens| {
+        quote! {
+            #[allow(#allows)]
+            pub mod filters { #tokens }
+        }
+    });
+    quote! {
+        #[allow(#allows)]
+        mod client { #client }
+        #filters
+        #[allow(#allows)]
+        pub mod models { #models }
+
+        pub use client::Client;
+        #runtime
     }
 }
 

@@ -13,7 +13,7 @@ use crate::naming::ident;
 
 pub use client::client;
 pub use filters::filters;
-pub use krate::{cargo_toml, lib_rs, readme};
+pub use krate::{Runtime, cargo_toml, lib_rs, module_rs, readme};
 pub use models::models;
 
 /// `#[doc = ...]` attributes for spec text.
@@ -85,15 +85,15 @@ pub fn rust_type(ty: &Type, scope: Scope) -> TokenStream {
         Type::Number(FloatWidth::F64) => quote!(f64),
         Type::Boolean => quote!(bool),
         Type::DateTime => {
-            quote!(client_runtime::chrono::DateTime<client_runtime::chrono::Utc>)
+            quote!(super::runtime::chrono::DateTime<super::runtime::chrono::Utc>)
         }
-        Type::Json => quote!(client_runtime::serde_json::Value),
+        Type::Json => quote!(super::runtime::serde_json::Value),
         Type::Bytes => quote!(Vec<u8>),
         Type::Named(name) => {
             let name = ident(name);
             match scope {
                 Scope::Models => quote!(#name),
-                Scope::Crate => quote!(crate::models::#name),
+                Scope::Crate => quote!(super::models::#name),
             }
         }
         Type::Array(item) => {

@@ -49,16 +49,16 @@ fn emit_struct(api: &Api, s: &Struct) -> TokenStream {
         });
         let lenient = lenient_fn(&f.ty).filter(|_| !recurses(api, &s.name, &f.ty)).map(|name| {
             let path = if f.required {
-                format!("client_runtime::lenient::{name}")
+                format!("super::runtime::lenient::{name}")
             } else {
-                format!("client_runtime::lenient::option_{name}")
+                format!("super::runtime::lenient::option_{name}")
             };
             quote!(deserialize_with = #path,)
         });
         if f.required && f.nullable {
             // Required but nullable: always sent, `null` when `None`.
             let lenient = lenient_fn(&f.ty).filter(|_| !recurses(api, &s.name, &f.ty)).map(|name| {
-                let path = format!("client_runtime::lenient::option_{name}");
+                let path = format!("super::runtime::lenient::option_{name}");
                 quote!(deserialize_with = #path,)
             });
             quote! {
@@ -114,7 +114,7 @@ fn has_default(ty: &Type) -> bool {
     )
 }
 
-/// The `client_runtime::lenient` decoder for a field type, if it has one: numbers and
+/// The `super::runtime::lenient` decoder for a field type, if it has one: numbers and
 /// booleans also arrive as strings, arrays as a single element.
 fn lenient_fn(ty: &Type) -> Option<&'static str> {
     use crate::ir::{FloatWidth, IntWidth};
@@ -268,7 +268,7 @@ fn emit_union(api: &Api, u: &Union) -> TokenStream {
             let property = &d.property;
             let arms = d.values.iter().map(|(value, i)| {
                 let variant = &variant_idents[*i];
-                quote!(Some(#value) => client_runtime::serde_json::from_value(value).map(Self::#variant).map_err(serde::de::Error::custom),)
+                quote!(Some(#value) => super::runtime::serde_json::from_value(value).map(Self::#variant).map_err(serde::de::Error::custom),)
             });
             let expected = format!("one of the `{property}` values {}", d.values.iter().map(|(v, _)| format!("`{v}`")).collect::<Vec<_>>().join(", "));
             quote! {
@@ -284,7 +284,7 @@ fn emit_union(api: &Api, u: &Union) -> TokenStream {
 
                 impl<'de> serde::Deserialize<'de> for #name {
                     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                        let value = client_runtime::serde_json::Value::deserialize(deserializer)?;
+                        let value = super::runtime::serde_json::Value::deserialize(deserializer)?;
                         let tag = value.get(#property).and_then(|tag| tag.as_str()).map(str::to_owned);
                         match tag.as_deref() {
                             #(#arms)*
