@@ -896,7 +896,7 @@ async fn paging_follows_query_tokens_to_the_last_page() {
     let client = client_for(&server);
     let query: models::DeployedPackageQueryConfig = DeployedPackageProperty::EnvironmentId.equals("e1").into();
 
-    let all: Vec<models::DeployedPackage> = client.query_deployed_packages_all(&query).try_collect().await.expect("every page");
+    let all: Vec<models::DeployedPackage> = client.query_deployed_packages_all(query.clone()).try_collect().await.expect("every page");
     let ids: Vec<String> = all.iter().map(|p| p.deployment_id.clone().unwrap_or_default()).collect();
     let expected: Vec<String> = (0..250).map(|i| format!("d{i}")).collect();
     assert_eq!(ids, expected);
@@ -911,7 +911,7 @@ async fn paging_follows_query_tokens_to_the_last_page() {
     assert_query_more(&requests[1], "DeployedPackage", FIRST);
     assert_query_more(&requests[2], "DeployedPackage", SECOND);
 
-    let pages: Vec<models::DeployedPackageQueryResult> = client.query_deployed_packages_pages(&query).try_collect().await.expect("pages");
+    let pages: Vec<models::DeployedPackageQueryResult> = client.query_deployed_packages_pages(query).try_collect().await.expect("pages");
     assert_eq!(pages.len(), 3);
     let sizes: Vec<(Option<i32>, usize, Option<&str>)> = pages
         .iter()
@@ -934,7 +934,7 @@ async fn paging_stops_at_the_first_error() {
     .await;
     let client = client_for(&server);
     let query = models::ProcessQueryConfig::default();
-    let results: Vec<Result<models::Process, Error<models::ErrorResponse>>> = client.query_processes_all(&query).collect().await;
+    let results: Vec<Result<models::Process, Error<models::ErrorResponse>>> = client.query_processes_all(query).collect().await;
     assert_eq!(results.len(), 2, "{results:?}");
     assert_eq!(results[0].as_ref().ok().and_then(|p| p.id.as_deref()), Some("p1"));
     let err = results[1].as_ref().expect_err("the queryMore failed");
@@ -960,28 +960,28 @@ async fn every_query_streams_through_its_query_more() {
             items
         }};
     }
-    let processes = stream_all!(client.query_processes_all(&Default::default()), "Process");
+    let processes = stream_all!(client.query_processes_all(models::ProcessQueryConfig::default()), "Process");
     assert_eq!(processes[1].name.as_deref(), Some("Orders"));
-    let records = stream_all!(client.query_execution_records_all(&Default::default()), "ExecutionRecord");
+    let records = stream_all!(client.query_execution_records_all(models::ExecutionRecordQueryConfig::default()), "ExecutionRecord");
     assert_eq!(records[0].execution_duration, Some(3832));
-    let environments = stream_all!(client.query_environments_all(&Default::default()), "Environment");
+    let environments = stream_all!(client.query_environments_all(models::EnvironmentQueryConfig::default()), "Environment");
     assert_eq!(environments[0].id.as_deref(), Some("e1"));
-    let deployed = stream_all!(client.query_deployed_packages_all(&Default::default()), "DeployedPackage");
+    let deployed = stream_all!(client.query_deployed_packages_all(models::DeployedPackageQueryConfig::default()), "DeployedPackage");
     assert_eq!(deployed[0].deployment_id.as_deref(), Some("d1"));
-    let atoms = stream_all!(client.query_atoms_all(&Default::default()), "Atom");
+    let atoms = stream_all!(client.query_atoms_all(models::AtomQueryConfig::default()), "Atom");
     assert_eq!(atoms[0].status, Some(AtomStatus::Online));
     let attachments =
-        stream_all!(client.query_environment_atom_attachments_all(&Default::default()), "EnvironmentAtomAttachment");
+        stream_all!(client.query_environment_atom_attachments_all(models::EnvironmentAtomAttachmentQueryConfig::default()), "EnvironmentAtomAttachment");
     assert_eq!(attachments[0].environment_id.as_deref(), Some("e1"));
-    let extensions = stream_all!(client.query_environment_extensions_all(&Default::default()), "EnvironmentExtensions");
+    let extensions = stream_all!(client.query_environment_extensions_all(models::EnvironmentExtensionsQueryConfig::default()), "EnvironmentExtensions");
     assert_eq!(extensions[0].extension_group_id.as_deref(), Some("grp1"));
-    let schedules = stream_all!(client.query_process_schedules_all(&Default::default()), "ProcessSchedules");
+    let schedules = stream_all!(client.query_process_schedules_all(models::ProcessSchedulesQueryConfig::default()), "ProcessSchedules");
     assert_eq!(schedules[0].id, "s1");
-    let statuses = stream_all!(client.query_process_schedule_statuses_all(&Default::default()), "ProcessScheduleStatus");
+    let statuses = stream_all!(client.query_process_schedule_statuses_all(models::ProcessScheduleStatusQueryConfig::default()), "ProcessScheduleStatus");
     assert_eq!(statuses[0].enabled, Some(true));
-    let packages = stream_all!(client.query_packaged_components_all(&Default::default()), "PackagedComponent");
+    let packages = stream_all!(client.query_packaged_components_all(models::PackagedComponentQueryConfig::default()), "PackagedComponent");
     assert_eq!(packages[0].package_id.as_deref(), Some("pk1"));
-    let metadata = stream_all!(client.query_component_metadata_all(&Default::default()), "ComponentMetadata");
+    let metadata = stream_all!(client.query_component_metadata_all(models::ComponentMetadataQueryConfig::default()), "ComponentMetadata");
     assert_eq!(metadata[0].version, Some(7));
 }
 
@@ -1277,6 +1277,39 @@ fn filter_builders_produce_exactly_the_query_config_json() {
     assert_eq!(
         serde_json::to_value(&request).expect("serialise"),
         json!({"QueryFilter": {"expression": {"argument": ["true"], "operator": "EQUALS", "property": "shareable"}}})
+    );
+}
+
+#[test]
+fn operators_join_conditions_and_arguments_take_rust_values() {
+    // `&` chains stay one flat group; `|` of an `&` group nests it.
+    let filter = (DeployedPackageProperty::EnvironmentId.equals("e1")
+        & DeployedPackageProperty::Active.equals(true)
+        & DeployedPackageProperty::Version.greater_than(3))
+        | DeployedPackageProperty::DeployedDate.between(date("2026-01-01T00:00:00.5+02:00"), date("2026-12-31T23:59:59Z"));
+    assert_eq!(
+        serde_json::to_value(filter.into_request()).expect("serialise"),
+        json!({"QueryFilter": {"expression": {"operator": "or", "nestedExpression": [
+            {"operator": "and", "nestedExpression": [
+                {"argument": ["e1"], "operator": "EQUALS", "property": "environmentId"},
+                {"argument": ["true"], "operator": "EQUALS", "property": "active"},
+                {"argument": ["3"], "operator": "GREATER_THAN", "property": "version"}]},
+            {"argument": ["2025-12-31T22:00:00Z", "2026-12-31T23:59:59Z"], "operator": "BETWEEN", "property": "deployedDate"}]}}})
+    );
+    // The same as the explicit builders.
+    assert_eq!(
+        DeployedPackageProperty::Active.equals(true) & DeployedPackageProperty::PackageId.equals("p"),
+        DeployedPackageFilter::and([DeployedPackageProperty::Active.equals("true"), DeployedPackageProperty::PackageId.equals("p")])
+    );
+}
+
+#[test]
+fn known_enum_values_can_be_checked() {
+    assert_eq!(models::EnvironmentClassification::known("PROD"), Some(models::EnvironmentClassification::Prod));
+    assert_eq!(models::EnvironmentClassification::known("PRODUCTION"), None);
+    assert_eq!(
+        models::EnvironmentClassification::from("PRODUCTION"),
+        models::EnvironmentClassification::UnknownValue("PRODUCTION".into())
     );
 }
 

@@ -301,7 +301,7 @@ async fn exercise(client: &Client) -> Exercised {
     // Paging: the query, then queryMore with the token Prism made up. Not drained:
     // Prism answers every queryMore with a token again.
     let query = models::EnvironmentQueryConfig::default();
-    let pages: Vec<_> = client.query_environments_pages(&query).take(2).collect().await;
+    let pages: Vec<_> = client.query_environments_pages(query).take(2).collect().await;
     let expected_pages = match pages.first() {
         Some(Ok(page)) if page.query_token.as_deref().is_some_and(|t| !t.is_empty()) => 2,
         _ => 1,
@@ -423,7 +423,7 @@ async fn paging_sends_the_token_prism_made_up() {
     let client = client(&prism);
     let query = models::ProcessQueryConfig::default();
     let pages: Vec<models::ProcessQueryResult> =
-        client.query_processes_pages(&query).take(2).try_collect().await.unwrap_or_else(|err| panic!("{}", describe("pages", &err)));
+        client.query_processes_pages(query).take(2).try_collect().await.unwrap_or_else(|err| panic!("{}", describe("pages", &err)));
     assert_eq!(pages.len(), 2, "static responses always carry a queryToken");
     assert!(pages[0].query_token.as_deref().is_some_and(|t| !t.is_empty()), "{:?}", pages[0]);
     let log = std::fs::read_to_string(&prism.log).unwrap_or_default();

@@ -1067,16 +1067,17 @@ impl Client {
             _ => Err(response.unexpected()),
         }
     }
-    /// Every page of [`Client::query_processes`]: the query, then [`Client::query_more_processes`] with each page's token until a page has none. Stops after the first error.
+    /// Every page of [`Client::query_processes`]: the query, then [`Client::query_more_processes`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_processes_pages<'a>(
         &'a self,
-        body: &'a super::models::ProcessQueryConfig,
+        body: impl Into<super::models::ProcessQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<super::models::ProcessQueryResult, Error<super::models::ErrorResponse>>,
     > {
+        let body = body.into();
         super::runtime::paging::pages(
-            self.query_processes(body),
+            async move { self.query_processes(&body).await },
             move |token: String| async move { self.query_more_processes(&token).await },
             |page: &super::models::ProcessQueryResult| page.query_token.clone(),
         )
@@ -1084,7 +1085,7 @@ impl Client {
     /// Every item of every page of [`Client::query_processes`], in order.
     pub fn query_processes_all<'a>(
         &'a self,
-        body: &'a super::models::ProcessQueryConfig,
+        body: impl Into<super::models::ProcessQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<super::models::Process, Error<super::models::ErrorResponse>>,
@@ -1094,10 +1095,10 @@ impl Client {
             |page: super::models::ProcessQueryResult| page.result.unwrap_or_default(),
         )
     }
-    /// Every page of [`Client::query_execution_records`]: the query, then [`Client::query_more_execution_records`] with each page's token until a page has none. Stops after the first error.
+    /// Every page of [`Client::query_execution_records`]: the query, then [`Client::query_more_execution_records`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_execution_records_pages<'a>(
         &'a self,
-        body: &'a super::models::ExecutionRecordQueryConfig,
+        body: impl Into<super::models::ExecutionRecordQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<
@@ -1105,8 +1106,9 @@ impl Client {
             Error<super::models::ErrorResponse>,
         >,
     > {
+        let body = body.into();
         super::runtime::paging::pages(
-            self.query_execution_records(body),
+            async move { self.query_execution_records(&body).await },
             move |token: String| async move {
                 self.query_more_execution_records(&token).await
             },
@@ -1116,7 +1118,7 @@ impl Client {
     /// Every item of every page of [`Client::query_execution_records`], in order.
     pub fn query_execution_records_all<'a>(
         &'a self,
-        body: &'a super::models::ExecutionRecordQueryConfig,
+        body: impl Into<super::models::ExecutionRecordQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<super::models::ExecutionRecord, Error<super::models::ErrorResponse>>,
@@ -1128,10 +1130,10 @@ impl Client {
             },
         )
     }
-    /// Every page of [`Client::query_environments`]: the query, then [`Client::query_more_environments`] with each page's token until a page has none. Stops after the first error.
+    /// Every page of [`Client::query_environments`]: the query, then [`Client::query_more_environments`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_environments_pages<'a>(
         &'a self,
-        body: &'a super::models::EnvironmentQueryConfig,
+        body: impl Into<super::models::EnvironmentQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<
@@ -1139,8 +1141,9 @@ impl Client {
             Error<super::models::ErrorResponse>,
         >,
     > {
+        let body = body.into();
         super::runtime::paging::pages(
-            self.query_environments(body),
+            async move { self.query_environments(&body).await },
             move |token: String| async move {
                 self.query_more_environments(&token).await
             },
@@ -1150,7 +1153,7 @@ impl Client {
     /// Every item of every page of [`Client::query_environments`], in order.
     pub fn query_environments_all<'a>(
         &'a self,
-        body: &'a super::models::EnvironmentQueryConfig,
+        body: impl Into<super::models::EnvironmentQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<super::models::Environment, Error<super::models::ErrorResponse>>,
@@ -1160,10 +1163,10 @@ impl Client {
             |page: super::models::EnvironmentQueryResult| page.result.unwrap_or_default(),
         )
     }
-    /// Every page of [`Client::query_deployed_packages`]: the query, then [`Client::query_more_deployed_packages`] with each page's token until a page has none. Stops after the first error.
+    /// Every page of [`Client::query_deployed_packages`]: the query, then [`Client::query_more_deployed_packages`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_deployed_packages_pages<'a>(
         &'a self,
-        body: &'a super::models::DeployedPackageQueryConfig,
+        body: impl Into<super::models::DeployedPackageQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<
@@ -1171,8 +1174,9 @@ impl Client {
             Error<super::models::ErrorResponse>,
         >,
     > {
+        let body = body.into();
         super::runtime::paging::pages(
-            self.query_deployed_packages(body),
+            async move { self.query_deployed_packages(&body).await },
             move |token: String| async move {
                 self.query_more_deployed_packages(&token).await
             },
@@ -1182,7 +1186,7 @@ impl Client {
     /// Every item of every page of [`Client::query_deployed_packages`], in order.
     pub fn query_deployed_packages_all<'a>(
         &'a self,
-        body: &'a super::models::DeployedPackageQueryConfig,
+        body: impl Into<super::models::DeployedPackageQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<super::models::DeployedPackage, Error<super::models::ErrorResponse>>,
@@ -1194,16 +1198,17 @@ impl Client {
             },
         )
     }
-    /// Every page of [`Client::query_atoms`]: the query, then [`Client::query_more_atoms`] with each page's token until a page has none. Stops after the first error.
+    /// Every page of [`Client::query_atoms`]: the query, then [`Client::query_more_atoms`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_atoms_pages<'a>(
         &'a self,
-        body: &'a super::models::AtomQueryConfig,
+        body: impl Into<super::models::AtomQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<super::models::AtomQueryResult, Error<super::models::ErrorResponse>>,
     > {
+        let body = body.into();
         super::runtime::paging::pages(
-            self.query_atoms(body),
+            async move { self.query_atoms(&body).await },
             move |token: String| async move { self.query_more_atoms(&token).await },
             |page: &super::models::AtomQueryResult| page.query_token.clone(),
         )
@@ -1211,7 +1216,7 @@ impl Client {
     /// Every item of every page of [`Client::query_atoms`], in order.
     pub fn query_atoms_all<'a>(
         &'a self,
-        body: &'a super::models::AtomQueryConfig,
+        body: impl Into<super::models::AtomQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<super::models::Atom, Error<super::models::ErrorResponse>>,
@@ -1221,10 +1226,10 @@ impl Client {
             |page: super::models::AtomQueryResult| page.result.unwrap_or_default(),
         )
     }
-    /// Every page of [`Client::query_environment_atom_attachments`]: the query, then [`Client::query_more_environment_atom_attachments`] with each page's token until a page has none. Stops after the first error.
+    /// Every page of [`Client::query_environment_atom_attachments`]: the query, then [`Client::query_more_environment_atom_attachments`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_environment_atom_attachments_pages<'a>(
         &'a self,
-        body: &'a super::models::EnvironmentAtomAttachmentQueryConfig,
+        body: impl Into<super::models::EnvironmentAtomAttachmentQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<
@@ -1232,8 +1237,9 @@ impl Client {
             Error<super::models::ErrorResponse>,
         >,
     > {
+        let body = body.into();
         super::runtime::paging::pages(
-            self.query_environment_atom_attachments(body),
+            async move { self.query_environment_atom_attachments(&body).await },
             move |token: String| async move {
                 self.query_more_environment_atom_attachments(&token).await
             },
@@ -1245,7 +1251,7 @@ impl Client {
     /// Every item of every page of [`Client::query_environment_atom_attachments`], in order.
     pub fn query_environment_atom_attachments_all<'a>(
         &'a self,
-        body: &'a super::models::EnvironmentAtomAttachmentQueryConfig,
+        body: impl Into<super::models::EnvironmentAtomAttachmentQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<
@@ -1260,10 +1266,10 @@ impl Client {
             },
         )
     }
-    /// Every page of [`Client::query_environment_extensions`]: the query, then [`Client::query_more_environment_extensions`] with each page's token until a page has none. Stops after the first error.
+    /// Every page of [`Client::query_environment_extensions`]: the query, then [`Client::query_more_environment_extensions`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_environment_extensions_pages<'a>(
         &'a self,
-        body: &'a super::models::EnvironmentExtensionsQueryConfig,
+        body: impl Into<super::models::EnvironmentExtensionsQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<
@@ -1271,8 +1277,9 @@ impl Client {
             Error<super::models::ErrorResponse>,
         >,
     > {
+        let body = body.into();
         super::runtime::paging::pages(
-            self.query_environment_extensions(body),
+            async move { self.query_environment_extensions(&body).await },
             move |token: String| async move {
                 self.query_more_environment_extensions(&token).await
             },
@@ -1284,7 +1291,7 @@ impl Client {
     /// Every item of every page of [`Client::query_environment_extensions`], in order.
     pub fn query_environment_extensions_all<'a>(
         &'a self,
-        body: &'a super::models::EnvironmentExtensionsQueryConfig,
+        body: impl Into<super::models::EnvironmentExtensionsQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<super::models::EnvironmentExtensions, Error<super::models::ErrorResponse>>,
@@ -1296,10 +1303,10 @@ impl Client {
             },
         )
     }
-    /// Every page of [`Client::query_process_schedules`]: the query, then [`Client::query_more_process_schedules`] with each page's token until a page has none. Stops after the first error.
+    /// Every page of [`Client::query_process_schedules`]: the query, then [`Client::query_more_process_schedules`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_process_schedules_pages<'a>(
         &'a self,
-        body: &'a super::models::ProcessSchedulesQueryConfig,
+        body: impl Into<super::models::ProcessSchedulesQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<
@@ -1307,8 +1314,9 @@ impl Client {
             Error<super::models::ErrorResponse>,
         >,
     > {
+        let body = body.into();
         super::runtime::paging::pages(
-            self.query_process_schedules(body),
+            async move { self.query_process_schedules(&body).await },
             move |token: String| async move {
                 self.query_more_process_schedules(&token).await
             },
@@ -1318,7 +1326,7 @@ impl Client {
     /// Every item of every page of [`Client::query_process_schedules`], in order.
     pub fn query_process_schedules_all<'a>(
         &'a self,
-        body: &'a super::models::ProcessSchedulesQueryConfig,
+        body: impl Into<super::models::ProcessSchedulesQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<super::models::ProcessSchedules, Error<super::models::ErrorResponse>>,
@@ -1330,10 +1338,10 @@ impl Client {
             },
         )
     }
-    /// Every page of [`Client::query_process_schedule_statuses`]: the query, then [`Client::query_more_process_schedule_statuses`] with each page's token until a page has none. Stops after the first error.
+    /// Every page of [`Client::query_process_schedule_statuses`]: the query, then [`Client::query_more_process_schedule_statuses`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_process_schedule_statuses_pages<'a>(
         &'a self,
-        body: &'a super::models::ProcessScheduleStatusQueryConfig,
+        body: impl Into<super::models::ProcessScheduleStatusQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<
@@ -1341,8 +1349,9 @@ impl Client {
             Error<super::models::ErrorResponse>,
         >,
     > {
+        let body = body.into();
         super::runtime::paging::pages(
-            self.query_process_schedule_statuses(body),
+            async move { self.query_process_schedule_statuses(&body).await },
             move |token: String| async move {
                 self.query_more_process_schedule_statuses(&token).await
             },
@@ -1354,7 +1363,7 @@ impl Client {
     /// Every item of every page of [`Client::query_process_schedule_statuses`], in order.
     pub fn query_process_schedule_statuses_all<'a>(
         &'a self,
-        body: &'a super::models::ProcessScheduleStatusQueryConfig,
+        body: impl Into<super::models::ProcessScheduleStatusQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<super::models::ProcessScheduleStatus, Error<super::models::ErrorResponse>>,
@@ -1366,10 +1375,10 @@ impl Client {
             },
         )
     }
-    /// Every page of [`Client::query_packaged_components`]: the query, then [`Client::query_more_packaged_components`] with each page's token until a page has none. Stops after the first error.
+    /// Every page of [`Client::query_packaged_components`]: the query, then [`Client::query_more_packaged_components`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_packaged_components_pages<'a>(
         &'a self,
-        body: &'a super::models::PackagedComponentQueryConfig,
+        body: impl Into<super::models::PackagedComponentQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<
@@ -1377,8 +1386,9 @@ impl Client {
             Error<super::models::ErrorResponse>,
         >,
     > {
+        let body = body.into();
         super::runtime::paging::pages(
-            self.query_packaged_components(body),
+            async move { self.query_packaged_components(&body).await },
             move |token: String| async move {
                 self.query_more_packaged_components(&token).await
             },
@@ -1388,7 +1398,7 @@ impl Client {
     /// Every item of every page of [`Client::query_packaged_components`], in order.
     pub fn query_packaged_components_all<'a>(
         &'a self,
-        body: &'a super::models::PackagedComponentQueryConfig,
+        body: impl Into<super::models::PackagedComponentQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<super::models::PackagedComponent, Error<super::models::ErrorResponse>>,
@@ -1400,10 +1410,10 @@ impl Client {
             },
         )
     }
-    /// Every page of [`Client::query_component_metadata`]: the query, then [`Client::query_more_component_metadata`] with each page's token until a page has none. Stops after the first error.
+    /// Every page of [`Client::query_component_metadata`]: the query, then [`Client::query_more_component_metadata`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_component_metadata_pages<'a>(
         &'a self,
-        body: &'a super::models::ComponentMetadataQueryConfig,
+        body: impl Into<super::models::ComponentMetadataQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<
@@ -1411,8 +1421,9 @@ impl Client {
             Error<super::models::ErrorResponse>,
         >,
     > {
+        let body = body.into();
         super::runtime::paging::pages(
-            self.query_component_metadata(body),
+            async move { self.query_component_metadata(&body).await },
             move |token: String| async move {
                 self.query_more_component_metadata(&token).await
             },
@@ -1422,7 +1433,7 @@ impl Client {
     /// Every item of every page of [`Client::query_component_metadata`], in order.
     pub fn query_component_metadata_all<'a>(
         &'a self,
-        body: &'a super::models::ComponentMetadataQueryConfig,
+        body: impl Into<super::models::ComponentMetadataQueryConfig>,
     ) -> super::runtime::paging::BoxStream<
         'a,
         Result<super::models::ComponentMetadata, Error<super::models::ErrorResponse>>,

@@ -3,9 +3,10 @@
 //! Typed filter builders for the query operations.
 //!
 //! Start from a property, pick an operator (each takes exactly the arguments it
-//! needs), and join conditions with a grouping operator; the result converts
-//! into the operation's request body with `.into()`.
-use super::runtime::FilterError;
+//! needs, as text, numbers, booleans or UTC date-times), and join conditions with
+//! a grouping operator, or with `&` and `|` where the grammar nests groups; the
+//! result converts into the operation's request body with `.into()`.
+use super::runtime::{FilterError, FilterValue};
 /// How many arguments each operator takes.
 fn arity_process_simple_expression_operator(
     operator: &super::models::ProcessSimpleExpressionOperator,
@@ -308,12 +309,15 @@ impl ProcessProperty {
     }
     /// A condition with any operator and its arguments; fails when the number of
     /// arguments does not fit the operator.
-    pub fn compare<A: Into<String>>(
+    pub fn compare<A: FilterValue>(
         self,
         operator: super::models::ProcessSimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<ProcessCondition, FilterError> {
-        let arguments: Vec<String> = arguments.into_iter().map(Into::into).collect();
+        let arguments: Vec<String> = arguments
+            .into_iter()
+            .map(FilterValue::into_argument)
+            .collect();
         if let Some(expected) = arity_process_simple_expression_operator(&operator)
             && expected != arguments.len()
         {
@@ -330,27 +334,27 @@ impl ProcessProperty {
         })
     }
     /// `EQUALS`: compares with one value.
-    pub fn equals(self, value: impl Into<String>) -> ProcessCondition {
+    pub fn equals(self, value: impl FilterValue) -> ProcessCondition {
         ProcessCondition {
             property: self,
             operator: super::models::ProcessSimpleExpressionOperator::Equals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LIKE`: compares with one value.
-    pub fn like(self, value: impl Into<String>) -> ProcessCondition {
+    pub fn like(self, value: impl FilterValue) -> ProcessCondition {
         ProcessCondition {
             property: self,
             operator: super::models::ProcessSimpleExpressionOperator::Like,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_EQUALS`: compares with one value.
-    pub fn not_equals(self, value: impl Into<String>) -> ProcessCondition {
+    pub fn not_equals(self, value: impl FilterValue) -> ProcessCondition {
         ProcessCondition {
             property: self,
             operator: super::models::ProcessSimpleExpressionOperator::NotEquals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `IS_NULL`: takes no argument.
@@ -372,61 +376,61 @@ impl ProcessProperty {
     /// `BETWEEN`: takes a low and a high bound.
     pub fn between(
         self,
-        low: impl Into<String>,
-        high: impl Into<String>,
+        low: impl FilterValue,
+        high: impl FilterValue,
     ) -> ProcessCondition {
         ProcessCondition {
             property: self,
             operator: super::models::ProcessSimpleExpressionOperator::Between,
-            arguments: vec![low.into(), high.into()],
+            arguments: vec![low.into_argument(), high.into_argument()],
         }
     }
     /// `GREATER_THAN`: compares with one value.
-    pub fn greater_than(self, value: impl Into<String>) -> ProcessCondition {
+    pub fn greater_than(self, value: impl FilterValue) -> ProcessCondition {
         ProcessCondition {
             property: self,
             operator: super::models::ProcessSimpleExpressionOperator::GreaterThan,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `GREATER_THAN_OR_EQUAL`: compares with one value.
-    pub fn greater_than_or_equal(self, value: impl Into<String>) -> ProcessCondition {
+    pub fn greater_than_or_equal(self, value: impl FilterValue) -> ProcessCondition {
         ProcessCondition {
             property: self,
             operator: super::models::ProcessSimpleExpressionOperator::GreaterThanOrEqual,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LESS_THAN`: compares with one value.
-    pub fn less_than(self, value: impl Into<String>) -> ProcessCondition {
+    pub fn less_than(self, value: impl FilterValue) -> ProcessCondition {
         ProcessCondition {
             property: self,
             operator: super::models::ProcessSimpleExpressionOperator::LessThan,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LESS_THAN_OR_EQUAL`: compares with one value.
-    pub fn less_than_or_equal(self, value: impl Into<String>) -> ProcessCondition {
+    pub fn less_than_or_equal(self, value: impl FilterValue) -> ProcessCondition {
         ProcessCondition {
             property: self,
             operator: super::models::ProcessSimpleExpressionOperator::LessThanOrEqual,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `CONTAINS`: compares with one value.
-    pub fn contains(self, value: impl Into<String>) -> ProcessCondition {
+    pub fn contains(self, value: impl FilterValue) -> ProcessCondition {
         ProcessCondition {
             property: self,
             operator: super::models::ProcessSimpleExpressionOperator::Contains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_CONTAINS`: compares with one value.
-    pub fn not_contains(self, value: impl Into<String>) -> ProcessCondition {
+    pub fn not_contains(self, value: impl FilterValue) -> ProcessCondition {
         ProcessCondition {
             property: self,
             operator: super::models::ProcessSimpleExpressionOperator::NotContains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
 }
@@ -515,6 +519,61 @@ impl From<ProcessCondition> for ProcessFilter {
         Self::Condition(condition)
     }
 }
+impl ProcessFilter {
+    /// `self` and `other` joined by `operator`, extending `self` when it is
+    /// already a group joined by that operator.
+    fn joined(
+        self,
+        operator: super::models::ProcessGroupingExpressionOperator,
+        other: ProcessFilter,
+    ) -> ProcessFilter {
+        match self {
+            Self::Group { operator: existing, mut members } if existing == operator => {
+                members.push(other);
+                Self::Group {
+                    operator: existing,
+                    members,
+                }
+            }
+            first => {
+                Self::Group {
+                    operator,
+                    members: vec![first, other],
+                }
+            }
+        }
+    }
+}
+impl<R: Into<ProcessFilter>> std::ops::BitAnd<R> for ProcessFilter {
+    type Output = ProcessFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> ProcessFilter {
+        self.joined(super::models::ProcessGroupingExpressionOperator::And, rhs.into())
+    }
+}
+impl<R: Into<ProcessFilter>> std::ops::BitAnd<R> for ProcessCondition {
+    type Output = ProcessFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> ProcessFilter {
+        ProcessFilter::from(self)
+            .joined(super::models::ProcessGroupingExpressionOperator::And, rhs.into())
+    }
+}
+impl<R: Into<ProcessFilter>> std::ops::BitOr<R> for ProcessFilter {
+    type Output = ProcessFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> ProcessFilter {
+        self.joined(super::models::ProcessGroupingExpressionOperator::Or, rhs.into())
+    }
+}
+impl<R: Into<ProcessFilter>> std::ops::BitOr<R> for ProcessCondition {
+    type Output = ProcessFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> ProcessFilter {
+        ProcessFilter::from(self)
+            .joined(super::models::ProcessGroupingExpressionOperator::Or, rhs.into())
+    }
+}
 impl From<ProcessFilter> for super::models::ProcessQueryConfig {
     fn from(filter: ProcessFilter) -> Self {
         filter.into_request()
@@ -592,12 +651,15 @@ impl ExecutionRecordProperty {
     }
     /// A condition with any operator and its arguments; fails when the number of
     /// arguments does not fit the operator.
-    pub fn compare<A: Into<String>>(
+    pub fn compare<A: FilterValue>(
         self,
         operator: super::models::ExecutionRecordSimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<ExecutionRecordCondition, FilterError> {
-        let arguments: Vec<String> = arguments.into_iter().map(Into::into).collect();
+        let arguments: Vec<String> = arguments
+            .into_iter()
+            .map(FilterValue::into_argument)
+            .collect();
         if let Some(expected) = arity_execution_record_simple_expression_operator(
             &operator,
         ) && expected != arguments.len()
@@ -615,27 +677,27 @@ impl ExecutionRecordProperty {
         })
     }
     /// `EQUALS`: compares with one value.
-    pub fn equals(self, value: impl Into<String>) -> ExecutionRecordCondition {
+    pub fn equals(self, value: impl FilterValue) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
             operator: super::models::ExecutionRecordSimpleExpressionOperator::Equals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LIKE`: compares with one value.
-    pub fn like(self, value: impl Into<String>) -> ExecutionRecordCondition {
+    pub fn like(self, value: impl FilterValue) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
             operator: super::models::ExecutionRecordSimpleExpressionOperator::Like,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_EQUALS`: compares with one value.
-    pub fn not_equals(self, value: impl Into<String>) -> ExecutionRecordCondition {
+    pub fn not_equals(self, value: impl FilterValue) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
             operator: super::models::ExecutionRecordSimpleExpressionOperator::NotEquals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `IS_NULL`: takes no argument.
@@ -657,67 +719,67 @@ impl ExecutionRecordProperty {
     /// `BETWEEN`: takes a low and a high bound.
     pub fn between(
         self,
-        low: impl Into<String>,
-        high: impl Into<String>,
+        low: impl FilterValue,
+        high: impl FilterValue,
     ) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
             operator: super::models::ExecutionRecordSimpleExpressionOperator::Between,
-            arguments: vec![low.into(), high.into()],
+            arguments: vec![low.into_argument(), high.into_argument()],
         }
     }
     /// `GREATER_THAN`: compares with one value.
-    pub fn greater_than(self, value: impl Into<String>) -> ExecutionRecordCondition {
+    pub fn greater_than(self, value: impl FilterValue) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
             operator: super::models::ExecutionRecordSimpleExpressionOperator::GreaterThan,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `GREATER_THAN_OR_EQUAL`: compares with one value.
     pub fn greater_than_or_equal(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
             operator: super::models::ExecutionRecordSimpleExpressionOperator::GreaterThanOrEqual,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LESS_THAN`: compares with one value.
-    pub fn less_than(self, value: impl Into<String>) -> ExecutionRecordCondition {
+    pub fn less_than(self, value: impl FilterValue) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
             operator: super::models::ExecutionRecordSimpleExpressionOperator::LessThan,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LESS_THAN_OR_EQUAL`: compares with one value.
     pub fn less_than_or_equal(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
             operator: super::models::ExecutionRecordSimpleExpressionOperator::LessThanOrEqual,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `CONTAINS`: compares with one value.
-    pub fn contains(self, value: impl Into<String>) -> ExecutionRecordCondition {
+    pub fn contains(self, value: impl FilterValue) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
             operator: super::models::ExecutionRecordSimpleExpressionOperator::Contains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_CONTAINS`: compares with one value.
-    pub fn not_contains(self, value: impl Into<String>) -> ExecutionRecordCondition {
+    pub fn not_contains(self, value: impl FilterValue) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
             operator: super::models::ExecutionRecordSimpleExpressionOperator::NotContains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
 }
@@ -834,6 +896,73 @@ impl From<ExecutionRecordCondition> for ExecutionRecordFilter {
         Self::Condition(condition)
     }
 }
+impl ExecutionRecordFilter {
+    /// `self` and `other` joined by `operator`, extending `self` when it is
+    /// already a group joined by that operator.
+    fn joined(
+        self,
+        operator: super::models::ExecutionRecordGroupingExpressionOperator,
+        other: ExecutionRecordFilter,
+    ) -> ExecutionRecordFilter {
+        match self {
+            Self::Group { operator: existing, mut members } if existing == operator => {
+                members.push(other);
+                Self::Group {
+                    operator: existing,
+                    members,
+                }
+            }
+            first => {
+                Self::Group {
+                    operator,
+                    members: vec![first, other],
+                }
+            }
+        }
+    }
+}
+impl<R: Into<ExecutionRecordFilter>> std::ops::BitAnd<R> for ExecutionRecordFilter {
+    type Output = ExecutionRecordFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> ExecutionRecordFilter {
+        self.joined(
+            super::models::ExecutionRecordGroupingExpressionOperator::And,
+            rhs.into(),
+        )
+    }
+}
+impl<R: Into<ExecutionRecordFilter>> std::ops::BitAnd<R> for ExecutionRecordCondition {
+    type Output = ExecutionRecordFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> ExecutionRecordFilter {
+        ExecutionRecordFilter::from(self)
+            .joined(
+                super::models::ExecutionRecordGroupingExpressionOperator::And,
+                rhs.into(),
+            )
+    }
+}
+impl<R: Into<ExecutionRecordFilter>> std::ops::BitOr<R> for ExecutionRecordFilter {
+    type Output = ExecutionRecordFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> ExecutionRecordFilter {
+        self.joined(
+            super::models::ExecutionRecordGroupingExpressionOperator::Or,
+            rhs.into(),
+        )
+    }
+}
+impl<R: Into<ExecutionRecordFilter>> std::ops::BitOr<R> for ExecutionRecordCondition {
+    type Output = ExecutionRecordFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> ExecutionRecordFilter {
+        ExecutionRecordFilter::from(self)
+            .joined(
+                super::models::ExecutionRecordGroupingExpressionOperator::Or,
+                rhs.into(),
+            )
+    }
+}
 impl From<ExecutionRecordFilter> for super::models::ExecutionRecordQueryConfig {
     fn from(filter: ExecutionRecordFilter) -> Self {
         filter.into_request()
@@ -866,12 +995,15 @@ impl EnvironmentProperty {
     }
     /// A condition with any operator and its arguments; fails when the number of
     /// arguments does not fit the operator.
-    pub fn compare<A: Into<String>>(
+    pub fn compare<A: FilterValue>(
         self,
         operator: super::models::EnvironmentSimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<EnvironmentCondition, FilterError> {
-        let arguments: Vec<String> = arguments.into_iter().map(Into::into).collect();
+        let arguments: Vec<String> = arguments
+            .into_iter()
+            .map(FilterValue::into_argument)
+            .collect();
         if let Some(expected) = arity_environment_simple_expression_operator(&operator)
             && expected != arguments.len()
         {
@@ -888,27 +1020,27 @@ impl EnvironmentProperty {
         })
     }
     /// `EQUALS`: compares with one value.
-    pub fn equals(self, value: impl Into<String>) -> EnvironmentCondition {
+    pub fn equals(self, value: impl FilterValue) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
             operator: super::models::EnvironmentSimpleExpressionOperator::Equals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LIKE`: compares with one value.
-    pub fn like(self, value: impl Into<String>) -> EnvironmentCondition {
+    pub fn like(self, value: impl FilterValue) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
             operator: super::models::EnvironmentSimpleExpressionOperator::Like,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_EQUALS`: compares with one value.
-    pub fn not_equals(self, value: impl Into<String>) -> EnvironmentCondition {
+    pub fn not_equals(self, value: impl FilterValue) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
             operator: super::models::EnvironmentSimpleExpressionOperator::NotEquals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `IS_NULL`: takes no argument.
@@ -930,64 +1062,61 @@ impl EnvironmentProperty {
     /// `BETWEEN`: takes a low and a high bound.
     pub fn between(
         self,
-        low: impl Into<String>,
-        high: impl Into<String>,
+        low: impl FilterValue,
+        high: impl FilterValue,
     ) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
             operator: super::models::EnvironmentSimpleExpressionOperator::Between,
-            arguments: vec![low.into(), high.into()],
+            arguments: vec![low.into_argument(), high.into_argument()],
         }
     }
     /// `GREATER_THAN`: compares with one value.
-    pub fn greater_than(self, value: impl Into<String>) -> EnvironmentCondition {
+    pub fn greater_than(self, value: impl FilterValue) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
             operator: super::models::EnvironmentSimpleExpressionOperator::GreaterThan,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `GREATER_THAN_OR_EQUAL`: compares with one value.
-    pub fn greater_than_or_equal(
-        self,
-        value: impl Into<String>,
-    ) -> EnvironmentCondition {
+    pub fn greater_than_or_equal(self, value: impl FilterValue) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
             operator: super::models::EnvironmentSimpleExpressionOperator::GreaterThanOrEqual,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LESS_THAN`: compares with one value.
-    pub fn less_than(self, value: impl Into<String>) -> EnvironmentCondition {
+    pub fn less_than(self, value: impl FilterValue) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
             operator: super::models::EnvironmentSimpleExpressionOperator::LessThan,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LESS_THAN_OR_EQUAL`: compares with one value.
-    pub fn less_than_or_equal(self, value: impl Into<String>) -> EnvironmentCondition {
+    pub fn less_than_or_equal(self, value: impl FilterValue) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
             operator: super::models::EnvironmentSimpleExpressionOperator::LessThanOrEqual,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `CONTAINS`: compares with one value.
-    pub fn contains(self, value: impl Into<String>) -> EnvironmentCondition {
+    pub fn contains(self, value: impl FilterValue) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
             operator: super::models::EnvironmentSimpleExpressionOperator::Contains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_CONTAINS`: compares with one value.
-    pub fn not_contains(self, value: impl Into<String>) -> EnvironmentCondition {
+    pub fn not_contains(self, value: impl FilterValue) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
             operator: super::models::EnvironmentSimpleExpressionOperator::NotContains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
 }
@@ -1076,6 +1205,67 @@ impl From<EnvironmentCondition> for EnvironmentFilter {
         Self::Condition(condition)
     }
 }
+impl EnvironmentFilter {
+    /// `self` and `other` joined by `operator`, extending `self` when it is
+    /// already a group joined by that operator.
+    fn joined(
+        self,
+        operator: super::models::EnvironmentGroupingExpressionOperator,
+        other: EnvironmentFilter,
+    ) -> EnvironmentFilter {
+        match self {
+            Self::Group { operator: existing, mut members } if existing == operator => {
+                members.push(other);
+                Self::Group {
+                    operator: existing,
+                    members,
+                }
+            }
+            first => {
+                Self::Group {
+                    operator,
+                    members: vec![first, other],
+                }
+            }
+        }
+    }
+}
+impl<R: Into<EnvironmentFilter>> std::ops::BitAnd<R> for EnvironmentFilter {
+    type Output = EnvironmentFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> EnvironmentFilter {
+        self.joined(
+            super::models::EnvironmentGroupingExpressionOperator::And,
+            rhs.into(),
+        )
+    }
+}
+impl<R: Into<EnvironmentFilter>> std::ops::BitAnd<R> for EnvironmentCondition {
+    type Output = EnvironmentFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> EnvironmentFilter {
+        EnvironmentFilter::from(self)
+            .joined(
+                super::models::EnvironmentGroupingExpressionOperator::And,
+                rhs.into(),
+            )
+    }
+}
+impl<R: Into<EnvironmentFilter>> std::ops::BitOr<R> for EnvironmentFilter {
+    type Output = EnvironmentFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> EnvironmentFilter {
+        self.joined(super::models::EnvironmentGroupingExpressionOperator::Or, rhs.into())
+    }
+}
+impl<R: Into<EnvironmentFilter>> std::ops::BitOr<R> for EnvironmentCondition {
+    type Output = EnvironmentFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> EnvironmentFilter {
+        EnvironmentFilter::from(self)
+            .joined(super::models::EnvironmentGroupingExpressionOperator::Or, rhs.into())
+    }
+}
 impl From<EnvironmentFilter> for super::models::EnvironmentQueryConfig {
     fn from(filter: EnvironmentFilter) -> Self {
         filter.into_request()
@@ -1156,12 +1346,15 @@ impl DeployedPackageProperty {
     }
     /// A condition with any operator and its arguments; fails when the number of
     /// arguments does not fit the operator.
-    pub fn compare<A: Into<String>>(
+    pub fn compare<A: FilterValue>(
         self,
         operator: super::models::DeployedPackageSimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<DeployedPackageCondition, FilterError> {
-        let arguments: Vec<String> = arguments.into_iter().map(Into::into).collect();
+        let arguments: Vec<String> = arguments
+            .into_iter()
+            .map(FilterValue::into_argument)
+            .collect();
         if let Some(expected) = arity_deployed_package_simple_expression_operator(
             &operator,
         ) && expected != arguments.len()
@@ -1179,27 +1372,27 @@ impl DeployedPackageProperty {
         })
     }
     /// `EQUALS`: compares with one value.
-    pub fn equals(self, value: impl Into<String>) -> DeployedPackageCondition {
+    pub fn equals(self, value: impl FilterValue) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
             operator: super::models::DeployedPackageSimpleExpressionOperator::Equals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LIKE`: compares with one value.
-    pub fn like(self, value: impl Into<String>) -> DeployedPackageCondition {
+    pub fn like(self, value: impl FilterValue) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
             operator: super::models::DeployedPackageSimpleExpressionOperator::Like,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_EQUALS`: compares with one value.
-    pub fn not_equals(self, value: impl Into<String>) -> DeployedPackageCondition {
+    pub fn not_equals(self, value: impl FilterValue) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
             operator: super::models::DeployedPackageSimpleExpressionOperator::NotEquals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `IS_NULL`: takes no argument.
@@ -1221,67 +1414,67 @@ impl DeployedPackageProperty {
     /// `BETWEEN`: takes a low and a high bound.
     pub fn between(
         self,
-        low: impl Into<String>,
-        high: impl Into<String>,
+        low: impl FilterValue,
+        high: impl FilterValue,
     ) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
             operator: super::models::DeployedPackageSimpleExpressionOperator::Between,
-            arguments: vec![low.into(), high.into()],
+            arguments: vec![low.into_argument(), high.into_argument()],
         }
     }
     /// `GREATER_THAN`: compares with one value.
-    pub fn greater_than(self, value: impl Into<String>) -> DeployedPackageCondition {
+    pub fn greater_than(self, value: impl FilterValue) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
             operator: super::models::DeployedPackageSimpleExpressionOperator::GreaterThan,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `GREATER_THAN_OR_EQUAL`: compares with one value.
     pub fn greater_than_or_equal(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
             operator: super::models::DeployedPackageSimpleExpressionOperator::GreaterThanOrEqual,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LESS_THAN`: compares with one value.
-    pub fn less_than(self, value: impl Into<String>) -> DeployedPackageCondition {
+    pub fn less_than(self, value: impl FilterValue) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
             operator: super::models::DeployedPackageSimpleExpressionOperator::LessThan,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LESS_THAN_OR_EQUAL`: compares with one value.
     pub fn less_than_or_equal(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
             operator: super::models::DeployedPackageSimpleExpressionOperator::LessThanOrEqual,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `CONTAINS`: compares with one value.
-    pub fn contains(self, value: impl Into<String>) -> DeployedPackageCondition {
+    pub fn contains(self, value: impl FilterValue) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
             operator: super::models::DeployedPackageSimpleExpressionOperator::Contains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_CONTAINS`: compares with one value.
-    pub fn not_contains(self, value: impl Into<String>) -> DeployedPackageCondition {
+    pub fn not_contains(self, value: impl FilterValue) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
             operator: super::models::DeployedPackageSimpleExpressionOperator::NotContains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
 }
@@ -1376,6 +1569,73 @@ impl From<DeployedPackageCondition> for DeployedPackageFilter {
         Self::Condition(condition)
     }
 }
+impl DeployedPackageFilter {
+    /// `self` and `other` joined by `operator`, extending `self` when it is
+    /// already a group joined by that operator.
+    fn joined(
+        self,
+        operator: super::models::DeployedPackageGroupingExpressionOperator,
+        other: DeployedPackageFilter,
+    ) -> DeployedPackageFilter {
+        match self {
+            Self::Group { operator: existing, mut members } if existing == operator => {
+                members.push(other);
+                Self::Group {
+                    operator: existing,
+                    members,
+                }
+            }
+            first => {
+                Self::Group {
+                    operator,
+                    members: vec![first, other],
+                }
+            }
+        }
+    }
+}
+impl<R: Into<DeployedPackageFilter>> std::ops::BitAnd<R> for DeployedPackageFilter {
+    type Output = DeployedPackageFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> DeployedPackageFilter {
+        self.joined(
+            super::models::DeployedPackageGroupingExpressionOperator::And,
+            rhs.into(),
+        )
+    }
+}
+impl<R: Into<DeployedPackageFilter>> std::ops::BitAnd<R> for DeployedPackageCondition {
+    type Output = DeployedPackageFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> DeployedPackageFilter {
+        DeployedPackageFilter::from(self)
+            .joined(
+                super::models::DeployedPackageGroupingExpressionOperator::And,
+                rhs.into(),
+            )
+    }
+}
+impl<R: Into<DeployedPackageFilter>> std::ops::BitOr<R> for DeployedPackageFilter {
+    type Output = DeployedPackageFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> DeployedPackageFilter {
+        self.joined(
+            super::models::DeployedPackageGroupingExpressionOperator::Or,
+            rhs.into(),
+        )
+    }
+}
+impl<R: Into<DeployedPackageFilter>> std::ops::BitOr<R> for DeployedPackageCondition {
+    type Output = DeployedPackageFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> DeployedPackageFilter {
+        DeployedPackageFilter::from(self)
+            .joined(
+                super::models::DeployedPackageGroupingExpressionOperator::Or,
+                rhs.into(),
+            )
+    }
+}
 impl From<DeployedPackageFilter> for super::models::DeployedPackageQueryConfig {
     fn from(filter: DeployedPackageFilter) -> Self {
         filter.into_request()
@@ -1432,12 +1692,15 @@ impl AtomProperty {
     }
     /// A condition with any operator and its arguments; fails when the number of
     /// arguments does not fit the operator.
-    pub fn compare<A: Into<String>>(
+    pub fn compare<A: FilterValue>(
         self,
         operator: super::models::AtomSimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<AtomCondition, FilterError> {
-        let arguments: Vec<String> = arguments.into_iter().map(Into::into).collect();
+        let arguments: Vec<String> = arguments
+            .into_iter()
+            .map(FilterValue::into_argument)
+            .collect();
         if let Some(expected) = arity_atom_simple_expression_operator(&operator)
             && expected != arguments.len()
         {
@@ -1454,35 +1717,35 @@ impl AtomProperty {
         })
     }
     /// `EQUALS`: compares with one value.
-    pub fn equals(self, value: impl Into<String>) -> AtomCondition {
+    pub fn equals(self, value: impl FilterValue) -> AtomCondition {
         AtomCondition {
             property: self,
             operator: super::models::AtomSimpleExpressionOperator::Equals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_EQUALS`: compares with one value.
-    pub fn not_equals(self, value: impl Into<String>) -> AtomCondition {
+    pub fn not_equals(self, value: impl FilterValue) -> AtomCondition {
         AtomCondition {
             property: self,
             operator: super::models::AtomSimpleExpressionOperator::NotEquals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `CONTAINS`: compares with one value.
-    pub fn contains(self, value: impl Into<String>) -> AtomCondition {
+    pub fn contains(self, value: impl FilterValue) -> AtomCondition {
         AtomCondition {
             property: self,
             operator: super::models::AtomSimpleExpressionOperator::Contains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_CONTAINS`: compares with one value.
-    pub fn not_contains(self, value: impl Into<String>) -> AtomCondition {
+    pub fn not_contains(self, value: impl FilterValue) -> AtomCondition {
         AtomCondition {
             property: self,
             operator: super::models::AtomSimpleExpressionOperator::NotContains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
 }
@@ -1569,6 +1832,61 @@ impl From<AtomCondition> for AtomFilter {
         Self::Condition(condition)
     }
 }
+impl AtomFilter {
+    /// `self` and `other` joined by `operator`, extending `self` when it is
+    /// already a group joined by that operator.
+    fn joined(
+        self,
+        operator: super::models::AtomGroupingExpressionOperator,
+        other: AtomFilter,
+    ) -> AtomFilter {
+        match self {
+            Self::Group { operator: existing, mut members } if existing == operator => {
+                members.push(other);
+                Self::Group {
+                    operator: existing,
+                    members,
+                }
+            }
+            first => {
+                Self::Group {
+                    operator,
+                    members: vec![first, other],
+                }
+            }
+        }
+    }
+}
+impl<R: Into<AtomFilter>> std::ops::BitAnd<R> for AtomFilter {
+    type Output = AtomFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> AtomFilter {
+        self.joined(super::models::AtomGroupingExpressionOperator::And, rhs.into())
+    }
+}
+impl<R: Into<AtomFilter>> std::ops::BitAnd<R> for AtomCondition {
+    type Output = AtomFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> AtomFilter {
+        AtomFilter::from(self)
+            .joined(super::models::AtomGroupingExpressionOperator::And, rhs.into())
+    }
+}
+impl<R: Into<AtomFilter>> std::ops::BitOr<R> for AtomFilter {
+    type Output = AtomFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> AtomFilter {
+        self.joined(super::models::AtomGroupingExpressionOperator::Or, rhs.into())
+    }
+}
+impl<R: Into<AtomFilter>> std::ops::BitOr<R> for AtomCondition {
+    type Output = AtomFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> AtomFilter {
+        AtomFilter::from(self)
+            .joined(super::models::AtomGroupingExpressionOperator::Or, rhs.into())
+    }
+}
 impl From<AtomFilter> for super::models::AtomQueryConfig {
     fn from(filter: AtomFilter) -> Self {
         filter.into_request()
@@ -1598,12 +1916,15 @@ impl EnvironmentAtomAttachmentProperty {
     }
     /// A condition with any operator and its arguments; fails when the number of
     /// arguments does not fit the operator.
-    pub fn compare<A: Into<String>>(
+    pub fn compare<A: FilterValue>(
         self,
         operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<EnvironmentAtomAttachmentCondition, FilterError> {
-        let arguments: Vec<String> = arguments.into_iter().map(Into::into).collect();
+        let arguments: Vec<String> = arguments
+            .into_iter()
+            .map(FilterValue::into_argument)
+            .collect();
         if let Some(expected) = arity_environment_atom_attachment_simple_expression_operator(
             &operator,
         ) && expected != arguments.len()
@@ -1621,30 +1942,30 @@ impl EnvironmentAtomAttachmentProperty {
         })
     }
     /// `EQUALS`: compares with one value.
-    pub fn equals(self, value: impl Into<String>) -> EnvironmentAtomAttachmentCondition {
+    pub fn equals(self, value: impl FilterValue) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
             operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::Equals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LIKE`: compares with one value.
-    pub fn like(self, value: impl Into<String>) -> EnvironmentAtomAttachmentCondition {
+    pub fn like(self, value: impl FilterValue) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
             operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::Like,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_EQUALS`: compares with one value.
     pub fn not_equals(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
             operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::NotEquals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `IS_NULL`: takes no argument.
@@ -1666,79 +1987,79 @@ impl EnvironmentAtomAttachmentProperty {
     /// `BETWEEN`: takes a low and a high bound.
     pub fn between(
         self,
-        low: impl Into<String>,
-        high: impl Into<String>,
+        low: impl FilterValue,
+        high: impl FilterValue,
     ) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
             operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::Between,
-            arguments: vec![low.into(), high.into()],
+            arguments: vec![low.into_argument(), high.into_argument()],
         }
     }
     /// `GREATER_THAN`: compares with one value.
     pub fn greater_than(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
             operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::GreaterThan,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `GREATER_THAN_OR_EQUAL`: compares with one value.
     pub fn greater_than_or_equal(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
             operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::GreaterThanOrEqual,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LESS_THAN`: compares with one value.
     pub fn less_than(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
             operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::LessThan,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LESS_THAN_OR_EQUAL`: compares with one value.
     pub fn less_than_or_equal(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
             operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::LessThanOrEqual,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `CONTAINS`: compares with one value.
     pub fn contains(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
             operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::Contains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_CONTAINS`: compares with one value.
     pub fn not_contains(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
             operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::NotContains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
 }
@@ -1833,6 +2154,77 @@ impl From<EnvironmentAtomAttachmentCondition> for EnvironmentAtomAttachmentFilte
         Self::Condition(condition)
     }
 }
+impl EnvironmentAtomAttachmentFilter {
+    /// `self` and `other` joined by `operator`, extending `self` when it is
+    /// already a group joined by that operator.
+    fn joined(
+        self,
+        operator: super::models::EnvironmentAtomAttachmentGroupingExpressionOperator,
+        other: EnvironmentAtomAttachmentFilter,
+    ) -> EnvironmentAtomAttachmentFilter {
+        match self {
+            Self::Group { operator: existing, mut members } if existing == operator => {
+                members.push(other);
+                Self::Group {
+                    operator: existing,
+                    members,
+                }
+            }
+            first => {
+                Self::Group {
+                    operator,
+                    members: vec![first, other],
+                }
+            }
+        }
+    }
+}
+impl<R: Into<EnvironmentAtomAttachmentFilter>> std::ops::BitAnd<R>
+for EnvironmentAtomAttachmentFilter {
+    type Output = EnvironmentAtomAttachmentFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> EnvironmentAtomAttachmentFilter {
+        self.joined(
+            super::models::EnvironmentAtomAttachmentGroupingExpressionOperator::And,
+            rhs.into(),
+        )
+    }
+}
+impl<R: Into<EnvironmentAtomAttachmentFilter>> std::ops::BitAnd<R>
+for EnvironmentAtomAttachmentCondition {
+    type Output = EnvironmentAtomAttachmentFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> EnvironmentAtomAttachmentFilter {
+        EnvironmentAtomAttachmentFilter::from(self)
+            .joined(
+                super::models::EnvironmentAtomAttachmentGroupingExpressionOperator::And,
+                rhs.into(),
+            )
+    }
+}
+impl<R: Into<EnvironmentAtomAttachmentFilter>> std::ops::BitOr<R>
+for EnvironmentAtomAttachmentFilter {
+    type Output = EnvironmentAtomAttachmentFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> EnvironmentAtomAttachmentFilter {
+        self.joined(
+            super::models::EnvironmentAtomAttachmentGroupingExpressionOperator::Or,
+            rhs.into(),
+        )
+    }
+}
+impl<R: Into<EnvironmentAtomAttachmentFilter>> std::ops::BitOr<R>
+for EnvironmentAtomAttachmentCondition {
+    type Output = EnvironmentAtomAttachmentFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> EnvironmentAtomAttachmentFilter {
+        EnvironmentAtomAttachmentFilter::from(self)
+            .joined(
+                super::models::EnvironmentAtomAttachmentGroupingExpressionOperator::Or,
+                rhs.into(),
+            )
+    }
+}
 impl From<EnvironmentAtomAttachmentFilter>
 for super::models::EnvironmentAtomAttachmentQueryConfig {
     fn from(filter: EnvironmentAtomAttachmentFilter) -> Self {
@@ -1864,12 +2256,15 @@ impl EnvironmentExtensionsProperty {
     }
     /// A condition with any operator and its arguments; fails when the number of
     /// arguments does not fit the operator.
-    pub fn compare<A: Into<String>>(
+    pub fn compare<A: FilterValue>(
         self,
         operator: super::models::EnvironmentExtensionsSimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<EnvironmentExtensionsCondition, FilterError> {
-        let arguments: Vec<String> = arguments.into_iter().map(Into::into).collect();
+        let arguments: Vec<String> = arguments
+            .into_iter()
+            .map(FilterValue::into_argument)
+            .collect();
         if let Some(expected) = arity_environment_extensions_simple_expression_operator(
             &operator,
         ) && expected != arguments.len()
@@ -1887,27 +2282,27 @@ impl EnvironmentExtensionsProperty {
         })
     }
     /// `EQUALS`: compares with one value.
-    pub fn equals(self, value: impl Into<String>) -> EnvironmentExtensionsCondition {
+    pub fn equals(self, value: impl FilterValue) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
             operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::Equals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LIKE`: compares with one value.
-    pub fn like(self, value: impl Into<String>) -> EnvironmentExtensionsCondition {
+    pub fn like(self, value: impl FilterValue) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
             operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::Like,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_EQUALS`: compares with one value.
-    pub fn not_equals(self, value: impl Into<String>) -> EnvironmentExtensionsCondition {
+    pub fn not_equals(self, value: impl FilterValue) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
             operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::NotEquals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `IS_NULL`: takes no argument.
@@ -1929,73 +2324,73 @@ impl EnvironmentExtensionsProperty {
     /// `BETWEEN`: takes a low and a high bound.
     pub fn between(
         self,
-        low: impl Into<String>,
-        high: impl Into<String>,
+        low: impl FilterValue,
+        high: impl FilterValue,
     ) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
             operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::Between,
-            arguments: vec![low.into(), high.into()],
+            arguments: vec![low.into_argument(), high.into_argument()],
         }
     }
     /// `GREATER_THAN`: compares with one value.
     pub fn greater_than(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
             operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::GreaterThan,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `GREATER_THAN_OR_EQUAL`: compares with one value.
     pub fn greater_than_or_equal(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
             operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::GreaterThanOrEqual,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LESS_THAN`: compares with one value.
-    pub fn less_than(self, value: impl Into<String>) -> EnvironmentExtensionsCondition {
+    pub fn less_than(self, value: impl FilterValue) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
             operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::LessThan,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LESS_THAN_OR_EQUAL`: compares with one value.
     pub fn less_than_or_equal(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
             operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::LessThanOrEqual,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `CONTAINS`: compares with one value.
-    pub fn contains(self, value: impl Into<String>) -> EnvironmentExtensionsCondition {
+    pub fn contains(self, value: impl FilterValue) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
             operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::Contains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_CONTAINS`: compares with one value.
     pub fn not_contains(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
             operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::NotContains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
 }
@@ -2090,6 +2485,77 @@ impl From<EnvironmentExtensionsCondition> for EnvironmentExtensionsFilter {
         Self::Condition(condition)
     }
 }
+impl EnvironmentExtensionsFilter {
+    /// `self` and `other` joined by `operator`, extending `self` when it is
+    /// already a group joined by that operator.
+    fn joined(
+        self,
+        operator: super::models::EnvironmentExtensionsGroupingExpressionOperator,
+        other: EnvironmentExtensionsFilter,
+    ) -> EnvironmentExtensionsFilter {
+        match self {
+            Self::Group { operator: existing, mut members } if existing == operator => {
+                members.push(other);
+                Self::Group {
+                    operator: existing,
+                    members,
+                }
+            }
+            first => {
+                Self::Group {
+                    operator,
+                    members: vec![first, other],
+                }
+            }
+        }
+    }
+}
+impl<R: Into<EnvironmentExtensionsFilter>> std::ops::BitAnd<R>
+for EnvironmentExtensionsFilter {
+    type Output = EnvironmentExtensionsFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> EnvironmentExtensionsFilter {
+        self.joined(
+            super::models::EnvironmentExtensionsGroupingExpressionOperator::And,
+            rhs.into(),
+        )
+    }
+}
+impl<R: Into<EnvironmentExtensionsFilter>> std::ops::BitAnd<R>
+for EnvironmentExtensionsCondition {
+    type Output = EnvironmentExtensionsFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> EnvironmentExtensionsFilter {
+        EnvironmentExtensionsFilter::from(self)
+            .joined(
+                super::models::EnvironmentExtensionsGroupingExpressionOperator::And,
+                rhs.into(),
+            )
+    }
+}
+impl<R: Into<EnvironmentExtensionsFilter>> std::ops::BitOr<R>
+for EnvironmentExtensionsFilter {
+    type Output = EnvironmentExtensionsFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> EnvironmentExtensionsFilter {
+        self.joined(
+            super::models::EnvironmentExtensionsGroupingExpressionOperator::Or,
+            rhs.into(),
+        )
+    }
+}
+impl<R: Into<EnvironmentExtensionsFilter>> std::ops::BitOr<R>
+for EnvironmentExtensionsCondition {
+    type Output = EnvironmentExtensionsFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> EnvironmentExtensionsFilter {
+        EnvironmentExtensionsFilter::from(self)
+            .joined(
+                super::models::EnvironmentExtensionsGroupingExpressionOperator::Or,
+                rhs.into(),
+            )
+    }
+}
 impl From<EnvironmentExtensionsFilter>
 for super::models::EnvironmentExtensionsQueryConfig {
     fn from(filter: EnvironmentExtensionsFilter) -> Self {
@@ -2121,12 +2587,15 @@ impl ProcessSchedulesProperty {
     }
     /// A condition with any operator and its arguments; fails when the number of
     /// arguments does not fit the operator.
-    pub fn compare<A: Into<String>>(
+    pub fn compare<A: FilterValue>(
         self,
         operator: super::models::ProcessSchedulesSimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<ProcessSchedulesCondition, FilterError> {
-        let arguments: Vec<String> = arguments.into_iter().map(Into::into).collect();
+        let arguments: Vec<String> = arguments
+            .into_iter()
+            .map(FilterValue::into_argument)
+            .collect();
         if let Some(expected) = arity_process_schedules_simple_expression_operator(
             &operator,
         ) && expected != arguments.len()
@@ -2144,27 +2613,27 @@ impl ProcessSchedulesProperty {
         })
     }
     /// `EQUALS`: compares with one value.
-    pub fn equals(self, value: impl Into<String>) -> ProcessSchedulesCondition {
+    pub fn equals(self, value: impl FilterValue) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
             operator: super::models::ProcessSchedulesSimpleExpressionOperator::Equals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LIKE`: compares with one value.
-    pub fn like(self, value: impl Into<String>) -> ProcessSchedulesCondition {
+    pub fn like(self, value: impl FilterValue) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
             operator: super::models::ProcessSchedulesSimpleExpressionOperator::Like,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_EQUALS`: compares with one value.
-    pub fn not_equals(self, value: impl Into<String>) -> ProcessSchedulesCondition {
+    pub fn not_equals(self, value: impl FilterValue) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
             operator: super::models::ProcessSchedulesSimpleExpressionOperator::NotEquals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `IS_NULL`: takes no argument.
@@ -2186,67 +2655,67 @@ impl ProcessSchedulesProperty {
     /// `BETWEEN`: takes a low and a high bound.
     pub fn between(
         self,
-        low: impl Into<String>,
-        high: impl Into<String>,
+        low: impl FilterValue,
+        high: impl FilterValue,
     ) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
             operator: super::models::ProcessSchedulesSimpleExpressionOperator::Between,
-            arguments: vec![low.into(), high.into()],
+            arguments: vec![low.into_argument(), high.into_argument()],
         }
     }
     /// `GREATER_THAN`: compares with one value.
-    pub fn greater_than(self, value: impl Into<String>) -> ProcessSchedulesCondition {
+    pub fn greater_than(self, value: impl FilterValue) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
             operator: super::models::ProcessSchedulesSimpleExpressionOperator::GreaterThan,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `GREATER_THAN_OR_EQUAL`: compares with one value.
     pub fn greater_than_or_equal(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
             operator: super::models::ProcessSchedulesSimpleExpressionOperator::GreaterThanOrEqual,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LESS_THAN`: compares with one value.
-    pub fn less_than(self, value: impl Into<String>) -> ProcessSchedulesCondition {
+    pub fn less_than(self, value: impl FilterValue) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
             operator: super::models::ProcessSchedulesSimpleExpressionOperator::LessThan,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LESS_THAN_OR_EQUAL`: compares with one value.
     pub fn less_than_or_equal(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
             operator: super::models::ProcessSchedulesSimpleExpressionOperator::LessThanOrEqual,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `CONTAINS`: compares with one value.
-    pub fn contains(self, value: impl Into<String>) -> ProcessSchedulesCondition {
+    pub fn contains(self, value: impl FilterValue) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
             operator: super::models::ProcessSchedulesSimpleExpressionOperator::Contains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_CONTAINS`: compares with one value.
-    pub fn not_contains(self, value: impl Into<String>) -> ProcessSchedulesCondition {
+    pub fn not_contains(self, value: impl FilterValue) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
             operator: super::models::ProcessSchedulesSimpleExpressionOperator::NotContains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
 }
@@ -2341,6 +2810,73 @@ impl From<ProcessSchedulesCondition> for ProcessSchedulesFilter {
         Self::Condition(condition)
     }
 }
+impl ProcessSchedulesFilter {
+    /// `self` and `other` joined by `operator`, extending `self` when it is
+    /// already a group joined by that operator.
+    fn joined(
+        self,
+        operator: super::models::ProcessSchedulesGroupingExpressionOperator,
+        other: ProcessSchedulesFilter,
+    ) -> ProcessSchedulesFilter {
+        match self {
+            Self::Group { operator: existing, mut members } if existing == operator => {
+                members.push(other);
+                Self::Group {
+                    operator: existing,
+                    members,
+                }
+            }
+            first => {
+                Self::Group {
+                    operator,
+                    members: vec![first, other],
+                }
+            }
+        }
+    }
+}
+impl<R: Into<ProcessSchedulesFilter>> std::ops::BitAnd<R> for ProcessSchedulesFilter {
+    type Output = ProcessSchedulesFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> ProcessSchedulesFilter {
+        self.joined(
+            super::models::ProcessSchedulesGroupingExpressionOperator::And,
+            rhs.into(),
+        )
+    }
+}
+impl<R: Into<ProcessSchedulesFilter>> std::ops::BitAnd<R> for ProcessSchedulesCondition {
+    type Output = ProcessSchedulesFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> ProcessSchedulesFilter {
+        ProcessSchedulesFilter::from(self)
+            .joined(
+                super::models::ProcessSchedulesGroupingExpressionOperator::And,
+                rhs.into(),
+            )
+    }
+}
+impl<R: Into<ProcessSchedulesFilter>> std::ops::BitOr<R> for ProcessSchedulesFilter {
+    type Output = ProcessSchedulesFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> ProcessSchedulesFilter {
+        self.joined(
+            super::models::ProcessSchedulesGroupingExpressionOperator::Or,
+            rhs.into(),
+        )
+    }
+}
+impl<R: Into<ProcessSchedulesFilter>> std::ops::BitOr<R> for ProcessSchedulesCondition {
+    type Output = ProcessSchedulesFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> ProcessSchedulesFilter {
+        ProcessSchedulesFilter::from(self)
+            .joined(
+                super::models::ProcessSchedulesGroupingExpressionOperator::Or,
+                rhs.into(),
+            )
+    }
+}
 impl From<ProcessSchedulesFilter> for super::models::ProcessSchedulesQueryConfig {
     fn from(filter: ProcessSchedulesFilter) -> Self {
         filter.into_request()
@@ -2370,12 +2906,15 @@ impl ProcessScheduleStatusProperty {
     }
     /// A condition with any operator and its arguments; fails when the number of
     /// arguments does not fit the operator.
-    pub fn compare<A: Into<String>>(
+    pub fn compare<A: FilterValue>(
         self,
         operator: super::models::ProcessScheduleStatusSimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<ProcessScheduleStatusCondition, FilterError> {
-        let arguments: Vec<String> = arguments.into_iter().map(Into::into).collect();
+        let arguments: Vec<String> = arguments
+            .into_iter()
+            .map(FilterValue::into_argument)
+            .collect();
         if let Some(expected) = arity_process_schedule_status_simple_expression_operator(
             &operator,
         ) && expected != arguments.len()
@@ -2393,27 +2932,27 @@ impl ProcessScheduleStatusProperty {
         })
     }
     /// `EQUALS`: compares with one value.
-    pub fn equals(self, value: impl Into<String>) -> ProcessScheduleStatusCondition {
+    pub fn equals(self, value: impl FilterValue) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
             operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::Equals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LIKE`: compares with one value.
-    pub fn like(self, value: impl Into<String>) -> ProcessScheduleStatusCondition {
+    pub fn like(self, value: impl FilterValue) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
             operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::Like,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_EQUALS`: compares with one value.
-    pub fn not_equals(self, value: impl Into<String>) -> ProcessScheduleStatusCondition {
+    pub fn not_equals(self, value: impl FilterValue) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
             operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::NotEquals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `IS_NULL`: takes no argument.
@@ -2435,73 +2974,73 @@ impl ProcessScheduleStatusProperty {
     /// `BETWEEN`: takes a low and a high bound.
     pub fn between(
         self,
-        low: impl Into<String>,
-        high: impl Into<String>,
+        low: impl FilterValue,
+        high: impl FilterValue,
     ) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
             operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::Between,
-            arguments: vec![low.into(), high.into()],
+            arguments: vec![low.into_argument(), high.into_argument()],
         }
     }
     /// `GREATER_THAN`: compares with one value.
     pub fn greater_than(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
             operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::GreaterThan,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `GREATER_THAN_OR_EQUAL`: compares with one value.
     pub fn greater_than_or_equal(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
             operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::GreaterThanOrEqual,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LESS_THAN`: compares with one value.
-    pub fn less_than(self, value: impl Into<String>) -> ProcessScheduleStatusCondition {
+    pub fn less_than(self, value: impl FilterValue) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
             operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::LessThan,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LESS_THAN_OR_EQUAL`: compares with one value.
     pub fn less_than_or_equal(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
             operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::LessThanOrEqual,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `CONTAINS`: compares with one value.
-    pub fn contains(self, value: impl Into<String>) -> ProcessScheduleStatusCondition {
+    pub fn contains(self, value: impl FilterValue) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
             operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::Contains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_CONTAINS`: compares with one value.
     pub fn not_contains(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
             operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::NotContains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
 }
@@ -2596,6 +3135,77 @@ impl From<ProcessScheduleStatusCondition> for ProcessScheduleStatusFilter {
         Self::Condition(condition)
     }
 }
+impl ProcessScheduleStatusFilter {
+    /// `self` and `other` joined by `operator`, extending `self` when it is
+    /// already a group joined by that operator.
+    fn joined(
+        self,
+        operator: super::models::ProcessScheduleStatusGroupingExpressionOperator,
+        other: ProcessScheduleStatusFilter,
+    ) -> ProcessScheduleStatusFilter {
+        match self {
+            Self::Group { operator: existing, mut members } if existing == operator => {
+                members.push(other);
+                Self::Group {
+                    operator: existing,
+                    members,
+                }
+            }
+            first => {
+                Self::Group {
+                    operator,
+                    members: vec![first, other],
+                }
+            }
+        }
+    }
+}
+impl<R: Into<ProcessScheduleStatusFilter>> std::ops::BitAnd<R>
+for ProcessScheduleStatusFilter {
+    type Output = ProcessScheduleStatusFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> ProcessScheduleStatusFilter {
+        self.joined(
+            super::models::ProcessScheduleStatusGroupingExpressionOperator::And,
+            rhs.into(),
+        )
+    }
+}
+impl<R: Into<ProcessScheduleStatusFilter>> std::ops::BitAnd<R>
+for ProcessScheduleStatusCondition {
+    type Output = ProcessScheduleStatusFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> ProcessScheduleStatusFilter {
+        ProcessScheduleStatusFilter::from(self)
+            .joined(
+                super::models::ProcessScheduleStatusGroupingExpressionOperator::And,
+                rhs.into(),
+            )
+    }
+}
+impl<R: Into<ProcessScheduleStatusFilter>> std::ops::BitOr<R>
+for ProcessScheduleStatusFilter {
+    type Output = ProcessScheduleStatusFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> ProcessScheduleStatusFilter {
+        self.joined(
+            super::models::ProcessScheduleStatusGroupingExpressionOperator::Or,
+            rhs.into(),
+        )
+    }
+}
+impl<R: Into<ProcessScheduleStatusFilter>> std::ops::BitOr<R>
+for ProcessScheduleStatusCondition {
+    type Output = ProcessScheduleStatusFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> ProcessScheduleStatusFilter {
+        ProcessScheduleStatusFilter::from(self)
+            .joined(
+                super::models::ProcessScheduleStatusGroupingExpressionOperator::Or,
+                rhs.into(),
+            )
+    }
+}
 impl From<ProcessScheduleStatusFilter>
 for super::models::ProcessScheduleStatusQueryConfig {
     fn from(filter: ProcessScheduleStatusFilter) -> Self {
@@ -2660,12 +3270,15 @@ impl PackagedComponentProperty {
     }
     /// A condition with any operator and its arguments; fails when the number of
     /// arguments does not fit the operator.
-    pub fn compare<A: Into<String>>(
+    pub fn compare<A: FilterValue>(
         self,
         operator: super::models::PackagedComponentSimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<PackagedComponentCondition, FilterError> {
-        let arguments: Vec<String> = arguments.into_iter().map(Into::into).collect();
+        let arguments: Vec<String> = arguments
+            .into_iter()
+            .map(FilterValue::into_argument)
+            .collect();
         if let Some(expected) = arity_packaged_component_simple_expression_operator(
             &operator,
         ) && expected != arguments.len()
@@ -2683,27 +3296,27 @@ impl PackagedComponentProperty {
         })
     }
     /// `EQUALS`: compares with one value.
-    pub fn equals(self, value: impl Into<String>) -> PackagedComponentCondition {
+    pub fn equals(self, value: impl FilterValue) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
             operator: super::models::PackagedComponentSimpleExpressionOperator::Equals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LIKE`: compares with one value.
-    pub fn like(self, value: impl Into<String>) -> PackagedComponentCondition {
+    pub fn like(self, value: impl FilterValue) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
             operator: super::models::PackagedComponentSimpleExpressionOperator::Like,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_EQUALS`: compares with one value.
-    pub fn not_equals(self, value: impl Into<String>) -> PackagedComponentCondition {
+    pub fn not_equals(self, value: impl FilterValue) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
             operator: super::models::PackagedComponentSimpleExpressionOperator::NotEquals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `IS_NULL`: takes no argument.
@@ -2725,67 +3338,67 @@ impl PackagedComponentProperty {
     /// `BETWEEN`: takes a low and a high bound.
     pub fn between(
         self,
-        low: impl Into<String>,
-        high: impl Into<String>,
+        low: impl FilterValue,
+        high: impl FilterValue,
     ) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
             operator: super::models::PackagedComponentSimpleExpressionOperator::Between,
-            arguments: vec![low.into(), high.into()],
+            arguments: vec![low.into_argument(), high.into_argument()],
         }
     }
     /// `GREATER_THAN`: compares with one value.
-    pub fn greater_than(self, value: impl Into<String>) -> PackagedComponentCondition {
+    pub fn greater_than(self, value: impl FilterValue) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
             operator: super::models::PackagedComponentSimpleExpressionOperator::GreaterThan,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `GREATER_THAN_OR_EQUAL`: compares with one value.
     pub fn greater_than_or_equal(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
             operator: super::models::PackagedComponentSimpleExpressionOperator::GreaterThanOrEqual,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LESS_THAN`: compares with one value.
-    pub fn less_than(self, value: impl Into<String>) -> PackagedComponentCondition {
+    pub fn less_than(self, value: impl FilterValue) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
             operator: super::models::PackagedComponentSimpleExpressionOperator::LessThan,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LESS_THAN_OR_EQUAL`: compares with one value.
     pub fn less_than_or_equal(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
             operator: super::models::PackagedComponentSimpleExpressionOperator::LessThanOrEqual,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `CONTAINS`: compares with one value.
-    pub fn contains(self, value: impl Into<String>) -> PackagedComponentCondition {
+    pub fn contains(self, value: impl FilterValue) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
             operator: super::models::PackagedComponentSimpleExpressionOperator::Contains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_CONTAINS`: compares with one value.
-    pub fn not_contains(self, value: impl Into<String>) -> PackagedComponentCondition {
+    pub fn not_contains(self, value: impl FilterValue) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
             operator: super::models::PackagedComponentSimpleExpressionOperator::NotContains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
 }
@@ -2878,6 +3491,75 @@ impl From<PackagedComponentCondition> for PackagedComponentFilter {
         Self::Condition(condition)
     }
 }
+impl PackagedComponentFilter {
+    /// `self` and `other` joined by `operator`, extending `self` when it is
+    /// already a group joined by that operator.
+    fn joined(
+        self,
+        operator: super::models::PackagedComponentGroupingExpressionOperator,
+        other: PackagedComponentFilter,
+    ) -> PackagedComponentFilter {
+        match self {
+            Self::Group { operator: existing, mut members } if existing == operator => {
+                members.push(other);
+                Self::Group {
+                    operator: existing,
+                    members,
+                }
+            }
+            first => {
+                Self::Group {
+                    operator,
+                    members: vec![first, other],
+                }
+            }
+        }
+    }
+}
+impl<R: Into<PackagedComponentFilter>> std::ops::BitAnd<R> for PackagedComponentFilter {
+    type Output = PackagedComponentFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> PackagedComponentFilter {
+        self.joined(
+            super::models::PackagedComponentGroupingExpressionOperator::And,
+            rhs.into(),
+        )
+    }
+}
+impl<R: Into<PackagedComponentFilter>> std::ops::BitAnd<R>
+for PackagedComponentCondition {
+    type Output = PackagedComponentFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> PackagedComponentFilter {
+        PackagedComponentFilter::from(self)
+            .joined(
+                super::models::PackagedComponentGroupingExpressionOperator::And,
+                rhs.into(),
+            )
+    }
+}
+impl<R: Into<PackagedComponentFilter>> std::ops::BitOr<R> for PackagedComponentFilter {
+    type Output = PackagedComponentFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> PackagedComponentFilter {
+        self.joined(
+            super::models::PackagedComponentGroupingExpressionOperator::Or,
+            rhs.into(),
+        )
+    }
+}
+impl<R: Into<PackagedComponentFilter>> std::ops::BitOr<R>
+for PackagedComponentCondition {
+    type Output = PackagedComponentFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> PackagedComponentFilter {
+        PackagedComponentFilter::from(self)
+            .joined(
+                super::models::PackagedComponentGroupingExpressionOperator::Or,
+                rhs.into(),
+            )
+    }
+}
 impl From<PackagedComponentFilter> for super::models::PackagedComponentQueryConfig {
     fn from(filter: PackagedComponentFilter) -> Self {
         filter.into_request()
@@ -2955,12 +3637,15 @@ impl ComponentMetadataProperty {
     }
     /// A condition with any operator and its arguments; fails when the number of
     /// arguments does not fit the operator.
-    pub fn compare<A: Into<String>>(
+    pub fn compare<A: FilterValue>(
         self,
         operator: super::models::ComponentMetadataSimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<ComponentMetadataCondition, FilterError> {
-        let arguments: Vec<String> = arguments.into_iter().map(Into::into).collect();
+        let arguments: Vec<String> = arguments
+            .into_iter()
+            .map(FilterValue::into_argument)
+            .collect();
         if let Some(expected) = arity_component_metadata_simple_expression_operator(
             &operator,
         ) && expected != arguments.len()
@@ -2978,27 +3663,27 @@ impl ComponentMetadataProperty {
         })
     }
     /// `EQUALS`: compares with one value.
-    pub fn equals(self, value: impl Into<String>) -> ComponentMetadataCondition {
+    pub fn equals(self, value: impl FilterValue) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
             operator: super::models::ComponentMetadataSimpleExpressionOperator::Equals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LIKE`: compares with one value.
-    pub fn like(self, value: impl Into<String>) -> ComponentMetadataCondition {
+    pub fn like(self, value: impl FilterValue) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
             operator: super::models::ComponentMetadataSimpleExpressionOperator::Like,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_EQUALS`: compares with one value.
-    pub fn not_equals(self, value: impl Into<String>) -> ComponentMetadataCondition {
+    pub fn not_equals(self, value: impl FilterValue) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
             operator: super::models::ComponentMetadataSimpleExpressionOperator::NotEquals,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `IS_NULL`: takes no argument.
@@ -3020,67 +3705,67 @@ impl ComponentMetadataProperty {
     /// `BETWEEN`: takes a low and a high bound.
     pub fn between(
         self,
-        low: impl Into<String>,
-        high: impl Into<String>,
+        low: impl FilterValue,
+        high: impl FilterValue,
     ) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
             operator: super::models::ComponentMetadataSimpleExpressionOperator::Between,
-            arguments: vec![low.into(), high.into()],
+            arguments: vec![low.into_argument(), high.into_argument()],
         }
     }
     /// `GREATER_THAN`: compares with one value.
-    pub fn greater_than(self, value: impl Into<String>) -> ComponentMetadataCondition {
+    pub fn greater_than(self, value: impl FilterValue) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
             operator: super::models::ComponentMetadataSimpleExpressionOperator::GreaterThan,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `GREATER_THAN_OR_EQUAL`: compares with one value.
     pub fn greater_than_or_equal(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
             operator: super::models::ComponentMetadataSimpleExpressionOperator::GreaterThanOrEqual,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LESS_THAN`: compares with one value.
-    pub fn less_than(self, value: impl Into<String>) -> ComponentMetadataCondition {
+    pub fn less_than(self, value: impl FilterValue) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
             operator: super::models::ComponentMetadataSimpleExpressionOperator::LessThan,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `LESS_THAN_OR_EQUAL`: compares with one value.
     pub fn less_than_or_equal(
         self,
-        value: impl Into<String>,
+        value: impl FilterValue,
     ) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
             operator: super::models::ComponentMetadataSimpleExpressionOperator::LessThanOrEqual,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `CONTAINS`: compares with one value.
-    pub fn contains(self, value: impl Into<String>) -> ComponentMetadataCondition {
+    pub fn contains(self, value: impl FilterValue) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
             operator: super::models::ComponentMetadataSimpleExpressionOperator::Contains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
     /// `NOT_CONTAINS`: compares with one value.
-    pub fn not_contains(self, value: impl Into<String>) -> ComponentMetadataCondition {
+    pub fn not_contains(self, value: impl FilterValue) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
             operator: super::models::ComponentMetadataSimpleExpressionOperator::NotContains,
-            arguments: vec![value.into()],
+            arguments: vec![value.into_argument()],
         }
     }
 }
@@ -3173,6 +3858,75 @@ impl ComponentMetadataFilter {
 impl From<ComponentMetadataCondition> for ComponentMetadataFilter {
     fn from(condition: ComponentMetadataCondition) -> Self {
         Self::Condition(condition)
+    }
+}
+impl ComponentMetadataFilter {
+    /// `self` and `other` joined by `operator`, extending `self` when it is
+    /// already a group joined by that operator.
+    fn joined(
+        self,
+        operator: super::models::ComponentMetadataGroupingExpressionOperator,
+        other: ComponentMetadataFilter,
+    ) -> ComponentMetadataFilter {
+        match self {
+            Self::Group { operator: existing, mut members } if existing == operator => {
+                members.push(other);
+                Self::Group {
+                    operator: existing,
+                    members,
+                }
+            }
+            first => {
+                Self::Group {
+                    operator,
+                    members: vec![first, other],
+                }
+            }
+        }
+    }
+}
+impl<R: Into<ComponentMetadataFilter>> std::ops::BitAnd<R> for ComponentMetadataFilter {
+    type Output = ComponentMetadataFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> ComponentMetadataFilter {
+        self.joined(
+            super::models::ComponentMetadataGroupingExpressionOperator::And,
+            rhs.into(),
+        )
+    }
+}
+impl<R: Into<ComponentMetadataFilter>> std::ops::BitAnd<R>
+for ComponentMetadataCondition {
+    type Output = ComponentMetadataFilter;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> ComponentMetadataFilter {
+        ComponentMetadataFilter::from(self)
+            .joined(
+                super::models::ComponentMetadataGroupingExpressionOperator::And,
+                rhs.into(),
+            )
+    }
+}
+impl<R: Into<ComponentMetadataFilter>> std::ops::BitOr<R> for ComponentMetadataFilter {
+    type Output = ComponentMetadataFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> ComponentMetadataFilter {
+        self.joined(
+            super::models::ComponentMetadataGroupingExpressionOperator::Or,
+            rhs.into(),
+        )
+    }
+}
+impl<R: Into<ComponentMetadataFilter>> std::ops::BitOr<R>
+for ComponentMetadataCondition {
+    type Output = ComponentMetadataFilter;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> ComponentMetadataFilter {
+        ComponentMetadataFilter::from(self)
+            .joined(
+                super::models::ComponentMetadataGroupingExpressionOperator::Or,
+                rhs.into(),
+            )
     }
 }
 impl From<ComponentMetadataFilter> for super::models::ComponentMetadataQueryConfig {

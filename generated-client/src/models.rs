@@ -255,6 +255,15 @@ impl EnvironmentClassification {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "PROD" => Some(Self::Prod),
+            "TEST" => Some(Self::Test),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for EnvironmentClassification {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -328,6 +337,15 @@ impl EnvironmentInputClassification {
             Self::Prod => "PROD",
             Self::Test => "TEST",
             Self::UnknownValue(value) => value.as_str(),
+        }
+    }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "PROD" => Some(Self::Prod),
+            "TEST" => Some(Self::Test),
+            _ => None,
         }
     }
 }
@@ -585,6 +603,17 @@ impl AtomStatus {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "ONLINE" => Some(Self::Online),
+            "OFFLINE" => Some(Self::Offline),
+            "UNKNOWN" => Some(Self::Unknown),
+            "WARNING" => Some(Self::Warning),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for AtomStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -658,6 +687,16 @@ impl AtomType {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "ATOM" => Some(Self::Atom),
+            "MOLECULE" => Some(Self::Molecule),
+            "CLOUD" => Some(Self::Cloud),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for AtomType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -722,6 +761,15 @@ impl AtomCapabilitiesItem {
             Self::Gateway => "GATEWAY",
             Self::Broker => "BROKER",
             Self::UnknownValue(value) => value.as_str(),
+        }
+    }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "GATEWAY" => Some(Self::Gateway),
+            "BROKER" => Some(Self::Broker),
+            _ => None,
         }
     }
 }
@@ -1107,6 +1155,25 @@ impl EnvironmentAtomAttachmentSimpleExpressionOperator {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "EQUALS" => Some(Self::Equals),
+            "LIKE" => Some(Self::Like),
+            "NOT_EQUALS" => Some(Self::NotEquals),
+            "IS_NULL" => Some(Self::IsNull),
+            "IS_NOT_NULL" => Some(Self::IsNotNull),
+            "BETWEEN" => Some(Self::Between),
+            "GREATER_THAN" => Some(Self::GreaterThan),
+            "GREATER_THAN_OR_EQUAL" => Some(Self::GreaterThanOrEqual),
+            "LESS_THAN" => Some(Self::LessThan),
+            "LESS_THAN_OR_EQUAL" => Some(Self::LessThanOrEqual),
+            "CONTAINS" => Some(Self::Contains),
+            "NOT_CONTAINS" => Some(Self::NotContains),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for EnvironmentAtomAttachmentSimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1191,6 +1258,15 @@ impl EnvironmentAtomAttachmentSimpleExpressionProperty {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "atomId" => Some(Self::AtomId),
+            "environmentId" => Some(Self::EnvironmentId),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for EnvironmentAtomAttachmentSimpleExpressionProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1264,6 +1340,15 @@ impl EnvironmentAtomAttachmentGroupingExpressionOperator {
             Self::And => "and",
             Self::Or => "or",
             Self::UnknownValue(value) => value.as_str(),
+        }
+    }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "and" => Some(Self::And),
+            "or" => Some(Self::Or),
+            _ => None,
         }
     }
 }
@@ -1425,6 +1510,25 @@ impl ProcessSimpleExpressionOperator {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "EQUALS" => Some(Self::Equals),
+            "LIKE" => Some(Self::Like),
+            "NOT_EQUALS" => Some(Self::NotEquals),
+            "IS_NULL" => Some(Self::IsNull),
+            "IS_NOT_NULL" => Some(Self::IsNotNull),
+            "BETWEEN" => Some(Self::Between),
+            "GREATER_THAN" => Some(Self::GreaterThan),
+            "GREATER_THAN_OR_EQUAL" => Some(Self::GreaterThanOrEqual),
+            "LESS_THAN" => Some(Self::LessThan),
+            "LESS_THAN_OR_EQUAL" => Some(Self::LessThanOrEqual),
+            "CONTAINS" => Some(Self::Contains),
+            "NOT_CONTAINS" => Some(Self::NotContains),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for ProcessSimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1520,6 +1624,17 @@ impl ProcessSimpleExpressionProperty {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "name" => Some(Self::Name),
+            "id" => Some(Self::Id),
+            "integrationPackId" => Some(Self::IntegrationPackId),
+            "integrationPackInstanceId" => Some(Self::IntegrationPackInstanceId),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for ProcessSimpleExpressionProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1600,6 +1715,15 @@ impl ProcessGroupingExpressionOperator {
             Self::And => "and",
             Self::Or => "or",
             Self::UnknownValue(value) => value.as_str(),
+        }
+    }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "and" => Some(Self::And),
+            "or" => Some(Self::Or),
+            _ => None,
         }
     }
 }
@@ -1739,6 +1863,25 @@ impl EnvironmentSimpleExpressionOperator {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "EQUALS" => Some(Self::Equals),
+            "LIKE" => Some(Self::Like),
+            "NOT_EQUALS" => Some(Self::NotEquals),
+            "IS_NULL" => Some(Self::IsNull),
+            "IS_NOT_NULL" => Some(Self::IsNotNull),
+            "BETWEEN" => Some(Self::Between),
+            "GREATER_THAN" => Some(Self::GreaterThan),
+            "GREATER_THAN_OR_EQUAL" => Some(Self::GreaterThanOrEqual),
+            "LESS_THAN" => Some(Self::LessThan),
+            "LESS_THAN_OR_EQUAL" => Some(Self::LessThanOrEqual),
+            "CONTAINS" => Some(Self::Contains),
+            "NOT_CONTAINS" => Some(Self::NotContains),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for EnvironmentSimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1826,6 +1969,16 @@ impl EnvironmentSimpleExpressionProperty {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "name" => Some(Self::Name),
+            "id" => Some(Self::Id),
+            "classification" => Some(Self::Classification),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for EnvironmentSimpleExpressionProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1904,6 +2057,15 @@ impl EnvironmentGroupingExpressionOperator {
             Self::And => "and",
             Self::Or => "or",
             Self::UnknownValue(value) => value.as_str(),
+        }
+    }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "and" => Some(Self::And),
+            "or" => Some(Self::Or),
+            _ => None,
         }
     }
 }
@@ -2009,6 +2171,17 @@ impl AtomSimpleExpressionOperator {
             Self::Contains => "CONTAINS",
             Self::NotContains => "NOT_CONTAINS",
             Self::UnknownValue(value) => value.as_str(),
+        }
+    }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "EQUALS" => Some(Self::Equals),
+            "NOT_EQUALS" => Some(Self::NotEquals),
+            "CONTAINS" => Some(Self::Contains),
+            "NOT_CONTAINS" => Some(Self::NotContains),
+            _ => None,
         }
     }
 }
@@ -2118,6 +2291,24 @@ impl AtomSimpleExpressionProperty {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "name" => Some(Self::Name),
+            "id" => Some(Self::Id),
+            "hostname" => Some(Self::Hostname),
+            "status" => Some(Self::Status),
+            "type" => Some(Self::Type),
+            "capabilities" => Some(Self::Capabilities),
+            "cloudId" => Some(Self::CloudId),
+            "attachmentCloudId" => Some(Self::AttachmentCloudId),
+            "cloudMoleculeId" => Some(Self::CloudMoleculeId),
+            "instanceId" => Some(Self::InstanceId),
+            "isCloudAttachment" => Some(Self::IsCloudAttachment),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for AtomSimpleExpressionProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2212,6 +2403,15 @@ impl AtomGroupingExpressionOperator {
             Self::And => "and",
             Self::Or => "or",
             Self::UnknownValue(value) => value.as_str(),
+        }
+    }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "and" => Some(Self::And),
+            "or" => Some(Self::Or),
+            _ => None,
         }
     }
 }
@@ -2349,6 +2549,25 @@ impl DeployedPackageSimpleExpressionOperator {
             Self::Contains => "CONTAINS",
             Self::NotContains => "NOT_CONTAINS",
             Self::UnknownValue(value) => value.as_str(),
+        }
+    }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "EQUALS" => Some(Self::Equals),
+            "LIKE" => Some(Self::Like),
+            "NOT_EQUALS" => Some(Self::NotEquals),
+            "IS_NULL" => Some(Self::IsNull),
+            "IS_NOT_NULL" => Some(Self::IsNotNull),
+            "BETWEEN" => Some(Self::Between),
+            "GREATER_THAN" => Some(Self::GreaterThan),
+            "GREATER_THAN_OR_EQUAL" => Some(Self::GreaterThanOrEqual),
+            "LESS_THAN" => Some(Self::LessThan),
+            "LESS_THAN_OR_EQUAL" => Some(Self::LessThanOrEqual),
+            "CONTAINS" => Some(Self::Contains),
+            "NOT_CONTAINS" => Some(Self::NotContains),
+            _ => None,
         }
     }
 }
@@ -2506,6 +2725,32 @@ impl DeployedPackageSimpleExpressionProperty {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "uid" => Some(Self::Uid),
+            "notes" => Some(Self::Notes),
+            "current" => Some(Self::Current),
+            "packageNotes" => Some(Self::PackageNotes),
+            "active" => Some(Self::Active),
+            "componentId" => Some(Self::ComponentId),
+            "componentVersion" => Some(Self::ComponentVersion),
+            "componentName" => Some(Self::ComponentName),
+            "componentType" => Some(Self::ComponentType),
+            "deployedBy" => Some(Self::DeployedBy),
+            "deployedDate" => Some(Self::DeployedDate),
+            "deploymentId" => Some(Self::DeploymentId),
+            "environmentId" => Some(Self::EnvironmentId),
+            "environmentName" => Some(Self::EnvironmentName),
+            "packageId" => Some(Self::PackageId),
+            "packageVersion" => Some(Self::PackageVersion),
+            "version" => Some(Self::Version),
+            "accountId" => Some(Self::AccountId),
+            "branch" => Some(Self::Branch),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for DeployedPackageSimpleExpressionProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2616,6 +2861,15 @@ impl DeployedPackageGroupingExpressionOperator {
             Self::And => "and",
             Self::Or => "or",
             Self::UnknownValue(value) => value.as_str(),
+        }
+    }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "and" => Some(Self::And),
+            "or" => Some(Self::Or),
+            _ => None,
         }
     }
 }
@@ -2775,6 +3029,25 @@ impl ExecutionRecordSimpleExpressionOperator {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "EQUALS" => Some(Self::Equals),
+            "LIKE" => Some(Self::Like),
+            "NOT_EQUALS" => Some(Self::NotEquals),
+            "IS_NULL" => Some(Self::IsNull),
+            "IS_NOT_NULL" => Some(Self::IsNotNull),
+            "BETWEEN" => Some(Self::Between),
+            "GREATER_THAN" => Some(Self::GreaterThan),
+            "GREATER_THAN_OR_EQUAL" => Some(Self::GreaterThanOrEqual),
+            "LESS_THAN" => Some(Self::LessThan),
+            "LESS_THAN_OR_EQUAL" => Some(Self::LessThanOrEqual),
+            "CONTAINS" => Some(Self::Contains),
+            "NOT_CONTAINS" => Some(Self::NotContains),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for ExecutionRecordSimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2926,6 +3199,31 @@ impl ExecutionRecordSimpleExpressionProperty {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "executionId" => Some(Self::ExecutionId),
+            "originalExecutionId" => Some(Self::OriginalExecutionId),
+            "account" => Some(Self::Account),
+            "executionTime" => Some(Self::ExecutionTime),
+            "status" => Some(Self::Status),
+            "executionType" => Some(Self::ExecutionType),
+            "processName" => Some(Self::ProcessName),
+            "processId" => Some(Self::ProcessId),
+            "atomName" => Some(Self::AtomName),
+            "atomId" => Some(Self::AtomId),
+            "inboundDocumentCount" => Some(Self::InboundDocumentCount),
+            "outboundDocumentCount" => Some(Self::OutboundDocumentCount),
+            "executionDuration" => Some(Self::ExecutionDuration),
+            "message" => Some(Self::Message),
+            "reportKey" => Some(Self::ReportKey),
+            "launcherId" => Some(Self::LauncherId),
+            "nodeId" => Some(Self::NodeId),
+            "recordedDate" => Some(Self::RecordedDate),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for ExecutionRecordSimpleExpressionProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3036,6 +3334,15 @@ impl ExecutionRecordGroupingExpressionOperator {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "and" => Some(Self::And),
+            "or" => Some(Self::Or),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for ExecutionRecordGroupingExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3107,6 +3414,15 @@ impl DeployedPackageListenerStatus {
             Self::Running => "RUNNING",
             Self::Paused => "PAUSED",
             Self::UnknownValue(value) => value.as_str(),
+        }
+    }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "RUNNING" => Some(Self::Running),
+            "PAUSED" => Some(Self::Paused),
+            _ => None,
         }
     }
 }
@@ -3625,6 +3941,16 @@ impl CloudManagedSecretConfigSecretsManagerType {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "AWS" => Some(Self::Aws),
+            "AZURE" => Some(Self::Azure),
+            "GCP" => Some(Self::Gcp),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for CloudManagedSecretConfigSecretsManagerType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3763,6 +4089,25 @@ impl EnvironmentExtensionsSimpleExpressionOperator {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "EQUALS" => Some(Self::Equals),
+            "LIKE" => Some(Self::Like),
+            "NOT_EQUALS" => Some(Self::NotEquals),
+            "IS_NULL" => Some(Self::IsNull),
+            "IS_NOT_NULL" => Some(Self::IsNotNull),
+            "BETWEEN" => Some(Self::Between),
+            "GREATER_THAN" => Some(Self::GreaterThan),
+            "GREATER_THAN_OR_EQUAL" => Some(Self::GreaterThanOrEqual),
+            "LESS_THAN" => Some(Self::LessThan),
+            "LESS_THAN_OR_EQUAL" => Some(Self::LessThanOrEqual),
+            "CONTAINS" => Some(Self::Contains),
+            "NOT_CONTAINS" => Some(Self::NotContains),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for EnvironmentExtensionsSimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3847,6 +4192,15 @@ impl EnvironmentExtensionsSimpleExpressionProperty {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "environmentId" => Some(Self::EnvironmentId),
+            "extensionGroupId" => Some(Self::ExtensionGroupId),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for EnvironmentExtensionsSimpleExpressionProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3920,6 +4274,15 @@ impl EnvironmentExtensionsGroupingExpressionOperator {
             Self::And => "and",
             Self::Or => "or",
             Self::UnknownValue(value) => value.as_str(),
+        }
+    }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "and" => Some(Self::And),
+            "or" => Some(Self::Or),
+            _ => None,
         }
     }
 }
@@ -4120,6 +4483,25 @@ impl ProcessSchedulesSimpleExpressionOperator {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "EQUALS" => Some(Self::Equals),
+            "LIKE" => Some(Self::Like),
+            "NOT_EQUALS" => Some(Self::NotEquals),
+            "IS_NULL" => Some(Self::IsNull),
+            "IS_NOT_NULL" => Some(Self::IsNotNull),
+            "BETWEEN" => Some(Self::Between),
+            "GREATER_THAN" => Some(Self::GreaterThan),
+            "GREATER_THAN_OR_EQUAL" => Some(Self::GreaterThanOrEqual),
+            "LESS_THAN" => Some(Self::LessThan),
+            "LESS_THAN_OR_EQUAL" => Some(Self::LessThanOrEqual),
+            "CONTAINS" => Some(Self::Contains),
+            "NOT_CONTAINS" => Some(Self::NotContains),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for ProcessSchedulesSimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4204,6 +4586,15 @@ impl ProcessSchedulesSimpleExpressionProperty {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "processId" => Some(Self::ProcessId),
+            "atomId" => Some(Self::AtomId),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for ProcessSchedulesSimpleExpressionProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4277,6 +4668,15 @@ impl ProcessSchedulesGroupingExpressionOperator {
             Self::And => "and",
             Self::Or => "or",
             Self::UnknownValue(value) => value.as_str(),
+        }
+    }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "and" => Some(Self::And),
+            "or" => Some(Self::Or),
+            _ => None,
         }
     }
 }
@@ -4456,6 +4856,25 @@ impl ProcessScheduleStatusSimpleExpressionOperator {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "EQUALS" => Some(Self::Equals),
+            "LIKE" => Some(Self::Like),
+            "NOT_EQUALS" => Some(Self::NotEquals),
+            "IS_NULL" => Some(Self::IsNull),
+            "IS_NOT_NULL" => Some(Self::IsNotNull),
+            "BETWEEN" => Some(Self::Between),
+            "GREATER_THAN" => Some(Self::GreaterThan),
+            "GREATER_THAN_OR_EQUAL" => Some(Self::GreaterThanOrEqual),
+            "LESS_THAN" => Some(Self::LessThan),
+            "LESS_THAN_OR_EQUAL" => Some(Self::LessThanOrEqual),
+            "CONTAINS" => Some(Self::Contains),
+            "NOT_CONTAINS" => Some(Self::NotContains),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for ProcessScheduleStatusSimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4540,6 +4959,15 @@ impl ProcessScheduleStatusSimpleExpressionProperty {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "processId" => Some(Self::ProcessId),
+            "atomId" => Some(Self::AtomId),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for ProcessScheduleStatusSimpleExpressionProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4613,6 +5041,15 @@ impl ProcessScheduleStatusGroupingExpressionOperator {
             Self::And => "and",
             Self::Or => "or",
             Self::UnknownValue(value) => value.as_str(),
+        }
+    }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "and" => Some(Self::And),
+            "or" => Some(Self::Or),
+            _ => None,
         }
     }
 }
@@ -4790,6 +5227,25 @@ impl PackagedComponentSimpleExpressionOperator {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "EQUALS" => Some(Self::Equals),
+            "LIKE" => Some(Self::Like),
+            "NOT_EQUALS" => Some(Self::NotEquals),
+            "IS_NULL" => Some(Self::IsNull),
+            "IS_NOT_NULL" => Some(Self::IsNotNull),
+            "BETWEEN" => Some(Self::Between),
+            "GREATER_THAN" => Some(Self::GreaterThan),
+            "GREATER_THAN_OR_EQUAL" => Some(Self::GreaterThanOrEqual),
+            "LESS_THAN" => Some(Self::LessThan),
+            "LESS_THAN_OR_EQUAL" => Some(Self::LessThanOrEqual),
+            "CONTAINS" => Some(Self::Contains),
+            "NOT_CONTAINS" => Some(Self::NotContains),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for PackagedComponentSimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4883,6 +5339,15 @@ impl PackagedComponentGroupingExpressionOperator {
             Self::And => "and",
             Self::Or => "or",
             Self::UnknownValue(value) => value.as_str(),
+        }
+    }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "and" => Some(Self::And),
+            "or" => Some(Self::Or),
+            _ => None,
         }
     }
 }
@@ -5155,6 +5620,42 @@ impl ComponentMetadataType {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "certificate" => Some(Self::Certificate),
+            "connector-action" => Some(Self::ConnectorAction),
+            "connector-settings" => Some(Self::ConnectorSettings),
+            "crossref" => Some(Self::Crossref),
+            "documentcache" => Some(Self::Documentcache),
+            "transform.map" => Some(Self::TransformMap),
+            "transform.function" => Some(Self::TransformFunction),
+            "certificate.pgp" => Some(Self::CertificatePgp),
+            "process" => Some(Self::Process),
+            "processproperty" => Some(Self::Processproperty),
+            "profile.db" => Some(Self::ProfileDb),
+            "profile.edi" => Some(Self::ProfileEdi),
+            "profile.flatfile" => Some(Self::ProfileFlatfile),
+            "profile.xml" => Some(Self::ProfileXml),
+            "profile.json" => Some(Self::ProfileJson),
+            "queue" => Some(Self::Queue),
+            "tradingpartner" => Some(Self::Tradingpartner),
+            "tpgroup" => Some(Self::Tpgroup),
+            "tporganization" => Some(Self::Tporganization),
+            "tpcommoptions" => Some(Self::Tpcommoptions),
+            "webservice" => Some(Self::Webservice),
+            "webservice.external" => Some(Self::WebserviceExternal),
+            "processroute" => Some(Self::Processroute),
+            "customlibrary" => Some(Self::Customlibrary),
+            "edistandard" => Some(Self::Edistandard),
+            "flowservice" => Some(Self::Flowservice),
+            "script.processing" => Some(Self::ScriptProcessing),
+            "script.mapping" => Some(Self::ScriptMapping),
+            "xslt" => Some(Self::Xslt),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for ComponentMetadataType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5345,6 +5846,25 @@ impl ComponentMetadataSimpleExpressionOperator {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "EQUALS" => Some(Self::Equals),
+            "LIKE" => Some(Self::Like),
+            "NOT_EQUALS" => Some(Self::NotEquals),
+            "IS_NULL" => Some(Self::IsNull),
+            "IS_NOT_NULL" => Some(Self::IsNotNull),
+            "BETWEEN" => Some(Self::Between),
+            "GREATER_THAN" => Some(Self::GreaterThan),
+            "GREATER_THAN_OR_EQUAL" => Some(Self::GreaterThanOrEqual),
+            "LESS_THAN" => Some(Self::LessThan),
+            "LESS_THAN_OR_EQUAL" => Some(Self::LessThanOrEqual),
+            "CONTAINS" => Some(Self::Contains),
+            "NOT_CONTAINS" => Some(Self::NotContains),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for ComponentMetadataSimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5496,6 +6016,31 @@ impl ComponentMetadataSimpleExpressionProperty {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "accountId" => Some(Self::AccountId),
+            "componentId" => Some(Self::ComponentId),
+            "version" => Some(Self::Version),
+            "name" => Some(Self::Name),
+            "type" => Some(Self::Type),
+            "subType" => Some(Self::SubType),
+            "createdDate" => Some(Self::CreatedDate),
+            "createdBy" => Some(Self::CreatedBy),
+            "modifiedDate" => Some(Self::ModifiedDate),
+            "modifiedBy" => Some(Self::ModifiedBy),
+            "deleted" => Some(Self::Deleted),
+            "currentVersion" => Some(Self::CurrentVersion),
+            "folderName" => Some(Self::FolderName),
+            "folderId" => Some(Self::FolderId),
+            "copiedFromComponentId" => Some(Self::CopiedFromComponentId),
+            "copiedFromComponentVersion" => Some(Self::CopiedFromComponentVersion),
+            "branchName" => Some(Self::BranchName),
+            "branchId" => Some(Self::BranchId),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for ComponentMetadataSimpleExpressionProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5601,6 +6146,15 @@ impl ComponentMetadataGroupingExpressionOperator {
             Self::And => "and",
             Self::Or => "or",
             Self::UnknownValue(value) => value.as_str(),
+        }
+    }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "and" => Some(Self::And),
+            "or" => Some(Self::Or),
+            _ => None,
         }
     }
 }
@@ -5770,6 +6324,22 @@ impl ExecutionRecordStatus {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "ABORTED" => Some(Self::Aborted),
+            "ABORTED_RECOVERING" => Some(Self::AbortedRecovering),
+            "COMPLETE" => Some(Self::Complete),
+            "COMPLETE_WARN" => Some(Self::CompleteWarn),
+            "DISCARDED" => Some(Self::Discarded),
+            "ENQUEUED" => Some(Self::Enqueued),
+            "ERROR" => Some(Self::Error),
+            "INPROCESS" => Some(Self::Inprocess),
+            "STARTED" => Some(Self::Started),
+            _ => None,
+        }
+    }
 }
 impl std::fmt::Display for ExecutionRecordStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5891,6 +6461,25 @@ impl ExecutionRecordExecutionType {
             Self::TestSubProcess => "test_sub_process",
             Self::Unknown => "unknown",
             Self::UnknownValue(value) => value.as_str(),
+        }
+    }
+    /// The listed value spelled `value` on the wire, or `None`: for checking
+    /// input, where `From<&str>` would keep an unknown value.
+    pub fn known(value: &str) -> Option<Self> {
+        match value {
+            "exec_manual" => Some(Self::ExecManual),
+            "exec_sched" => Some(Self::ExecSched),
+            "exec_listener" => Some(Self::ExecListener),
+            "exec_listener_bridge" => Some(Self::ExecListenerBridge),
+            "exec_remote" => Some(Self::ExecRemote),
+            "retry_manual" => Some(Self::RetryManual),
+            "retry_sched" => Some(Self::RetrySched),
+            "fiber" => Some(Self::Fiber),
+            "sub_process" => Some(Self::SubProcess),
+            "test_manual" => Some(Self::TestManual),
+            "test_sub_process" => Some(Self::TestSubProcess),
+            "unknown" => Some(Self::Unknown),
+            _ => None,
         }
     }
 }

@@ -47,8 +47,10 @@ pub enum Error<E> {
         body: Bytes,
     },
     /// The request never produced a response: connection failure, timeout,
-    /// TLS error, or the body could not be read.
-    #[error("request failed: {0}")]
+    /// TLS error, or the body could not be read. `Display` gives the whole chain of
+    /// causes (`… : tcp connect error: Connection refused`), since reqwest's own
+    /// message stops at "error sending request".
+    #[error("request failed: {}", cause_chain(.0))]
     Request(#[source] reqwest::Error),
     /// The request could not be built (e.g. a body that failed to
     /// serialise, or an invalid header value); nothing was sent.
@@ -66,6 +68,17 @@ impl<E> Error<E> {
             Error::Request(err) => err.status().map(|s| s.as_u16()),
             Error::InvalidRequest(_) => None,
         }
+    }
+
+    /// Whether the server could not be reached at all (refused, unreachable, DNS,
+    /// TLS handshake): nothing was received, and nothing was processed.
+    pub fn is_connect(&self) -> bool {
+        matches!(self, Error::Request(err) if err.is_connect())
+    }
+
+    /// Whether the request timed out (the configured or per-request timeout).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Request(err) if err.is_timeout())
     }
 
     /// The error response, for both declared ([`Error::Api`]) and undeclared
@@ -118,6 +131,22 @@ impl<E> ApiError<E> {
                 .to_owned()
         })
     }
+}
+
+/// `err` and each of its sources, joined by `: `, leaving out a source whose text the
+/// previous one already ends with (hyper and reqwest repeat each other).
+fn cause_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !text.is_empty() && !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    out
 }
 
 /// See [`ApiError::message`].

@@ -38,6 +38,7 @@
 mod auth;
 mod config;
 mod error;
+mod filter;
 mod multipart;
 pub mod lenient;
 pub mod paging;
@@ -50,6 +51,7 @@ pub use auth::{ApiKey, ApiKeyLocation, Auth, Secret};
 pub use config::{Config, ConfigError};
 pub use retry::RetryPolicy;
 pub use error::{ApiError, Error, FilterError};
+pub use filter::FilterValue;
 pub use multipart::Multipart;
 pub use response::Response;
 pub use transport::{Request, Transport};

@@ -420,6 +420,9 @@ async fn connection_refused_is_a_request_error() {
         matches!(&err, Error::Request(e) if e.is_connect()),
         "{err:?}"
     );
+    assert!(err.is_connect() && !err.is_timeout());
+    // The cause is in the message, not only in source().
+    assert!(err.to_string().to_lowercase().contains("refused"), "{err}");
     assert_eq!(err.status(), None);
     let shown = format!("{err} {err:?}");
     assert!(!shown.contains("tok3n-s3cret"), "{shown}");

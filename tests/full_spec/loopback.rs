@@ -93,7 +93,7 @@ async fn paging_follows_tokens_across_three_pages() {
     .await;
     let filter = DeployedPackageFilter::and([DeployedPackageProperty::EnvironmentId.equals("e1"), DeployedPackageProperty::Active.equals("true")]);
     let config: models::DeployedPackageQueryConfig = filter.into();
-    let all: Vec<models::DeployedPackage> = client.query_deployed_package_all(&config).try_collect().await.expect("all pages");
+    let all: Vec<models::DeployedPackage> = client.query_deployed_package_all(config.clone()).try_collect().await.expect("all pages");
     assert_eq!(all.len(), 250);
     assert_eq!(all[249].deployment_id.as_deref(), Some("d249"));
     let seen = log.lock().expect("log").clone();
@@ -108,7 +108,7 @@ async fn paging_follows_tokens_across_three_pages() {
     assert_eq!(seen[2].body, "tok/2+b==");
 
     // Page by page, too.
-    let pages: Vec<models::DeployedPackageQueryResponse> = client.query_deployed_package_pages(&config).try_collect().await.expect("pages");
+    let pages: Vec<models::DeployedPackageQueryResponse> = client.query_deployed_package_pages(config).try_collect().await.expect("pages");
     assert_eq!(pages.iter().map(|p| p.result.as_ref().map_or(0, Vec::len)).collect::<Vec<_>>(), [100, 100, 50]);
 }
 

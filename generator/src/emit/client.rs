@@ -91,8 +91,8 @@ fn paging(api: &Api, p: &Paging) -> TokenStream {
     let error = rust_type(&p.error_type, Scope::Crate);
     let absent = query.params.iter().map(|_| quote!(None));
     let body_arg = match &query.body {
-        Some(b) if !b.required => quote!(Some(body)),
-        _ => quote!(body),
+        Some(b) if !b.required => quote!(Some(&body)),
+        _ => quote!(&body),
     };
     let token_field = ident(&p.token_field.rust);
     let token = if p.token_field.optional {
@@ -107,7 +107,7 @@ fn paging(api: &Api, p: &Paging) -> TokenStream {
         quote!(page.#items_field)
     };
     let pages_doc = format!(
-        " Every page of [`Client::{0}`]: the query, then [`Client::{1}`] with each page's token until a page has none. Stops after the first error.",
+        " Every page of [`Client::{0}`]: the query, then [`Client::{1}`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).",
         naming::unraw(&p.query),
         naming::unraw(&p.more)
     );
@@ -116,10 +116,11 @@ fn paging(api: &Api, p: &Paging) -> TokenStream {
         #[doc = #pages_doc]
         pub fn #pages_fn<'a>(
             &'a self,
-            body: &'a #request,
+            body: impl Into<#request>,
         ) -> super::runtime::paging::BoxStream<'a, Result<super::models::#page, Error<#error>>> {
+            let body = body.into();
             super::runtime::paging::pages(
-                self.#query_fn(#(#absent,)* #body_arg),
+                async move { self.#query_fn(#(#absent,)* #body_arg).await },
                 move |token: String| async move { self.#more_fn(&token).await },
                 |page: &super::models::#page| #token,
             )
@@ -128,7 +129,7 @@ fn paging(api: &Api, p: &Paging) -> TokenStream {
         #[doc = #all_doc]
         pub fn #all_fn<'a>(
             &'a self,
-            body: &'a #request,
+            body: impl Into<#request>,
         ) -> super::runtime::paging::BoxStream<'a, Result<#item, Error<#error>>> {
             super::runtime::paging::items(self.#pages_fn(body), |page: super::models::#page| #items)
         }

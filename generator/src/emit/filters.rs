@@ -26,13 +26,70 @@ pub fn filters(api: &Api) -> TokenStream {
         //! Typed filter builders for the query operations.
         //!
         //! Start from a property, pick an operator (each takes exactly the arguments it
-        //! needs), and join conditions with a grouping operator; the result converts
-        //! into the operation's request body with `.into()`.
+        //! needs, as text, numbers, booleans or UTC date-times), and join conditions with
+        //! a grouping operator, or with `&` and `|` where the grammar nests groups; the
+        //! result converts into the operation's request body with `.into()`.
 
-        use super::runtime::FilterError;
+        use super::runtime::{FilterError, FilterValue};
 
         #(#arity_fns)*
         #(#items)*
+    }
+}
+
+/// `a & b` and `a | b` on filters and conditions of a grammar whose groups nest, for
+/// the grouping operators spelled `and` and `or`: a chain of the same operator stays one
+/// flat group, so `a & b & c` is `and([a, b, c])`.
+fn join_operators(
+    group_enum: &proc_macro2::Ident,
+    filter: &proc_macro2::Ident,
+    condition: &proc_macro2::Ident,
+    group_names: &[(proc_macro2::Ident, proc_macro2::Ident, String)],
+) -> TokenStream {
+    let impls = [("and", "BitAnd", "bitand"), ("or", "BitOr", "bitor")].map(|(wire, tr, method)| {
+        let Some((_, variant, _)) = group_names.iter().find(|(_, _, w)| w.eq_ignore_ascii_case(wire)) else {
+            return TokenStream::new();
+        };
+        let tr = format_ident!("{tr}");
+        let method = format_ident!("{method}");
+        let doc = format!(" `a {} b`: both joined with `{wire}`.", if wire == "and" { "&" } else { "|" });
+        quote! {
+            impl<R: Into<#filter>> std::ops::#tr<R> for #filter {
+                type Output = #filter;
+                #[doc = #doc]
+                fn #method(self, rhs: R) -> #filter {
+                    self.joined(super::models::#group_enum::#variant, rhs.into())
+                }
+            }
+
+            impl<R: Into<#filter>> std::ops::#tr<R> for #condition {
+                type Output = #filter;
+                #[doc = #doc]
+                fn #method(self, rhs: R) -> #filter {
+                    #filter::from(self).joined(super::models::#group_enum::#variant, rhs.into())
+                }
+            }
+        }
+    });
+    if impls.iter().all(TokenStream::is_empty) {
+        return TokenStream::new();
+    }
+    quote! {
+        impl #filter {
+            /// `self` and `other` joined by `operator`, extending `self` when it is
+            /// already a group joined by that operator.
+            fn joined(self, operator: super::models::#group_enum, other: #filter) -> #filter {
+                match self {
+                    Self::Group { operator: existing, mut members } if existing == operator => {
+                        members.push(other);
+                        Self::Group { operator: existing, members }
+                    }
+                    first => Self::Group { operator, members: vec![first, other] },
+                }
+            }
+        }
+
+        #(#impls)*
     }
 }
 
@@ -117,11 +174,11 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
         let (params, args, what) = match op.arity {
             0 => (quote!(), quote!(Vec::new()), "takes no argument"),
             2 => (
-                quote!(low: impl Into<String>, high: impl Into<String>),
-                quote!(vec![low.into(), high.into()]),
+                quote!(low: impl FilterValue, high: impl FilterValue),
+                quote!(vec![low.into_argument(), high.into_argument()]),
                 "takes a low and a high bound",
             ),
-            _ => (quote!(value: impl Into<String>), quote!(vec![value.into()]), "compares with one value"),
+            _ => (quote!(value: impl FilterValue), quote!(vec![value.into_argument()]), "compares with one value"),
         };
         let text = format!(" `{wire}`: {what}.");
         quote! {
@@ -284,7 +341,8 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
                     }
                 }
             };
-            (def, quote!(self.into_expression()), Some(from))
+            let operators = join_operators(&group_enum, &filter, &condition, &group_names);
+            (def, quote!(self.into_expression()), Some(quote!(#from #operators)))
         }
     };
 
@@ -363,12 +421,12 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
 
             /// A condition with any operator and its arguments; fails when the number of
             /// arguments does not fit the operator.
-            pub fn compare<A: Into<String>>(
+            pub fn compare<A: FilterValue>(
                 self,
                 operator: super::models::#op_enum,
                 arguments: impl IntoIterator<Item = A>,
             ) -> Result<#condition, FilterError> {
-                let arguments: Vec<String> = arguments.into_iter().map(Into::into).collect();
+                let arguments: Vec<String> = arguments.into_iter().map(FilterValue::into_argument).collect();
                 if let Some(expected) = #arity(&operator)
                     && expected != arguments.len()
                 {

@@ -187,6 +187,15 @@ fn emit_enum(e: &Enum) -> TokenStream {
                     Self::#unknown(value) => value.as_str(),
                 }
             }
+
+            /// The listed value spelled `value` on the wire, or `None`: for checking
+            /// input, where `From<&str>` would keep an unknown value.
+            pub fn known(value: &str) -> Option<Self> {
+                match value {
+                    #(#wires => Some(Self::#variants),)*
+                    _ => None,
+                }
+            }
         }
 
         impl std::fmt::Display for #name {

@@ -60,38 +60,12 @@ pub fn api_failure(context: &str, base_url: &str, error: Error<ErrorResponse>) -
             };
             format!("{context}: HTTP {}: {message}{hint}", api.status)
         }
-        Error::Request(err) if err.is_timeout() => {
-            format!("{context}: no answer from {base_url} in time")
-        }
-        Error::Request(err) if err.is_connect() => {
-            format!(
-                "{context}: cannot connect to {base_url}: {}",
-                source_chain(err)
-            )
-        }
-        Error::Request(err) => {
-            format!(
-                "{context}: the request to {base_url} failed: {}",
-                source_chain(err)
-            )
-        }
+        _ if error.is_timeout() => format!("{context}: no answer from {base_url} in time"),
+        // The runtime's message carries the whole cause chain ("… Connection refused").
+        _ if error.is_connect() => format!("{context}: cannot connect to {base_url}: {error}"),
+        Error::Request(_) => format!("{context}: the request to {base_url} failed: {error}"),
         Error::Decode { .. } => format!("{context}: unexpected answer from {base_url}: {error}"),
         Error::InvalidRequest(message) => format!("{context}: {message}"),
     };
     Failure::Failed(text)
-}
-
-/// An error and its causes on one line ("connection closed before message completed").
-fn source_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use boomi_platform::filters::{
     ComponentMetadataFilter, ComponentMetadataProperty, DeployedPackageFilter,
-    DeployedPackageProperty, EnvironmentAtomAttachmentProperty, EnvironmentFilter,
-    EnvironmentProperty, PackagedComponentFilter, PackagedComponentProperty,
+    DeployedPackageProperty, EnvironmentAtomAttachmentProperty, EnvironmentProperty,
+    PackagedComponentProperty,
 };
 use boomi_platform::models::{DeployedPackage, Environment, PackagedComponent};
 use boomi_platform::runtime::futures::TryStreamExt;
@@ -32,15 +32,11 @@ impl std::fmt::Display for Env {
 /// Finds the environment whose ID, or else whose exact name, is `name_or_id`.
 pub async fn environment(ctx: &Ctx, name_or_id: &str) -> Outcome<Env> {
     ctx.progress(&format!("Looking up environment {name_or_id}"));
-    let query = EnvironmentFilter::or([
-        EnvironmentProperty::Id.equals(name_or_id),
-        EnvironmentProperty::Name.equals(name_or_id),
-    ])
-    .into();
+    let query = EnvironmentProperty::Id.equals(name_or_id) | EnvironmentProperty::Name.equals(name_or_id);
     let found: Vec<Environment> = ctx
         .read(
             &format!("looking up environment {name_or_id}"),
-            ctx.client.query_environments_all(&query).try_collect(),
+            ctx.client.query_environments_all(query).try_collect(),
         )
         .await?;
     let to_env = |e: &Environment| Env {
@@ -79,16 +75,13 @@ pub async fn packages(
     component: &str,
     version: &str,
 ) -> Outcome<Vec<PackagedComponent>> {
-    let query = PackagedComponentFilter::and([
-        PackagedComponentProperty::ComponentId.equals(component),
-        PackagedComponentProperty::PackageVersion.equals(version),
-    ])
-    .into();
+    let query = PackagedComponentProperty::ComponentId.equals(component)
+        & PackagedComponentProperty::PackageVersion.equals(version);
     let found: Vec<PackagedComponent> = ctx
         .read(
             &format!("looking up package {version} of component {component}"),
             ctx.client
-                .query_packaged_components_all(&query)
+                .query_packaged_components_all(query)
                 .try_collect(),
         )
         .await?;
@@ -109,16 +102,13 @@ pub async fn active_deployments(
     env: &Env,
     package: &str,
 ) -> Outcome<Vec<DeployedPackage>> {
-    let query = DeployedPackageFilter::and([
-        DeployedPackageProperty::EnvironmentId.equals(&env.id),
-        DeployedPackageProperty::PackageId.equals(package),
-        DeployedPackageProperty::Active.equals("true"),
-    ])
-    .into();
+    let query = DeployedPackageProperty::EnvironmentId.equals(&env.id)
+        & DeployedPackageProperty::PackageId.equals(package)
+        & DeployedPackageProperty::Active.equals(true);
     let found: Vec<DeployedPackage> = ctx
         .read(
             &format!("checking the deployments of package {package} in {env}"),
-            ctx.client.query_deployed_packages_all(&query).try_collect(),
+            ctx.client.query_deployed_packages_all(query).try_collect(),
         )
         .await?;
     Ok(found
@@ -139,13 +129,13 @@ pub async fn deployments(
         conditions.push(DeployedPackageProperty::ComponentId.equals(component));
     }
     if active_only {
-        conditions.push(DeployedPackageProperty::Active.equals("true"));
+        conditions.push(DeployedPackageProperty::Active.equals(true));
     }
-    let query = DeployedPackageFilter::and(conditions).into();
+    let query = DeployedPackageFilter::and(conditions);
     let found: Vec<DeployedPackage> = ctx
         .read(
             &format!("listing the deployments in {env}"),
-            ctx.client.query_deployed_packages_all(&query).try_collect(),
+            ctx.client.query_deployed_packages_all(query).try_collect(),
         )
         .await?;
     Ok(found
@@ -157,14 +147,12 @@ pub async fn deployments(
 
 /// The IDs of the runtimes attached to `env`, sorted.
 pub async fn runtimes(ctx: &Ctx, env: &Env) -> Outcome<Vec<String>> {
-    let query = EnvironmentAtomAttachmentProperty::EnvironmentId
-        .equals(&env.id)
-        .into();
+    let query = EnvironmentAtomAttachmentProperty::EnvironmentId.equals(&env.id);
     let found: Vec<boomi_platform::models::EnvironmentAtomAttachment> = ctx
         .read(
             &format!("listing the runtimes attached to {env}"),
             ctx.client
-                .query_environment_atom_attachments_all(&query)
+                .query_environment_atom_attachments_all(query)
                 .try_collect(),
         )
         .await?;
@@ -187,20 +175,15 @@ pub async fn component_names(
     let ids: Vec<&String> = ids.iter().collect();
     let mut names = BTreeMap::new();
     for chunk in ids.chunks(50) {
-        let query = ComponentMetadataFilter::and([
-            ComponentMetadataFilter::from(ComponentMetadataProperty::CurrentVersion.equals("true")),
-            ComponentMetadataFilter::or(
-                chunk
-                    .iter()
-                    .map(|id| ComponentMetadataProperty::ComponentId.equals(id.as_str())),
-            ),
-        ])
-        .into();
+        let query = ComponentMetadataProperty::CurrentVersion.equals(true)
+            & ComponentMetadataFilter::or(
+                chunk.iter().map(|id| ComponentMetadataProperty::ComponentId.equals(id.as_str())),
+            );
         let found: Vec<boomi_platform::models::ComponentMetadata> = ctx
             .read(
                 "reading component names",
                 ctx.client
-                    .query_component_metadata_all(&query)
+                    .query_component_metadata_all(query)
                     .try_collect(),
             )
             .await?;

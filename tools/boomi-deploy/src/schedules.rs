@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use boomi_platform::filters::{ProcessSchedulesFilter, ProcessSchedulesProperty};
+use boomi_platform::filters::ProcessSchedulesProperty;
 use boomi_platform::models::{ProcessSchedules, Schedule};
 use boomi_platform::runtime::futures::TryStreamExt;
 use serde_json::{Value, json};
@@ -203,15 +203,12 @@ pub async fn apply(
         ctx.progress(&format!(
             "Reading the schedules of process {process} on runtime {atom}"
         ));
-        let query = ProcessSchedulesFilter::and([
-            ProcessSchedulesProperty::AtomId.equals(&atom),
-            ProcessSchedulesProperty::ProcessId.equals(process),
-        ])
-        .into();
+        let query = ProcessSchedulesProperty::AtomId.equals(&atom)
+            & ProcessSchedulesProperty::ProcessId.equals(process);
         let found: Vec<ProcessSchedules> = ctx
             .read(
                 &format!("reading the schedules of process {process} on runtime {atom}"),
-                ctx.client.query_process_schedules_all(&query).try_collect(),
+                ctx.client.query_process_schedules_all(query).try_collect(),
             )
             .await?;
         let Some(current) = found

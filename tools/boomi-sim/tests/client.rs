@@ -126,7 +126,7 @@ async fn the_deployment_workflow_end_to_end() {
         DeployedPackageProperty::Active.equals("true"),
     ])
     .into();
-    let active: Vec<_> = client.query_deployed_packages_all(&in_prod).try_collect().await.expect("all");
+    let active: Vec<_> = client.query_deployed_packages_all(in_prod).try_collect().await.expect("all");
     assert_eq!(active.len(), 1);
     assert_eq!(active[0].package_id.as_deref(), Some(package_id.as_str()));
 
@@ -203,33 +203,33 @@ async fn every_query_stream_follows_query_more() {
     let client = client(&sim);
     let state = sim.state();
 
-    let all = Default::default();
-    let n = client.query_component_metadata_all(&all).try_collect::<Vec<_>>().await.expect("components").len();
+    let all = models::ComponentMetadataQueryConfig::default();
+    let n = client.query_component_metadata_all(all).try_collect::<Vec<_>>().await.expect("components").len();
     assert_eq!(n, state.components.len());
-    let n = client.query_processes_all(&Default::default()).try_collect::<Vec<_>>().await.expect("processes").len();
+    let n = client.query_processes_all(models::ProcessQueryConfig::default()).try_collect::<Vec<_>>().await.expect("processes").len();
     assert_eq!(n, 4, "the demo process and the three bulk ones");
-    let n = client.query_packaged_components_all(&Default::default()).try_collect::<Vec<_>>().await.expect("packages").len();
+    let n = client.query_packaged_components_all(models::PackagedComponentQueryConfig::default()).try_collect::<Vec<_>>().await.expect("packages").len();
     assert_eq!(n, state.packages.len());
-    let n = client.query_deployed_packages_all(&Default::default()).try_collect::<Vec<_>>().await.expect("deployments").len();
+    let n = client.query_deployed_packages_all(models::DeployedPackageQueryConfig::default()).try_collect::<Vec<_>>().await.expect("deployments").len();
     assert_eq!(n, 3);
-    let n = client.query_environments_all(&Default::default()).try_collect::<Vec<_>>().await.expect("environments").len();
+    let n = client.query_environments_all(models::EnvironmentQueryConfig::default()).try_collect::<Vec<_>>().await.expect("environments").len();
     assert_eq!(n, 2);
-    let online = AtomProperty::Status.equals("ONLINE").into();
-    let n = client.query_atoms_all(&online).try_collect::<Vec<_>>().await.expect("atoms").len();
+    let online = AtomProperty::Status.equals("ONLINE");
+    let n = client.query_atoms_all(online).try_collect::<Vec<_>>().await.expect("atoms").len();
     assert_eq!(n, 4);
     let n = client
-        .query_environment_atom_attachments_all(&Default::default())
+        .query_environment_atom_attachments_all(models::EnvironmentAtomAttachmentQueryConfig::default())
         .try_collect::<Vec<_>>()
         .await
         .expect("attachments")
         .len();
     assert_eq!(n, 4);
-    let n = client.query_environment_extensions_all(&Default::default()).try_collect::<Vec<_>>().await.expect("extensions").len();
+    let n = client.query_environment_extensions_all(models::EnvironmentExtensionsQueryConfig::default()).try_collect::<Vec<_>>().await.expect("extensions").len();
     assert_eq!(n, 2);
-    let n = client.query_process_schedules_all(&Default::default()).try_collect::<Vec<_>>().await.expect("schedules").len();
+    let n = client.query_process_schedules_all(models::ProcessSchedulesQueryConfig::default()).try_collect::<Vec<_>>().await.expect("schedules").len();
     assert_eq!(n, 6, "three processes on two runtimes");
     let n = client
-        .query_process_schedule_statuses_all(&Default::default())
+        .query_process_schedule_statuses_all(models::ProcessScheduleStatusQueryConfig::default())
         .try_collect::<Vec<_>>()
         .await
         .expect("statuses")
