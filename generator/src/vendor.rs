@@ -26,8 +26,10 @@ pub const RUNTIME_FILES: &[(&str, &str)] = &[
     ("multipart.rs", include_str!("../runtime-src/multipart.rs")),
     ("paging.rs", include_str!("../runtime-src/paging.rs")),
     ("param.rs", include_str!("../runtime-src/param.rs")),
+    ("poll.rs", include_str!("../runtime-src/poll.rs")),
     ("response.rs", include_str!("../runtime-src/response.rs")),
     ("retry.rs", include_str!("../runtime-src/retry.rs")),
+    ("token.rs", include_str!("../runtime-src/token.rs")),
     ("transport.rs", include_str!("../runtime-src/transport.rs")),
 ];
 

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::HeaderValue;
@@ -9,6 +10,7 @@ use reqwest::header::HeaderValue;
 use super::auth::{ApiKey, ApiKeyLocation, Auth, REDACTED, Secret};
 use super::encode_path_segment;
 use super::retry::RetryPolicy;
+use super::token::{DEFAULT_REFRESH_MARGIN, TokenCache, TokenSource};
 use super::transport::{Transport, TransportParts};
 
 /// Total time a request may take when the caller configured nothing else.
@@ -97,6 +99,8 @@ pub struct Config {
     retry: RetryPolicy,
     rate_limit: Option<f64>,
     api_keys: Vec<ApiKey>,
+    token_source: Option<Arc<dyn TokenSource>>,
+    token_refresh_margin: Duration,
 }
 
 impl Config {
@@ -114,6 +118,8 @@ impl Config {
             retry: RetryPolicy::default(),
             rate_limit: None,
             api_keys: Vec::new(),
+            token_source: None,
+            token_refresh_margin: DEFAULT_REFRESH_MARGIN,
         }
     }
 
@@ -153,10 +159,43 @@ impl Config {
         self.auth(Auth::Bearer(Secret::new(token)))
     }
 
-    /// Sets the authentication directly (replaces any previous one).
+    /// Sets the authentication directly (replaces any previous one, a
+    /// [token source](Self::token_source) included).
     #[must_use]
     pub fn auth(mut self, auth: Auth) -> Self {
         self.auth = Some(auth);
+        self.token_source = None;
+        self
+    }
+
+    /// Authenticates with `Authorization: Bearer <token>`, the token coming from
+    /// `source` (replaces any previous authentication).
+    ///
+    /// The token is fetched when the first request needs it, and shared by the
+    /// transport's clones (not by other transports built from this configuration);
+    /// concurrent requests wait for one fetch. It is fetched again when it is within
+    /// the [refresh margin](Self::token_refresh_margin) of its expiry, and when a
+    /// request is answered 401, after which that request is sent once more. If the
+    /// source fails, the request fails with
+    /// [`Error::InvalidRequest`](super::Error::InvalidRequest) and nothing is sent;
+    /// the next request asks the source again. The token is never logged or shown
+    /// by `Debug`.
+    ///
+    /// See [`TokenSource`] for a login that answers the token in a header.
+    #[must_use]
+    pub fn token_source(mut self, source: impl TokenSource) -> Self {
+        self.token_source = Some(Arc::new(source));
+        self.auth = None;
+        self
+    }
+
+    /// How long before its expiry a token from the
+    /// [token source](Self::token_source) is renewed, so that no request goes out
+    /// with a token about to lapse. Defaults to 60 seconds; a token that lives less
+    /// than twice as long is renewed halfway through its life instead.
+    #[must_use]
+    pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
+        self.token_refresh_margin = margin;
         self
     }
 
@@ -268,6 +307,9 @@ impl Config {
             retry: self.retry,
             rate_limit: self.rate_limit,
             api_keys: self.api_keys,
+            tokens: self
+                .token_source
+                .map(|source| TokenCache::new(source, self.token_refresh_margin)),
         }))
     }
 }
@@ -286,6 +328,8 @@ impl fmt::Debug for Config {
             .field("api_keys", &self.api_keys)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
+            .field("token_source", &self.token_source.as_ref().map(|_| "<configured>"))
+            .field("token_refresh_margin", &self.token_refresh_margin)
             .finish()
     }
 }

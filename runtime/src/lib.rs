@@ -43,17 +43,20 @@ mod multipart;
 pub mod lenient;
 pub mod paging;
 pub mod param;
+pub mod poll;
 mod response;
 mod retry;
+mod token;
 mod transport;
 
 pub use auth::{ApiKey, ApiKeyLocation, Auth, Secret};
 pub use config::{Config, ConfigError};
 pub use retry::RetryPolicy;
+pub use token::{Token, TokenError, TokenSource};
 pub use error::{ApiError, Error, FilterError};
 pub use filter::FilterValue;
 pub use multipart::Multipart;
-pub use response::Response;
+pub use response::{Response, StreamingResponse};
 pub use transport::{Request, Transport};
 
 /// Re-exported so generated crates can name `chrono` types (dates and

@@ -8,6 +8,7 @@
 use std::future::Future;
 
 pub use futures::stream::BoxStream;
+pub use reqwest::header::HeaderMap;
 use futures::{StreamExt, stream};
 
 use super::Error;
@@ -48,6 +49,74 @@ where
         Some((result, (following, next)))
     })
     .boxed()
+}
+
+/// Pages of any paging style: `fetch` gets the page for a state (a page number, an
+/// offset, a cursor, a next-page URL; `start` is the first), and `next` reads, from the
+/// state and the page with its response headers, the state of the page after it, or
+/// `None` after the last. The stream ends there or after the first error; a `next`
+/// that returns the same state again also ends it, so a server that repeats itself
+/// cannot loop a caller forever.
+pub fn unfold<'a, S, P, E, F, Fut, N>(start: S, fetch: F, next: N) -> BoxStream<'a, Result<P, Error<E>>>
+where
+    S: Clone + PartialEq + Send + 'a,
+    P: Send + 'a,
+    E: Send + 'a,
+    F: Fn(S) -> Fut + Send + 'a,
+    Fut: Future<Output = Result<(P, HeaderMap), Error<E>>> + Send + 'a,
+    N: Fn(&S, &P, &HeaderMap) -> Option<S> + Send + 'a,
+{
+    stream::unfold((Some(start), fetch, next), |(state, fetch, next)| async move {
+        let state = state?;
+        match fetch(state.clone()).await {
+            Ok((page, headers)) => {
+                let following = next(&state, &page, &headers).filter(|n| *n != state);
+                Some((Ok(page), (following, fetch, next)))
+            }
+            Err(err) => Some((Err(err), (None, fetch, next))),
+        }
+    })
+    .boxed()
+}
+
+/// The `rel="next"` target of RFC 8288 `Link` headers (GitHub's paging), if any.
+pub fn link_next(headers: &HeaderMap) -> Option<String> {
+    for value in headers.get_all(reqwest::header::LINK) {
+        let Ok(text) = value.to_str() else { continue };
+        for link in split_links(text) {
+            let link = link.trim();
+            let Some(end) = link.find('>') else { continue };
+            let Some(target) = link[..end].trim().strip_prefix('<') else { continue };
+            let is_next = link[end + 1..].split(';').any(|param| {
+                let Some((name, value)) = param.split_once('=') else { return false };
+                name.trim().eq_ignore_ascii_case("rel")
+                    && value.trim().trim_matches('"').split_ascii_whitespace().any(|r| r.eq_ignore_ascii_case("next"))
+            });
+            if is_next && !target.is_empty() {
+                return Some(target.to_owned());
+            }
+        }
+    }
+    None
+}
+
+/// The links of one `Link` header value: split at commas outside `<…>` and quotes.
+fn split_links(text: &str) -> Vec<&str> {
+    let (mut links, mut start, mut in_target, mut in_quotes) = (Vec::new(), 0, false, false);
+    for (i, c) in text.char_indices() {
+        match c {
+            '<' if !in_quotes => in_target = true,
+            '>' if !in_quotes => in_target = false,
+            '"' if !in_target => in_quotes = !in_quotes,
+            ',' if !in_target && !in_quotes => {
+                links.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    links.push(&text[start..]);
+    links
 }
 
 /// The items of every page, in order; `items` takes them out of a page.
@@ -103,5 +172,39 @@ mod tests {
         let results: Vec<Result<Page, Error<()>>> = pages(first, fetch, |p: &Page| p.token.clone()).collect().await;
         assert_eq!(results.len(), 2);
         assert!(results[1].is_err());
+    }
+
+    #[tokio::test]
+    async fn unfold_walks_page_numbers_and_stops_on_a_repeated_state() {
+        let fetch = |n: u32| async move { Ok::<_, Error<()>>((vec![n; 2], HeaderMap::new())) };
+        let pages: Vec<Vec<u32>> = unfold(1, fetch, |n, _, _| Some((*n + 1).min(3))).try_collect().await.expect("pages");
+        assert_eq!(pages, [vec![1, 1], vec![2, 2], vec![3, 3]], "3 then 3 again ends the stream");
+    }
+
+    #[tokio::test]
+    async fn unfold_stops_after_an_error() {
+        let fetch = |n: u32| async move {
+            if n == 2 { Err(Error::<()>::InvalidRequest("boom".into())) } else { Ok((n, HeaderMap::new())) }
+        };
+        let results: Vec<Result<u32, Error<()>>> = unfold(1, fetch, |n, _, _| Some(n + 1)).collect().await;
+        assert_eq!(results.len(), 2);
+        assert!(results[1].is_err());
+    }
+
+    #[test]
+    fn link_next_reads_rfc_8288() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            reqwest::header::LINK,
+            "<https://api.github.com/repos?page=1>; rel=\"prev\", <https://api.github.com/repos?page=3&q=a,b>; rel=\"next\", <https://x/last>; rel=\"last\""
+                .parse()
+                .expect("header"),
+        );
+        assert_eq!(link_next(&headers).as_deref(), Some("https://api.github.com/repos?page=3&q=a,b"));
+        headers.insert(reqwest::header::LINK, "<https://x/1>; rel=\"prev first\"".parse().expect("header"));
+        assert_eq!(link_next(&headers), None);
+        headers.insert(reqwest::header::LINK, "</items?cursor=abc>; title=\"a, b\"; REL=next".parse().expect("header"));
+        assert_eq!(link_next(&headers).as_deref(), Some("/items?cursor=abc"));
+        assert_eq!(link_next(&HeaderMap::new()), None);
     }
 }

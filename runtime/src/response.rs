@@ -1,8 +1,10 @@
-//! A fully read HTTP response and its conversions into results.
+//! HTTP responses and their conversions into results: read whole ([`Response`]) or
+//! as a stream of body chunks ([`StreamingResponse`]).
 
 use std::fmt;
 
 use bytes::Bytes;
+use futures::stream::{self, BoxStream, StreamExt};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
@@ -125,4 +127,77 @@ impl fmt::Debug for Response {
             .field("body_len", &self.body.len())
             .finish()
     }
+}
+
+/// A response whose body has not been read yet, from
+/// [`Transport::send_streaming`](super::Transport::send_streaming): for downloads too
+/// large to hold in memory.
+///
+/// Generated code matches on [`status`](Self::status) and then takes the body as
+/// [`bytes_stream`](Self::bytes_stream) (success statuses), or [`read`](Self::read)s
+/// it whole to build an error with [`Response::error`] or [`Response::unexpected`].
+pub struct StreamingResponse {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: reqwest::Response,
+    /// Whether body read errors must leave out the URL (it carries an API key).
+    hide_url: bool,
+}
+
+impl StreamingResponse {
+    pub(crate) fn new(body: reqwest::Response, hide_url: bool) -> Self {
+        Self {
+            status: body.status(),
+            headers: body.headers().clone(),
+            body,
+            hide_url,
+        }
+    }
+
+    /// The HTTP status code.
+    pub fn status(&self) -> u16 {
+        self.status.as_u16()
+    }
+
+    /// The response headers (`Content-Length`, `Content-Type`, ...).
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The body, chunk by chunk as it arrives. A failure while reading (a dropped
+    /// connection, the request's timeout) is the last item, as [`Error::Request`].
+    ///
+    /// The configured timeout covers the whole exchange, body included, so give a
+    /// large download a longer [`Config::timeout`](super::Config::timeout).
+    pub fn bytes_stream<E: Send + 'static>(self) -> BoxStream<'static, Result<Bytes, Error<E>>> {
+        let hide_url = self.hide_url;
+        stream::unfold(Some(self.body), move |body| async move {
+            let mut body = body?;
+            match body.chunk().await {
+                Ok(Some(chunk)) => Some((Ok(chunk), Some(body))),
+                Ok(None) => None,
+                Err(err) => Some((Err(read_error(err, hide_url)), None)),
+            }
+        })
+        .boxed()
+    }
+
+    /// Reads the rest of the body into a [`Response`].
+    pub async fn read<E>(self) -> Result<Response, Error<E>> {
+        let body = self.body.bytes().await.map_err(|e| read_error(e, self.hide_url))?;
+        Ok(Response::new(self.status, self.headers, body))
+    }
+}
+
+impl fmt::Debug for StreamingResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamingResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .finish_non_exhaustive()
+    }
+}
+
+fn read_error<E>(error: reqwest::Error, hide_url: bool) -> Error<E> {
+    Error::Request(if hide_url { error.without_url() } else { error })
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures::future::BoxFuture;
 use reqwest::header::{
     ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
 };
@@ -12,8 +13,9 @@ use reqwest::{Method, Url};
 
 use super::auth::{ApiKey, ApiKeyLocation, Auth};
 use super::error::Error;
-use super::response::Response;
+use super::response::{Response, StreamingResponse};
 use super::retry::{Pacer, RetryPolicy, retryable_status};
+use super::token::{Lease, TokenCache};
 
 /// The configured connection to one API server, produced by
 /// [`Config::build`](super::Config::build).
@@ -36,6 +38,7 @@ pub(crate) struct TransportParts {
     pub(crate) retry: RetryPolicy,
     pub(crate) rate_limit: Option<f64>,
     pub(crate) api_keys: Vec<ApiKey>,
+    pub(crate) tokens: Option<TokenCache>,
 }
 
 struct Inner {
@@ -54,6 +57,8 @@ struct Inner {
     pacer: Option<Pacer>,
     /// API keys; `Secret`'s Debug redacts them.
     api_keys: Vec<ApiKey>,
+    /// The bearer token from a token source, shared by clones.
+    tokens: Option<TokenCache>,
 }
 
 impl Transport {
@@ -69,6 +74,7 @@ impl Transport {
                 retry: parts.retry,
                 pacer: parts.rate_limit.map(Pacer::new),
                 api_keys: parts.api_keys,
+                tokens: parts.tokens,
             }),
         }
     }
@@ -94,10 +100,45 @@ impl Transport {
     /// Any status, including 4xx/5xx, is a successful `Response`: deciding
     /// what a status means is up to the generated code.
     ///
+    /// With a [token source](super::Config::token_source), a 401 answer makes the
+    /// transport fetch a new token and send the request once more (whatever its
+    /// method: the server did not act on it); a second 401 is returned.
+    ///
     /// Errors: [`Error::InvalidRequest`] (nothing sent) if the request could
-    /// not be built, [`Error::Request`] if no complete response arrived
-    /// (connection failure, timeout, body read failure).
+    /// not be built or no token could be fetched, [`Error::Request`] if no complete
+    /// response arrived (connection failure, timeout, body read failure).
     pub async fn send<E>(&self, request: Request) -> Result<Response, Error<E>> {
+        self.exchange(request, |response, _| {
+            Box::pin(async move {
+                let status = response.status();
+                let headers = response.headers().clone();
+                let body = response.bytes().await?;
+                Ok(Response::new(status, headers, body))
+            })
+        })
+        .await
+    }
+
+    /// Sends `request` like [`send`](Self::send), but returns as soon as the response
+    /// headers have arrived, leaving the body to be read as a stream of chunks
+    /// ([`StreamingResponse::bytes_stream`]): for downloads too large to hold in
+    /// memory.
+    pub async fn send_streaming<E>(&self, request: Request) -> Result<StreamingResponse, Error<E>> {
+        self.exchange(request, |response, hide_url| {
+            Box::pin(std::future::ready(Ok(StreamingResponse::new(response, hide_url))))
+        })
+        .await
+    }
+
+    /// The request–response loop of [`send`](Self::send): token, pacing, one attempt,
+    /// then retry or renew as the answer requires. `finish` turns the answer's head
+    /// into the reply (reading the body or not); a failure there is retried like a
+    /// failed attempt.
+    async fn exchange<E, R: Reply>(
+        &self,
+        request: Request,
+        finish: fn(reqwest::Response, bool) -> BoxFuture<'static, Result<R, reqwest::Error>>,
+    ) -> Result<R, Error<E>> {
         if let Some(message) = request.error {
             return Err(Error::InvalidRequest(message));
         }
@@ -105,17 +146,39 @@ impl Transport {
         let headers = self.headers_for(&request);
         let policy = &self.inner.retry;
         let mut attempt = 1;
+        let mut renewed = false;
         loop {
+            let lease = self.lease(&request).await?;
             if let Some(pacer) = &self.inner.pacer {
                 pacer.wait().await;
             }
-            let outcome = self.execute(&request, url.clone(), headers.clone()).await;
+            let mut attempt_headers = headers.clone();
+            if let Some(lease) = &lease {
+                attempt_headers.insert(AUTHORIZATION, lease.header.clone());
+            }
+            let sent = tokio::time::Instant::now();
+            let outcome = match self.execute(&request, url.clone(), attempt_headers).await {
+                Ok(response) => finish(response, self.hides_url()).await,
+                Err(err) => Err(err),
+            };
+            if let (Some(tokens), Some(lease), Ok(reply)) = (&self.inner.tokens, &lease, &outcome) {
+                if reply.status() == 401 {
+                    tokens.reject(lease).await;
+                    if !renewed {
+                        renewed = true;
+                        tracing::debug!(method = %request.method, path = %request.path, "token refused; renewing it");
+                        continue;
+                    }
+                } else if lease.idle {
+                    tokens.used(lease, sent).await;
+                }
+            }
             if attempt >= policy.attempts() {
                 return outcome.map_err(|e| self.request_error(e));
             }
             let wait = match &outcome {
-                Ok(response) if retryable_status(response.status(), request.idempotent) => policy
-                    .retry_after(response.headers())
+                Ok(reply) if retryable_status(reply.status(), request.idempotent) => policy
+                    .retry_after(reply.headers())
                     .unwrap_or_else(|| policy.backoff(attempt)),
                 Ok(_) => return outcome.map_err(|e| self.request_error(e)),
                 // Timeouts and connection failures: the server may have acted.
@@ -126,7 +189,7 @@ impl Transport {
                 method = %request.method,
                 path = %request.path,
                 attempt,
-                status = outcome.as_ref().ok().map(Response::status),
+                status = outcome.as_ref().ok().map(Reply::status),
                 // The kind only: a transport error's text holds the URL, which may
                 // carry an API key.
                 error = outcome.as_ref().err().map(|e| if e.is_timeout() {
@@ -144,17 +207,64 @@ impl Transport {
         }
     }
 
+    /// The token to send, from the token source, unless there is none or the request
+    /// brings its own `Authorization`.
+    async fn lease<E>(&self, request: &Request) -> Result<Option<Lease>, Error<E>> {
+        let Some(tokens) = &self.inner.tokens else {
+            return Ok(None);
+        };
+        if request.headers.contains_key(AUTHORIZATION) {
+            return Ok(None);
+        }
+        match tokens.get().await {
+            Ok(lease) => Ok(Some(lease)),
+            Err(err) => Err(Error::InvalidRequest(format!("could not get an access token: {err}"))),
+        }
+    }
+
+    /// Whether errors must leave out the request URL (it carries an API key).
+    fn hides_url(&self) -> bool {
+        self.inner.api_keys.iter().any(|k| k.location == ApiKeyLocation::Query)
+    }
+
     /// A transport error, without the URL when the URL carries an API key.
     fn request_error<E>(&self, error: reqwest::Error) -> Error<E> {
-        if self.inner.api_keys.iter().any(|k| k.location == ApiKeyLocation::Query) {
+        if self.hides_url() {
             Error::Request(error.without_url())
         } else {
             Error::Request(error)
         }
     }
 
-    /// The absolute URL: base URL + path + encoded query.
+    /// A URL that a response pointed to (a next-page link): absolute, or relative to
+    /// the base URL's origin when it starts with `/`. Refused when it leaves the base
+    /// URL's scheme, host and port, where the credentials must not go.
+    fn page_url(&self, next: &str) -> Result<Url, String> {
+        let base = Url::parse(&self.inner.base_url).map_err(|e| format!("invalid base URL: {e}"))?;
+        let url = base.join(next).map_err(|e| format!("invalid next-page URL: {e}"))?;
+        if url.origin() != base.origin() {
+            return Err(format!(
+                "the server pointed the next page at another origin ({}); not following it with this client's credentials",
+                url.origin().ascii_serialization()
+            ));
+        }
+        let mut url = url;
+        let keys: Vec<&ApiKey> = self.inner.api_keys.iter().filter(|k| k.location == ApiKeyLocation::Query).collect();
+        if !keys.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for key in keys {
+                pairs.append_pair(&key.name, key.value.expose());
+            }
+        }
+        Ok(url)
+    }
+
+    /// The absolute URL: base URL + path + encoded query, or the URL a page pointed to
+    /// (see [`Request::at_url`]).
     fn url_for(&self, request: &Request) -> Result<Url, String> {
+        if let Some(next) = &request.at_url {
+            return self.page_url(next);
+        }
         let separator = if request.path.is_empty() || request.path.starts_with('/') {
             ""
         } else {
@@ -201,14 +311,15 @@ impl Transport {
         headers
     }
 
-    /// The single place where bytes go over the wire; `send` calls it once per
-    /// attempt. Everything it needs is borrowed or cheaply cloned (`Bytes`).
+    /// The single place where bytes go over the wire; `exchange` calls it once per
+    /// attempt. Everything it needs is borrowed or cheaply cloned (`Bytes`). Returns
+    /// once the response head has arrived.
     async fn execute(
         &self,
         request: &Request,
         url: Url,
         headers: HeaderMap,
-    ) -> Result<Response, reqwest::Error> {
+    ) -> Result<reqwest::Response, reqwest::Error> {
         let mut builder = self
             .inner
             .http
@@ -220,11 +331,33 @@ impl Transport {
         if let Some(body) = &request.body {
             builder = builder.body(body.bytes.clone());
         }
-        let response = builder.send().await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await?;
-        Ok(Response::new(status, headers, body))
+        builder.send().await
+    }
+}
+
+/// What one attempt produced, as far as retrying is concerned.
+trait Reply: Send + 'static {
+    fn status(&self) -> u16;
+    fn headers(&self) -> &HeaderMap;
+}
+
+impl Reply for Response {
+    fn status(&self) -> u16 {
+        Response::status(self)
+    }
+
+    fn headers(&self) -> &HeaderMap {
+        Response::headers(self)
+    }
+}
+
+impl Reply for StreamingResponse {
+    fn status(&self) -> u16 {
+        StreamingResponse::status(self)
+    }
+
+    fn headers(&self) -> &HeaderMap {
+        StreamingResponse::headers(self)
     }
 }
 
@@ -237,6 +370,7 @@ impl fmt::Debug for Transport {
             .field("user_agent", &self.inner.user_agent)
             .field("timeout", &self.inner.timeout)
             .field("api_keys", &self.inner.api_keys)
+            .field("token_source", &self.inner.tokens)
             .finish_non_exhaustive()
     }
 }
@@ -264,6 +398,8 @@ pub struct Request {
     error: Option<String>,
     /// Whether sending it twice has the same effect as once (see [`Request::idempotent`]).
     idempotent: bool,
+    /// A next-page URL that replaces the path and query (see [`Request::at_url`]).
+    at_url: Option<String>,
 }
 
 impl Request {
@@ -276,8 +412,18 @@ impl Request {
             error: None,
             // HTTP's idempotent methods; POST and PATCH are not unless the caller says so.
             idempotent: !matches!(method, Method::POST | Method::PATCH),
+            at_url: None,
             method,
         }
+    }
+
+    /// Sends the request to `url` instead of the base URL + path + query: a next-page
+    /// link from a response body or a `Link` header. Relative URLs resolve against the
+    /// base URL; one on another origin fails the request (nothing is sent), so
+    /// credentials never follow a link off the API's host.
+    pub fn at_url(mut self, url: impl Into<String>) -> Self {
+        self.at_url = Some(url.into());
+        self
     }
 
     fn fail(mut self, message: String) -> Self {
