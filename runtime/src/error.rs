@@ -53,7 +53,8 @@ pub enum Error<E> {
     #[error("request failed: {}", cause_chain(.0))]
     Request(#[source] reqwest::Error),
     /// The request could not be built (e.g. a body that failed to
-    /// serialise, or an invalid header value); nothing was sent.
+    /// serialise, or an invalid header value), or the token source could not
+    /// give it a token (`could not get an access token: …`); nothing was sent.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
 }

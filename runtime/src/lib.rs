@@ -32,6 +32,11 @@
 //! }
 //! ```
 //!
+//! Beyond single requests: [`Config::token_source`] for bearer tokens that renew
+//! themselves (a login, a short-lived JWT), [`poll::wait_until`] for operations that
+//! answer a job to be polled until it is final, and [`Transport::send_streaming`] for
+//! downloads read as a stream of chunks.
+//!
 //! The crate never panics on anything a server sends: every malformed reply
 //! becomes an [`Error`] value.
 

@@ -227,14 +227,13 @@ impl TokenCache {
     pub(crate) async fn get(&self) -> Result<Lease, TokenError> {
         let mut state = self.state.lock().await;
         let now = Instant::now();
-        if let Some(current) = &state.current {
-            if current.renew_at.is_none_or(|at| now < at) {
-                return Ok(Lease {
-                    header: current.header.clone(),
-                    generation: state.generation,
-                    idle: current.idle.is_some(),
-                });
-            }
+        let fresh = state.current.as_ref().filter(|c| c.renew_at.is_none_or(|at| now < at));
+        if let Some(current) = fresh {
+            return Ok(Lease {
+                header: current.header.clone(),
+                generation: state.generation,
+                idle: current.idle.is_some(),
+            });
         }
         state.current = None;
         let token = self.source.fetch().await?;
@@ -272,12 +271,14 @@ impl TokenCache {
         if state.generation != lease.generation {
             return;
         }
-        if let Some(current) = &mut state.current {
-            if let Some((idle, margin)) = current.idle {
-                let renew_at = sent + (idle - margin);
-                current.renew_at = Some(current.renew_at.map_or(renew_at, |at| at.max(renew_at)));
-            }
-        }
+        let Some(current) = &mut state.current else {
+            return;
+        };
+        let Some((idle, margin)) = current.idle else {
+            return;
+        };
+        let renew_at = sent + (idle - margin);
+        current.renew_at = Some(current.renew_at.map_or(renew_at, |at| at.max(renew_at)));
     }
 }
 

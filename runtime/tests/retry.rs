@@ -173,3 +173,17 @@ async fn the_pacer_keeps_under_the_rate() {
     // Six starts at 20 per second take at least 5 × 50 ms.
     assert!(started.elapsed() >= Duration::from_millis(245), "{:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn a_streamed_download_is_retried_like_any_request() {
+    let (transport, hits) = connect(fast_retries()).await;
+    let response = transport
+        .send_streaming::<()>(transport.request(Method::GET, "/flaky/503/2"))
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
+    let body = response.read::<()>().await.expect("body");
+    let body: serde_json::Value = body.json::<_, ()>().expect("json");
+    assert_eq!(body["attempt"], 3);
+}
