@@ -59,12 +59,14 @@ fn fixture_crates_pass_clippy() {
     );
 
     // Behaviour, not only compilation: decoding tests run inside fixture crates.
-    {
-        let (stem, test) = ("unions", "unions.rs");
+    for (stem, test, dev_dependencies) in [
+        ("unions", "unions.rs", "serde_json = \"1\"\n"),
+        ("paging", "paging.rs", "tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }\n"),
+    ] {
         let dir = scratch.join(stem);
         let manifest = dir.join("Cargo.toml");
         let mut toml = std::fs::read_to_string(&manifest).expect("manifest");
-        toml.push_str("\n[dev-dependencies]\nserde_json = \"1\"\n");
+        toml.push_str(&format!("\n[dev-dependencies]\n{dev_dependencies}"));
         std::fs::write(&manifest, toml).expect("manifest");
         std::fs::create_dir_all(dir.join("tests")).expect("tests dir");
         std::fs::copy(root.join("tests/fixture_tests").join(test), dir.join("tests").join(test)).expect("copy test");

@@ -49,6 +49,18 @@ fn boomi_client() {
     }
 }
 
+/// The second checked-in client: the Boomi API Control Plane, from spec/controlplane.yaml.
+#[test]
+fn controlplane_client() {
+    let output = specwright::preset::controlplane(&workspace_root()).generate().expect("spec/controlplane.yaml generates");
+    assert!(output.warnings.is_empty(), "{:#?}", output.warnings);
+    assert_eq!(output.api.paged.len(), 3, "the three SimplePage lists page");
+    for (file, text) in &output.files {
+        let name = format!("controlplane_{}", file.to_string_lossy().replace(['/', '.'], "_"));
+        insta::assert_snapshot!(name, text);
+    }
+}
+
 /// `generator --no-overlays`: the seed spec as it is.
 #[test]
 fn boomi_seed_only_client() {

@@ -22,6 +22,9 @@ pub struct Api {
     pub filters: Vec<Filter>,
     /// Paging streams for query operations with a continuation operation.
     pub paging: Vec<Paging>,
+    /// Paging streams for operations that page by themselves (page number, offset,
+    /// cursor, next-page URL, `Link` header).
+    pub paged: Vec<PagedOperation>,
     /// Authentication schemes the spec declares.
     pub security: Vec<SecurityScheme>,
 }
@@ -294,6 +297,9 @@ pub struct Operation {
     pub error_type: Type,
     /// A POST that only reads (a query), so retrying it after a failure is safe.
     pub read_only: bool,
+    /// A paging annotation on the operation, `x-pagination` (ours) or
+    /// `x-speakeasy-pagination`, as written, with the key it came under.
+    pub pagination_hint: Option<(String, serde_json::Value)>,
 }
 
 /// Text or a parameter in a path template.
@@ -526,6 +532,96 @@ pub struct Paging {
     pub item: Type,
     /// The error body type (shared by both operations).
     pub error_type: Type,
+}
+
+/// An operation that pages by itself: called again with the next page's number,
+/// offset or cursor, or sent to the next page's URL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PagedOperation {
+    /// The operation (Rust method name).
+    pub operation: String,
+    /// Name of the method streaming pages.
+    pub pages_method: String,
+    /// Name of the method streaming items.
+    pub all_method: String,
+    /// Name of the private method that fetches one page with its headers (the
+    /// URL-following styles only).
+    pub page_method: Option<String>,
+    /// The page type (the operation's success type).
+    pub page: Type,
+    /// Where the items are in a page; empty when the page is the array itself.
+    pub items: Vec<ShapeField>,
+    /// The item type.
+    pub item: Type,
+    /// How the next page is found.
+    pub style: PageStyle,
+    /// Whether the style was declared (`x-pagination`, `x-speakeasy-pagination`) or
+    /// recognised by shape.
+    pub declared: Option<String>,
+}
+
+/// How an operation's next page is found. Field paths lead from the page to a field
+/// through nested objects.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageStyle {
+    /// A page-number parameter, counting from `first`; stops on `last` being true, on
+    /// `number >= total_pages`, or on an empty page.
+    PageNumber {
+        /// Index of the page parameter in the operation's parameters.
+        param: usize,
+        /// The first page's number (1 for SimplePage, 0 for some APIs).
+        first: i64,
+        /// A boolean that is true on the last page.
+        last: Option<Vec<ShapeField>>,
+        /// The current page's number, with `total_pages`.
+        number: Option<Vec<ShapeField>>,
+        /// The number of pages.
+        total_pages: Option<Vec<ShapeField>>,
+    },
+    /// An offset parameter advanced by each page's item count; stops on an empty page
+    /// or at `total`.
+    Offset {
+        /// Index of the offset parameter.
+        param: usize,
+        /// The number of items in all pages.
+        total: Option<Vec<ShapeField>>,
+    },
+    /// A cursor parameter fed from a response field; stops when the field is absent or
+    /// empty.
+    Cursor {
+        /// Index of the cursor parameter.
+        param: usize,
+        /// The response field with the next cursor.
+        next: Vec<ShapeField>,
+    },
+    /// A response field with the next page's URL.
+    NextUrl {
+        /// The field.
+        next: Vec<ShapeField>,
+    },
+    /// RFC 8288 `Link: <…>; rel="next"` response headers.
+    LinkHeader,
+}
+
+impl PageStyle {
+    /// The style's name, as `x-pagination` spells it and the corpus counts it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            PageStyle::PageNumber { .. } => "page",
+            PageStyle::Offset { .. } => "offset",
+            PageStyle::Cursor { .. } => "cursor",
+            PageStyle::NextUrl { .. } => "next-url",
+            PageStyle::LinkHeader => "link-header",
+        }
+    }
+
+    /// The parameter the stream sets itself, if any.
+    pub fn param(&self) -> Option<usize> {
+        match self {
+            PageStyle::PageNumber { param, .. } | PageStyle::Offset { param, .. } | PageStyle::Cursor { param, .. } => Some(*param),
+            PageStyle::NextUrl { .. } | PageStyle::LinkHeader => None,
+        }
+    }
 }
 
 /// A field that a builder fills, and whether it is an `Option`.

@@ -36,6 +36,7 @@ pub mod load;
 pub mod lower;
 pub mod naming;
 pub mod overlay;
+pub mod paging;
 pub mod preset;
 pub mod query_shape;
 pub mod render;
@@ -181,6 +182,11 @@ impl Config {
         self
     }
 
+    /// The output directory, if set.
+    pub fn output_dir(&self) -> Option<&std::path::Path> {
+        self.out_dir.as_deref()
+    }
+
     /// How the generated crate reaches the runtime (default [`Runtime::Vendored`]).
     pub fn runtime(&mut self, runtime: Runtime) -> &mut Self {
         self.runtime = runtime;
@@ -265,6 +271,7 @@ impl Config {
             return None;
         }
         query_shape::find_queries(&mut api);
+        paging::find(&mut api, diags);
         Some(api)
     }
 

@@ -173,6 +173,7 @@ impl<'a> Lowerer<'a, '_> {
             operations,
             filters: Vec::new(),
             paging: Vec::new(),
+            paged: Vec::new(),
             security,
         }
     }
@@ -886,6 +887,10 @@ impl<'a> Lowerer<'a, '_> {
         };
         let (success, error_statuses, error_default, error_type) =
             self.lower_responses(&op.responses, &context, &join(pointer, "responses"));
+        let pagination_hint = ["x-pagination", "x-speakeasy-pagination"]
+            .iter()
+            .find_map(|key| op.extensions.get(*key).map(|v| ((*key).to_owned(), v.clone())))
+            .or_else(|| self.link_header(op).then(|| ("link-header".to_owned(), serde_json::Value::Null)));
 
         Some(Operation {
             rust,
@@ -901,6 +906,22 @@ impl<'a> Lowerer<'a, '_> {
             error_default,
             error_type,
             read_only: false,
+            pagination_hint,
+        })
+    }
+
+    /// Whether a success response declares a `Link` header (RFC 8288 paging).
+    fn link_header(&self, op: &openapiv3::Operation) -> bool {
+        op.responses.responses.iter().any(|(status, response)| {
+            let success = matches!(status, openapiv3::StatusCode::Code(200..=299) | openapiv3::StatusCode::Range(2));
+            let response = match response {
+                ReferenceOr::Item(r) => Some(r),
+                ReferenceOr::Reference { reference } => reference
+                    .strip_prefix("#/components/responses/")
+                    .and_then(|name| self.api.components.as_ref()?.responses.get(name))
+                    .and_then(|r| r.as_item()),
+            };
+            success && response.is_some_and(|r| r.headers.keys().any(|h| h.eq_ignore_ascii_case("link")))
         })
     }
 

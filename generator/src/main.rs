@@ -191,6 +191,18 @@ fn main() -> ExitCode {
         eprintln!("specwright: --no-overlays is for the workspace's Boomi client; with a SPEC, only the --overlay files given apply");
         return ExitCode::from(2);
     }
+    if let (None, Some(root), false, None) = (&args.spec, &root, args.no_overlays, &args.out) {
+        // Every client the workspace checks in, each with the preset's own settings.
+        let status = preset::all(root)
+            .iter()
+            .map(|config| {
+                let out = config.output_dir().map(Path::to_owned).unwrap_or_default();
+                run(config, &out, preset::COMMAND, args.check)
+            })
+            .max()
+            .unwrap_or(0);
+        return ExitCode::from(status);
+    }
     if args.spec.is_some() {
         if let Some(out) = &args.out {
             command.push_str(&format!(" --out {}", out.display()));
@@ -223,7 +235,7 @@ fn main() -> ExitCode {
             // The crate name decides the folder; generate once in memory to learn it.
             match config.generate() {
                 Ok(output) => PathBuf::from(crate_name_of(&output.files).unwrap_or_else(|| "api-client".into())),
-                Err(err) => return report(Error::Generate(err)),
+                Err(err) => return ExitCode::from(report(Error::Generate(err))),
             }
         }
     };
@@ -266,13 +278,18 @@ fn main() -> ExitCode {
     }
     config.standalone(args.standalone);
 
-    if args.check {
+    ExitCode::from(run(&config, &out, &command, args.check))
+}
+
+/// Checks or writes one crate; the exit status (0, 1 stale, 2 error).
+fn run(config: &Config, out: &Path, command: &str, check: bool) -> u8 {
+    if check {
         match config.check() {
             Ok((output, stale)) => {
                 print_warnings(&output.warnings);
                 if stale.is_empty() {
                     println!("{} is up to date ({} files)", out.display(), output.files.len());
-                    ExitCode::SUCCESS
+                    0
                 } else {
                     eprintln!("{} is stale:", out.display());
                     for file in &stale {
@@ -284,7 +301,7 @@ fn main() -> ExitCode {
                         eprintln!("  {} ({why})", file.path.display());
                     }
                     eprintln!("run `{command}` to regenerate it");
-                    ExitCode::from(1)
+                    1
                 }
             }
             Err(err) => report(err),
@@ -294,7 +311,7 @@ fn main() -> ExitCode {
             Ok((output, report)) => {
                 print_warnings(&output.warnings);
                 println!(
-                    "{}: {} files ({} written, {} unchanged, {} removed); {} models, {} operations, {} filter builders; {} warnings",
+                    "{}: {} files ({} written, {} unchanged, {} removed); {} models, {} operations, {} filter builders, {} paged operations; {} warnings",
                     out.display(),
                     output.files.len(),
                     report.written.len(),
@@ -303,9 +320,10 @@ fn main() -> ExitCode {
                     output.api.models.len(),
                     output.api.operations.len(),
                     output.api.filters.len(),
+                    output.api.paging.len() + output.api.paged.len(),
                     output.warnings.len(),
                 );
-                ExitCode::SUCCESS
+                0
             }
             Err(err) => report(err),
         }
@@ -324,12 +342,12 @@ fn print_warnings(warnings: &[specwright::Diagnostic]) {
     }
 }
 
-fn report(err: Error) -> ExitCode {
+fn report(err: Error) -> u8 {
     eprint!("{err}");
     if !matches!(err, Error::Generate(_)) {
         eprintln!();
     }
-    ExitCode::from(2)
+    2
 }
 
 #[cfg(test)]

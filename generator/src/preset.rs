@@ -21,6 +21,34 @@ pub const BOOMI_OVERLAYS: &str = "spec/overlays";
 /// Package name of the Boomi client.
 pub const BOOMI_CRATE: &str = "boomi-platform";
 
+/// The Boomi API Control Plane spec, relative to the workspace root.
+pub const CONTROLPLANE_SPEC: &str = "spec/controlplane.yaml";
+
+/// Where the Control Plane client lives, relative to the workspace root.
+pub const CONTROLPLANE_OUT: &str = "generated-controlplane";
+
+/// Package name of the Control Plane client.
+pub const CONTROLPLANE_CRATE: &str = "boomi-controlplane";
+
+/// Every client checked into the workspace, as the README's main command regenerates
+/// them: the Boomi Platform client and the Boomi API Control Plane client.
+pub fn all(workspace_root: &Path) -> Vec<Config> {
+    vec![boomi(workspace_root), controlplane(workspace_root)]
+}
+
+/// The Control Plane client: `generated-controlplane/` from `spec/controlplane.yaml`.
+pub fn controlplane(workspace_root: &Path) -> Config {
+    let mut config = Config::new(workspace_root.join(CONTROLPLANE_SPEC));
+    config
+        .spec_display_name(CONTROLPLANE_SPEC)
+        .crate_name(CONTROLPLANE_CRATE)
+        .out_dir(workspace_root.join(CONTROLPLANE_OUT))
+        .runtime_path("../runtime")
+        .regenerate_command(COMMAND)
+        .crate_docs(workspace_root.join("spec/controlplane.docs.md"));
+    config
+}
+
 /// The Boomi client of the README's main command: `generated-client/` from
 /// `spec/boomi-platform.yaml` corrected by every `spec/overlays/*.yaml` in name order,
 /// under `workspace_root`, with a path dependency on the workspace's runtime.

@@ -7,7 +7,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{Scope, doc, rust_type};
-use crate::ir::{Api, BodyKind, Method, Operation, Paging, Param, ParamLocation, PathPart, QueryStyle, Type};
+use crate::ir::{Api, BodyKind, Method, Operation, PageStyle, PagedOperation, Paging, Param, ParamLocation, PathPart, QueryStyle, ShapeField, Type};
 use crate::naming::{self, ident};
 
 /// The client module.
@@ -31,6 +31,7 @@ pub fn client(api: &Api) -> TokenStream {
     });
     let methods = api.operations.iter().map(operation);
     let paging = api.paging.iter().map(|p| paging(api, p));
+    let paged = api.paged.iter().map(|p| paged(api, p));
     quote! {
         //! The API client.
 
@@ -71,6 +72,8 @@ pub fn client(api: &Api) -> TokenStream {
             #(#methods)*
 
             #(#paging)*
+
+            #(#paged)*
         }
     }
 }
@@ -136,6 +139,248 @@ fn paging(api: &Api, p: &Paging) -> TokenStream {
     }
 }
 
+/// `<operation>_pages` and `<operation>_all` for an operation that pages by itself.
+fn paged(api: &Api, p: &PagedOperation) -> TokenStream {
+    let Some(op) = api.operations.iter().find(|o| o.rust == p.operation) else {
+        return TokenStream::new();
+    };
+    let op_fn = ident(&op.rust);
+    let pages_fn = ident(&p.pages_method);
+    let all_fn = ident(&p.all_method);
+    let page_ty = rust_type(&p.page, Scope::Crate);
+    let item_ty = rust_type(&p.item, Scope::Crate);
+    let error = rust_type(&op.error_type, Scope::Crate);
+    let header_map = quote!(super::runtime::paging::HeaderMap);
+    let set_by_stream = p.style.param();
+    // The closures' own names must not shadow an argument (GitHub has a `state` one).
+    let mut scope = crate::naming::Scope::new();
+    for param in &op.params {
+        scope.claim(param.rust.clone());
+    }
+    let state = ident(&scope.claim("state".to_owned()));
+    let page = ident(&scope.claim("page".to_owned()));
+    let headers = ident(&scope.claim("headers".to_owned()));
+
+    // The stream's arguments: the operation's, less the one it sets itself.
+    let mut args = Vec::new();
+    let mut names = Vec::new();
+    for (i, param) in op.params.iter().enumerate() {
+        if Some(i) == set_by_stream {
+            continue;
+        }
+        let arg = ident(&param.rust);
+        let ty = with_lifetime(param_type(param));
+        args.push(quote!(#arg: #ty));
+        names.push(arg);
+    }
+    let call_args = |state: TokenStream| -> Vec<TokenStream> {
+        op.params
+            .iter()
+            .enumerate()
+            .map(|(i, param)| {
+                if Some(i) == set_by_stream {
+                    if param.required { state.clone() } else { quote!(Some(#state)) }
+                } else {
+                    let arg = ident(&param.rust);
+                    quote!(#arg)
+                }
+            })
+            .collect()
+    };
+    let page = quote!(#page);
+    let items_empty = if p.items.is_empty() {
+        quote!(#page.is_empty())
+    } else {
+        let items = field_ref(&page, &p.items);
+        quote!(#items.is_none_or(|items| items.is_empty()))
+    };
+    let int_type = |i: usize| rust_type(&op.params[i].ty, Scope::Crate);
+    let plain = |state: TokenStream| {
+        let args = call_args(state);
+        quote!(self.#op_fn(#(#args),*).await.map(|page| (page, #header_map::new())))
+    };
+    let state_tokens = quote!(#state);
+    let (state_ty, start, fetch, next) = match &p.style {
+        PageStyle::PageNumber { param, first, last, number, total_pages } => {
+            let first = Literal::i64_unsuffixed(*first);
+            let mut stops = vec![quote!(if #items_empty { return None; })];
+            if let Some(last) = last {
+                let last = field_ref(&page, last);
+                stops.push(quote!(if #last == Some(&true) { return None; }));
+            }
+            if let (Some(number), Some(total)) = (number, total_pages) {
+                let (number, total) = (field_ref(&page, number), field_ref(&page, total));
+                stops.push(quote! {
+                    if let (Some(number), Some(total)) = (#number, #total)
+                        && i64::from(*number) - #first + 1 >= i64::from(*total)
+                    {
+                        return None;
+                    }
+                });
+            } else if let Some(total) = total_pages {
+                let total = field_ref(&page, total);
+                stops.push(quote! {
+                    if let Some(total) = #total
+                        && i64::from(*#state) - #first + 1 >= i64::from(*total)
+                    {
+                        return None;
+                    }
+                });
+            }
+            (int_type(*param), quote!(#first), plain(state_tokens.clone()), quote! { #(#stops)* #state.checked_add(1) })
+        }
+        PageStyle::Offset { param, total } => {
+            let ty = int_type(*param);
+            let count = if p.items.is_empty() {
+                quote!(#page.len())
+            } else {
+                let items = field_ref(&page, &p.items);
+                quote!(#items.map_or(0, |items| items.len()))
+            };
+            let total_stop = total.as_ref().map(|total| {
+                let total = field_ref(&page, total);
+                quote! {
+                    if let Some(total) = #total
+                        && i64::from(next) >= i64::from(*total)
+                    {
+                        return None;
+                    }
+                }
+            });
+            let next = quote! {
+                let count = #count;
+                if count == 0 {
+                    return None;
+                }
+                let next = #state.checked_add(#ty::try_from(count).ok()?)?;
+                #total_stop
+                Some(next)
+            };
+            (ty, quote!(0), plain(state_tokens.clone()), next)
+        }
+        PageStyle::Cursor { next, .. } => {
+            let next = field_ref(&page, next);
+            (
+                quote!(Option<String>),
+                quote!(None),
+                {
+                    // The first page goes without a cursor: the parameter is optional.
+                    let args = call_args(quote!(#state.as_deref())).into_iter().enumerate().map(|(i, arg)| {
+                        if Some(i) == set_by_stream { quote!(#state.as_deref()) } else { arg }
+                    });
+                    quote!(self.#op_fn(#(#args),*).await.map(|page| (page, #header_map::new())))
+                },
+                quote!(#next.filter(|next| !next.is_empty()).map(|next| Some(next.clone()))),
+            )
+        }
+        PageStyle::NextUrl { next } => {
+            let next = field_ref(&page, next);
+            (quote!(Option<String>), quote!(None), page_fetch_call(p, &names, &state), quote!(#next.filter(|next| !next.is_empty()).map(|next| Some(next.clone()))))
+        }
+        PageStyle::LinkHeader => (
+            quote!(Option<String>),
+            quote!(None),
+            page_fetch_call(p, &names, &state),
+            quote!(super::runtime::paging::link_next(#headers).map(Some)),
+        ),
+    };
+    let fetcher = p
+        .page_method
+        .as_ref()
+        .map(|name| operation_with(op, Some(name)))
+        .unwrap_or_default();
+    let items = {
+        let (mut expr, mut optional) = (quote!(#page), false);
+        for seg in &p.items {
+            let field = ident(&seg.rust);
+            expr = match (optional, seg.optional) {
+                (false, _) => quote!(#expr.#field),
+                (true, true) => quote!(#expr.and_then(|v| v.#field)),
+                (true, false) => quote!(#expr.map(|v| v.#field)),
+            };
+            optional |= seg.optional;
+        }
+        if optional { quote!(#expr.unwrap_or_default()) } else { expr }
+    };
+    let style = p.style.name();
+    let pages_doc = format!(
+        " Every page of [`Client::{}`] ({style} paging{}), starting at the first; stops after the last page or the first error.",
+        naming::unraw(&op.rust),
+        p.declared.as_deref().map(|d| format!(", as `{d}` declares")).unwrap_or_default(),
+    );
+    let all_doc = format!(" Every item of every page of [`Client::{}`], in order.", naming::unraw(&op.rust));
+    let many = (args.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    quote! {
+        #fetcher
+
+        #[doc = #pages_doc]
+        #many
+        // Page numbers and totals are compared as i64 whatever their width.
+        #[allow(clippy::useless_conversion)]
+        pub fn #pages_fn<'a>(
+            &'a self,
+            #(#args),*
+        ) -> super::runtime::paging::BoxStream<'a, Result<#page_ty, Error<#error>>> {
+            super::runtime::paging::unfold(
+                #start,
+                move |#state: #state_ty| async move { #fetch },
+                |#state: &#state_ty, #page: &#page_ty, #headers: &#header_map| -> Option<#state_ty> {
+                    let _ = (&#state, &#page, &#headers);
+                    #next
+                },
+            )
+        }
+
+        #[doc = #all_doc]
+        #many
+        pub fn #all_fn<'a>(
+            &'a self,
+            #(#args),*
+        ) -> super::runtime::paging::BoxStream<'a, Result<#item_ty, Error<#error>>> {
+            super::runtime::paging::items(self.#pages_fn(#(#names),*), |#page: #page_ty| #items)
+        }
+    }
+}
+
+/// A call of the page-fetch method with the stream's arguments and the state's URL.
+fn page_fetch_call(p: &PagedOperation, names: &[proc_macro2::Ident], state: &proc_macro2::Ident) -> TokenStream {
+    let method = ident(p.page_method.as_deref().unwrap_or_default());
+    quote!(self.#method(#(#names,)* #state).await)
+}
+
+/// `Option<&T>` for the field at `path` from `root`.
+fn field_ref(root: &TokenStream, path: &[ShapeField]) -> TokenStream {
+    let Some((first, rest)) = path.split_first() else {
+        return quote!(Some(#root));
+    };
+    let field = ident(&first.rust);
+    let mut expr = if first.optional { quote!(#root.#field.as_ref()) } else { quote!(Some(&#root.#field)) };
+    for seg in rest {
+        let field = ident(&seg.rust);
+        expr = if seg.optional { quote!(#expr.and_then(|v| v.#field.as_ref())) } else { quote!(#expr.map(|v| &v.#field)) };
+    }
+    expr
+}
+
+/// Argument types of a stream, whose references live as long as the stream: `&T`
+/// becomes `&'a T`.
+fn with_lifetime(ty: TokenStream) -> TokenStream {
+    use proc_macro2::{Group, Punct, Spacing, TokenTree};
+    let mut out = Vec::new();
+    for tree in ty {
+        match tree {
+            TokenTree::Punct(p) if p.as_char() == '&' => {
+                out.push(TokenTree::Punct(p));
+                out.push(TokenTree::Punct(Punct::new('\'', Spacing::Joint)));
+                out.push(TokenTree::Ident(proc_macro2::Ident::new("a", proc_macro2::Span::call_site())));
+            }
+            TokenTree::Group(g) => out.push(TokenTree::Group(Group::new(g.delimiter(), with_lifetime(g.stream())))),
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
+}
+
 /// Whether a parameter goes on the wire as its own text.
 fn is_scalar(ty: &Type) -> bool {
     matches!(ty, Type::String | Type::Integer(_) | Type::Number(_) | Type::Boolean)
@@ -159,7 +404,13 @@ fn param_type(p: &Param) -> TokenStream {
 }
 
 fn operation(op: &Operation) -> TokenStream {
-    let name = ident(&op.rust);
+    operation_with(op, None)
+}
+
+/// An operation's method; with `page_fetch`, instead the private method of that name
+/// that fetches one page with its response headers, optionally from a next-page URL.
+fn operation_with(op: &Operation, page_fetch: Option<&str>) -> TokenStream {
+    let name = ident(page_fetch.unwrap_or(&op.rust));
     // Locals of the method body must not shadow parameters (a parameter may well be
     // called `request`).
     let mut locals = crate::naming::Scope::new();
@@ -169,6 +420,8 @@ fn operation(op: &Operation) -> TokenStream {
     locals.claim("body".to_owned());
     let request = ident(&locals.claim("request".to_owned()));
     let response = ident(&locals.claim("response".to_owned()));
+    let at_url = ident(&locals.claim("at_url".to_owned()));
+    let headers = ident(&locals.claim("headers".to_owned()));
     let mut docs = vec![doc(op.doc.as_deref())];
     let route = format!(" `{} {}`", op.method.as_str(), op.path);
     if op.doc.is_some() {
@@ -186,6 +439,7 @@ fn operation(op: &Operation) -> TokenStream {
     }
 
     let mut args = Vec::new();
+    let mut optional_steps_for_url = false;
     for p in &op.params {
         let arg = ident(&p.rust);
         let ty = param_type(p);
@@ -203,6 +457,10 @@ fn operation(op: &Operation) -> TokenStream {
         };
         let ty = if body.required { ty } else { quote!(Option<#ty>) };
         args.push(quote!(body: #ty));
+    }
+    if page_fetch.is_some() {
+        args.push(quote!(#at_url: Option<String>));
+        optional_steps_for_url = true;
     }
 
     // The path: literal text and encoded parameters, as one format! call.
@@ -293,6 +551,9 @@ fn operation(op: &Operation) -> TokenStream {
             optional_steps.push(quote! { if let Some(body) = body { #request = #request.#call; } });
         }
     }
+    if optional_steps_for_url {
+        optional_steps.push(quote! { if let Some(url) = #at_url { #request = #request.at_url(url); } });
+    }
     let build = if optional_steps.is_empty() {
         quote! {
             let #request = self.transport.request(Method::#method, #path)#(#required_steps)*;
@@ -357,6 +618,25 @@ fn operation(op: &Operation) -> TokenStream {
 
     // Operations with many parameters take them all: a spec's parameter list is the API.
     let many = (args.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    if page_fetch.is_some() {
+        // The success arm (the only one `paging::pageable` allows) keeps the headers.
+        let with = statuses(&success.with_body);
+        let rest = arms.split_off(1);
+        let doc = format!(" One page of [`Client::{}`] with its response headers; `at_url` sends it to a next-page link instead.", naming::unraw(&op.rust));
+        return quote! {
+            #[doc = #doc]
+            #many
+            async fn #name(&self, #(#args),*) -> Result<(#return_ty, super::runtime::paging::HeaderMap), Error<#error_ty>> {
+                #build
+                let #response = self.transport.send(#request).await?;
+                let #headers = #response.headers().clone();
+                match #response.status() {
+                    #with => #decode.map(|page| (page, #headers)),
+                    #(#rest)*
+                }
+            }
+        };
+    }
     quote! {
         #(#docs)*
         #many
