@@ -25,7 +25,8 @@ pub struct Response {
 }
 
 impl Response {
-    pub(crate) fn new(status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
+    pub(crate) fn new(status: StatusCode, mut headers: HeaderMap, body: Bytes) -> Self {
+        hide_credentials(&mut headers);
         Self {
             status,
             headers,
@@ -146,9 +147,11 @@ pub struct StreamingResponse {
 
 impl StreamingResponse {
     pub(crate) fn new(body: reqwest::Response, hide_url: bool) -> Self {
+        let mut headers = body.headers().clone();
+        hide_credentials(&mut headers);
         Self {
             status: body.status(),
-            headers: body.headers().clone(),
+            headers,
             body,
             hide_url,
         }
@@ -200,4 +203,16 @@ impl fmt::Debug for StreamingResponse {
 
 fn read_error<E>(error: reqwest::Error, hide_url: bool) -> Error<E> {
     Error::Request(if hide_url { error.without_url() } else { error })
+}
+
+/// Marks the answer's headers that can carry credentials (a login's `Authorization`
+/// token, `Set-Cookie` sessions, `…-token` headers) sensitive, so that `Debug` of a
+/// response or an [`ApiError`] prints `Sensitive` in their place.
+fn hide_credentials(headers: &mut HeaderMap) {
+    for (name, value) in headers.iter_mut() {
+        let name = name.as_str();
+        if name == "authorization" || name == "proxy-authorization" || name == "set-cookie" || name.contains("token") {
+            value.set_sensitive(true);
+        }
+    }
 }

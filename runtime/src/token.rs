@@ -129,8 +129,9 @@ impl<E> From<Error<E>> for TokenError {
 ///
 /// A token source is usually a login call made through a second transport that has no
 /// token source of its own. The login operation of a generated client returns its
-/// answer's body only, so a token that comes back in a response header is read with
-/// the transport directly:
+/// answer's body only, so a token that comes back in a response header (the Control
+/// Plane's `POST /login` answers `Authorization: Bearer <token>`) is read with the
+/// transport directly:
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -151,8 +152,8 @@ impl<E> From<Error<E>> for TokenError {
 ///                 if response.status() != 200 {
 ///                     return Err(response.unexpected::<()>().into());
 ///                 }
-///                 let token = Token::from_header(response.headers(), "x-auth-token")
-///                     .ok_or_else(|| TokenError::new("the login answer has no x-auth-token header"))?;
+///                 let token = Token::from_header(response.headers(), "authorization")
+///                     .ok_or_else(|| TokenError::new("the login answer has no Authorization header"))?;
 ///                 // The session ends an hour after its last request.
 ///                 Ok::<_, TokenError>(token.idle_timeout(Duration::from_secs(3600)))
 ///             }

@@ -241,6 +241,12 @@ async fn tokens_never_show_in_debug() {
     // The token source replaced the basic credentials.
     assert!(!shown.contains("s3cret") && !shown.contains("\"user\""), "{shown}");
     assert!(shown.contains("token_source"), "{shown}");
+    // Nor does the login's answer, whose header carries it.
+    let login = Config::new(&base).build().expect("login");
+    let response = login.send::<()>(login.request(Method::POST, "/login")).await.expect("login");
+    let shown = format!("{response:?}");
+    assert!(shown.contains("x-auth-token") && !shown.contains("s3cret"), "{shown}");
+    assert!(Token::from_header(response.headers(), "x-auth-token").is_some());
     let token = Token::new("tok-s3cret-9").expires_in(Duration::from_secs(1));
     let shown = format!("{token:?} {}", token.value());
     assert!(!shown.contains("s3cret"), "{shown}");
