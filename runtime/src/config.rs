@@ -178,8 +178,9 @@ impl Config {
     /// request is answered 401, after which that request is sent once more. If the
     /// source fails, the request fails with
     /// [`Error::InvalidRequest`](super::Error::InvalidRequest) and nothing is sent;
-    /// the next request asks the source again. The token is never logged or shown
-    /// by `Debug`.
+    /// the next request asks the source again, and so it does when a fetch takes
+    /// longer than the [timeout](Self::timeout) (60 s by default). The token is never
+    /// logged or shown by `Debug`.
     ///
     /// See [`TokenSource`] for a login that answers the token in a header.
     #[must_use]
@@ -309,7 +310,7 @@ impl Config {
             api_keys: self.api_keys,
             tokens: self
                 .token_source
-                .map(|source| TokenCache::new(source, self.token_refresh_margin)),
+                .map(|source| TokenCache::new(source, self.token_refresh_margin, timeout)),
         }))
     }
 }

@@ -186,6 +186,8 @@ where
 pub(crate) struct TokenCache {
     source: Arc<dyn TokenSource>,
     margin: Duration,
+    /// The longest a fetch may take: every request waits for it.
+    fetch_timeout: Option<Duration>,
     /// An async lock, held while fetching: requests that find no usable token wait
     /// for the one fetch in flight instead of starting their own.
     state: Arc<Mutex<State>>,
@@ -216,10 +218,11 @@ pub(crate) struct Lease {
 }
 
 impl TokenCache {
-    pub(crate) fn new(source: Arc<dyn TokenSource>, margin: Duration) -> Self {
+    pub(crate) fn new(source: Arc<dyn TokenSource>, margin: Duration, fetch_timeout: Option<Duration>) -> Self {
         Self {
             source,
             margin,
+            fetch_timeout,
             state: Arc::new(Mutex::new(State::default())),
         }
     }
@@ -237,7 +240,13 @@ impl TokenCache {
             });
         }
         state.current = None;
-        let token = self.source.fetch().await?;
+        let fetch = self.source.fetch();
+        let token = match self.fetch_timeout {
+            Some(limit) => tokio::time::timeout(limit, fetch).await.map_err(|_| {
+                TokenError::new(format!("the token source gave no token within {:.1} s", limit.as_secs_f64()))
+            })??,
+            None => fetch.await?,
+        };
         let header = Auth::Bearer(token.value)
             .header_value()
             .ok_or_else(|| TokenError::new("the token contains characters that are not allowed in an HTTP header"))?;
@@ -287,6 +296,7 @@ impl fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenSource")
             .field("refresh_margin", &self.margin)
+            .field("fetch_timeout", &self.fetch_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -319,7 +329,7 @@ mod tests {
             }
         };
         (
-            TokenCache::new(Arc::new(source), Duration::from_secs(60)),
+            TokenCache::new(Arc::new(source), Duration::from_secs(60), None),
             fetches,
         )
     }
@@ -390,14 +400,29 @@ mod tests {
         let failing = TokenCache::new(
             Arc::new(|| async { Err(TokenError::new("login refused")) }),
             DEFAULT_REFRESH_MARGIN,
+            None,
         );
         assert_eq!(failing.get().await.err(), Some(TokenError::new("login refused")));
         let bad = TokenCache::new(
             Arc::new(|| async { Ok(Token::new("line\nbreak-s3cret")) }),
             DEFAULT_REFRESH_MARGIN,
+            None,
         );
         let err = bad.get().await.err().expect("refused");
         assert!(!format!("{err} {err:?} {bad:?}").contains("s3cret"), "{err:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_fetch_that_hangs_gives_up_after_the_timeout() {
+        let hanging = TokenCache::new(
+            Arc::new(std::future::pending::<Result<Token, TokenError>>),
+            DEFAULT_REFRESH_MARGIN,
+            Some(Duration::from_secs(30)),
+        );
+        let started = Instant::now();
+        let err = hanging.get().await.err().expect("gives up");
+        assert_eq!(err.to_string(), "the token source gave no token within 30.0 s");
+        assert_eq!(started.elapsed(), Duration::from_secs(30));
     }
 
     #[test]
