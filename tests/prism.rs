@@ -7,10 +7,7 @@
 //! Prism comes from `tests/package.json`; the README's test command installs it. The
 //! test fails, never skips, when it is missing.
 
-use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use boomi_platform::filters::{
     AtomFilter, AtomProperty, ComponentMetadataFilter, ComponentMetadataProperty, DeployedPackageFilter,
@@ -22,37 +19,11 @@ use boomi_platform::filters::{
 use boomi_platform::models;
 use boomi_platform::{Client, Error};
 use boomi_platform::runtime::futures::{StreamExt, TryStreamExt};
+use test_support::prism::Prism;
 use test_support::workspace_root;
 
 /// The operations of the corrected spec, all of which the client has.
 const OPERATIONS: usize = 43;
-
-/// Kills Prism when the test ends, however it ends.
-struct Prism {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Drop for Prism {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn prism_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("PRISM") {
-        return PathBuf::from(path);
-    }
-    let path = workspace_root().join("tests/node_modules/.bin/prism");
-    assert!(
-        path.exists(),
-        "Prism is not installed at {}; run `npm ci --prefix tests` (the README's test command, scripts/test.sh, does this)",
-        path.display()
-    );
-    path
-}
 
 /// Writes the corrected spec (seed + overlays, as the generator sees it) as JSON for
 /// Prism, one file per Prism instance so parallel tests do not share a file.
@@ -79,33 +50,7 @@ fn corrected_spec(name: &str) -> PathBuf {
 
 fn start(extra: &[&str], name: &str) -> Prism {
     let spec = corrected_spec(name);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port");
-    let log = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("prism-{name}.log"));
-    let log_file = std::fs::File::create(&log).expect("prism log file");
-    let child = Command::new(prism_binary())
-        .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string(), "--errors"])
-        .args(extra)
-        .arg(&spec)
-        .stdin(Stdio::null())
-        .stdout(log_file.try_clone().expect("log handle"))
-        .stderr(log_file)
-        .spawn()
-        .expect("start prism (is Node.js on PATH?)");
-    let mut prism = Prism { child, port, log };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return prism;
-        }
-        if let Ok(Some(status)) = prism.child.try_wait() {
-            panic!("prism exited with {status} before listening:\n{}", std::fs::read_to_string(&prism.log).unwrap_or_default());
-        }
-        assert!(Instant::now() < deadline, "prism did not listen within 60 s:\n{}", std::fs::read_to_string(&prism.log).unwrap_or_default());
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    Prism::start(&spec, extra, PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("prism-{name}.log")))
 }
 
 fn client(prism: &Prism) -> Client {

@@ -1,4 +1,5 @@
-//! Test support: a recording HTTP server on loopback and workspace paths.
+//! Test support: a recording HTTP server on loopback, Prism (the independent request
+//! validator) on a free port, and workspace paths.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -53,8 +54,8 @@ pub struct Reply {
     pub status: u16,
     /// Extra headers.
     pub headers: Vec<(&'static str, String)>,
-    /// Body text.
-    pub body: String,
+    /// Body bytes.
+    pub body: Vec<u8>,
 }
 
 impl Reply {
@@ -63,7 +64,7 @@ impl Reply {
         Self {
             status,
             headers: vec![("content-type", "application/json".into())],
-            body: body.to_string(),
+            body: body.to_string().into_bytes(),
         }
     }
 
@@ -72,8 +73,24 @@ impl Reply {
         Self {
             status,
             headers: Vec::new(),
-            body: body.to_owned(),
+            body: body.as_bytes().to_vec(),
         }
+    }
+
+    /// A reply with a binary body of the given content type.
+    pub fn bytes(status: u16, content_type: &str, body: &[u8]) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type", content_type.to_owned())],
+            body: body.to_vec(),
+        }
+    }
+
+    /// The same reply with one more header.
+    #[must_use]
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
     }
 }
 
@@ -151,5 +168,108 @@ impl MockServer {
 impl Drop for MockServer {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+/// Prism (npm `@stoplight/prism-cli`, from `tests/package.json`) validating requests
+/// against a spec: started on a free loopback port, killed when dropped.
+pub mod prism {
+    use std::net::TcpStream;
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use super::workspace_root;
+
+    /// How long Prism may take to load a spec and listen.
+    const STARTUP: Duration = Duration::from_secs(60);
+
+    /// A running `prism mock`. Killed when the test ends, however it ends.
+    pub struct Prism {
+        child: Child,
+        /// The port it listens on (127.0.0.1).
+        pub port: u16,
+        /// Where its output goes: one line per request, with the validator's verdict.
+        pub log: PathBuf,
+    }
+
+    impl Drop for Prism {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    /// `$PRISM`, else `tests/node_modules/.bin/prism`. Fails (never skips) when it is
+    /// not installed.
+    pub fn binary() -> PathBuf {
+        if let Some(path) = std::env::var_os("PRISM") {
+            return PathBuf::from(path);
+        }
+        let path = workspace_root().join("tests/node_modules/.bin/prism");
+        assert!(
+            path.exists(),
+            "Prism is not installed at {}; run `npm ci --prefix tests` (the README's test command, scripts/test.sh, does this)",
+            path.display()
+        );
+        path
+    }
+
+    /// A loopback port nobody listens on right now.
+    pub fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free loopback port")
+    }
+
+    impl Prism {
+        /// `prism mock --errors` (requests that do not match the spec are answered
+        /// 4xx/422 instead of mocked) for `spec`, with `extra` arguments, its output in
+        /// `log`; returns once it accepts connections.
+        pub fn start(spec: &Path, extra: &[&str], log: PathBuf) -> Self {
+            let port = free_port();
+            let log_file = std::fs::File::create(&log).expect("prism log file");
+            let child = Command::new(binary())
+                .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string(), "--errors"])
+                .args(extra)
+                .arg(spec)
+                .stdin(Stdio::null())
+                .stdout(log_file.try_clone().expect("log handle"))
+                .stderr(log_file)
+                .spawn()
+                .expect("start prism (is Node.js on PATH?)");
+            let mut prism = Prism { child, port, log };
+            let deadline = Instant::now() + STARTUP;
+            loop {
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return prism;
+                }
+                if let Ok(Some(status)) = prism.child.try_wait() {
+                    panic!("prism exited with {status} before listening:\n{}", prism.log_text());
+                }
+                assert!(Instant::now() < deadline, "prism did not listen within {STARTUP:?}:\n{}", prism.log_text());
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+
+        /// `http://127.0.0.1:PORT`.
+        pub fn url(&self) -> String {
+            format!("http://127.0.0.1:{}", self.port)
+        }
+
+        /// Everything Prism has written so far.
+        pub fn log_text(&self) -> String {
+            std::fs::read_to_string(&self.log).unwrap_or_default()
+        }
+
+        /// Requests Prism's validator passed, and whether it refused any.
+        pub fn verdicts(&self) -> (usize, bool) {
+            let log = self.log_text();
+            (
+                log.matches("The request passed the validation rules").count(),
+                log.contains("Request did not pass the validation rules"),
+            )
+        }
     }
 }
