@@ -408,6 +408,16 @@ async fn login_sends_no_credentials_from_an_authenticated_client() {
     assert_eq!(r.header("authorization"), "", "a token-source client's login fetches no token first");
 }
 
+/// Known gap: `LoginRequest.password` is `format: password, writeOnly: true` in the
+/// spec, but a plain `String` in the model, so `Debug` of a login body prints it.
+#[test]
+#[ignore = "generator: `format: password` fields are plain Strings, printed by Debug"]
+fn a_login_body_does_not_print_the_password() {
+    let body = LoginRequest { username: USERNAME.into(), password: PASSWORD.into() };
+    let text = format!("{body:?}");
+    assert!(!text.contains(PASSWORD), "{text}");
+}
+
 // ------------------------------------------------------------------ errors
 
 /// Calls every operation once (with UUIDs, so Prism accepts them too) and keeps each
@@ -640,6 +650,25 @@ async fn paging_stops_at_total_pages_when_last_never_comes() {
     assert_eq!(pages, [Some("page=1&size=1".to_owned()), Some("page=2&size=1".to_owned()), Some("page=3&size=1".to_owned())]);
 }
 
+/// Known gap: the envelope's fields decode with defaults, so a page without
+/// `totalPages` reads as `totalPages: 0`, and the stream's `totalPages` check then ends
+/// it after the first page although `last` is false: pages are lost without an error.
+/// Either following `last` or failing is right; a silently short list is not.
+#[tokio::test]
+#[ignore = "generator: a missing totalPages (defaulted to 0) ends SimplePage paging after page 1"]
+async fn a_page_without_total_pages_is_not_the_last() {
+    let server = MockServer::start(|r: &Recorded| {
+        let page: u32 = query_value(r, "page").and_then(|p| p.parse().ok()).unwrap_or(0);
+        Reply::json(200, json!({"content": [api(&format!("api-{page}"), "orders")], "size": 1, "number": page, "totalElements": 3, "last": page == 3}))
+    })
+    .await;
+    let client = client_for(&server);
+    let apis: Result<Vec<models::Api>, _> = client.list_apis_all(Some(1), None, None, None, None, None, None, None).try_collect().await;
+    if let Ok(apis) = apis {
+        assert_eq!(apis.len(), 3, "followed `last` to page 3 ({} requests)", server.take().len());
+    }
+}
+
 #[tokio::test]
 async fn paging_stops_at_the_first_error() {
     let server = MockServer::start(|r: &Recorded| match query_value(r, "page") {
@@ -812,6 +841,41 @@ async fn a_login_session_is_fetched_once_shared_by_clones_and_renewed_once_after
     for text in &texts {
         assert!(!text.contains(TOKEN) && !text.contains("session-") && !text.contains(PASSWORD), "a secret leaked: {text}");
     }
+}
+
+/// Several requests in flight when the session ends: all are answered 401, and one
+/// login serves them all; a download streamed through the session is renewed the same way.
+#[tokio::test]
+async fn concurrent_401s_share_one_renewal() {
+    let (server, sessions) = session_server().await;
+    let login = Client::new(config_for(&server)).expect("login client");
+    let client = Client::new(config_for(&server).token_source(session(login, Duration::from_secs(3600)))).expect("client");
+    client.get_api(API_ID).await.expect("first session");
+    server.take();
+
+    sessions.lock().expect("state").current = None;
+    let clone = client.clone();
+    let (a, b, c, d) = boomi_controlplane::runtime::futures::join!(
+        client.get_api(API_ID),
+        clone.list_apis(None, None, None, None, None, None, None, None, None),
+        client.delete_api_image(API_ID),
+        clone.deploy_api(ENV_ID, API_ID),
+    );
+    a.expect("get");
+    b.expect("list");
+    c.expect("delete image");
+    d.expect("deploy");
+    let requests = server.take();
+    let logins = requests.iter().filter(|r| r.path == "/login").count();
+    assert_eq!(logins, 1, "{:?}", trace(&requests));
+    assert_eq!(requests.len(), 9, "4 refused, 1 login, 4 sent again: {:?}", trace(&requests));
+    assert_eq!(sessions.lock().expect("state").issued, 2);
+
+    sessions.lock().expect("state").current = None;
+    let chunks: Vec<_> = client.download_api_image_stream(API_ID).await.expect("renewed").try_collect().await.expect("chunks");
+    assert_eq!(chunks.concat(), PNG);
+    let image_path = format!("/apis/{API_ID}/image");
+    assert_eq!(trace(&server.take()), [format!("GET {image_path} session-2"), "POST /login -".into(), format!("GET {image_path} session-3")]);
 }
 
 #[tokio::test]
@@ -1024,3 +1088,4 @@ async fn prism_rejects_invalid_requests() {
     let (_, refused) = prism.verdicts();
     assert!(refused, "Prism's log shows the refusals:\n{}", prism.log_text());
 }
+
