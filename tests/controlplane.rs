@@ -390,7 +390,7 @@ async fn authentication_operations() {
     assert_eq!(created.get("validityDays"), Some(&json!(30)));
 }
 
-/// Known gap (see the report in the commit): the spec says `security: []` for
+/// Known gap: the spec says `security: []` for
 /// `POST /login`, but the generated `login` sends the client's credentials anyway, and
 /// on a client with a token source it first logs in through the source to get a token
 /// to send with the login.
@@ -906,7 +906,8 @@ async fn an_idle_session_is_kept_while_used_and_renewed_after_idling() {
         client.get_api(API_ID).await.expect("in session");
         tokio::time::sleep(Duration::from_millis(1000)).await;
     }
-    // 2 s after the first use, 1 s after the last: still the first session.
+    // 3 s after the first use (its whole idle time), 1 s after the last: still the
+    // first session, kept alive by the uses in between.
     client.get_api(API_ID).await.expect("in session");
     assert_eq!(server.take().iter().filter(|r| r.path == "/login").count(), 1);
     tokio::time::sleep(Duration::from_millis(2000)).await;
@@ -1089,3 +1090,10 @@ async fn prism_rejects_invalid_requests() {
     assert!(refused, "Prism's log shows the refusals:\n{}", prism.log_text());
 }
 
+
+#[test]
+fn the_spec_server_url_is_filled_with_tenant_and_region() {
+    let client = Client::new(Client::config("acme", "us-east-1")).expect("config");
+    assert_eq!(client.transport().base_url(), "https://acme.backend.us-east-1.controlplane.boomi.com");
+    assert_eq!(Client::SERVER_URL, "https://{tenant}.backend.{region}.controlplane.boomi.com");
+}
