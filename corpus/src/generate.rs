@@ -77,6 +77,10 @@ pub struct Generation {
     pub models: usize,
     /// Warning diagnostics.
     pub warnings: usize,
+    /// Paged operations by style, `style=count` joined by `;` in style order (empty
+    /// when none): `query-more` for Boomi's queryToken streams, else the styles of
+    /// `specwright::ir::PageStyle`.
+    pub paged: String,
     /// The first error (`pointer: message`), the panic (`location: message`), or empty.
     pub first_error: String,
     /// The panic location, for grouping (empty unless panicked).
@@ -195,6 +199,7 @@ fn failed(outcome: Outcome, seconds: f64, first_error: String) -> Generation {
         operations: 0,
         models: 0,
         warnings: 0,
+        paged: String::new(),
         first_error,
         panic_location: String::new(),
         files: None,
@@ -219,6 +224,7 @@ fn classify(finished: Finished, seconds: f64) -> Generation {
             operations: output.api.operations.len(),
             models: output.api.models.len(),
             warnings: count_warnings(&output.warnings),
+            paged: paged_by_style(&output.api),
             first_error: String::new(),
             panic_location: String::new(),
             files: Some(output.files),
@@ -243,6 +249,18 @@ fn classify(finished: Finished, seconds: f64) -> Generation {
             }
         }
     }
+}
+
+/// See [`Generation::paged`].
+pub fn paged_by_style(api: &specwright::ir::Api) -> String {
+    let mut counts = std::collections::BTreeMap::new();
+    if !api.paging.is_empty() {
+        counts.insert("query-more", api.paging.len());
+    }
+    for p in &api.paged {
+        *counts.entry(p.style.name()).or_insert(0) += 1;
+    }
+    counts.iter().map(|(style, n)| format!("{style}={n}")).collect::<Vec<_>>().join(";")
 }
 
 fn count_warnings(diagnostics: &[specwright::Diagnostic]) -> usize {

@@ -217,6 +217,7 @@ fn run(args: &Args) -> Result<ExitCode, String> {
             operations: reported.operations,
             models: reported.models,
             warnings: reported.warnings,
+            paged: reported.paged,
             first_error: reported.first_error,
             panic_location: reported.panic_location,
             in_sample,

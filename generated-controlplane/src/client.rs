@@ -204,6 +204,31 @@ impl Client {
             _ => Err(response.unexpected()),
         }
     }
+    /// [`Client::download_api_image`] with the body as a stream of chunks as they arrive, for downloads too large to hold in memory.
+    pub async fn download_api_image_stream(
+        &self,
+        id: &str,
+    ) -> Result<
+        super::runtime::paging::BoxStream<
+            'static,
+            Result<super::runtime::bytes::Bytes, Error<super::models::ErrorResponse>>,
+        >,
+        Error<super::models::ErrorResponse>,
+    > {
+        let request = self
+            .transport
+            .request(
+                Method::GET,
+                format!("/apis/{}/image", super::runtime::encode_path_segment(id)),
+            )
+            .accept("image/*");
+        let response = self.transport.send_streaming(request).await?;
+        match response.status() {
+            200 => Ok(response.bytes_stream()),
+            401 | 403 | 404 | 500 => Err(response.read().await?.error()),
+            _ => Err(response.read().await?.unexpected()),
+        }
+    }
     /// Upload the API's image
     ///
     /// Replaces the API's image (e.g. a logo) with the uploaded file.

@@ -297,6 +297,8 @@ pub struct Operation {
     pub error_type: Type,
     /// A POST that only reads (a query), so retrying it after a failure is safe.
     pub read_only: bool,
+    /// The method answering a binary success body as a stream of chunks, if any.
+    pub stream_method: Option<String>,
     /// A paging annotation on the operation, `x-pagination` (ours) or
     /// `x-speakeasy-pagination`, as written, with the key it came under.
     pub pagination_hint: Option<(String, serde_json::Value)>,

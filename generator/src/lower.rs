@@ -906,6 +906,7 @@ impl<'a> Lowerer<'a, '_> {
             error_default,
             error_type,
             read_only: false,
+            stream_method: None,
             pagination_hint,
         })
     }

@@ -37,7 +37,7 @@ const TOTAL_FIELDS: &[&str] = &["total", "totalcount", "total_count", "totalelem
 
 /// Finds the operations that page by themselves and fills `api.paged`; an annotation
 /// that cannot be followed is a warning at its pointer, and the operation gets no
-/// stream.
+/// stream. Also names the streaming twin of each binary download.
 pub fn find(api: &mut Api, diags: &mut Diagnostics) {
     let mut methods = Scope::with_reserved(crate::lower::RESERVED_METHODS);
     for op in &api.operations {
@@ -88,6 +88,17 @@ pub fn find(api: &mut Api, diags: &mut Diagnostics) {
         });
     }
     api.paged = found;
+    // Binary downloads (GETs of images, archives, octet streams) can also be read as
+    // they arrive.
+    for op in &mut api.operations {
+        let binary = match &op.success.kind {
+            BodyKind::Bytes(media) => !["xml", "json", "text/"].iter().any(|m| media.contains(m)),
+            _ => false,
+        };
+        if binary && op.method == Method::Get && op.success.ty.is_some() && !op.success.optional {
+            op.stream_method = Some(methods.claim(format!("{}_stream", naming::unraw(&op.rust))));
+        }
+    }
 }
 
 /// A `GET` with a JSON body that is an object or an array: what paging applies to.

@@ -72,6 +72,8 @@ pub use chrono;
 /// `reqwest` version the runtime was built against, e.g. for
 /// [`Config::http_client`] or [`reqwest::Method`].
 pub use reqwest;
+/// Re-exported for the chunks of streamed downloads (`Bytes`).
+pub use bytes;
 /// Re-exported for the streams of paging methods (`TryStreamExt::try_next` and
 /// friends), so callers need not pick a matching `futures` version.
 pub use futures;

@@ -287,7 +287,7 @@ fn paged(api: &Api, p: &PagedOperation) -> TokenStream {
     let fetcher = p
         .page_method
         .as_ref()
-        .map(|name| operation_with(op, Some(name)))
+        .map(|name| operation_with(op, Variant::PageFetch(name)))
         .unwrap_or_default();
     let items = {
         let (mut expr, mut optional) = (quote!(#page), false);
@@ -404,13 +404,33 @@ fn param_type(p: &Param) -> TokenStream {
 }
 
 fn operation(op: &Operation) -> TokenStream {
-    operation_with(op, None)
+    let method = operation_with(op, Variant::Public);
+    // A binary download can also be read as it arrives.
+    let stream = op.stream_method.as_deref().map(|name| operation_with(op, Variant::Stream(name)));
+    quote!(#method #stream)
 }
 
-/// An operation's method; with `page_fetch`, instead the private method of that name
-/// that fetches one page with its response headers, optionally from a next-page URL.
-fn operation_with(op: &Operation, page_fetch: Option<&str>) -> TokenStream {
-    let name = ident(page_fetch.unwrap_or(&op.rust));
+/// Which method of an operation to emit.
+#[derive(Clone, Copy)]
+enum Variant<'a> {
+    /// The operation's own method.
+    Public,
+    /// The private method of this name that fetches one page with its response
+    /// headers, optionally from a next-page URL.
+    PageFetch(&'a str),
+    /// The method of this name that answers a binary body as a stream of chunks.
+    Stream(&'a str),
+}
+
+fn operation_with(op: &Operation, variant: Variant<'_>) -> TokenStream {
+    let page_fetch = match variant {
+        Variant::PageFetch(name) => Some(name),
+        _ => None,
+    };
+    let name = ident(match variant {
+        Variant::Public => &op.rust,
+        Variant::PageFetch(name) | Variant::Stream(name) => name,
+    });
     // Locals of the method body must not shadow parameters (a parameter may well be
     // called `request`).
     let mut locals = crate::naming::Scope::new();
@@ -618,6 +638,38 @@ fn operation_with(op: &Operation, page_fetch: Option<&str>) -> TokenStream {
 
     // Operations with many parameters take them all: a spec's parameter list is the API.
     let many = (args.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    if let Variant::Stream(_) = variant {
+        let with = statuses(&success.with_body);
+        let mut error_arms = Vec::new();
+        if !op.error_statuses.is_empty() {
+            let errors = statuses(&op.error_statuses);
+            error_arms.push(quote!(#errors => Err(#response.read().await?.error()),));
+        }
+        if op.error_default {
+            error_arms.push(quote!(_ => Err(#response.read().await?.error()),));
+        } else {
+            error_arms.push(quote!(_ => Err(#response.read().await?.unexpected()),));
+        }
+        let doc = format!(
+            " [`Client::{}`] with the body as a stream of chunks as they arrive, for downloads too large to hold in memory.",
+            naming::unraw(&op.rust)
+        );
+        return quote! {
+            #[doc = #doc]
+            #many
+            pub async fn #name(&self, #(#args),*) -> Result<
+                super::runtime::paging::BoxStream<'static, Result<super::runtime::bytes::Bytes, Error<#error_ty>>>,
+                Error<#error_ty>,
+            > {
+                #build
+                let #response = self.transport.send_streaming(#request).await?;
+                match #response.status() {
+                    #with => Ok(#response.bytes_stream()),
+                    #(#error_arms)*
+                }
+            }
+        };
+    }
     if page_fetch.is_some() {
         // The success arm (the only one `paging::pageable` allows) keeps the headers.
         let with = statuses(&success.with_body);
