@@ -382,7 +382,11 @@ impl Client {
         &self,
         body: &super::models::LoginRequest,
     ) -> Result<(), Error<super::models::ErrorResponse>> {
-        let request = self.transport.request(Method::POST, "/login").json(body);
+        let request = self
+            .transport
+            .request(Method::POST, "/login")
+            .without_credentials()
+            .json(body);
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.empty(),
@@ -466,7 +470,7 @@ impl Client {
                 if Some(&page2.last) == Some(&true) {
                     return None;
                 }
-                if let Some(total) = Some(&page2.total_pages)
+                if let Some(total) = Some(&page2.total_pages) && i64::from(*total) > 0
                     && i64::from(*state) - 1 + 1 >= i64::from(*total)
                 {
                     return None;
@@ -535,7 +539,7 @@ impl Client {
                 if Some(&page2.last) == Some(&true) {
                     return None;
                 }
-                if let Some(total) = Some(&page2.total_pages)
+                if let Some(total) = Some(&page2.total_pages) && i64::from(*total) > 0
                     && i64::from(*state) - 1 + 1 >= i64::from(*total)
                 {
                     return None;
@@ -587,7 +591,7 @@ impl Client {
                 if Some(&page2.last) == Some(&true) {
                     return None;
                 }
-                if let Some(total) = Some(&page2.total_pages)
+                if let Some(total) = Some(&page2.total_pages) && i64::from(*total) > 0
                     && i64::from(*state) - 1 + 1 >= i64::from(*total)
                 {
                     return None;

@@ -167,12 +167,20 @@ pub struct JobPage {
     pub last: bool,
 }
 /// Credentials for `POST /login`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LoginRequest {
     #[serde(default)]
     pub username: String,
     #[serde(default)]
     pub password: String,
+}
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
 }
 /// A personal access token to create
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -121,6 +121,8 @@ pub struct Field {
     pub nullable: bool,
     /// Doc text from the spec.
     pub doc: Option<String>,
+    /// `format: password`: `Debug` prints `<redacted>` for it.
+    pub secret: bool,
 }
 
 /// A string enum.
@@ -297,6 +299,8 @@ pub struct Operation {
     pub error_type: Type,
     /// A POST that only reads (a query), so retrying it after a failure is safe.
     pub read_only: bool,
+    /// `security: []` on the operation: sent without the client's credentials.
+    pub anonymous: bool,
     /// The method answering a binary success body as a stream of chunks, if any.
     pub stream_method: Option<String>,
     /// A paging annotation on the operation, `x-pagination` (ours) or

@@ -544,9 +544,17 @@ impl<'a> Lowerer<'a, '_> {
             let rust = scope.claim(naming::snake(wire, "field"));
             let context = format!("{owner}{}", naming::type_name(wire));
             let ty = self.type_of(schema.into(), &context, &field_pointer);
-            let (doc, nullable) = match schema {
-                ReferenceOr::Item(s) => (doc_of(s).or_else(|| annotation_doc(s)), s.schema_data.nullable),
-                ReferenceOr::Reference { .. } => (None, false),
+            let (doc, nullable, secret) = match schema {
+                ReferenceOr::Item(s) => (
+                    doc_of(s).or_else(|| annotation_doc(s)),
+                    s.schema_data.nullable,
+                    matches!(
+                        &s.schema_kind,
+                        openapiv3::SchemaKind::Type(openapiv3::Type::String(string))
+                            if matches!(string.format, openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Password))
+                    ),
+                ),
+                ReferenceOr::Reference { .. } => (None, false, false),
             };
             fields.push(Field {
                 rust,
@@ -555,6 +563,7 @@ impl<'a> Lowerer<'a, '_> {
                 required: required.iter().any(|r| r == wire),
                 nullable,
                 doc,
+                secret,
             });
         }
         fields
@@ -906,6 +915,7 @@ impl<'a> Lowerer<'a, '_> {
             error_default,
             error_type,
             read_only: false,
+            anonymous: op.security.as_ref().is_some_and(Vec::is_empty),
             stream_method: None,
             pagination_hint,
         })

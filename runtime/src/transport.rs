@@ -213,7 +213,7 @@ impl Transport {
         let Some(tokens) = &self.inner.tokens else {
             return Ok(None);
         };
-        if request.headers.contains_key(AUTHORIZATION) {
+        if request.headers.contains_key(AUTHORIZATION) || request.anonymous {
             return Ok(None);
         }
         match tokens.get().await {
@@ -239,7 +239,7 @@ impl Transport {
     /// A URL that a response pointed to (a next-page link): absolute, or relative to
     /// the base URL's origin when it starts with `/`. Refused when it leaves the base
     /// URL's scheme, host and port, where the credentials must not go.
-    fn page_url(&self, next: &str) -> Result<Url, String> {
+    fn page_url(&self, next: &str, request: &Request) -> Result<Url, String> {
         let base = Url::parse(&self.inner.base_url).map_err(|e| format!("invalid base URL: {e}"))?;
         let url = base.join(next).map_err(|e| format!("invalid next-page URL: {e}"))?;
         if url.origin() != base.origin() {
@@ -249,7 +249,7 @@ impl Transport {
             ));
         }
         let mut url = url;
-        let keys: Vec<&ApiKey> = self.inner.api_keys.iter().filter(|k| k.location == ApiKeyLocation::Query).collect();
+        let keys = self.query_keys(request);
         if !keys.is_empty() {
             let mut pairs = url.query_pairs_mut();
             for key in keys {
@@ -263,7 +263,7 @@ impl Transport {
     /// (see [`Request::at_url`]).
     fn url_for(&self, request: &Request) -> Result<Url, String> {
         if let Some(next) = &request.at_url {
-            return self.page_url(next);
+            return self.page_url(next, request);
         }
         let separator = if request.path.is_empty() || request.path.starts_with('/') {
             ""
@@ -273,7 +273,7 @@ impl Transport {
         let text = format!("{}{separator}{}", self.inner.base_url, request.path);
         let mut url = Url::parse(&text)
             .map_err(|e| format!("invalid request URL for path `{}`: {e}", request.path))?;
-        let keys: Vec<&ApiKey> = self.inner.api_keys.iter().filter(|k| k.location == ApiKeyLocation::Query).collect();
+        let keys = self.query_keys(request);
         if !request.query.is_empty() || !keys.is_empty() {
             let mut pairs = url.query_pairs_mut();
             for (name, value) in &request.query {
@@ -287,17 +287,26 @@ impl Transport {
     }
 
     /// Default headers, then the request's own (which win).
+    /// The API keys that go into the query string (none for a request without
+    /// credentials).
+    fn query_keys(&self, request: &Request) -> Vec<&ApiKey> {
+        if request.anonymous {
+            return Vec::new();
+        }
+        self.inner.api_keys.iter().filter(|k| k.location == ApiKeyLocation::Query).collect()
+    }
+
     fn headers_for(&self, request: &Request) -> HeaderMap {
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(USER_AGENT, self.inner.user_agent.clone());
-        if let Some(authorization) = &self.inner.authorization {
+        if let Some(authorization) = self.inner.authorization.as_ref().filter(|_| !request.anonymous) {
             headers.insert(AUTHORIZATION, authorization.clone());
         }
         if let Some(body) = &request.body {
             headers.insert(CONTENT_TYPE, body.content_type.clone());
         }
-        for key in self.inner.api_keys.iter().filter(|k| k.location == ApiKeyLocation::Header) {
+        for key in self.inner.api_keys.iter().filter(|k| k.location == ApiKeyLocation::Header && !request.anonymous) {
             if let (Ok(name), Ok(mut value)) =
                 (HeaderName::from_bytes(key.name.as_bytes()), HeaderValue::from_str(key.value.expose()))
             {
@@ -400,6 +409,8 @@ pub struct Request {
     idempotent: bool,
     /// A next-page URL that replaces the path and query (see [`Request::at_url`]).
     at_url: Option<String>,
+    /// Sent without the client's credentials (see [`Request::without_credentials`]).
+    anonymous: bool,
 }
 
 impl Request {
@@ -413,8 +424,17 @@ impl Request {
             // HTTP's idempotent methods; POST and PATCH are not unless the caller says so.
             idempotent: !matches!(method, Method::POST | Method::PATCH),
             at_url: None,
+            anonymous: false,
             method,
         }
+    }
+
+    /// Sends the request without the client's credentials: no `Authorization` header,
+    /// no API key, no token fetched. For operations the spec marks `security: []`,
+    /// such as a login, which must not receive the session's token.
+    pub fn without_credentials(mut self) -> Self {
+        self.anonymous = true;
+        self
     }
 
     /// Sends the request to `url` instead of the base URL + path + query: a next-page

@@ -541,6 +541,25 @@ async fn cookies_are_joined_and_encoded() {
 }
 
 #[tokio::test]
+async fn a_request_without_credentials_carries_none() {
+    let base = server().await;
+    let transport = Config::new(format!("{base}/"))
+        .basic_auth("user", "pw-s3cret")
+        .api_key_header("X-Api-Key", "hdr-s3cret")
+        .api_key_query("api_key", "qry-s3cret")
+        .retry(specwright_runtime::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let seen = echoed(&transport, transport.request(Method::POST, "/echo").query("q", "1").without_credentials()).await;
+    assert!(seen["headers"].get("authorization").is_none(), "{seen}");
+    assert!(seen["headers"].get("x-api-key").is_none(), "{seen}");
+    assert_eq!(seen["uri"], "/echo?q=1");
+    // The same transport still authenticates everything else.
+    let seen = echoed(&transport, transport.request(Method::GET, "/echo")).await;
+    assert!(seen["headers"]["authorization"].as_str().is_some_and(|a| a.starts_with("Basic ")), "{seen}");
+}
+
+#[tokio::test]
 async fn api_keys_go_in_header_and_query_and_stay_secret() {
     let base = server().await;
     let transport = Config::new(format!("{base}/"))

@@ -211,7 +211,9 @@ fn paged(api: &Api, p: &PagedOperation) -> TokenStream {
             if let (Some(number), Some(total)) = (number, total_pages) {
                 let (number, total) = (field_ref(&page, number), field_ref(&page, total));
                 stops.push(quote! {
+                    // A total of 0 or less is no total (a field the server left out).
                     if let (Some(number), Some(total)) = (#number, #total)
+                        && i64::from(*total) > 0
                         && i64::from(*number) - #first + 1 >= i64::from(*total)
                     {
                         return None;
@@ -221,6 +223,7 @@ fn paged(api: &Api, p: &PagedOperation) -> TokenStream {
                 let total = field_ref(&page, total);
                 stops.push(quote! {
                     if let Some(total) = #total
+                        && i64::from(*total) > 0
                         && i64::from(*#state) - #first + 1 >= i64::from(*total)
                     {
                         return None;
@@ -241,6 +244,7 @@ fn paged(api: &Api, p: &PagedOperation) -> TokenStream {
                 let total = field_ref(&page, total);
                 quote! {
                     if let Some(total) = #total
+                        && i64::from(*total) > 0
                         && i64::from(next) >= i64::from(*total)
                     {
                         return None;
@@ -546,6 +550,10 @@ fn operation_with(op: &Operation, variant: Variant<'_>) -> TokenStream {
     // Queries are POSTs that only read: safe to retry after a failure.
     if op.method == Method::Post && op.read_only {
         required_steps.push(quote!(.idempotent(true)));
+    }
+    // `security: []`: the spec says the operation takes no credentials (a login).
+    if op.anonymous {
+        required_steps.push(quote!(.without_credentials()));
     }
     // The runtime asks for JSON; other success bodies ask for their own type.
     if op.success.ty.is_some() {

@@ -96,13 +96,39 @@ fn emit_struct(api: &Api, s: &Struct) -> TokenStream {
             pub additional_properties: std::collections::BTreeMap<String, #value>,
         }
     });
+    // A password field must not reach logs through `{:?}`: Debug by hand, redacting it.
+    let (derive_debug, debug_impl) = if s.fields.iter().any(|f| f.secret) {
+        let name_text = s.name.clone();
+        let entries = s.fields.iter().map(|f| {
+            let field = ident(&f.rust);
+            let label = unraw(&f.rust).to_owned();
+            if f.secret {
+                quote!(.field(#label, &"<redacted>"))
+            } else {
+                quote!(.field(#label, &self.#field))
+            }
+        });
+        let additional = s.additional.as_ref().map(|_| quote!(.field("additional_properties", &self.additional_properties)));
+        let imp = quote! {
+            impl std::fmt::Debug for #name {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.debug_struct(#name_text) #(#entries)* #additional .finish()
+                }
+            }
+        };
+        (TokenStream::new(), imp)
+    } else {
+        (quote!(Debug,), TokenStream::new())
+    };
     quote! {
         #docs
-        #[derive(Debug, Clone, PartialEq, #default serde::Serialize, serde::Deserialize)]
+        #[derive(#derive_debug Clone, PartialEq, #default serde::Serialize, serde::Deserialize)]
         pub struct #name {
             #(#fields)*
             #additional
         }
+
+        #debug_impl
     }
 }
 
