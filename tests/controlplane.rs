@@ -157,7 +157,7 @@ async fn setup() -> (MockServer, Client) {
 // ------------------------------------------------------------------ request checks
 
 /// Method, path (as sent, still percent-encoded), the raw query string, the bearer
-/// token, `Accept: application/json`, the user agent, and the JSON body if one is
+/// token, `Accept` preferring `application/json`, the user agent, and the JSON body if one is
 /// expected (no body at all otherwise).
 #[track_caller]
 fn assert_request(r: &Recorded, method: &str, path: &str, query: Option<&str>, body: Option<Value>) {
@@ -170,7 +170,8 @@ fn assert_request_accepting(r: &Recorded, method: &str, path: &str, query: Optio
     assert_eq!(r.path, path, "path of {method} {path}");
     assert_eq!(r.query.as_deref(), query, "query of {method} {path}");
     assert_eq!(r.header("authorization"), format!("Bearer {TOKEN}"), "authorization of {method} {path}");
-    assert_eq!(r.header("accept"), accept, "accept of {method} {path}");
+    // The first (preferred) type; others may follow.
+    assert_eq!(r.header("accept").split(',').next().map(str::trim), Some(accept), "accept of {method} {path}");
     assert_eq!(r.header("user-agent"), USER_AGENT);
     match body {
         Some(body) => {
@@ -413,6 +414,21 @@ fn a_login_body_does_not_print_the_password() {
     let body = LoginRequest { username: USERNAME.into(), password: PASSWORD.into() };
     let text = format!("{body:?}");
     assert!(!text.contains(PASSWORD), "{text}");
+}
+
+/// The download's errors are JSON (`ErrorResponse`), its success an image: a request
+/// that accepts only `image/*` lets a content-negotiating server (Spring, which the
+/// error body's shape comes from) drop the error body, or answer 406. Both kinds must
+/// be acceptable, the image first.
+#[tokio::test]
+#[ignore = "generator: Accept names only the success media type (image/*), not the JSON error bodies"]
+async fn the_image_download_also_accepts_the_json_error_body() {
+    let (server, client) = setup().await;
+    client.download_api_image(API_ID).await.expect("download");
+    let accept = server.single().header("accept").to_owned();
+    let types: Vec<&str> = accept.split(',').map(|t| t.split(';').next().unwrap_or_default().trim()).collect();
+    assert_eq!(types.first(), Some(&"image/*"), "{accept}");
+    assert!(types.contains(&"application/json"), "{accept}");
 }
 
 // ------------------------------------------------------------------ errors
