@@ -421,7 +421,6 @@ fn a_login_body_does_not_print_the_password() {
 /// error body's shape comes from) drop the error body, or answer 406. Both kinds must
 /// be acceptable, the image first.
 #[tokio::test]
-#[ignore = "generator: Accept names only the success media type (image/*), not the JSON error bodies"]
 async fn the_image_download_also_accepts_the_json_error_body() {
     let (server, client) = setup().await;
     client.download_api_image(API_ID).await.expect("download");

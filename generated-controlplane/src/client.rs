@@ -196,7 +196,7 @@ impl Client {
                 Method::GET,
                 format!("/apis/{}/image", super::runtime::encode_path_segment(id)),
             )
-            .accept("image/*");
+            .accept("image/*, application/json;q=0.9");
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.bytes().map(Vec::from),
@@ -221,7 +221,7 @@ impl Client {
                 Method::GET,
                 format!("/apis/{}/image", super::runtime::encode_path_segment(id)),
             )
-            .accept("image/*");
+            .accept("image/*, application/json;q=0.9");
         let response = self.transport.send_streaming(request).await?;
         match response.status() {
             200 => Ok(response.bytes_stream()),

@@ -286,7 +286,6 @@ impl Transport {
         Ok(url)
     }
 
-    /// Default headers, then the request's own (which win).
     /// The API keys that go into the query string (none for a request without
     /// credentials).
     fn query_keys(&self, request: &Request) -> Vec<&ApiKey> {
@@ -296,6 +295,7 @@ impl Transport {
         self.inner.api_keys.iter().filter(|k| k.location == ApiKeyLocation::Query).collect()
     }
 
+    /// Default headers, then the request's own (which win).
     fn headers_for(&self, request: &Request) -> HeaderMap {
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));

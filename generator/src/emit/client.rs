@@ -555,12 +555,28 @@ fn operation_with(op: &Operation, variant: Variant<'_>) -> TokenStream {
     if op.anonymous {
         required_steps.push(quote!(.without_credentials()));
     }
-    // The runtime asks for JSON; other success bodies ask for their own type.
+    // The runtime asks for JSON; other success bodies ask for their own type, and for
+    // JSON after it when errors have bodies (a negotiating server would otherwise drop
+    // the error body or answer 406).
+    let errors_have_bodies = !op.error_statuses.is_empty() || op.error_default;
+    let accept = |media: &str| {
+        if errors_have_bodies && !media.contains("json") {
+            format!("{media}, application/json;q=0.9")
+        } else {
+            media.to_owned()
+        }
+    };
     if op.success.ty.is_some() {
         match &op.success.kind {
             BodyKind::Json => {}
-            BodyKind::Text => required_steps.push(quote!(.accept("text/plain"))),
-            BodyKind::Bytes(media) => required_steps.push(quote!(.accept(#media))),
+            BodyKind::Text => {
+                let media = accept("text/plain");
+                required_steps.push(quote!(.accept(#media)));
+            }
+            BodyKind::Bytes(media) => {
+                let media = accept(media);
+                required_steps.push(quote!(.accept(#media)));
+            }
             // Lowering turns form and multipart responses into bytes.
             BodyKind::Form | BodyKind::Multipart => {}
         }
