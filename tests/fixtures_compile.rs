@@ -62,6 +62,7 @@ fn fixture_crates_pass_clippy() {
     for (stem, test, dev_dependencies) in [
         ("unions", "unions.rs", "serde_json = \"1\"\n"),
         ("paging", "paging.rs", "tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }\n"),
+        ("statuses", "statuses.rs", "tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }\n"),
     ] {
         let dir = scratch.join(stem);
         let manifest = dir.join("Cargo.toml");

@@ -78,6 +78,20 @@ pub enum Model {
     Alias(Alias),
     /// One of several types (`oneOf`/`anyOf` without a discriminator), tried in order.
     Union(Union),
+    /// An operation's success answers whose bodies differ by status (`200` one type,
+    /// `201` another): a variant per status.
+    Statuses(Statuses),
+}
+
+/// See [`Model::Statuses`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statuses {
+    /// Rust type name.
+    pub name: String,
+    /// Doc text.
+    pub doc: Option<String>,
+    /// Variant name, status and body type, by status.
+    pub variants: Vec<(String, u16, Type)>,
 }
 
 impl Model {
@@ -88,6 +102,7 @@ impl Model {
             Model::Enum(e) => &e.name,
             Model::Alias(a) => &a.name,
             Model::Union(u) => &u.name,
+            Model::Statuses(s) => &s.name,
         }
     }
 }
@@ -404,6 +419,9 @@ pub struct Success {
     pub with_body: Vec<u16>,
     /// The success statuses without a body, ascending.
     pub without_body: Vec<u16>,
+    /// When JSON bodies differ by status: the [`Model::Statuses`] model's variants, by
+    /// status (`ty` is then that model).
+    pub by_status: Vec<(u16, String)>,
 }
 
 /// A typed filter builder for one queried object type.

@@ -481,7 +481,7 @@ impl<'a> Lowerer<'a, '_> {
                 Some(Model::Struct(s)) => 1000 + 100 * s.fields.iter().filter(|f| f.required).count() + s.fields.len(),
                 Some(Model::Enum(_)) => 50,
                 Some(Model::Alias(a)) => self.specificity(&a.ty),
-                Some(Model::Union(_)) => 10,
+                Some(Model::Union(_) | Model::Statuses(_)) => 10,
                 None => 0,
             },
             Type::Json => 0,
@@ -1014,6 +1014,7 @@ impl<'a> Lowerer<'a, '_> {
     }
 
     fn lower_responses(&mut self, responses: &'a openapiv3::Responses, context: &str, pointer: &str) -> (Success, Vec<u16>, bool, Type) {
+        let mut json_bodies: Vec<(u16, Type)> = Vec::new();
         let mut with_body = Vec::new();
         let mut without_body = Vec::new();
         let mut success_ty: Option<(Type, BodyKind)> = None;
@@ -1033,13 +1034,19 @@ impl<'a> Lowerer<'a, '_> {
             if (200..300).contains(&code) {
                 match self.content_type(picked, &format!("{context}Response"), &at) {
                     Some((ty, kind)) => {
+                        if kind == BodyKind::Json {
+                            json_bodies.push((code, ty.clone()));
+                        }
                         if success_ty.is_none() {
                             success_ty = Some((ty, kind));
                             with_body.push(code);
                         } else if success_ty.as_ref().is_some_and(|(t, _)| *t == ty) {
                             with_body.push(code);
+                        } else if success_ty.as_ref().is_some_and(|(_, k)| *k == BodyKind::Json) && kind == BodyKind::Json {
+                            // Typed per status below.
+                            with_body.push(code);
                         } else {
-                            self.diags.warning(at, "a second success status with a different body type; its body is ignored");
+                            self.diags.warning(at, "a second success status with a body of another media kind; its body is ignored");
                             without_body.push(code);
                         }
                     }
@@ -1076,10 +1083,28 @@ impl<'a> Lowerer<'a, '_> {
             [one] => (*one).clone(),
             _ => Type::Json,
         };
-        let (ty, kind) = match success_ty {
+        let (mut ty, kind) = match success_ty {
             Some((ty, kind)) => (Some(ty), kind),
             None => (None, BodyKind::Json),
         };
+        // JSON bodies that differ by status (200 one type, 201 another): a type with a
+        // variant per status, so no answer's body is dropped.
+        json_bodies.sort_by_key(|(code, _)| *code);
+        let mut by_status = Vec::new();
+        if json_bodies.iter().any(|(_, t)| Some(t) != json_bodies.first().map(|(_, t)| t)) {
+            let name = self.types.claim(naming::type_name(&format!("{context}Success")));
+            let variants: Vec<(String, u16, Type)> = json_bodies
+                .iter()
+                .map(|(code, t)| (status_variant(*code), *code, t.clone()))
+                .collect();
+            by_status = variants.iter().map(|(variant, code, _)| (*code, variant.clone())).collect();
+            self.models.push(Model::Statuses(crate::ir::Statuses {
+                name: name.clone(),
+                doc: Some(format!("The success answers of `{context}`, whose bodies differ by status.")),
+                variants,
+            }));
+            ty = Some(Type::Named(name));
+        }
         let optional = ty.is_some() && !without_body.is_empty();
         (
             Success {
@@ -1088,6 +1113,7 @@ impl<'a> Lowerer<'a, '_> {
                 kind,
                 with_body,
                 without_body,
+                by_status,
             },
             error_statuses,
             error_default,
@@ -1132,6 +1158,21 @@ impl<'a> Lowerer<'a, '_> {
 
 /// The media type to use from a content map: JSON first (the client asks for JSON),
 /// then text, then anything else as bytes.
+/// The variant for a success status: its reason phrase (`Created` for 201), or
+/// `Status<code>`.
+fn status_variant(code: u16) -> String {
+    let reason = match code {
+        200 => "Ok",
+        201 => "Created",
+        202 => "Accepted",
+        203 => "NonAuthoritative",
+        206 => "PartialContent",
+        207 => "MultiStatus",
+        _ => return format!("Status{code}"),
+    };
+    reason.to_owned()
+}
+
 fn pick_media(content: &IndexMap<String, openapiv3::MediaType>) -> Option<(&str, &openapiv3::MediaType)> {
     let find = |pred: &dyn Fn(BodyKind) -> bool| {
         content

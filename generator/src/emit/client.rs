@@ -629,7 +629,22 @@ fn operation_with(op: &Operation, variant: Variant<'_>) -> TokenStream {
                 BodyKind::Bytes(_) | BodyKind::Form | BodyKind::Multipart => quote!(Vec<u8>),
             };
             let with = statuses(&success.with_body);
-            if optional {
+            if !success.by_status.is_empty() {
+                // Bodies that differ by status: each decodes as its own variant.
+                for (code, variant) in &success.by_status {
+                    let code = Literal::u16_unsuffixed(*code);
+                    let variant = ident(variant);
+                    let wrap = if optional { quote!(.map(|body| Some(#ty::#variant(body)))) } else { quote!(.map(#ty::#variant)) };
+                    arms.push(quote!(#code => #decode #wrap,));
+                }
+                if optional {
+                    let without = statuses(&success.without_body);
+                    arms.push(quote!(#without => #response.empty().map(|()| None),));
+                    quote!(Option<#ty>)
+                } else {
+                    ty
+                }
+            } else if optional {
                 arms.push(quote!(#with => #decode.map(Some),));
                 let without = statuses(&success.without_body);
                 arms.push(quote!(#without => #response.empty().map(|()| None),));

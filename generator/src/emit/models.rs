@@ -16,6 +16,7 @@ pub fn models(api: &Api) -> TokenStream {
         Model::Enum(e) => emit_enum(e),
         Model::Alias(a) => emit_alias(a),
         Model::Union(u) => emit_union(api, u),
+        Model::Statuses(s) => emit_statuses(s),
     });
     quote! {
         //! Types for the schemas of the spec.
@@ -176,6 +177,29 @@ pub(crate) fn recurses(api: &Api, owner: &str, ty: &Type) -> bool {
         }
     }
     false
+}
+
+/// An operation's success bodies by status; built by the client, never (de)serialised
+/// whole.
+fn emit_statuses(s: &crate::ir::Statuses) -> TokenStream {
+    let name = ident(&s.name);
+    let docs = doc(s.doc.as_deref());
+    let variants = s.variants.iter().map(|(variant, code, ty)| {
+        let variant = ident(variant);
+        let ty = rust_type(ty, Scope::Models);
+        let text = format!(" The `{code}` answer.");
+        quote! {
+            #[doc = #text]
+            #variant(#ty),
+        }
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name {
+            #(#variants)*
+        }
+    }
 }
 
 fn emit_enum(e: &Enum) -> TokenStream {
