@@ -16,8 +16,9 @@
 use serde_json::Value;
 
 use crate::diagnostics::Diagnostics;
-use crate::ir::{Api, BodyKind, Method, Model, Operation, PageStyle, PagedOperation, ParamLocation, ShapeField, Struct, Type};
+use crate::ir::{Api, BodyKind, Method, Operation, PageStyle, PagedOperation, ParamLocation, ShapeField, Struct, Type};
 use crate::naming::{self, Scope};
+use crate::query_shape::{find_struct, shape_field};
 
 const CURSOR_PARAMS: &[&str] = &[
     "cursor", "pagetoken", "page_token", "nexttoken", "next_token", "continuation", "continuationtoken",
@@ -321,15 +322,4 @@ fn cursor_param(op: &Operation, index: usize) -> Result<usize, String> {
     } else {
         Err(format!("the cursor parameter `{}` must be an optional string", p.wire))
     }
-}
-
-fn shape_field(f: &crate::ir::Field) -> ShapeField {
-    ShapeField { rust: f.rust.clone(), optional: !f.required || f.nullable }
-}
-
-fn find_struct<'a>(api: &'a Api, name: &str) -> Option<&'a Struct> {
-    api.models.iter().find_map(|m| match m {
-        Model::Struct(s) if s.name == name => Some(s),
-        _ => None,
-    })
 }

@@ -150,7 +150,7 @@ fn page_fields(page: &Struct) -> Option<(&Field, &Field, Type)> {
     Some((token, items, (**item).clone()))
 }
 
-fn find_struct<'a>(api: &'a Api, name: &str) -> Option<&'a Struct> {
+pub(crate) fn find_struct<'a>(api: &'a Api, name: &str) -> Option<&'a Struct> {
     api.models.iter().find_map(|m| match m {
         Model::Struct(s) if s.name == name => Some(s),
         _ => None,
@@ -176,7 +176,7 @@ fn field<'a>(s: &'a Struct, wire: &str) -> Option<&'a Field> {
     s.fields.iter().find(|f| f.wire == wire)
 }
 
-fn shape_field(f: &Field) -> ShapeField {
+pub(crate) fn shape_field(f: &Field) -> ShapeField {
     ShapeField {
         rust: f.rust.clone(),
         optional: !f.required || f.nullable,
