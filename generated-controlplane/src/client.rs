@@ -394,6 +394,30 @@ impl Client {
             _ => Err(response.unexpected()),
         }
     }
+    /// [`Client::login`], with the response headers the spec declares (and any others) beside the answer.
+    pub async fn login_with_headers(
+        &self,
+        body: &super::models::LoginRequest,
+    ) -> Result<
+        ((), super::runtime::paging::HeaderMap),
+        Error<super::models::ErrorResponse>,
+    > {
+        let request = self
+            .transport
+            .request(Method::POST, "/login")
+            .without_credentials()
+            .json(body);
+        let response = self.transport.send(request).await?;
+        let headers = response.headers().clone();
+        let answer: Result<(), Error<super::models::ErrorResponse>> = match response
+            .status()
+        {
+            200 => response.empty(),
+            400 | 401 | 500 => Err(response.error()),
+            _ => Err(response.unexpected()),
+        };
+        answer.map(|value| (value, headers))
+    }
     /// Log out, invalidating the token
     ///
     /// `POST /logout`

@@ -316,6 +316,11 @@ pub struct Operation {
     pub read_only: bool,
     /// `security: []` on the operation: sent without the client's credentials.
     pub anonymous: bool,
+    /// The method that also answers the response headers, for an operation whose
+    /// success response declares some (a login's token).
+    pub headers_method: Option<String>,
+    /// Whether a success response declares headers.
+    pub declares_headers: bool,
     /// The method answering a binary success body as a stream of chunks, if any.
     pub stream_method: Option<String>,
     /// A paging annotation on the operation, `x-pagination` (ours) or

@@ -916,6 +916,8 @@ impl<'a> Lowerer<'a, '_> {
             error_type,
             read_only: false,
             anonymous: op.security.as_ref().is_some_and(Vec::is_empty),
+            headers_method: None,
+            declares_headers: self.success_headers(op, |_| true),
             stream_method: None,
             pagination_hint,
         })
@@ -923,6 +925,11 @@ impl<'a> Lowerer<'a, '_> {
 
     /// Whether a success response declares a `Link` header (RFC 8288 paging).
     fn link_header(&self, op: &openapiv3::Operation) -> bool {
+        self.success_headers(op, |h| h.eq_ignore_ascii_case("link"))
+    }
+
+    /// Whether a success response declares a header that `wanted` accepts.
+    fn success_headers(&self, op: &openapiv3::Operation, wanted: fn(&str) -> bool) -> bool {
         op.responses.responses.iter().any(|(status, response)| {
             let success = matches!(status, openapiv3::StatusCode::Code(200..=299) | openapiv3::StatusCode::Range(2));
             let response = match response {
@@ -932,7 +939,7 @@ impl<'a> Lowerer<'a, '_> {
                     .and_then(|name| self.api.components.as_ref()?.responses.get(name))
                     .and_then(|r| r.as_item()),
             };
-            success && response.is_some_and(|r| r.headers.keys().any(|h| h.eq_ignore_ascii_case("link")))
+            success && response.is_some_and(|r| r.headers.keys().any(|h| wanted(h)))
         })
     }
 

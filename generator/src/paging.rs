@@ -89,6 +89,19 @@ pub fn find(api: &mut Api, diags: &mut Diagnostics) {
         });
     }
     api.paged = found;
+    // Declared response headers (a login's token) can be read beside the answer; a
+    // link-header paged operation's headers are its paging.
+    let link_paged: Vec<String> = api
+        .paged
+        .iter()
+        .filter(|p| p.style == PageStyle::LinkHeader)
+        .map(|p| p.operation.clone())
+        .collect();
+    for op in &mut api.operations {
+        if op.declares_headers && !link_paged.contains(&op.rust) {
+            op.headers_method = Some(methods.claim(format!("{}_with_headers", naming::unraw(&op.rust))));
+        }
+    }
     // Binary downloads (GETs of images, archives, octet streams) can also be read as
     // they arrive.
     for op in &mut api.operations {

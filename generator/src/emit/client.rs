@@ -411,7 +411,8 @@ fn operation(op: &Operation) -> TokenStream {
     let method = operation_with(op, Variant::Public);
     // A binary download can also be read as it arrives.
     let stream = op.stream_method.as_deref().map(|name| operation_with(op, Variant::Stream(name)));
-    quote!(#method #stream)
+    let with_headers = op.headers_method.as_deref().map(|name| operation_with(op, Variant::WithHeaders(name)));
+    quote!(#method #stream #with_headers)
 }
 
 /// Which method of an operation to emit.
@@ -424,6 +425,8 @@ enum Variant<'a> {
     PageFetch(&'a str),
     /// The method of this name that answers a binary body as a stream of chunks.
     Stream(&'a str),
+    /// The method of this name that also answers the response headers.
+    WithHeaders(&'a str),
 }
 
 fn operation_with(op: &Operation, variant: Variant<'_>) -> TokenStream {
@@ -433,7 +436,7 @@ fn operation_with(op: &Operation, variant: Variant<'_>) -> TokenStream {
     };
     let name = ident(match variant {
         Variant::Public => &op.rust,
-        Variant::PageFetch(name) | Variant::Stream(name) => name,
+        Variant::PageFetch(name) | Variant::Stream(name) | Variant::WithHeaders(name) => name,
     });
     // Locals of the method body must not shadow parameters (a parameter may well be
     // called `request`).
@@ -709,22 +712,29 @@ fn operation_with(op: &Operation, variant: Variant<'_>) -> TokenStream {
             }
         };
     }
-    if page_fetch.is_some() {
-        // The success arm (the only one `paging::pageable` allows) keeps the headers.
-        let with = statuses(&success.with_body);
-        let rest = arms.split_off(1);
-        let doc = format!(" One page of [`Client::{}`] with its response headers; `at_url` sends it to a next-page link instead.", naming::unraw(&op.rust));
+    if let Variant::PageFetch(_) | Variant::WithHeaders(_) = variant {
+        // The answer as usual, then with the response headers beside it.
+        let (doc, visibility) = match variant {
+            Variant::PageFetch(_) => (
+                format!(" One page of [`Client::{}`] with its response headers; `at_url` sends it to a next-page link instead.", naming::unraw(&op.rust)),
+                TokenStream::new(),
+            ),
+            _ => (
+                format!(" [`Client::{}`], with the response headers the spec declares (and any others) beside the answer.", naming::unraw(&op.rust)),
+                quote!(pub),
+            ),
+        };
         return quote! {
             #[doc = #doc]
             #many
-            async fn #name(&self, #(#args),*) -> Result<(#return_ty, super::runtime::paging::HeaderMap), Error<#error_ty>> {
+            #visibility async fn #name(&self, #(#args),*) -> Result<(#return_ty, super::runtime::paging::HeaderMap), Error<#error_ty>> {
                 #build
                 let #response = self.transport.send(#request).await?;
                 let #headers = #response.headers().clone();
-                match #response.status() {
-                    #with => #decode.map(|page| (page, #headers)),
-                    #(#rest)*
-                }
+                let answer: Result<#return_ty, Error<#error_ty>> = match #response.status() {
+                    #(#arms)*
+                };
+                answer.map(|value| (value, #headers))
             }
         };
     }
