@@ -15,7 +15,7 @@
 
 use serde_json::Value;
 
-use crate::diagnostics::Diagnostics;
+use crate::diagnostics::{Diagnostics, join};
 use crate::ir::{Api, BodyKind, Method, Operation, PageStyle, PagedOperation, ParamLocation, ShapeField, Struct, Type};
 use crate::naming::{self, Scope};
 use crate::query_shape::{find_struct, shape_field};
@@ -55,14 +55,10 @@ pub fn find(api: &mut Api, diags: &mut Diagnostics) {
             continue;
         }
         let declared = op.pagination_hint.as_ref().filter(|(key, _)| key.starts_with("x-"));
-        let pointer = format!(
-            "/paths/{}/{}",
-            op.path.replace('~', "~0").replace('/', "~1"),
-            op.method.as_str().to_ascii_lowercase()
-        );
+        let pointer = join(&join("/paths", &op.path), &op.method.as_str().to_ascii_lowercase());
         let result = match declared {
             Some((key, value)) => {
-                let pointer = format!("{pointer}/{key}");
+                let pointer = join(&pointer, key);
                 match declared_style(api, op, key, value) {
                     Ok(found) => Some(found),
                     Err(why) => {
