@@ -24,11 +24,13 @@ pub const RUNTIME_FILES: &[(&str, &str)] = &[
     ("lenient.rs", include_str!("../runtime-src/lenient.rs")),
     ("lib.rs", include_str!("../runtime-src/lib.rs")),
     ("multipart.rs", include_str!("../runtime-src/multipart.rs")),
+    ("nullable.rs", include_str!("../runtime-src/nullable.rs")),
     ("paging.rs", include_str!("../runtime-src/paging.rs")),
     ("param.rs", include_str!("../runtime-src/param.rs")),
     ("poll.rs", include_str!("../runtime-src/poll.rs")),
     ("response.rs", include_str!("../runtime-src/response.rs")),
     ("retry.rs", include_str!("../runtime-src/retry.rs")),
+    ("stringified.rs", include_str!("../runtime-src/stringified.rs")),
     ("token.rs", include_str!("../runtime-src/token.rs")),
     ("transport.rs", include_str!("../runtime-src/transport.rs")),
 ];

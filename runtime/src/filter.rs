@@ -54,6 +54,19 @@ impl FilterValue for chrono::DateTime<chrono::Utc> {
     }
 }
 
+impl FilterValue for chrono::NaiveDate {
+    /// `2026-12-01`.
+    fn into_argument(self) -> String {
+        self.format("%Y-%m-%d").to_string()
+    }
+}
+
+impl<T: std::fmt::Display> FilterValue for super::Stringified<T> {
+    fn into_argument(self) -> String {
+        self.0.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::FilterValue;
@@ -64,6 +77,8 @@ mod tests {
         assert_eq!(42_i64.into_argument(), "42");
         assert_eq!("a b".into_argument(), "a b");
         assert_eq!((&String::from("x")).into_argument(), "x");
+        assert_eq!(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date").into_argument(), "2026-12-01");
+        assert_eq!(super::super::Stringified(-3_i64).into_argument(), "-3");
         let when = chrono::DateTime::parse_from_rfc3339("2026-12-01T21:40:00.123+01:00")
             .map(|t| t.with_timezone(&chrono::Utc))
             .expect("a date");

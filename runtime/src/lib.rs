@@ -45,12 +45,14 @@ mod config;
 mod error;
 mod filter;
 mod multipart;
+mod nullable;
 pub mod lenient;
 pub mod paging;
 pub mod param;
 pub mod poll;
 mod response;
 mod retry;
+mod stringified;
 mod token;
 mod transport;
 
@@ -61,6 +63,8 @@ pub use token::{Token, TokenError, TokenSource};
 pub use error::{ApiError, Error, FilterError};
 pub use filter::FilterValue;
 pub use multipart::Multipart;
+pub use nullable::Nullable;
+pub use stringified::Stringified;
 pub use response::{Response, StreamingResponse};
 pub use transport::{Request, Transport};
 
