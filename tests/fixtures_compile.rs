@@ -63,6 +63,11 @@ fn fixture_crates_pass_clippy() {
         ("unions", "unions.rs", "serde_json = \"1\"\n"),
         ("paging", "paging.rs", "tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }\n"),
         ("statuses", "statuses.rs", "tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }\n"),
+        (
+            "fields",
+            "fields.rs",
+            "serde = \"1\"\nserde_json = \"1\"\ntokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }\n",
+        ),
     ] {
         let dir = scratch.join(stem);
         let manifest = dir.join("Cargo.toml");

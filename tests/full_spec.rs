@@ -23,7 +23,8 @@ fn config() -> Config {
     config
         .spec_display_name("platformOpenAPISv3.0.3.json")
         .regenerate_command("generator platformOpenAPISv3.0.3.json")
-        .crate_name("boomi-full");
+        .crate_name("boomi-full")
+        .lenient(true);
     config
 }
 

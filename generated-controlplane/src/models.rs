@@ -8,11 +8,7 @@ pub struct ErrorResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<super::runtime::chrono::DateTime<super::runtime::chrono::Utc>>,
     /// HTTP status code
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<i32>,
     /// HTTP status text
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -40,11 +36,7 @@ pub struct ApiInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Tags
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
 /// An API managed by the Control Plane
@@ -66,11 +58,7 @@ pub struct Api {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Tags
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// The API's owner (a UUID)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -93,30 +81,22 @@ pub struct Api {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ApiPage {
     /// The items for the current page
-    #[serde(default, deserialize_with = "super::runtime::lenient::vec")]
+    #[serde(default)]
     pub content: Vec<Api>,
     /// Number of items per page
-    #[serde(default, deserialize_with = "super::runtime::lenient::i32")]
+    #[serde(default)]
     pub size: i32,
     /// Current page number (1-based)
-    #[serde(default, deserialize_with = "super::runtime::lenient::i32")]
+    #[serde(default)]
     pub number: i32,
     /// Total number of pages
-    #[serde(
-        rename = "totalPages",
-        default,
-        deserialize_with = "super::runtime::lenient::i32",
-    )]
+    #[serde(rename = "totalPages", default)]
     pub total_pages: i32,
     /// Total number of items across all pages
-    #[serde(
-        rename = "totalElements",
-        default,
-        deserialize_with = "super::runtime::lenient::i64",
-    )]
+    #[serde(rename = "totalElements", default)]
     pub total_elements: i64,
     /// true if this is the last page
-    #[serde(default, deserialize_with = "super::runtime::lenient::bool")]
+    #[serde(default)]
     pub last: bool,
 }
 /// An asynchronous job, such as a deployment
@@ -140,30 +120,22 @@ pub struct Job {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct JobPage {
     /// The items for the current page
-    #[serde(default, deserialize_with = "super::runtime::lenient::vec")]
+    #[serde(default)]
     pub content: Vec<Job>,
     /// Number of items per page
-    #[serde(default, deserialize_with = "super::runtime::lenient::i32")]
+    #[serde(default)]
     pub size: i32,
     /// Current page number (1-based)
-    #[serde(default, deserialize_with = "super::runtime::lenient::i32")]
+    #[serde(default)]
     pub number: i32,
     /// Total number of pages
-    #[serde(
-        rename = "totalPages",
-        default,
-        deserialize_with = "super::runtime::lenient::i32",
-    )]
+    #[serde(rename = "totalPages", default)]
     pub total_pages: i32,
     /// Total number of items across all pages
-    #[serde(
-        rename = "totalElements",
-        default,
-        deserialize_with = "super::runtime::lenient::i64",
-    )]
+    #[serde(rename = "totalElements", default)]
     pub total_elements: i64,
     /// true if this is the last page
-    #[serde(default, deserialize_with = "super::runtime::lenient::bool")]
+    #[serde(default)]
     pub last: bool,
 }
 /// Credentials for `POST /login`
@@ -189,14 +161,10 @@ pub struct AccessTokenInput {
     #[serde(default)]
     pub name: String,
     /// How many days the token is valid
-    #[serde(
-        rename = "validityDays",
-        default,
-        deserialize_with = "super::runtime::lenient::i32",
-    )]
+    #[serde(rename = "validityDays", default)]
     pub validity_days: i32,
     /// What the token may do, e.g. `API_READ`
-    #[serde(default, deserialize_with = "super::runtime::lenient::vec")]
+    #[serde(default)]
     pub scopes: Vec<String>,
 }
 /// The created personal access token

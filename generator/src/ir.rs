@@ -138,9 +138,20 @@ pub struct Field {
     pub doc: Option<String>,
     /// `format: password`: `Debug` prints `<redacted>` for it.
     pub secret: bool,
+    /// Decoded leniently (numbers and booleans as strings, one element for an array),
+    /// because the spec asks for it with `x-specwright-lenient`.
+    pub lenient: bool,
 }
 
-/// A string enum.
+impl Field {
+    /// Optional and nullable: absent, `null` and a value are three states, kept apart
+    /// by the runtime's `Nullable`.
+    pub fn three_state(&self) -> bool {
+        !self.required && self.nullable
+    }
+}
+
+/// An enum of strings or integers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Enum {
     /// Rust type name.
@@ -151,6 +162,17 @@ pub struct Enum {
     pub variants: Vec<Variant>,
     /// The name of the variant that keeps unlisted values.
     pub unknown: String,
+    /// What the values are on the wire.
+    pub kind: EnumKind,
+}
+
+/// The JSON type of an enum's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnumKind {
+    /// Strings.
+    String,
+    /// Integers; each variant's `wire` is the value in decimal.
+    Integer,
 }
 
 /// One enum value.
@@ -218,6 +240,10 @@ pub enum Type {
     Boolean,
     /// An RFC 3339 date-time.
     DateTime,
+    /// An RFC 3339 full date (`format: date`), `2026-12-01`.
+    Date,
+    /// An integer sent as a JSON string (`type: string, format: int64`).
+    IntString(IntWidth),
     /// Any JSON.
     Json,
     /// A named model.
@@ -658,6 +684,9 @@ impl PageStyle {
 pub struct ShapeField {
     /// Rust field name.
     pub rust: String,
-    /// Whether the field is `Option<_>`.
+    /// Whether the field is `Option<_>` (or `Nullable<_>`).
     pub optional: bool,
+    /// Whether the field is `Nullable<_>` (optional and nullable): read it through
+    /// `.present()` for an `Option`.
+    pub nullable: bool,
 }

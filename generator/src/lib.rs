@@ -124,6 +124,7 @@ pub struct Config {
     command: Option<String>,
     crate_docs: Option<PathBuf>,
     standalone: bool,
+    lenient: bool,
     overlays: Vec<(PathBuf, String)>,
 }
 
@@ -139,8 +140,19 @@ impl Config {
             command: None,
             crate_docs: None,
             standalone: false,
+            lenient: false,
             overlays: Vec::new(),
         }
+    }
+
+    /// Decodes every number, boolean and array field leniently, as servers that differ
+    /// from their spec need: numbers and booleans also as strings (and Java-typed
+    /// pairs, `["Long", 3832]`), one element for an array. Off by default: a wrong
+    /// type is then an error. The same as `x-specwright-lenient: true` on the
+    /// document root; the extension on an object schema or a property covers only it.
+    pub fn lenient(&mut self, yes: bool) -> &mut Self {
+        self.lenient = yes;
+        self
     }
 
     /// Applies an OpenAPI Overlay to the spec before anything else; overlays apply in
@@ -266,7 +278,7 @@ impl Config {
         if diags.has_errors() {
             return None;
         }
-        let mut api = lower::lower(&loaded.api, &loaded.raw, diags);
+        let mut api = lower::lower(&loaded.api, &loaded.raw, self.lenient, diags);
         if diags.has_errors() {
             return None;
         }

@@ -16,7 +16,7 @@ use openapiv3::{
 
 use crate::diagnostics::{Diagnostics, join};
 use crate::ir::{
-    Alias, Api, Body, BodyKind, Enum, Field, FloatWidth, IntWidth, Method, Model, Operation,
+    Alias, Api, Body, BodyKind, Enum, EnumKind, Field, FloatWidth, IntWidth, Method, Model, Operation,
     Param, ParamLocation, PathPart, QueryStyle, SecurityScheme, Server, ServerVariable, Struct, Success,
     Type, Discriminator, Union, UnionVariant, Variant,
 };
@@ -31,8 +31,9 @@ pub const RESERVED_METHODS: &[&str] = &["new", "config", "transport"];
 /// The catch-all enum variant that keeps values the spec does not list.
 pub const UNKNOWN_VARIANT: &str = "UnknownValue";
 
-/// Lowers a parsed document to the IR.
-pub fn lower(api: &OpenAPI, raw: &serde_json::Value, diags: &mut Diagnostics) -> Api {
+/// Lowers a parsed document to the IR; `lenient` decodes every field leniently, as
+/// [`LENIENT_EXTENSION`] on the root does.
+pub fn lower(api: &OpenAPI, raw: &serde_json::Value, lenient: bool, diags: &mut Diagnostics) -> Api {
     let mut lowerer = Lowerer {
         api,
         raw,
@@ -41,6 +42,7 @@ pub fn lower(api: &OpenAPI, raw: &serde_json::Value, diags: &mut Diagnostics) ->
         types: Scope::with_reserved(RESERVED_TYPES),
         components: IndexMap::new(),
         depth: 0,
+        lenient: lenient || raw.get(LENIENT_EXTENSION).and_then(serde_json::Value::as_bool).unwrap_or(false),
     };
     lowerer.run()
 }
@@ -59,6 +61,16 @@ struct Lowerer<'a, 'd> {
     /// How deep inline schemas nest right now; a guard against specs whose inline
     /// schemas expand without end.
     depth: usize,
+    /// Whether fields lowered now decode leniently (`x-specwright-lenient`).
+    lenient: bool,
+}
+
+/// The extension that asks for lenient decoding: `true` on the document root, an
+/// object schema or a property; `false` below a `true` turns it off again.
+pub const LENIENT_EXTENSION: &str = "x-specwright-lenient";
+
+fn lenient_extension(schema: &Schema) -> Option<bool> {
+    schema.schema_data.extensions.get(LENIENT_EXTENSION).and_then(serde_json::Value::as_bool)
 }
 
 /// A schema or a reference to one, whichever box it came in.
@@ -291,8 +303,13 @@ impl<'a> Lowerer<'a, '_> {
                 self.define_enum(name, doc_of(schema), &values);
                 true
             }
+            SchemaKind::Type(openapiv3::Type::Integer(i)) if !i.enumeration.is_empty() => {
+                let values = i.enumeration.iter().flatten().copied().collect::<Vec<_>>();
+                self.define_integer_enum(name, schema, &values);
+                true
+            }
             SchemaKind::Type(openapiv3::Type::Object(object)) if !object.properties.is_empty() => {
-                self.define_struct(name, doc_of(schema), &object.properties, &object.required, object.additional_properties.as_ref(), pointer);
+                self.define_struct(name, schema, &object.properties, &object.required, object.additional_properties.as_ref(), pointer);
                 true
             }
             // `oneOf` beside `properties` (seen in Boomi's spec): the alternatives are
@@ -311,14 +328,14 @@ impl<'a> Lowerer<'a, '_> {
             SchemaKind::AllOf { .. } | SchemaKind::Any(_) if has_all_of(schema) => {
                 let mut merged = Merged::default();
                 if self.merge_all_of(SchemaRef::Item(schema), &mut merged, 0) {
-                    self.define_struct(name, doc_of(schema), &merged.properties, &merged.required, merged.additional.as_ref(), pointer);
+                    self.define_struct(name, schema, &merged.properties, &merged.required, merged.additional.as_ref(), pointer);
                     true
                 } else {
                     false
                 }
             }
             SchemaKind::Any(any) if !any.properties.is_empty() => {
-                self.define_struct(name, doc_of(schema), &any.properties, &any.required, any.additional_properties.as_ref(), pointer);
+                self.define_struct(name, schema, &any.properties, &any.required, any.additional_properties.as_ref(), pointer);
                 true
             }
             SchemaKind::OneOf { one_of: alternatives } | SchemaKind::AnyOf { any_of: alternatives } if alternatives.len() > 1 => {
@@ -507,13 +524,49 @@ impl<'a> Lowerer<'a, '_> {
             doc,
             variants,
             unknown: UNKNOWN_VARIANT.to_owned(),
+            kind: EnumKind::String,
+        }));
+    }
+
+    /// An integer enum. Variants take their names from `x-enum-varnames` (or
+    /// `x-enumNames`) when the spec gives one per value, else from the value: `V200`,
+    /// `Minus1`.
+    fn define_integer_enum(&mut self, name: &str, schema: &Schema, values: &[i64]) {
+        let names = ["x-enum-varnames", "x-enumNames"].iter().find_map(|key| {
+            let names = schema.schema_data.extensions.get(*key)?.as_array()?;
+            let names: Option<Vec<&str>> = names.iter().map(serde_json::Value::as_str).collect();
+            names.filter(|names| names.len() == values.len())
+        });
+        let mut scope = Scope::with_reserved(&[UNKNOWN_VARIANT]);
+        let mut variants = Vec::new();
+        for (i, value) in values.iter().enumerate() {
+            let wire = value.to_string();
+            if variants.iter().any(|v: &Variant| v.wire == wire) {
+                continue;
+            }
+            let raw = match &names {
+                Some(names) => names[i].to_owned(),
+                None if *value < 0 => format!("Minus{}", value.unsigned_abs()),
+                None => format!("V{value}"),
+            };
+            variants.push(Variant {
+                rust: scope.claim(naming::variant_name(&raw)),
+                wire,
+            });
+        }
+        self.models.push(Model::Enum(Enum {
+            name: name.to_owned(),
+            doc: doc_of(schema),
+            variants,
+            unknown: UNKNOWN_VARIANT.to_owned(),
+            kind: EnumKind::Integer,
         }));
     }
 
     fn define_struct(
         &mut self,
         name: &str,
-        doc: Option<String>,
+        schema: &Schema,
         properties: &Properties,
         required: &[String],
         additional: Option<&AdditionalProperties>,
@@ -526,11 +579,16 @@ impl<'a> Lowerer<'a, '_> {
             doc: None,
             ty: Type::Json,
         }));
+        // `x-specwright-lenient` on an object covers its fields and the inline types
+        // within; `false` turns a document-wide `true` off.
+        let outer = self.lenient;
+        self.lenient = lenient_extension(schema).unwrap_or(outer);
         let fields = self.lower_fields(name, properties, required, pointer);
         let additional = self.additional(name, additional, pointer);
+        self.lenient = outer;
         self.models[index] = Model::Struct(Struct {
             name: name.to_owned(),
-            doc,
+            doc: doc_of(schema),
             fields,
             additional,
         });
@@ -544,7 +602,7 @@ impl<'a> Lowerer<'a, '_> {
             let rust = scope.claim(naming::snake(wire, "field"));
             let context = format!("{owner}{}", naming::type_name(wire));
             let ty = self.type_of(schema.into(), &context, &field_pointer);
-            let (doc, nullable, secret) = match schema {
+            let (doc, nullable, secret, lenient) = match schema {
                 ReferenceOr::Item(s) => (
                     doc_of(s).or_else(|| annotation_doc(s)),
                     s.schema_data.nullable,
@@ -553,8 +611,9 @@ impl<'a> Lowerer<'a, '_> {
                         openapiv3::SchemaKind::Type(openapiv3::Type::String(string))
                             if matches!(string.format, openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Password))
                     ),
+                    lenient_extension(s).unwrap_or(self.lenient),
                 ),
-                ReferenceOr::Reference { .. } => (None, false, false),
+                ReferenceOr::Reference { .. } => (None, false, false, self.lenient),
             };
             fields.push(Field {
                 rust,
@@ -564,6 +623,7 @@ impl<'a> Lowerer<'a, '_> {
                 nullable,
                 doc,
                 secret,
+                lenient,
             });
         }
         fields
@@ -652,8 +712,16 @@ impl<'a> Lowerer<'a, '_> {
                 }
                 match &s.format {
                     VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => Type::DateTime,
+                    VariantOrUnknownOrEmpty::Item(StringFormat::Date) => Type::Date,
+                    VariantOrUnknownOrEmpty::Unknown(format) if format == "int64" => Type::IntString(IntWidth::I64),
+                    VariantOrUnknownOrEmpty::Unknown(format) if format == "int32" => Type::IntString(IntWidth::I32),
                     _ => Type::String,
                 }
+            }
+            SchemaKind::Type(T::Integer(i)) if !i.enumeration.is_empty() => {
+                let name = self.types.claim(naming::type_name(context));
+                self.define(&name, schema, pointer);
+                Type::Named(name)
             }
             SchemaKind::Type(T::Integer(i)) => match &i.format {
                 VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => Type::Integer(IntWidth::I32),
@@ -684,7 +752,7 @@ impl<'a> Lowerer<'a, '_> {
                     return Type::Map(Box::new(value));
                 }
                 let name = self.types.claim(naming::type_name(context));
-                self.define_struct(&name, doc_of(schema), &object.properties, &object.required, object.additional_properties.as_ref(), pointer);
+                self.define_struct(&name, schema, &object.properties, &object.required, object.additional_properties.as_ref(), pointer);
                 Type::Named(name)
             }
             // One alternative (often what is left of `oneOf: [X, null]`) is just X.
@@ -992,7 +1060,12 @@ impl<'a> Lowerer<'a, '_> {
         let data = p.parameter_data_ref();
         let context = format!("{context}{}", naming::type_name(&data.name));
         match &data.format {
-            ParameterSchemaOrContent::Schema(schema) => self.type_of(schema.into(), &context, &join(pointer, "schema")),
+            // In a path or query an integer and the string of it are the same text, so
+            // the caller passes a plain integer.
+            ParameterSchemaOrContent::Schema(schema) => match self.type_of(schema.into(), &context, &join(pointer, "schema")) {
+                Type::IntString(width) => Type::Integer(width),
+                ty => ty,
+            },
             ParameterSchemaOrContent::Content(_) => {
                 self.diags.warning(pointer, "a parameter with `content` is sent as a string");
                 Type::String
@@ -1233,6 +1306,8 @@ fn type_label(ty: &Type) -> &'static str {
         Type::Number(_) => "Number",
         Type::Boolean => "Boolean",
         Type::DateTime => "DateTime",
+        Type::Date => "Date",
+        Type::IntString(_) => "Integer",
         Type::Json => "Json",
         Type::Named(_) => "Named",
         Type::Array(_) => "Array",

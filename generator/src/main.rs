@@ -81,6 +81,13 @@ struct Args {
     /// another workspace's folder, e.g. `--out ../scratch/client --standalone`.
     #[arg(long)]
     standalone: bool,
+    /// Decode numbers and booleans also from strings, and one element where an array
+    /// is expected, in every model: for servers that send other types than their spec
+    /// says. Per schema, `x-specwright-lenient: true` does the same.
+    ///
+    /// Default: strict decoding, where a wrong type is an error.
+    #[arg(long)]
+    lenient: bool,
     /// Apply an OpenAPI Overlay 1.0 file to the spec first, e.g. `--overlay fix.yaml`.
     ///
     /// Repeatable; overlays apply in the order given. A target that matches nothing is
@@ -220,6 +227,9 @@ fn main() -> ExitCode {
         if args.standalone {
             command.push_str(" --standalone");
         }
+        if args.lenient {
+            command.push_str(" --lenient");
+        }
     }
     for overlay in &args.overlays {
         config.overlay(overlay);
@@ -277,6 +287,9 @@ fn main() -> ExitCode {
         }
     }
     config.standalone(args.standalone);
+    if args.lenient {
+        config.lenient(true);
+    }
 
     ExitCode::from(run(&config, &out, &command, args.check))
 }

@@ -143,10 +143,13 @@ fn page_fields(page: &Struct) -> Option<(&Field, &Field, Type)> {
     let token = page
         .fields
         .iter()
-        .find(|f| f.ty == Type::String && !f.required && f.wire.to_ascii_lowercase().contains("token"))?;
+        .find(|f| f.ty == Type::String && !f.required && !f.nullable && f.wire.to_ascii_lowercase().contains("token"))?;
     let arrays: Vec<&Field> = page.fields.iter().filter(|f| matches!(f.ty, Type::Array(_))).collect();
     let [items] = arrays.as_slice() else { return None };
     let Type::Array(item) = &items.ty else { return None };
+    if items.three_state() {
+        return None;
+    }
     Some((token, items, (**item).clone()))
 }
 
@@ -180,14 +183,21 @@ pub(crate) fn shape_field(f: &Field) -> ShapeField {
     ShapeField {
         rust: f.rust.clone(),
         optional: !f.required || f.nullable,
+        nullable: f.three_state(),
     }
+}
+
+/// [`shape_field`] for the builders of the query grammar, which set fields as
+/// `Option`s: `None` for a three-state field (no builder is made then).
+fn plain(f: &Field) -> Option<ShapeField> {
+    (!f.three_state()).then(|| shape_field(f))
 }
 
 /// The Rust names of the fields of `s` other than `used`, if they are all optional
 /// (the builder cannot fill a required field it knows nothing about).
 fn others_optional(s: &Struct, used: &[&str]) -> Option<Vec<String>> {
     let others: Vec<&Field> = s.fields.iter().filter(|f| !used.contains(&f.wire.as_str())).collect();
-    if others.iter().any(|f| f.required && !f.nullable) {
+    if others.iter().any(|f| (f.required && !f.nullable) || f.three_state()) {
         return None;
     }
     Some(others.iter().map(|f| f.rust.clone()).collect())
@@ -305,18 +315,18 @@ fn match_request(api: &Api, request: &str) -> Option<QueryShape> {
         ];
         return Some(QueryShape {
             request: request_model.name.clone(),
-            filter_field: shape_field(filter_field),
+            filter_field: plain(filter_field)?,
             filter_model: filter_model.name.clone(),
-            expression_field: shape_field(expression),
+            expression_field: plain(expression)?,
             expression: expression_shape,
             group_model: group.name.clone(),
-            group_operator_field: shape_field(group_op),
+            group_operator_field: plain(group_op)?,
             group_operator_enum: group_enum.name.clone(),
             group_operators: group_enum.variants.clone(),
-            nested_field: shape_field(nested),
+            nested_field: plain(nested)?,
             condition_model: condition.model.name.clone(),
-            argument_field: shape_field(condition.argument),
-            operator_field: shape_field(condition.operator),
+            argument_field: plain(condition.argument)?,
+            operator_field: plain(condition.operator)?,
             operator_enum: condition.operator_enum.name.clone(),
             operators: condition
                 .operator_enum
@@ -324,7 +334,7 @@ fn match_request(api: &Api, request: &str) -> Option<QueryShape> {
                 .iter()
                 .map(|v| Operator { variant: v.clone(), arity: arity(&v.wire) })
                 .collect(),
-            property_field: shape_field(condition.property),
+            property_field: plain(condition.property)?,
             property_model_enum: condition.property_enum.map(|e| e.name.clone()),
             other_fields,
             sort: sort.map(|(_, s)| s),
@@ -347,12 +357,12 @@ fn match_sort(api: &Api, f: &Field) -> Option<(String, SortShape)> {
     Some((
         f.wire.clone(),
         SortShape {
-            field: shape_field(f),
+            field: plain(f)?,
             model: model.name.clone(),
-            list_field: shape_field(list),
+            list_field: plain(list)?,
             item_model: item_model.name.clone(),
-            name_field: shape_field(name),
-            order_field: shape_field(order),
+            name_field: plain(name)?,
+            order_field: plain(order)?,
             other_fields: [
                 others_optional(model, &["sortField"])?,
                 others_optional(item_model, &["fieldName", "sortOrder"])?,

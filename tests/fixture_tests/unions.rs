@@ -2,6 +2,7 @@
 //! tests/fixtures_compile.rs): unions decode to the right variant.
 
 use fixture_unions::models::{Cat, Dog, Node, Pet, Shape};
+use fixture_unions::runtime::Nullable;
 use serde_json::json;
 
 #[test]
@@ -10,7 +11,7 @@ fn a_discriminator_picks_the_variant_by_its_tag() {
     assert_eq!(dog, Pet::Dog(Dog { pet_type: "doggo".into(), bark: true }));
     // Without a mapping entry, the schema name is the tag.
     let cat: Pet = serde_json::from_value(json!({"petType": "Cat", "lives": 9})).expect("schema name");
-    assert_eq!(cat, Pet::Cat(Cat { pet_type: "Cat".into(), lives: Some(9) }));
+    assert_eq!(cat, Pet::Cat(Cat { pet_type: "Cat".into(), lives: Nullable::Present(9) }));
     // The tag stays in the inner value, so serialising writes it once.
     assert_eq!(serde_json::to_value(&cat).expect("serialise"), json!({"petType": "Cat", "lives": 9}));
     let err = serde_json::from_value::<Pet>(json!({"petType": "Bird"})).expect_err("unknown tag");

@@ -297,9 +297,10 @@ fn paged(api: &Api, p: &PagedOperation) -> TokenStream {
         let (mut expr, mut optional) = (quote!(#page), false);
         for seg in &p.items {
             let field = ident(&seg.rust);
+            let present = seg.nullable.then(|| quote!(.present()));
             expr = match (optional, seg.optional) {
-                (false, _) => quote!(#expr.#field),
-                (true, true) => quote!(#expr.and_then(|v| v.#field)),
+                (false, _) => quote!(#expr.#field #present),
+                (true, true) => quote!(#expr.and_then(|v| v.#field #present)),
                 (true, false) => quote!(#expr.map(|v| v.#field)),
             };
             optional |= seg.optional;
@@ -358,10 +359,13 @@ fn field_ref(root: &TokenStream, path: &[ShapeField]) -> TokenStream {
         return quote!(Some(#root));
     };
     let field = ident(&first.rust);
-    let mut expr = if first.optional { quote!(#root.#field.as_ref()) } else { quote!(Some(&#root.#field)) };
+    let present = |seg: &ShapeField| seg.nullable.then(|| quote!(.present()));
+    let first_present = present(first);
+    let mut expr = if first.optional { quote!(#root.#field.as_ref() #first_present) } else { quote!(Some(&#root.#field)) };
     for seg in rest {
         let field = ident(&seg.rust);
-        expr = if seg.optional { quote!(#expr.and_then(|v| v.#field.as_ref())) } else { quote!(#expr.map(|v| &v.#field)) };
+        let seg_present = present(seg);
+        expr = if seg.optional { quote!(#expr.and_then(|v| v.#field.as_ref() #seg_present)) } else { quote!(#expr.map(|v| &v.#field)) };
     }
     expr
 }

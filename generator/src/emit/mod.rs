@@ -87,6 +87,11 @@ pub fn rust_type(ty: &Type, scope: Scope) -> TokenStream {
         Type::DateTime => {
             quote!(super::runtime::chrono::DateTime<super::runtime::chrono::Utc>)
         }
+        Type::Date => quote!(super::runtime::chrono::NaiveDate),
+        Type::IntString(width) => {
+            let inner = rust_type(&Type::Integer(*width), scope);
+            quote!(super::runtime::Stringified<#inner>)
+        }
         Type::Json => quote!(super::runtime::serde_json::Value),
         Type::Bytes => quote!(Vec<u8>),
         Type::Named(name) => {

@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Scope, doc, rust_type};
-use crate::ir::{Alias, Api, Enum, Model, Struct, Type, Union};
+use crate::ir::{Alias, Api, Enum, EnumKind, Model, Struct, Type, Union};
 use crate::naming::{ident, unraw};
 
 /// The models module.
@@ -48,20 +48,20 @@ fn emit_struct(api: &Api, s: &Struct) -> TokenStream {
             let wire = &f.wire;
             quote!(rename = #wire,)
         });
-        let lenient = lenient_fn(&f.ty).filter(|_| !recurses(api, &s.name, &f.ty)).map(|name| {
-            let path = if f.required {
-                format!("super::runtime::lenient::{name}")
-            } else {
+        // Lenient decoders only where the spec asks (`x-specwright-lenient`): elsewhere a
+        // wrong type is an error, not a guess.
+        let lenient = |option: bool| {
+            let name = lenient_fn(&f.ty).filter(|_| f.lenient && !recurses(api, &s.name, &f.ty))?;
+            let path = if option {
                 format!("super::runtime::lenient::option_{name}")
+            } else {
+                format!("super::runtime::lenient::{name}")
             };
-            quote!(deserialize_with = #path,)
-        });
+            Some(quote!(deserialize_with = #path,))
+        };
         if f.required && f.nullable {
             // Required but nullable: always sent, `null` when `None`.
-            let lenient = lenient_fn(&f.ty).filter(|_| !recurses(api, &s.name, &f.ty)).map(|name| {
-                let path = format!("super::runtime::lenient::option_{name}");
-                quote!(deserialize_with = #path,)
-            });
+            let lenient = lenient(true);
             quote! {
                 #docs
                 #[serde(#rename default, #lenient)]
@@ -73,6 +73,7 @@ fn emit_struct(api: &Api, s: &Struct) -> TokenStream {
             // type has an empty value instead of failing the whole response.
             // Not in union variants: there a missing required field is how decoding
             // tells the variants apart.
+            let lenient = lenient(false);
             let default = (has_default(&f.ty) && !union_variant).then(|| quote!(default,));
             let attr = (rename.is_some() || lenient.is_some() || default.is_some())
                 .then(|| quote!(#[serde(#rename #default #lenient)]));
@@ -81,7 +82,16 @@ fn emit_struct(api: &Api, s: &Struct) -> TokenStream {
                 #attr
                 pub #field: #ty,
             }
+        } else if f.nullable {
+            // Optional and nullable: absent, `null` and a value stay apart, so a value
+            // read and written back is unchanged and a PATCH can send `null`.
+            quote! {
+                #docs
+                #[serde(#rename default, skip_serializing_if = "super::runtime::Nullable::is_absent")]
+                pub #field: super::runtime::Nullable<#ty>,
+            }
         } else {
+            let lenient = lenient(true);
             quote! {
                 #docs
                 #[serde(#rename default, #lenient skip_serializing_if = "Option::is_none")]
@@ -137,7 +147,15 @@ fn emit_struct(api: &Api, s: &Struct) -> TokenStream {
 fn has_default(ty: &Type) -> bool {
     matches!(
         ty,
-        Type::String | Type::Integer(_) | Type::Number(_) | Type::Boolean | Type::Array(_) | Type::Map(_) | Type::Json | Type::Bytes
+        Type::String
+            | Type::Integer(_)
+            | Type::IntString(_)
+            | Type::Number(_)
+            | Type::Boolean
+            | Type::Array(_)
+            | Type::Map(_)
+            | Type::Json
+            | Type::Bytes
     )
 }
 
@@ -203,6 +221,9 @@ fn emit_statuses(s: &crate::ir::Statuses) -> TokenStream {
 }
 
 fn emit_enum(e: &Enum) -> TokenStream {
+    if e.kind == EnumKind::Integer {
+        return emit_integer_enum(e);
+    }
     let name = ident(&e.name);
     let docs = doc(e.doc.as_deref());
     let unknown = ident(&e.unknown);
@@ -289,6 +310,91 @@ fn emit_enum(e: &Enum) -> TokenStream {
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 String::deserialize(deserializer).map(Self::from)
+            }
+        }
+    }
+}
+
+/// An integer enum: the same shape as a string enum, with the value as an `i64`.
+fn emit_integer_enum(e: &Enum) -> TokenStream {
+    let name = ident(&e.name);
+    let docs = doc(e.doc.as_deref());
+    let unknown = ident(&e.unknown);
+    let variants: Vec<_> = e.variants.iter().map(|v| ident(&v.rust)).collect();
+    // The lowering writes each value in decimal; a value that does not parse cannot
+    // come from it, and would only drop out of the match.
+    let values: Vec<_> = e
+        .variants
+        .iter()
+        .map(|v| proc_macro2::Literal::i64_unsuffixed(v.wire.parse().unwrap_or_default()))
+        .collect();
+    let variant_docs = e.variants.iter().map(|v| {
+        let text = format!(" `{}`", v.wire);
+        quote!(#[doc = #text])
+    });
+    let separator = e.doc.is_some().then(|| quote!(#[doc = ""]));
+    let count = proc_macro2::Literal::usize_unsuffixed(variants.len());
+    quote! {
+        #docs
+        #separator
+        /// Values the spec does not list are kept in the catch-all variant, so a newer
+        /// server cannot break decoding.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#variant_docs #variants,)*
+            /// A value the spec does not list, kept verbatim.
+            #unknown(i64),
+        }
+
+        impl #name {
+            /// Every value the spec lists.
+            pub const ALL: [Self; #count] = [#(Self::#variants),*];
+
+            /// The value as it is sent on the wire.
+            pub fn value(self) -> i64 {
+                match self {
+                    #(Self::#variants => #values,)*
+                    Self::#unknown(value) => value,
+                }
+            }
+
+            /// The listed value `value`, or `None`: for checking input, where
+            /// `From<i64>` would keep an unknown value.
+            pub fn known(value: i64) -> Option<Self> {
+                match value {
+                    #(#values => Some(Self::#variants),)*
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}", self.value())
+            }
+        }
+
+        impl From<i64> for #name {
+            fn from(value: i64) -> Self {
+                Self::known(value).unwrap_or(Self::#unknown(value))
+            }
+        }
+
+        impl From<#name> for i64 {
+            fn from(value: #name) -> Self {
+                value.value()
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_i64(self.value())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                i64::deserialize(deserializer).map(Self::from)
             }
         }
     }

@@ -1,0 +1,144 @@
+//! Copied into the crate generated from tests/fixtures/fields.yaml and run there: field
+//! types that keep every value — absent versus null, integer enums, dates, integers in
+//! strings, typed maps — and lenient decoding only where the spec asks for it.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use fixture_fields::runtime::futures::TryStreamExt;
+use fixture_fields::runtime::{Nullable, Stringified, chrono::NaiveDate};
+use fixture_fields::{Client, models};
+use serde_json::{Value, json};
+
+/// Decodes `value` as `T`, encodes it again and checks nothing changed.
+fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(value: Value) -> T {
+    let decoded: T = serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("{value} does not decode: {e}"));
+    assert_eq!(serde_json::to_value(&decoded).expect("encodes"), value, "the value changed on the way through");
+    decoded
+}
+
+#[test]
+fn absent_null_and_a_value_stay_apart() {
+    let absent: models::Thing = round_trip(json!({"id": "1", "size": 0, "label": null}));
+    assert_eq!(absent.note, Nullable::Absent);
+    let null: models::Thing = round_trip(json!({"id": "1", "size": 0, "label": null, "note": null, "count": null}));
+    assert_eq!(null.note, Nullable::Null);
+    assert_eq!(null.count, Nullable::Null);
+    let value: models::Thing = round_trip(json!({"id": "1", "size": 0, "label": "x", "note": "hi", "count": 0}));
+    assert_eq!(value.note, Nullable::Present("hi".to_owned()));
+    assert_eq!(value.count, Nullable::Present(0));
+    assert_eq!(value.label.as_deref(), Some("x"));
+}
+
+#[test]
+fn a_patch_sends_only_what_is_set_and_null_to_clear() {
+    assert_eq!(serde_json::to_value(models::ThingPatch::default()).expect("encodes"), json!({}));
+    let clear = models::ThingPatch { note: Nullable::Null, priority: Nullable::Present(models::Priority::High), ..Default::default() };
+    assert_eq!(serde_json::to_value(&clear).expect("encodes"), json!({"note": null, "priority": 3}));
+}
+
+#[test]
+fn integer_enums_are_enums_and_keep_unknown_values() {
+    let thing: models::Thing = round_trip(json!({"id": "1", "size": 0, "label": null, "priority": 2, "level": -1}));
+    assert_eq!(thing.priority, Some(models::Priority::Normal));
+    assert_eq!(thing.level, Some(models::Level::Minus1));
+    let newer: models::Thing = round_trip(json!({"id": "1", "size": 0, "label": null, "priority": 7}));
+    assert_eq!(newer.priority, Some(models::Priority::UnknownValue(7)));
+    assert_eq!(models::Priority::known(7), None);
+    assert_eq!(i64::from(models::Priority::High), 3);
+    assert_eq!(models::Level::ALL.map(models::Level::value), [-1, 0, 10]);
+    // A string is not an integer enum value.
+    assert!(serde_json::from_value::<models::Thing>(json!({"id": "1", "size": 0, "label": null, "priority": "2"})).is_err());
+}
+
+#[test]
+fn dates_and_integers_in_strings_keep_their_type() {
+    let thing: models::Thing = round_trip(json!({
+        "id": "9007199254740993", "size": 0, "label": null,
+        "due": "2026-12-01", "updated": "2026-12-01T10:20:30Z", "small": "-7"
+    }));
+    assert_eq!(thing.id, Stringified(9_007_199_254_740_993));
+    assert_eq!(thing.due, NaiveDate::from_ymd_opt(2026, 12, 1));
+    assert_eq!(thing.small, Some(Stringified(-7)));
+    for bad in [json!({"id": "x1", "size": 0, "label": null}), json!({"id": "1", "size": 0, "label": null, "due": "2026-13-01"})] {
+        assert!(serde_json::from_value::<models::Thing>(bad.clone()).is_err(), "{bad} decoded");
+    }
+}
+
+#[test]
+fn additional_properties_with_a_schema_are_a_typed_map() {
+    let thing: models::Thing = round_trip(json!({
+        "id": "1", "size": 0, "label": null,
+        "scores": {"a": 1, "b": -2},
+        "attributes": {"color": "red", "width": 2.5, "height": 1.0}
+    }));
+    assert_eq!(thing.scores.as_ref().and_then(|s| s.get("b")), Some(&-2));
+    let attributes = thing.attributes.expect("attributes");
+    assert_eq!(attributes.color.as_deref(), Some("red"));
+    assert_eq!(attributes.additional_properties.get("width"), Some(&2.5));
+    // An extra property of the wrong type is an error, not a silent drop.
+    assert!(serde_json::from_value::<models::Attributes>(json!({"width": "wide"})).is_err());
+}
+
+#[test]
+fn strict_where_the_spec_does_not_ask_for_lenience() {
+    for bad in [json!({"id": "1", "size": "5", "label": null}), json!({"id": "1", "size": 0, "label": null, "tags": "one"})] {
+        assert!(serde_json::from_value::<models::Thing>(bad.clone()).is_err(), "{bad} decoded");
+    }
+}
+
+#[test]
+fn lenient_where_the_spec_asks() {
+    let legacy: models::Legacy = serde_json::from_value(json!({"total": "5", "enabled": "true", "items": "one"})).expect("decodes");
+    assert_eq!(legacy.total, Some(5));
+    assert_eq!(legacy.enabled, Some(true));
+    assert_eq!(legacy.items, Some(vec!["one".to_owned()]));
+    // `x-specwright-lenient: false` on the property turns it off again.
+    assert!(serde_json::from_value::<models::Legacy>(json!({"exact": "5"})).is_err());
+    assert!(serde_json::from_value::<models::Legacy>(json!({"exact": 5})).is_ok());
+}
+
+/// Serves the pages `pages(base_url)` in turn and records the request targets.
+fn serve(pages: impl FnOnce(&str) -> Vec<String>) -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let pages = pages(&base);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for (stream, body) in listener.incoming().zip(pages) {
+            let Ok(stream) = stream else { continue };
+            let mut reader = BufReader::new(stream);
+            let mut first = String::new();
+            let _ = reader.read_line(&mut first);
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).map_or(true, |n| n == 0) || line == "\r\n" {
+                    break;
+                }
+            }
+            log.lock().expect("log").push(first.split_whitespace().nth(1).unwrap_or_default().to_owned());
+            let text = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = reader.get_mut().write_all(text.as_bytes());
+        }
+    });
+    (base, seen)
+}
+
+#[tokio::test]
+async fn a_null_next_link_ends_the_pages() {
+    let (base, seen) = serve(|base| {
+        vec![
+            format!(r#"{{"items":[{{"id":"1","size":1,"label":null}}],"next":"{base}/things?cursor=p2"}}"#),
+            r#"{"items":[{"id":"2","size":2,"label":"b"}],"next":null}"#.to_owned(),
+        ]
+    });
+    let client = Client::new(Client::config().base_url(base)).expect("client");
+    let things: Vec<models::Thing> = client.list_things_all(None).try_collect().await.expect("every page");
+    assert_eq!(things.iter().map(|t| t.id.0).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(*seen.lock().expect("log"), ["/things", "/things?cursor=p2"]);
+}
