@@ -44,6 +44,7 @@ mod auth;
 mod config;
 mod error;
 mod filter;
+mod hooks;
 mod multipart;
 pub mod lenient;
 pub mod paging;
@@ -55,14 +56,15 @@ mod token;
 mod transport;
 
 pub use auth::{ApiKey, ApiKeyLocation, Auth, Secret};
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, DEFAULT_MAX_RESPONSE_BYTES};
+pub use hooks::{OutgoingRequest, ResponseInfo};
 pub use retry::RetryPolicy;
 pub use token::{Token, TokenError, TokenSource};
 pub use error::{ApiError, Error, FilterError};
 pub use filter::FilterValue;
 pub use multipart::Multipart;
 pub use response::{Response, StreamingResponse};
-pub use transport::{Request, Transport};
+pub use transport::{CallOptions, Request, Transport};
 
 /// Re-exported so generated crates can name `chrono` types (dates and
 /// date-times in schemas) without depending on `chrono` themselves, which
