@@ -28,6 +28,8 @@ const API_KEY: &str = "key-77-in-the-query";
 
 /// Fields by name, each as its `Debug` text (strings without quotes).
 type Fields = BTreeMap<String, String>;
+/// An event's fields, and those of the span it happened in.
+type Recording = (Fields, Option<Fields>);
 
 #[derive(Default)]
 struct Visitor(Fields);
@@ -46,7 +48,7 @@ impl Visit for Visitor {
 /// in, and each span's fields when it closed.
 #[derive(Clone, Default)]
 struct Recorded {
-    events: Arc<Mutex<Vec<(Fields, Option<Fields>)>>>,
+    events: Arc<Mutex<Vec<Recording>>>,
     closed: Arc<Mutex<Vec<(String, Fields)>>>,
 }
 
