@@ -29,6 +29,35 @@ impl Client {
     pub fn transport(&self) -> &Transport {
         &self.transport
     }
+    /// A clone whose calls use `options` (timeout, retry policy, size limit) in
+    /// place of the configuration's. Cheap: it shares the connection pool, the
+    /// token and the rate limit with `self`.
+    #[must_use]
+    pub fn with(&self, options: super::runtime::CallOptions) -> Self {
+        Self {
+            transport: self.transport.with_options(options),
+        }
+    }
+    /// A clone whose calls time out after `timeout`, each attempt (see
+    /// [`CallOptions`](super::runtime::CallOptions)).
+    #[must_use]
+    pub fn with_timeout(&self, timeout: std::time::Duration) -> Self {
+        Self {
+            transport: self
+                .transport
+                .with_options(super::runtime::CallOptions::new().timeout(timeout)),
+        }
+    }
+    /// A clone whose calls are retried by `policy` (see
+    /// [`CallOptions`](super::runtime::CallOptions)).
+    #[must_use]
+    pub fn with_retry(&self, policy: super::runtime::RetryPolicy) -> Self {
+        Self {
+            transport: self
+                .transport
+                .with_options(super::runtime::CallOptions::new().retry(policy)),
+        }
+    }
     /// Boomi Get a process
     ///
     /// Retrieves the details of a specific integration process by its ID.
@@ -45,7 +74,8 @@ impl Client {
             .request(
                 Method::GET,
                 format!("/Process/{}", super::runtime::encode_path_segment(id)),
-            );
+            )
+            .operation("getProcess", "/Process/{id}");
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.json(),
@@ -65,6 +95,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/Process/query")
+            .operation("queryProcesses", "/Process/query")
             .idempotent(true)
             .json(body);
         let response = self.transport.send(request).await?;
@@ -89,6 +120,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/ExecutionRequest")
+            .operation("executeProcess", "/ExecutionRequest")
             .json(body);
         let response = self.transport.send(request).await?;
         match response.status() {
@@ -112,6 +144,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/ExecutionRecord/query")
+            .operation("queryExecutionRecords", "/ExecutionRecord/query")
             .idempotent(true)
             .json(body);
         let response = self.transport.send(request).await?;
@@ -130,7 +163,11 @@ impl Client {
         &self,
         body: &super::models::EnvironmentInput,
     ) -> Result<super::models::Environment, Error<super::models::ErrorResponse>> {
-        let request = self.transport.request(Method::POST, "/Environment").json(body);
+        let request = self
+            .transport
+            .request(Method::POST, "/Environment")
+            .operation("createEnvironment", "/Environment")
+            .json(body);
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.json(),
@@ -154,7 +191,8 @@ impl Client {
             .request(
                 Method::GET,
                 format!("/Environment/{}", super::runtime::encode_path_segment(id)),
-            );
+            )
+            .operation("getEnvironment", "/Environment/{id}");
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.json(),
@@ -178,7 +216,8 @@ impl Client {
             .request(
                 Method::DELETE,
                 format!("/Environment/{}", super::runtime::encode_path_segment(id)),
-            );
+            )
+            .operation("deleteEnvironment", "/Environment/{id}");
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.empty(),
@@ -201,6 +240,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/Environment/query")
+            .operation("queryEnvironments", "/Environment/query")
             .idempotent(true)
             .json(body);
         let response = self.transport.send(request).await?;
@@ -222,6 +262,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/DeployedPackage")
+            .operation("createDeployedPackage", "/DeployedPackage")
             .json(body);
         let response = self.transport.send(request).await?;
         match response.status() {
@@ -246,7 +287,8 @@ impl Client {
             .request(
                 Method::GET,
                 format!("/DeployedPackage/{}", super::runtime::encode_path_segment(id)),
-            );
+            )
+            .operation("getDeployedPackage", "/DeployedPackage/{id}");
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.json(),
@@ -270,7 +312,8 @@ impl Client {
             .request(
                 Method::DELETE,
                 format!("/DeployedPackage/{}", super::runtime::encode_path_segment(id)),
-            );
+            )
+            .operation("deleteDeployedPackage", "/DeployedPackage/{id}");
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.empty(),
@@ -293,6 +336,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/DeployedPackage/query")
+            .operation("queryDeployedPackages", "/DeployedPackage/query")
             .idempotent(true)
             .json(body);
         let response = self.transport.send(request).await?;
@@ -318,7 +362,8 @@ impl Client {
             .request(
                 Method::GET,
                 format!("/Atom/{}", super::runtime::encode_path_segment(id)),
-            );
+            )
+            .operation("getAtom", "/Atom/{id}");
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.json(),
@@ -344,6 +389,7 @@ impl Client {
                 Method::POST,
                 format!("/Atom/{}", super::runtime::encode_path_segment(id)),
             )
+            .operation("updateAtom", "/Atom/{id}")
             .json(body);
         let response = self.transport.send(request).await?;
         match response.status() {
@@ -368,7 +414,8 @@ impl Client {
             .request(
                 Method::DELETE,
                 format!("/Atom/{}", super::runtime::encode_path_segment(id)),
-            );
+            )
+            .operation("deleteAtom", "/Atom/{id}");
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.empty(),
@@ -388,6 +435,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/Atom/query")
+            .operation("queryAtoms", "/Atom/query")
             .idempotent(true)
             .json(body);
         let response = self.transport.send(request).await?;
@@ -409,6 +457,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/PackagedComponent")
+            .operation("createPackagedComponent", "/PackagedComponent")
             .json(body);
         let response = self.transport.send(request).await?;
         match response.status() {
@@ -433,7 +482,8 @@ impl Client {
             .request(
                 Method::GET,
                 format!("/PackagedComponent/{}", super::runtime::encode_path_segment(id)),
-            );
+            )
+            .operation("getPackagedComponent", "/PackagedComponent/{id}");
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.json(),
@@ -457,7 +507,8 @@ impl Client {
             .request(
                 Method::GET,
                 format!("/ProcessSchedules/{}", super::runtime::encode_path_segment(id)),
-            );
+            )
+            .operation("getProcessSchedules", "/ProcessSchedules/{id}");
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.json(),
@@ -483,6 +534,7 @@ impl Client {
                 Method::POST,
                 format!("/ProcessSchedules/{}", super::runtime::encode_path_segment(id)),
             )
+            .operation("updateProcessSchedules", "/ProcessSchedules/{id}")
             .json(body);
         let response = self.transport.send(request).await?;
         match response.status() {
@@ -506,6 +558,10 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/EnvironmentAtomAttachment/query")
+            .operation(
+                "queryEnvironmentAtomAttachments",
+                "/EnvironmentAtomAttachment/query",
+            )
             .idempotent(true)
             .json(body);
         let response = self.transport.send(request).await?;
@@ -530,6 +586,10 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/EnvironmentAtomAttachment/queryMore")
+            .operation(
+                "queryMoreEnvironmentAtomAttachments",
+                "/EnvironmentAtomAttachment/queryMore",
+            )
             .idempotent(true)
             .text(body);
         let response = self.transport.send(request).await?;
@@ -551,6 +611,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/Process/queryMore")
+            .operation("queryMoreProcesses", "/Process/queryMore")
             .idempotent(true)
             .text(body);
         let response = self.transport.send(request).await?;
@@ -575,6 +636,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/Environment/queryMore")
+            .operation("queryMoreEnvironments", "/Environment/queryMore")
             .idempotent(true)
             .text(body);
         let response = self.transport.send(request).await?;
@@ -596,6 +658,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/Atom/queryMore")
+            .operation("queryMoreAtoms", "/Atom/queryMore")
             .idempotent(true)
             .text(body);
         let response = self.transport.send(request).await?;
@@ -620,6 +683,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/DeployedPackage/queryMore")
+            .operation("queryMoreDeployedPackages", "/DeployedPackage/queryMore")
             .idempotent(true)
             .text(body);
         let response = self.transport.send(request).await?;
@@ -644,6 +708,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/ExecutionRecord/queryMore")
+            .operation("queryMoreExecutionRecords", "/ExecutionRecord/queryMore")
             .idempotent(true)
             .text(body);
         let response = self.transport.send(request).await?;
@@ -674,7 +739,8 @@ impl Client {
                 format!(
                     "/EnvironmentExtensions/{}", super::runtime::encode_path_segment(id)
                 ),
-            );
+            )
+            .operation("getEnvironmentExtensions", "/EnvironmentExtensions/{id}");
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.json(),
@@ -705,6 +771,7 @@ impl Client {
                     "/EnvironmentExtensions/{}", super::runtime::encode_path_segment(id)
                 ),
             )
+            .operation("updateEnvironmentExtensions", "/EnvironmentExtensions/{id}")
             .json(body);
         let response = self.transport.send(request).await?;
         match response.status() {
@@ -728,6 +795,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/EnvironmentExtensions/query")
+            .operation("queryEnvironmentExtensions", "/EnvironmentExtensions/query")
             .idempotent(true)
             .json(body);
         let response = self.transport.send(request).await?;
@@ -752,6 +820,10 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/EnvironmentExtensions/queryMore")
+            .operation(
+                "queryMoreEnvironmentExtensions",
+                "/EnvironmentExtensions/queryMore",
+            )
             .idempotent(true)
             .text(body);
         let response = self.transport.send(request).await?;
@@ -776,6 +848,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/ProcessSchedules/query")
+            .operation("queryProcessSchedules", "/ProcessSchedules/query")
             .idempotent(true)
             .json(body);
         let response = self.transport.send(request).await?;
@@ -800,6 +873,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/ProcessSchedules/queryMore")
+            .operation("queryMoreProcessSchedules", "/ProcessSchedules/queryMore")
             .idempotent(true)
             .text(body);
         let response = self.transport.send(request).await?;
@@ -830,7 +904,8 @@ impl Client {
                 format!(
                     "/ProcessScheduleStatus/{}", super::runtime::encode_path_segment(id)
                 ),
-            );
+            )
+            .operation("getProcessScheduleStatus", "/ProcessScheduleStatus/{id}");
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.json(),
@@ -861,6 +936,7 @@ impl Client {
                     "/ProcessScheduleStatus/{}", super::runtime::encode_path_segment(id)
                 ),
             )
+            .operation("updateProcessScheduleStatus", "/ProcessScheduleStatus/{id}")
             .json(body);
         let response = self.transport.send(request).await?;
         match response.status() {
@@ -884,6 +960,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/ProcessScheduleStatus/query")
+            .operation("queryProcessScheduleStatuses", "/ProcessScheduleStatus/query")
             .idempotent(true)
             .json(body);
         let response = self.transport.send(request).await?;
@@ -908,6 +985,10 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/ProcessScheduleStatus/queryMore")
+            .operation(
+                "queryMoreProcessScheduleStatuses",
+                "/ProcessScheduleStatus/queryMore",
+            )
             .idempotent(true)
             .text(body);
         let response = self.transport.send(request).await?;
@@ -932,6 +1013,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/PackagedComponent/query")
+            .operation("queryPackagedComponents", "/PackagedComponent/query")
             .idempotent(true)
             .json(body);
         let response = self.transport.send(request).await?;
@@ -956,6 +1038,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/PackagedComponent/queryMore")
+            .operation("queryMorePackagedComponents", "/PackagedComponent/queryMore")
             .idempotent(true)
             .text(body);
         let response = self.transport.send(request).await?;
@@ -981,7 +1064,8 @@ impl Client {
             .request(
                 Method::GET,
                 format!("/ComponentMetadata/{}", super::runtime::encode_path_segment(id)),
-            );
+            )
+            .operation("getComponentMetadata", "/ComponentMetadata/{id}");
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.json(),
@@ -1004,6 +1088,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/ComponentMetadata/query")
+            .operation("queryComponentMetadata", "/ComponentMetadata/query")
             .idempotent(true)
             .json(body);
         let response = self.transport.send(request).await?;
@@ -1028,6 +1113,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/ComponentMetadata/queryMore")
+            .operation("queryMoreComponentMetadata", "/ComponentMetadata/queryMore")
             .idempotent(true)
             .text(body);
         let response = self.transport.send(request).await?;
@@ -1058,7 +1144,8 @@ impl Client {
                 format!(
                     "/ExecutionRecord/async/{}", super::runtime::encode_path_segment(id)
                 ),
-            );
+            )
+            .operation("getAsyncExecutionRecord", "/ExecutionRecord/async/{id}");
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.json().map(Some),

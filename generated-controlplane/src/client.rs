@@ -32,6 +32,35 @@ impl Client {
     pub fn transport(&self) -> &Transport {
         &self.transport
     }
+    /// A clone whose calls use `options` (timeout, retry policy, size limit) in
+    /// place of the configuration's. Cheap: it shares the connection pool, the
+    /// token and the rate limit with `self`.
+    #[must_use]
+    pub fn with(&self, options: super::runtime::CallOptions) -> Self {
+        Self {
+            transport: self.transport.with_options(options),
+        }
+    }
+    /// A clone whose calls time out after `timeout`, each attempt (see
+    /// [`CallOptions`](super::runtime::CallOptions)).
+    #[must_use]
+    pub fn with_timeout(&self, timeout: std::time::Duration) -> Self {
+        Self {
+            transport: self
+                .transport
+                .with_options(super::runtime::CallOptions::new().timeout(timeout)),
+        }
+    }
+    /// A clone whose calls are retried by `policy` (see
+    /// [`CallOptions`](super::runtime::CallOptions)).
+    #[must_use]
+    pub fn with_retry(&self, policy: super::runtime::RetryPolicy) -> Self {
+        Self {
+            transport: self
+                .transport
+                .with_options(super::runtime::CallOptions::new().retry(policy)),
+        }
+    }
     /// List APIs
     ///
     /// One page of APIs. Filters (S003 "Filtering") narrow the list; `page`, `size` and
@@ -61,7 +90,10 @@ impl Client {
         owner: Option<&str>,
         platform_type: Option<&str>,
     ) -> Result<super::models::ApiPage, Error<super::models::ErrorResponse>> {
-        let mut request = self.transport.request(Method::GET, "/apis");
+        let mut request = self
+            .transport
+            .request(Method::GET, "/apis")
+            .operation("listApis", "/apis");
         if let Some(page) = page {
             request = request.query("page", page);
         }
@@ -105,7 +137,11 @@ impl Client {
         &self,
         body: &super::models::ApiInput,
     ) -> Result<super::models::Api, Error<super::models::ErrorResponse>> {
-        let request = self.transport.request(Method::POST, "/apis").json(body);
+        let request = self
+            .transport
+            .request(Method::POST, "/apis")
+            .operation("createApi", "/apis")
+            .json(body);
         let response = self.transport.send(request).await?;
         match response.status() {
             201 => response.json(),
@@ -127,7 +163,8 @@ impl Client {
             .request(
                 Method::GET,
                 format!("/apis/{}", super::runtime::encode_path_segment(id)),
-            );
+            )
+            .operation("getApi", "/apis/{id}");
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.json(),
@@ -151,6 +188,7 @@ impl Client {
                 Method::PUT,
                 format!("/apis/{}", super::runtime::encode_path_segment(id)),
             )
+            .operation("updateApi", "/apis/{id}")
             .json(body);
         let response = self.transport.send(request).await?;
         match response.status() {
@@ -173,7 +211,8 @@ impl Client {
             .request(
                 Method::DELETE,
                 format!("/apis/{}", super::runtime::encode_path_segment(id)),
-            );
+            )
+            .operation("deleteApi", "/apis/{id}");
         let response = self.transport.send(request).await?;
         match response.status() {
             204 => response.empty(),
@@ -196,6 +235,7 @@ impl Client {
                 Method::GET,
                 format!("/apis/{}/image", super::runtime::encode_path_segment(id)),
             )
+            .operation("downloadApiImage", "/apis/{id}/image")
             .accept("image/*, application/json;q=0.9");
         let response = self.transport.send(request).await?;
         match response.status() {
@@ -221,6 +261,7 @@ impl Client {
                 Method::GET,
                 format!("/apis/{}/image", super::runtime::encode_path_segment(id)),
             )
+            .operation("downloadApiImage", "/apis/{id}/image")
             .accept("image/*, application/json;q=0.9");
         let response = self.transport.send_streaming(request).await?;
         match response.status() {
@@ -247,6 +288,7 @@ impl Client {
                 Method::PUT,
                 format!("/apis/{}/image", super::runtime::encode_path_segment(id)),
             )
+            .operation("uploadApiImage", "/apis/{id}/image")
             .multipart(body);
         let response = self.transport.send(request).await?;
         match response.status() {
@@ -269,7 +311,8 @@ impl Client {
             .request(
                 Method::DELETE,
                 format!("/apis/{}/image", super::runtime::encode_path_segment(id)),
-            );
+            )
+            .operation("deleteApiImage", "/apis/{id}/image");
         let response = self.transport.send(request).await?;
         match response.status() {
             204 => response.empty(),
@@ -301,7 +344,8 @@ impl Client {
                     super::runtime::encode_path_segment(environment_id),
                     super::runtime::encode_path_segment(api_id)
                 ),
-            );
+            )
+            .operation("deployApi", "/environments/{environmentId}/apis/{apiId}");
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.json(),
@@ -322,7 +366,10 @@ impl Client {
         size: Option<i32>,
         sort: Option<&Vec<String>>,
     ) -> Result<super::models::JobPage, Error<super::models::ErrorResponse>> {
-        let mut request = self.transport.request(Method::GET, "/runningJobs");
+        let mut request = self
+            .transport
+            .request(Method::GET, "/runningJobs")
+            .operation("listRunningJobs", "/runningJobs");
         if let Some(page) = page {
             request = request.query("page", page);
         }
@@ -353,7 +400,10 @@ impl Client {
         size: Option<i32>,
         sort: Option<&Vec<String>>,
     ) -> Result<super::models::JobPage, Error<super::models::ErrorResponse>> {
-        let mut request = self.transport.request(Method::GET, "/jobs");
+        let mut request = self
+            .transport
+            .request(Method::GET, "/jobs")
+            .operation("listJobHistory", "/jobs");
         if let Some(page) = page {
             request = request.query("page", page);
         }
@@ -385,6 +435,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/login")
+            .operation("login", "/login")
             .without_credentials()
             .json(body);
         let response = self.transport.send(request).await?;
@@ -405,6 +456,7 @@ impl Client {
         let request = self
             .transport
             .request(Method::POST, "/login")
+            .operation("login", "/login")
             .without_credentials()
             .json(body);
         let response = self.transport.send(request).await?;
@@ -422,7 +474,10 @@ impl Client {
     ///
     /// `POST /logout`
     pub async fn logout(&self) -> Result<(), Error<super::models::ErrorResponse>> {
-        let request = self.transport.request(Method::POST, "/logout");
+        let request = self
+            .transport
+            .request(Method::POST, "/logout")
+            .operation("logout", "/logout");
         let response = self.transport.send(request).await?;
         match response.status() {
             200 => response.empty(),
@@ -440,7 +495,11 @@ impl Client {
         &self,
         body: &super::models::AccessTokenInput,
     ) -> Result<super::models::AccessToken, Error<super::models::ErrorResponse>> {
-        let request = self.transport.request(Method::POST, "/accessTokens").json(body);
+        let request = self
+            .transport
+            .request(Method::POST, "/accessTokens")
+            .operation("createAccessToken", "/accessTokens")
+            .json(body);
         let response = self.transport.send(request).await?;
         match response.status() {
             201 => response.json(),

@@ -21,6 +21,7 @@ pub const RUNTIME_FILES: &[(&str, &str)] = &[
     ("config.rs", include_str!("../runtime-src/config.rs")),
     ("error.rs", include_str!("../runtime-src/error.rs")),
     ("filter.rs", include_str!("../runtime-src/filter.rs")),
+    ("hooks.rs", include_str!("../runtime-src/hooks.rs")),
     ("lenient.rs", include_str!("../runtime-src/lenient.rs")),
     ("lib.rs", include_str!("../runtime-src/lib.rs")),
     ("multipart.rs", include_str!("../runtime-src/multipart.rs")),

@@ -9,12 +9,18 @@ use reqwest::header::HeaderValue;
 
 use super::auth::{ApiKey, ApiKeyLocation, Auth, REDACTED, Secret};
 use super::encode_path_segment;
+use super::hooks::{OutgoingRequest, RequestHook, ResponseHook, ResponseInfo};
 use super::retry::RetryPolicy;
 use super::token::{DEFAULT_REFRESH_MARGIN, TokenCache, TokenSource};
 use super::transport::{Transport, TransportParts};
 
 /// Total time a request may take when the caller configured nothing else.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The largest response body read into memory when the caller configured nothing
+/// else: 32 MiB, far above any Boomi answer (a query page holds 100 objects), far
+/// below what would hurt a small machine.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Why a [`Config`] could not produce a base URL or a [`Transport`].
 ///
@@ -101,6 +107,9 @@ pub struct Config {
     api_keys: Vec<ApiKey>,
     token_source: Option<Arc<dyn TokenSource>>,
     token_refresh_margin: Duration,
+    max_response_bytes: u64,
+    on_request: Option<RequestHook>,
+    on_response: Option<ResponseHook>,
 }
 
 impl Config {
@@ -120,6 +129,9 @@ impl Config {
             api_keys: Vec::new(),
             token_source: None,
             token_refresh_margin: DEFAULT_REFRESH_MARGIN,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            on_request: None,
+            on_response: None,
         }
     }
 
@@ -262,6 +274,60 @@ impl Config {
         self
     }
 
+    /// The largest response body [`Transport::send`] reads into memory, in bytes
+    /// (32 MiB by default, [`DEFAULT_MAX_RESPONSE_BYTES`]). The body is read chunk by
+    /// chunk and reading stops at the limit, so no more than that is ever held; a
+    /// response that declares a larger `Content-Length` fails before its body is read.
+    /// Either way the call fails with [`Error::TooLarge`](super::Error::TooLarge),
+    /// which is not retried.
+    ///
+    /// Streamed downloads ([`Transport::send_streaming`], the generated `*_stream`
+    /// methods) are not limited: they hold one chunk at a time. Their error bodies,
+    /// read whole, are. A single call can have its own limit with
+    /// [`CallOptions::max_response_bytes`](super::CallOptions::max_response_bytes).
+    #[must_use]
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Calls `hook` for every attempt of every request just before it is sent, to
+    /// add or change headers (a correlation id, a tenant header). Retries and the
+    /// resend after a token renewal call it again, with the attempt number.
+    ///
+    /// It runs **before the credentials are added**: it never sees the
+    /// `Authorization` header, the API keys or the token, so a hook that logs what it
+    /// sees cannot leak them, and a value it sets for `Authorization`,
+    /// `Proxy-Authorization` or an API-key header is replaced by the configured
+    /// credentials. Its URL leaves out API keys sent in the query. It does not see
+    /// the body. Setting a hook replaces any earlier one.
+    ///
+    /// ```
+    /// use specwright_runtime::Config;
+    /// use specwright_runtime::reqwest::header::HeaderValue;
+    ///
+    /// let config = Config::new("https://api.example.com").on_request(|request| {
+    ///     request.headers_mut().insert("x-correlation-id", HeaderValue::from_static("run-42"));
+    /// });
+    /// assert!(format!("{config:?}").contains("on_request: Some(\"<hook>\")"));
+    /// ```
+    #[must_use]
+    pub fn on_request(mut self, hook: impl Fn(&mut OutgoingRequest<'_>) + Send + Sync + 'static) -> Self {
+        self.on_request = Some(Arc::new(hook));
+        self
+    }
+
+    /// Calls `hook` after every attempt of every request, with its status, headers,
+    /// time and attempt number, or the failure that left it without a response: for
+    /// metrics and logs. For [`Transport::send`] it runs once the whole body has been
+    /// read; for [`Transport::send_streaming`] once the headers have arrived. It does
+    /// not see the body. Setting a hook replaces any earlier one.
+    #[must_use]
+    pub fn on_response(mut self, hook: impl Fn(&ResponseInfo<'_>) + Send + Sync + 'static) -> Self {
+        self.on_response = Some(Arc::new(hook));
+        self
+    }
+
     /// The base URL every request path is appended to: the
     /// [`base_url`](Self::base_url) override if set, else the template, with
     /// each `{name}` replaced by its percent-encoded
@@ -311,6 +377,9 @@ impl Config {
             tokens: self
                 .token_source
                 .map(|source| TokenCache::new(source, self.token_refresh_margin, timeout)),
+            max_response_bytes: self.max_response_bytes,
+            on_request: self.on_request,
+            on_response: self.on_response,
         }))
     }
 }
@@ -331,6 +400,9 @@ impl fmt::Debug for Config {
             .field("rate_limit", &self.rate_limit)
             .field("token_source", &self.token_source.as_ref().map(|_| "<configured>"))
             .field("token_refresh_margin", &self.token_refresh_margin)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("on_request", &self.on_request.as_ref().map(|_| "<hook>"))
+            .field("on_response", &self.on_response.as_ref().map(|_| "<hook>"))
             .finish()
     }
 }

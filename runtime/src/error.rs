@@ -1,6 +1,7 @@
 //! Errors returned by generated operations.
 
 use std::borrow::Cow;
+use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::StatusCode;
@@ -16,7 +17,12 @@ const BODY_PREVIEW_LIMIT: usize = 200;
 /// `E` is the operation's declared error body type (use
 /// `serde_json::Value` or `()` when there is none). `Display` never needs
 /// `E: Display`, and never contains credentials.
+///
+/// Non-exhaustive: match the variants you handle and keep a `_` arm (or use
+/// [`status`](Self::status), [`is_timeout`](Self::is_timeout) and
+/// [`is_connect`](Self::is_connect)).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error<E> {
     /// The server answered with a status the API description declares as an
     /// error for this operation.
@@ -52,6 +58,38 @@ pub enum Error<E> {
     /// message stops at "error sending request".
     #[error("request failed: {}", cause_chain(.0))]
     Request(#[source] reqwest::Error),
+    /// No complete response (head and body) arrived within the timeout, on the last
+    /// of the attempts made. Only idempotent requests are retried after a timeout, so
+    /// for the others `attempts` is 1.
+    #[error("{}", timeout_message(*.timeout, *.attempts, *.elapsed))]
+    Timeout {
+        /// The timeout of each attempt: the call's, the client's or the
+        /// configuration's (`None`: a supplied HTTP client's own).
+        timeout: Option<Duration>,
+        /// Attempts made, the last one included.
+        attempts: u32,
+        /// From the start of the first attempt to the end of the last, waits between
+        /// them included.
+        elapsed: Duration,
+        /// The HTTP client's error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The response body is larger than
+    /// [`Config::max_response_bytes`](super::Config::max_response_bytes); reading
+    /// stopped at the limit, and the request is not retried.
+    #[error(
+        "the HTTP {status} response body is larger than the limit of {limit} bytes ({}); raise Config::max_response_bytes, or the call's with CallOptions::max_response_bytes",
+        match .length { Some(n) => format!("Content-Length: {n}"), None => format!("more than {limit} bytes arrived") }
+    )]
+    TooLarge {
+        /// HTTP status of the response.
+        status: u16,
+        /// The limit in force.
+        limit: u64,
+        /// The size the response declared (`Content-Length`), if it did.
+        length: Option<u64>,
+    },
     /// The request could not be built (e.g. a body that failed to
     /// serialise, or an invalid header value), or the token source could not
     /// give it a token (`could not get an access token: …`); nothing was sent.
@@ -67,7 +105,8 @@ impl<E> Error<E> {
             Error::Api(api) | Error::UnexpectedStatus(api) => Some(api.status),
             Error::Decode { status, .. } => Some(*status),
             Error::Request(err) => err.status().map(|s| s.as_u16()),
-            Error::InvalidRequest(_) => None,
+            Error::TooLarge { status, .. } => Some(*status),
+            Error::Timeout { .. } | Error::InvalidRequest(_) => None,
         }
     }
 
@@ -77,9 +116,10 @@ impl<E> Error<E> {
         matches!(self, Error::Request(err) if err.is_connect())
     }
 
-    /// Whether the request timed out (the configured or per-request timeout).
+    /// Whether the request timed out (the configured or per-request timeout):
+    /// [`Error::Timeout`], or a body stream that timed out ([`Error::Request`]).
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Request(err) if err.is_timeout())
+        matches!(self, Error::Timeout { .. }) || matches!(self, Error::Request(err) if err.is_timeout())
     }
 
     /// The error response, for both declared ([`Error::Api`]) and undeclared
@@ -131,6 +171,28 @@ impl<E> ApiError<E> {
                 .unwrap_or("no error message")
                 .to_owned()
         })
+    }
+}
+
+/// `Display` of [`Error::Timeout`]: how long, how many attempts, and what to change.
+fn timeout_message(timeout: Option<Duration>, attempts: u32, elapsed: Duration) -> String {
+    let limit = match timeout {
+        Some(t) => format!("after {}", human(t)),
+        None => "(the HTTP client's own timeout)".to_owned(),
+    };
+    let tries = if attempts == 1 { "1 attempt".to_owned() } else { format!("{attempts} attempts") };
+    format!(
+        "request timed out {limit} without a complete response; {tries}, {} in all; a longer timeout is set with Config::timeout, or per call with CallOptions::timeout",
+        human(elapsed)
+    )
+}
+
+/// `250 ms`, `1.5 s`.
+fn human(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
     }
 }
 

@@ -23,7 +23,8 @@
 //! // Roughly what a generated operation looks like.
 //! async fn get_atom(transport: &Transport, id: &str) -> Result<Value, Error<Value>> {
 //!     let path = format!("/Atom/{}", encode_path_segment(id));
-//!     let response = transport.send(transport.request(Method::GET, path)).await?;
+//!     let request = transport.request(Method::GET, path).operation("getAtom", "/Atom/{id}");
+//!     let response = transport.send(request).await?;
 //!     match response.status() {
 //!         200 => response.json(),
 //!         400 | 403 | 404 => Err(response.error()),
@@ -37,6 +38,27 @@
 //! answer a job to be polled until it is final, and [`Transport::send_streaming`] for
 //! downloads read as a stream of chunks.
 //!
+//! # Observing and adjusting calls
+//!
+//! - **Tracing.** [`Transport::send`] runs inside a `tracing` span named `request`
+//!   with the fields `operation` (the `operationId`, from [`Request::operation`]),
+//!   `method`, `path` (the path template, or the path of a request that names no
+//!   operation), `attempt`, `status` and `elapsed_ms`. Inside it: a `debug` event
+//!   `attempt finished` per attempt (`attempt`, `status`, `failure`, `elapsed_ms`), a
+//!   `warn` event `retrying request` per retry (`attempt`, `status`, `reason`,
+//!   `retry_after`, `delay_ms`), `debug` events for rate pacing (`wait_ms`) and token
+//!   fetches (`wait_ms`, `expires_in_s`). URLs, headers and bodies are never recorded:
+//!   they hold credentials (an API key in the query, `Authorization`, a login body).
+//! - **Hooks.** [`Config::on_request`] changes each attempt's headers before it is
+//!   sent, before the credentials are added (so it never sees them);
+//!   [`Config::on_response`] sees each attempt's outcome ([`ResponseInfo`]).
+//! - **Per-call settings.** [`CallOptions`] (timeout, retry policy, size limit) for a
+//!   clone of the transport ([`Transport::with_options`]; generated clients have
+//!   `with`, `with_timeout` and `with_retry`) or one request ([`Request::options`]).
+//! - **Size limit.** [`Config::max_response_bytes`] (32 MiB by default) bounds what
+//!   is read into memory, enforced while reading: [`Error::TooLarge`]. Streamed
+//!   downloads are not limited.
+//!
 //! The crate never panics on anything a server sends: every malformed reply
 //! becomes an [`Error`] value.
 
@@ -44,6 +66,7 @@ mod auth;
 mod config;
 mod error;
 mod filter;
+mod hooks;
 mod multipart;
 mod nullable;
 pub mod lenient;
@@ -57,7 +80,8 @@ mod token;
 mod transport;
 
 pub use auth::{ApiKey, ApiKeyLocation, Auth, Secret};
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, DEFAULT_MAX_RESPONSE_BYTES};
+pub use hooks::{OutgoingRequest, ResponseInfo};
 pub use retry::RetryPolicy;
 pub use token::{Token, TokenError, TokenSource};
 pub use error::{ApiError, Error, FilterError};
@@ -66,7 +90,7 @@ pub use multipart::Multipart;
 pub use nullable::Nullable;
 pub use stringified::Stringified;
 pub use response::{Response, StreamingResponse};
-pub use transport::{Request, Transport};
+pub use transport::{CallOptions, Request, Transport};
 
 /// Re-exported so generated crates can name `chrono` types (dates and
 /// date-times in schemas) without depending on `chrono` themselves, which

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures::stream::{self, BoxStream, StreamExt};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -49,6 +49,11 @@ impl Response {
         &self.body
     }
 
+    /// The `Content-Type` header, when it is text.
+    fn content_type(&self) -> Option<&str> {
+        self.headers.get(reqwest::header::CONTENT_TYPE)?.to_str().ok()
+    }
+
     /// Decodes the body as JSON into `T`.
     ///
     /// On failure returns [`Error::Decode`] with the path of the offending
@@ -64,7 +69,13 @@ impl Response {
             },
             Err(err) => (err.path().to_string(), err.into_inner().to_string()),
         };
-        let (path, message) = failure;
+        let (path, mut message) = failure;
+        // The two usual reasons a JSON body does not decode at its root, said plainly.
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            message = format!("the body is empty where JSON was expected ({message})");
+        } else if let Some(kind) = self.content_type().filter(|kind| !kind.contains("json")) {
+            message = format!("{message} (the response's Content-Type is `{kind}`, not JSON)");
+        }
         Err(Error::Decode {
             status: self.status(),
             path,
@@ -143,10 +154,12 @@ pub struct StreamingResponse {
     body: reqwest::Response,
     /// Whether body read errors must leave out the URL (it carries an API key).
     hide_url: bool,
+    /// The most [`read`](Self::read) takes in.
+    limit: u64,
 }
 
 impl StreamingResponse {
-    pub(crate) fn new(body: reqwest::Response, hide_url: bool) -> Self {
+    pub(crate) fn new(body: reqwest::Response, hide_url: bool, limit: u64) -> Self {
         let mut headers = body.headers().clone();
         hide_credentials(&mut headers);
         Self {
@@ -154,6 +167,7 @@ impl StreamingResponse {
             headers,
             body,
             hide_url,
+            limit,
         }
     }
 
@@ -171,7 +185,11 @@ impl StreamingResponse {
     /// connection, the request's timeout) is the last item, as [`Error::Request`].
     ///
     /// The configured timeout covers the whole exchange, body included, so give a
-    /// large download a longer [`Config::timeout`](super::Config::timeout).
+    /// large download a longer [`Config::timeout`](super::Config::timeout) (or the
+    /// call's, with `CallOptions::timeout`).
+    /// [`Config::max_response_bytes`](super::Config::max_response_bytes) does not apply
+    /// here: the stream holds one chunk at a time, and the caller decides how much to
+    /// keep.
     pub fn bytes_stream<E: Send + 'static>(self) -> BoxStream<'static, Result<Bytes, Error<E>>> {
         let hide_url = self.hide_url;
         stream::unfold(Some(self.body), move |body| async move {
@@ -185,9 +203,11 @@ impl StreamingResponse {
         .boxed()
     }
 
-    /// Reads the rest of the body into a [`Response`].
+    /// Reads the rest of the body into a [`Response`], up to
+    /// [`Config::max_response_bytes`](super::Config::max_response_bytes) (past it:
+    /// [`Error::TooLarge`]).
     pub async fn read<E>(self) -> Result<Response, Error<E>> {
-        let body = self.body.bytes().await.map_err(|e| read_error(e, self.hide_url))?;
+        let body = read_body(self.body, self.limit).await.map_err(|e| e.into_error(self.hide_url))?;
         Ok(Response::new(self.status, self.headers, body))
     }
 }
@@ -205,10 +225,51 @@ fn read_error<E>(error: reqwest::Error, hide_url: bool) -> Error<E> {
     Error::Request(if hide_url { error.without_url() } else { error })
 }
 
+/// Why a body could not be read whole.
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    /// The connection failed or the timeout struck.
+    Http(reqwest::Error),
+    /// The body is past the limit.
+    TooLarge { status: u16, limit: u64, length: Option<u64> },
+}
+
+impl ReadError {
+    pub(crate) fn into_error<E>(self, hide_url: bool) -> Error<E> {
+        match self {
+            ReadError::Http(err) => read_error(err, hide_url),
+            ReadError::TooLarge { status, limit, length } => Error::TooLarge { status, limit, length },
+        }
+    }
+}
+
+/// The whole body, read chunk by chunk so that no more than `limit` bytes are ever
+/// held: a declared length past it fails before anything is read, an undeclared one
+/// as soon as the chunks pass it.
+pub(crate) async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Bytes, ReadError> {
+    let status = response.status().as_u16();
+    // The body's own size (0 for a HEAD answer, whatever its header says).
+    let declared = response.content_length();
+    if let Some(length) = declared.filter(|&n| n > limit) {
+        return Err(ReadError::TooLarge { status, limit, length: Some(length) });
+    }
+    // Reserve what was declared, but not more than a megabyte on a server's word.
+    let reserve = declared.unwrap_or(0).min(1 << 20) as usize;
+    let mut body = BytesMut::with_capacity(reserve);
+    while let Some(chunk) = response.chunk().await.map_err(ReadError::Http)? {
+        if (body.len() + chunk.len()) as u64 > limit {
+            // Past the limit whatever was declared; the message says so without it.
+            return Err(ReadError::TooLarge { status, limit, length: None });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
 /// Marks the answer's headers that can carry credentials (a login's `Authorization`
 /// token, `Set-Cookie` sessions, `…-token` headers) sensitive, so that `Debug` of a
 /// response or an [`ApiError`] prints `Sensitive` in their place.
-fn hide_credentials(headers: &mut HeaderMap) {
+pub(crate) fn hide_credentials(headers: &mut HeaderMap) {
     for (name, value) in headers.iter_mut() {
         let name = name.as_str();
         if name == "authorization" || name == "proxy-authorization" || name == "set-cookie" || name.contains("token") {

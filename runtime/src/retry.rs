@@ -165,8 +165,8 @@ impl Pacer {
         }
     }
 
-    /// Waits for this request's slot.
-    pub(crate) async fn wait(&self) {
+    /// Waits for this request's slot; answers how long that was.
+    pub(crate) async fn wait(&self) -> Duration {
         let wait = {
             // A poisoned lock only means another task panicked mid-update; the
             // timestamp inside is still usable.
@@ -179,6 +179,7 @@ impl Pacer {
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
+        wait
     }
 }
 

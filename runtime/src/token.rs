@@ -240,12 +240,25 @@ impl TokenCache {
             });
         }
         state.current = None;
+        // Every request waits for this: say so, with how long it took. Never the token.
+        tracing::debug!(renewal = state.generation > 0, "fetching an access token");
         let fetch = self.source.fetch();
-        let token = match self.fetch_timeout {
-            Some(limit) => tokio::time::timeout(limit, fetch).await.map_err(|_| {
-                TokenError::new(format!("the token source gave no token within {:.1} s", limit.as_secs_f64()))
-            })??,
-            None => fetch.await?,
+        let fetched = match self.fetch_timeout {
+            Some(limit) => tokio::time::timeout(limit, fetch).await.unwrap_or_else(|_| {
+                Err(TokenError::new(format!("the token source gave no token within {:.1} s", limit.as_secs_f64())))
+            }),
+            None => fetch.await,
+        };
+        let wait_ms = now.elapsed().as_millis() as u64;
+        let token = match fetched {
+            Ok(token) => {
+                tracing::debug!(wait_ms, expires_in_s = token.lifetime.map(|l| l.as_secs()), "access token fetched");
+                token
+            }
+            Err(err) => {
+                tracing::warn!(wait_ms, "the token source failed");
+                return Err(err);
+            }
         };
         let header = Auth::Bearer(token.value)
             .header_value()

@@ -7,13 +7,17 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use reqwest::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, PROXY_AUTHORIZATION, USER_AGENT,
 };
 use reqwest::{Method, Url};
+use tokio::time::Instant;
+use tracing::Instrument;
+use tracing::field::Empty;
 
 use super::auth::{ApiKey, ApiKeyLocation, Auth};
 use super::error::Error;
-use super::response::{Response, StreamingResponse};
+use super::hooks::{OutgoingRequest, RequestHook, ResponseHook, ResponseInfo};
+use super::response::{ReadError, Response, StreamingResponse, hide_credentials, read_body};
 use super::retry::{Pacer, RetryPolicy, retryable_status};
 use super::token::{Lease, TokenCache};
 
@@ -25,6 +29,84 @@ use super::token::{Lease, TokenCache};
 #[derive(Clone)]
 pub struct Transport {
     inner: Arc<Inner>,
+    /// Overrides of this clone (see [`Transport::with_options`]).
+    options: CallOptions,
+}
+
+/// Settings of one call, or of the calls of one clone of a client, that take the place
+/// of the [`Config`](super::Config)'s: see [`Transport::with_options`] and
+/// [`Request::options`]. What is left unset keeps the configured value.
+///
+/// ```
+/// use std::time::Duration;
+/// use specwright_runtime::{CallOptions, RetryPolicy};
+///
+/// // A slow export: more time, and no retries (the caller retries it as a whole).
+/// let options = CallOptions::new().timeout(Duration::from_secs(600)).retry(RetryPolicy::none());
+/// assert_eq!(options.get_timeout(), Some(Duration::from_secs(600)));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CallOptions {
+    timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    max_response_bytes: Option<u64>,
+}
+
+impl CallOptions {
+    /// No overrides.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Total time for each attempt, from connecting to the end of the body (see
+    /// [`Config::timeout`](super::Config::timeout)).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// How failures are retried (see [`Config::retry`](super::Config::retry)).
+    /// Setting a policy does not make a request idempotent: a POST is still only
+    /// retried after answers that say the server did not act (429, 503), unless it is
+    /// marked [idempotent](Request::idempotent).
+    #[must_use]
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// The largest response body read into memory (see
+    /// [`Config::max_response_bytes`](super::Config::max_response_bytes)).
+    #[must_use]
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = Some(limit);
+        self
+    }
+
+    /// The timeout override, if set.
+    pub fn get_timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// The retry policy override, if set.
+    pub fn get_retry(&self) -> Option<&RetryPolicy> {
+        self.retry.as_ref()
+    }
+
+    /// The response size limit override, if set.
+    pub fn get_max_response_bytes(&self) -> Option<u64> {
+        self.max_response_bytes
+    }
+
+    /// `self`'s settings, and `other`'s where `self` has none.
+    fn or(&self, other: &CallOptions) -> CallOptions {
+        CallOptions {
+            timeout: self.timeout.or(other.timeout),
+            retry: self.retry.clone().or_else(|| other.retry.clone()),
+            max_response_bytes: self.max_response_bytes.or(other.max_response_bytes),
+        }
+    }
 }
 
 /// What [`Config::build`](super::Config::build) hands over.
@@ -39,6 +121,9 @@ pub(crate) struct TransportParts {
     pub(crate) rate_limit: Option<f64>,
     pub(crate) api_keys: Vec<ApiKey>,
     pub(crate) tokens: Option<TokenCache>,
+    pub(crate) max_response_bytes: u64,
+    pub(crate) on_request: Option<RequestHook>,
+    pub(crate) on_response: Option<ResponseHook>,
 }
 
 struct Inner {
@@ -59,6 +144,17 @@ struct Inner {
     api_keys: Vec<ApiKey>,
     /// The bearer token from a token source, shared by clones.
     tokens: Option<TokenCache>,
+    max_response_bytes: u64,
+    on_request: Option<RequestHook>,
+    on_response: Option<ResponseHook>,
+}
+
+/// The settings one request goes out with: its own, else its transport clone's, else
+/// the configuration's.
+struct Effective<'a> {
+    timeout: Option<Duration>,
+    retry: &'a RetryPolicy,
+    limit: u64,
 }
 
 impl Transport {
@@ -75,7 +171,11 @@ impl Transport {
                 pacer: parts.rate_limit.map(Pacer::new),
                 api_keys: parts.api_keys,
                 tokens: parts.tokens,
+                max_response_bytes: parts.max_response_bytes,
+                on_request: parts.on_request,
+                on_response: parts.on_response,
             }),
+            options: CallOptions::default(),
         }
     }
 
@@ -85,6 +185,34 @@ impl Transport {
         &self.inner.base_url
     }
 
+    /// A clone whose requests use `options` where they set something (a request's
+    /// own [options](Request::options) still come first). It shares everything else
+    /// with `self`: the connection pool, the token, the rate limit.
+    #[must_use]
+    pub fn with_options(&self, options: CallOptions) -> Transport {
+        Transport {
+            inner: self.inner.clone(),
+            options: options.or(&self.options),
+        }
+    }
+
+    /// A clone whose requests time out after `timeout` (see [`with_options`](Self::with_options)).
+    #[must_use]
+    pub fn with_timeout(&self, timeout: Duration) -> Transport {
+        self.with_options(CallOptions::new().timeout(timeout))
+    }
+
+    /// A clone whose requests are retried by `policy` (see [`with_options`](Self::with_options)).
+    #[must_use]
+    pub fn with_retry(&self, policy: RetryPolicy) -> Transport {
+        self.with_options(CallOptions::new().retry(policy))
+    }
+
+    /// The overrides of this clone.
+    pub fn options(&self) -> &CallOptions {
+        &self.options
+    }
+
     /// Starts a request. `path` begins with `/` and is already
     /// percent-encoded (see [`encode_path_segment`](super::encode_path_segment));
     /// it is appended to [`base_url`](Self::base_url) verbatim.
@@ -92,7 +220,8 @@ impl Transport {
         Request::new(method, path.into())
     }
 
-    /// Sends `request` and reads the whole response body into memory.
+    /// Sends `request` and reads the whole response body into memory, up to
+    /// [`Config::max_response_bytes`](super::Config::max_response_bytes).
     ///
     /// Adds the `Authorization` header, `Accept: application/json` (unless
     /// the request chose its own `Accept`), `User-Agent`, and the body's
@@ -104,106 +233,205 @@ impl Transport {
     /// transport fetch a new token and send the request once more (whatever its
     /// method: the server did not act on it); a second 401 is returned.
     ///
+    /// Each call is a `tracing` span named `request` (fields `operation`, `method`,
+    /// `path`, `attempt`, `status`, `elapsed_ms`); see the crate docs.
+    ///
     /// Errors: [`Error::InvalidRequest`] (nothing sent) if the request could
-    /// not be built or no token could be fetched, [`Error::Request`] if no complete
-    /// response arrived (connection failure, timeout, body read failure).
+    /// not be built or no token could be fetched, [`Error::Timeout`] if the last
+    /// attempt timed out, [`Error::TooLarge`] past the size limit, [`Error::Request`]
+    /// if no complete response arrived otherwise (connection failure, body read
+    /// failure).
     pub async fn send<E>(&self, request: Request) -> Result<Response, Error<E>> {
-        self.exchange(request, |response, _| {
-            Box::pin(async move {
-                let status = response.status();
-                let headers = response.headers().clone();
-                let body = response.bytes().await?;
-                Ok(Response::new(status, headers, body))
-            })
-        })
-        .await
+        self.exchange(request).await
     }
 
     /// Sends `request` like [`send`](Self::send), but returns as soon as the response
     /// headers have arrived, leaving the body to be read as a stream of chunks
     /// ([`StreamingResponse::bytes_stream`]): for downloads too large to hold in
-    /// memory.
+    /// memory. The size limit does not apply to the stream (see
+    /// [`StreamingResponse::bytes_stream`]).
     pub async fn send_streaming<E>(&self, request: Request) -> Result<StreamingResponse, Error<E>> {
-        self.exchange(request, |response, hide_url| {
-            Box::pin(std::future::ready(Ok(StreamingResponse::new(response, hide_url))))
-        })
-        .await
+        self.exchange(request).await
     }
 
-    /// The request–response loop of [`send`](Self::send): token, pacing, one attempt,
-    /// then retry or renew as the answer requires. `finish` turns the answer's head
-    /// into the reply (reading the body or not); a failure there is retried like a
-    /// failed attempt.
-    async fn exchange<E, R: Reply>(
-        &self,
-        request: Request,
-        finish: fn(reqwest::Response, bool) -> BoxFuture<'static, Result<R, reqwest::Error>>,
-    ) -> Result<R, Error<E>> {
-        if let Some(message) = request.error {
-            return Err(Error::InvalidRequest(message));
+    /// The settings `request` goes out with.
+    fn effective<'a>(&'a self, request: &'a Request) -> Effective<'a> {
+        let (own, clone) = (&request.options, &self.options);
+        Effective {
+            timeout: own.timeout.or(clone.timeout).or(self.inner.timeout),
+            retry: own.retry.as_ref().or(clone.retry.as_ref()).unwrap_or(&self.inner.retry),
+            limit: own.max_response_bytes.or(clone.max_response_bytes).unwrap_or(self.inner.max_response_bytes),
         }
-        let url = self.url_for(&request).map_err(Error::InvalidRequest)?;
-        let headers = self.headers_for(&request);
-        let policy = &self.inner.retry;
+    }
+
+    /// [`send`](Self::send) and [`send_streaming`](Self::send_streaming): the attempts
+    /// inside one `request` span. Only the path template, method and operation id go
+    /// into the span; never the URL (it may carry an API key), headers or bodies.
+    async fn exchange<E, R: Reply>(&self, request: Request) -> Result<R, Error<E>> {
+        let span = tracing::info_span!(
+            "request",
+            operation = request.operation.map(|(id, _)| id),
+            method = %request.method,
+            path = request.label(),
+            attempt = Empty,
+            status = Empty,
+            elapsed_ms = Empty,
+        );
+        let started = Instant::now();
+        let outcome = self.attempts(&request, &span, started).instrument(span.clone()).await;
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+        if let Err(err) = &outcome {
+            // The error's kind and status only: its text may hold the server's words.
+            span.in_scope(|| tracing::debug!(error = error_kind(err), status = err.status(), "request failed"));
+        }
+        outcome
+    }
+
+    /// The request–response loop: token, pacing, request hook, one attempt, response
+    /// hook, then retry or renew as the answer requires.
+    async fn attempts<E, R: Reply>(
+        &self,
+        request: &Request,
+        span: &tracing::Span,
+        started: Instant,
+    ) -> Result<R, Error<E>> {
+        if let Some(message) = &request.error {
+            return Err(Error::InvalidRequest(message.clone()));
+        }
+        let url = self.url_for(request, true).map_err(Error::InvalidRequest)?;
+        // The hook's URL leaves out query API keys.
+        let hook_url = match &self.inner.on_request {
+            Some(_) => self.url_for(request, false).map_err(Error::InvalidRequest)?.to_string(),
+            None => String::new(),
+        };
+        let headers = self.headers_for(request);
+        let settings = self.effective(request);
+        let policy = settings.retry;
+        let hide_url = self.hides_url();
         let mut attempt = 1;
         let mut renewed = false;
         loop {
-            let lease = self.lease(&request).await?;
+            span.record("attempt", attempt);
+            let lease = self.lease(request).await?;
             if let Some(pacer) = &self.inner.pacer {
-                pacer.wait().await;
+                let waited = pacer.wait().await;
+                if !waited.is_zero() {
+                    tracing::debug!(attempt, wait_ms = waited.as_millis() as u64, "waited for the rate limit");
+                }
             }
             let mut attempt_headers = headers.clone();
-            if let Some(lease) = &lease {
-                attempt_headers.insert(AUTHORIZATION, lease.header.clone());
+            if let Some(hook) = &self.inner.on_request {
+                hook(&mut OutgoingRequest {
+                    method: &request.method,
+                    url: &hook_url,
+                    path: request.label(),
+                    operation: request.operation.map(|(id, _)| id),
+                    attempt,
+                    headers: &mut attempt_headers,
+                });
             }
-            let sent = tokio::time::Instant::now();
-            let outcome = match self.execute(&request, url.clone(), attempt_headers).await {
-                Ok(response) => finish(response, self.hides_url()).await,
-                Err(err) => Err(err),
+            self.add_credentials(&mut attempt_headers, request, lease.as_ref());
+            let sent = Instant::now();
+            let (outcome, head) = match self.execute(request, url.clone(), attempt_headers, settings.timeout).await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = self.inner.on_response.as_ref().map(|_| {
+                        let mut headers = response.headers().clone();
+                        hide_credentials(&mut headers);
+                        headers
+                    });
+                    (R::finish(response, hide_url, settings.limit).await, Some((status, headers)))
+                }
+                Err(err) => (Err(ReadError::Http(err)), None),
             };
+            let elapsed = sent.elapsed();
+            let status = head.as_ref().map(|(status, _)| *status);
+            let failure = outcome.as_ref().err().map(|f| failure_kind(f, head.is_some()));
+            if let Some(status) = status {
+                span.record("status", status);
+            }
+            tracing::debug!(attempt, status, failure, elapsed_ms = elapsed.as_millis() as u64, "attempt finished");
+            if let Some(hook) = &self.inner.on_response {
+                let empty = HeaderMap::new();
+                hook(&ResponseInfo {
+                    method: &request.method,
+                    path: request.label(),
+                    operation: request.operation.map(|(id, _)| id),
+                    attempt,
+                    status,
+                    headers: head.as_ref().and_then(|(_, h)| h.as_ref()).unwrap_or(&empty),
+                    elapsed,
+                    failure,
+                });
+            }
             if let (Some(tokens), Some(lease), Ok(reply)) = (&self.inner.tokens, &lease, &outcome) {
                 if reply.status() == 401 {
                     tokens.reject(lease).await;
                     if !renewed {
                         renewed = true;
-                        tracing::debug!(method = %request.method, path = %request.path, "token refused; renewing it");
+                        tracing::debug!(attempt, "token refused; renewing it");
                         continue;
                     }
                 } else if lease.idle {
                     tokens.used(lease, sent).await;
                 }
             }
-            if attempt >= policy.attempts() {
-                return outcome.map_err(|e| self.request_error(e));
-            }
-            let wait = match &outcome {
-                Ok(reply) if retryable_status(reply.status(), request.idempotent) => policy
-                    .retry_after(reply.headers())
-                    .unwrap_or_else(|| policy.backoff(attempt)),
-                Ok(_) => return outcome.map_err(|e| self.request_error(e)),
-                // Timeouts and connection failures: the server may have acted.
-                Err(_) if request.idempotent => policy.backoff(attempt),
-                Err(_) => return outcome.map_err(|e| self.request_error(e)),
+            let failure = match outcome {
+                Ok(reply) => {
+                    if attempt >= policy.attempts() || !retryable_status(reply.status(), request.idempotent) {
+                        return Ok(reply);
+                    }
+                    let (wait, retry_after) = match policy.retry_after(reply.headers()) {
+                        Some(wait) => (wait, true),
+                        None => (policy.backoff(attempt), false),
+                    };
+                    let reason = if matches!(reply.status(), 429 | 503) { "rate limited" } else { "server error" };
+                    tracing::warn!(
+                        attempt,
+                        status = reply.status(),
+                        reason,
+                        retry_after,
+                        delay_ms = wait.as_millis() as u64,
+                        "retrying request"
+                    );
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                    continue;
+                }
+                Err(failure) => failure,
             };
+            // Timeouts and connection failures: the server may have acted, so only an
+            // idempotent request goes again. A body past the limit would be again.
+            let retry = matches!(failure, ReadError::Http(_)) && request.idempotent && attempt < policy.attempts();
+            if !retry {
+                return Err(self.failure_error(failure, attempt, settings.timeout, started));
+            }
+            let wait = policy.backoff(attempt);
             tracing::warn!(
-                method = %request.method,
-                path = %request.path,
                 attempt,
-                status = outcome.as_ref().ok().map(Reply::status),
+                status,
                 // The kind only: a transport error's text holds the URL, which may
                 // carry an API key.
-                error = outcome.as_ref().err().map(|e| if e.is_timeout() {
-                    "timeout"
-                } else if e.is_connect() {
-                    "connect"
-                } else {
-                    "transport"
-                }),
-                wait_ms = wait.as_millis() as u64,
+                reason = failure_kind(&failure, head.is_some()),
+                retry_after = false,
+                delay_ms = wait.as_millis() as u64,
                 "retrying request"
             );
             tokio::time::sleep(wait).await;
             attempt += 1;
+        }
+    }
+
+    /// The error for the last attempt's failure.
+    fn failure_error<E>(&self, failure: ReadError, attempts: u32, timeout: Option<Duration>, started: Instant) -> Error<E> {
+        match failure {
+            ReadError::Http(err) if err.is_timeout() => Error::Timeout {
+                timeout,
+                attempts,
+                elapsed: started.elapsed(),
+                source: if self.hides_url() { err.without_url() } else { err },
+            },
+            other => other.into_error(self.hides_url()),
         }
     }
 
@@ -227,19 +455,10 @@ impl Transport {
         self.inner.api_keys.iter().any(|k| k.location == ApiKeyLocation::Query)
     }
 
-    /// A transport error, without the URL when the URL carries an API key.
-    fn request_error<E>(&self, error: reqwest::Error) -> Error<E> {
-        if self.hides_url() {
-            Error::Request(error.without_url())
-        } else {
-            Error::Request(error)
-        }
-    }
-
     /// A URL that a response pointed to (a next-page link): absolute, or relative to
     /// the base URL's origin when it starts with `/`. Refused when it leaves the base
     /// URL's scheme, host and port, where the credentials must not go.
-    fn page_url(&self, next: &str, request: &Request) -> Result<Url, String> {
+    fn page_url(&self, next: &str, request: &Request, keys: bool) -> Result<Url, String> {
         let base = Url::parse(&self.inner.base_url).map_err(|e| format!("invalid base URL: {e}"))?;
         let url = base.join(next).map_err(|e| format!("invalid next-page URL: {e}"))?;
         if url.origin() != base.origin() {
@@ -249,7 +468,7 @@ impl Transport {
             ));
         }
         let mut url = url;
-        let keys = self.query_keys(request);
+        let keys = if keys { self.query_keys(request) } else { Vec::new() };
         if !keys.is_empty() {
             let mut pairs = url.query_pairs_mut();
             for key in keys {
@@ -259,11 +478,11 @@ impl Transport {
         Ok(url)
     }
 
-    /// The absolute URL: base URL + path + encoded query, or the URL a page pointed to
-    /// (see [`Request::at_url`]).
-    fn url_for(&self, request: &Request) -> Result<Url, String> {
+    /// The absolute URL: base URL + path + encoded query (with the query API keys
+    /// when `keys`), or the URL a page pointed to (see [`Request::at_url`]).
+    fn url_for(&self, request: &Request, keys: bool) -> Result<Url, String> {
         if let Some(next) = &request.at_url {
-            return self.page_url(next, request);
+            return self.page_url(next, request, keys);
         }
         let separator = if request.path.is_empty() || request.path.starts_with('/') {
             ""
@@ -273,7 +492,7 @@ impl Transport {
         let text = format!("{}{separator}{}", self.inner.base_url, request.path);
         let mut url = Url::parse(&text)
             .map_err(|e| format!("invalid request URL for path `{}`: {e}", request.path))?;
-        let keys = self.query_keys(request);
+        let keys = if keys { self.query_keys(request) } else { Vec::new() };
         if !request.query.is_empty() || !keys.is_empty() {
             let mut pairs = url.query_pairs_mut();
             for (name, value) in &request.query {
@@ -295,32 +514,62 @@ impl Transport {
         self.inner.api_keys.iter().filter(|k| k.location == ApiKeyLocation::Query).collect()
     }
 
-    /// Default headers, then the request's own (which win).
+    /// Whether a header carries credentials: those are left out of what the request
+    /// hook sees, and added after it.
+    fn is_credential(&self, name: &HeaderName) -> bool {
+        name == AUTHORIZATION
+            || name == PROXY_AUTHORIZATION
+            || self
+                .inner
+                .api_keys
+                .iter()
+                .any(|k| k.location == ApiKeyLocation::Header && k.name.eq_ignore_ascii_case(name.as_str()))
+    }
+
+    /// Default headers, then the request's own (which win), credentials left out.
     fn headers_for(&self, request: &Request) -> HeaderMap {
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(USER_AGENT, self.inner.user_agent.clone());
-        if let Some(authorization) = self.inner.authorization.as_ref().filter(|_| !request.anonymous) {
-            headers.insert(AUTHORIZATION, authorization.clone());
-        }
         if let Some(body) = &request.body {
             headers.insert(CONTENT_TYPE, body.content_type.clone());
         }
-        for key in self.inner.api_keys.iter().filter(|k| k.location == ApiKeyLocation::Header && !request.anonymous) {
-            if let (Ok(name), Ok(mut value)) =
-                (HeaderName::from_bytes(key.name.as_bytes()), HeaderValue::from_str(key.value.expose()))
-            {
-                value.set_sensitive(true);
-                headers.insert(name, value);
-            }
-        }
         for (name, value) in &request.headers {
-            headers.insert(name.clone(), value.clone());
+            if !self.is_credential(name) {
+                headers.insert(name.clone(), value.clone());
+            }
         }
         headers
     }
 
-    /// The single place where bytes go over the wire; `exchange` calls it once per
+    /// The credentials, over whatever the request hook set under their names: the
+    /// configured `Authorization` and API-key headers, then the request's own values
+    /// of those headers (which win), then the token source's token.
+    fn add_credentials(&self, headers: &mut HeaderMap, request: &Request, lease: Option<&Lease>) {
+        if !request.anonymous {
+            if let Some(authorization) = &self.inner.authorization {
+                headers.insert(AUTHORIZATION, authorization.clone());
+            }
+            for key in self.inner.api_keys.iter().filter(|k| k.location == ApiKeyLocation::Header) {
+                if let (Ok(name), Ok(mut value)) =
+                    (HeaderName::from_bytes(key.name.as_bytes()), HeaderValue::from_str(key.value.expose()))
+                {
+                    value.set_sensitive(true);
+                    headers.insert(name, value);
+                }
+            }
+        }
+        for (name, value) in &request.headers {
+            if self.is_credential(name) {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
+        if let Some(lease) = lease {
+            headers.insert(AUTHORIZATION, lease.header.clone());
+        }
+    }
+
+    /// The single place where bytes go over the wire; `attempts` calls it once per
     /// attempt. Everything it needs is borrowed or cheaply cloned (`Bytes`). Returns
     /// once the response head has arrived.
     async fn execute(
@@ -328,13 +577,14 @@ impl Transport {
         request: &Request,
         url: Url,
         headers: HeaderMap,
+        timeout: Option<Duration>,
     ) -> Result<reqwest::Response, reqwest::Error> {
         let mut builder = self
             .inner
             .http
             .request(request.method.clone(), url)
             .headers(headers);
-        if let Some(timeout) = self.inner.timeout {
+        if let Some(timeout) = timeout {
             builder = builder.timeout(timeout);
         }
         if let Some(body) = &request.body {
@@ -344,13 +594,50 @@ impl Transport {
     }
 }
 
-/// What one attempt produced, as far as retrying is concerned.
-trait Reply: Send + 'static {
+/// A short name for what went wrong in an attempt, for events and the response hook.
+fn failure_kind(failure: &ReadError, had_head: bool) -> &'static str {
+    match failure {
+        ReadError::TooLarge { .. } => "too large",
+        ReadError::Http(err) if err.is_timeout() => "timeout",
+        ReadError::Http(err) if err.is_connect() => "connect",
+        ReadError::Http(_) if had_head => "body",
+        ReadError::Http(_) => "transport",
+    }
+}
+
+/// A short name for an error, for the span's closing event.
+fn error_kind<E>(error: &Error<E>) -> &'static str {
+    match error {
+        Error::Api(_) => "api",
+        Error::UnexpectedStatus(_) => "unexpected status",
+        Error::Decode { .. } => "decode",
+        Error::Timeout { .. } => "timeout",
+        Error::TooLarge { .. } => "too large",
+        Error::Request(err) if err.is_connect() => "connect",
+        Error::Request(_) => "transport",
+        Error::InvalidRequest(_) => "invalid request",
+    }
+}
+
+/// What one attempt produced, as far as retrying is concerned, and how it is made from
+/// the answer's head: by reading the body or not. A failure there is retried like a
+/// failed attempt.
+trait Reply: Send + Sized + 'static {
+    fn finish(response: reqwest::Response, hide_url: bool, limit: u64) -> BoxFuture<'static, Result<Self, ReadError>>;
     fn status(&self) -> u16;
     fn headers(&self) -> &HeaderMap;
 }
 
 impl Reply for Response {
+    fn finish(response: reqwest::Response, _hide_url: bool, limit: u64) -> BoxFuture<'static, Result<Self, ReadError>> {
+        Box::pin(async move {
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = read_body(response, limit).await?;
+            Ok(Response::new(status, headers, body))
+        })
+    }
+
     fn status(&self) -> u16 {
         Response::status(self)
     }
@@ -361,6 +648,10 @@ impl Reply for Response {
 }
 
 impl Reply for StreamingResponse {
+    fn finish(response: reqwest::Response, hide_url: bool, limit: u64) -> BoxFuture<'static, Result<Self, ReadError>> {
+        Box::pin(std::future::ready(Ok(StreamingResponse::new(response, hide_url, limit))))
+    }
+
     fn status(&self) -> u16 {
         StreamingResponse::status(self)
     }
@@ -380,6 +671,10 @@ impl fmt::Debug for Transport {
             .field("timeout", &self.inner.timeout)
             .field("api_keys", &self.inner.api_keys)
             .field("token_source", &self.inner.tokens)
+            .field("max_response_bytes", &self.inner.max_response_bytes)
+            .field("on_request", &self.inner.on_request.as_ref().map(|_| "<hook>"))
+            .field("on_response", &self.inner.on_response.as_ref().map(|_| "<hook>"))
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
@@ -411,6 +706,10 @@ pub struct Request {
     at_url: Option<String>,
     /// Sent without the client's credentials (see [`Request::without_credentials`]).
     anonymous: bool,
+    /// The `operationId` and path template (see [`Request::operation`]).
+    operation: Option<(&'static str, &'static str)>,
+    /// This request's own overrides (see [`Request::options`]).
+    options: CallOptions,
 }
 
 impl Request {
@@ -425,7 +724,43 @@ impl Request {
             idempotent: !matches!(method, Method::POST | Method::PATCH),
             at_url: None,
             anonymous: false,
+            operation: None,
+            options: CallOptions::default(),
             method,
+        }
+    }
+
+    /// Names the operation the request belongs to: its `operationId` and its path
+    /// template as the API description writes it (`"/Atom/{id}"`). They go into the
+    /// `tracing` span and to the hooks in place of the path, which holds identifiers.
+    /// Generated code sets it for every operation.
+    pub fn operation(mut self, id: &'static str, path_template: &'static str) -> Self {
+        self.operation = Some((id, path_template));
+        self
+    }
+
+    /// Overrides the configured timeout, retry policy or size limit for this request
+    /// alone; what `options` leaves unset keeps the transport's value.
+    pub fn options(mut self, options: CallOptions) -> Self {
+        self.options = options.or(&self.options);
+        self
+    }
+
+    /// This request's timeout (see [`options`](Self::options)).
+    pub fn timeout(self, timeout: Duration) -> Self {
+        self.options(CallOptions::new().timeout(timeout))
+    }
+
+    /// This request's retry policy (see [`options`](Self::options)).
+    pub fn retry(self, policy: RetryPolicy) -> Self {
+        self.options(CallOptions::new().retry(policy))
+    }
+
+    /// The path template when the request names its operation, else the path.
+    fn label(&self) -> &str {
+        match self.operation {
+            Some((_, template)) => template,
+            None => &self.path,
         }
     }
 
@@ -591,6 +926,7 @@ impl fmt::Debug for Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Request")
             .field("method", &self.method)
+            .field("operation", &self.operation)
             .field("path", &self.path)
             .field("query", &self.query)
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
@@ -602,6 +938,7 @@ impl fmt::Debug for Request {
                     .map(|b| format!("{} bytes of {:?}", b.bytes.len(), b.content_type)),
             )
             .field("error", &self.error)
+            .field("options", &self.options)
             .finish()
     }
 }

@@ -448,9 +448,10 @@ async fn timeout_is_honoured() {
         .unwrap_err();
     let elapsed = started.elapsed();
     assert!(
-        matches!(&err, Error::Request(e) if e.is_timeout()),
+        matches!(&err, Error::Timeout { timeout: Some(t), attempts: 1, .. } if *t == Duration::from_millis(200)),
         "{err:?}"
     );
+    assert!(err.is_timeout());
     assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
 }
 
@@ -470,7 +471,7 @@ async fn timeout_applies_to_a_supplied_client() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Request(e) if e.is_timeout()),
+        matches!(&err, Error::Timeout { timeout: Some(t), .. } if *t == Duration::from_millis(200)),
         "{err:?}"
     );
 }

@@ -133,12 +133,12 @@ async fn transport_pair() -> (Transport, Arc<AtomicUsize>) {
 async fn timeouts_are_retried_only_when_idempotent() {
     let (transport, hits) = connect(fast_retries().max_attempts(2)).await;
     let err = status(&transport, transport.request(Method::POST, "/slow")).await.expect_err("times out");
-    assert!(matches!(&err, Error::Request(e) if e.is_timeout()), "{err:?}");
+    assert!(matches!(&err, Error::Timeout { attempts: 1, .. }), "{err:?}");
     assert_eq!(hits.load(Ordering::SeqCst), 1);
 
     let (transport, hits) = connect(fast_retries().max_attempts(2)).await;
     let err = status(&transport, transport.request(Method::GET, "/slow")).await.expect_err("times out");
-    assert!(matches!(&err, Error::Request(e) if e.is_timeout()), "{err:?}");
+    assert!(matches!(&err, Error::Timeout { attempts: 2, .. }), "{err:?}");
     assert_eq!(hits.load(Ordering::SeqCst), 2);
 }
 

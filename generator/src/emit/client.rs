@@ -29,6 +29,7 @@ pub fn client(api: &Api) -> TokenStream {
         }
         quote!(#[doc = #line])
     });
+    let overrides = overrides(api);
     let methods = api.operations.iter().map(operation);
     let paging = api.paging.iter().map(|p| paging(api, p));
     let paged = api.paged.iter().map(|p| paged(api, p));
@@ -69,6 +70,8 @@ pub fn client(api: &Api) -> TokenStream {
                 &self.transport
             }
 
+            #overrides
+
             #(#methods)*
 
             #(#paging)*
@@ -76,6 +79,59 @@ pub fn client(api: &Api) -> TokenStream {
             #(#paged)*
         }
     }
+}
+
+/// `with`, `with_timeout` and `with_retry`: clones of the client with per-call
+/// options. One whose name an operation's method already has is left out (the others
+/// still give its effect).
+fn overrides(api: &Api) -> TokenStream {
+    let mut taken: Vec<&str> = Vec::new();
+    for op in &api.operations {
+        taken.push(&op.rust);
+        taken.extend(op.stream_method.as_deref());
+        taken.extend(op.headers_method.as_deref());
+    }
+    for p in &api.paging {
+        taken.extend([p.pages_method.as_str(), p.all_method.as_str()]);
+    }
+    for p in &api.paged {
+        taken.extend([p.pages_method.as_str(), p.all_method.as_str()]);
+        taken.extend(p.page_method.as_deref());
+    }
+    let free = |name: &str| !taken.iter().any(|t| naming::unraw(t) == name);
+    let mut out = TokenStream::new();
+    if free("with") {
+        out.extend(quote! {
+            /// A clone whose calls use `options` (timeout, retry policy, size limit) in
+            /// place of the configuration's. Cheap: it shares the connection pool, the
+            /// token and the rate limit with `self`.
+            #[must_use]
+            pub fn with(&self, options: super::runtime::CallOptions) -> Self {
+                Self { transport: self.transport.with_options(options) }
+            }
+        });
+    }
+    if free("with_timeout") {
+        out.extend(quote! {
+            /// A clone whose calls time out after `timeout`, each attempt (see
+            /// [`CallOptions`](super::runtime::CallOptions)).
+            #[must_use]
+            pub fn with_timeout(&self, timeout: std::time::Duration) -> Self {
+                Self { transport: self.transport.with_options(super::runtime::CallOptions::new().timeout(timeout)) }
+            }
+        });
+    }
+    if free("with_retry") {
+        out.extend(quote! {
+            /// A clone whose calls are retried by `policy` (see
+            /// [`CallOptions`](super::runtime::CallOptions)).
+            #[must_use]
+            pub fn with_retry(&self, policy: super::runtime::RetryPolicy) -> Self {
+                Self { transport: self.transport.with_options(super::runtime::CallOptions::new().retry(policy)) }
+            }
+        });
+    }
+    out
 }
 
 /// `<query>_pages` and `<query>_all`: the query, then its continuation operation for as
@@ -525,7 +581,9 @@ fn operation_with(op: &Operation, variant: Variant<'_>) -> TokenStream {
     // Query, header and cookie parameters, and the body. Scalars go as their text;
     // anything else (arrays, objects, enums, dates) through super::runtime::param,
     // laid out by the parameter's style and explode.
-    let mut required_steps = Vec::new();
+    // The operation id and path template name the call in traces and hooks.
+    let (operation_id, path_template) = (&op.wire, &op.path);
+    let mut required_steps = vec![quote!(.operation(#operation_id, #path_template))];
     let mut optional_steps = Vec::new();
     for p in &op.params {
         let arg = ident(&p.rust);

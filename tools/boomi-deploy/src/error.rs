@@ -63,9 +63,10 @@ pub fn api_failure(context: &str, base_url: &str, error: Error<ErrorResponse>) -
         _ if error.is_timeout() => format!("{context}: no answer from {base_url} in time"),
         // The runtime's message carries the whole cause chain ("… Connection refused").
         _ if error.is_connect() => format!("{context}: cannot connect to {base_url}: {error}"),
-        Error::Request(_) => format!("{context}: the request to {base_url} failed: {error}"),
         Error::Decode { .. } => format!("{context}: unexpected answer from {base_url}: {error}"),
         Error::InvalidRequest(message) => format!("{context}: {message}"),
+        // The runtime's message says what happened and what to set (a size limit).
+        _ => format!("{context}: the request to {base_url} failed: {error}"),
     };
     Failure::Failed(text)
 }
