@@ -26,7 +26,7 @@ use crate::naming::{self, Scope};
 const RESERVED_TYPES: &[&str] = &["Client", "Error", "Config", "Result", "Option", "String", "Vec", "Box"];
 
 /// Names of client methods that are not operations.
-pub const RESERVED_METHODS: &[&str] = &["new", "config", "transport"];
+pub const RESERVED_METHODS: &[&str] = &["new", "config", "transport", "with", "with_timeout", "with_retry"];
 
 /// The catch-all enum variant that keeps values the spec does not list.
 pub const UNKNOWN_VARIANT: &str = "UnknownValue";
