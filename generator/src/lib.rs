@@ -40,6 +40,7 @@ pub mod paging;
 pub mod preset;
 pub mod query_shape;
 pub mod render;
+pub mod stages;
 pub mod vendor;
 pub mod write;
 
@@ -51,6 +52,7 @@ pub use emit::Runtime;
 pub use write::{StaleFile, Staleness, WriteReport};
 
 use diagnostics::Diagnostics;
+use stages::Stages;
 use emit::krate::CrateSettings;
 
 /// Anything that can go wrong when generating or writing.
@@ -79,6 +81,8 @@ pub struct Output {
     pub warnings: Vec<Diagnostic>,
     /// The IR, for callers that want figures (operation and model counts).
     pub api: ir::Api,
+    /// How long each stage took (read, load, check, lower, emit, render), in order.
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// What [`Config::generate_module`] produced.
@@ -125,6 +129,7 @@ pub struct Config {
     crate_docs: Option<PathBuf>,
     standalone: bool,
     lenient: bool,
+    progress: bool,
     overlays: Vec<(PathBuf, String)>,
 }
 
@@ -141,8 +146,16 @@ impl Config {
             crate_docs: None,
             standalone: false,
             lenient: false,
+            progress: false,
             overlays: Vec::new(),
         }
+    }
+
+    /// Names each stage on stderr as it begins, once a run has taken more than half a
+    /// second (a big spec); a short run prints nothing.
+    pub fn progress(&mut self, yes: bool) -> &mut Self {
+        self.progress = yes;
+        self
     }
 
     /// Decodes every number, boolean and array field leniently, as servers that differ
@@ -244,6 +257,11 @@ impl Config {
     /// hand the corrected document to other tools (a mock server, a validator).
     /// Returns it with the overlays' warnings.
     pub fn document(&self) -> Result<(serde_json::Value, Vec<Diagnostic>), GenerateError> {
+        self.document_timed(&mut Stages::new(false))
+    }
+
+    fn document_timed(&self, stages: &mut Stages) -> Result<(serde_json::Value, Vec<Diagnostic>), GenerateError> {
+        stages.begin("read");
         let mut diags = Diagnostics::new(&self.spec);
         let raw = load::read_document(&self.spec, &mut diags);
         let mut raw = match raw {
@@ -252,6 +270,7 @@ impl Config {
         };
         let mut warnings = diags.into_vec();
         for (path, name) in &self.overlays {
+            stages.begin("overlays");
             let mut od = Diagnostics::new(name);
             if let Some(loaded) = overlay::load(path, &mut od) {
                 overlay::apply(&mut raw, &loaded, &mut od);
@@ -267,17 +286,21 @@ impl Config {
 
     /// Runs the pipeline in memory: read the spec, apply the overlays, generate.
     pub fn generate(&self) -> Result<Output, GenerateError> {
-        let (raw, earlier) = self.document()?;
-        with_earlier(earlier, self.generate_value(raw, Diagnostics::new(&self.spec)), |o| &mut o.warnings)
+        let mut stages = Stages::new(self.progress);
+        let (raw, earlier) = self.document_timed(&mut stages)?;
+        with_earlier(earlier, self.generate_timed(raw, Diagnostics::new(&self.spec), stages), |o| &mut o.warnings)
     }
 
     /// Load, check and lower: the stages every output shares.
-    fn lower_value(&self, raw: serde_json::Value, diags: &mut Diagnostics) -> Option<ir::Api> {
+    fn lower_value(&self, raw: serde_json::Value, diags: &mut Diagnostics, stages: &mut Stages) -> Option<ir::Api> {
+        stages.begin("load");
         let loaded = load::load_value(raw, diags)?;
+        stages.begin("check");
         check::check(&loaded.raw, diags);
         if diags.has_errors() {
             return None;
         }
+        stages.begin("lower");
         let mut api = lower::lower(&loaded.api, &loaded.raw, self.lenient, diags);
         if diags.has_errors() {
             return None;
@@ -301,9 +324,13 @@ impl Config {
     }
 
     /// Runs the pipeline on a document already in memory (e.g. after overlays).
-    pub fn generate_value(&self, raw: serde_json::Value, mut diags: Diagnostics) -> Result<Output, GenerateError> {
+    pub fn generate_value(&self, raw: serde_json::Value, diags: Diagnostics) -> Result<Output, GenerateError> {
+        self.generate_timed(raw, diags, Stages::new(self.progress))
+    }
+
+    fn generate_timed(&self, raw: serde_json::Value, mut diags: Diagnostics, mut stages: Stages) -> Result<Output, GenerateError> {
         let fail = |diags: Diagnostics| GenerateError { diagnostics: diags.into_vec() };
-        let Some(api) = self.lower_value(raw, &mut diags) else {
+        let Some(api) = self.lower_value(raw, &mut diags, &mut stages) else {
             return Err(fail(diags));
         };
 
@@ -327,6 +354,7 @@ impl Config {
         };
         let header = self.header();
 
+        stages.begin("emit");
         let mut files = BTreeMap::new();
         files.insert(
             PathBuf::from("Cargo.toml"),
@@ -344,6 +372,7 @@ impl Config {
         if !api.filters.is_empty() {
             modules.push(("src/filters.rs", emit::filters(&api)));
         }
+        stages.begin("render");
         for (path, tokens) in modules {
             match render::rust_file(tokens, &header) {
                 Ok(text) => {
@@ -365,6 +394,7 @@ impl Config {
             files,
             warnings: diags.into_vec(),
             api,
+            timings: stages.finish(),
         })
     }
 
@@ -375,7 +405,7 @@ impl Config {
     pub fn generate_module(&self) -> Result<ModuleOutput, GenerateError> {
         let (raw, earlier) = self.document()?;
         let mut diags = Diagnostics::new(&self.spec);
-        let result = match self.lower_value(raw, &mut diags) {
+        let result = match self.lower_value(raw, &mut diags, &mut Stages::new(false)) {
             None => Err(GenerateError { diagnostics: diags.into_vec() }),
             Some(api) => {
                 let filters = (!api.filters.is_empty()).then(|| emit::filters(&api));
