@@ -1,6 +1,6 @@
 //! `models.rs`: one type per named schema.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -9,13 +9,41 @@ use super::{Scope, doc, rust_type};
 use crate::ir::{Alias, Api, Enum, EnumKind, Model, Struct, Type, Union};
 use crate::naming::{ident, unraw};
 
+/// The models by name, and the structs that are variants of an untagged union: built
+/// once, so that emitting each model does not scan all the others (which made emitting
+/// quadratic in the number of models).
+pub(crate) struct Index<'a> {
+    by_name: BTreeMap<&'a str, &'a Model>,
+    untagged_variants: BTreeSet<&'a str>,
+}
+
+impl<'a> Index<'a> {
+    pub(crate) fn new(api: &'a Api) -> Self {
+        let by_name = api.models.iter().map(|m| (m.name(), m)).collect();
+        let mut untagged_variants = BTreeSet::new();
+        for model in &api.models {
+            if let Model::Union(u) = model
+                && u.discriminator.is_none()
+            {
+                for v in &u.variants {
+                    if let Type::Named(name) = &v.ty {
+                        untagged_variants.insert(name.as_str());
+                    }
+                }
+            }
+        }
+        Self { by_name, untagged_variants }
+    }
+}
+
 /// The models module.
 pub fn models(api: &Api) -> TokenStream {
+    let index = Index::new(api);
     let items = api.models.iter().map(|model| match model {
-        Model::Struct(s) => emit_struct(api, s),
+        Model::Struct(s) => emit_struct(&index, s),
         Model::Enum(e) => emit_enum(e),
         Model::Alias(a) => emit_alias(a),
-        Model::Union(u) => emit_union(api, u),
+        Model::Union(u) => emit_union(&index, u),
         Model::Statuses(s) => emit_statuses(s),
     });
     quote! {
@@ -24,24 +52,22 @@ pub fn models(api: &Api) -> TokenStream {
     }
 }
 
-fn emit_struct(api: &Api, s: &Struct) -> TokenStream {
+fn emit_struct(index: &Index<'_>, s: &Struct) -> TokenStream {
     let name = ident(&s.name);
-    let union_variant = api.models.iter().any(|m| {
-        matches!(m, Model::Union(u) if u.discriminator.is_none() && u.variants.iter().any(|v| v.ty == Type::Named(s.name.clone())))
-    });
+    let union_variant = index.untagged_variants.contains(s.name.as_str());
     let docs = doc(s.doc.as_deref());
     // `..Default::default()` in struct literals is worth having whenever every field
     // can be empty: optional ones, and required ones of a type with an empty value.
     let defaultable = s
         .fields
         .iter()
-        .all(|f| !f.required || f.nullable || (has_default(&f.ty) && !recurses(api, &s.name, &f.ty)));
+        .all(|f| !f.required || f.nullable || (has_default(&f.ty) && !recurses_in(index, &s.name, &f.ty)));
     let default = defaultable.then(|| quote!(Default,));
     let fields = s.fields.iter().map(|f| {
         let field = ident(&f.rust);
         let docs = doc(f.doc.as_deref());
         let mut ty = rust_type(&f.ty, Scope::Models);
-        if recurses(api, &s.name, &f.ty) {
+        if recurses_in(index, &s.name, &f.ty) {
             ty = quote!(Box<#ty>);
         }
         let rename = (unraw(&f.rust) != f.wire).then(|| {
@@ -51,7 +77,7 @@ fn emit_struct(api: &Api, s: &Struct) -> TokenStream {
         // Lenient decoders only where the spec asks (`x-specwright-lenient`): elsewhere a
         // wrong type is an error, not a guess.
         let lenient = |option: bool| {
-            let name = lenient_fn(&f.ty).filter(|_| f.lenient && !recurses(api, &s.name, &f.ty))?;
+            let name = lenient_fn(&f.ty).filter(|_| f.lenient && !recurses_in(index, &s.name, &f.ty))?;
             let path = if option {
                 format!("super::runtime::lenient::option_{name}")
             } else {
@@ -177,6 +203,16 @@ fn lenient_fn(ty: &Type) -> Option<&'static str> {
 /// Whether a field of type `ty` in struct `owner` leads back to `owner` without passing
 /// through a `Vec` or map (which already box): such a field needs a `Box`.
 pub(crate) fn recurses(api: &Api, owner: &str, ty: &Type) -> bool {
+    // For a few questions a scan that stops at the first match is cheaper than an index.
+    recurses_by(|name| api.models.iter().find(|m| m.name() == name), owner, ty)
+}
+
+/// [`recurses`] for the many questions of the models module, through its index.
+fn recurses_in(index: &Index<'_>, owner: &str, ty: &Type) -> bool {
+    recurses_by(|name| index.by_name.get(name).copied(), owner, ty)
+}
+
+fn recurses_by<'a>(model: impl Fn(&str) -> Option<&'a Model>, owner: &str, ty: &'a Type) -> bool {
     let mut seen = BTreeSet::new();
     let mut stack = vec![ty];
     while let Some(ty) = stack.pop() {
@@ -187,7 +223,7 @@ pub(crate) fn recurses(api: &Api, owner: &str, ty: &Type) -> bool {
         if !seen.insert(name.clone()) {
             continue;
         }
-        match api.models.iter().find(|m| m.name() == name) {
+        match model(name) {
             Some(Model::Struct(s)) => stack.extend(s.fields.iter().map(|f| &f.ty)),
             Some(Model::Alias(a)) => stack.push(&a.ty),
             Some(Model::Union(u)) => stack.extend(u.variants.iter().map(|v| &v.ty)),
@@ -400,14 +436,14 @@ fn emit_integer_enum(e: &Enum) -> TokenStream {
     }
 }
 
-fn emit_union(api: &Api, u: &Union) -> TokenStream {
+fn emit_union(index: &Index<'_>, u: &Union) -> TokenStream {
     let name = ident(&u.name);
     let docs = doc(u.doc.as_deref());
     let separator = u.doc.is_some().then(|| quote!(#[doc = ""]));
     let variants = u.variants.iter().map(|v| {
         let variant = ident(&v.rust);
         let mut ty = rust_type(&v.ty, Scope::Models);
-        if recurses(api, &u.name, &v.ty) {
+        if recurses_in(index, &u.name, &v.ty) {
             ty = quote!(Box<#ty>);
         }
         quote!(#variant(#ty),)
