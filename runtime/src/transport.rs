@@ -50,6 +50,7 @@ pub struct CallOptions {
     timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     max_response_bytes: Option<u64>,
+    idempotent: Option<bool>,
 }
 
 impl CallOptions {
@@ -84,6 +85,21 @@ impl CallOptions {
         self
     }
 
+    /// Whether sending the request twice has the same effect as once, which lets a
+    /// request whose answer was lost (dropped connection, timeout, 5xx) be retried. For
+    /// a POST that replaces a whole object, say, which the spec cannot mark; see
+    /// [`Request::idempotent`].
+    #[must_use]
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = Some(idempotent);
+        self
+    }
+
+    /// The idempotency override, if set.
+    pub fn get_idempotent(&self) -> Option<bool> {
+        self.idempotent
+    }
+
     /// The timeout override, if set.
     pub fn get_timeout(&self) -> Option<Duration> {
         self.timeout
@@ -105,6 +121,7 @@ impl CallOptions {
             timeout: self.timeout.or(other.timeout),
             retry: self.retry.clone().or_else(|| other.retry.clone()),
             max_response_bytes: self.max_response_bytes.or(other.max_response_bytes),
+            idempotent: self.idempotent.or(other.idempotent),
         }
     }
 }
@@ -155,6 +172,7 @@ struct Effective<'a> {
     timeout: Option<Duration>,
     retry: &'a RetryPolicy,
     limit: u64,
+    idempotent: bool,
 }
 
 impl Transport {
@@ -261,6 +279,7 @@ impl Transport {
             timeout: own.timeout.or(clone.timeout).or(self.inner.timeout),
             retry: own.retry.as_ref().or(clone.retry.as_ref()).unwrap_or(&self.inner.retry),
             limit: own.max_response_bytes.or(clone.max_response_bytes).unwrap_or(self.inner.max_response_bytes),
+            idempotent: own.idempotent.or(clone.idempotent).unwrap_or(request.idempotent),
         }
     }
 
@@ -378,7 +397,7 @@ impl Transport {
             }
             let failure = match outcome {
                 Ok(reply) => {
-                    if attempt >= policy.attempts() || !retryable_status(reply.status(), request.idempotent) {
+                    if attempt >= policy.attempts() || !retryable_status(reply.status(), settings.idempotent) {
                         return Ok(reply);
                     }
                     let (wait, retry_after) = match policy.retry_after(reply.headers()) {
@@ -402,7 +421,7 @@ impl Transport {
             };
             // Timeouts and connection failures: the server may have acted, so only an
             // idempotent request goes again. A body past the limit would be again.
-            let retry = matches!(failure, ReadError::Http(_)) && request.idempotent && attempt < policy.attempts();
+            let retry = matches!(failure, ReadError::Http(_)) && settings.idempotent && attempt < policy.attempts();
             if !retry {
                 return Err(self.failure_error(failure, attempt, settings.timeout, started));
             }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use specwright_runtime::reqwest::Method;
-use specwright_runtime::{Config, Error, RetryPolicy, Transport};
+use specwright_runtime::{CallOptions, Config, Error, RetryPolicy, Transport};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -131,6 +131,21 @@ async fn a_reset_mid_body_is_a_request_error_retried_only_when_idempotent() {
     let err = call(&transport, Method::POST, "/reset").await.expect_err("reset");
     assert!(matches!(&err, Error::Request(_)), "{err:?}");
     assert_eq!(count(&hits, "/reset"), 3, "a POST is not: the server may have acted on it");
+}
+
+#[tokio::test]
+async fn a_post_marked_idempotent_by_the_caller_is_sent_again() {
+    let (transport, hits) = connect(|c| c).await;
+    let marked = transport.with_options(CallOptions::new().idempotent(true));
+    call(&marked, Method::POST, "/reset").await.expect_err("reset");
+    assert_eq!(count(&hits, "/reset"), 2, "an idempotent POST goes again");
+    // On one request, and turned off again for a GET.
+    let request = transport.request(Method::POST, "/reset").options(CallOptions::new().idempotent(true));
+    let _ = transport.send::<()>(request).await;
+    assert_eq!(count(&hits, "/reset"), 4);
+    let unmarked = transport.with_options(CallOptions::new().idempotent(false));
+    call(&unmarked, Method::GET, "/reset").await.expect_err("reset");
+    assert_eq!(count(&hits, "/reset"), 5, "a GET marked not idempotent goes once");
 }
 
 #[tokio::test]
