@@ -11,6 +11,7 @@ use boomi_platform::models::{
     Connection, Connections, EnvironmentExtensions, Field, Operation, Operations,
     OverrideProcessProperties, OverrideProcessProperty, Properties, Property,
 };
+use boomi_platform::runtime::CallOptions;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -863,7 +864,11 @@ pub async fn apply(
     let sent = ctx
         .change(
             change,
-            ctx.client.update_environment_extensions(&id, body),
+            // The update sets the values it carries, so sending it twice leaves the
+            // same state as once: a dropped connection may be retried.
+            ctx.client
+                .with(CallOptions::new().idempotent(true))
+                .update_environment_extensions(&id, body),
             |_| Vec::new(),
         )
         .await?;

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use boomi_platform::filters::ProcessSchedulesProperty;
 use boomi_platform::models::{ProcessSchedules, Schedule};
+use boomi_platform::runtime::CallOptions;
 use boomi_platform::runtime::futures::TryStreamExt;
 use serde_json::{Value, json};
 
@@ -257,7 +258,11 @@ pub async fn apply(
         let sent = ctx
             .change(
                 change,
-                ctx.client.update_process_schedules(&current.id, &body),
+                // It replaces the runtime's whole schedule list: twice is the same as
+                // once, so a dropped connection may be retried.
+                ctx.client
+                    .with(CallOptions::new().idempotent(true))
+                    .update_process_schedules(&current.id, &body),
                 |_| Vec::new(),
             )
             .await?;

@@ -714,6 +714,12 @@ fn release_file(dir: &std::path::Path) -> std::path::PathBuf {
 
 /// What a finished release leaves, checked on the simulator.
 fn assert_release_done(sim: &boomi_sim::Sim) {
+    assert_release_done_with(sim, None);
+}
+
+/// [`assert_release_done`] where one update of `twice` was applied twice: sent again
+/// after its answer was lost, which leaves the same state.
+fn assert_release_done_with(sim: &boomi_sim::Sim, twice: Option<&str>) {
     let state = sim.state();
     let package: Vec<_> = state
         .packages
@@ -767,7 +773,7 @@ fn assert_release_done(sim: &boomi_sim::Sim) {
         }
     }
     // Exactly once each: 1 package, 2 deployments, 2 extension updates, 4 schedules.
-    let count = |object: &str| changes_of(sim, object).len();
+    let count = |object: &str| changes_of(sim, object).len() - usize::from(twice == Some(object));
     assert_eq!(
         (
             count("PackagedComponent"),
@@ -813,7 +819,11 @@ async fn release_plan_changes_nothing_and_apply_is_idempotent() {
 #[tokio::test(flavor = "multi_thread")]
 async fn release_apply_interrupted_anywhere_finishes_when_run_again() {
     // 9 changes in all (package, 2 deploys, 2 extension updates, 4 schedules); drop the
-    // connection at each of them, before and after the change is applied.
+    // connection at each of them, before and after the change is applied. A create
+    // cannot be sent again blind (it might deploy twice): the run stops and the next
+    // one finishes it. An update that sets values is sent again at once.
+    let mut stopped = 0;
+    let mut retried = 0;
     for nth in 1..=9 {
         for fault in [Fault::DropBeforeApply, Fault::DropAfterApply] {
             let sim = sim().await;
@@ -837,6 +847,31 @@ async fn release_apply_interrupted_anywhere_finishes_when_run_again() {
                 ],
             )
             .await;
+            let audited: Vec<serde_json::Value> = std::fs::read_to_string(&audit)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            let dropped = &audited[nth as usize - 1];
+            let update = matches!(
+                dropped["object"].as_str(),
+                Some("EnvironmentExtensions" | "ProcessSchedules")
+            );
+            if update {
+                // Retried: the run carries on and every change is audited as done.
+                assert_eq!(
+                    interrupted.code,
+                    0,
+                    "change {nth}, {fault:?}:\n{}",
+                    interrupted.all()
+                );
+                assert_eq!(audited.len(), 9, "{audited:#?}");
+                assert!(audited.iter().all(|l| l["outcome"] == "ok"));
+                let twice = (fault == Fault::DropAfterApply).then(|| dropped["object"].as_str()).flatten();
+                assert_release_done_with(&sim, twice);
+                retried += 1;
+                continue;
+            }
             interrupted.expect(1);
             assert!(
                 interrupted.stderr.contains("127.0.0.1"),
@@ -844,11 +879,6 @@ async fn release_apply_interrupted_anywhere_finishes_when_run_again() {
                 interrupted.all()
             );
             // Every change before the failed one is audited as done, the failed one as an error.
-            let audited: Vec<serde_json::Value> = std::fs::read_to_string(&audit)
-                .unwrap()
-                .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .collect();
             assert_eq!(audited.len() as u64, nth, "{audited:#?}");
             assert!(
                 audited[..audited.len() - 1]
@@ -868,8 +898,10 @@ async fn release_apply_interrupted_anywhere_finishes_when_run_again() {
                 finished.all()
             );
             assert_release_done(&sim);
+            stopped += 1;
         }
     }
+    assert_eq!((stopped, retried), (6, 12), "3 creates stop the run, 6 updates are retried");
 }
 
 #[tokio::test(flavor = "multi_thread")]
