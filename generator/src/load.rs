@@ -59,6 +59,16 @@ pub fn parse_document(text: &str, path: &Path, diags: &mut Diagnostics) -> Optio
             Err(_) => {}
         }
     }
+    if yaml_expands_too_far(text) {
+        diags.error(
+            "",
+            "the YAML expands to far more nodes than its text holds: aliases (`*name`) repeat \
+             anchors that repeat aliases, as in a \"billion laughs\" document; reading it would \
+             take minutes and gigabytes, so it is refused. Write the repeated parts out, or use \
+             `$ref` instead of aliases",
+        );
+        return None;
+    }
     match serde_yaml::from_str::<serde_yaml::Value>(text) {
         Ok(yaml) => match yaml_to_json(yaml, "") {
             Ok(value) => Some(value),
@@ -76,6 +86,98 @@ pub fn parse_document(text: &str, path: &Path, diags: &mut Diagnostics) -> Optio
             None
         }
     }
+}
+
+/// Whether reading `text` as YAML, aliases expanded, makes more nodes than any document
+/// of that length could hold without aliases (each node takes at least a byte of text).
+///
+/// serde_yaml stops an alias bomb only after `100 ×` the document's events worth of
+/// alias jumps, which for a spec of a few dozen kilobytes with nine lines of nested
+/// anchors appended means ten seconds and gigabytes spent building a tree it then
+/// throws away. Counting the nodes first, and stopping the count at the budget, bounds
+/// that by the length of the text. A text that is not YAML passes here; the parse that
+/// follows reports it.
+fn yaml_expands_too_far(text: &str) -> bool {
+    use std::cell::Cell;
+
+    use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor};
+
+    /// Counts nodes down from the budget; fails when it runs out.
+    #[derive(Clone, Copy)]
+    struct Budget<'a>(&'a Cell<usize>);
+
+    impl Budget<'_> {
+        fn take<E: de::Error>(self) -> Result<(), E> {
+            match self.0.get().checked_sub(1) {
+                Some(left) => {
+                    self.0.set(left);
+                    Ok(())
+                }
+                None => Err(E::custom("node budget exhausted")),
+            }
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Budget<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Budget<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("any YAML node")
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+            self.take()
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+            self.take()
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+            self.take()
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+            self.take()
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+            self.take()
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+            self.take()
+        }
+        fn visit_none<E: de::Error>(self) -> Result<(), E> {
+            self.take()
+        }
+        fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            self.take()?;
+            self.deserialize(deserializer)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            self.take()?;
+            while seq.next_element_seed(self)?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            self.take()?;
+            while map.next_key_seed(self)?.is_some() {
+                map.next_value_seed(self)?;
+            }
+            Ok(())
+        }
+        // A tagged node (`!tag value`).
+        fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+            self.take()?;
+            let ((), variant) = data.variant_seed(self)?;
+            variant.newtype_variant_seed(self)
+        }
+    }
+
+    let left = Cell::new(text.len().saturating_mul(2).saturating_add(100_000));
+    let counted = Budget(&left).deserialize(serde_yaml::Deserializer::from_str(text));
+    counted.is_err() && left.get() == 0
 }
 
 /// Converts YAML to JSON, turning scalar map keys (such as unquoted status codes `200:`)
@@ -505,5 +607,53 @@ mod tests {
         let (loaded, diags) = load("[1, 2]");
         assert!(loaded.is_none());
         assert!(diags.has_errors());
+    }
+
+    /// Nine lines of anchors that would expand to a billion nodes.
+    fn alias_bomb() -> String {
+        let mut bomb = String::from("x-bomb0: &b0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..9 {
+            let aliases = vec![format!("*b{}", level - 1); 10].join(", ");
+            bomb.push_str(&format!("x-bomb{level}: &b{level} [{aliases}]\n"));
+        }
+        bomb
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_before_it_is_expanded() {
+        // Found by the fuzzer: appended to a spec of 30 KB, serde_yaml took ten seconds
+        // (debug build) to give up on its own.
+        let padding: String = (0..600).map(|i| format!("x-pad{i}: [a, b, c, d, e, f, g, h]\n")).collect();
+        let text = format!("openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\n{padding}{}", alias_bomb());
+        let start = std::time::Instant::now();
+        let (loaded, diags) = load(&text);
+        assert!(loaded.is_none());
+        let d = &diags.as_slice()[0];
+        assert_eq!(d.pointer, "");
+        assert!(d.message.contains("aliases"), "{}", d.message);
+        assert!(start.elapsed() < std::time::Duration::from_secs(5), "took {:?}", start.elapsed());
+    }
+
+    #[test]
+    fn ordinary_aliases_still_load() {
+        let (loaded, diags) = load(
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses: &r\n        '200': {description: ok}\n  /b:\n    get:\n      responses: *r\n",
+        );
+        assert!(loaded.is_some(), "{:?}", diags.as_slice());
+        assert!(!diags.has_errors());
+    }
+
+    #[test]
+    fn thousands_of_levels_are_an_error_not_a_stack_overflow() {
+        // serde_json and serde_yaml stop at 128 levels, so nothing after them recurses
+        // deeper; this holds that in place should either parser change.
+        let levels = 5_000;
+        let json = format!("{}{}{}", "{\"a\":".repeat(levels), "1", "}".repeat(levels));
+        let yaml = format!("openapi: 3.0.3\nx: {}1{}\n", "[".repeat(levels), "]".repeat(levels));
+        for (name, text) in [("t.json", &json), ("t.yaml", &json), ("t.yaml", &yaml)] {
+            let mut diags = Diagnostics::new(name);
+            assert!(parse_document(text, Path::new(name), &mut diags).is_none(), "{name}");
+            assert!(diags.has_errors(), "{name}");
+        }
     }
 }
