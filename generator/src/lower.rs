@@ -6,6 +6,7 @@
 //! its pointer and a documented fallback (`serde_json::Value`).
 
 use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
 use openapiv3::{
@@ -159,6 +160,7 @@ impl<'a> Lowerer<'a, '_> {
                 let rust = self.components[name].clone();
                 self.lower_component(&rust, schema.into(), &pointer);
             }
+            self.break_alias_cycles();
         }
         let operations = self.lower_operations();
         self.order_unions();
@@ -258,6 +260,54 @@ impl<'a> Lowerer<'a, '_> {
     }
 
     // ----- schemas -----
+
+    /// A component that is nothing but a reference back to itself (directly, through
+    /// other such components, or through arrays and maps of them) with no object, enum
+    /// or union on the way is no Rust type alias: `type A = A;` and `type A = Vec<A>;`
+    /// do not compile. Each alias on such a cycle becomes any
+    /// JSON (`serde_json::Value`), with a warning at its component.
+    fn break_alias_cycles(&mut self) {
+        let aliases: BTreeMap<String, Type> = self
+            .models
+            .iter()
+            .filter_map(|m| match m {
+                Model::Alias(a) => Some((a.name.clone(), a.ty.clone())),
+                _ => None,
+            })
+            .collect();
+        let reaches_itself = |start: &str| {
+            let mut seen = BTreeSet::new();
+            let mut stack: Vec<&Type> = aliases.get(start).into_iter().collect();
+            while let Some(ty) = stack.pop() {
+                match ty {
+                    Type::Named(name) if name == start => return true,
+                    Type::Named(name) => {
+                        if let Some(next) = aliases.get(name)
+                            && seen.insert(name.as_str())
+                        {
+                            stack.push(next);
+                        }
+                    }
+                    Type::Array(inner) | Type::Map(inner) => stack.push(inner),
+                    _ => {}
+                }
+            }
+            false
+        };
+        let cyclic: BTreeSet<String> = aliases.keys().filter(|name| reaches_itself(name)).cloned().collect();
+        for model in &mut self.models {
+            let Model::Alias(alias) = model else { continue };
+            if !cyclic.contains(&alias.name) {
+                continue;
+            }
+            alias.ty = Type::Json;
+            let wire = self.components.iter().find(|(_, rust)| **rust == alias.name).map(|(wire, _)| wire.as_str());
+            self.diags.warning(
+                wire.map(|wire| join("/components/schemas", wire)).unwrap_or_default(),
+                "this schema refers back to itself only through references, arrays or maps, with no object on the way, which no Rust type alias can express; it is read as any JSON (serde_json::Value)",
+            );
+        }
+    }
 
     fn lower_component(&mut self, rust: &str, schema: SchemaRef<'_>, pointer: &str) {
         match schema {
