@@ -59,6 +59,17 @@ pub fn parse_document(text: &str, path: &Path, diags: &mut Diagnostics) -> Optio
             Err(_) => {}
         }
     }
+    if flow_nesting_exceeds(text, MAX_FLOW_NESTING) {
+        diags.error(
+            "",
+            format!(
+                "brackets nest more than {MAX_FLOW_NESTING} levels deep; reading YAML takes time \
+                 that grows with the square of such nesting, and no OpenAPI document needs it \
+                 (the reader stops at 128 levels)"
+            ),
+        );
+        return None;
+    }
     if yaml_expands_too_far(text) {
         diags.error(
             "",
@@ -86,6 +97,53 @@ pub fn parse_document(text: &str, path: &Path, diags: &mut Diagnostics) -> Optio
             None
         }
     }
+}
+
+/// Flow collections (`[...]`, `{...}`, JSON) nested deeper than this are refused before
+/// the YAML reader sees them. serde_yaml fails past 128 levels anyway; the margin is for
+/// stray brackets that [`flow_nesting_exceeds`] miscounts.
+const MAX_FLOW_NESTING: usize = 256;
+
+/// Whether YAML flow collections in `text` nest deeper than `limit`, counted in one
+/// linear pass: brackets inside quoted scalars do not count, and at the top (block)
+/// level only a bracket that starts a value does, so `pattern: ^[a-z]` is no nesting.
+///
+/// libyaml's scanner checks every open flow level for a stale simple key at every
+/// token, so a document nested thousands of levels deep (240 KB of JSON read as YAML,
+/// found by the fuzzer) kept the reader busy for ten seconds before it reached
+/// serde_yaml's depth limit. This check makes that cost linear.
+fn flow_nesting_exceeds(text: &str, limit: usize) -> bool {
+    let starts_value = |prev: char| matches!(prev, ':' | '-' | ',' | '[' | '{' | '?' | '\n');
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut prev = '\n';
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if let Some(open) = quote {
+            if c == '\\' && open == '"' {
+                chars.next();
+            } else if c == open {
+                quote = None;
+                prev = c;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' if starts_value(prev) => quote = Some(c),
+            '[' | '{' if depth > 0 || starts_value(prev) => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            ']' | '}' if depth > 0 => depth -= 1,
+            _ => {}
+        }
+        if c == '\n' || !c.is_whitespace() {
+            prev = c;
+        }
+    }
+    false
 }
 
 /// Whether reading `text` as YAML, aliases expanded, makes more nodes than any document
@@ -646,6 +704,32 @@ mod tests {
         );
         assert!(loaded.is_some(), "{:?}", diags.as_slice());
         assert!(!diags.has_errors());
+    }
+
+    #[test]
+    fn flow_nesting_is_counted_outside_quotes_and_plain_text() {
+        assert!(flow_nesting_exceeds(&format!("a: {}{}", "[".repeat(300), "]".repeat(300)), 256));
+        assert!(flow_nesting_exceeds(&"{\"a\":".repeat(300), 256));
+        assert!(!flow_nesting_exceeds(&format!("a: {}{}", "[".repeat(200), "]".repeat(200)), 256));
+        // Brackets in quoted scalars, and in plain scalars where no value starts, are text.
+        assert!(!flow_nesting_exceeds(&format!("a: '{}'\nb: \"{}\"\n", "[".repeat(300), "{".repeat(300)), 256));
+        assert!(!flow_nesting_exceeds(&format!("pattern: ^{}\n", "[a-z".repeat(300)), 256));
+        assert!(!flow_nesting_exceeds(&format!("a: [\"{}\", 'it''s']\n", "\\\"[".repeat(300)), 256));
+    }
+
+    #[test]
+    fn deep_json_read_as_yaml_is_refused_quickly() {
+        // Found by the fuzzer: 5,000 levels of JSON around a few thousand components, in
+        // a file named .yaml, fall through serde_json's depth limit to the YAML reader,
+        // which then spent ten seconds (debug) on every token at that depth.
+        let levels = 5_000;
+        let inner: Vec<String> = (0..5_000).map(|i| format!("{{\"$ref\": \"#/c/{i}\"}}")).collect();
+        let text = format!("{}[{}]{}", "{\"a\":".repeat(levels), inner.join(","), "}".repeat(levels));
+        let start = std::time::Instant::now();
+        let mut diags = Diagnostics::new("t.yaml");
+        assert!(parse_document(&text, Path::new("t.yaml"), &mut diags).is_none());
+        assert!(diags.as_slice()[0].message.contains("levels deep"), "{:?}", diags.as_slice());
+        assert!(start.elapsed() < std::time::Duration::from_secs(2), "took {:?}", start.elapsed());
     }
 
     #[test]
