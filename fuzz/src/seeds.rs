@@ -217,3 +217,32 @@ pub fn load(
         from_corpus,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn the_workspace_seeds_load_and_each_real_overlay_gets_the_spec_before_it() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("in the workspace");
+        let seeds = load(root, None, 10, &mut Pcg64::seed_from_u64(1)).expect("loads");
+        assert_eq!(seeds.from_corpus, 0);
+        let fixtures = yaml_files(&root.join("tests/fixtures")).len();
+        assert!(fixtures >= 6);
+        assert_eq!(seeds.specs.len(), fixtures + yaml_files(&root.join("spec")).len());
+        assert!(seeds.specs.iter().all(|s| s.doc.get("openapi").is_some()), "every spec seed is a spec");
+        let real: Vec<&OverlaySeed> = seeds.overlays.iter().filter(|o| o.id.starts_with("spec/overlays/")).collect();
+        assert_eq!(real.len(), yaml_files(&root.join("spec/overlays")).len());
+        // The first overlay applies to the spec as it is; each later one to what the
+        // earlier ones made of it.
+        let boomi = &seeds.specs.iter().find(|s| s.id == "spec/boomi-platform.yaml").expect("the Boomi spec").doc;
+        assert_eq!(*seeds.bases[real[0].base].1, *boomi);
+        assert_ne!(*seeds.bases[real[1].base].1, *boomi);
+        for overlay in &seeds.overlays {
+            let text = &seeds.bases[overlay.base].2;
+            let parsed: Value = serde_json::from_slice(text).expect("the base is sent as JSON");
+            assert_eq!(parsed, *seeds.bases[overlay.base].1);
+        }
+    }
+}
