@@ -99,6 +99,80 @@ pub fn parse_document(text: &str, path: &Path, diags: &mut Diagnostics) -> Optio
     }
 }
 
+/// Every schema nested inside another schema, innermost first, checked on its own; one
+/// that does not fit becomes an empty schema (any JSON) with a warning at its pointer.
+///
+/// `openapiv3` reads a schema through untagged enums: when a schema deep inside does
+/// not fit, every level above it tries its other variants, each reading the whole
+/// subtree again, so the time doubles with every level (the fuzzer's arrays of arrays,
+/// 64 deep around one bad `type`, never finished). Checked innermost first, a bad
+/// schema is replaced before any level above it is read, so each check succeeds or
+/// fails where it stands.
+fn prune_invalid_subschemas(
+    raw: &mut Value,
+    diags: &mut Diagnostics,
+    fits: &dyn Fn(&Value) -> Result<(), String>,
+) {
+    // Schemas nested in schemas, parents before children. A schema that is not nested
+    // (a component, a parameter's or a media type's) is checked with what holds it, as
+    // before; only its subschemas are checked here.
+    let mut nested: Vec<String> = Vec::new();
+    // (pointer, schema nesting level: None outside schemas, Some(0) for a top schema)
+    let mut stack: Vec<(String, Option<usize>)> = vec![(String::new(), None)];
+    while let Some((pointer, level)) = stack.pop() {
+        let Some(value) = raw.pointer(&pointer) else { continue };
+        if level.is_some_and(|l| l > 0) {
+            nested.push(pointer.clone());
+        }
+        match (value, level) {
+            (Value::Array(items), None) => {
+                stack.extend((0..items.len()).map(|i| (join(&pointer, &i.to_string()), None)));
+            }
+            (Value::Object(map), None) => {
+                for (key, child) in map {
+                    let at = join(&pointer, key);
+                    match (key.as_str(), child) {
+                        ("schemas", Value::Object(named)) if pointer == "/components" => {
+                            stack.extend(named.keys().map(|k| (join(&at, k), Some(0))));
+                        }
+                        ("schema", Value::Object(_)) => stack.push((at, Some(0))),
+                        _ => stack.push((at, None)),
+                    }
+                }
+            }
+            (Value::Object(map), Some(level)) => {
+                let inner = Some(level + 1);
+                for (key, child) in map {
+                    let at = join(&pointer, key);
+                    match (key.as_str(), child) {
+                        ("items" | "not" | "additionalProperties", Value::Object(_)) => stack.push((at, inner)),
+                        ("properties", Value::Object(props)) => {
+                            stack.extend(props.keys().map(|k| (join(&at, k), inner)));
+                        }
+                        ("allOf" | "oneOf" | "anyOf", Value::Array(items)) => {
+                            stack.extend((0..items.len()).map(|i| (join(&at, &i.to_string()), inner)));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for pointer in nested.iter().rev() {
+        let Some(value) = raw.pointer(pointer) else { continue };
+        let Err(mut why) = fits(value) else { continue };
+        if let Some((cut, _)) = why.char_indices().nth(160) {
+            why.truncate(cut);
+            why.push('…');
+        }
+        diags.warning(pointer, format!("not a valid schema ({why}); typed as serde_json::Value"));
+        if let Some(slot) = raw.pointer_mut(pointer) {
+            *slot = Value::Object(Map::new());
+        }
+    }
+}
+
 /// Flow collections (`[...]`, `{...}`, JSON) nested deeper than this are refused before
 /// the YAML reader sees them. serde_yaml fails past 128 levels anyway; the margin is for
 /// stray brackets that [`flow_nesting_exceeds`] miscounts.
@@ -418,6 +492,7 @@ fn prune_invalid(raw: &mut Value, diags: &mut Diagnostics) {
                 }
             })
     }
+    prune_invalid_subschemas(raw, diags, &fits::<ReferenceOr<Schema>>);
     for (pointer, kind) in pointers {
         let Some(value) = raw.pointer(&pointer) else { continue };
         let verdict = match kind {
@@ -744,5 +819,28 @@ mod tests {
             assert!(parse_document(text, Path::new(name), &mut diags).is_none(), "{name}");
             assert!(diags.has_errors(), "{name}");
         }
+    }
+
+    #[test]
+    fn a_bad_schema_deep_inside_costs_linear_time() {
+        // Found by the fuzzer: arrays of arrays around one bad `type`; every level
+        // doubled the time `openapiv3` took to reject it (14 levels: 1.6 s, debug).
+        let mut inner = serde_json::json!({ "type": "array", "items": { "type": 5 } });
+        for _ in 0..22 {
+            inner = serde_json::json!({ "type": "array", "items": inner });
+        }
+        let doc = serde_json::json!({
+            "openapi": "3.0.3",
+            "info": { "title": "t", "version": "1" },
+            "paths": {},
+            "components": { "schemas": { "Deep": inner } },
+        });
+        let start = std::time::Instant::now();
+        let (loaded, diags) = load(&doc.to_string());
+        assert!(start.elapsed() < std::time::Duration::from_secs(5), "took {:?}", start.elapsed());
+        assert!(loaded.is_some(), "{:?}", diags.as_slice());
+        let warning = &diags.as_slice()[0];
+        assert_eq!(warning.pointer, format!("/components/schemas/Deep{}/items", "/items".repeat(22)));
+        assert!(warning.message.contains("not a valid schema"), "{}", warning.message);
     }
 }
