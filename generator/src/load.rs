@@ -59,6 +59,27 @@ pub fn parse_document(text: &str, path: &Path, diags: &mut Diagnostics) -> Optio
             Err(_) => {}
         }
     }
+    if flow_nesting_exceeds(text, MAX_FLOW_NESTING) {
+        diags.error(
+            "",
+            format!(
+                "brackets nest more than {MAX_FLOW_NESTING} levels deep; reading YAML takes time \
+                 that grows with the square of such nesting, and no OpenAPI document needs it \
+                 (the reader stops at 128 levels)"
+            ),
+        );
+        return None;
+    }
+    if yaml_expands_too_far(text) {
+        diags.error(
+            "",
+            "the YAML expands to far more nodes than its text holds: aliases (`*name`) repeat \
+             anchors that repeat aliases, as in a \"billion laughs\" document; reading it would \
+             take minutes and gigabytes, so it is refused. Write the repeated parts out, or use \
+             `$ref` instead of aliases",
+        );
+        return None;
+    }
     match serde_yaml::from_str::<serde_yaml::Value>(text) {
         Ok(yaml) => match yaml_to_json(yaml, "") {
             Ok(value) => Some(value),
@@ -76,6 +97,224 @@ pub fn parse_document(text: &str, path: &Path, diags: &mut Diagnostics) -> Optio
             None
         }
     }
+}
+
+/// Every schema nested inside another schema, innermost first, checked on its own; one
+/// that does not fit becomes an empty schema (any JSON) with a warning at its pointer.
+///
+/// `openapiv3` reads a schema through untagged enums: when a schema deep inside does
+/// not fit, every level above it tries its other variants, each reading the whole
+/// subtree again, so the time doubles with every level (the fuzzer's arrays of arrays,
+/// 64 deep around one bad `type`, never finished). Checked innermost first, a bad
+/// schema is replaced before any level above it is read, so each check succeeds or
+/// fails where it stands.
+fn prune_invalid_subschemas(
+    raw: &mut Value,
+    diags: &mut Diagnostics,
+    fits: &dyn Fn(&Value) -> Result<(), String>,
+) {
+    // Schemas nested in schemas, parents before children. A schema that is not nested
+    // (a component, a parameter's or a media type's) is checked with what holds it, as
+    // before; only its subschemas are checked here.
+    let mut nested: Vec<String> = Vec::new();
+    // (pointer, schema nesting level: None outside schemas, Some(0) for a top schema)
+    let mut stack: Vec<(String, Option<usize>)> = vec![(String::new(), None)];
+    while let Some((pointer, level)) = stack.pop() {
+        let Some(value) = raw.pointer(&pointer) else { continue };
+        if level.is_some_and(|l| l > 0) {
+            nested.push(pointer.clone());
+        }
+        match (value, level) {
+            (Value::Array(items), None) => {
+                stack.extend((0..items.len()).map(|i| (join(&pointer, &i.to_string()), None)));
+            }
+            (Value::Object(map), None) => {
+                for (key, child) in map {
+                    let at = join(&pointer, key);
+                    match (key.as_str(), child) {
+                        ("schemas", Value::Object(named)) if pointer == "/components" => {
+                            stack.extend(named.keys().map(|k| (join(&at, k), Some(0))));
+                        }
+                        ("schema", Value::Object(_)) => stack.push((at, Some(0))),
+                        _ => stack.push((at, None)),
+                    }
+                }
+            }
+            (Value::Object(map), Some(level)) => {
+                let inner = Some(level + 1);
+                for (key, child) in map {
+                    let at = join(&pointer, key);
+                    match (key.as_str(), child) {
+                        ("items" | "not" | "additionalProperties", Value::Object(_)) => stack.push((at, inner)),
+                        ("properties", Value::Object(props)) => {
+                            stack.extend(props.keys().map(|k| (join(&at, k), inner)));
+                        }
+                        ("allOf" | "oneOf" | "anyOf", Value::Array(items)) => {
+                            stack.extend((0..items.len()).map(|i| (join(&at, &i.to_string()), inner)));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for pointer in nested.iter().rev() {
+        let Some(value) = raw.pointer(pointer) else { continue };
+        let Err(mut why) = fits(value) else { continue };
+        if let Some((cut, _)) = why.char_indices().nth(160) {
+            why.truncate(cut);
+            why.push('…');
+        }
+        diags.warning(pointer, format!("not a valid schema ({why}); typed as serde_json::Value"));
+        if let Some(slot) = raw.pointer_mut(pointer) {
+            *slot = Value::Object(Map::new());
+        }
+    }
+}
+
+/// Flow collections (`[...]`, `{...}`, JSON) nested deeper than this are refused before
+/// the YAML reader sees them. serde_yaml fails past 128 levels anyway; the margin is for
+/// stray brackets that [`flow_nesting_exceeds`] miscounts.
+const MAX_FLOW_NESTING: usize = 256;
+
+/// Whether YAML flow collections in `text` nest deeper than `limit`, counted in one
+/// linear pass: brackets inside quoted scalars do not count, and at the top (block)
+/// level only a bracket that starts a value does, so `pattern: ^[a-z]` is no nesting.
+///
+/// libyaml's scanner checks every open flow level for a stale simple key at every
+/// token, so a document nested thousands of levels deep (240 KB of JSON read as YAML,
+/// found by the fuzzer) kept the reader busy for ten seconds before it reached
+/// serde_yaml's depth limit. This check makes that cost linear.
+fn flow_nesting_exceeds(text: &str, limit: usize) -> bool {
+    let starts_value = |prev: char| matches!(prev, ':' | '-' | ',' | '[' | '{' | '?' | '\n');
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut prev = '\n';
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if let Some(open) = quote {
+            if c == '\\' && open == '"' {
+                chars.next();
+            } else if c == open {
+                quote = None;
+                prev = c;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' if starts_value(prev) => quote = Some(c),
+            '[' | '{' if depth > 0 || starts_value(prev) => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            ']' | '}' if depth > 0 => depth -= 1,
+            _ => {}
+        }
+        if c == '\n' || !c.is_whitespace() {
+            prev = c;
+        }
+    }
+    false
+}
+
+/// Whether reading `text` as YAML, aliases expanded, makes more nodes than any document
+/// of that length could hold without aliases (each node takes at least a byte of text).
+///
+/// serde_yaml stops an alias bomb only after `100 ×` the document's events worth of
+/// alias jumps, which for a spec of a few dozen kilobytes with nine lines of nested
+/// anchors appended means ten seconds and gigabytes spent building a tree it then
+/// throws away. Counting the nodes first, and stopping the count at the budget, bounds
+/// that by the length of the text. A text that is not YAML passes here; the parse that
+/// follows reports it.
+fn yaml_expands_too_far(text: &str) -> bool {
+    use std::cell::Cell;
+
+    use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor};
+
+    /// Counts nodes down from the budget; fails when it runs out.
+    #[derive(Clone, Copy)]
+    struct Budget<'a>(&'a Cell<usize>);
+
+    impl Budget<'_> {
+        fn take<E: de::Error>(self) -> Result<(), E> {
+            match self.0.get().checked_sub(1) {
+                Some(left) => {
+                    self.0.set(left);
+                    Ok(())
+                }
+                None => Err(E::custom("node budget exhausted")),
+            }
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Budget<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Budget<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("any YAML node")
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+            self.take()
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+            self.take()
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+            self.take()
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+            self.take()
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+            self.take()
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+            self.take()
+        }
+        fn visit_none<E: de::Error>(self) -> Result<(), E> {
+            self.take()
+        }
+        fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            self.take()?;
+            self.deserialize(deserializer)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            self.take()?;
+            while seq.next_element_seed(self)?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            self.take()?;
+            while map.next_key_seed(self)?.is_some() {
+                map.next_value_seed(self)?;
+            }
+            Ok(())
+        }
+        // A tagged node (`!tag value`).
+        fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+            self.take()?;
+            let ((), variant) = data.variant_seed(self)?;
+            variant.newtype_variant_seed(self)
+        }
+    }
+
+    // An alias needs an anchor (`&name`) and a use (`*name`); without both characters
+    // there is nothing to expand, and the counting parse would only double the time.
+    if !(text.contains('&') && text.contains('*')) {
+        return false;
+    }
+    let left = Cell::new(text.len().saturating_mul(2).saturating_add(100_000));
+    let counted = Budget(&left).deserialize(serde_yaml::Deserializer::from_str(text));
+    counted.is_err() && left.get() == 0
 }
 
 /// Converts YAML to JSON, turning scalar map keys (such as unquoted status codes `200:`)
@@ -253,6 +492,7 @@ fn prune_invalid(raw: &mut Value, diags: &mut Diagnostics) {
                 }
             })
     }
+    prune_invalid_subschemas(raw, diags, &fits::<ReferenceOr<Schema>>);
     for (pointer, kind) in pointers {
         let Some(value) = raw.pointer(&pointer) else { continue };
         let verdict = match kind {
@@ -505,5 +745,102 @@ mod tests {
         let (loaded, diags) = load("[1, 2]");
         assert!(loaded.is_none());
         assert!(diags.has_errors());
+    }
+
+    /// Nine lines of anchors that would expand to a billion nodes.
+    fn alias_bomb() -> String {
+        let mut bomb = String::from("x-bomb0: &b0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..9 {
+            let aliases = vec![format!("*b{}", level - 1); 10].join(", ");
+            bomb.push_str(&format!("x-bomb{level}: &b{level} [{aliases}]\n"));
+        }
+        bomb
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_before_it_is_expanded() {
+        // Found by the fuzzer: appended to a spec of 30 KB, serde_yaml took ten seconds
+        // (debug build) to give up on its own.
+        let padding: String = (0..600).map(|i| format!("x-pad{i}: [a, b, c, d, e, f, g, h]\n")).collect();
+        let text = format!("openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\n{padding}{}", alias_bomb());
+        let start = std::time::Instant::now();
+        let (loaded, diags) = load(&text);
+        assert!(loaded.is_none());
+        let d = &diags.as_slice()[0];
+        assert_eq!(d.pointer, "");
+        assert!(d.message.contains("aliases"), "{}", d.message);
+        assert!(start.elapsed() < std::time::Duration::from_secs(5), "took {:?}", start.elapsed());
+    }
+
+    #[test]
+    fn ordinary_aliases_still_load() {
+        let (loaded, diags) = load(
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses: &r\n        '200': {description: ok}\n  /b:\n    get:\n      responses: *r\n",
+        );
+        assert!(loaded.is_some(), "{:?}", diags.as_slice());
+        assert!(!diags.has_errors());
+    }
+
+    #[test]
+    fn flow_nesting_is_counted_outside_quotes_and_plain_text() {
+        assert!(flow_nesting_exceeds(&format!("a: {}{}", "[".repeat(300), "]".repeat(300)), 256));
+        assert!(flow_nesting_exceeds(&"{\"a\":".repeat(300), 256));
+        assert!(!flow_nesting_exceeds(&format!("a: {}{}", "[".repeat(200), "]".repeat(200)), 256));
+        // Brackets in quoted scalars, and in plain scalars where no value starts, are text.
+        assert!(!flow_nesting_exceeds(&format!("a: '{}'\nb: \"{}\"\n", "[".repeat(300), "{".repeat(300)), 256));
+        assert!(!flow_nesting_exceeds(&format!("pattern: ^{}\n", "[a-z".repeat(300)), 256));
+        assert!(!flow_nesting_exceeds(&format!("a: [\"{}\", 'it''s']\n", "\\\"[".repeat(300)), 256));
+    }
+
+    #[test]
+    fn deep_json_read_as_yaml_is_refused_quickly() {
+        // Found by the fuzzer: 5,000 levels of JSON around a few thousand components, in
+        // a file named .yaml, fall through serde_json's depth limit to the YAML reader,
+        // which then spent ten seconds (debug) on every token at that depth.
+        let levels = 5_000;
+        let inner: Vec<String> = (0..5_000).map(|i| format!("{{\"$ref\": \"#/c/{i}\"}}")).collect();
+        let text = format!("{}[{}]{}", "{\"a\":".repeat(levels), inner.join(","), "}".repeat(levels));
+        let start = std::time::Instant::now();
+        let mut diags = Diagnostics::new("t.yaml");
+        assert!(parse_document(&text, Path::new("t.yaml"), &mut diags).is_none());
+        assert!(diags.as_slice()[0].message.contains("levels deep"), "{:?}", diags.as_slice());
+        assert!(start.elapsed() < std::time::Duration::from_secs(2), "took {:?}", start.elapsed());
+    }
+
+    #[test]
+    fn thousands_of_levels_are_an_error_not_a_stack_overflow() {
+        // serde_json and serde_yaml stop at 128 levels, so nothing after them recurses
+        // deeper; this holds that in place should either parser change.
+        let levels = 5_000;
+        let json = format!("{}{}{}", "{\"a\":".repeat(levels), "1", "}".repeat(levels));
+        let yaml = format!("openapi: 3.0.3\nx: {}1{}\n", "[".repeat(levels), "]".repeat(levels));
+        for (name, text) in [("t.json", &json), ("t.yaml", &json), ("t.yaml", &yaml)] {
+            let mut diags = Diagnostics::new(name);
+            assert!(parse_document(text, Path::new(name), &mut diags).is_none(), "{name}");
+            assert!(diags.has_errors(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_bad_schema_deep_inside_costs_linear_time() {
+        // Found by the fuzzer: arrays of arrays around one bad `type`; every level
+        // doubled the time `openapiv3` took to reject it (14 levels: 1.6 s, debug).
+        let mut inner = serde_json::json!({ "type": "array", "items": { "type": 5 } });
+        for _ in 0..22 {
+            inner = serde_json::json!({ "type": "array", "items": inner });
+        }
+        let doc = serde_json::json!({
+            "openapi": "3.0.3",
+            "info": { "title": "t", "version": "1" },
+            "paths": {},
+            "components": { "schemas": { "Deep": inner } },
+        });
+        let start = std::time::Instant::now();
+        let (loaded, diags) = load(&doc.to_string());
+        assert!(start.elapsed() < std::time::Duration::from_secs(5), "took {:?}", start.elapsed());
+        assert!(loaded.is_some(), "{:?}", diags.as_slice());
+        let warning = &diags.as_slice()[0];
+        assert_eq!(warning.pointer, format!("/components/schemas/Deep{}/items", "/items".repeat(22)));
+        assert!(warning.message.contains("not a valid schema"), "{}", warning.message);
     }
 }

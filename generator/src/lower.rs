@@ -6,6 +6,7 @@
 //! its pointer and a documented fallback (`serde_json::Value`).
 
 use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
 use openapiv3::{
@@ -171,6 +172,7 @@ impl<'a> Lowerer<'a, '_> {
                 let rust = self.components[name].clone();
                 self.lower_component(&rust, schema.into(), &pointer);
             }
+            self.break_alias_cycles();
         }
         let operations = self.lower_operations();
         self.order_unions();
@@ -270,6 +272,71 @@ impl<'a> Lowerer<'a, '_> {
     }
 
     // ----- schemas -----
+
+    /// A component that is nothing but a reference back to itself (directly, through
+    /// other such components, or through arrays and maps of them) with no object, enum
+    /// or union on the way is no Rust type alias: `type A = A;` and `type A = Vec<A>;`
+    /// do not compile. Each alias on such a cycle becomes any
+    /// JSON (`serde_json::Value`), with a warning at its component.
+    fn break_alias_cycles(&mut self) {
+        // An alias's type names at most one model (`Type` nests one level at a time), so
+        // the aliases form a graph of out-degree one: following each alias once finds
+        // every cycle in linear time, whatever the length of the chains.
+        let target = |ty: &Type| -> Option<String> {
+            let mut ty = ty;
+            loop {
+                match ty {
+                    Type::Named(name) => return Some(name.clone()),
+                    Type::Array(inner) | Type::Map(inner) => ty = inner,
+                    _ => return None,
+                }
+            }
+        };
+        let next: BTreeMap<String, Option<String>> = self
+            .models
+            .iter()
+            .filter_map(|m| match m {
+                Model::Alias(a) => Some((a.name.clone(), target(&a.ty))),
+                _ => None,
+            })
+            .collect();
+        let mut walked: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut cyclic: BTreeSet<String> = BTreeSet::new();
+        for (walk, start) in next.keys().enumerate() {
+            let mut path: Vec<&str> = Vec::new();
+            let mut at = Some(start.as_str());
+            while let Some(name) = at.filter(|name| next.contains_key(*name)) {
+                if let Some(&seen) = walked.get(name) {
+                    // Back on this walk: from there on, the walk is a cycle.
+                    if seen == walk
+                        && let Some(from) = path.iter().position(|p| *p == name)
+                    {
+                        cyclic.extend(path[from..].iter().map(|p| (*p).to_owned()));
+                    }
+                    break;
+                }
+                walked.insert(name, walk);
+                path.push(name);
+                at = next.get(name).and_then(Option::as_deref);
+            }
+        }
+        if cyclic.is_empty() {
+            return;
+        }
+        let wire_of: BTreeMap<&str, &str> =
+            self.components.iter().map(|(wire, rust)| (rust.as_str(), wire.as_str())).collect();
+        for model in &mut self.models {
+            let Model::Alias(alias) = model else { continue };
+            if !cyclic.contains(&alias.name) {
+                continue;
+            }
+            alias.ty = Type::Json;
+            self.diags.warning(
+                wire_of.get(alias.name.as_str()).map(|wire| join("/components/schemas", wire)).unwrap_or_default(),
+                "this schema refers back to itself only through references, arrays or maps, with no object on the way, which no Rust type alias can express; it is read as any JSON (serde_json::Value)",
+            );
+        }
+    }
 
     fn lower_component(&mut self, rust: &str, schema: SchemaRef<'_>, pointer: &str) {
         match schema {
@@ -1347,5 +1414,46 @@ fn join_doc(summary: Option<&str>, description: Option<&str>) -> Option<String> 
         (Some(s), None) => Some(s.to_owned()),
         (None, Some(d)) => Some(d.to_owned()),
         (None, None) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lower_text(text: &str) -> (Api, Diagnostics) {
+        let mut diags = Diagnostics::new("t.json");
+        let raw = crate::load::parse_document(text, std::path::Path::new("t.json"), &mut diags).expect("parses");
+        let loaded = crate::load::load_value(raw, &mut diags).expect("loads");
+        let api = lower(&loaded.api, &loaded.raw, &mut diags);
+        (api, diags)
+    }
+
+    /// The fuzzer's chain of 5,000 components, each only a `$ref` to the next and the
+    /// last back to the first: the first version of the cycle check followed every
+    /// chain from every alias and took half a minute on it.
+    #[test]
+    fn a_long_reference_cycle_is_found_in_linear_time() {
+        let length = 5_000;
+        let mut schemas = serde_json::Map::new();
+        for i in 0..length {
+            let next = (i + 1) % length;
+            schemas.insert(format!("Chain{i}"), serde_json::json!({ "$ref": format!("#/components/schemas/Chain{next}") }));
+        }
+        schemas.insert("Outside".into(), serde_json::json!({ "$ref": "#/components/schemas/Chain0" }));
+        let doc = serde_json::json!({
+            "openapi": "3.0.3",
+            "info": { "title": "t", "version": "1" },
+            "paths": {},
+            "components": { "schemas": schemas },
+        });
+        let start = std::time::Instant::now();
+        let (api, diags) = lower_text(&doc.to_string());
+        assert!(start.elapsed() < std::time::Duration::from_secs(10), "took {:?}", start.elapsed());
+        let json_aliases = api.models.iter().filter(|m| matches!(m, Model::Alias(a) if a.ty == Type::Json)).count();
+        assert_eq!(json_aliases, length, "every link of the cycle, and only those");
+        let warned = diags.as_slice().iter().filter(|d| d.message.contains("refers back to itself")).count();
+        assert_eq!(warned, length);
+        assert!(api.models.iter().any(|m| matches!(m, Model::Alias(a) if a.name == "Outside" && a.ty == Type::Named("Chain0".into()))));
     }
 }

@@ -99,7 +99,9 @@ pub fn load(path: &Path, diags: &mut Diagnostics) -> Option<Overlay> {
     from_text(&text, path, diags)
 }
 
-fn from_text(text: &str, path: &Path, diags: &mut Diagnostics) -> Option<Overlay> {
+/// Like [`load`], for overlay text already in memory; `path` names it in diagnostics
+/// and its extension picks the parser that speaks first, as for a file.
+pub fn from_text(text: &str, path: &Path, diags: &mut Diagnostics) -> Option<Overlay> {
     let value = parse_document(text, path, diags)?;
     from_value(&value, path, diags)
 }
