@@ -1425,7 +1425,7 @@ mod tests {
         let mut diags = Diagnostics::new("t.json");
         let raw = crate::load::parse_document(text, std::path::Path::new("t.json"), &mut diags).expect("parses");
         let loaded = crate::load::load_value(raw, &mut diags).expect("loads");
-        let api = lower(&loaded.api, &loaded.raw, &mut diags);
+        let api = lower(&loaded.api, &loaded.raw, false, &mut diags);
         (api, diags)
     }
 

@@ -360,6 +360,20 @@ enum Step {
     Index(usize),
 }
 
+/// The most an action may copy into a document, in [`weight`] units (about bytes).
+const MAX_COPIED: usize = 256 * 1024 * 1024;
+
+/// About how many bytes `value` takes as JSON text: its strings and keys, and a little
+/// for every node.
+fn weight(value: &Value) -> usize {
+    match value {
+        Value::String(text) => text.len() + 2,
+        Value::Array(items) => items.iter().map(weight).sum::<usize>() + 2,
+        Value::Object(map) => map.iter().map(|(key, v)| key.len() + 3 + weight(v)).sum::<usize>() + 2,
+        _ => 8,
+    }
+}
+
 fn apply_action(document: &mut Value, action: &Action, diags: &mut Diagnostics) {
     let at = format!("/actions/{}", action.index);
     let label = match &action.description {
@@ -399,6 +413,24 @@ fn apply_action(document: &mut Value, action: &Action, diags: &mut Diagnostics) 
             format!("{label}: target `{}` matched nothing; the action changed nothing", action.target),
         );
         return;
+    }
+    if let ActionKind::Update(update) = &action.kind {
+        // `$..*` with a big update copies it into every node of the document: an
+        // amplification as an alias bomb is, refused before it takes the memory.
+        let copied = weight(update).saturating_mul(locations.len());
+        if copied > MAX_COPIED {
+            diags.error(
+                join(&at, "update"),
+                format!(
+                    "{label}: the update (about {} KB) would be copied to {} places, about {} MB in all; \
+                     narrow `target` to the nodes it is meant for",
+                    weight(update) / 1024,
+                    locations.len(),
+                    copied / (1024 * 1024)
+                ),
+            );
+            return;
+        }
     }
     let mut sink = Sink { diags, at: &at, label: &label };
     match &action.kind {
@@ -856,6 +888,25 @@ mod tests {
         assert_eq!(messages.len(), 2, "{messages:?}");
         assert!(messages[0].contains("/schema/example"), "{}", messages[0]);
         assert!(messages[1].contains("/schema/properties"), "{}", messages[1]);
+    }
+
+    #[test]
+    fn an_update_copied_everywhere_past_the_limit_is_refused() {
+        // 3,000 nodes, each to get a 100 KB name: 300 MB of copies. (An explicit `?` key:
+        // YAML's implicit keys stop at 1,024 characters.)
+        let items: Vec<serde_json::Value> = (0..3000).map(|i| json!({"n": i})).collect();
+        let document = json!({"items": items});
+        let name = "a".repeat(100_000);
+        let (after, diags) = run(document.clone(), &format!("  - target: $..*\n    update:\n      ? {name}\n      : 1\n"));
+        assert_eq!(after, document, "nothing is copied");
+        let errors: Vec<_> = diags.as_slice().iter().filter(|d| d.severity == crate::Severity::Error).collect();
+        assert_eq!(errors.len(), 1, "{:?}", diags.as_slice());
+        assert_eq!(errors[0].pointer, "/actions/0/update");
+        assert!(errors[0].message.contains("narrow `target`"), "{}", errors[0].message);
+        // The same update on one node is fine.
+        let (after, diags) = run(json!({"items": []}), &format!("  - target: $\n    update:\n      ? {name}\n      : 1\n"));
+        assert!(diags.as_slice().is_empty(), "{:?}", diags.as_slice());
+        assert_eq!(after[name.as_str()], 1);
     }
 
     #[test]
