@@ -49,6 +49,10 @@ impl fmt::Display for Diagnostic {
 pub struct Diagnostics {
     file: PathBuf,
     items: Vec<Diagnostic>,
+    /// Array elements taken out of the document, in order, each as the array's pointer
+    /// and the index in the document as it was then: later pointers are mapped back
+    /// through them, so they name the element in the file the user has.
+    removed: Vec<(String, usize)>,
 }
 
 impl Diagnostics {
@@ -57,7 +61,34 @@ impl Diagnostics {
         Self {
             file: file.into(),
             items: Vec::new(),
+            removed: Vec::new(),
         }
+    }
+
+    /// Notes that element `index` of the array at `array` was taken out of the
+    /// document, shifting the ones after it.
+    pub fn removed_element(&mut self, array: &str, index: usize) {
+        self.removed.push((array.to_owned(), index));
+    }
+
+    /// `pointer` into the document as it is now, as a pointer into the document as it
+    /// was read: indices past each removed element move back up, latest removal first.
+    fn original(&self, mut pointer: String) -> String {
+        for (array, index) in self.removed.iter().rev() {
+            let Some(rest) = pointer.strip_prefix(array.as_str()).and_then(|r| r.strip_prefix('/')) else {
+                continue;
+            };
+            let (first, tail) = rest.split_once('/').map_or((rest, None), |(a, b)| (a, Some(b)));
+            if let Ok(i) = first.parse::<usize>()
+                && i >= *index
+            {
+                pointer = match tail {
+                    Some(tail) => format!("{array}/{}/{tail}", i + 1),
+                    None => format!("{array}/{}", i + 1),
+                };
+            }
+        }
+        pointer
     }
 
     /// Records an error at `pointer`.
@@ -71,6 +102,7 @@ impl Diagnostics {
     }
 
     fn push(&mut self, severity: Severity, pointer: String, message: String) {
+        let pointer = self.original(pointer);
         self.items.push(Diagnostic {
             severity,
             file: self.file.clone(),

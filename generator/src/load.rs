@@ -518,7 +518,7 @@ fn prune_invalid(raw: &mut Value, diags: &mut Diagnostics) {
             }
             _ => {
                 diags.warning(&pointer, format!("skipped: not valid OpenAPI ({why})"));
-                remove_pointer(raw, &pointer);
+                remove_pointer(raw, &pointer, diags);
             }
         }
     }
@@ -674,7 +674,7 @@ fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
     pointer
 }
 
-fn remove_pointer(raw: &mut Value, pointer: &str) {
+fn remove_pointer(raw: &mut Value, pointer: &str, diags: &mut Diagnostics) {
     let Some((parent, last)) = pointer.rsplit_once('/') else {
         return;
     };
@@ -688,6 +688,7 @@ fn remove_pointer(raw: &mut Value, pointer: &str) {
                 && i < items.len()
             {
                 items.remove(i);
+                diags.removed_element(parent, i);
             }
         }
         _ => {}
@@ -703,6 +704,23 @@ mod tests {
         let loaded = parse_document(text, Path::new("t.yaml"), &mut diags)
             .and_then(|v| load_value(v, &mut diags));
         (loaded, diags)
+    }
+
+    #[test]
+    fn pointers_after_a_skipped_array_element_name_the_element_in_the_file() {
+        // Parameter 0 is not a parameter and is skipped; the dangling reference is in
+        // parameter 1 of the file, though it is parameter 0 of what is left.
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      parameters:\n        - just text\n        - name: q\n          in: query\n          schema: {$ref: '#/nope'}\n      responses: {'200': {description: ok}}\n";
+        let (loaded, mut diags) = load(text);
+        let loaded = loaded.unwrap_or_else(|| panic!("{:?}", diags.as_slice()));
+        assert_eq!(diags.as_slice()[0].pointer, "/paths/~1a/get/parameters/0");
+        crate::check::check(&loaded.raw, &mut diags);
+        let dangling = diags.as_slice().iter().find(|d| d.message.contains("#/nope")).expect("the dangling reference");
+        assert!(
+            dangling.pointer.starts_with("/paths/~1a/get/parameters/1/schema"),
+            "{}",
+            dangling.pointer
+        );
     }
 
     #[test]
