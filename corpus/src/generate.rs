@@ -6,7 +6,6 @@
 //! names the spec; a spec that hangs is given up after the timeout (the worker process
 //! then exits, see [`crate::worker`]).
 
-use std::any::Any;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
@@ -14,6 +13,7 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use corpus_runner::protocol::payload_text;
 use specwright::{Config, Output, Severity};
 
 /// The default stack of a worker thread, in MiB: what the generator CLI gets on a
@@ -113,17 +113,6 @@ pub fn install_panic_hook() {
         let message = payload_text(info.payload());
         LAST_PANIC.with(|last| *last.borrow_mut() = Some((location, message)));
     }));
-}
-
-/// The text of a panic payload (`&str` or `String`; anything else is described).
-fn payload_text(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "(non-string panic payload)".to_owned()
-    }
 }
 
 /// What the worker sends back.

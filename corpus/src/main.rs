@@ -21,6 +21,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use corpus_runner::protocol::parse_seed;
+
 use clap::Parser;
 
 use corpus::{Corpus, Spec};
@@ -77,19 +79,6 @@ struct Args {
     /// The seed of --make-sample (decimal or 0x hex).
     #[arg(long, default_value_t = sample::SEED, value_parser = parse_seed)]
     seed: u64,
-}
-
-/// A seed in decimal or `0x` hex (underscores allowed).
-fn parse_seed(text: &str) -> Result<u64, String> {
-    let digits = text.replace('_', "");
-    let parsed = match digits
-        .strip_prefix("0x")
-        .or_else(|| digits.strip_prefix("0X"))
-    {
-        Some(hex) => u64::from_str_radix(hex, 16),
-        None => digits.parse(),
-    };
-    parsed.map_err(|err| format!("not a seed: {err}"))
 }
 
 /// This workspace's root (the runner is built from it).

@@ -13,6 +13,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
+use corpus_runner::protocol::{escape, unescape};
+
 use crate::Plan;
 use crate::corpus::{Corpus, Spec};
 use crate::generate::{self, Generation, Outcome};
@@ -235,40 +237,6 @@ fn decode(line: &str) -> Option<(usize, Reported)> {
         first_error: unescape(fields.next()?),
     };
     fields.next().is_none().then_some((index, reported))
-}
-
-/// Backslash, tab and line breaks as `\\`, `\t`, `\n`, `\r`, so text fits in a field.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn unescape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('t') => out.push('\t'),
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some(other) => out.push(other),
-            None => out.push('\\'),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -24,6 +24,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use corpus_runner::protocol::parse_seed;
+
 use clap::{Parser, ValueEnum};
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
@@ -101,18 +103,6 @@ enum Which {
     Spec,
     Overlay,
     Both,
-}
-
-fn parse_seed(text: &str) -> Result<u64, String> {
-    let digits = text.replace('_', "");
-    let parsed = match digits
-        .strip_prefix("0x")
-        .or_else(|| digits.strip_prefix("0X"))
-    {
-        Some(hex) => u64::from_str_radix(hex, 16),
-        None => digits.parse(),
-    };
-    parsed.map_err(|err| format!("not a seed: {err}"))
 }
 
 /// This workspace's root (the fuzzer is built from it).

@@ -9,7 +9,6 @@
 //! under `catch_unwind`, and the worker answers with one line on stdout:
 //! `specwright-fuzz-result \t verdict \t kind \t detail` (detail escaped, see [`escape`]).
 
-use std::any::Any;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::panic::{self, AssertUnwindSafe};
@@ -19,6 +18,8 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+use corpus_runner::protocol::{escape, payload_text, unescape};
 
 use serde_json::Value;
 use specwright::diagnostics::Diagnostics;
@@ -109,16 +110,6 @@ fn install_panic_hook() {
             *last = Some(text);
         }
     }));
-}
-
-fn payload_text(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "(non-string panic payload)".to_owned()
-    }
 }
 
 /// Worker side: runs jobs from stdin until it closes.
@@ -403,40 +394,6 @@ fn decode(line: &str) -> Option<Verdict> {
         "failed" => Some(Verdict::Failed { kind, detail }),
         _ => None,
     }
-}
-
-/// Backslash, tab and line breaks as `\\`, `\t`, `\n`, `\r`, so text fits in a field.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn unescape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('t') => out.push('\t'),
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some(other) => out.push(other),
-            None => out.push('\\'),
-        }
-    }
-    out
 }
 
 // ---- supervisor side ---------------------------------------------------------------
