@@ -58,6 +58,8 @@ fn fixture_crates_pass_clippy() {
         String::from_utf8_lossy(&output.stderr)
     );
 
+    features_build_alone(&scratch);
+
     // Behaviour, not only compilation: decoding tests run inside fixture crates.
     for (stem, test, dev_dependencies) in [
         ("unions", "unions.rs", "serde_json = \"1\"\n"),
@@ -89,4 +91,37 @@ fn fixture_crates_pass_clippy() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+}
+
+/// `cargo check` in the fixture workspace; the status and stderr.
+fn check(scratch: &Path, args: &[&str]) -> (bool, String) {
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(scratch)
+        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"))
+        .args(["check", "--offline", "--quiet", "-p", "fixture-tags", "--no-default-features"])
+        .args(args)
+        .output()
+        .expect("run cargo check");
+    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// The crate of `tags.yaml` builds with no feature, with each alone and with `full`,
+/// without a warning; and a feature leaves out the models only other tags reach.
+fn features_build_alone(scratch: &Path) {
+    for features in ["", "pets", "legacy", "owners", "store-orders", "full-tag", "full"] {
+        let (ok, stderr) = check(scratch, &["--features", features]);
+        assert!(ok && !stderr.contains("warning"), "fixture-tags with features [{features}]:\n{stderr}");
+    }
+    let dir = scratch.join("tags");
+    std::fs::create_dir_all(dir.join("examples")).expect("examples dir");
+    std::fs::write(
+        dir.join("examples/owner.rs"),
+        "fn main() {\n    let _ = fixture_tags::models::Owner::default();\n}\n",
+    )
+    .expect("example");
+    let (ok, stderr) = check(scratch, &["--features", "owners", "--example", "owner"]);
+    assert!(ok, "Owner with the owners feature:\n{stderr}");
+    let (ok, stderr) = check(scratch, &["--features", "store-orders", "--example", "owner"]);
+    assert!(!ok && stderr.contains("Owner"), "Owner is compiled without a feature that reaches it:\n{stderr}");
+    std::fs::remove_dir_all(dir.join("examples")).expect("remove example");
 }

@@ -6,8 +6,10 @@
 //! needs, as text, numbers, booleans or UTC date-times), and join conditions with
 //! a grouping operator, or with `&` and `|` where the grammar nests groups; the
 //! result converts into the operation's request body with `.into()`.
+#[allow(unused_imports)]
 use super::runtime::{FilterError, FilterValue};
 /// How many arguments each operator takes.
+#[cfg(feature = "processes")]
 fn arity_process_simple_expression_operator(
     operator: &super::models::ProcessSimpleExpressionOperator,
 ) -> Option<usize> {
@@ -28,6 +30,7 @@ fn arity_process_simple_expression_operator(
     }
 }
 /// How many arguments each operator takes.
+#[cfg(feature = "execution")]
 fn arity_execution_record_simple_expression_operator(
     operator: &super::models::ExecutionRecordSimpleExpressionOperator,
 ) -> Option<usize> {
@@ -52,6 +55,7 @@ fn arity_execution_record_simple_expression_operator(
     }
 }
 /// How many arguments each operator takes.
+#[cfg(feature = "environments")]
 fn arity_environment_simple_expression_operator(
     operator: &super::models::EnvironmentSimpleExpressionOperator,
 ) -> Option<usize> {
@@ -72,6 +76,7 @@ fn arity_environment_simple_expression_operator(
     }
 }
 /// How many arguments each operator takes.
+#[cfg(feature = "deployments")]
 fn arity_deployed_package_simple_expression_operator(
     operator: &super::models::DeployedPackageSimpleExpressionOperator,
 ) -> Option<usize> {
@@ -96,6 +101,7 @@ fn arity_deployed_package_simple_expression_operator(
     }
 }
 /// How many arguments each operator takes.
+#[cfg(feature = "atoms")]
 fn arity_atom_simple_expression_operator(
     operator: &super::models::AtomSimpleExpressionOperator,
 ) -> Option<usize> {
@@ -108,6 +114,7 @@ fn arity_atom_simple_expression_operator(
     }
 }
 /// How many arguments each operator takes.
+#[cfg(feature = "environments")]
 fn arity_environment_atom_attachment_simple_expression_operator(
     operator: &super::models::EnvironmentAtomAttachmentSimpleExpressionOperator,
 ) -> Option<usize> {
@@ -150,6 +157,7 @@ fn arity_environment_atom_attachment_simple_expression_operator(
     }
 }
 /// How many arguments each operator takes.
+#[cfg(feature = "environments")]
 fn arity_environment_extensions_simple_expression_operator(
     operator: &super::models::EnvironmentExtensionsSimpleExpressionOperator,
 ) -> Option<usize> {
@@ -182,6 +190,7 @@ fn arity_environment_extensions_simple_expression_operator(
     }
 }
 /// How many arguments each operator takes.
+#[cfg(feature = "processes")]
 fn arity_process_schedules_simple_expression_operator(
     operator: &super::models::ProcessSchedulesSimpleExpressionOperator,
 ) -> Option<usize> {
@@ -206,6 +215,7 @@ fn arity_process_schedules_simple_expression_operator(
     }
 }
 /// How many arguments each operator takes.
+#[cfg(feature = "processes")]
 fn arity_process_schedule_status_simple_expression_operator(
     operator: &super::models::ProcessScheduleStatusSimpleExpressionOperator,
 ) -> Option<usize> {
@@ -238,6 +248,7 @@ fn arity_process_schedule_status_simple_expression_operator(
     }
 }
 /// How many arguments each operator takes.
+#[cfg(feature = "components")]
 fn arity_packaged_component_simple_expression_operator(
     operator: &super::models::PackagedComponentSimpleExpressionOperator,
 ) -> Option<usize> {
@@ -262,6 +273,7 @@ fn arity_packaged_component_simple_expression_operator(
     }
 }
 /// How many arguments each operator takes.
+#[cfg(feature = "components")]
 fn arity_component_metadata_simple_expression_operator(
     operator: &super::models::ComponentMetadataSimpleExpressionOperator,
 ) -> Option<usize> {
@@ -286,6 +298,7 @@ fn arity_component_metadata_simple_expression_operator(
     }
 }
 /// A property of [`Process`](super::models::Process) that a query can filter on.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProcessProperty {
     /// `name`
@@ -297,6 +310,7 @@ pub enum ProcessProperty {
     /// `integrationPackInstanceId`
     IntegrationPackInstanceId,
 }
+#[cfg(feature = "processes")]
 impl ProcessProperty {
     /// The property name as the server knows it.
     pub fn as_str(&self) -> &str {
@@ -435,12 +449,14 @@ impl ProcessProperty {
     }
 }
 /// One comparison on a property.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProcessCondition {
     property: ProcessProperty,
     operator: super::models::ProcessSimpleExpressionOperator,
     arguments: Vec<String>,
 }
+#[cfg(feature = "processes")]
 impl ProcessCondition {
     fn into_model(self) -> super::models::ProcessSimpleExpression {
         super::models::ProcessSimpleExpression {
@@ -455,6 +471,7 @@ impl ProcessCondition {
 /// A filter for [`Client::query_processes`](super::Client::query_processes).
 /// A condition, or conditions and groups joined by a grouping operator,
 /// nested to any depth.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProcessFilter {
     /// One condition.
@@ -467,6 +484,7 @@ pub enum ProcessFilter {
         members: Vec<ProcessFilter>,
     },
 }
+#[cfg(feature = "processes")]
 impl ProcessFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
@@ -504,6 +522,7 @@ impl ProcessFilter {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl ProcessFilter {
     /// The request body for the query operation.
     pub fn into_request(self) -> super::models::ProcessQueryConfig {
@@ -514,11 +533,13 @@ impl ProcessFilter {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl From<ProcessCondition> for ProcessFilter {
     fn from(condition: ProcessCondition) -> Self {
         Self::Condition(condition)
     }
 }
+#[cfg(feature = "processes")]
 impl ProcessFilter {
     /// `self` and `other` joined by `operator`, extending `self` when it is
     /// already a group joined by that operator.
@@ -544,6 +565,7 @@ impl ProcessFilter {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl<R: Into<ProcessFilter>> std::ops::BitAnd<R> for ProcessFilter {
     type Output = ProcessFilter;
     /// `a & b`: both joined with `and`.
@@ -551,6 +573,7 @@ impl<R: Into<ProcessFilter>> std::ops::BitAnd<R> for ProcessFilter {
         self.joined(super::models::ProcessGroupingExpressionOperator::And, rhs.into())
     }
 }
+#[cfg(feature = "processes")]
 impl<R: Into<ProcessFilter>> std::ops::BitAnd<R> for ProcessCondition {
     type Output = ProcessFilter;
     /// `a & b`: both joined with `and`.
@@ -559,6 +582,7 @@ impl<R: Into<ProcessFilter>> std::ops::BitAnd<R> for ProcessCondition {
             .joined(super::models::ProcessGroupingExpressionOperator::And, rhs.into())
     }
 }
+#[cfg(feature = "processes")]
 impl<R: Into<ProcessFilter>> std::ops::BitOr<R> for ProcessFilter {
     type Output = ProcessFilter;
     /// `a | b`: both joined with `or`.
@@ -566,6 +590,7 @@ impl<R: Into<ProcessFilter>> std::ops::BitOr<R> for ProcessFilter {
         self.joined(super::models::ProcessGroupingExpressionOperator::Or, rhs.into())
     }
 }
+#[cfg(feature = "processes")]
 impl<R: Into<ProcessFilter>> std::ops::BitOr<R> for ProcessCondition {
     type Output = ProcessFilter;
     /// `a | b`: both joined with `or`.
@@ -574,18 +599,21 @@ impl<R: Into<ProcessFilter>> std::ops::BitOr<R> for ProcessCondition {
             .joined(super::models::ProcessGroupingExpressionOperator::Or, rhs.into())
     }
 }
+#[cfg(feature = "processes")]
 impl From<ProcessFilter> for super::models::ProcessQueryConfig {
     fn from(filter: ProcessFilter) -> Self {
         filter.into_request()
     }
 }
 /// A lone condition is a whole filter.
+#[cfg(feature = "processes")]
 impl From<ProcessCondition> for super::models::ProcessQueryConfig {
     fn from(condition: ProcessCondition) -> Self {
         ProcessFilter::from(condition).into_request()
     }
 }
 /// A property of [`ExecutionRecord`](super::models::ExecutionRecord) that a query can filter on.
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ExecutionRecordProperty {
     /// `executionId`
@@ -625,6 +653,7 @@ pub enum ExecutionRecordProperty {
     /// `recordedDate`
     RecordedDate,
 }
+#[cfg(feature = "execution")]
 impl ExecutionRecordProperty {
     /// The property name as the server knows it.
     pub fn as_str(&self) -> &str {
@@ -784,12 +813,14 @@ impl ExecutionRecordProperty {
     }
 }
 /// One comparison on a property.
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionRecordCondition {
     property: ExecutionRecordProperty,
     operator: super::models::ExecutionRecordSimpleExpressionOperator,
     arguments: Vec<String>,
 }
+#[cfg(feature = "execution")]
 impl ExecutionRecordCondition {
     fn into_model(self) -> super::models::ExecutionRecordSimpleExpression {
         super::models::ExecutionRecordSimpleExpression {
@@ -804,6 +835,7 @@ impl ExecutionRecordCondition {
 /// A filter for [`Client::query_execution_records`](super::Client::query_execution_records).
 /// A condition, or conditions and groups joined by a grouping operator,
 /// nested to any depth.
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExecutionRecordFilter {
     /// One condition.
@@ -816,6 +848,7 @@ pub enum ExecutionRecordFilter {
         members: Vec<ExecutionRecordFilter>,
     },
 }
+#[cfg(feature = "execution")]
 impl ExecutionRecordFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
@@ -859,6 +892,7 @@ impl ExecutionRecordFilter {
         }
     }
 }
+#[cfg(feature = "execution")]
 impl ExecutionRecordFilter {
     /// The request body for the query operation.
     pub fn into_request(self) -> super::models::ExecutionRecordQueryConfig {
@@ -891,11 +925,13 @@ impl ExecutionRecordFilter {
         }
     }
 }
+#[cfg(feature = "execution")]
 impl From<ExecutionRecordCondition> for ExecutionRecordFilter {
     fn from(condition: ExecutionRecordCondition) -> Self {
         Self::Condition(condition)
     }
 }
+#[cfg(feature = "execution")]
 impl ExecutionRecordFilter {
     /// `self` and `other` joined by `operator`, extending `self` when it is
     /// already a group joined by that operator.
@@ -921,6 +957,7 @@ impl ExecutionRecordFilter {
         }
     }
 }
+#[cfg(feature = "execution")]
 impl<R: Into<ExecutionRecordFilter>> std::ops::BitAnd<R> for ExecutionRecordFilter {
     type Output = ExecutionRecordFilter;
     /// `a & b`: both joined with `and`.
@@ -931,6 +968,7 @@ impl<R: Into<ExecutionRecordFilter>> std::ops::BitAnd<R> for ExecutionRecordFilt
         )
     }
 }
+#[cfg(feature = "execution")]
 impl<R: Into<ExecutionRecordFilter>> std::ops::BitAnd<R> for ExecutionRecordCondition {
     type Output = ExecutionRecordFilter;
     /// `a & b`: both joined with `and`.
@@ -942,6 +980,7 @@ impl<R: Into<ExecutionRecordFilter>> std::ops::BitAnd<R> for ExecutionRecordCond
             )
     }
 }
+#[cfg(feature = "execution")]
 impl<R: Into<ExecutionRecordFilter>> std::ops::BitOr<R> for ExecutionRecordFilter {
     type Output = ExecutionRecordFilter;
     /// `a | b`: both joined with `or`.
@@ -952,6 +991,7 @@ impl<R: Into<ExecutionRecordFilter>> std::ops::BitOr<R> for ExecutionRecordFilte
         )
     }
 }
+#[cfg(feature = "execution")]
 impl<R: Into<ExecutionRecordFilter>> std::ops::BitOr<R> for ExecutionRecordCondition {
     type Output = ExecutionRecordFilter;
     /// `a | b`: both joined with `or`.
@@ -963,18 +1003,21 @@ impl<R: Into<ExecutionRecordFilter>> std::ops::BitOr<R> for ExecutionRecordCondi
             )
     }
 }
+#[cfg(feature = "execution")]
 impl From<ExecutionRecordFilter> for super::models::ExecutionRecordQueryConfig {
     fn from(filter: ExecutionRecordFilter) -> Self {
         filter.into_request()
     }
 }
 /// A lone condition is a whole filter.
+#[cfg(feature = "execution")]
 impl From<ExecutionRecordCondition> for super::models::ExecutionRecordQueryConfig {
     fn from(condition: ExecutionRecordCondition) -> Self {
         ExecutionRecordFilter::from(condition).into_request()
     }
 }
 /// A property of [`Environment`](super::models::Environment) that a query can filter on.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnvironmentProperty {
     /// `name`
@@ -984,6 +1027,7 @@ pub enum EnvironmentProperty {
     /// `classification`
     Classification,
 }
+#[cfg(feature = "environments")]
 impl EnvironmentProperty {
     /// The property name as the server knows it.
     pub fn as_str(&self) -> &str {
@@ -1121,12 +1165,14 @@ impl EnvironmentProperty {
     }
 }
 /// One comparison on a property.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnvironmentCondition {
     property: EnvironmentProperty,
     operator: super::models::EnvironmentSimpleExpressionOperator,
     arguments: Vec<String>,
 }
+#[cfg(feature = "environments")]
 impl EnvironmentCondition {
     fn into_model(self) -> super::models::EnvironmentSimpleExpression {
         super::models::EnvironmentSimpleExpression {
@@ -1141,6 +1187,7 @@ impl EnvironmentCondition {
 /// A filter for [`Client::query_environments`](super::Client::query_environments).
 /// A condition, or conditions and groups joined by a grouping operator,
 /// nested to any depth.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq)]
 pub enum EnvironmentFilter {
     /// One condition.
@@ -1153,6 +1200,7 @@ pub enum EnvironmentFilter {
         members: Vec<EnvironmentFilter>,
     },
 }
+#[cfg(feature = "environments")]
 impl EnvironmentFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
@@ -1190,6 +1238,7 @@ impl EnvironmentFilter {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl EnvironmentFilter {
     /// The request body for the query operation.
     pub fn into_request(self) -> super::models::EnvironmentQueryConfig {
@@ -1200,11 +1249,13 @@ impl EnvironmentFilter {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl From<EnvironmentCondition> for EnvironmentFilter {
     fn from(condition: EnvironmentCondition) -> Self {
         Self::Condition(condition)
     }
 }
+#[cfg(feature = "environments")]
 impl EnvironmentFilter {
     /// `self` and `other` joined by `operator`, extending `self` when it is
     /// already a group joined by that operator.
@@ -1230,6 +1281,7 @@ impl EnvironmentFilter {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl<R: Into<EnvironmentFilter>> std::ops::BitAnd<R> for EnvironmentFilter {
     type Output = EnvironmentFilter;
     /// `a & b`: both joined with `and`.
@@ -1240,6 +1292,7 @@ impl<R: Into<EnvironmentFilter>> std::ops::BitAnd<R> for EnvironmentFilter {
         )
     }
 }
+#[cfg(feature = "environments")]
 impl<R: Into<EnvironmentFilter>> std::ops::BitAnd<R> for EnvironmentCondition {
     type Output = EnvironmentFilter;
     /// `a & b`: both joined with `and`.
@@ -1251,6 +1304,7 @@ impl<R: Into<EnvironmentFilter>> std::ops::BitAnd<R> for EnvironmentCondition {
             )
     }
 }
+#[cfg(feature = "environments")]
 impl<R: Into<EnvironmentFilter>> std::ops::BitOr<R> for EnvironmentFilter {
     type Output = EnvironmentFilter;
     /// `a | b`: both joined with `or`.
@@ -1258,6 +1312,7 @@ impl<R: Into<EnvironmentFilter>> std::ops::BitOr<R> for EnvironmentFilter {
         self.joined(super::models::EnvironmentGroupingExpressionOperator::Or, rhs.into())
     }
 }
+#[cfg(feature = "environments")]
 impl<R: Into<EnvironmentFilter>> std::ops::BitOr<R> for EnvironmentCondition {
     type Output = EnvironmentFilter;
     /// `a | b`: both joined with `or`.
@@ -1266,18 +1321,21 @@ impl<R: Into<EnvironmentFilter>> std::ops::BitOr<R> for EnvironmentCondition {
             .joined(super::models::EnvironmentGroupingExpressionOperator::Or, rhs.into())
     }
 }
+#[cfg(feature = "environments")]
 impl From<EnvironmentFilter> for super::models::EnvironmentQueryConfig {
     fn from(filter: EnvironmentFilter) -> Self {
         filter.into_request()
     }
 }
 /// A lone condition is a whole filter.
+#[cfg(feature = "environments")]
 impl From<EnvironmentCondition> for super::models::EnvironmentQueryConfig {
     fn from(condition: EnvironmentCondition) -> Self {
         EnvironmentFilter::from(condition).into_request()
     }
 }
 /// A property of [`DeployedPackage`](super::models::DeployedPackage) that a query can filter on.
+#[cfg(feature = "deployments")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DeployedPackageProperty {
     /// `uid`
@@ -1319,6 +1377,7 @@ pub enum DeployedPackageProperty {
     /// `branch`
     Branch,
 }
+#[cfg(feature = "deployments")]
 impl DeployedPackageProperty {
     /// The property name as the server knows it.
     pub fn as_str(&self) -> &str {
@@ -1479,12 +1538,14 @@ impl DeployedPackageProperty {
     }
 }
 /// One comparison on a property.
+#[cfg(feature = "deployments")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeployedPackageCondition {
     property: DeployedPackageProperty,
     operator: super::models::DeployedPackageSimpleExpressionOperator,
     arguments: Vec<String>,
 }
+#[cfg(feature = "deployments")]
 impl DeployedPackageCondition {
     fn into_model(self) -> super::models::DeployedPackageSimpleExpression {
         super::models::DeployedPackageSimpleExpression {
@@ -1499,6 +1560,7 @@ impl DeployedPackageCondition {
 /// A filter for [`Client::query_deployed_packages`](super::Client::query_deployed_packages).
 /// A condition, or conditions and groups joined by a grouping operator,
 /// nested to any depth.
+#[cfg(feature = "deployments")]
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeployedPackageFilter {
     /// One condition.
@@ -1511,6 +1573,7 @@ pub enum DeployedPackageFilter {
         members: Vec<DeployedPackageFilter>,
     },
 }
+#[cfg(feature = "deployments")]
 impl DeployedPackageFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
@@ -1554,6 +1617,7 @@ impl DeployedPackageFilter {
         }
     }
 }
+#[cfg(feature = "deployments")]
 impl DeployedPackageFilter {
     /// The request body for the query operation.
     pub fn into_request(self) -> super::models::DeployedPackageQueryConfig {
@@ -1564,11 +1628,13 @@ impl DeployedPackageFilter {
         }
     }
 }
+#[cfg(feature = "deployments")]
 impl From<DeployedPackageCondition> for DeployedPackageFilter {
     fn from(condition: DeployedPackageCondition) -> Self {
         Self::Condition(condition)
     }
 }
+#[cfg(feature = "deployments")]
 impl DeployedPackageFilter {
     /// `self` and `other` joined by `operator`, extending `self` when it is
     /// already a group joined by that operator.
@@ -1594,6 +1660,7 @@ impl DeployedPackageFilter {
         }
     }
 }
+#[cfg(feature = "deployments")]
 impl<R: Into<DeployedPackageFilter>> std::ops::BitAnd<R> for DeployedPackageFilter {
     type Output = DeployedPackageFilter;
     /// `a & b`: both joined with `and`.
@@ -1604,6 +1671,7 @@ impl<R: Into<DeployedPackageFilter>> std::ops::BitAnd<R> for DeployedPackageFilt
         )
     }
 }
+#[cfg(feature = "deployments")]
 impl<R: Into<DeployedPackageFilter>> std::ops::BitAnd<R> for DeployedPackageCondition {
     type Output = DeployedPackageFilter;
     /// `a & b`: both joined with `and`.
@@ -1615,6 +1683,7 @@ impl<R: Into<DeployedPackageFilter>> std::ops::BitAnd<R> for DeployedPackageCond
             )
     }
 }
+#[cfg(feature = "deployments")]
 impl<R: Into<DeployedPackageFilter>> std::ops::BitOr<R> for DeployedPackageFilter {
     type Output = DeployedPackageFilter;
     /// `a | b`: both joined with `or`.
@@ -1625,6 +1694,7 @@ impl<R: Into<DeployedPackageFilter>> std::ops::BitOr<R> for DeployedPackageFilte
         )
     }
 }
+#[cfg(feature = "deployments")]
 impl<R: Into<DeployedPackageFilter>> std::ops::BitOr<R> for DeployedPackageCondition {
     type Output = DeployedPackageFilter;
     /// `a | b`: both joined with `or`.
@@ -1636,18 +1706,21 @@ impl<R: Into<DeployedPackageFilter>> std::ops::BitOr<R> for DeployedPackageCondi
             )
     }
 }
+#[cfg(feature = "deployments")]
 impl From<DeployedPackageFilter> for super::models::DeployedPackageQueryConfig {
     fn from(filter: DeployedPackageFilter) -> Self {
         filter.into_request()
     }
 }
 /// A lone condition is a whole filter.
+#[cfg(feature = "deployments")]
 impl From<DeployedPackageCondition> for super::models::DeployedPackageQueryConfig {
     fn from(condition: DeployedPackageCondition) -> Self {
         DeployedPackageFilter::from(condition).into_request()
     }
 }
 /// A property of [`Atom`](super::models::Atom) that a query can filter on.
+#[cfg(feature = "atoms")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AtomProperty {
     /// `name`
@@ -1673,6 +1746,7 @@ pub enum AtomProperty {
     /// `isCloudAttachment`
     IsCloudAttachment,
 }
+#[cfg(feature = "atoms")]
 impl AtomProperty {
     /// The property name as the server knows it.
     pub fn as_str(&self) -> &str {
@@ -1750,12 +1824,14 @@ impl AtomProperty {
     }
 }
 /// One comparison on a property.
+#[cfg(feature = "atoms")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct AtomCondition {
     property: AtomProperty,
     operator: super::models::AtomSimpleExpressionOperator,
     arguments: Vec<String>,
 }
+#[cfg(feature = "atoms")]
 impl AtomCondition {
     fn into_model(self) -> super::models::AtomSimpleExpression {
         super::models::AtomSimpleExpression {
@@ -1770,6 +1846,7 @@ impl AtomCondition {
 /// A filter for [`Client::query_atoms`](super::Client::query_atoms).
 /// A condition, or conditions and groups joined by a grouping operator,
 /// nested to any depth.
+#[cfg(feature = "atoms")]
 #[derive(Debug, Clone, PartialEq)]
 pub enum AtomFilter {
     /// One condition.
@@ -1782,6 +1859,7 @@ pub enum AtomFilter {
         members: Vec<AtomFilter>,
     },
 }
+#[cfg(feature = "atoms")]
 impl AtomFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
@@ -1817,6 +1895,7 @@ impl AtomFilter {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl AtomFilter {
     /// The request body for the query operation.
     pub fn into_request(self) -> super::models::AtomQueryConfig {
@@ -1827,11 +1906,13 @@ impl AtomFilter {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl From<AtomCondition> for AtomFilter {
     fn from(condition: AtomCondition) -> Self {
         Self::Condition(condition)
     }
 }
+#[cfg(feature = "atoms")]
 impl AtomFilter {
     /// `self` and `other` joined by `operator`, extending `self` when it is
     /// already a group joined by that operator.
@@ -1857,6 +1938,7 @@ impl AtomFilter {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl<R: Into<AtomFilter>> std::ops::BitAnd<R> for AtomFilter {
     type Output = AtomFilter;
     /// `a & b`: both joined with `and`.
@@ -1864,6 +1946,7 @@ impl<R: Into<AtomFilter>> std::ops::BitAnd<R> for AtomFilter {
         self.joined(super::models::AtomGroupingExpressionOperator::And, rhs.into())
     }
 }
+#[cfg(feature = "atoms")]
 impl<R: Into<AtomFilter>> std::ops::BitAnd<R> for AtomCondition {
     type Output = AtomFilter;
     /// `a & b`: both joined with `and`.
@@ -1872,6 +1955,7 @@ impl<R: Into<AtomFilter>> std::ops::BitAnd<R> for AtomCondition {
             .joined(super::models::AtomGroupingExpressionOperator::And, rhs.into())
     }
 }
+#[cfg(feature = "atoms")]
 impl<R: Into<AtomFilter>> std::ops::BitOr<R> for AtomFilter {
     type Output = AtomFilter;
     /// `a | b`: both joined with `or`.
@@ -1879,6 +1963,7 @@ impl<R: Into<AtomFilter>> std::ops::BitOr<R> for AtomFilter {
         self.joined(super::models::AtomGroupingExpressionOperator::Or, rhs.into())
     }
 }
+#[cfg(feature = "atoms")]
 impl<R: Into<AtomFilter>> std::ops::BitOr<R> for AtomCondition {
     type Output = AtomFilter;
     /// `a | b`: both joined with `or`.
@@ -1887,18 +1972,21 @@ impl<R: Into<AtomFilter>> std::ops::BitOr<R> for AtomCondition {
             .joined(super::models::AtomGroupingExpressionOperator::Or, rhs.into())
     }
 }
+#[cfg(feature = "atoms")]
 impl From<AtomFilter> for super::models::AtomQueryConfig {
     fn from(filter: AtomFilter) -> Self {
         filter.into_request()
     }
 }
 /// A lone condition is a whole filter.
+#[cfg(feature = "atoms")]
 impl From<AtomCondition> for super::models::AtomQueryConfig {
     fn from(condition: AtomCondition) -> Self {
         AtomFilter::from(condition).into_request()
     }
 }
 /// A property of [`EnvironmentAtomAttachment`](super::models::EnvironmentAtomAttachment) that a query can filter on.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnvironmentAtomAttachmentProperty {
     /// `atomId`
@@ -1906,6 +1994,7 @@ pub enum EnvironmentAtomAttachmentProperty {
     /// `environmentId`
     EnvironmentId,
 }
+#[cfg(feature = "environments")]
 impl EnvironmentAtomAttachmentProperty {
     /// The property name as the server knows it.
     pub fn as_str(&self) -> &str {
@@ -2064,12 +2153,14 @@ impl EnvironmentAtomAttachmentProperty {
     }
 }
 /// One comparison on a property.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnvironmentAtomAttachmentCondition {
     property: EnvironmentAtomAttachmentProperty,
     operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator,
     arguments: Vec<String>,
 }
+#[cfg(feature = "environments")]
 impl EnvironmentAtomAttachmentCondition {
     fn into_model(self) -> super::models::EnvironmentAtomAttachmentSimpleExpression {
         super::models::EnvironmentAtomAttachmentSimpleExpression {
@@ -2084,6 +2175,7 @@ impl EnvironmentAtomAttachmentCondition {
 /// A filter for [`Client::query_environment_atom_attachments`](super::Client::query_environment_atom_attachments).
 /// A condition, or conditions and groups joined by a grouping operator,
 /// nested to any depth.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq)]
 pub enum EnvironmentAtomAttachmentFilter {
     /// One condition.
@@ -2096,6 +2188,7 @@ pub enum EnvironmentAtomAttachmentFilter {
         members: Vec<EnvironmentAtomAttachmentFilter>,
     },
 }
+#[cfg(feature = "environments")]
 impl EnvironmentAtomAttachmentFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
@@ -2139,6 +2232,7 @@ impl EnvironmentAtomAttachmentFilter {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl EnvironmentAtomAttachmentFilter {
     /// The request body for the query operation.
     pub fn into_request(self) -> super::models::EnvironmentAtomAttachmentQueryConfig {
@@ -2149,11 +2243,13 @@ impl EnvironmentAtomAttachmentFilter {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl From<EnvironmentAtomAttachmentCondition> for EnvironmentAtomAttachmentFilter {
     fn from(condition: EnvironmentAtomAttachmentCondition) -> Self {
         Self::Condition(condition)
     }
 }
+#[cfg(feature = "environments")]
 impl EnvironmentAtomAttachmentFilter {
     /// `self` and `other` joined by `operator`, extending `self` when it is
     /// already a group joined by that operator.
@@ -2179,6 +2275,7 @@ impl EnvironmentAtomAttachmentFilter {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl<R: Into<EnvironmentAtomAttachmentFilter>> std::ops::BitAnd<R>
 for EnvironmentAtomAttachmentFilter {
     type Output = EnvironmentAtomAttachmentFilter;
@@ -2190,6 +2287,7 @@ for EnvironmentAtomAttachmentFilter {
         )
     }
 }
+#[cfg(feature = "environments")]
 impl<R: Into<EnvironmentAtomAttachmentFilter>> std::ops::BitAnd<R>
 for EnvironmentAtomAttachmentCondition {
     type Output = EnvironmentAtomAttachmentFilter;
@@ -2202,6 +2300,7 @@ for EnvironmentAtomAttachmentCondition {
             )
     }
 }
+#[cfg(feature = "environments")]
 impl<R: Into<EnvironmentAtomAttachmentFilter>> std::ops::BitOr<R>
 for EnvironmentAtomAttachmentFilter {
     type Output = EnvironmentAtomAttachmentFilter;
@@ -2213,6 +2312,7 @@ for EnvironmentAtomAttachmentFilter {
         )
     }
 }
+#[cfg(feature = "environments")]
 impl<R: Into<EnvironmentAtomAttachmentFilter>> std::ops::BitOr<R>
 for EnvironmentAtomAttachmentCondition {
     type Output = EnvironmentAtomAttachmentFilter;
@@ -2225,6 +2325,7 @@ for EnvironmentAtomAttachmentCondition {
             )
     }
 }
+#[cfg(feature = "environments")]
 impl From<EnvironmentAtomAttachmentFilter>
 for super::models::EnvironmentAtomAttachmentQueryConfig {
     fn from(filter: EnvironmentAtomAttachmentFilter) -> Self {
@@ -2232,6 +2333,7 @@ for super::models::EnvironmentAtomAttachmentQueryConfig {
     }
 }
 /// A lone condition is a whole filter.
+#[cfg(feature = "environments")]
 impl From<EnvironmentAtomAttachmentCondition>
 for super::models::EnvironmentAtomAttachmentQueryConfig {
     fn from(condition: EnvironmentAtomAttachmentCondition) -> Self {
@@ -2239,6 +2341,7 @@ for super::models::EnvironmentAtomAttachmentQueryConfig {
     }
 }
 /// A property of [`EnvironmentExtensions`](super::models::EnvironmentExtensions) that a query can filter on.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnvironmentExtensionsProperty {
     /// `environmentId`
@@ -2246,6 +2349,7 @@ pub enum EnvironmentExtensionsProperty {
     /// `extensionGroupId`
     ExtensionGroupId,
 }
+#[cfg(feature = "environments")]
 impl EnvironmentExtensionsProperty {
     /// The property name as the server knows it.
     pub fn as_str(&self) -> &str {
@@ -2395,12 +2499,14 @@ impl EnvironmentExtensionsProperty {
     }
 }
 /// One comparison on a property.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnvironmentExtensionsCondition {
     property: EnvironmentExtensionsProperty,
     operator: super::models::EnvironmentExtensionsSimpleExpressionOperator,
     arguments: Vec<String>,
 }
+#[cfg(feature = "environments")]
 impl EnvironmentExtensionsCondition {
     fn into_model(self) -> super::models::EnvironmentExtensionsSimpleExpression {
         super::models::EnvironmentExtensionsSimpleExpression {
@@ -2415,6 +2521,7 @@ impl EnvironmentExtensionsCondition {
 /// A filter for [`Client::query_environment_extensions`](super::Client::query_environment_extensions).
 /// A condition, or conditions and groups joined by a grouping operator,
 /// nested to any depth.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq)]
 pub enum EnvironmentExtensionsFilter {
     /// One condition.
@@ -2427,6 +2534,7 @@ pub enum EnvironmentExtensionsFilter {
         members: Vec<EnvironmentExtensionsFilter>,
     },
 }
+#[cfg(feature = "environments")]
 impl EnvironmentExtensionsFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
@@ -2470,6 +2578,7 @@ impl EnvironmentExtensionsFilter {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl EnvironmentExtensionsFilter {
     /// The request body for the query operation.
     pub fn into_request(self) -> super::models::EnvironmentExtensionsQueryConfig {
@@ -2480,11 +2589,13 @@ impl EnvironmentExtensionsFilter {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl From<EnvironmentExtensionsCondition> for EnvironmentExtensionsFilter {
     fn from(condition: EnvironmentExtensionsCondition) -> Self {
         Self::Condition(condition)
     }
 }
+#[cfg(feature = "environments")]
 impl EnvironmentExtensionsFilter {
     /// `self` and `other` joined by `operator`, extending `self` when it is
     /// already a group joined by that operator.
@@ -2510,6 +2621,7 @@ impl EnvironmentExtensionsFilter {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl<R: Into<EnvironmentExtensionsFilter>> std::ops::BitAnd<R>
 for EnvironmentExtensionsFilter {
     type Output = EnvironmentExtensionsFilter;
@@ -2521,6 +2633,7 @@ for EnvironmentExtensionsFilter {
         )
     }
 }
+#[cfg(feature = "environments")]
 impl<R: Into<EnvironmentExtensionsFilter>> std::ops::BitAnd<R>
 for EnvironmentExtensionsCondition {
     type Output = EnvironmentExtensionsFilter;
@@ -2533,6 +2646,7 @@ for EnvironmentExtensionsCondition {
             )
     }
 }
+#[cfg(feature = "environments")]
 impl<R: Into<EnvironmentExtensionsFilter>> std::ops::BitOr<R>
 for EnvironmentExtensionsFilter {
     type Output = EnvironmentExtensionsFilter;
@@ -2544,6 +2658,7 @@ for EnvironmentExtensionsFilter {
         )
     }
 }
+#[cfg(feature = "environments")]
 impl<R: Into<EnvironmentExtensionsFilter>> std::ops::BitOr<R>
 for EnvironmentExtensionsCondition {
     type Output = EnvironmentExtensionsFilter;
@@ -2556,6 +2671,7 @@ for EnvironmentExtensionsCondition {
             )
     }
 }
+#[cfg(feature = "environments")]
 impl From<EnvironmentExtensionsFilter>
 for super::models::EnvironmentExtensionsQueryConfig {
     fn from(filter: EnvironmentExtensionsFilter) -> Self {
@@ -2563,6 +2679,7 @@ for super::models::EnvironmentExtensionsQueryConfig {
     }
 }
 /// A lone condition is a whole filter.
+#[cfg(feature = "environments")]
 impl From<EnvironmentExtensionsCondition>
 for super::models::EnvironmentExtensionsQueryConfig {
     fn from(condition: EnvironmentExtensionsCondition) -> Self {
@@ -2570,6 +2687,7 @@ for super::models::EnvironmentExtensionsQueryConfig {
     }
 }
 /// A property of [`ProcessSchedules`](super::models::ProcessSchedules) that a query can filter on.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProcessSchedulesProperty {
     /// `processId`
@@ -2577,6 +2695,7 @@ pub enum ProcessSchedulesProperty {
     /// `atomId`
     AtomId,
 }
+#[cfg(feature = "processes")]
 impl ProcessSchedulesProperty {
     /// The property name as the server knows it.
     pub fn as_str(&self) -> &str {
@@ -2720,12 +2839,14 @@ impl ProcessSchedulesProperty {
     }
 }
 /// One comparison on a property.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProcessSchedulesCondition {
     property: ProcessSchedulesProperty,
     operator: super::models::ProcessSchedulesSimpleExpressionOperator,
     arguments: Vec<String>,
 }
+#[cfg(feature = "processes")]
 impl ProcessSchedulesCondition {
     fn into_model(self) -> super::models::ProcessSchedulesSimpleExpression {
         super::models::ProcessSchedulesSimpleExpression {
@@ -2740,6 +2861,7 @@ impl ProcessSchedulesCondition {
 /// A filter for [`Client::query_process_schedules`](super::Client::query_process_schedules).
 /// A condition, or conditions and groups joined by a grouping operator,
 /// nested to any depth.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProcessSchedulesFilter {
     /// One condition.
@@ -2752,6 +2874,7 @@ pub enum ProcessSchedulesFilter {
         members: Vec<ProcessSchedulesFilter>,
     },
 }
+#[cfg(feature = "processes")]
 impl ProcessSchedulesFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
@@ -2795,6 +2918,7 @@ impl ProcessSchedulesFilter {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl ProcessSchedulesFilter {
     /// The request body for the query operation.
     pub fn into_request(self) -> super::models::ProcessSchedulesQueryConfig {
@@ -2805,11 +2929,13 @@ impl ProcessSchedulesFilter {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl From<ProcessSchedulesCondition> for ProcessSchedulesFilter {
     fn from(condition: ProcessSchedulesCondition) -> Self {
         Self::Condition(condition)
     }
 }
+#[cfg(feature = "processes")]
 impl ProcessSchedulesFilter {
     /// `self` and `other` joined by `operator`, extending `self` when it is
     /// already a group joined by that operator.
@@ -2835,6 +2961,7 @@ impl ProcessSchedulesFilter {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl<R: Into<ProcessSchedulesFilter>> std::ops::BitAnd<R> for ProcessSchedulesFilter {
     type Output = ProcessSchedulesFilter;
     /// `a & b`: both joined with `and`.
@@ -2845,6 +2972,7 @@ impl<R: Into<ProcessSchedulesFilter>> std::ops::BitAnd<R> for ProcessSchedulesFi
         )
     }
 }
+#[cfg(feature = "processes")]
 impl<R: Into<ProcessSchedulesFilter>> std::ops::BitAnd<R> for ProcessSchedulesCondition {
     type Output = ProcessSchedulesFilter;
     /// `a & b`: both joined with `and`.
@@ -2856,6 +2984,7 @@ impl<R: Into<ProcessSchedulesFilter>> std::ops::BitAnd<R> for ProcessSchedulesCo
             )
     }
 }
+#[cfg(feature = "processes")]
 impl<R: Into<ProcessSchedulesFilter>> std::ops::BitOr<R> for ProcessSchedulesFilter {
     type Output = ProcessSchedulesFilter;
     /// `a | b`: both joined with `or`.
@@ -2866,6 +2995,7 @@ impl<R: Into<ProcessSchedulesFilter>> std::ops::BitOr<R> for ProcessSchedulesFil
         )
     }
 }
+#[cfg(feature = "processes")]
 impl<R: Into<ProcessSchedulesFilter>> std::ops::BitOr<R> for ProcessSchedulesCondition {
     type Output = ProcessSchedulesFilter;
     /// `a | b`: both joined with `or`.
@@ -2877,18 +3007,21 @@ impl<R: Into<ProcessSchedulesFilter>> std::ops::BitOr<R> for ProcessSchedulesCon
             )
     }
 }
+#[cfg(feature = "processes")]
 impl From<ProcessSchedulesFilter> for super::models::ProcessSchedulesQueryConfig {
     fn from(filter: ProcessSchedulesFilter) -> Self {
         filter.into_request()
     }
 }
 /// A lone condition is a whole filter.
+#[cfg(feature = "processes")]
 impl From<ProcessSchedulesCondition> for super::models::ProcessSchedulesQueryConfig {
     fn from(condition: ProcessSchedulesCondition) -> Self {
         ProcessSchedulesFilter::from(condition).into_request()
     }
 }
 /// A property of [`ProcessScheduleStatus`](super::models::ProcessScheduleStatus) that a query can filter on.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProcessScheduleStatusProperty {
     /// `processId`
@@ -2896,6 +3029,7 @@ pub enum ProcessScheduleStatusProperty {
     /// `atomId`
     AtomId,
 }
+#[cfg(feature = "processes")]
 impl ProcessScheduleStatusProperty {
     /// The property name as the server knows it.
     pub fn as_str(&self) -> &str {
@@ -3045,12 +3179,14 @@ impl ProcessScheduleStatusProperty {
     }
 }
 /// One comparison on a property.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProcessScheduleStatusCondition {
     property: ProcessScheduleStatusProperty,
     operator: super::models::ProcessScheduleStatusSimpleExpressionOperator,
     arguments: Vec<String>,
 }
+#[cfg(feature = "processes")]
 impl ProcessScheduleStatusCondition {
     fn into_model(self) -> super::models::ProcessScheduleStatusSimpleExpression {
         super::models::ProcessScheduleStatusSimpleExpression {
@@ -3065,6 +3201,7 @@ impl ProcessScheduleStatusCondition {
 /// A filter for [`Client::query_process_schedule_statuses`](super::Client::query_process_schedule_statuses).
 /// A condition, or conditions and groups joined by a grouping operator,
 /// nested to any depth.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProcessScheduleStatusFilter {
     /// One condition.
@@ -3077,6 +3214,7 @@ pub enum ProcessScheduleStatusFilter {
         members: Vec<ProcessScheduleStatusFilter>,
     },
 }
+#[cfg(feature = "processes")]
 impl ProcessScheduleStatusFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
@@ -3120,6 +3258,7 @@ impl ProcessScheduleStatusFilter {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl ProcessScheduleStatusFilter {
     /// The request body for the query operation.
     pub fn into_request(self) -> super::models::ProcessScheduleStatusQueryConfig {
@@ -3130,11 +3269,13 @@ impl ProcessScheduleStatusFilter {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl From<ProcessScheduleStatusCondition> for ProcessScheduleStatusFilter {
     fn from(condition: ProcessScheduleStatusCondition) -> Self {
         Self::Condition(condition)
     }
 }
+#[cfg(feature = "processes")]
 impl ProcessScheduleStatusFilter {
     /// `self` and `other` joined by `operator`, extending `self` when it is
     /// already a group joined by that operator.
@@ -3160,6 +3301,7 @@ impl ProcessScheduleStatusFilter {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl<R: Into<ProcessScheduleStatusFilter>> std::ops::BitAnd<R>
 for ProcessScheduleStatusFilter {
     type Output = ProcessScheduleStatusFilter;
@@ -3171,6 +3313,7 @@ for ProcessScheduleStatusFilter {
         )
     }
 }
+#[cfg(feature = "processes")]
 impl<R: Into<ProcessScheduleStatusFilter>> std::ops::BitAnd<R>
 for ProcessScheduleStatusCondition {
     type Output = ProcessScheduleStatusFilter;
@@ -3183,6 +3326,7 @@ for ProcessScheduleStatusCondition {
             )
     }
 }
+#[cfg(feature = "processes")]
 impl<R: Into<ProcessScheduleStatusFilter>> std::ops::BitOr<R>
 for ProcessScheduleStatusFilter {
     type Output = ProcessScheduleStatusFilter;
@@ -3194,6 +3338,7 @@ for ProcessScheduleStatusFilter {
         )
     }
 }
+#[cfg(feature = "processes")]
 impl<R: Into<ProcessScheduleStatusFilter>> std::ops::BitOr<R>
 for ProcessScheduleStatusCondition {
     type Output = ProcessScheduleStatusFilter;
@@ -3206,6 +3351,7 @@ for ProcessScheduleStatusCondition {
             )
     }
 }
+#[cfg(feature = "processes")]
 impl From<ProcessScheduleStatusFilter>
 for super::models::ProcessScheduleStatusQueryConfig {
     fn from(filter: ProcessScheduleStatusFilter) -> Self {
@@ -3213,6 +3359,7 @@ for super::models::ProcessScheduleStatusQueryConfig {
     }
 }
 /// A lone condition is a whole filter.
+#[cfg(feature = "processes")]
 impl From<ProcessScheduleStatusCondition>
 for super::models::ProcessScheduleStatusQueryConfig {
     fn from(condition: ProcessScheduleStatusCondition) -> Self {
@@ -3220,6 +3367,7 @@ for super::models::ProcessScheduleStatusQueryConfig {
     }
 }
 /// A property of [`PackagedComponent`](super::models::PackagedComponent) that a query can filter on.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PackagedComponentProperty {
     /// `packageId`
@@ -3249,6 +3397,7 @@ pub enum PackagedComponentProperty {
     /// Any other property the server accepts, by name.
     Other(String),
 }
+#[cfg(feature = "components")]
 impl PackagedComponentProperty {
     /// The property name as the server knows it.
     pub fn as_str(&self) -> &str {
@@ -3403,12 +3552,14 @@ impl PackagedComponentProperty {
     }
 }
 /// One comparison on a property.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct PackagedComponentCondition {
     property: PackagedComponentProperty,
     operator: super::models::PackagedComponentSimpleExpressionOperator,
     arguments: Vec<String>,
 }
+#[cfg(feature = "components")]
 impl PackagedComponentCondition {
     fn into_model(self) -> super::models::PackagedComponentSimpleExpression {
         super::models::PackagedComponentSimpleExpression {
@@ -3421,6 +3572,7 @@ impl PackagedComponentCondition {
 /// A filter for [`Client::query_packaged_components`](super::Client::query_packaged_components).
 /// A condition, or conditions and groups joined by a grouping operator,
 /// nested to any depth.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq)]
 pub enum PackagedComponentFilter {
     /// One condition.
@@ -3433,6 +3585,7 @@ pub enum PackagedComponentFilter {
         members: Vec<PackagedComponentFilter>,
     },
 }
+#[cfg(feature = "components")]
 impl PackagedComponentFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
@@ -3476,6 +3629,7 @@ impl PackagedComponentFilter {
         }
     }
 }
+#[cfg(feature = "components")]
 impl PackagedComponentFilter {
     /// The request body for the query operation.
     pub fn into_request(self) -> super::models::PackagedComponentQueryConfig {
@@ -3486,11 +3640,13 @@ impl PackagedComponentFilter {
         }
     }
 }
+#[cfg(feature = "components")]
 impl From<PackagedComponentCondition> for PackagedComponentFilter {
     fn from(condition: PackagedComponentCondition) -> Self {
         Self::Condition(condition)
     }
 }
+#[cfg(feature = "components")]
 impl PackagedComponentFilter {
     /// `self` and `other` joined by `operator`, extending `self` when it is
     /// already a group joined by that operator.
@@ -3516,6 +3672,7 @@ impl PackagedComponentFilter {
         }
     }
 }
+#[cfg(feature = "components")]
 impl<R: Into<PackagedComponentFilter>> std::ops::BitAnd<R> for PackagedComponentFilter {
     type Output = PackagedComponentFilter;
     /// `a & b`: both joined with `and`.
@@ -3526,6 +3683,7 @@ impl<R: Into<PackagedComponentFilter>> std::ops::BitAnd<R> for PackagedComponent
         )
     }
 }
+#[cfg(feature = "components")]
 impl<R: Into<PackagedComponentFilter>> std::ops::BitAnd<R>
 for PackagedComponentCondition {
     type Output = PackagedComponentFilter;
@@ -3538,6 +3696,7 @@ for PackagedComponentCondition {
             )
     }
 }
+#[cfg(feature = "components")]
 impl<R: Into<PackagedComponentFilter>> std::ops::BitOr<R> for PackagedComponentFilter {
     type Output = PackagedComponentFilter;
     /// `a | b`: both joined with `or`.
@@ -3548,6 +3707,7 @@ impl<R: Into<PackagedComponentFilter>> std::ops::BitOr<R> for PackagedComponentF
         )
     }
 }
+#[cfg(feature = "components")]
 impl<R: Into<PackagedComponentFilter>> std::ops::BitOr<R>
 for PackagedComponentCondition {
     type Output = PackagedComponentFilter;
@@ -3560,18 +3720,21 @@ for PackagedComponentCondition {
             )
     }
 }
+#[cfg(feature = "components")]
 impl From<PackagedComponentFilter> for super::models::PackagedComponentQueryConfig {
     fn from(filter: PackagedComponentFilter) -> Self {
         filter.into_request()
     }
 }
 /// A lone condition is a whole filter.
+#[cfg(feature = "components")]
 impl From<PackagedComponentCondition> for super::models::PackagedComponentQueryConfig {
     fn from(condition: PackagedComponentCondition) -> Self {
         PackagedComponentFilter::from(condition).into_request()
     }
 }
 /// A property of [`ComponentMetadata`](super::models::ComponentMetadata) that a query can filter on.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ComponentMetadataProperty {
     /// `accountId`
@@ -3611,6 +3774,7 @@ pub enum ComponentMetadataProperty {
     /// `branchId`
     BranchId,
 }
+#[cfg(feature = "components")]
 impl ComponentMetadataProperty {
     /// The property name as the server knows it.
     pub fn as_str(&self) -> &str {
@@ -3770,12 +3934,14 @@ impl ComponentMetadataProperty {
     }
 }
 /// One comparison on a property.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct ComponentMetadataCondition {
     property: ComponentMetadataProperty,
     operator: super::models::ComponentMetadataSimpleExpressionOperator,
     arguments: Vec<String>,
 }
+#[cfg(feature = "components")]
 impl ComponentMetadataCondition {
     fn into_model(self) -> super::models::ComponentMetadataSimpleExpression {
         super::models::ComponentMetadataSimpleExpression {
@@ -3790,6 +3956,7 @@ impl ComponentMetadataCondition {
 /// A filter for [`Client::query_component_metadata`](super::Client::query_component_metadata).
 /// A condition, or conditions and groups joined by a grouping operator,
 /// nested to any depth.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ComponentMetadataFilter {
     /// One condition.
@@ -3802,6 +3969,7 @@ pub enum ComponentMetadataFilter {
         members: Vec<ComponentMetadataFilter>,
     },
 }
+#[cfg(feature = "components")]
 impl ComponentMetadataFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
@@ -3845,6 +4013,7 @@ impl ComponentMetadataFilter {
         }
     }
 }
+#[cfg(feature = "components")]
 impl ComponentMetadataFilter {
     /// The request body for the query operation.
     pub fn into_request(self) -> super::models::ComponentMetadataQueryConfig {
@@ -3855,11 +4024,13 @@ impl ComponentMetadataFilter {
         }
     }
 }
+#[cfg(feature = "components")]
 impl From<ComponentMetadataCondition> for ComponentMetadataFilter {
     fn from(condition: ComponentMetadataCondition) -> Self {
         Self::Condition(condition)
     }
 }
+#[cfg(feature = "components")]
 impl ComponentMetadataFilter {
     /// `self` and `other` joined by `operator`, extending `self` when it is
     /// already a group joined by that operator.
@@ -3885,6 +4056,7 @@ impl ComponentMetadataFilter {
         }
     }
 }
+#[cfg(feature = "components")]
 impl<R: Into<ComponentMetadataFilter>> std::ops::BitAnd<R> for ComponentMetadataFilter {
     type Output = ComponentMetadataFilter;
     /// `a & b`: both joined with `and`.
@@ -3895,6 +4067,7 @@ impl<R: Into<ComponentMetadataFilter>> std::ops::BitAnd<R> for ComponentMetadata
         )
     }
 }
+#[cfg(feature = "components")]
 impl<R: Into<ComponentMetadataFilter>> std::ops::BitAnd<R>
 for ComponentMetadataCondition {
     type Output = ComponentMetadataFilter;
@@ -3907,6 +4080,7 @@ for ComponentMetadataCondition {
             )
     }
 }
+#[cfg(feature = "components")]
 impl<R: Into<ComponentMetadataFilter>> std::ops::BitOr<R> for ComponentMetadataFilter {
     type Output = ComponentMetadataFilter;
     /// `a | b`: both joined with `or`.
@@ -3917,6 +4091,7 @@ impl<R: Into<ComponentMetadataFilter>> std::ops::BitOr<R> for ComponentMetadataF
         )
     }
 }
+#[cfg(feature = "components")]
 impl<R: Into<ComponentMetadataFilter>> std::ops::BitOr<R>
 for ComponentMetadataCondition {
     type Output = ComponentMetadataFilter;
@@ -3929,12 +4104,14 @@ for ComponentMetadataCondition {
             )
     }
 }
+#[cfg(feature = "components")]
 impl From<ComponentMetadataFilter> for super::models::ComponentMetadataQueryConfig {
     fn from(filter: ComponentMetadataFilter) -> Self {
         filter.into_request()
     }
 }
 /// A lone condition is a whole filter.
+#[cfg(feature = "components")]
 impl From<ComponentMetadataCondition> for super::models::ComponentMetadataQueryConfig {
     fn from(condition: ComponentMetadataCondition) -> Self {
         ComponentMetadataFilter::from(condition).into_request()

@@ -2,6 +2,7 @@
 
 //! Types for the schemas of the spec.
 /// A process, read-only through this API (components are created and changed through Component and ComponentMetadata).
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Process {
     /// The process component ID; for a process of a multi-install integration pack a synthesized ID (usable as extensionGroupId of EnvironmentExtensions).
@@ -23,6 +24,7 @@ pub struct Process {
     pub integration_pack: Option<Vec<ProcessIntegrationPackInfo>>,
 }
 /// The schedules of one process on one runtime. One exists for every deployed process and runtime, empty until set. An update clears and replaces all schedules, and must carry id, atomId and processId. Listener processes cannot be scheduled (400).
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProcessSchedules {
     /// The conceptual ID, synthesized from the process and runtime IDs; get it from a query on atomId and processId.
@@ -46,6 +48,7 @@ pub struct ProcessSchedules {
     pub retry: Option<ScheduleRetry>,
 }
 /// Runs a process on a runtime, asynchronously: name the process by processId or by processName, and optionally set dynamic process properties and process property values for this run.
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionRequest {
     /// ID of the Atom on which to run the process.
@@ -71,6 +74,7 @@ pub struct ExecutionRequest {
     pub process_properties: Option<ExecutionRequestProcessProperties>,
 }
 /// The accepted run request: the request echoed, plus the requestId to poll GET /ExecutionRecord/async/{requestId} with. The run itself has not finished.
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionRequestResult {
     /// The run request ID (executionrecord-<uuid>); poll the async ExecutionRecord operation with it.
@@ -99,6 +103,7 @@ pub struct ExecutionRequestResult {
     pub process_properties: Option<ExecutionRequestProcessProperties>,
 }
 /// A record of an integration process execution (job run).
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionRecord {
     /// Unique identifier of the execution.
@@ -211,6 +216,7 @@ pub struct ExecutionRecord {
     pub report_key: Option<String>,
 }
 /// A Boomi runtime environment where Atoms are assigned and processes are deployed.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Environment {
     /// Unique identifier of the environment.
@@ -235,6 +241,7 @@ pub struct Environment {
 ///
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnvironmentClassification {
     /// `PROD`
@@ -244,6 +251,7 @@ pub enum EnvironmentClassification {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "environments")]
 impl EnvironmentClassification {
     /// Every value the spec lists.
     pub const ALL: [Self; 2] = [Self::Prod, Self::Test];
@@ -265,11 +273,13 @@ impl EnvironmentClassification {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::fmt::Display for EnvironmentClassification {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl From<&str> for EnvironmentClassification {
     fn from(value: &str) -> Self {
         match value {
@@ -279,6 +289,7 @@ impl From<&str> for EnvironmentClassification {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl From<String> for EnvironmentClassification {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -288,17 +299,20 @@ impl From<String> for EnvironmentClassification {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::str::FromStr for EnvironmentClassification {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentClassification {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl<'de> serde::Deserialize<'de> for EnvironmentClassification {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -307,6 +321,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentClassification {
     }
 }
 /// Input for creating a runtime environment.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentInput {
     /// Display name for the environment.
@@ -319,6 +334,7 @@ pub struct EnvironmentInput {
 ///
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnvironmentInputClassification {
     /// `PROD`
@@ -328,6 +344,7 @@ pub enum EnvironmentInputClassification {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "environments")]
 impl EnvironmentInputClassification {
     /// Every value the spec lists.
     pub const ALL: [Self; 2] = [Self::Prod, Self::Test];
@@ -349,11 +366,13 @@ impl EnvironmentInputClassification {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::fmt::Display for EnvironmentInputClassification {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl From<&str> for EnvironmentInputClassification {
     fn from(value: &str) -> Self {
         match value {
@@ -363,6 +382,7 @@ impl From<&str> for EnvironmentInputClassification {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl From<String> for EnvironmentInputClassification {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -372,17 +392,20 @@ impl From<String> for EnvironmentInputClassification {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::str::FromStr for EnvironmentInputClassification {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentInputClassification {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl<'de> serde::Deserialize<'de> for EnvironmentInputClassification {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -391,6 +414,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentInputClassification {
     }
 }
 /// A packaged component deployed to an environment. Deploying the same package to a second environment (promotion) makes a second DeployedPackage with the same packageId.
+#[cfg(feature = "deployments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DeployedPackage {
     /// The ID of the deployment (the id of GET and DELETE).
@@ -454,6 +478,7 @@ pub struct DeployedPackage {
     pub message: Option<String>,
 }
 /// Deploys to one environment either an existing packaged component (packageId, the workflow's way: package once, deploy the same package to TEST, then PROD) or a component directly (componentId: packaged and deployed in one call). Give exactly one of packageId and componentId. Needs the DEPLOY privilege in the target environment.
+#[cfg(feature = "deployments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DeployedPackageInput {
     /// ID of the target environment.
@@ -472,6 +497,7 @@ pub struct DeployedPackageInput {
     pub listener_status: Option<DeployedPackageListenerStatus>,
 }
 /// A Boomi Atom — the lightweight runtime engine that executes integration processes.
+#[cfg(feature = "atoms")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Atom {
     /// Unique identifier of the Atom.
@@ -572,6 +598,7 @@ pub struct Atom {
 ///
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "atoms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AtomStatus {
     /// `ONLINE`
@@ -585,6 +612,7 @@ pub enum AtomStatus {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "atoms")]
 impl AtomStatus {
     /// Every value the spec lists.
     pub const ALL: [Self; 4] = [
@@ -615,11 +643,13 @@ impl AtomStatus {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl std::fmt::Display for AtomStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "atoms")]
 impl From<&str> for AtomStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -631,6 +661,7 @@ impl From<&str> for AtomStatus {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl From<String> for AtomStatus {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -642,17 +673,20 @@ impl From<String> for AtomStatus {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl std::str::FromStr for AtomStatus {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "atoms")]
 impl serde::Serialize for AtomStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "atoms")]
 impl<'de> serde::Deserialize<'de> for AtomStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -664,6 +698,7 @@ impl<'de> serde::Deserialize<'de> for AtomStatus {
 ///
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "atoms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AtomType {
     /// `ATOM`
@@ -675,6 +710,7 @@ pub enum AtomType {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "atoms")]
 impl AtomType {
     /// Every value the spec lists.
     pub const ALL: [Self; 3] = [Self::Atom, Self::Molecule, Self::Cloud];
@@ -698,11 +734,13 @@ impl AtomType {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl std::fmt::Display for AtomType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "atoms")]
 impl From<&str> for AtomType {
     fn from(value: &str) -> Self {
         match value {
@@ -713,6 +751,7 @@ impl From<&str> for AtomType {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl From<String> for AtomType {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -723,17 +762,20 @@ impl From<String> for AtomType {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl std::str::FromStr for AtomType {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "atoms")]
 impl serde::Serialize for AtomType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "atoms")]
 impl<'de> serde::Deserialize<'de> for AtomType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -743,6 +785,7 @@ impl<'de> serde::Deserialize<'de> for AtomType {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "atoms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AtomCapabilitiesItem {
     /// `GATEWAY`
@@ -752,6 +795,7 @@ pub enum AtomCapabilitiesItem {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "atoms")]
 impl AtomCapabilitiesItem {
     /// Every value the spec lists.
     pub const ALL: [Self; 2] = [Self::Gateway, Self::Broker];
@@ -773,11 +817,13 @@ impl AtomCapabilitiesItem {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl std::fmt::Display for AtomCapabilitiesItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "atoms")]
 impl From<&str> for AtomCapabilitiesItem {
     fn from(value: &str) -> Self {
         match value {
@@ -787,6 +833,7 @@ impl From<&str> for AtomCapabilitiesItem {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl From<String> for AtomCapabilitiesItem {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -796,17 +843,20 @@ impl From<String> for AtomCapabilitiesItem {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl std::str::FromStr for AtomCapabilitiesItem {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "atoms")]
 impl serde::Serialize for AtomCapabilitiesItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "atoms")]
 impl<'de> serde::Deserialize<'de> for AtomCapabilitiesItem {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -815,6 +865,7 @@ impl<'de> serde::Deserialize<'de> for AtomCapabilitiesItem {
     }
 }
 /// The fields an Atom update may change: name, purgeHistoryDays, purgeImmediate and forceRestartTime.
+#[cfg(feature = "atoms")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AtomInput {
     /// Updated display name for the Atom.
@@ -846,6 +897,7 @@ pub struct AtomInput {
     pub force_restart_time: Option<i64>,
 }
 /// A packaged component: a versioned package of one revision of a deployable component (process, API proxy or service, certificate, custom library, flow service, process route, processing group). Promotion deploys the same package to each environment in turn.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PackagedComponent {
     /// Unique identifier of the packaged component.
@@ -905,6 +957,7 @@ pub struct PackagedComponent {
     pub branch_name: Option<String>,
 }
 /// Creates a packaged component from a component. Only componentId is required; packageVersion and notes cannot be added later. To restore a deleted package, send its packageId, componentId and packageVersion.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PackagedComponentInput {
     /// ID of the component to package.
@@ -932,6 +985,7 @@ pub struct PackagedComponentInput {
     pub package_id: Option<String>,
 }
 /// Paginated query results for processes.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProcessQueryResult {
     /// The number of results in this page (at most 100), not a total over all pages.
@@ -953,6 +1007,7 @@ pub struct ProcessQueryResult {
     pub result: Option<Vec<Process>>,
 }
 /// Paginated query results for execution records.
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionRecordQueryResult {
     /// The number of results in this page (at most 100), not a total over all pages.
@@ -974,6 +1029,7 @@ pub struct ExecutionRecordQueryResult {
     pub result: Option<Vec<ExecutionRecord>>,
 }
 /// Paginated query results for environments.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentQueryResult {
     /// The number of results in this page (at most 100), not a total over all pages.
@@ -995,6 +1051,7 @@ pub struct EnvironmentQueryResult {
     pub result: Option<Vec<Environment>>,
 }
 /// Paginated query results for deployed packages.
+#[cfg(feature = "deployments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DeployedPackageQueryResult {
     /// The number of results in this page (at most 100), not a total over all pages.
@@ -1016,6 +1073,7 @@ pub struct DeployedPackageQueryResult {
     pub result: Option<Vec<DeployedPackage>>,
 }
 /// Paginated query results for Atoms.
+#[cfg(feature = "atoms")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AtomQueryResult {
     /// The number of results in this page (at most 100), not a total over all pages.
@@ -1049,6 +1107,7 @@ pub struct ErrorResponse {
     pub error: Option<ErrorDetail>,
 }
 /// The attachment of a runtime (Atom, Molecule or Cloud attachment) to an environment.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentAtomAttachment {
     /// The attachment's conceptual ID, synthesized from the runtime and environment IDs.
@@ -1062,16 +1121,19 @@ pub struct EnvironmentAtomAttachment {
     pub environment_id: Option<String>,
 }
 /// Query for environment-runtime attachments. Filterable properties: atomId, environmentId. Without QueryFilter the body is `{}`, which Boomi's reference scripts send to list everything (unverified for every object).
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentAtomAttachmentQueryConfig {
     #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<EnvironmentAtomAttachmentQueryConfigQueryFilter>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentAtomAttachmentQueryConfigQueryFilter {
     pub expression: EnvironmentAtomAttachmentExpression,
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -1079,6 +1141,7 @@ pub enum EnvironmentAtomAttachmentExpression {
     SimpleExpression(EnvironmentAtomAttachmentSimpleExpression),
     GroupingExpression(EnvironmentAtomAttachmentGroupingExpression),
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentAtomAttachmentSimpleExpression {
     #[serde(
@@ -1092,6 +1155,7 @@ pub struct EnvironmentAtomAttachmentSimpleExpression {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnvironmentAtomAttachmentSimpleExpressionOperator {
     /// `EQUALS`
@@ -1121,6 +1185,7 @@ pub enum EnvironmentAtomAttachmentSimpleExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "environments")]
 impl EnvironmentAtomAttachmentSimpleExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 12] = [
@@ -1175,11 +1240,13 @@ impl EnvironmentAtomAttachmentSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::fmt::Display for EnvironmentAtomAttachmentSimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl From<&str> for EnvironmentAtomAttachmentSimpleExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -1199,6 +1266,7 @@ impl From<&str> for EnvironmentAtomAttachmentSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl From<String> for EnvironmentAtomAttachmentSimpleExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -1218,17 +1286,20 @@ impl From<String> for EnvironmentAtomAttachmentSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::str::FromStr for EnvironmentAtomAttachmentSimpleExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentAtomAttachmentSimpleExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentSimpleExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1238,6 +1309,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentSimpleExpressionO
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnvironmentAtomAttachmentSimpleExpressionProperty {
     /// `atomId`
@@ -1247,6 +1319,7 @@ pub enum EnvironmentAtomAttachmentSimpleExpressionProperty {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "environments")]
 impl EnvironmentAtomAttachmentSimpleExpressionProperty {
     /// Every value the spec lists.
     pub const ALL: [Self; 2] = [Self::AtomId, Self::EnvironmentId];
@@ -1268,11 +1341,13 @@ impl EnvironmentAtomAttachmentSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::fmt::Display for EnvironmentAtomAttachmentSimpleExpressionProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl From<&str> for EnvironmentAtomAttachmentSimpleExpressionProperty {
     fn from(value: &str) -> Self {
         match value {
@@ -1282,6 +1357,7 @@ impl From<&str> for EnvironmentAtomAttachmentSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl From<String> for EnvironmentAtomAttachmentSimpleExpressionProperty {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -1291,17 +1367,20 @@ impl From<String> for EnvironmentAtomAttachmentSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::str::FromStr for EnvironmentAtomAttachmentSimpleExpressionProperty {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentAtomAttachmentSimpleExpressionProperty {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentSimpleExpressionProperty {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1309,6 +1388,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentSimpleExpressionP
         String::deserialize(deserializer).map(Self::from)
     }
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentAtomAttachmentGroupingExpression {
     pub operator: EnvironmentAtomAttachmentGroupingExpressionOperator,
@@ -1322,6 +1402,7 @@ pub struct EnvironmentAtomAttachmentGroupingExpression {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnvironmentAtomAttachmentGroupingExpressionOperator {
     /// `and`
@@ -1331,6 +1412,7 @@ pub enum EnvironmentAtomAttachmentGroupingExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "environments")]
 impl EnvironmentAtomAttachmentGroupingExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 2] = [Self::And, Self::Or];
@@ -1352,11 +1434,13 @@ impl EnvironmentAtomAttachmentGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::fmt::Display for EnvironmentAtomAttachmentGroupingExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl From<&str> for EnvironmentAtomAttachmentGroupingExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -1366,6 +1450,7 @@ impl From<&str> for EnvironmentAtomAttachmentGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl From<String> for EnvironmentAtomAttachmentGroupingExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -1375,17 +1460,20 @@ impl From<String> for EnvironmentAtomAttachmentGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::str::FromStr for EnvironmentAtomAttachmentGroupingExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentAtomAttachmentGroupingExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl<'de> serde::Deserialize<'de>
 for EnvironmentAtomAttachmentGroupingExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
@@ -1395,6 +1483,7 @@ for EnvironmentAtomAttachmentGroupingExpressionOperator {
     }
 }
 /// One page (at most 100) of environment-runtime attachments.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentAtomAttachmentQueryResult {
     /// The number of results in this page (at most 100), not a total over all pages.
@@ -1416,16 +1505,19 @@ pub struct EnvironmentAtomAttachmentQueryResult {
     pub result: Option<Vec<EnvironmentAtomAttachment>>,
 }
 /// Query for processes. Filterable properties: name, id, integrationPackId, integrationPackInstanceId.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProcessQueryConfig {
     #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<ProcessQueryConfigQueryFilter>,
 }
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessQueryConfigQueryFilter {
     pub expression: ProcessExpression,
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -1433,6 +1525,7 @@ pub enum ProcessExpression {
     SimpleExpression(ProcessSimpleExpression),
     GroupingExpression(ProcessGroupingExpression),
 }
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessSimpleExpression {
     /// The arguments, always strings (dates as 2017-01-01T00:00:00Z, LIKE wildcard %): none for IS_NULL and IS_NOT_NULL, two for BETWEEN, one for every other operator.
@@ -1447,6 +1540,7 @@ pub struct ProcessSimpleExpression {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProcessSimpleExpressionOperator {
     /// `EQUALS`
@@ -1476,6 +1570,7 @@ pub enum ProcessSimpleExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "processes")]
 impl ProcessSimpleExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 12] = [
@@ -1530,11 +1625,13 @@ impl ProcessSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl std::fmt::Display for ProcessSimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "processes")]
 impl From<&str> for ProcessSimpleExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -1554,6 +1651,7 @@ impl From<&str> for ProcessSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl From<String> for ProcessSimpleExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -1573,17 +1671,20 @@ impl From<String> for ProcessSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl std::str::FromStr for ProcessSimpleExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "processes")]
 impl serde::Serialize for ProcessSimpleExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "processes")]
 impl<'de> serde::Deserialize<'de> for ProcessSimpleExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1593,6 +1694,7 @@ impl<'de> serde::Deserialize<'de> for ProcessSimpleExpressionOperator {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProcessSimpleExpressionProperty {
     /// `name`
@@ -1606,6 +1708,7 @@ pub enum ProcessSimpleExpressionProperty {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "processes")]
 impl ProcessSimpleExpressionProperty {
     /// Every value the spec lists.
     pub const ALL: [Self; 4] = [
@@ -1636,11 +1739,13 @@ impl ProcessSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl std::fmt::Display for ProcessSimpleExpressionProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "processes")]
 impl From<&str> for ProcessSimpleExpressionProperty {
     fn from(value: &str) -> Self {
         match value {
@@ -1652,6 +1757,7 @@ impl From<&str> for ProcessSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl From<String> for ProcessSimpleExpressionProperty {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -1663,17 +1769,20 @@ impl From<String> for ProcessSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl std::str::FromStr for ProcessSimpleExpressionProperty {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "processes")]
 impl serde::Serialize for ProcessSimpleExpressionProperty {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "processes")]
 impl<'de> serde::Deserialize<'de> for ProcessSimpleExpressionProperty {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1681,6 +1790,7 @@ impl<'de> serde::Deserialize<'de> for ProcessSimpleExpressionProperty {
         String::deserialize(deserializer).map(Self::from)
     }
 }
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessGroupingExpression {
     /// How the nested expressions are joined; lowercase.
@@ -1697,6 +1807,7 @@ pub struct ProcessGroupingExpression {
 ///
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProcessGroupingExpressionOperator {
     /// `and`
@@ -1706,6 +1817,7 @@ pub enum ProcessGroupingExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "processes")]
 impl ProcessGroupingExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 2] = [Self::And, Self::Or];
@@ -1727,11 +1839,13 @@ impl ProcessGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl std::fmt::Display for ProcessGroupingExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "processes")]
 impl From<&str> for ProcessGroupingExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -1741,6 +1855,7 @@ impl From<&str> for ProcessGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl From<String> for ProcessGroupingExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -1750,17 +1865,20 @@ impl From<String> for ProcessGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl std::str::FromStr for ProcessGroupingExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "processes")]
 impl serde::Serialize for ProcessGroupingExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "processes")]
 impl<'de> serde::Deserialize<'de> for ProcessGroupingExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1769,16 +1887,19 @@ impl<'de> serde::Deserialize<'de> for ProcessGroupingExpressionOperator {
     }
 }
 /// Query for environments. Filterable properties: name, id, classification. Without QueryFilter the body is `{}`, which Boomi's reference scripts send to list every environment.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentQueryConfig {
     #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<EnvironmentQueryConfigQueryFilter>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentQueryConfigQueryFilter {
     pub expression: EnvironmentExpression,
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -1786,6 +1907,7 @@ pub enum EnvironmentExpression {
     SimpleExpression(EnvironmentSimpleExpression),
     GroupingExpression(EnvironmentGroupingExpression),
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentSimpleExpression {
     /// The arguments, always strings (dates as 2017-01-01T00:00:00Z, LIKE wildcard %): none for IS_NULL and IS_NOT_NULL, two for BETWEEN, one for every other operator.
@@ -1800,6 +1922,7 @@ pub struct EnvironmentSimpleExpression {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnvironmentSimpleExpressionOperator {
     /// `EQUALS`
@@ -1829,6 +1952,7 @@ pub enum EnvironmentSimpleExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "environments")]
 impl EnvironmentSimpleExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 12] = [
@@ -1883,11 +2007,13 @@ impl EnvironmentSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::fmt::Display for EnvironmentSimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl From<&str> for EnvironmentSimpleExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -1907,6 +2033,7 @@ impl From<&str> for EnvironmentSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl From<String> for EnvironmentSimpleExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -1926,17 +2053,20 @@ impl From<String> for EnvironmentSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::str::FromStr for EnvironmentSimpleExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentSimpleExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl<'de> serde::Deserialize<'de> for EnvironmentSimpleExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1946,6 +2076,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentSimpleExpressionOperator {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnvironmentSimpleExpressionProperty {
     /// `name`
@@ -1957,6 +2088,7 @@ pub enum EnvironmentSimpleExpressionProperty {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "environments")]
 impl EnvironmentSimpleExpressionProperty {
     /// Every value the spec lists.
     pub const ALL: [Self; 3] = [Self::Name, Self::Id, Self::Classification];
@@ -1980,11 +2112,13 @@ impl EnvironmentSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::fmt::Display for EnvironmentSimpleExpressionProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl From<&str> for EnvironmentSimpleExpressionProperty {
     fn from(value: &str) -> Self {
         match value {
@@ -1995,6 +2129,7 @@ impl From<&str> for EnvironmentSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl From<String> for EnvironmentSimpleExpressionProperty {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -2005,17 +2140,20 @@ impl From<String> for EnvironmentSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::str::FromStr for EnvironmentSimpleExpressionProperty {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentSimpleExpressionProperty {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl<'de> serde::Deserialize<'de> for EnvironmentSimpleExpressionProperty {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2023,6 +2161,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentSimpleExpressionProperty {
         String::deserialize(deserializer).map(Self::from)
     }
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentGroupingExpression {
     /// How the nested expressions are joined; lowercase.
@@ -2039,6 +2178,7 @@ pub struct EnvironmentGroupingExpression {
 ///
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnvironmentGroupingExpressionOperator {
     /// `and`
@@ -2048,6 +2188,7 @@ pub enum EnvironmentGroupingExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "environments")]
 impl EnvironmentGroupingExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 2] = [Self::And, Self::Or];
@@ -2069,11 +2210,13 @@ impl EnvironmentGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::fmt::Display for EnvironmentGroupingExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl From<&str> for EnvironmentGroupingExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -2083,6 +2226,7 @@ impl From<&str> for EnvironmentGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl From<String> for EnvironmentGroupingExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -2092,17 +2236,20 @@ impl From<String> for EnvironmentGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::str::FromStr for EnvironmentGroupingExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentGroupingExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl<'de> serde::Deserialize<'de> for EnvironmentGroupingExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2111,16 +2258,19 @@ impl<'de> serde::Deserialize<'de> for EnvironmentGroupingExpressionOperator {
     }
 }
 /// Query for runtimes. Filterable properties: name, id, hostname, status, type, capabilities, cloudId, attachmentCloudId, cloudMoleculeId, instanceId, isCloudAttachment. Only EQUALS, NOT_EQUALS, CONTAINS and NOT_CONTAINS apply.
+#[cfg(feature = "atoms")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AtomQueryConfig {
     #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<AtomQueryConfigQueryFilter>,
 }
+#[cfg(feature = "atoms")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AtomQueryConfigQueryFilter {
     pub expression: AtomExpression,
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
+#[cfg(feature = "atoms")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -2128,6 +2278,7 @@ pub enum AtomExpression {
     SimpleExpression(AtomSimpleExpression),
     GroupingExpression(AtomGroupingExpression),
 }
+#[cfg(feature = "atoms")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AtomSimpleExpression {
     /// The arguments, always strings (dates as 2017-01-01T00:00:00Z, LIKE wildcard %): none for IS_NULL and IS_NOT_NULL, two for BETWEEN, one for every other operator.
@@ -2142,6 +2293,7 @@ pub struct AtomSimpleExpression {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "atoms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AtomSimpleExpressionOperator {
     /// `EQUALS`
@@ -2155,6 +2307,7 @@ pub enum AtomSimpleExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "atoms")]
 impl AtomSimpleExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 4] = [
@@ -2185,11 +2338,13 @@ impl AtomSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl std::fmt::Display for AtomSimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "atoms")]
 impl From<&str> for AtomSimpleExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -2201,6 +2356,7 @@ impl From<&str> for AtomSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl From<String> for AtomSimpleExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -2212,17 +2368,20 @@ impl From<String> for AtomSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl std::str::FromStr for AtomSimpleExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "atoms")]
 impl serde::Serialize for AtomSimpleExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "atoms")]
 impl<'de> serde::Deserialize<'de> for AtomSimpleExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2232,6 +2391,7 @@ impl<'de> serde::Deserialize<'de> for AtomSimpleExpressionOperator {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "atoms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AtomSimpleExpressionProperty {
     /// `name`
@@ -2259,6 +2419,7 @@ pub enum AtomSimpleExpressionProperty {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "atoms")]
 impl AtomSimpleExpressionProperty {
     /// Every value the spec lists.
     pub const ALL: [Self; 11] = [
@@ -2310,11 +2471,13 @@ impl AtomSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl std::fmt::Display for AtomSimpleExpressionProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "atoms")]
 impl From<&str> for AtomSimpleExpressionProperty {
     fn from(value: &str) -> Self {
         match value {
@@ -2333,6 +2496,7 @@ impl From<&str> for AtomSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl From<String> for AtomSimpleExpressionProperty {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -2351,17 +2515,20 @@ impl From<String> for AtomSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl std::str::FromStr for AtomSimpleExpressionProperty {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "atoms")]
 impl serde::Serialize for AtomSimpleExpressionProperty {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "atoms")]
 impl<'de> serde::Deserialize<'de> for AtomSimpleExpressionProperty {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2369,6 +2536,7 @@ impl<'de> serde::Deserialize<'de> for AtomSimpleExpressionProperty {
         String::deserialize(deserializer).map(Self::from)
     }
 }
+#[cfg(feature = "atoms")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AtomGroupingExpression {
     /// How the nested expressions are joined; lowercase.
@@ -2385,6 +2553,7 @@ pub struct AtomGroupingExpression {
 ///
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "atoms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AtomGroupingExpressionOperator {
     /// `and`
@@ -2394,6 +2563,7 @@ pub enum AtomGroupingExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "atoms")]
 impl AtomGroupingExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 2] = [Self::And, Self::Or];
@@ -2415,11 +2585,13 @@ impl AtomGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl std::fmt::Display for AtomGroupingExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "atoms")]
 impl From<&str> for AtomGroupingExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -2429,6 +2601,7 @@ impl From<&str> for AtomGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl From<String> for AtomGroupingExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -2438,17 +2611,20 @@ impl From<String> for AtomGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "atoms")]
 impl std::str::FromStr for AtomGroupingExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "atoms")]
 impl serde::Serialize for AtomGroupingExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "atoms")]
 impl<'de> serde::Deserialize<'de> for AtomGroupingExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2457,16 +2633,19 @@ impl<'de> serde::Deserialize<'de> for AtomGroupingExpressionOperator {
     }
 }
 /// Query for deployed packages, e.g. environmentId EQUALS and packageId EQUALS ("is this package already deployed here?"). uid, current, packageNotes, componentName, environmentName, accountId and branch are filter-only properties that the DeployedPackage object does not carry.
+#[cfg(feature = "deployments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DeployedPackageQueryConfig {
     #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<DeployedPackageQueryConfigQueryFilter>,
 }
+#[cfg(feature = "deployments")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeployedPackageQueryConfigQueryFilter {
     pub expression: DeployedPackageExpression,
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
+#[cfg(feature = "deployments")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -2474,6 +2653,7 @@ pub enum DeployedPackageExpression {
     SimpleExpression(DeployedPackageSimpleExpression),
     GroupingExpression(DeployedPackageGroupingExpression),
 }
+#[cfg(feature = "deployments")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeployedPackageSimpleExpression {
     /// The arguments, always strings (dates as 2017-01-01T00:00:00Z, LIKE wildcard %): none for IS_NULL and IS_NOT_NULL, two for BETWEEN, one for every other operator.
@@ -2488,6 +2668,7 @@ pub struct DeployedPackageSimpleExpression {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "deployments")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DeployedPackageSimpleExpressionOperator {
     /// `EQUALS`
@@ -2517,6 +2698,7 @@ pub enum DeployedPackageSimpleExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "deployments")]
 impl DeployedPackageSimpleExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 12] = [
@@ -2571,11 +2753,13 @@ impl DeployedPackageSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "deployments")]
 impl std::fmt::Display for DeployedPackageSimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "deployments")]
 impl From<&str> for DeployedPackageSimpleExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -2595,6 +2779,7 @@ impl From<&str> for DeployedPackageSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "deployments")]
 impl From<String> for DeployedPackageSimpleExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -2614,17 +2799,20 @@ impl From<String> for DeployedPackageSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "deployments")]
 impl std::str::FromStr for DeployedPackageSimpleExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "deployments")]
 impl serde::Serialize for DeployedPackageSimpleExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "deployments")]
 impl<'de> serde::Deserialize<'de> for DeployedPackageSimpleExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2634,6 +2822,7 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageSimpleExpressionOperator {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "deployments")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DeployedPackageSimpleExpressionProperty {
     /// `uid`
@@ -2677,6 +2866,7 @@ pub enum DeployedPackageSimpleExpressionProperty {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "deployments")]
 impl DeployedPackageSimpleExpressionProperty {
     /// Every value the spec lists.
     pub const ALL: [Self; 19] = [
@@ -2752,11 +2942,13 @@ impl DeployedPackageSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "deployments")]
 impl std::fmt::Display for DeployedPackageSimpleExpressionProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "deployments")]
 impl From<&str> for DeployedPackageSimpleExpressionProperty {
     fn from(value: &str) -> Self {
         match value {
@@ -2783,6 +2975,7 @@ impl From<&str> for DeployedPackageSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "deployments")]
 impl From<String> for DeployedPackageSimpleExpressionProperty {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -2809,17 +3002,20 @@ impl From<String> for DeployedPackageSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "deployments")]
 impl std::str::FromStr for DeployedPackageSimpleExpressionProperty {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "deployments")]
 impl serde::Serialize for DeployedPackageSimpleExpressionProperty {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "deployments")]
 impl<'de> serde::Deserialize<'de> for DeployedPackageSimpleExpressionProperty {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2827,6 +3023,7 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageSimpleExpressionProperty {
         String::deserialize(deserializer).map(Self::from)
     }
 }
+#[cfg(feature = "deployments")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeployedPackageGroupingExpression {
     /// How the nested expressions are joined; lowercase.
@@ -2843,6 +3040,7 @@ pub struct DeployedPackageGroupingExpression {
 ///
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "deployments")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DeployedPackageGroupingExpressionOperator {
     /// `and`
@@ -2852,6 +3050,7 @@ pub enum DeployedPackageGroupingExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "deployments")]
 impl DeployedPackageGroupingExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 2] = [Self::And, Self::Or];
@@ -2873,11 +3072,13 @@ impl DeployedPackageGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "deployments")]
 impl std::fmt::Display for DeployedPackageGroupingExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "deployments")]
 impl From<&str> for DeployedPackageGroupingExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -2887,6 +3088,7 @@ impl From<&str> for DeployedPackageGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "deployments")]
 impl From<String> for DeployedPackageGroupingExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -2896,17 +3098,20 @@ impl From<String> for DeployedPackageGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "deployments")]
 impl std::str::FromStr for DeployedPackageGroupingExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "deployments")]
 impl serde::Serialize for DeployedPackageGroupingExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "deployments")]
 impl<'de> serde::Deserialize<'de> for DeployedPackageGroupingExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2915,6 +3120,7 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageGroupingExpressionOperator 
     }
 }
 /// Query for execution records, e.g. executionTime BETWEEN two UTC timestamps, optionally sorted (QuerySort). Filterable properties: executionId, originalExecutionId, account, executionTime, status, executionType, processName, processId, atomName, atomId, inboundDocumentCount, outboundDocumentCount, executionDuration, message, reportKey, launcherId, nodeId, recordedDate.
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionRecordQueryConfig {
     #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
@@ -2922,10 +3128,12 @@ pub struct ExecutionRecordQueryConfig {
     #[serde(rename = "QuerySort", default, skip_serializing_if = "Option::is_none")]
     pub query_sort: Option<ExecutionRecordQueryConfigQuerySort>,
 }
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionRecordQueryConfigQueryFilter {
     pub expression: ExecutionRecordExpression,
 }
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionRecordQueryConfigQuerySort {
     #[serde(
@@ -2935,6 +3143,7 @@ pub struct ExecutionRecordQueryConfigQuerySort {
     )]
     pub sort_field: Vec<ExecutionRecordQueryConfigQuerySortSortFieldItem>,
 }
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionRecordQueryConfigQuerySortSortFieldItem {
     /// The property to sort by, e.g. executionTime.
@@ -2945,6 +3154,7 @@ pub struct ExecutionRecordQueryConfigQuerySortSortFieldItem {
     pub sort_order: Option<String>,
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -2952,6 +3162,7 @@ pub enum ExecutionRecordExpression {
     SimpleExpression(ExecutionRecordSimpleExpression),
     GroupingExpression(ExecutionRecordGroupingExpression),
 }
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionRecordSimpleExpression {
     /// The arguments, always strings (dates as 2017-01-01T00:00:00Z, LIKE wildcard %): none for IS_NULL and IS_NOT_NULL, two for BETWEEN, one for every other operator.
@@ -2966,6 +3177,7 @@ pub struct ExecutionRecordSimpleExpression {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ExecutionRecordSimpleExpressionOperator {
     /// `EQUALS`
@@ -2995,6 +3207,7 @@ pub enum ExecutionRecordSimpleExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "execution")]
 impl ExecutionRecordSimpleExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 12] = [
@@ -3049,11 +3262,13 @@ impl ExecutionRecordSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "execution")]
 impl std::fmt::Display for ExecutionRecordSimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "execution")]
 impl From<&str> for ExecutionRecordSimpleExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -3073,6 +3288,7 @@ impl From<&str> for ExecutionRecordSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "execution")]
 impl From<String> for ExecutionRecordSimpleExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -3092,17 +3308,20 @@ impl From<String> for ExecutionRecordSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "execution")]
 impl std::str::FromStr for ExecutionRecordSimpleExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "execution")]
 impl serde::Serialize for ExecutionRecordSimpleExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "execution")]
 impl<'de> serde::Deserialize<'de> for ExecutionRecordSimpleExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3112,6 +3331,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordSimpleExpressionOperator {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ExecutionRecordSimpleExpressionProperty {
     /// `executionId`
@@ -3153,6 +3373,7 @@ pub enum ExecutionRecordSimpleExpressionProperty {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "execution")]
 impl ExecutionRecordSimpleExpressionProperty {
     /// Every value the spec lists.
     pub const ALL: [Self; 18] = [
@@ -3225,11 +3446,13 @@ impl ExecutionRecordSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "execution")]
 impl std::fmt::Display for ExecutionRecordSimpleExpressionProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "execution")]
 impl From<&str> for ExecutionRecordSimpleExpressionProperty {
     fn from(value: &str) -> Self {
         match value {
@@ -3255,6 +3478,7 @@ impl From<&str> for ExecutionRecordSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "execution")]
 impl From<String> for ExecutionRecordSimpleExpressionProperty {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -3280,17 +3504,20 @@ impl From<String> for ExecutionRecordSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "execution")]
 impl std::str::FromStr for ExecutionRecordSimpleExpressionProperty {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "execution")]
 impl serde::Serialize for ExecutionRecordSimpleExpressionProperty {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "execution")]
 impl<'de> serde::Deserialize<'de> for ExecutionRecordSimpleExpressionProperty {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3298,6 +3525,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordSimpleExpressionProperty {
         String::deserialize(deserializer).map(Self::from)
     }
 }
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionRecordGroupingExpression {
     /// How the nested expressions are joined; lowercase.
@@ -3314,6 +3542,7 @@ pub struct ExecutionRecordGroupingExpression {
 ///
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ExecutionRecordGroupingExpressionOperator {
     /// `and`
@@ -3323,6 +3552,7 @@ pub enum ExecutionRecordGroupingExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "execution")]
 impl ExecutionRecordGroupingExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 2] = [Self::And, Self::Or];
@@ -3344,11 +3574,13 @@ impl ExecutionRecordGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "execution")]
 impl std::fmt::Display for ExecutionRecordGroupingExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "execution")]
 impl From<&str> for ExecutionRecordGroupingExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -3358,6 +3590,7 @@ impl From<&str> for ExecutionRecordGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "execution")]
 impl From<String> for ExecutionRecordGroupingExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -3367,17 +3600,20 @@ impl From<String> for ExecutionRecordGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "execution")]
 impl std::str::FromStr for ExecutionRecordGroupingExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "execution")]
 impl serde::Serialize for ExecutionRecordGroupingExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "execution")]
 impl<'de> serde::Deserialize<'de> for ExecutionRecordGroupingExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3396,6 +3632,7 @@ pub struct ErrorDetail {
 ///
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "deployments")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DeployedPackageListenerStatus {
     /// `RUNNING`
@@ -3405,6 +3642,7 @@ pub enum DeployedPackageListenerStatus {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "deployments")]
 impl DeployedPackageListenerStatus {
     /// Every value the spec lists.
     pub const ALL: [Self; 2] = [Self::Running, Self::Paused];
@@ -3426,11 +3664,13 @@ impl DeployedPackageListenerStatus {
         }
     }
 }
+#[cfg(feature = "deployments")]
 impl std::fmt::Display for DeployedPackageListenerStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "deployments")]
 impl From<&str> for DeployedPackageListenerStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -3440,6 +3680,7 @@ impl From<&str> for DeployedPackageListenerStatus {
         }
     }
 }
+#[cfg(feature = "deployments")]
 impl From<String> for DeployedPackageListenerStatus {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -3449,17 +3690,20 @@ impl From<String> for DeployedPackageListenerStatus {
         }
     }
 }
+#[cfg(feature = "deployments")]
 impl std::str::FromStr for DeployedPackageListenerStatus {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "deployments")]
 impl serde::Serialize for DeployedPackageListenerStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "deployments")]
 impl<'de> serde::Deserialize<'de> for DeployedPackageListenerStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3468,6 +3712,7 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageListenerStatus {
     }
 }
 /// The extension values of one environment (or of one multi-install integration pack in it). GET returns every value except encrypted ones; process property values appear only after an API update or a UI save. Needs the ATOM_MANAGEMENT privilege.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentExtensions {
     /// The environment ID, or for a multi-install integration pack an ID synthesized from the environment ID and the extensionGroupId.
@@ -3527,6 +3772,7 @@ pub struct EnvironmentExtensions {
     )]
     pub pgp_certificates: Option<PgpCertificates>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Connections {
     #[serde(
@@ -3536,6 +3782,7 @@ pub struct Connections {
     )]
     pub connection: Option<Vec<Connection>>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Connection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3549,6 +3796,7 @@ pub struct Connection {
     )]
     pub field: Option<Vec<Field>>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Operations {
     #[serde(
@@ -3558,6 +3806,7 @@ pub struct Operations {
     )]
     pub operation: Option<Vec<Operation>>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Operation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3571,6 +3820,7 @@ pub struct Operation {
     )]
     pub field: Option<Vec<Field>>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TradingPartners {
     #[serde(
@@ -3581,6 +3831,7 @@ pub struct TradingPartners {
     )]
     pub trading_partner: Option<Vec<TradingPartner>>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TradingPartner {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3594,6 +3845,7 @@ pub struct TradingPartner {
     )]
     pub category: Option<Vec<TradingPartnerCategory>>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TradingPartnerCategory {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3607,6 +3859,7 @@ pub struct TradingPartnerCategory {
     )]
     pub field: Option<Vec<Field>>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SharedCommunications {
     #[serde(
@@ -3617,6 +3870,7 @@ pub struct SharedCommunications {
     )]
     pub shared_communication: Option<Vec<SharedCommunication>>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SharedCommunication {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3632,6 +3886,7 @@ pub struct SharedCommunication {
     )]
     pub field: Option<Vec<Field>>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CrossReferences {
     #[serde(
@@ -3643,6 +3898,7 @@ pub struct CrossReferences {
     pub cross_reference: Option<Vec<CrossReference>>,
 }
 /// A cross-reference table; always sent whole in an update.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CrossReference {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3663,6 +3919,7 @@ pub struct CrossReference {
     )]
     pub cross_reference_rows: Option<CrossReferenceRows>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CrossReferenceRows {
     #[serde(
@@ -3672,6 +3929,7 @@ pub struct CrossReferenceRows {
     )]
     pub row: Option<Vec<CrossReferenceRow>>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CrossReferenceRow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3715,6 +3973,7 @@ pub struct CrossReferenceRow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref20: Option<String>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct OverrideProcessProperties {
     #[serde(
@@ -3726,6 +3985,7 @@ pub struct OverrideProcessProperties {
     pub process_property: Option<Vec<OverrideProcessProperty>>,
 }
 /// A process-property component; sent with all of its properties.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct OverrideProcessProperty {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3740,6 +4000,7 @@ pub struct OverrideProcessProperty {
     )]
     pub process_property_value: Option<Vec<ProcessPropertyValue>>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProcessPropertyValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3783,6 +4044,7 @@ pub struct ProcessPropertyValue {
     )]
     pub validate: Option<bool>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Properties {
     #[serde(
@@ -3792,6 +4054,7 @@ pub struct Properties {
     )]
     pub property: Option<Vec<Property>>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Property {
     #[serde(default)]
@@ -3799,6 +4062,7 @@ pub struct Property {
     #[serde(default)]
     pub value: String,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PgpCertificates {
     #[serde(
@@ -3809,6 +4073,7 @@ pub struct PgpCertificates {
     )]
     pub pgp_certificate: Option<Vec<PgpCertificate>>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PgpCertificate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3824,6 +4089,7 @@ pub struct PgpCertificate {
     pub use_default: Option<bool>,
 }
 /// One extensible field of a connection, operation, trading partner or shared communication.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Field {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3872,6 +4138,7 @@ pub struct Field {
     )]
     pub cloud_managed_secret_config: Option<CloudManagedSecretConfig>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CustomProperties {
     #[serde(
@@ -3881,6 +4148,7 @@ pub struct CustomProperties {
     )]
     pub properties: Option<Vec<PropertyPair>>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PropertyPair {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3894,6 +4162,7 @@ pub struct PropertyPair {
     )]
     pub encrypted: Option<bool>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CloudManagedSecretConfig {
     #[serde(
@@ -3918,6 +4187,7 @@ pub struct CloudManagedSecretConfig {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CloudManagedSecretConfigSecretsManagerType {
     /// `AWS`
@@ -3929,6 +4199,7 @@ pub enum CloudManagedSecretConfigSecretsManagerType {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "environments")]
 impl CloudManagedSecretConfigSecretsManagerType {
     /// Every value the spec lists.
     pub const ALL: [Self; 3] = [Self::Aws, Self::Azure, Self::Gcp];
@@ -3952,11 +4223,13 @@ impl CloudManagedSecretConfigSecretsManagerType {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::fmt::Display for CloudManagedSecretConfigSecretsManagerType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl From<&str> for CloudManagedSecretConfigSecretsManagerType {
     fn from(value: &str) -> Self {
         match value {
@@ -3967,6 +4240,7 @@ impl From<&str> for CloudManagedSecretConfigSecretsManagerType {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl From<String> for CloudManagedSecretConfigSecretsManagerType {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -3977,17 +4251,20 @@ impl From<String> for CloudManagedSecretConfigSecretsManagerType {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::str::FromStr for CloudManagedSecretConfigSecretsManagerType {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "environments")]
 impl serde::Serialize for CloudManagedSecretConfigSecretsManagerType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl<'de> serde::Deserialize<'de> for CloudManagedSecretConfigSecretsManagerType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3996,16 +4273,19 @@ impl<'de> serde::Deserialize<'de> for CloudManagedSecretConfigSecretsManagerType
     }
 }
 /// Query for environment extensions. Filterable properties: environmentId, extensionGroupId.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentExtensionsQueryConfig {
     #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<EnvironmentExtensionsQueryConfigQueryFilter>,
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentExtensionsQueryConfigQueryFilter {
     pub expression: EnvironmentExtensionsExpression,
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -4013,6 +4293,7 @@ pub enum EnvironmentExtensionsExpression {
     SimpleExpression(EnvironmentExtensionsSimpleExpression),
     GroupingExpression(EnvironmentExtensionsGroupingExpression),
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentExtensionsSimpleExpression {
     #[serde(
@@ -4026,6 +4307,7 @@ pub struct EnvironmentExtensionsSimpleExpression {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnvironmentExtensionsSimpleExpressionOperator {
     /// `EQUALS`
@@ -4055,6 +4337,7 @@ pub enum EnvironmentExtensionsSimpleExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "environments")]
 impl EnvironmentExtensionsSimpleExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 12] = [
@@ -4109,11 +4392,13 @@ impl EnvironmentExtensionsSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::fmt::Display for EnvironmentExtensionsSimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl From<&str> for EnvironmentExtensionsSimpleExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -4133,6 +4418,7 @@ impl From<&str> for EnvironmentExtensionsSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl From<String> for EnvironmentExtensionsSimpleExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -4152,17 +4438,20 @@ impl From<String> for EnvironmentExtensionsSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::str::FromStr for EnvironmentExtensionsSimpleExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentExtensionsSimpleExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsSimpleExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4172,6 +4461,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsSimpleExpressionOpera
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnvironmentExtensionsSimpleExpressionProperty {
     /// `environmentId`
@@ -4181,6 +4471,7 @@ pub enum EnvironmentExtensionsSimpleExpressionProperty {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "environments")]
 impl EnvironmentExtensionsSimpleExpressionProperty {
     /// Every value the spec lists.
     pub const ALL: [Self; 2] = [Self::EnvironmentId, Self::ExtensionGroupId];
@@ -4202,11 +4493,13 @@ impl EnvironmentExtensionsSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::fmt::Display for EnvironmentExtensionsSimpleExpressionProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl From<&str> for EnvironmentExtensionsSimpleExpressionProperty {
     fn from(value: &str) -> Self {
         match value {
@@ -4216,6 +4509,7 @@ impl From<&str> for EnvironmentExtensionsSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl From<String> for EnvironmentExtensionsSimpleExpressionProperty {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -4225,17 +4519,20 @@ impl From<String> for EnvironmentExtensionsSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::str::FromStr for EnvironmentExtensionsSimpleExpressionProperty {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentExtensionsSimpleExpressionProperty {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsSimpleExpressionProperty {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4243,6 +4540,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsSimpleExpressionPrope
         String::deserialize(deserializer).map(Self::from)
     }
 }
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentExtensionsGroupingExpression {
     pub operator: EnvironmentExtensionsGroupingExpressionOperator,
@@ -4256,6 +4554,7 @@ pub struct EnvironmentExtensionsGroupingExpression {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnvironmentExtensionsGroupingExpressionOperator {
     /// `and`
@@ -4265,6 +4564,7 @@ pub enum EnvironmentExtensionsGroupingExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "environments")]
 impl EnvironmentExtensionsGroupingExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 2] = [Self::And, Self::Or];
@@ -4286,11 +4586,13 @@ impl EnvironmentExtensionsGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::fmt::Display for EnvironmentExtensionsGroupingExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl From<&str> for EnvironmentExtensionsGroupingExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -4300,6 +4602,7 @@ impl From<&str> for EnvironmentExtensionsGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl From<String> for EnvironmentExtensionsGroupingExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -4309,17 +4612,20 @@ impl From<String> for EnvironmentExtensionsGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "environments")]
 impl std::str::FromStr for EnvironmentExtensionsGroupingExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentExtensionsGroupingExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "environments")]
 impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsGroupingExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4328,6 +4634,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsGroupingExpressionOpe
     }
 }
 /// One page (at most 100) of environment extensions.
+#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentExtensionsQueryResult {
     /// The number of results in this page.
@@ -4349,6 +4656,7 @@ pub struct EnvironmentExtensionsQueryResult {
     pub result: Option<Vec<EnvironmentExtensions>>,
 }
 /// One schedule, each field a cron-like string such as "*", "8-18", "0-59/15" or "2,3,4,5,6".
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Schedule {
     /// 0 to 59.
@@ -4371,6 +4679,7 @@ pub struct Schedule {
     pub years: Option<String>,
 }
 /// The retry schedules of failed runs.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ScheduleRetry {
     #[serde(
@@ -4390,16 +4699,19 @@ pub struct ScheduleRetry {
     pub max_retry: Option<i32>,
 }
 /// Query for process schedules. Filterable properties: processId, atomId.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProcessSchedulesQueryConfig {
     #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<ProcessSchedulesQueryConfigQueryFilter>,
 }
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessSchedulesQueryConfigQueryFilter {
     pub expression: ProcessSchedulesExpression,
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -4407,6 +4719,7 @@ pub enum ProcessSchedulesExpression {
     SimpleExpression(ProcessSchedulesSimpleExpression),
     GroupingExpression(ProcessSchedulesGroupingExpression),
 }
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessSchedulesSimpleExpression {
     #[serde(
@@ -4420,6 +4733,7 @@ pub struct ProcessSchedulesSimpleExpression {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProcessSchedulesSimpleExpressionOperator {
     /// `EQUALS`
@@ -4449,6 +4763,7 @@ pub enum ProcessSchedulesSimpleExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "processes")]
 impl ProcessSchedulesSimpleExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 12] = [
@@ -4503,11 +4818,13 @@ impl ProcessSchedulesSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl std::fmt::Display for ProcessSchedulesSimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "processes")]
 impl From<&str> for ProcessSchedulesSimpleExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -4527,6 +4844,7 @@ impl From<&str> for ProcessSchedulesSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl From<String> for ProcessSchedulesSimpleExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -4546,17 +4864,20 @@ impl From<String> for ProcessSchedulesSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl std::str::FromStr for ProcessSchedulesSimpleExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "processes")]
 impl serde::Serialize for ProcessSchedulesSimpleExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "processes")]
 impl<'de> serde::Deserialize<'de> for ProcessSchedulesSimpleExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4566,6 +4887,7 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesSimpleExpressionOperator {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProcessSchedulesSimpleExpressionProperty {
     /// `processId`
@@ -4575,6 +4897,7 @@ pub enum ProcessSchedulesSimpleExpressionProperty {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "processes")]
 impl ProcessSchedulesSimpleExpressionProperty {
     /// Every value the spec lists.
     pub const ALL: [Self; 2] = [Self::ProcessId, Self::AtomId];
@@ -4596,11 +4919,13 @@ impl ProcessSchedulesSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl std::fmt::Display for ProcessSchedulesSimpleExpressionProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "processes")]
 impl From<&str> for ProcessSchedulesSimpleExpressionProperty {
     fn from(value: &str) -> Self {
         match value {
@@ -4610,6 +4935,7 @@ impl From<&str> for ProcessSchedulesSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl From<String> for ProcessSchedulesSimpleExpressionProperty {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -4619,17 +4945,20 @@ impl From<String> for ProcessSchedulesSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl std::str::FromStr for ProcessSchedulesSimpleExpressionProperty {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "processes")]
 impl serde::Serialize for ProcessSchedulesSimpleExpressionProperty {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "processes")]
 impl<'de> serde::Deserialize<'de> for ProcessSchedulesSimpleExpressionProperty {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4637,6 +4966,7 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesSimpleExpressionProperty {
         String::deserialize(deserializer).map(Self::from)
     }
 }
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessSchedulesGroupingExpression {
     pub operator: ProcessSchedulesGroupingExpressionOperator,
@@ -4650,6 +4980,7 @@ pub struct ProcessSchedulesGroupingExpression {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProcessSchedulesGroupingExpressionOperator {
     /// `and`
@@ -4659,6 +4990,7 @@ pub enum ProcessSchedulesGroupingExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "processes")]
 impl ProcessSchedulesGroupingExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 2] = [Self::And, Self::Or];
@@ -4680,11 +5012,13 @@ impl ProcessSchedulesGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl std::fmt::Display for ProcessSchedulesGroupingExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "processes")]
 impl From<&str> for ProcessSchedulesGroupingExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -4694,6 +5028,7 @@ impl From<&str> for ProcessSchedulesGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl From<String> for ProcessSchedulesGroupingExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -4703,17 +5038,20 @@ impl From<String> for ProcessSchedulesGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl std::str::FromStr for ProcessSchedulesGroupingExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "processes")]
 impl serde::Serialize for ProcessSchedulesGroupingExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "processes")]
 impl<'de> serde::Deserialize<'de> for ProcessSchedulesGroupingExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4722,6 +5060,7 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesGroupingExpressionOperator
     }
 }
 /// One page (at most 100) of process schedules.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProcessSchedulesQueryResult {
     /// The number of results in this page.
@@ -4743,6 +5082,7 @@ pub struct ProcessSchedulesQueryResult {
     pub result: Option<Vec<ProcessSchedules>>,
 }
 /// Whether the schedules of one process on one runtime are in effect. Its id is the same conceptual id as the matching ProcessSchedules.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProcessScheduleStatus {
     /// The conceptual ID, synthesized from the process and runtime IDs.
@@ -4763,16 +5103,19 @@ pub struct ProcessScheduleStatus {
     pub enabled: Option<bool>,
 }
 /// Query for process schedule statuses. Filterable properties: processId, atomId.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProcessScheduleStatusQueryConfig {
     #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<ProcessScheduleStatusQueryConfigQueryFilter>,
 }
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessScheduleStatusQueryConfigQueryFilter {
     pub expression: ProcessScheduleStatusExpression,
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -4780,6 +5123,7 @@ pub enum ProcessScheduleStatusExpression {
     SimpleExpression(ProcessScheduleStatusSimpleExpression),
     GroupingExpression(ProcessScheduleStatusGroupingExpression),
 }
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessScheduleStatusSimpleExpression {
     #[serde(
@@ -4793,6 +5137,7 @@ pub struct ProcessScheduleStatusSimpleExpression {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProcessScheduleStatusSimpleExpressionOperator {
     /// `EQUALS`
@@ -4822,6 +5167,7 @@ pub enum ProcessScheduleStatusSimpleExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "processes")]
 impl ProcessScheduleStatusSimpleExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 12] = [
@@ -4876,11 +5222,13 @@ impl ProcessScheduleStatusSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl std::fmt::Display for ProcessScheduleStatusSimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "processes")]
 impl From<&str> for ProcessScheduleStatusSimpleExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -4900,6 +5248,7 @@ impl From<&str> for ProcessScheduleStatusSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl From<String> for ProcessScheduleStatusSimpleExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -4919,17 +5268,20 @@ impl From<String> for ProcessScheduleStatusSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl std::str::FromStr for ProcessScheduleStatusSimpleExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "processes")]
 impl serde::Serialize for ProcessScheduleStatusSimpleExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "processes")]
 impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusSimpleExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4939,6 +5291,7 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusSimpleExpressionOpera
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProcessScheduleStatusSimpleExpressionProperty {
     /// `processId`
@@ -4948,6 +5301,7 @@ pub enum ProcessScheduleStatusSimpleExpressionProperty {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "processes")]
 impl ProcessScheduleStatusSimpleExpressionProperty {
     /// Every value the spec lists.
     pub const ALL: [Self; 2] = [Self::ProcessId, Self::AtomId];
@@ -4969,11 +5323,13 @@ impl ProcessScheduleStatusSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl std::fmt::Display for ProcessScheduleStatusSimpleExpressionProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "processes")]
 impl From<&str> for ProcessScheduleStatusSimpleExpressionProperty {
     fn from(value: &str) -> Self {
         match value {
@@ -4983,6 +5339,7 @@ impl From<&str> for ProcessScheduleStatusSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl From<String> for ProcessScheduleStatusSimpleExpressionProperty {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -4992,17 +5349,20 @@ impl From<String> for ProcessScheduleStatusSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl std::str::FromStr for ProcessScheduleStatusSimpleExpressionProperty {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "processes")]
 impl serde::Serialize for ProcessScheduleStatusSimpleExpressionProperty {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "processes")]
 impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusSimpleExpressionProperty {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5010,6 +5370,7 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusSimpleExpressionPrope
         String::deserialize(deserializer).map(Self::from)
     }
 }
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessScheduleStatusGroupingExpression {
     pub operator: ProcessScheduleStatusGroupingExpressionOperator,
@@ -5023,6 +5384,7 @@ pub struct ProcessScheduleStatusGroupingExpression {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProcessScheduleStatusGroupingExpressionOperator {
     /// `and`
@@ -5032,6 +5394,7 @@ pub enum ProcessScheduleStatusGroupingExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "processes")]
 impl ProcessScheduleStatusGroupingExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 2] = [Self::And, Self::Or];
@@ -5053,11 +5416,13 @@ impl ProcessScheduleStatusGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl std::fmt::Display for ProcessScheduleStatusGroupingExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "processes")]
 impl From<&str> for ProcessScheduleStatusGroupingExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -5067,6 +5432,7 @@ impl From<&str> for ProcessScheduleStatusGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl From<String> for ProcessScheduleStatusGroupingExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -5076,17 +5442,20 @@ impl From<String> for ProcessScheduleStatusGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "processes")]
 impl std::str::FromStr for ProcessScheduleStatusGroupingExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "processes")]
 impl serde::Serialize for ProcessScheduleStatusGroupingExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "processes")]
 impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusGroupingExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5095,6 +5464,7 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusGroupingExpressionOpe
     }
 }
 /// One page (at most 100) of process schedule statuses.
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProcessScheduleStatusQueryResult {
     /// The number of results in this page.
@@ -5115,6 +5485,7 @@ pub struct ProcessScheduleStatusQueryResult {
     )]
     pub result: Option<Vec<ProcessScheduleStatus>>,
 }
+#[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProcessIntegrationPackInfo {
     /// The ID of the integration pack.
@@ -5133,16 +5504,19 @@ pub struct ProcessIntegrationPackInfo {
     pub integration_pack_instance_id: Option<String>,
 }
 /// Query for packaged components. Boomi lists no fixed property set; those used in Boomi's examples are componentId, componentType, packageVersion, componentVersion, shareable, createdBy and createdDate.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PackagedComponentQueryConfig {
     #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<PackagedComponentQueryConfigQueryFilter>,
 }
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PackagedComponentQueryConfigQueryFilter {
     pub expression: PackagedComponentExpression,
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -5150,6 +5524,7 @@ pub enum PackagedComponentExpression {
     SimpleExpression(PackagedComponentSimpleExpression),
     GroupingExpression(PackagedComponentGroupingExpression),
 }
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PackagedComponentSimpleExpression {
     #[serde(
@@ -5164,6 +5539,7 @@ pub struct PackagedComponentSimpleExpression {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PackagedComponentSimpleExpressionOperator {
     /// `EQUALS`
@@ -5193,6 +5569,7 @@ pub enum PackagedComponentSimpleExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "components")]
 impl PackagedComponentSimpleExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 12] = [
@@ -5247,11 +5624,13 @@ impl PackagedComponentSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "components")]
 impl std::fmt::Display for PackagedComponentSimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "components")]
 impl From<&str> for PackagedComponentSimpleExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -5271,6 +5650,7 @@ impl From<&str> for PackagedComponentSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "components")]
 impl From<String> for PackagedComponentSimpleExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -5290,17 +5670,20 @@ impl From<String> for PackagedComponentSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "components")]
 impl std::str::FromStr for PackagedComponentSimpleExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "components")]
 impl serde::Serialize for PackagedComponentSimpleExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "components")]
 impl<'de> serde::Deserialize<'de> for PackagedComponentSimpleExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5308,6 +5691,7 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentSimpleExpressionOperator 
         String::deserialize(deserializer).map(Self::from)
     }
 }
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PackagedComponentGroupingExpression {
     pub operator: PackagedComponentGroupingExpressionOperator,
@@ -5321,6 +5705,7 @@ pub struct PackagedComponentGroupingExpression {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PackagedComponentGroupingExpressionOperator {
     /// `and`
@@ -5330,6 +5715,7 @@ pub enum PackagedComponentGroupingExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "components")]
 impl PackagedComponentGroupingExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 2] = [Self::And, Self::Or];
@@ -5351,11 +5737,13 @@ impl PackagedComponentGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "components")]
 impl std::fmt::Display for PackagedComponentGroupingExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "components")]
 impl From<&str> for PackagedComponentGroupingExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -5365,6 +5753,7 @@ impl From<&str> for PackagedComponentGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "components")]
 impl From<String> for PackagedComponentGroupingExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -5374,17 +5763,20 @@ impl From<String> for PackagedComponentGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "components")]
 impl std::str::FromStr for PackagedComponentGroupingExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "components")]
 impl serde::Serialize for PackagedComponentGroupingExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "components")]
 impl<'de> serde::Deserialize<'de> for PackagedComponentGroupingExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5393,6 +5785,7 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentGroupingExpressionOperato
     }
 }
 /// One page (at most 100) of packaged components.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PackagedComponentQueryResult {
     /// The number of results in this page.
@@ -5414,6 +5807,7 @@ pub struct PackagedComponentQueryResult {
     pub result: Option<Vec<PackagedComponent>>,
 }
 /// The metadata of one revision of a component: its id, name, type, version and folder.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ComponentMetadata {
     /// The ID of the component.
@@ -5489,6 +5883,7 @@ pub struct ComponentMetadata {
 ///
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ComponentMetadataType {
     /// `certificate`
@@ -5552,6 +5947,7 @@ pub enum ComponentMetadataType {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "components")]
 impl ComponentMetadataType {
     /// Every value the spec lists.
     pub const ALL: [Self; 29] = [
@@ -5657,11 +6053,13 @@ impl ComponentMetadataType {
         }
     }
 }
+#[cfg(feature = "components")]
 impl std::fmt::Display for ComponentMetadataType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "components")]
 impl From<&str> for ComponentMetadataType {
     fn from(value: &str) -> Self {
         match value {
@@ -5698,6 +6096,7 @@ impl From<&str> for ComponentMetadataType {
         }
     }
 }
+#[cfg(feature = "components")]
 impl From<String> for ComponentMetadataType {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -5734,17 +6133,20 @@ impl From<String> for ComponentMetadataType {
         }
     }
 }
+#[cfg(feature = "components")]
 impl std::str::FromStr for ComponentMetadataType {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "components")]
 impl serde::Serialize for ComponentMetadataType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "components")]
 impl<'de> serde::Deserialize<'de> for ComponentMetadataType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5753,16 +6155,19 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataType {
     }
 }
 /// Query for component metadata. By default old revisions and deleted versions are returned too: add currentVersion EQUALS "true" and deleted EQUALS "false" for the live components. `version` must be accompanied by `componentId`, and `copiedFromComponentVersion` by `copiedFromComponentId`.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ComponentMetadataQueryConfig {
     #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<ComponentMetadataQueryConfigQueryFilter>,
 }
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ComponentMetadataQueryConfigQueryFilter {
     pub expression: ComponentMetadataExpression,
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -5770,6 +6175,7 @@ pub enum ComponentMetadataExpression {
     SimpleExpression(ComponentMetadataSimpleExpression),
     GroupingExpression(ComponentMetadataGroupingExpression),
 }
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ComponentMetadataSimpleExpression {
     #[serde(
@@ -5783,6 +6189,7 @@ pub struct ComponentMetadataSimpleExpression {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ComponentMetadataSimpleExpressionOperator {
     /// `EQUALS`
@@ -5812,6 +6219,7 @@ pub enum ComponentMetadataSimpleExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "components")]
 impl ComponentMetadataSimpleExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 12] = [
@@ -5866,11 +6274,13 @@ impl ComponentMetadataSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "components")]
 impl std::fmt::Display for ComponentMetadataSimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "components")]
 impl From<&str> for ComponentMetadataSimpleExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -5890,6 +6300,7 @@ impl From<&str> for ComponentMetadataSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "components")]
 impl From<String> for ComponentMetadataSimpleExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -5909,17 +6320,20 @@ impl From<String> for ComponentMetadataSimpleExpressionOperator {
         }
     }
 }
+#[cfg(feature = "components")]
 impl std::str::FromStr for ComponentMetadataSimpleExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "components")]
 impl serde::Serialize for ComponentMetadataSimpleExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "components")]
 impl<'de> serde::Deserialize<'de> for ComponentMetadataSimpleExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5929,6 +6343,7 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataSimpleExpressionOperator 
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ComponentMetadataSimpleExpressionProperty {
     /// `accountId`
@@ -5970,6 +6385,7 @@ pub enum ComponentMetadataSimpleExpressionProperty {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "components")]
 impl ComponentMetadataSimpleExpressionProperty {
     /// Every value the spec lists.
     pub const ALL: [Self; 18] = [
@@ -6042,11 +6458,13 @@ impl ComponentMetadataSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "components")]
 impl std::fmt::Display for ComponentMetadataSimpleExpressionProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "components")]
 impl From<&str> for ComponentMetadataSimpleExpressionProperty {
     fn from(value: &str) -> Self {
         match value {
@@ -6072,6 +6490,7 @@ impl From<&str> for ComponentMetadataSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "components")]
 impl From<String> for ComponentMetadataSimpleExpressionProperty {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -6097,17 +6516,20 @@ impl From<String> for ComponentMetadataSimpleExpressionProperty {
         }
     }
 }
+#[cfg(feature = "components")]
 impl std::str::FromStr for ComponentMetadataSimpleExpressionProperty {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "components")]
 impl serde::Serialize for ComponentMetadataSimpleExpressionProperty {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "components")]
 impl<'de> serde::Deserialize<'de> for ComponentMetadataSimpleExpressionProperty {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6115,6 +6537,7 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataSimpleExpressionProperty 
         String::deserialize(deserializer).map(Self::from)
     }
 }
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ComponentMetadataGroupingExpression {
     pub operator: ComponentMetadataGroupingExpressionOperator,
@@ -6128,6 +6551,7 @@ pub struct ComponentMetadataGroupingExpression {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ComponentMetadataGroupingExpressionOperator {
     /// `and`
@@ -6137,6 +6561,7 @@ pub enum ComponentMetadataGroupingExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "components")]
 impl ComponentMetadataGroupingExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 2] = [Self::And, Self::Or];
@@ -6158,11 +6583,13 @@ impl ComponentMetadataGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "components")]
 impl std::fmt::Display for ComponentMetadataGroupingExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "components")]
 impl From<&str> for ComponentMetadataGroupingExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
@@ -6172,6 +6599,7 @@ impl From<&str> for ComponentMetadataGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "components")]
 impl From<String> for ComponentMetadataGroupingExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -6181,17 +6609,20 @@ impl From<String> for ComponentMetadataGroupingExpressionOperator {
         }
     }
 }
+#[cfg(feature = "components")]
 impl std::str::FromStr for ComponentMetadataGroupingExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "components")]
 impl serde::Serialize for ComponentMetadataGroupingExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "components")]
 impl<'de> serde::Deserialize<'de> for ComponentMetadataGroupingExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6200,6 +6631,7 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataGroupingExpressionOperato
     }
 }
 /// One page (at most 100) of component metadata.
+#[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ComponentMetadataQueryResult {
     /// The number of results in this page.
@@ -6221,6 +6653,7 @@ pub struct ComponentMetadataQueryResult {
     pub result: Option<Vec<ComponentMetadata>>,
 }
 /// Dynamic process properties for this run, each a name and a value.
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionRequestDynamicProcessProperties {
     #[serde(
@@ -6231,6 +6664,7 @@ pub struct ExecutionRequestDynamicProcessProperties {
     )]
     pub dynamic_process_property: Option<Vec<DynamicProcessProperty>>,
 }
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DynamicProcessProperty {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6239,6 +6673,7 @@ pub struct DynamicProcessProperty {
     pub value: Option<String>,
 }
 /// Process property values for this run, per process property component.
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionRequestProcessProperties {
     #[serde(
@@ -6249,6 +6684,7 @@ pub struct ExecutionRequestProcessProperties {
     )]
     pub process_property: Option<Vec<ExecutionRequestProcessProperty>>,
 }
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionRequestProcessProperty {
     /// The ID of the process property component.
@@ -6262,6 +6698,7 @@ pub struct ExecutionRequestProcessProperty {
     )]
     pub process_property_value: Option<Vec<ExecutionRequestProcessPropertyValue>>,
 }
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionRequestProcessPropertyValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6273,6 +6710,7 @@ pub struct ExecutionRequestProcessPropertyValue {
 ///
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ExecutionRecordStatus {
     /// `ABORTED`
@@ -6296,6 +6734,7 @@ pub enum ExecutionRecordStatus {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "execution")]
 impl ExecutionRecordStatus {
     /// Every value the spec lists.
     pub const ALL: [Self; 9] = [
@@ -6341,11 +6780,13 @@ impl ExecutionRecordStatus {
         }
     }
 }
+#[cfg(feature = "execution")]
 impl std::fmt::Display for ExecutionRecordStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "execution")]
 impl From<&str> for ExecutionRecordStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -6362,6 +6803,7 @@ impl From<&str> for ExecutionRecordStatus {
         }
     }
 }
+#[cfg(feature = "execution")]
 impl From<String> for ExecutionRecordStatus {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -6378,17 +6820,20 @@ impl From<String> for ExecutionRecordStatus {
         }
     }
 }
+#[cfg(feature = "execution")]
 impl std::str::FromStr for ExecutionRecordStatus {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "execution")]
 impl serde::Serialize for ExecutionRecordStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "execution")]
 impl<'de> serde::Deserialize<'de> for ExecutionRecordStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6400,6 +6845,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordStatus {
 ///
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ExecutionRecordExecutionType {
     /// `exec_manual`
@@ -6429,6 +6875,7 @@ pub enum ExecutionRecordExecutionType {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
+#[cfg(feature = "execution")]
 impl ExecutionRecordExecutionType {
     /// Every value the spec lists.
     pub const ALL: [Self; 12] = [
@@ -6483,11 +6930,13 @@ impl ExecutionRecordExecutionType {
         }
     }
 }
+#[cfg(feature = "execution")]
 impl std::fmt::Display for ExecutionRecordExecutionType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "execution")]
 impl From<&str> for ExecutionRecordExecutionType {
     fn from(value: &str) -> Self {
         match value {
@@ -6507,6 +6956,7 @@ impl From<&str> for ExecutionRecordExecutionType {
         }
     }
 }
+#[cfg(feature = "execution")]
 impl From<String> for ExecutionRecordExecutionType {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -6526,17 +6976,20 @@ impl From<String> for ExecutionRecordExecutionType {
         }
     }
 }
+#[cfg(feature = "execution")]
 impl std::str::FromStr for ExecutionRecordExecutionType {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "execution")]
 impl serde::Serialize for ExecutionRecordExecutionType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "execution")]
 impl<'de> serde::Deserialize<'de> for ExecutionRecordExecutionType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6545,6 +6998,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordExecutionType {
     }
 }
 /// The execution record of a run request. Boomi's spec says the body is the ExecutionRecord itself, and then its fields are set here; Boomi's Python SDK reads it wrapped in an AsyncOperationResult, and then `result` holds the record (a `responseStatusCode` of 202 there means the run is still pending). Read `result` first when present.
+#[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionRecordAsyncResult {
     /// Unique identifier of the execution.

@@ -21,6 +21,7 @@ pub struct ErrorResponse {
     pub path: Option<String>,
 }
 /// The writable fields of an API, for create and update
+#[cfg(feature = "ap-is")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ApiInput {
     /// The API's name
@@ -40,6 +41,7 @@ pub struct ApiInput {
     pub tags: Option<Vec<String>>,
 }
 /// An API managed by the Control Plane
+#[cfg(feature = "ap-is")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Api {
     /// The API's id
@@ -78,6 +80,7 @@ pub struct Api {
     >,
 }
 /// One page of APIs (a SimplePage)
+#[cfg(feature = "ap-is")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ApiPage {
     /// The items for the current page
@@ -100,6 +103,7 @@ pub struct ApiPage {
     pub last: bool,
 }
 /// An asynchronous job, such as a deployment
+#[cfg(feature = "deployments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Job {
     /// The job's id
@@ -117,6 +121,7 @@ pub struct Job {
     >,
 }
 /// One page of jobs (a SimplePage)
+#[cfg(feature = "deployments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct JobPage {
     /// The items for the current page
@@ -139,6 +144,7 @@ pub struct JobPage {
     pub last: bool,
 }
 /// Credentials for `POST /login`
+#[cfg(feature = "authentication")]
 #[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LoginRequest {
     #[serde(default)]
@@ -146,6 +152,7 @@ pub struct LoginRequest {
     #[serde(default)]
     pub password: String,
 }
+#[cfg(feature = "authentication")]
 impl std::fmt::Debug for LoginRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LoginRequest")
@@ -155,6 +162,7 @@ impl std::fmt::Debug for LoginRequest {
     }
 }
 /// A personal access token to create
+#[cfg(feature = "authentication")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AccessTokenInput {
     /// A name for the token
@@ -168,6 +176,7 @@ pub struct AccessTokenInput {
     pub scopes: Vec<String>,
 }
 /// The created personal access token
+#[cfg(feature = "authentication")]
 pub type AccessToken = std::collections::BTreeMap<
     String,
     super::runtime::serde_json::Value,

@@ -27,6 +27,71 @@ pub struct Api {
     pub paged: Vec<PagedOperation>,
     /// Authentication schemes the spec declares.
     pub security: Vec<SecurityScheme>,
+    /// Cargo features by tag and what each item needs; empty (everything always
+    /// compiled) until [`crate::features::assign`] runs.
+    pub features: Features,
+}
+
+/// Cargo features, one per tag: each operation compiles with its tags' features, each
+/// model when an enabled operation reaches it, and `full` enables every feature.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Features {
+    /// The features, in order of first use by an operation.
+    pub list: Vec<Feature>,
+    /// The gate of each operation, by Rust method name; a missing one is always on.
+    pub operations: std::collections::BTreeMap<String, Gate>,
+    /// The gate of each model, by Rust type name; a missing one is always on.
+    pub models: std::collections::BTreeMap<String, Gate>,
+}
+
+impl Features {
+    /// The gate of an operation.
+    pub fn operation(&self, rust: &str) -> &Gate {
+        self.operations.get(rust).unwrap_or(&Gate::Always)
+    }
+
+    /// The gate of a model.
+    pub fn model(&self, name: &str) -> &Gate {
+        self.models.get(name).unwrap_or(&Gate::Always)
+    }
+}
+
+/// One Cargo feature.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feature {
+    /// The feature name in `Cargo.toml`.
+    pub name: String,
+    /// The spec's tags it stands for (several when their names collide).
+    pub tags: Vec<String>,
+    /// How many operations it enables.
+    pub operations: usize,
+}
+
+/// When an item is compiled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gate {
+    /// Always: an untagged operation, or what one of them or every feature reaches.
+    Always,
+    /// With `full` only: a model that no operation reaches.
+    Full,
+    /// With any of these features (indices into [`Features::list`], ascending).
+    Any(Vec<usize>),
+}
+
+impl Gate {
+    /// On whenever either is.
+    pub fn union(&self, other: &Gate) -> Gate {
+        match (self, other) {
+            (Gate::Always, _) | (_, Gate::Always) => Gate::Always,
+            (Gate::Full, g) | (g, Gate::Full) => g.clone(),
+            (Gate::Any(a), Gate::Any(b)) => {
+                let mut all: Vec<usize> = a.iter().chain(b).copied().collect();
+                all.sort_unstable();
+                all.dedup();
+                Gate::Any(all)
+            }
+        }
+    }
 }
 
 /// The server URL template and its variables.
@@ -352,6 +417,8 @@ pub struct Operation {
     /// A paging annotation on the operation, `x-pagination` (ours) or
     /// `x-speakeasy-pagination`, as written, with the key it came under.
     pub pagination_hint: Option<(String, serde_json::Value)>,
+    /// The spec's tags, in spec order.
+    pub tags: Vec<String>,
 }
 
 /// Text or a parameter in a path template.

@@ -31,6 +31,7 @@
 pub mod check;
 pub mod diagnostics;
 pub mod emit;
+pub mod features;
 pub mod ir;
 pub mod load;
 pub mod lower;
@@ -130,6 +131,7 @@ pub struct Config {
     standalone: bool,
     lenient: bool,
     progress: bool,
+    tag_features: bool,
     overlays: Vec<(PathBuf, String)>,
 }
 
@@ -147,6 +149,7 @@ impl Config {
             standalone: false,
             lenient: false,
             progress: false,
+            tag_features: true,
             overlays: Vec::new(),
         }
     }
@@ -165,6 +168,15 @@ impl Config {
     /// document root; the extension on an object schema or a property covers only it.
     pub fn lenient(&mut self, yes: bool) -> &mut Self {
         self.lenient = yes;
+        self
+    }
+
+    /// Puts each operation behind a Cargo feature per tag, and each model behind the
+    /// features whose operations reach it, with `full` (the default feature) enabling
+    /// all; on by default for a spec with two tags or more. A crate written into
+    /// `OUT_DIR` by [`Config::build_script`] never has features.
+    pub fn tag_features(&mut self, yes: bool) -> &mut Self {
+        self.tag_features = yes;
         self
     }
 
@@ -330,9 +342,13 @@ impl Config {
 
     fn generate_timed(&self, raw: serde_json::Value, mut diags: Diagnostics, mut stages: Stages) -> Result<Output, GenerateError> {
         let fail = |diags: Diagnostics| GenerateError { diagnostics: diags.into_vec() };
-        let Some(api) = self.lower_value(raw, &mut diags, &mut stages) else {
+        let Some(mut api) = self.lower_value(raw, &mut diags, &mut stages) else {
             return Err(fail(diags));
         };
+        if self.tag_features {
+            stages.begin("features");
+            features::assign(&mut api);
+        }
 
         let extra_docs = match &self.crate_docs {
             Some(path) => match std::fs::read_to_string(path) {
@@ -364,17 +380,20 @@ impl Config {
             PathBuf::from("README.md"),
             render::markdown_file(&emit::readme(&api, &settings), &header),
         );
-        let mut modules = vec![
-            ("src/lib.rs", emit::lib_rs(&api, &self.runtime)),
-            ("src/models.rs", emit::models(&api)),
-            ("src/client.rs", emit::client(&api)),
-        ];
-        if !api.filters.is_empty() {
-            modules.push(("src/filters.rs", emit::filters(&api)));
-        }
+        let lib = emit::lib_rs(&api, &self.runtime);
         stages.begin("render");
-        for (path, tokens) in modules {
-            match render::rust_file(tokens, &header) {
+        let header_ref = header.as_str();
+        let mut rendered = vec![("src/lib.rs", render::rust_file(lib, header_ref))];
+        let models = emit::ModelsFile::new(&api);
+        rendered.push(("src/models.rs", render::rust_units(models.units(), |i| models.unit(i), header_ref)));
+        let client = emit::ClientFile::new(&api);
+        rendered.push(("src/client.rs", render::rust_units(client.units(), |i| client.unit(i), header_ref)));
+        if !api.filters.is_empty() {
+            let filters = emit::FiltersFile::new(&api);
+            rendered.push(("src/filters.rs", render::rust_units(filters.units(), |i| filters.unit(i), header_ref)));
+        }
+        for (path, result) in rendered {
+            match result {
                 Ok(text) => {
                     files.insert(PathBuf::from(path), text);
                 }

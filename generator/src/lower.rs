@@ -189,6 +189,7 @@ impl<'a> Lowerer<'a, '_> {
             paging: Vec::new(),
             paged: Vec::new(),
             security,
+            features: Default::default(),
         }
     }
 
@@ -1055,6 +1056,7 @@ impl<'a> Lowerer<'a, '_> {
             declares_headers: self.success_headers(op, |_| true),
             stream_method: None,
             pagination_hint,
+            tags: op.tags.clone(),
         })
     }
 

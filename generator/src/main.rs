@@ -88,6 +88,12 @@ struct Args {
     /// Default: strict decoding, where a wrong type is an error.
     #[arg(long)]
     lenient: bool,
+    /// Compile every operation and model always, without a Cargo feature per tag.
+    ///
+    /// Default: a spec with two tags or more gets a feature per tag (`full`, the
+    /// default feature, enables all), so a crate can build only the tags it uses.
+    #[arg(long)]
+    no_features: bool,
     /// Do not name the stages on stderr. Without it, a run that takes more than half
     /// a second (a big spec) names each stage as it begins; `--check` is always quiet.
     #[arg(long, short)]
@@ -241,6 +247,9 @@ fn main() -> ExitCode {
         if args.lenient {
             command.push_str(" --lenient");
         }
+        if args.no_features {
+            command.push_str(" --no-features");
+        }
     }
     for overlay in &args.overlays {
         config.overlay(overlay);
@@ -300,6 +309,9 @@ fn main() -> ExitCode {
     config.standalone(args.standalone);
     if args.lenient {
         config.lenient(true);
+    }
+    if args.no_features {
+        config.tag_features(false);
     }
     config.progress(!args.quiet && !args.check);
 

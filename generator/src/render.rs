@@ -17,6 +17,155 @@ pub fn rust_file(tokens: TokenStream, header: &str) -> Result<String, String> {
     Ok(format!("// {header}\n\n{}", prettyplease::unparse(&file)))
 }
 
+/// A piece of a file, emitted and printed on its own.
+pub enum Unit {
+    /// Items, each put under `cfg` (a `#[cfg(...)]`, or nothing).
+    Items {
+        /// The attributes put on each item after its doc comments.
+        cfg: TokenStream,
+        /// The items.
+        tokens: TokenStream,
+    },
+    /// The start of an impl block, `impl Client` without braces, under `cfg`.
+    Open {
+        /// Attributes of the block.
+        cfg: TokenStream,
+        /// The block's head.
+        head: TokenStream,
+    },
+    /// Associated items inside the block the last `Open` began.
+    Members(TokenStream),
+    /// The end of that block.
+    Close,
+}
+
+impl Unit {
+    /// Items that always compile.
+    pub fn always(tokens: TokenStream) -> Self {
+        Unit::Items { cfg: TokenStream::new(), tokens }
+    }
+}
+
+/// The stack of each rendering thread: emitting and printing recurse with the nesting
+/// of a type, which the loader keeps to 256 levels.
+const THREAD_STACK: usize = 8 << 20;
+
+/// Formats a file of `count` units made by `unit`, each emitted, parsed and printed on
+/// its own and in parallel where cores allow, so no whole-file token tree is held.
+///
+/// The text is the same as printing the whole file at once: prettyplease prints a
+/// file's items one after another with nothing between them, and the units are joined
+/// in order whatever thread made each.
+pub fn rust_units<F>(count: usize, unit: F, header: &str) -> Result<String, String>
+where
+    F: Fn(usize) -> Unit + Sync,
+{
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8).min(count.max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || -> Result<Vec<(usize, String)>, String> {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i >= count {
+                return Ok(done);
+            }
+            done.push((i, render_unit(unit(i))?));
+        }
+    };
+    let mut parts: Vec<(usize, String)> = if threads == 1 {
+        work()?
+    } else {
+        let results: Vec<Result<Vec<(usize, String)>, String>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| std::thread::Builder::new().stack_size(THREAD_STACK).spawn_scoped(scope, work))
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| match handle {
+                    Ok(handle) => handle.join().unwrap_or_else(|_| Err("internal error: a rendering thread panicked".to_owned())),
+                    Err(err) => Err(format!("cannot start a rendering thread: {err}")),
+                })
+                .collect()
+        });
+        let mut parts = Vec::with_capacity(count);
+        for result in results {
+            parts.extend(result?);
+        }
+        parts
+    };
+    parts.sort_unstable_by_key(|(i, _)| *i);
+    let mut out = format!("// {header}\n\n");
+    out.reserve(parts.iter().map(|(_, text)| text.len()).sum());
+    for (_, text) in parts {
+        out.push_str(&text);
+    }
+    Ok(out)
+}
+
+/// One unit as text, its `cfg` put on each item after the doc comments.
+fn render_unit(unit: Unit) -> Result<String, String> {
+    let parse = |tokens: TokenStream| -> Result<syn::File, String> {
+        syn::parse2(tokens).map_err(|err| format!("internal error: an emitter produced code that does not parse ({err})"))
+    };
+    match unit {
+        Unit::Items { cfg, tokens } => {
+            let mut file = parse(tokens)?;
+            if !cfg.is_empty() {
+                let attrs = syn::parse::Parser::parse2(syn::Attribute::parse_outer, cfg)
+                    .map_err(|err| format!("internal error: an emitter produced a bad attribute ({err})"))?;
+                for item in &mut file.items {
+                    if let Some(item_attrs) = item_attrs(item) {
+                        let at = item_attrs.iter().take_while(|a| a.path().is_ident("doc")).count();
+                        item_attrs.splice(at..at, attrs.iter().cloned());
+                    }
+                }
+            }
+            Ok(prettyplease::unparse(&file))
+        }
+        // An empty block prints as `head {}`: the text up to its `{` begins the block.
+        Unit::Open { cfg, head } => {
+            let text = prettyplease::unparse(&parse(quote::quote!(#cfg #head {}))?);
+            match text.strip_suffix("{}\n") {
+                Some(open) => Ok(format!("{open}{{\n")),
+                None => Err(format!("internal error: an empty block printed as {text:?}")),
+            }
+        }
+        // Members print inside a block of their own, whose first and last lines are cut.
+        Unit::Members(tokens) if tokens.is_empty() => Ok(String::new()),
+        Unit::Members(tokens) => {
+            let text = prettyplease::unparse(&parse(quote::quote!(impl Members { #tokens }))?);
+            text.strip_prefix("impl Members {\n")
+                .and_then(|rest| rest.strip_suffix("}\n"))
+                .map(str::to_owned)
+                .ok_or_else(|| format!("internal error: members printed as {text:?}"))
+        }
+        Unit::Close => Ok("}\n".to_owned()),
+    }
+}
+
+/// The outer attributes of an item.
+fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
+    use syn::Item;
+    Some(match item {
+        Item::Const(i) => &mut i.attrs,
+        Item::Enum(i) => &mut i.attrs,
+        Item::ExternCrate(i) => &mut i.attrs,
+        Item::Fn(i) => &mut i.attrs,
+        Item::ForeignMod(i) => &mut i.attrs,
+        Item::Impl(i) => &mut i.attrs,
+        Item::Macro(i) => &mut i.attrs,
+        Item::Mod(i) => &mut i.attrs,
+        Item::Static(i) => &mut i.attrs,
+        Item::Struct(i) => &mut i.attrs,
+        Item::Trait(i) => &mut i.attrs,
+        Item::TraitAlias(i) => &mut i.attrs,
+        Item::Type(i) => &mut i.attrs,
+        Item::Union(i) => &mut i.attrs,
+        Item::Use(i) => &mut i.attrs,
+        _ => return None,
+    })
+}
+
 /// A TOML file under a `#` header line.
 pub fn toml_file(body: &str, header: &str) -> String {
     format!("# {header}\n\n{body}")

@@ -7,47 +7,145 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{Scope, doc, rust_type};
-use crate::ir::{Api, BodyKind, Method, Operation, PageStyle, PagedOperation, Paging, Param, ParamLocation, PathPart, QueryStyle, ShapeField, Type};
+use crate::render::Unit;
+use crate::ir::{Api, BodyKind, Gate, Method, Operation, PageStyle, PagedOperation, Paging, Param, ParamLocation, PathPart, QueryStyle, ShapeField, Type};
 use crate::naming::{self, ident};
 
-/// The client module.
+/// The client module as one token stream (for a module written into `OUT_DIR`, which
+/// has no features: every method is in one block).
 pub fn client(api: &Api) -> TokenStream {
-    let server_url = &api.server.url;
-    let args = api.server.variables.iter().map(|v| {
-        let name = ident(&v.rust);
-        quote!(#name: impl Into<String>)
+    let file = ClientFile::new(api);
+    let prelude = file.prelude();
+    let base = file.base();
+    let members = file.parts.iter().filter_map(|part| match part {
+        Part::Op(op) => Some(operation(op)),
+        Part::Paging(p) => Some(paging(api, p)),
+        Part::Paged(p) => Some(paged(api, p)),
+        _ => None,
     });
-    let sets = api.server.variables.iter().map(|v| {
-        let name = ident(&v.rust);
-        let wire = &v.wire;
-        quote!(.variable(#wire, #name))
-    });
-    let var_docs = api.server.variables.iter().map(|v| {
-        let mut line = format!(" - `{}`: {}", v.rust, v.doc.as_deref().unwrap_or("server variable").trim());
-        if let Some(default) = &v.default {
-            line.push_str(&format!(" (the spec's default is `{}`)", default.replace('`', "'")));
-        }
-        quote!(#[doc = #line])
-    });
-    let overrides = overrides(api);
-    let methods = api.operations.iter().map(operation);
-    let paging = api.paging.iter().map(|p| paging(api, p));
-    let paged = api.paged.iter().map(|p| paged(api, p));
     quote! {
-        //! The API client.
-
-        use super::runtime::reqwest::Method;
-        use super::runtime::{Config, ConfigError, Error, Transport};
-
-        /// A client for the API: one async method per operation.
-        ///
-        /// Cloning is cheap and shares the connection pool.
-        #[derive(Debug, Clone)]
-        pub struct Client {
-            transport: Transport,
-        }
-
+        #prelude
         impl Client {
+            #base
+            #(#members)*
+        }
+    }
+}
+
+/// `client.rs` as units: the `Client` type, then its methods in one `impl Client`
+/// block per gate (the always-on one first, with the constructors), a unit a method.
+pub struct ClientFile<'a> {
+    api: &'a Api,
+    parts: Vec<Part<'a>>,
+}
+
+enum Part<'a> {
+    Prelude,
+    Open(Gate),
+    Base,
+    Op(&'a Operation),
+    Paging(&'a Paging),
+    Paged(&'a PagedOperation),
+    Close,
+}
+
+impl<'a> ClientFile<'a> {
+    /// Groups the methods by gate, in order of first appearance.
+    pub fn new(api: &'a Api) -> Self {
+        let features = &api.features;
+        let mut groups: Vec<(Gate, Vec<Part<'a>>)> = vec![(Gate::Always, vec![Part::Base])];
+        let group_of = |gate: &Gate, groups: &mut Vec<(Gate, Vec<Part<'a>>)>| -> usize {
+            match groups.iter().position(|(g, _)| g == gate) {
+                Some(i) => i,
+                None => {
+                    groups.push((gate.clone(), Vec::new()));
+                    groups.len() - 1
+                }
+            }
+        };
+        for op in &api.operations {
+            let i = group_of(features.operation(&op.rust), &mut groups);
+            groups[i].1.push(Part::Op(op));
+        }
+        for p in &api.paging {
+            let i = group_of(features.operation(&p.query), &mut groups);
+            groups[i].1.push(Part::Paging(p));
+        }
+        for p in &api.paged {
+            let i = group_of(features.operation(&p.operation), &mut groups);
+            groups[i].1.push(Part::Paged(p));
+        }
+        let mut parts = vec![Part::Prelude];
+        for (gate, members) in groups {
+            parts.push(Part::Open(gate));
+            parts.extend(members);
+            parts.push(Part::Close);
+        }
+        Self { api, parts }
+    }
+
+    /// How many units.
+    pub fn units(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// Unit `i`.
+    pub fn unit(&self, i: usize) -> Unit {
+        let api = self.api;
+        match self.parts.get(i) {
+            None | Some(Part::Close) => Unit::Close,
+            Some(Part::Prelude) => Unit::always(self.prelude()),
+            Some(Part::Open(gate)) => Unit::Open { cfg: super::cfg(api, gate), head: quote!(impl Client) },
+            Some(Part::Base) => Unit::Members(self.base()),
+            Some(Part::Op(op)) => Unit::Members(operation(op)),
+            Some(Part::Paging(p)) => Unit::Members(paging(api, p)),
+            Some(Part::Paged(p)) => Unit::Members(paged(api, p)),
+        }
+    }
+
+    fn prelude(&self) -> TokenStream {
+        // With no feature on, no operation uses these.
+        let allow = (!self.api.features.list.is_empty()).then(|| quote!(#[allow(unused_imports)]));
+        quote! {
+            //! The API client.
+
+            #allow
+            use super::runtime::reqwest::Method;
+            #allow
+            use super::runtime::{Config, ConfigError, Error, Transport};
+
+            /// A client for the API: one async method per operation.
+            ///
+            /// Cloning is cheap and shares the connection pool.
+            #[derive(Debug, Clone)]
+            pub struct Client {
+                transport: Transport,
+            }
+        }
+    }
+
+    /// The constructors and per-call options.
+    fn base(&self) -> TokenStream {
+        let api = self.api;
+        let server_url = &api.server.url;
+        let args = api.server.variables.iter().map(|v| {
+            let name = ident(&v.rust);
+            quote!(#name: impl Into<String>)
+        });
+        let sets = api.server.variables.iter().map(|v| {
+            let name = ident(&v.rust);
+            let wire = &v.wire;
+            quote!(.variable(#wire, #name))
+        });
+        let var_docs = api.server.variables.iter().map(|v| {
+            let mut line = format!(" - `{}`: {}", v.rust, v.doc.as_deref().unwrap_or("server variable").trim());
+            if let Some(default) = &v.default {
+                line.push_str(&format!(" (the spec's default is `{}`)", default.replace('`', "'")));
+            }
+            quote!(#[doc = #line])
+        });
+        let overrides = overrides(api);
+        quote! {
             /// The server URL template from the spec.
             pub const SERVER_URL: &'static str = #server_url;
 
@@ -71,12 +169,6 @@ pub fn client(api: &Api) -> TokenStream {
             }
 
             #overrides
-
-            #(#methods)*
-
-            #(#paging)*
-
-            #(#paged)*
         }
     }
 }

@@ -8,20 +8,27 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::emit::models::recurses;
-use crate::ir::{Api, ExpressionShape, Filter, ShapeField};
+use crate::ir::{Api, ExpressionShape, Filter, Gate, ShapeField};
+use crate::render::Unit;
 use crate::naming::{self, Scope, ident};
 
-/// The filters module.
+/// The filters module as one token stream (for a module written into `OUT_DIR`, which
+/// has no features: gates are left out).
 pub fn filters(api: &Api) -> TokenStream {
-    let mut arity_fns = Vec::new();
-    let mut seen = Vec::new();
-    for f in &api.filters {
-        if !seen.contains(&&f.shape.operator_enum) {
-            seen.push(&f.shape.operator_enum);
-            arity_fns.push(arity_fn(f));
-        }
-    }
+    let file = FiltersFile::new(api);
+    let prelude = prelude(api);
+    let arity_fns = file.arity.iter().map(|(f, _)| arity_fn(f));
     let items = api.filters.iter().map(|f| filter(api, f));
+    quote! {
+        #prelude
+        #(#arity_fns)*
+        #(#items)*
+    }
+}
+
+fn prelude(api: &Api) -> TokenStream {
+    // With no feature on, no filter uses these.
+    let allow = (!api.features.list.is_empty()).then(|| quote!(#[allow(unused_imports)]));
     quote! {
         //! Typed filter builders for the query operations.
         //!
@@ -30,11 +37,60 @@ pub fn filters(api: &Api) -> TokenStream {
         //! a grouping operator, or with `&` and `|` where the grammar nests groups; the
         //! result converts into the operation's request body with `.into()`.
 
+        #allow
         use super::runtime::{FilterError, FilterValue};
-
-        #(#arity_fns)*
-        #(#items)*
     }
+}
+
+/// `filters.rs` as units: the module doc, one arity function per operator enum, then a
+/// unit per filter builder, each on with the operations it serves.
+pub struct FiltersFile<'a> {
+    api: &'a Api,
+    /// The first filter of each operator enum, and the gate of all its filters.
+    arity: Vec<(&'a Filter, Gate)>,
+}
+
+impl<'a> FiltersFile<'a> {
+    /// Finds the operator enums the filters share.
+    pub fn new(api: &'a Api) -> Self {
+        let mut arity: Vec<(&'a Filter, Gate)> = Vec::new();
+        for f in &api.filters {
+            let gate = gate(api, f);
+            match arity.iter_mut().find(|(first, _)| first.shape.operator_enum == f.shape.operator_enum) {
+                Some((_, g)) => *g = g.union(&gate),
+                None => arity.push((f, gate)),
+            }
+        }
+        Self { api, arity }
+    }
+
+    /// How many units.
+    pub fn units(&self) -> usize {
+        1 + self.arity.len() + self.api.filters.len()
+    }
+
+    /// Unit `i`.
+    pub fn unit(&self, i: usize) -> Unit {
+        let api = self.api;
+        if i == 0 {
+            return Unit::always(prelude(api));
+        }
+        let i = i - 1;
+        if let Some((f, gate)) = self.arity.get(i) {
+            return Unit::Items { cfg: super::cfg(api, gate), tokens: arity_fn(f) };
+        }
+        match api.filters.get(i - self.arity.len()) {
+            Some(f) => Unit::Items { cfg: super::cfg(api, &gate(api, f)), tokens: filter(api, f) },
+            None => Unit::always(TokenStream::new()),
+        }
+    }
+}
+
+/// A filter builder is on with any of the operations it serves.
+fn gate(api: &Api, f: &Filter) -> Gate {
+    let mut gates = f.operations.iter().map(|op| api.features.operation(op));
+    let first = gates.next().cloned().unwrap_or(Gate::Always);
+    gates.fold(first, |acc, g| acc.union(g))
 }
 
 /// `a & b` and `a | b` on filters and conditions of a grammar whose groups nest, for

@@ -128,11 +128,61 @@ pub fn cargo_toml(api: &Api, settings: &CrateSettings<'_>) -> String {
         ),
     };
     format!(
-        "[package]\nname = {name}\n{note}version = {version}\nedition = \"2024\"\ndescription = {description}\npublish = false\n\n[lib]\ndoctest = true\n\n[dependencies]\n{dependencies}{workspace}",
+        "[package]\nname = {name}\n{note}version = {version}\nedition = \"2024\"\ndescription = {description}\npublish = false\n\n[lib]\ndoctest = true\n\n{features}[dependencies]\n{dependencies}{workspace}",
+        features = features_table(api),
         name = toml_string(settings.name),
         version = toml_string(&version),
         description = toml_string(&format!("Client for {description}")),
     )
+}
+
+/// The `[features]` table: `full` (the default) and one feature per tag.
+fn features_table(api: &Api) -> String {
+    let list = &api.features.list;
+    if list.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "# A feature per tag of the spec. With `default-features = false`, enable the tags you\n\
+         # call: their operations and the models they reach compile, and nothing else.\n\
+         [features]\ndefault = [\"full\"]\nfull = [",
+    );
+    out.push_str(&list.iter().map(|f| toml_string(&f.name)).collect::<Vec<_>>().join(", "));
+    out.push_str("]\n");
+    for feature in list {
+        out.push_str(&format!("{} = []\n", feature.name));
+    }
+    if list.len() > crate::features::CRATES_IO_LIMIT {
+        out.push_str(&format!(
+            "# {} features: crates.io accepts at most {}, so publishing needs `--no-features`.\n",
+            list.len(),
+            crate::features::CRATES_IO_LIMIT
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+/// The README's section on Cargo features, naming each with its tags.
+fn features_section(api: &Api, name: &str) -> String {
+    let list = &api.features.list;
+    if list.is_empty() {
+        return String::new();
+    }
+    let example = &list[0].name;
+    let mut out = format!(
+        "\n## Cargo features\n\n\
+         Each tag of the spec is a Cargo feature; `full`, the default, enables them all. A \
+         program that calls a few tags builds faster with only those: their operations \
+         compile, with the models they reach, and nothing else.\n\n\
+         ```toml\n[dependencies]\n{name} = {{ path = \"…\", default-features = false, features = [\"{example}\"] }}\n```\n\n\
+         | feature | tags | operations |\n|---|---|---|\n"
+    );
+    for feature in list {
+        let tags: Vec<String> = feature.tags.iter().map(|t| t.replace('|', "\\|").replace('\n', " ")).collect();
+        out.push_str(&format!("| `{}` | {} | {} |\n", feature.name, tags.join(", "), feature.operations));
+    }
+    out
 }
 
 /// The crate README, which is also the crate-level documentation.
@@ -164,6 +214,7 @@ pub fn readme(api: &Api, settings: &CrateSettings<'_>) -> String {
     if !auth.is_empty() {
         out.push_str(&format!("\nAuthentication: {}.\n", auth.join(", ")));
     }
+    out.push_str(&features_section(api, settings.name));
     if let Some(extra) = settings.extra_docs {
         out.push('\n');
         out.push_str(extra.trim());

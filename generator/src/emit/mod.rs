@@ -8,13 +8,29 @@ pub(crate) mod models;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ir::{FloatWidth, IntWidth, Type};
+use crate::ir::{Api, FloatWidth, Gate, IntWidth, Type};
 use crate::naming::ident;
 
-pub use client::client;
-pub use filters::filters;
+pub use client::{ClientFile, client};
+pub use filters::{FiltersFile, filters};
 pub use krate::{Runtime, cargo_toml, lib_rs, module_rs, readme};
-pub use models::models;
+pub use models::{ModelsFile, models};
+
+/// The `#[cfg]` an item compiles under, or nothing.
+pub fn cfg(api: &Api, gate: &Gate) -> TokenStream {
+    match gate {
+        Gate::Always => TokenStream::new(),
+        Gate::Full => quote!(#[cfg(feature = "full")]),
+        Gate::Any(set) => {
+            let names: Vec<&str> = set.iter().filter_map(|&i| api.features.list.get(i)).map(|f| f.name.as_str()).collect();
+            match names.as_slice() {
+                [] => quote!(#[cfg(feature = "full")]),
+                [one] => quote!(#[cfg(feature = #one)]),
+                many => quote!(#[cfg(any(#(feature = #many),*))]),
+            }
+        }
+    }
+}
 
 /// `#[doc = ...]` attributes for spec text.
 ///

@@ -6,6 +6,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Scope, doc, rust_type};
+use crate::render::Unit;
 use crate::ir::{Alias, Api, Enum, EnumKind, Model, Struct, Type, Union};
 use crate::naming::{ident, unraw};
 
@@ -36,19 +37,54 @@ impl<'a> Index<'a> {
     }
 }
 
-/// The models module.
+/// The models module as one token stream (for a module written into `OUT_DIR`, which
+/// has no features: gates are left out).
 pub fn models(api: &Api) -> TokenStream {
-    let index = Index::new(api);
-    let items = api.models.iter().map(|model| match model {
-        Model::Struct(s) => emit_struct(&index, s),
-        Model::Enum(e) => emit_enum(e),
-        Model::Alias(a) => emit_alias(a),
-        Model::Union(u) => emit_union(&index, u),
-        Model::Statuses(s) => emit_statuses(s),
-    });
+    let file = ModelsFile::new(api);
+    let items = api.models.iter().map(|model| file.model(model));
     quote! {
         //! Types for the schemas of the spec.
         #(#items)*
+    }
+}
+
+/// `models.rs` as units: the module doc, then a unit per model under its gate.
+pub struct ModelsFile<'a> {
+    api: &'a Api,
+    index: Index<'a>,
+}
+
+impl<'a> ModelsFile<'a> {
+    /// Indexes the models once.
+    pub fn new(api: &'a Api) -> Self {
+        Self { api, index: Index::new(api) }
+    }
+
+    /// How many units.
+    pub fn units(&self) -> usize {
+        1 + self.api.models.len()
+    }
+
+    /// Unit `i`.
+    pub fn unit(&self, i: usize) -> Unit {
+        match i.checked_sub(1).and_then(|i| self.api.models.get(i)) {
+            None => Unit::always(quote!(//! Types for the schemas of the spec.
+            )),
+            Some(model) => Unit::Items {
+                cfg: super::cfg(self.api, self.api.features.model(model.name())),
+                tokens: self.model(model),
+            },
+        }
+    }
+
+    fn model(&self, model: &Model) -> TokenStream {
+        match model {
+            Model::Struct(s) => emit_struct(&self.index, s),
+            Model::Enum(e) => emit_enum(e),
+            Model::Alias(a) => emit_alias(a),
+            Model::Union(u) => emit_union(&self.index, u),
+            Model::Statuses(s) => emit_statuses(s),
+        }
     }
 }
 
