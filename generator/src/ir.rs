@@ -30,6 +30,21 @@ pub struct Api {
     /// Cargo features by tag and what each item needs; empty (everything always
     /// compiled) until [`crate::features::assign`] runs.
     pub features: Features,
+    /// Each model's index in `models`, by name; see [`Api::reindex`].
+    pub model_index: std::collections::BTreeMap<String, usize>,
+}
+
+impl Api {
+    /// The model named `name`, found in the index rather than by a scan, so that the
+    /// passes looking models up by name stay linear in the spec.
+    pub fn model(&self, name: &str) -> Option<&Model> {
+        self.model_index.get(name).and_then(|&i| self.models.get(i))
+    }
+
+    /// Rebuilds the index of models by name; whoever changes `models` calls it.
+    pub fn reindex(&mut self) {
+        self.model_index = self.models.iter().enumerate().map(|(i, m)| (m.name().to_owned(), i)).collect();
+    }
 }
 
 /// Cargo features, one per tag: each operation compiles with its tags' features, each

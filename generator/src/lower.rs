@@ -178,7 +178,7 @@ impl<'a> Lowerer<'a, '_> {
         self.order_unions();
         let security = self.lower_security();
         let server = self.lower_server();
-        Api {
+        let mut api = Api {
             title: api.info.title.clone(),
             description: api.info.description.clone(),
             version: api.info.version.clone(),
@@ -190,7 +190,10 @@ impl<'a> Lowerer<'a, '_> {
             paged: Vec::new(),
             security,
             features: Default::default(),
-        }
+            model_index: Default::default(),
+        };
+        api.reindex();
+        api
     }
 
     fn lower_server(&mut self) -> Server {

@@ -103,6 +103,10 @@ struct Args {
     /// (the format `scripts/bench-generate.sh` reads).
     #[arg(long)]
     timings: bool,
+    /// For benchmarks: only time parsing SPEC into `openapiv3`, print
+    /// `specwright: parse floor 0.123 s` and exit.
+    #[arg(long, hide = true)]
+    parse_floor: bool,
     /// Apply an OpenAPI Overlay 1.0 file to the spec first, e.g. `--overlay fix.yaml`.
     ///
     /// Repeatable; overlays apply in the order given. A target that matches nothing is
@@ -184,6 +188,22 @@ fn relative(from: &Path, to: &Path) -> String {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.parse_floor {
+        let Some(spec) = &args.spec else {
+            eprintln!("specwright: --parse-floor needs a SPEC");
+            return ExitCode::from(2);
+        };
+        return match specwright::load::parse_floor(spec) {
+            Ok(took) => {
+                eprintln!("specwright: parse floor {:.3} s", took.as_secs_f64());
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("specwright: cannot read {}: {err}", spec.display());
+                ExitCode::from(2)
+            }
+        };
+    }
     let root = workspace_root();
     let (mut config, mut command) = match (&args.spec, &root) {
         (None, None) => {

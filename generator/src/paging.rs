@@ -48,7 +48,7 @@ pub fn find(api: &mut Api, diags: &mut Diagnostics) {
         methods.claim(p.pages_method.clone());
         methods.claim(p.all_method.clone());
     }
-    let boomi_style: Vec<&str> = api.paging.iter().map(|p| p.query.as_str()).collect();
+    let boomi_style: std::collections::BTreeSet<&str> = api.paging.iter().map(|p| p.query.as_str()).collect();
     let mut found = Vec::new();
     for op in &api.operations {
         if boomi_style.contains(&op.rust.as_str()) {
@@ -87,7 +87,7 @@ pub fn find(api: &mut Api, diags: &mut Diagnostics) {
     api.paged = found;
     // Declared response headers (a login's token) can be read beside the answer; a
     // link-header paged operation's headers are its paging.
-    let link_paged: Vec<String> = api
+    let link_paged: std::collections::BTreeSet<String> = api
         .paged
         .iter()
         .filter(|p| p.style == PageStyle::LinkHeader)

@@ -24,7 +24,7 @@ pub fn find_queries(api: &mut Api) {
     }
     find_filters(api);
     find_paging(api, &mut methods);
-    let read_only: Vec<String> = api
+    let read_only: std::collections::BTreeSet<String> = api
         .filters
         .iter()
         .flat_map(|f| f.operations.iter().cloned())
@@ -43,6 +43,8 @@ fn find_filters(api: &mut Api) {
         types.claim(model.name().to_owned());
     }
     let mut filters: Vec<Filter> = Vec::new();
+    // The filter of each object type, by name, so finding one is not a scan.
+    let mut by_object: std::collections::BTreeMap<String, Vec<usize>> = std::collections::BTreeMap::new();
     for op in &api.operations {
         let Some(body) = &op.body else { continue };
         if body.kind != BodyKind::Json {
@@ -52,8 +54,9 @@ fn find_filters(api: &mut Api) {
         let Some(Type::Named(response)) = &op.success.ty else { continue };
         let Some(shape) = match_request(api, request) else { continue };
         let Some(object) = result_item(api, response) else { continue };
-        if let Some(existing) = filters.iter_mut().find(|f| f.object == object.name && f.shape == shape) {
-            existing.operations.push(op.rust.clone());
+        let same = by_object.get(&object.name).and_then(|found| found.iter().copied().find(|&i| filters[i].shape == shape));
+        if let Some(i) = same {
+            filters[i].operations.push(op.rust.clone());
             continue;
         }
         let (properties, free_property) = match &shape.property_model_enum {
@@ -79,6 +82,7 @@ fn find_filters(api: &mut Api) {
             continue;
         }
         let base = &object.name;
+        by_object.entry(base.clone()).or_default().push(filters.len());
         filters.push(Filter {
             object: base.clone(),
             property_enum: types.claim(format!("{base}Property")),
@@ -95,6 +99,13 @@ fn find_filters(api: &mut Api) {
 
 fn find_paging(api: &mut Api, methods: &mut Scope) {
     let mut paging = Vec::new();
+    // What a continuation operation looks like, checked once per operation rather than
+    // once per query.
+    let candidates: Vec<&crate::ir::Operation> = api
+        .operations
+        .iter()
+        .filter(|m| m.body.as_ref().is_some_and(|b| b.kind == BodyKind::Text && b.required) && !m.success.optional && m.params.is_empty())
+        .collect();
     for query in &api.operations {
         let Some(body) = &query.body else { continue };
         if body.kind != BodyKind::Json {
@@ -107,12 +118,9 @@ fn find_paging(api: &mut Api, methods: &mut Scope) {
         let Some(page_model) = find_struct(api, page) else { continue };
         let Some((token, items, item)) = page_fields(page_model) else { continue };
         let parent = query.path.rsplit_once('/').map_or("", |(p, _)| p);
-        let more = api.operations.iter().find(|m| {
+        let more = candidates.iter().find(|m| {
             m.rust != query.rust
-                && m.body.as_ref().is_some_and(|b| b.kind == BodyKind::Text && b.required)
                 && m.success.ty.as_ref() == Some(&Type::Named(page.clone()))
-                && !m.success.optional
-                && m.params.is_empty()
                 && m.path.rsplit_once('/').map_or("", |(p, _)| p) == parent
                 && m.error_type == query.error_type
         });
@@ -154,25 +162,25 @@ fn page_fields(page: &Struct) -> Option<(&Field, &Field, Type)> {
 }
 
 pub(crate) fn find_struct<'a>(api: &'a Api, name: &str) -> Option<&'a Struct> {
-    api.models.iter().find_map(|m| match m {
-        Model::Struct(s) if s.name == name => Some(s),
+    match api.model(name)? {
+        Model::Struct(s) => Some(s),
         _ => None,
-    })
+    }
 }
 
 fn find_union<'a>(api: &'a Api, name: &str) -> Option<&'a Union> {
-    api.models.iter().find_map(|m| match m {
-        Model::Union(u) if u.name == name => Some(u),
+    match api.model(name)? {
+        Model::Union(u) => Some(u),
         _ => None,
-    })
+    }
 }
 
 fn find_enum<'a>(api: &'a Api, ty: &Type) -> Option<&'a Enum> {
     let Type::Named(name) = ty else { return None };
-    api.models.iter().find_map(|m| match m {
-        Model::Enum(e) if &e.name == name => Some(e),
+    match api.model(name)? {
+        Model::Enum(e) => Some(e),
         _ => None,
-    })
+    }
 }
 
 fn field<'a>(s: &'a Struct, wire: &str) -> Option<&'a Field> {
