@@ -97,6 +97,7 @@ def main():
                 [generator, spec, "--out", out, "--name", crate, "--runtime", "vendored", "--quiet"],
                 check=True,
                 stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
             crates.append((name, crate, out))
         if not crates:

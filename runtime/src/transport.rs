@@ -650,8 +650,10 @@ trait Reply: Send + Sized + 'static {
 impl Reply for Response {
     fn finish(response: reqwest::Response, _hide_url: bool, limit: u64) -> BoxFuture<'static, Result<Self, ReadError>> {
         Box::pin(async move {
+            let mut response = response;
             let status = response.status();
-            let headers = response.headers().clone();
+            // Moved out, not copied: the body reader needs no headers.
+            let headers = std::mem::take(response.headers_mut());
             let body = read_body(response, limit).await?;
             Ok(Response::new(status, headers, body))
         })
