@@ -35,7 +35,7 @@ fn environment(i: usize) -> serde_json::Value {
     serde_json::json!({
         "id": format!("e{i:05}-6d7c-4f0a-9b1e-0123456789ab"),
         "name": format!("Environment {i}"),
-        "classification": if i % 2 == 0 { "PROD" } else { "TEST" },
+        "classification": if i.is_multiple_of(2) { "PROD" } else { "TEST" },
         "parentAccount": "account-123456",
     })
 }
@@ -131,7 +131,7 @@ fn main() {
         timed(200, baseline_call).await;
         let (mut generated, mut baseline) = (Vec::new(), Vec::new());
         for round in 0..ROUNDS {
-            let (g, b) = if round % 2 == 0 {
+            let (g, b) = if round.is_multiple_of(2) {
                 let g = timed(CALLS, generated_call).await;
                 (g, timed(CALLS, baseline_call).await)
             } else {
@@ -183,7 +183,7 @@ fn main() {
         let streams = 10;
         let (mut generated, mut baseline) = (Vec::new(), Vec::new());
         for round in 0..ROUNDS {
-            let (g, b) = if round % 2 == 0 {
+            let (g, b) = if round.is_multiple_of(2) {
                 let g = timed(streams, generated_pages).await;
                 (g, timed(streams, baseline_pages).await)
             } else {
