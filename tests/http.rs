@@ -439,7 +439,7 @@ async fn execution_operations() {
 #[tokio::test]
 async fn environment_operations() {
     let (server, client) = setup().await;
-    let input = models::EnvironmentInput { name: "Production".into(), classification: models::EnvironmentInputClassification::Prod };
+    let input = models::EnvironmentInput { name: "Production".into(), classification: models::EnvironmentClassification::Prod };
     let created = client.create_environment(&input).await.expect("create");
     assert_request(&server.single(), "POST", "/Environment", Some(json!({"name": "Production", "classification": "PROD"})));
     assert_eq!(created.id.as_deref(), Some("e1"));
@@ -1244,7 +1244,7 @@ fn filter_builders_produce_exactly_the_query_config_json() {
     );
 
     // `compare` with the right count equals the typed method; nested groups three deep.
-    use models::ExecutionRecordSimpleExpressionOperator as Op;
+    use models::SimpleExpressionOperator as Op;
     let filter = ExecutionRecordFilter::or([
         ExecutionRecordFilter::from(ExecutionRecordProperty::Status.equals("ERROR")),
         ExecutionRecordFilter::and([
@@ -1315,7 +1315,7 @@ fn known_enum_values_can_be_checked() {
 
 #[test]
 fn the_argument_count_is_checked_before_sending() {
-    use models::ProcessSimpleExpressionOperator as Op;
+    use models::SimpleExpressionOperator as Op;
     let err = ProcessProperty::Name.compare(Op::Equals, ["a", "b"]).expect_err("EQUALS takes one");
     assert_eq!((err.operator.as_str(), err.expected, err.found), ("EQUALS", 1, 2));
     assert_eq!(err.to_string(), "operator EQUALS takes 1 argument(s), 2 given");

@@ -139,7 +139,7 @@ async fn exercise(client: &Client) -> Exercised {
     call!("getAsyncExecutionRecord", client.get_async_execution_record("executionrecord-1234"));
 
     // Environments, their runtimes and their extensions.
-    let env_input = models::EnvironmentInput { name: "PROD".into(), classification: models::EnvironmentInputClassification::Prod };
+    let env_input = models::EnvironmentInput { name: "PROD".into(), classification: models::EnvironmentClassification::Prod };
     call!("createEnvironment", client.create_environment(&env_input));
     call!("getEnvironment", client.get_environment(id));
     call!("deleteEnvironment", client.delete_environment(id));
@@ -336,7 +336,7 @@ async fn prism_rejects_an_invalid_request() {
     // An enum value the spec does not list goes out unchanged and is refused.
     let input = models::EnvironmentInput {
         name: "TEST".into(),
-        classification: models::EnvironmentInputClassification::UnknownValue("PRODUCTION".into()),
+        classification: models::EnvironmentClassification::UnknownValue("PRODUCTION".into()),
     };
     let err = client.create_environment(&input).await.expect_err("PRODUCTION is not a classification of the real API");
     let Error::Api(api) = &err else { panic!("expected the declared 400, got {err:?}") };
@@ -346,7 +346,7 @@ async fn prism_rejects_an_invalid_request() {
 
     // The seed spec's uppercase grouping operator is not the real grammar.
     let filter = ProcessFilter::grouped(
-        models::ProcessGroupingExpressionOperator::UnknownValue("AND".into()),
+        models::GroupingExpressionOperator::UnknownValue("AND".into()),
         [ProcessProperty::Name.equals("Orders")],
     );
     let err = client.query_processes(&filter.into()).await.expect_err("AND is not a grouping operator");

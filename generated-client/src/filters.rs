@@ -9,94 +9,31 @@
 #[allow(unused_imports)]
 use super::runtime::{FilterError, FilterValue};
 /// How many arguments each operator takes.
-#[cfg(feature = "processes")]
-fn arity_process_simple_expression_operator(
-    operator: &super::models::ProcessSimpleExpressionOperator,
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "components"
+    )
+)]
+fn arity_simple_expression_operator(
+    operator: &super::models::SimpleExpressionOperator,
 ) -> Option<usize> {
     match operator {
-        super::models::ProcessSimpleExpressionOperator::Equals => Some(1),
-        super::models::ProcessSimpleExpressionOperator::Like => Some(1),
-        super::models::ProcessSimpleExpressionOperator::NotEquals => Some(1),
-        super::models::ProcessSimpleExpressionOperator::IsNull => Some(0),
-        super::models::ProcessSimpleExpressionOperator::IsNotNull => Some(0),
-        super::models::ProcessSimpleExpressionOperator::Between => Some(2),
-        super::models::ProcessSimpleExpressionOperator::GreaterThan => Some(1),
-        super::models::ProcessSimpleExpressionOperator::GreaterThanOrEqual => Some(1),
-        super::models::ProcessSimpleExpressionOperator::LessThan => Some(1),
-        super::models::ProcessSimpleExpressionOperator::LessThanOrEqual => Some(1),
-        super::models::ProcessSimpleExpressionOperator::Contains => Some(1),
-        super::models::ProcessSimpleExpressionOperator::NotContains => Some(1),
-        _ => None,
-    }
-}
-/// How many arguments each operator takes.
-#[cfg(feature = "execution")]
-fn arity_execution_record_simple_expression_operator(
-    operator: &super::models::ExecutionRecordSimpleExpressionOperator,
-) -> Option<usize> {
-    match operator {
-        super::models::ExecutionRecordSimpleExpressionOperator::Equals => Some(1),
-        super::models::ExecutionRecordSimpleExpressionOperator::Like => Some(1),
-        super::models::ExecutionRecordSimpleExpressionOperator::NotEquals => Some(1),
-        super::models::ExecutionRecordSimpleExpressionOperator::IsNull => Some(0),
-        super::models::ExecutionRecordSimpleExpressionOperator::IsNotNull => Some(0),
-        super::models::ExecutionRecordSimpleExpressionOperator::Between => Some(2),
-        super::models::ExecutionRecordSimpleExpressionOperator::GreaterThan => Some(1),
-        super::models::ExecutionRecordSimpleExpressionOperator::GreaterThanOrEqual => {
-            Some(1)
-        }
-        super::models::ExecutionRecordSimpleExpressionOperator::LessThan => Some(1),
-        super::models::ExecutionRecordSimpleExpressionOperator::LessThanOrEqual => {
-            Some(1)
-        }
-        super::models::ExecutionRecordSimpleExpressionOperator::Contains => Some(1),
-        super::models::ExecutionRecordSimpleExpressionOperator::NotContains => Some(1),
-        _ => None,
-    }
-}
-/// How many arguments each operator takes.
-#[cfg(feature = "environments")]
-fn arity_environment_simple_expression_operator(
-    operator: &super::models::EnvironmentSimpleExpressionOperator,
-) -> Option<usize> {
-    match operator {
-        super::models::EnvironmentSimpleExpressionOperator::Equals => Some(1),
-        super::models::EnvironmentSimpleExpressionOperator::Like => Some(1),
-        super::models::EnvironmentSimpleExpressionOperator::NotEquals => Some(1),
-        super::models::EnvironmentSimpleExpressionOperator::IsNull => Some(0),
-        super::models::EnvironmentSimpleExpressionOperator::IsNotNull => Some(0),
-        super::models::EnvironmentSimpleExpressionOperator::Between => Some(2),
-        super::models::EnvironmentSimpleExpressionOperator::GreaterThan => Some(1),
-        super::models::EnvironmentSimpleExpressionOperator::GreaterThanOrEqual => Some(1),
-        super::models::EnvironmentSimpleExpressionOperator::LessThan => Some(1),
-        super::models::EnvironmentSimpleExpressionOperator::LessThanOrEqual => Some(1),
-        super::models::EnvironmentSimpleExpressionOperator::Contains => Some(1),
-        super::models::EnvironmentSimpleExpressionOperator::NotContains => Some(1),
-        _ => None,
-    }
-}
-/// How many arguments each operator takes.
-#[cfg(feature = "deployments")]
-fn arity_deployed_package_simple_expression_operator(
-    operator: &super::models::DeployedPackageSimpleExpressionOperator,
-) -> Option<usize> {
-    match operator {
-        super::models::DeployedPackageSimpleExpressionOperator::Equals => Some(1),
-        super::models::DeployedPackageSimpleExpressionOperator::Like => Some(1),
-        super::models::DeployedPackageSimpleExpressionOperator::NotEquals => Some(1),
-        super::models::DeployedPackageSimpleExpressionOperator::IsNull => Some(0),
-        super::models::DeployedPackageSimpleExpressionOperator::IsNotNull => Some(0),
-        super::models::DeployedPackageSimpleExpressionOperator::Between => Some(2),
-        super::models::DeployedPackageSimpleExpressionOperator::GreaterThan => Some(1),
-        super::models::DeployedPackageSimpleExpressionOperator::GreaterThanOrEqual => {
-            Some(1)
-        }
-        super::models::DeployedPackageSimpleExpressionOperator::LessThan => Some(1),
-        super::models::DeployedPackageSimpleExpressionOperator::LessThanOrEqual => {
-            Some(1)
-        }
-        super::models::DeployedPackageSimpleExpressionOperator::Contains => Some(1),
-        super::models::DeployedPackageSimpleExpressionOperator::NotContains => Some(1),
+        super::models::SimpleExpressionOperator::Equals => Some(1),
+        super::models::SimpleExpressionOperator::Like => Some(1),
+        super::models::SimpleExpressionOperator::NotEquals => Some(1),
+        super::models::SimpleExpressionOperator::IsNull => Some(0),
+        super::models::SimpleExpressionOperator::IsNotNull => Some(0),
+        super::models::SimpleExpressionOperator::Between => Some(2),
+        super::models::SimpleExpressionOperator::GreaterThan => Some(1),
+        super::models::SimpleExpressionOperator::GreaterThanOrEqual => Some(1),
+        super::models::SimpleExpressionOperator::LessThan => Some(1),
+        super::models::SimpleExpressionOperator::LessThanOrEqual => Some(1),
+        super::models::SimpleExpressionOperator::Contains => Some(1),
+        super::models::SimpleExpressionOperator::NotContains => Some(1),
         _ => None,
     }
 }
@@ -110,190 +47,6 @@ fn arity_atom_simple_expression_operator(
         super::models::AtomSimpleExpressionOperator::NotEquals => Some(1),
         super::models::AtomSimpleExpressionOperator::Contains => Some(1),
         super::models::AtomSimpleExpressionOperator::NotContains => Some(1),
-        _ => None,
-    }
-}
-/// How many arguments each operator takes.
-#[cfg(feature = "environments")]
-fn arity_environment_atom_attachment_simple_expression_operator(
-    operator: &super::models::EnvironmentAtomAttachmentSimpleExpressionOperator,
-) -> Option<usize> {
-    match operator {
-        super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::Equals => {
-            Some(1)
-        }
-        super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::Like => Some(1),
-        super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::NotEquals => {
-            Some(1)
-        }
-        super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::IsNull => {
-            Some(0)
-        }
-        super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::IsNotNull => {
-            Some(0)
-        }
-        super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::Between => {
-            Some(2)
-        }
-        super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::GreaterThan => {
-            Some(1)
-        }
-        super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::GreaterThanOrEqual => {
-            Some(1)
-        }
-        super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::LessThan => {
-            Some(1)
-        }
-        super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::LessThanOrEqual => {
-            Some(1)
-        }
-        super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::Contains => {
-            Some(1)
-        }
-        super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::NotContains => {
-            Some(1)
-        }
-        _ => None,
-    }
-}
-/// How many arguments each operator takes.
-#[cfg(feature = "environments")]
-fn arity_environment_extensions_simple_expression_operator(
-    operator: &super::models::EnvironmentExtensionsSimpleExpressionOperator,
-) -> Option<usize> {
-    match operator {
-        super::models::EnvironmentExtensionsSimpleExpressionOperator::Equals => Some(1),
-        super::models::EnvironmentExtensionsSimpleExpressionOperator::Like => Some(1),
-        super::models::EnvironmentExtensionsSimpleExpressionOperator::NotEquals => {
-            Some(1)
-        }
-        super::models::EnvironmentExtensionsSimpleExpressionOperator::IsNull => Some(0),
-        super::models::EnvironmentExtensionsSimpleExpressionOperator::IsNotNull => {
-            Some(0)
-        }
-        super::models::EnvironmentExtensionsSimpleExpressionOperator::Between => Some(2),
-        super::models::EnvironmentExtensionsSimpleExpressionOperator::GreaterThan => {
-            Some(1)
-        }
-        super::models::EnvironmentExtensionsSimpleExpressionOperator::GreaterThanOrEqual => {
-            Some(1)
-        }
-        super::models::EnvironmentExtensionsSimpleExpressionOperator::LessThan => Some(1),
-        super::models::EnvironmentExtensionsSimpleExpressionOperator::LessThanOrEqual => {
-            Some(1)
-        }
-        super::models::EnvironmentExtensionsSimpleExpressionOperator::Contains => Some(1),
-        super::models::EnvironmentExtensionsSimpleExpressionOperator::NotContains => {
-            Some(1)
-        }
-        _ => None,
-    }
-}
-/// How many arguments each operator takes.
-#[cfg(feature = "processes")]
-fn arity_process_schedules_simple_expression_operator(
-    operator: &super::models::ProcessSchedulesSimpleExpressionOperator,
-) -> Option<usize> {
-    match operator {
-        super::models::ProcessSchedulesSimpleExpressionOperator::Equals => Some(1),
-        super::models::ProcessSchedulesSimpleExpressionOperator::Like => Some(1),
-        super::models::ProcessSchedulesSimpleExpressionOperator::NotEquals => Some(1),
-        super::models::ProcessSchedulesSimpleExpressionOperator::IsNull => Some(0),
-        super::models::ProcessSchedulesSimpleExpressionOperator::IsNotNull => Some(0),
-        super::models::ProcessSchedulesSimpleExpressionOperator::Between => Some(2),
-        super::models::ProcessSchedulesSimpleExpressionOperator::GreaterThan => Some(1),
-        super::models::ProcessSchedulesSimpleExpressionOperator::GreaterThanOrEqual => {
-            Some(1)
-        }
-        super::models::ProcessSchedulesSimpleExpressionOperator::LessThan => Some(1),
-        super::models::ProcessSchedulesSimpleExpressionOperator::LessThanOrEqual => {
-            Some(1)
-        }
-        super::models::ProcessSchedulesSimpleExpressionOperator::Contains => Some(1),
-        super::models::ProcessSchedulesSimpleExpressionOperator::NotContains => Some(1),
-        _ => None,
-    }
-}
-/// How many arguments each operator takes.
-#[cfg(feature = "processes")]
-fn arity_process_schedule_status_simple_expression_operator(
-    operator: &super::models::ProcessScheduleStatusSimpleExpressionOperator,
-) -> Option<usize> {
-    match operator {
-        super::models::ProcessScheduleStatusSimpleExpressionOperator::Equals => Some(1),
-        super::models::ProcessScheduleStatusSimpleExpressionOperator::Like => Some(1),
-        super::models::ProcessScheduleStatusSimpleExpressionOperator::NotEquals => {
-            Some(1)
-        }
-        super::models::ProcessScheduleStatusSimpleExpressionOperator::IsNull => Some(0),
-        super::models::ProcessScheduleStatusSimpleExpressionOperator::IsNotNull => {
-            Some(0)
-        }
-        super::models::ProcessScheduleStatusSimpleExpressionOperator::Between => Some(2),
-        super::models::ProcessScheduleStatusSimpleExpressionOperator::GreaterThan => {
-            Some(1)
-        }
-        super::models::ProcessScheduleStatusSimpleExpressionOperator::GreaterThanOrEqual => {
-            Some(1)
-        }
-        super::models::ProcessScheduleStatusSimpleExpressionOperator::LessThan => Some(1),
-        super::models::ProcessScheduleStatusSimpleExpressionOperator::LessThanOrEqual => {
-            Some(1)
-        }
-        super::models::ProcessScheduleStatusSimpleExpressionOperator::Contains => Some(1),
-        super::models::ProcessScheduleStatusSimpleExpressionOperator::NotContains => {
-            Some(1)
-        }
-        _ => None,
-    }
-}
-/// How many arguments each operator takes.
-#[cfg(feature = "components")]
-fn arity_packaged_component_simple_expression_operator(
-    operator: &super::models::PackagedComponentSimpleExpressionOperator,
-) -> Option<usize> {
-    match operator {
-        super::models::PackagedComponentSimpleExpressionOperator::Equals => Some(1),
-        super::models::PackagedComponentSimpleExpressionOperator::Like => Some(1),
-        super::models::PackagedComponentSimpleExpressionOperator::NotEquals => Some(1),
-        super::models::PackagedComponentSimpleExpressionOperator::IsNull => Some(0),
-        super::models::PackagedComponentSimpleExpressionOperator::IsNotNull => Some(0),
-        super::models::PackagedComponentSimpleExpressionOperator::Between => Some(2),
-        super::models::PackagedComponentSimpleExpressionOperator::GreaterThan => Some(1),
-        super::models::PackagedComponentSimpleExpressionOperator::GreaterThanOrEqual => {
-            Some(1)
-        }
-        super::models::PackagedComponentSimpleExpressionOperator::LessThan => Some(1),
-        super::models::PackagedComponentSimpleExpressionOperator::LessThanOrEqual => {
-            Some(1)
-        }
-        super::models::PackagedComponentSimpleExpressionOperator::Contains => Some(1),
-        super::models::PackagedComponentSimpleExpressionOperator::NotContains => Some(1),
-        _ => None,
-    }
-}
-/// How many arguments each operator takes.
-#[cfg(feature = "components")]
-fn arity_component_metadata_simple_expression_operator(
-    operator: &super::models::ComponentMetadataSimpleExpressionOperator,
-) -> Option<usize> {
-    match operator {
-        super::models::ComponentMetadataSimpleExpressionOperator::Equals => Some(1),
-        super::models::ComponentMetadataSimpleExpressionOperator::Like => Some(1),
-        super::models::ComponentMetadataSimpleExpressionOperator::NotEquals => Some(1),
-        super::models::ComponentMetadataSimpleExpressionOperator::IsNull => Some(0),
-        super::models::ComponentMetadataSimpleExpressionOperator::IsNotNull => Some(0),
-        super::models::ComponentMetadataSimpleExpressionOperator::Between => Some(2),
-        super::models::ComponentMetadataSimpleExpressionOperator::GreaterThan => Some(1),
-        super::models::ComponentMetadataSimpleExpressionOperator::GreaterThanOrEqual => {
-            Some(1)
-        }
-        super::models::ComponentMetadataSimpleExpressionOperator::LessThan => Some(1),
-        super::models::ComponentMetadataSimpleExpressionOperator::LessThanOrEqual => {
-            Some(1)
-        }
-        super::models::ComponentMetadataSimpleExpressionOperator::Contains => Some(1),
-        super::models::ComponentMetadataSimpleExpressionOperator::NotContains => Some(1),
         _ => None,
     }
 }
@@ -325,14 +78,14 @@ impl ProcessProperty {
     /// arguments does not fit the operator.
     pub fn compare<A: FilterValue>(
         self,
-        operator: super::models::ProcessSimpleExpressionOperator,
+        operator: super::models::SimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<ProcessCondition, FilterError> {
         let arguments: Vec<String> = arguments
             .into_iter()
             .map(FilterValue::into_argument)
             .collect();
-        if let Some(expected) = arity_process_simple_expression_operator(&operator)
+        if let Some(expected) = arity_simple_expression_operator(&operator)
             && expected != arguments.len()
         {
             return Err(FilterError {
@@ -351,7 +104,7 @@ impl ProcessProperty {
     pub fn equals(self, value: impl FilterValue) -> ProcessCondition {
         ProcessCondition {
             property: self,
-            operator: super::models::ProcessSimpleExpressionOperator::Equals,
+            operator: super::models::SimpleExpressionOperator::Equals,
             arguments: vec![value.into_argument()],
         }
     }
@@ -359,7 +112,7 @@ impl ProcessProperty {
     pub fn like(self, value: impl FilterValue) -> ProcessCondition {
         ProcessCondition {
             property: self,
-            operator: super::models::ProcessSimpleExpressionOperator::Like,
+            operator: super::models::SimpleExpressionOperator::Like,
             arguments: vec![value.into_argument()],
         }
     }
@@ -367,7 +120,7 @@ impl ProcessProperty {
     pub fn not_equals(self, value: impl FilterValue) -> ProcessCondition {
         ProcessCondition {
             property: self,
-            operator: super::models::ProcessSimpleExpressionOperator::NotEquals,
+            operator: super::models::SimpleExpressionOperator::NotEquals,
             arguments: vec![value.into_argument()],
         }
     }
@@ -375,7 +128,7 @@ impl ProcessProperty {
     pub fn is_null(self) -> ProcessCondition {
         ProcessCondition {
             property: self,
-            operator: super::models::ProcessSimpleExpressionOperator::IsNull,
+            operator: super::models::SimpleExpressionOperator::IsNull,
             arguments: Vec::new(),
         }
     }
@@ -383,7 +136,7 @@ impl ProcessProperty {
     pub fn is_not_null(self) -> ProcessCondition {
         ProcessCondition {
             property: self,
-            operator: super::models::ProcessSimpleExpressionOperator::IsNotNull,
+            operator: super::models::SimpleExpressionOperator::IsNotNull,
             arguments: Vec::new(),
         }
     }
@@ -395,7 +148,7 @@ impl ProcessProperty {
     ) -> ProcessCondition {
         ProcessCondition {
             property: self,
-            operator: super::models::ProcessSimpleExpressionOperator::Between,
+            operator: super::models::SimpleExpressionOperator::Between,
             arguments: vec![low.into_argument(), high.into_argument()],
         }
     }
@@ -403,7 +156,7 @@ impl ProcessProperty {
     pub fn greater_than(self, value: impl FilterValue) -> ProcessCondition {
         ProcessCondition {
             property: self,
-            operator: super::models::ProcessSimpleExpressionOperator::GreaterThan,
+            operator: super::models::SimpleExpressionOperator::GreaterThan,
             arguments: vec![value.into_argument()],
         }
     }
@@ -411,7 +164,7 @@ impl ProcessProperty {
     pub fn greater_than_or_equal(self, value: impl FilterValue) -> ProcessCondition {
         ProcessCondition {
             property: self,
-            operator: super::models::ProcessSimpleExpressionOperator::GreaterThanOrEqual,
+            operator: super::models::SimpleExpressionOperator::GreaterThanOrEqual,
             arguments: vec![value.into_argument()],
         }
     }
@@ -419,7 +172,7 @@ impl ProcessProperty {
     pub fn less_than(self, value: impl FilterValue) -> ProcessCondition {
         ProcessCondition {
             property: self,
-            operator: super::models::ProcessSimpleExpressionOperator::LessThan,
+            operator: super::models::SimpleExpressionOperator::LessThan,
             arguments: vec![value.into_argument()],
         }
     }
@@ -427,7 +180,7 @@ impl ProcessProperty {
     pub fn less_than_or_equal(self, value: impl FilterValue) -> ProcessCondition {
         ProcessCondition {
             property: self,
-            operator: super::models::ProcessSimpleExpressionOperator::LessThanOrEqual,
+            operator: super::models::SimpleExpressionOperator::LessThanOrEqual,
             arguments: vec![value.into_argument()],
         }
     }
@@ -435,7 +188,7 @@ impl ProcessProperty {
     pub fn contains(self, value: impl FilterValue) -> ProcessCondition {
         ProcessCondition {
             property: self,
-            operator: super::models::ProcessSimpleExpressionOperator::Contains,
+            operator: super::models::SimpleExpressionOperator::Contains,
             arguments: vec![value.into_argument()],
         }
     }
@@ -443,7 +196,7 @@ impl ProcessProperty {
     pub fn not_contains(self, value: impl FilterValue) -> ProcessCondition {
         ProcessCondition {
             property: self,
-            operator: super::models::ProcessSimpleExpressionOperator::NotContains,
+            operator: super::models::SimpleExpressionOperator::NotContains,
             arguments: vec![value.into_argument()],
         }
     }
@@ -453,7 +206,7 @@ impl ProcessProperty {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProcessCondition {
     property: ProcessProperty,
-    operator: super::models::ProcessSimpleExpressionOperator,
+    operator: super::models::SimpleExpressionOperator,
     arguments: Vec<String>,
 }
 #[cfg(feature = "processes")]
@@ -479,7 +232,7 @@ pub enum ProcessFilter {
     /// Members joined by a grouping operator.
     Group {
         /// The grouping operator.
-        operator: super::models::ProcessGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         /// The members.
         members: Vec<ProcessFilter>,
     },
@@ -488,7 +241,7 @@ pub enum ProcessFilter {
 impl ProcessFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
-        operator: super::models::ProcessGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         members: impl IntoIterator<Item = F>,
     ) -> Self {
         Self::Group {
@@ -498,11 +251,11 @@ impl ProcessFilter {
     }
     /// The members joined with `and`; members may be conditions or groups.
     pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::ProcessGroupingExpressionOperator::And, members)
+        Self::grouped(super::models::GroupingExpressionOperator::And, members)
     }
     /// The members joined with `or`; members may be conditions or groups.
     pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::ProcessGroupingExpressionOperator::Or, members)
+        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
     }
     fn into_expression(self) -> super::models::ProcessExpression {
         match self {
@@ -545,7 +298,7 @@ impl ProcessFilter {
     /// already a group joined by that operator.
     fn joined(
         self,
-        operator: super::models::ProcessGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         other: ProcessFilter,
     ) -> ProcessFilter {
         match self {
@@ -570,7 +323,7 @@ impl<R: Into<ProcessFilter>> std::ops::BitAnd<R> for ProcessFilter {
     type Output = ProcessFilter;
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> ProcessFilter {
-        self.joined(super::models::ProcessGroupingExpressionOperator::And, rhs.into())
+        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "processes")]
@@ -579,7 +332,7 @@ impl<R: Into<ProcessFilter>> std::ops::BitAnd<R> for ProcessCondition {
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> ProcessFilter {
         ProcessFilter::from(self)
-            .joined(super::models::ProcessGroupingExpressionOperator::And, rhs.into())
+            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "processes")]
@@ -587,7 +340,7 @@ impl<R: Into<ProcessFilter>> std::ops::BitOr<R> for ProcessFilter {
     type Output = ProcessFilter;
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> ProcessFilter {
-        self.joined(super::models::ProcessGroupingExpressionOperator::Or, rhs.into())
+        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "processes")]
@@ -596,7 +349,7 @@ impl<R: Into<ProcessFilter>> std::ops::BitOr<R> for ProcessCondition {
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> ProcessFilter {
         ProcessFilter::from(self)
-            .joined(super::models::ProcessGroupingExpressionOperator::Or, rhs.into())
+            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "processes")]
@@ -682,16 +435,15 @@ impl ExecutionRecordProperty {
     /// arguments does not fit the operator.
     pub fn compare<A: FilterValue>(
         self,
-        operator: super::models::ExecutionRecordSimpleExpressionOperator,
+        operator: super::models::SimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<ExecutionRecordCondition, FilterError> {
         let arguments: Vec<String> = arguments
             .into_iter()
             .map(FilterValue::into_argument)
             .collect();
-        if let Some(expected) = arity_execution_record_simple_expression_operator(
-            &operator,
-        ) && expected != arguments.len()
+        if let Some(expected) = arity_simple_expression_operator(&operator)
+            && expected != arguments.len()
         {
             return Err(FilterError {
                 operator: operator.to_string(),
@@ -709,7 +461,7 @@ impl ExecutionRecordProperty {
     pub fn equals(self, value: impl FilterValue) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
-            operator: super::models::ExecutionRecordSimpleExpressionOperator::Equals,
+            operator: super::models::SimpleExpressionOperator::Equals,
             arguments: vec![value.into_argument()],
         }
     }
@@ -717,7 +469,7 @@ impl ExecutionRecordProperty {
     pub fn like(self, value: impl FilterValue) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
-            operator: super::models::ExecutionRecordSimpleExpressionOperator::Like,
+            operator: super::models::SimpleExpressionOperator::Like,
             arguments: vec![value.into_argument()],
         }
     }
@@ -725,7 +477,7 @@ impl ExecutionRecordProperty {
     pub fn not_equals(self, value: impl FilterValue) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
-            operator: super::models::ExecutionRecordSimpleExpressionOperator::NotEquals,
+            operator: super::models::SimpleExpressionOperator::NotEquals,
             arguments: vec![value.into_argument()],
         }
     }
@@ -733,7 +485,7 @@ impl ExecutionRecordProperty {
     pub fn is_null(self) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
-            operator: super::models::ExecutionRecordSimpleExpressionOperator::IsNull,
+            operator: super::models::SimpleExpressionOperator::IsNull,
             arguments: Vec::new(),
         }
     }
@@ -741,7 +493,7 @@ impl ExecutionRecordProperty {
     pub fn is_not_null(self) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
-            operator: super::models::ExecutionRecordSimpleExpressionOperator::IsNotNull,
+            operator: super::models::SimpleExpressionOperator::IsNotNull,
             arguments: Vec::new(),
         }
     }
@@ -753,7 +505,7 @@ impl ExecutionRecordProperty {
     ) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
-            operator: super::models::ExecutionRecordSimpleExpressionOperator::Between,
+            operator: super::models::SimpleExpressionOperator::Between,
             arguments: vec![low.into_argument(), high.into_argument()],
         }
     }
@@ -761,7 +513,7 @@ impl ExecutionRecordProperty {
     pub fn greater_than(self, value: impl FilterValue) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
-            operator: super::models::ExecutionRecordSimpleExpressionOperator::GreaterThan,
+            operator: super::models::SimpleExpressionOperator::GreaterThan,
             arguments: vec![value.into_argument()],
         }
     }
@@ -772,7 +524,7 @@ impl ExecutionRecordProperty {
     ) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
-            operator: super::models::ExecutionRecordSimpleExpressionOperator::GreaterThanOrEqual,
+            operator: super::models::SimpleExpressionOperator::GreaterThanOrEqual,
             arguments: vec![value.into_argument()],
         }
     }
@@ -780,7 +532,7 @@ impl ExecutionRecordProperty {
     pub fn less_than(self, value: impl FilterValue) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
-            operator: super::models::ExecutionRecordSimpleExpressionOperator::LessThan,
+            operator: super::models::SimpleExpressionOperator::LessThan,
             arguments: vec![value.into_argument()],
         }
     }
@@ -791,7 +543,7 @@ impl ExecutionRecordProperty {
     ) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
-            operator: super::models::ExecutionRecordSimpleExpressionOperator::LessThanOrEqual,
+            operator: super::models::SimpleExpressionOperator::LessThanOrEqual,
             arguments: vec![value.into_argument()],
         }
     }
@@ -799,7 +551,7 @@ impl ExecutionRecordProperty {
     pub fn contains(self, value: impl FilterValue) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
-            operator: super::models::ExecutionRecordSimpleExpressionOperator::Contains,
+            operator: super::models::SimpleExpressionOperator::Contains,
             arguments: vec![value.into_argument()],
         }
     }
@@ -807,7 +559,7 @@ impl ExecutionRecordProperty {
     pub fn not_contains(self, value: impl FilterValue) -> ExecutionRecordCondition {
         ExecutionRecordCondition {
             property: self,
-            operator: super::models::ExecutionRecordSimpleExpressionOperator::NotContains,
+            operator: super::models::SimpleExpressionOperator::NotContains,
             arguments: vec![value.into_argument()],
         }
     }
@@ -817,7 +569,7 @@ impl ExecutionRecordProperty {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionRecordCondition {
     property: ExecutionRecordProperty,
-    operator: super::models::ExecutionRecordSimpleExpressionOperator,
+    operator: super::models::SimpleExpressionOperator,
     arguments: Vec<String>,
 }
 #[cfg(feature = "execution")]
@@ -843,7 +595,7 @@ pub enum ExecutionRecordFilter {
     /// Members joined by a grouping operator.
     Group {
         /// The grouping operator.
-        operator: super::models::ExecutionRecordGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         /// The members.
         members: Vec<ExecutionRecordFilter>,
     },
@@ -852,7 +604,7 @@ pub enum ExecutionRecordFilter {
 impl ExecutionRecordFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
-        operator: super::models::ExecutionRecordGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         members: impl IntoIterator<Item = F>,
     ) -> Self {
         Self::Group {
@@ -862,17 +614,11 @@ impl ExecutionRecordFilter {
     }
     /// The members joined with `and`; members may be conditions or groups.
     pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(
-            super::models::ExecutionRecordGroupingExpressionOperator::And,
-            members,
-        )
+        Self::grouped(super::models::GroupingExpressionOperator::And, members)
     }
     /// The members joined with `or`; members may be conditions or groups.
     pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(
-            super::models::ExecutionRecordGroupingExpressionOperator::Or,
-            members,
-        )
+        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
     }
     fn into_expression(self) -> super::models::ExecutionRecordExpression {
         match self {
@@ -937,7 +683,7 @@ impl ExecutionRecordFilter {
     /// already a group joined by that operator.
     fn joined(
         self,
-        operator: super::models::ExecutionRecordGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         other: ExecutionRecordFilter,
     ) -> ExecutionRecordFilter {
         match self {
@@ -962,10 +708,7 @@ impl<R: Into<ExecutionRecordFilter>> std::ops::BitAnd<R> for ExecutionRecordFilt
     type Output = ExecutionRecordFilter;
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> ExecutionRecordFilter {
-        self.joined(
-            super::models::ExecutionRecordGroupingExpressionOperator::And,
-            rhs.into(),
-        )
+        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "execution")]
@@ -974,10 +717,7 @@ impl<R: Into<ExecutionRecordFilter>> std::ops::BitAnd<R> for ExecutionRecordCond
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> ExecutionRecordFilter {
         ExecutionRecordFilter::from(self)
-            .joined(
-                super::models::ExecutionRecordGroupingExpressionOperator::And,
-                rhs.into(),
-            )
+            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "execution")]
@@ -985,10 +725,7 @@ impl<R: Into<ExecutionRecordFilter>> std::ops::BitOr<R> for ExecutionRecordFilte
     type Output = ExecutionRecordFilter;
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> ExecutionRecordFilter {
-        self.joined(
-            super::models::ExecutionRecordGroupingExpressionOperator::Or,
-            rhs.into(),
-        )
+        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "execution")]
@@ -997,10 +734,7 @@ impl<R: Into<ExecutionRecordFilter>> std::ops::BitOr<R> for ExecutionRecordCondi
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> ExecutionRecordFilter {
         ExecutionRecordFilter::from(self)
-            .joined(
-                super::models::ExecutionRecordGroupingExpressionOperator::Or,
-                rhs.into(),
-            )
+            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "execution")]
@@ -1041,14 +775,14 @@ impl EnvironmentProperty {
     /// arguments does not fit the operator.
     pub fn compare<A: FilterValue>(
         self,
-        operator: super::models::EnvironmentSimpleExpressionOperator,
+        operator: super::models::SimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<EnvironmentCondition, FilterError> {
         let arguments: Vec<String> = arguments
             .into_iter()
             .map(FilterValue::into_argument)
             .collect();
-        if let Some(expected) = arity_environment_simple_expression_operator(&operator)
+        if let Some(expected) = arity_simple_expression_operator(&operator)
             && expected != arguments.len()
         {
             return Err(FilterError {
@@ -1067,7 +801,7 @@ impl EnvironmentProperty {
     pub fn equals(self, value: impl FilterValue) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
-            operator: super::models::EnvironmentSimpleExpressionOperator::Equals,
+            operator: super::models::SimpleExpressionOperator::Equals,
             arguments: vec![value.into_argument()],
         }
     }
@@ -1075,7 +809,7 @@ impl EnvironmentProperty {
     pub fn like(self, value: impl FilterValue) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
-            operator: super::models::EnvironmentSimpleExpressionOperator::Like,
+            operator: super::models::SimpleExpressionOperator::Like,
             arguments: vec![value.into_argument()],
         }
     }
@@ -1083,7 +817,7 @@ impl EnvironmentProperty {
     pub fn not_equals(self, value: impl FilterValue) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
-            operator: super::models::EnvironmentSimpleExpressionOperator::NotEquals,
+            operator: super::models::SimpleExpressionOperator::NotEquals,
             arguments: vec![value.into_argument()],
         }
     }
@@ -1091,7 +825,7 @@ impl EnvironmentProperty {
     pub fn is_null(self) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
-            operator: super::models::EnvironmentSimpleExpressionOperator::IsNull,
+            operator: super::models::SimpleExpressionOperator::IsNull,
             arguments: Vec::new(),
         }
     }
@@ -1099,7 +833,7 @@ impl EnvironmentProperty {
     pub fn is_not_null(self) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
-            operator: super::models::EnvironmentSimpleExpressionOperator::IsNotNull,
+            operator: super::models::SimpleExpressionOperator::IsNotNull,
             arguments: Vec::new(),
         }
     }
@@ -1111,7 +845,7 @@ impl EnvironmentProperty {
     ) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
-            operator: super::models::EnvironmentSimpleExpressionOperator::Between,
+            operator: super::models::SimpleExpressionOperator::Between,
             arguments: vec![low.into_argument(), high.into_argument()],
         }
     }
@@ -1119,7 +853,7 @@ impl EnvironmentProperty {
     pub fn greater_than(self, value: impl FilterValue) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
-            operator: super::models::EnvironmentSimpleExpressionOperator::GreaterThan,
+            operator: super::models::SimpleExpressionOperator::GreaterThan,
             arguments: vec![value.into_argument()],
         }
     }
@@ -1127,7 +861,7 @@ impl EnvironmentProperty {
     pub fn greater_than_or_equal(self, value: impl FilterValue) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
-            operator: super::models::EnvironmentSimpleExpressionOperator::GreaterThanOrEqual,
+            operator: super::models::SimpleExpressionOperator::GreaterThanOrEqual,
             arguments: vec![value.into_argument()],
         }
     }
@@ -1135,7 +869,7 @@ impl EnvironmentProperty {
     pub fn less_than(self, value: impl FilterValue) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
-            operator: super::models::EnvironmentSimpleExpressionOperator::LessThan,
+            operator: super::models::SimpleExpressionOperator::LessThan,
             arguments: vec![value.into_argument()],
         }
     }
@@ -1143,7 +877,7 @@ impl EnvironmentProperty {
     pub fn less_than_or_equal(self, value: impl FilterValue) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
-            operator: super::models::EnvironmentSimpleExpressionOperator::LessThanOrEqual,
+            operator: super::models::SimpleExpressionOperator::LessThanOrEqual,
             arguments: vec![value.into_argument()],
         }
     }
@@ -1151,7 +885,7 @@ impl EnvironmentProperty {
     pub fn contains(self, value: impl FilterValue) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
-            operator: super::models::EnvironmentSimpleExpressionOperator::Contains,
+            operator: super::models::SimpleExpressionOperator::Contains,
             arguments: vec![value.into_argument()],
         }
     }
@@ -1159,7 +893,7 @@ impl EnvironmentProperty {
     pub fn not_contains(self, value: impl FilterValue) -> EnvironmentCondition {
         EnvironmentCondition {
             property: self,
-            operator: super::models::EnvironmentSimpleExpressionOperator::NotContains,
+            operator: super::models::SimpleExpressionOperator::NotContains,
             arguments: vec![value.into_argument()],
         }
     }
@@ -1169,7 +903,7 @@ impl EnvironmentProperty {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnvironmentCondition {
     property: EnvironmentProperty,
-    operator: super::models::EnvironmentSimpleExpressionOperator,
+    operator: super::models::SimpleExpressionOperator,
     arguments: Vec<String>,
 }
 #[cfg(feature = "environments")]
@@ -1195,7 +929,7 @@ pub enum EnvironmentFilter {
     /// Members joined by a grouping operator.
     Group {
         /// The grouping operator.
-        operator: super::models::EnvironmentGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         /// The members.
         members: Vec<EnvironmentFilter>,
     },
@@ -1204,7 +938,7 @@ pub enum EnvironmentFilter {
 impl EnvironmentFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
-        operator: super::models::EnvironmentGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         members: impl IntoIterator<Item = F>,
     ) -> Self {
         Self::Group {
@@ -1214,11 +948,11 @@ impl EnvironmentFilter {
     }
     /// The members joined with `and`; members may be conditions or groups.
     pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::EnvironmentGroupingExpressionOperator::And, members)
+        Self::grouped(super::models::GroupingExpressionOperator::And, members)
     }
     /// The members joined with `or`; members may be conditions or groups.
     pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::EnvironmentGroupingExpressionOperator::Or, members)
+        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
     }
     fn into_expression(self) -> super::models::EnvironmentExpression {
         match self {
@@ -1261,7 +995,7 @@ impl EnvironmentFilter {
     /// already a group joined by that operator.
     fn joined(
         self,
-        operator: super::models::EnvironmentGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         other: EnvironmentFilter,
     ) -> EnvironmentFilter {
         match self {
@@ -1286,10 +1020,7 @@ impl<R: Into<EnvironmentFilter>> std::ops::BitAnd<R> for EnvironmentFilter {
     type Output = EnvironmentFilter;
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> EnvironmentFilter {
-        self.joined(
-            super::models::EnvironmentGroupingExpressionOperator::And,
-            rhs.into(),
-        )
+        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "environments")]
@@ -1298,10 +1029,7 @@ impl<R: Into<EnvironmentFilter>> std::ops::BitAnd<R> for EnvironmentCondition {
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> EnvironmentFilter {
         EnvironmentFilter::from(self)
-            .joined(
-                super::models::EnvironmentGroupingExpressionOperator::And,
-                rhs.into(),
-            )
+            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "environments")]
@@ -1309,7 +1037,7 @@ impl<R: Into<EnvironmentFilter>> std::ops::BitOr<R> for EnvironmentFilter {
     type Output = EnvironmentFilter;
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> EnvironmentFilter {
-        self.joined(super::models::EnvironmentGroupingExpressionOperator::Or, rhs.into())
+        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "environments")]
@@ -1318,7 +1046,7 @@ impl<R: Into<EnvironmentFilter>> std::ops::BitOr<R> for EnvironmentCondition {
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> EnvironmentFilter {
         EnvironmentFilter::from(self)
-            .joined(super::models::EnvironmentGroupingExpressionOperator::Or, rhs.into())
+            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "environments")]
@@ -1407,16 +1135,15 @@ impl DeployedPackageProperty {
     /// arguments does not fit the operator.
     pub fn compare<A: FilterValue>(
         self,
-        operator: super::models::DeployedPackageSimpleExpressionOperator,
+        operator: super::models::SimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<DeployedPackageCondition, FilterError> {
         let arguments: Vec<String> = arguments
             .into_iter()
             .map(FilterValue::into_argument)
             .collect();
-        if let Some(expected) = arity_deployed_package_simple_expression_operator(
-            &operator,
-        ) && expected != arguments.len()
+        if let Some(expected) = arity_simple_expression_operator(&operator)
+            && expected != arguments.len()
         {
             return Err(FilterError {
                 operator: operator.to_string(),
@@ -1434,7 +1161,7 @@ impl DeployedPackageProperty {
     pub fn equals(self, value: impl FilterValue) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
-            operator: super::models::DeployedPackageSimpleExpressionOperator::Equals,
+            operator: super::models::SimpleExpressionOperator::Equals,
             arguments: vec![value.into_argument()],
         }
     }
@@ -1442,7 +1169,7 @@ impl DeployedPackageProperty {
     pub fn like(self, value: impl FilterValue) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
-            operator: super::models::DeployedPackageSimpleExpressionOperator::Like,
+            operator: super::models::SimpleExpressionOperator::Like,
             arguments: vec![value.into_argument()],
         }
     }
@@ -1450,7 +1177,7 @@ impl DeployedPackageProperty {
     pub fn not_equals(self, value: impl FilterValue) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
-            operator: super::models::DeployedPackageSimpleExpressionOperator::NotEquals,
+            operator: super::models::SimpleExpressionOperator::NotEquals,
             arguments: vec![value.into_argument()],
         }
     }
@@ -1458,7 +1185,7 @@ impl DeployedPackageProperty {
     pub fn is_null(self) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
-            operator: super::models::DeployedPackageSimpleExpressionOperator::IsNull,
+            operator: super::models::SimpleExpressionOperator::IsNull,
             arguments: Vec::new(),
         }
     }
@@ -1466,7 +1193,7 @@ impl DeployedPackageProperty {
     pub fn is_not_null(self) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
-            operator: super::models::DeployedPackageSimpleExpressionOperator::IsNotNull,
+            operator: super::models::SimpleExpressionOperator::IsNotNull,
             arguments: Vec::new(),
         }
     }
@@ -1478,7 +1205,7 @@ impl DeployedPackageProperty {
     ) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
-            operator: super::models::DeployedPackageSimpleExpressionOperator::Between,
+            operator: super::models::SimpleExpressionOperator::Between,
             arguments: vec![low.into_argument(), high.into_argument()],
         }
     }
@@ -1486,7 +1213,7 @@ impl DeployedPackageProperty {
     pub fn greater_than(self, value: impl FilterValue) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
-            operator: super::models::DeployedPackageSimpleExpressionOperator::GreaterThan,
+            operator: super::models::SimpleExpressionOperator::GreaterThan,
             arguments: vec![value.into_argument()],
         }
     }
@@ -1497,7 +1224,7 @@ impl DeployedPackageProperty {
     ) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
-            operator: super::models::DeployedPackageSimpleExpressionOperator::GreaterThanOrEqual,
+            operator: super::models::SimpleExpressionOperator::GreaterThanOrEqual,
             arguments: vec![value.into_argument()],
         }
     }
@@ -1505,7 +1232,7 @@ impl DeployedPackageProperty {
     pub fn less_than(self, value: impl FilterValue) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
-            operator: super::models::DeployedPackageSimpleExpressionOperator::LessThan,
+            operator: super::models::SimpleExpressionOperator::LessThan,
             arguments: vec![value.into_argument()],
         }
     }
@@ -1516,7 +1243,7 @@ impl DeployedPackageProperty {
     ) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
-            operator: super::models::DeployedPackageSimpleExpressionOperator::LessThanOrEqual,
+            operator: super::models::SimpleExpressionOperator::LessThanOrEqual,
             arguments: vec![value.into_argument()],
         }
     }
@@ -1524,7 +1251,7 @@ impl DeployedPackageProperty {
     pub fn contains(self, value: impl FilterValue) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
-            operator: super::models::DeployedPackageSimpleExpressionOperator::Contains,
+            operator: super::models::SimpleExpressionOperator::Contains,
             arguments: vec![value.into_argument()],
         }
     }
@@ -1532,7 +1259,7 @@ impl DeployedPackageProperty {
     pub fn not_contains(self, value: impl FilterValue) -> DeployedPackageCondition {
         DeployedPackageCondition {
             property: self,
-            operator: super::models::DeployedPackageSimpleExpressionOperator::NotContains,
+            operator: super::models::SimpleExpressionOperator::NotContains,
             arguments: vec![value.into_argument()],
         }
     }
@@ -1542,7 +1269,7 @@ impl DeployedPackageProperty {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeployedPackageCondition {
     property: DeployedPackageProperty,
-    operator: super::models::DeployedPackageSimpleExpressionOperator,
+    operator: super::models::SimpleExpressionOperator,
     arguments: Vec<String>,
 }
 #[cfg(feature = "deployments")]
@@ -1568,7 +1295,7 @@ pub enum DeployedPackageFilter {
     /// Members joined by a grouping operator.
     Group {
         /// The grouping operator.
-        operator: super::models::DeployedPackageGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         /// The members.
         members: Vec<DeployedPackageFilter>,
     },
@@ -1577,7 +1304,7 @@ pub enum DeployedPackageFilter {
 impl DeployedPackageFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
-        operator: super::models::DeployedPackageGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         members: impl IntoIterator<Item = F>,
     ) -> Self {
         Self::Group {
@@ -1587,17 +1314,11 @@ impl DeployedPackageFilter {
     }
     /// The members joined with `and`; members may be conditions or groups.
     pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(
-            super::models::DeployedPackageGroupingExpressionOperator::And,
-            members,
-        )
+        Self::grouped(super::models::GroupingExpressionOperator::And, members)
     }
     /// The members joined with `or`; members may be conditions or groups.
     pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(
-            super::models::DeployedPackageGroupingExpressionOperator::Or,
-            members,
-        )
+        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
     }
     fn into_expression(self) -> super::models::DeployedPackageExpression {
         match self {
@@ -1640,7 +1361,7 @@ impl DeployedPackageFilter {
     /// already a group joined by that operator.
     fn joined(
         self,
-        operator: super::models::DeployedPackageGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         other: DeployedPackageFilter,
     ) -> DeployedPackageFilter {
         match self {
@@ -1665,10 +1386,7 @@ impl<R: Into<DeployedPackageFilter>> std::ops::BitAnd<R> for DeployedPackageFilt
     type Output = DeployedPackageFilter;
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> DeployedPackageFilter {
-        self.joined(
-            super::models::DeployedPackageGroupingExpressionOperator::And,
-            rhs.into(),
-        )
+        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "deployments")]
@@ -1677,10 +1395,7 @@ impl<R: Into<DeployedPackageFilter>> std::ops::BitAnd<R> for DeployedPackageCond
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> DeployedPackageFilter {
         DeployedPackageFilter::from(self)
-            .joined(
-                super::models::DeployedPackageGroupingExpressionOperator::And,
-                rhs.into(),
-            )
+            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "deployments")]
@@ -1688,10 +1403,7 @@ impl<R: Into<DeployedPackageFilter>> std::ops::BitOr<R> for DeployedPackageFilte
     type Output = DeployedPackageFilter;
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> DeployedPackageFilter {
-        self.joined(
-            super::models::DeployedPackageGroupingExpressionOperator::Or,
-            rhs.into(),
-        )
+        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "deployments")]
@@ -1700,10 +1412,7 @@ impl<R: Into<DeployedPackageFilter>> std::ops::BitOr<R> for DeployedPackageCondi
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> DeployedPackageFilter {
         DeployedPackageFilter::from(self)
-            .joined(
-                super::models::DeployedPackageGroupingExpressionOperator::Or,
-                rhs.into(),
-            )
+            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "deployments")]
@@ -1854,7 +1563,7 @@ pub enum AtomFilter {
     /// Members joined by a grouping operator.
     Group {
         /// The grouping operator.
-        operator: super::models::AtomGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         /// The members.
         members: Vec<AtomFilter>,
     },
@@ -1863,7 +1572,7 @@ pub enum AtomFilter {
 impl AtomFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
-        operator: super::models::AtomGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         members: impl IntoIterator<Item = F>,
     ) -> Self {
         Self::Group {
@@ -1873,11 +1582,11 @@ impl AtomFilter {
     }
     /// The members joined with `and`; members may be conditions or groups.
     pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::AtomGroupingExpressionOperator::And, members)
+        Self::grouped(super::models::GroupingExpressionOperator::And, members)
     }
     /// The members joined with `or`; members may be conditions or groups.
     pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::AtomGroupingExpressionOperator::Or, members)
+        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
     }
     fn into_expression(self) -> super::models::AtomExpression {
         match self {
@@ -1918,7 +1627,7 @@ impl AtomFilter {
     /// already a group joined by that operator.
     fn joined(
         self,
-        operator: super::models::AtomGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         other: AtomFilter,
     ) -> AtomFilter {
         match self {
@@ -1943,7 +1652,7 @@ impl<R: Into<AtomFilter>> std::ops::BitAnd<R> for AtomFilter {
     type Output = AtomFilter;
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> AtomFilter {
-        self.joined(super::models::AtomGroupingExpressionOperator::And, rhs.into())
+        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "atoms")]
@@ -1952,7 +1661,7 @@ impl<R: Into<AtomFilter>> std::ops::BitAnd<R> for AtomCondition {
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> AtomFilter {
         AtomFilter::from(self)
-            .joined(super::models::AtomGroupingExpressionOperator::And, rhs.into())
+            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "atoms")]
@@ -1960,7 +1669,7 @@ impl<R: Into<AtomFilter>> std::ops::BitOr<R> for AtomFilter {
     type Output = AtomFilter;
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> AtomFilter {
-        self.joined(super::models::AtomGroupingExpressionOperator::Or, rhs.into())
+        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "atoms")]
@@ -1969,7 +1678,7 @@ impl<R: Into<AtomFilter>> std::ops::BitOr<R> for AtomCondition {
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> AtomFilter {
         AtomFilter::from(self)
-            .joined(super::models::AtomGroupingExpressionOperator::Or, rhs.into())
+            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "atoms")]
@@ -2007,16 +1716,15 @@ impl EnvironmentAtomAttachmentProperty {
     /// arguments does not fit the operator.
     pub fn compare<A: FilterValue>(
         self,
-        operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator,
+        operator: super::models::SimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<EnvironmentAtomAttachmentCondition, FilterError> {
         let arguments: Vec<String> = arguments
             .into_iter()
             .map(FilterValue::into_argument)
             .collect();
-        if let Some(expected) = arity_environment_atom_attachment_simple_expression_operator(
-            &operator,
-        ) && expected != arguments.len()
+        if let Some(expected) = arity_simple_expression_operator(&operator)
+            && expected != arguments.len()
         {
             return Err(FilterError {
                 operator: operator.to_string(),
@@ -2034,7 +1742,7 @@ impl EnvironmentAtomAttachmentProperty {
     pub fn equals(self, value: impl FilterValue) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
-            operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::Equals,
+            operator: super::models::SimpleExpressionOperator::Equals,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2042,7 +1750,7 @@ impl EnvironmentAtomAttachmentProperty {
     pub fn like(self, value: impl FilterValue) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
-            operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::Like,
+            operator: super::models::SimpleExpressionOperator::Like,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2053,7 +1761,7 @@ impl EnvironmentAtomAttachmentProperty {
     ) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
-            operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::NotEquals,
+            operator: super::models::SimpleExpressionOperator::NotEquals,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2061,7 +1769,7 @@ impl EnvironmentAtomAttachmentProperty {
     pub fn is_null(self) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
-            operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::IsNull,
+            operator: super::models::SimpleExpressionOperator::IsNull,
             arguments: Vec::new(),
         }
     }
@@ -2069,7 +1777,7 @@ impl EnvironmentAtomAttachmentProperty {
     pub fn is_not_null(self) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
-            operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::IsNotNull,
+            operator: super::models::SimpleExpressionOperator::IsNotNull,
             arguments: Vec::new(),
         }
     }
@@ -2081,7 +1789,7 @@ impl EnvironmentAtomAttachmentProperty {
     ) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
-            operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::Between,
+            operator: super::models::SimpleExpressionOperator::Between,
             arguments: vec![low.into_argument(), high.into_argument()],
         }
     }
@@ -2092,7 +1800,7 @@ impl EnvironmentAtomAttachmentProperty {
     ) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
-            operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::GreaterThan,
+            operator: super::models::SimpleExpressionOperator::GreaterThan,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2103,7 +1811,7 @@ impl EnvironmentAtomAttachmentProperty {
     ) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
-            operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::GreaterThanOrEqual,
+            operator: super::models::SimpleExpressionOperator::GreaterThanOrEqual,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2114,7 +1822,7 @@ impl EnvironmentAtomAttachmentProperty {
     ) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
-            operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::LessThan,
+            operator: super::models::SimpleExpressionOperator::LessThan,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2125,7 +1833,7 @@ impl EnvironmentAtomAttachmentProperty {
     ) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
-            operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::LessThanOrEqual,
+            operator: super::models::SimpleExpressionOperator::LessThanOrEqual,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2136,7 +1844,7 @@ impl EnvironmentAtomAttachmentProperty {
     ) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
-            operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::Contains,
+            operator: super::models::SimpleExpressionOperator::Contains,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2147,7 +1855,7 @@ impl EnvironmentAtomAttachmentProperty {
     ) -> EnvironmentAtomAttachmentCondition {
         EnvironmentAtomAttachmentCondition {
             property: self,
-            operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator::NotContains,
+            operator: super::models::SimpleExpressionOperator::NotContains,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2157,7 +1865,7 @@ impl EnvironmentAtomAttachmentProperty {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnvironmentAtomAttachmentCondition {
     property: EnvironmentAtomAttachmentProperty,
-    operator: super::models::EnvironmentAtomAttachmentSimpleExpressionOperator,
+    operator: super::models::SimpleExpressionOperator,
     arguments: Vec<String>,
 }
 #[cfg(feature = "environments")]
@@ -2183,7 +1891,7 @@ pub enum EnvironmentAtomAttachmentFilter {
     /// Members joined by a grouping operator.
     Group {
         /// The grouping operator.
-        operator: super::models::EnvironmentAtomAttachmentGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         /// The members.
         members: Vec<EnvironmentAtomAttachmentFilter>,
     },
@@ -2192,7 +1900,7 @@ pub enum EnvironmentAtomAttachmentFilter {
 impl EnvironmentAtomAttachmentFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
-        operator: super::models::EnvironmentAtomAttachmentGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         members: impl IntoIterator<Item = F>,
     ) -> Self {
         Self::Group {
@@ -2202,17 +1910,11 @@ impl EnvironmentAtomAttachmentFilter {
     }
     /// The members joined with `and`; members may be conditions or groups.
     pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(
-            super::models::EnvironmentAtomAttachmentGroupingExpressionOperator::And,
-            members,
-        )
+        Self::grouped(super::models::GroupingExpressionOperator::And, members)
     }
     /// The members joined with `or`; members may be conditions or groups.
     pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(
-            super::models::EnvironmentAtomAttachmentGroupingExpressionOperator::Or,
-            members,
-        )
+        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
     }
     fn into_expression(self) -> super::models::EnvironmentAtomAttachmentExpression {
         match self {
@@ -2255,7 +1957,7 @@ impl EnvironmentAtomAttachmentFilter {
     /// already a group joined by that operator.
     fn joined(
         self,
-        operator: super::models::EnvironmentAtomAttachmentGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         other: EnvironmentAtomAttachmentFilter,
     ) -> EnvironmentAtomAttachmentFilter {
         match self {
@@ -2281,10 +1983,7 @@ for EnvironmentAtomAttachmentFilter {
     type Output = EnvironmentAtomAttachmentFilter;
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> EnvironmentAtomAttachmentFilter {
-        self.joined(
-            super::models::EnvironmentAtomAttachmentGroupingExpressionOperator::And,
-            rhs.into(),
-        )
+        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "environments")]
@@ -2294,10 +1993,7 @@ for EnvironmentAtomAttachmentCondition {
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> EnvironmentAtomAttachmentFilter {
         EnvironmentAtomAttachmentFilter::from(self)
-            .joined(
-                super::models::EnvironmentAtomAttachmentGroupingExpressionOperator::And,
-                rhs.into(),
-            )
+            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "environments")]
@@ -2306,10 +2002,7 @@ for EnvironmentAtomAttachmentFilter {
     type Output = EnvironmentAtomAttachmentFilter;
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> EnvironmentAtomAttachmentFilter {
-        self.joined(
-            super::models::EnvironmentAtomAttachmentGroupingExpressionOperator::Or,
-            rhs.into(),
-        )
+        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "environments")]
@@ -2319,10 +2012,7 @@ for EnvironmentAtomAttachmentCondition {
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> EnvironmentAtomAttachmentFilter {
         EnvironmentAtomAttachmentFilter::from(self)
-            .joined(
-                super::models::EnvironmentAtomAttachmentGroupingExpressionOperator::Or,
-                rhs.into(),
-            )
+            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "environments")]
@@ -2362,16 +2052,15 @@ impl EnvironmentExtensionsProperty {
     /// arguments does not fit the operator.
     pub fn compare<A: FilterValue>(
         self,
-        operator: super::models::EnvironmentExtensionsSimpleExpressionOperator,
+        operator: super::models::SimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<EnvironmentExtensionsCondition, FilterError> {
         let arguments: Vec<String> = arguments
             .into_iter()
             .map(FilterValue::into_argument)
             .collect();
-        if let Some(expected) = arity_environment_extensions_simple_expression_operator(
-            &operator,
-        ) && expected != arguments.len()
+        if let Some(expected) = arity_simple_expression_operator(&operator)
+            && expected != arguments.len()
         {
             return Err(FilterError {
                 operator: operator.to_string(),
@@ -2389,7 +2078,7 @@ impl EnvironmentExtensionsProperty {
     pub fn equals(self, value: impl FilterValue) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
-            operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::Equals,
+            operator: super::models::SimpleExpressionOperator::Equals,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2397,7 +2086,7 @@ impl EnvironmentExtensionsProperty {
     pub fn like(self, value: impl FilterValue) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
-            operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::Like,
+            operator: super::models::SimpleExpressionOperator::Like,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2405,7 +2094,7 @@ impl EnvironmentExtensionsProperty {
     pub fn not_equals(self, value: impl FilterValue) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
-            operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::NotEquals,
+            operator: super::models::SimpleExpressionOperator::NotEquals,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2413,7 +2102,7 @@ impl EnvironmentExtensionsProperty {
     pub fn is_null(self) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
-            operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::IsNull,
+            operator: super::models::SimpleExpressionOperator::IsNull,
             arguments: Vec::new(),
         }
     }
@@ -2421,7 +2110,7 @@ impl EnvironmentExtensionsProperty {
     pub fn is_not_null(self) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
-            operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::IsNotNull,
+            operator: super::models::SimpleExpressionOperator::IsNotNull,
             arguments: Vec::new(),
         }
     }
@@ -2433,7 +2122,7 @@ impl EnvironmentExtensionsProperty {
     ) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
-            operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::Between,
+            operator: super::models::SimpleExpressionOperator::Between,
             arguments: vec![low.into_argument(), high.into_argument()],
         }
     }
@@ -2444,7 +2133,7 @@ impl EnvironmentExtensionsProperty {
     ) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
-            operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::GreaterThan,
+            operator: super::models::SimpleExpressionOperator::GreaterThan,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2455,7 +2144,7 @@ impl EnvironmentExtensionsProperty {
     ) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
-            operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::GreaterThanOrEqual,
+            operator: super::models::SimpleExpressionOperator::GreaterThanOrEqual,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2463,7 +2152,7 @@ impl EnvironmentExtensionsProperty {
     pub fn less_than(self, value: impl FilterValue) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
-            operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::LessThan,
+            operator: super::models::SimpleExpressionOperator::LessThan,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2474,7 +2163,7 @@ impl EnvironmentExtensionsProperty {
     ) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
-            operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::LessThanOrEqual,
+            operator: super::models::SimpleExpressionOperator::LessThanOrEqual,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2482,7 +2171,7 @@ impl EnvironmentExtensionsProperty {
     pub fn contains(self, value: impl FilterValue) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
-            operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::Contains,
+            operator: super::models::SimpleExpressionOperator::Contains,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2493,7 +2182,7 @@ impl EnvironmentExtensionsProperty {
     ) -> EnvironmentExtensionsCondition {
         EnvironmentExtensionsCondition {
             property: self,
-            operator: super::models::EnvironmentExtensionsSimpleExpressionOperator::NotContains,
+            operator: super::models::SimpleExpressionOperator::NotContains,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2503,7 +2192,7 @@ impl EnvironmentExtensionsProperty {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnvironmentExtensionsCondition {
     property: EnvironmentExtensionsProperty,
-    operator: super::models::EnvironmentExtensionsSimpleExpressionOperator,
+    operator: super::models::SimpleExpressionOperator,
     arguments: Vec<String>,
 }
 #[cfg(feature = "environments")]
@@ -2529,7 +2218,7 @@ pub enum EnvironmentExtensionsFilter {
     /// Members joined by a grouping operator.
     Group {
         /// The grouping operator.
-        operator: super::models::EnvironmentExtensionsGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         /// The members.
         members: Vec<EnvironmentExtensionsFilter>,
     },
@@ -2538,7 +2227,7 @@ pub enum EnvironmentExtensionsFilter {
 impl EnvironmentExtensionsFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
-        operator: super::models::EnvironmentExtensionsGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         members: impl IntoIterator<Item = F>,
     ) -> Self {
         Self::Group {
@@ -2548,17 +2237,11 @@ impl EnvironmentExtensionsFilter {
     }
     /// The members joined with `and`; members may be conditions or groups.
     pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(
-            super::models::EnvironmentExtensionsGroupingExpressionOperator::And,
-            members,
-        )
+        Self::grouped(super::models::GroupingExpressionOperator::And, members)
     }
     /// The members joined with `or`; members may be conditions or groups.
     pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(
-            super::models::EnvironmentExtensionsGroupingExpressionOperator::Or,
-            members,
-        )
+        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
     }
     fn into_expression(self) -> super::models::EnvironmentExtensionsExpression {
         match self {
@@ -2601,7 +2284,7 @@ impl EnvironmentExtensionsFilter {
     /// already a group joined by that operator.
     fn joined(
         self,
-        operator: super::models::EnvironmentExtensionsGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         other: EnvironmentExtensionsFilter,
     ) -> EnvironmentExtensionsFilter {
         match self {
@@ -2627,10 +2310,7 @@ for EnvironmentExtensionsFilter {
     type Output = EnvironmentExtensionsFilter;
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> EnvironmentExtensionsFilter {
-        self.joined(
-            super::models::EnvironmentExtensionsGroupingExpressionOperator::And,
-            rhs.into(),
-        )
+        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "environments")]
@@ -2640,10 +2320,7 @@ for EnvironmentExtensionsCondition {
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> EnvironmentExtensionsFilter {
         EnvironmentExtensionsFilter::from(self)
-            .joined(
-                super::models::EnvironmentExtensionsGroupingExpressionOperator::And,
-                rhs.into(),
-            )
+            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "environments")]
@@ -2652,10 +2329,7 @@ for EnvironmentExtensionsFilter {
     type Output = EnvironmentExtensionsFilter;
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> EnvironmentExtensionsFilter {
-        self.joined(
-            super::models::EnvironmentExtensionsGroupingExpressionOperator::Or,
-            rhs.into(),
-        )
+        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "environments")]
@@ -2665,10 +2339,7 @@ for EnvironmentExtensionsCondition {
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> EnvironmentExtensionsFilter {
         EnvironmentExtensionsFilter::from(self)
-            .joined(
-                super::models::EnvironmentExtensionsGroupingExpressionOperator::Or,
-                rhs.into(),
-            )
+            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "environments")]
@@ -2708,16 +2379,15 @@ impl ProcessSchedulesProperty {
     /// arguments does not fit the operator.
     pub fn compare<A: FilterValue>(
         self,
-        operator: super::models::ProcessSchedulesSimpleExpressionOperator,
+        operator: super::models::SimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<ProcessSchedulesCondition, FilterError> {
         let arguments: Vec<String> = arguments
             .into_iter()
             .map(FilterValue::into_argument)
             .collect();
-        if let Some(expected) = arity_process_schedules_simple_expression_operator(
-            &operator,
-        ) && expected != arguments.len()
+        if let Some(expected) = arity_simple_expression_operator(&operator)
+            && expected != arguments.len()
         {
             return Err(FilterError {
                 operator: operator.to_string(),
@@ -2735,7 +2405,7 @@ impl ProcessSchedulesProperty {
     pub fn equals(self, value: impl FilterValue) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
-            operator: super::models::ProcessSchedulesSimpleExpressionOperator::Equals,
+            operator: super::models::SimpleExpressionOperator::Equals,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2743,7 +2413,7 @@ impl ProcessSchedulesProperty {
     pub fn like(self, value: impl FilterValue) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
-            operator: super::models::ProcessSchedulesSimpleExpressionOperator::Like,
+            operator: super::models::SimpleExpressionOperator::Like,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2751,7 +2421,7 @@ impl ProcessSchedulesProperty {
     pub fn not_equals(self, value: impl FilterValue) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
-            operator: super::models::ProcessSchedulesSimpleExpressionOperator::NotEquals,
+            operator: super::models::SimpleExpressionOperator::NotEquals,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2759,7 +2429,7 @@ impl ProcessSchedulesProperty {
     pub fn is_null(self) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
-            operator: super::models::ProcessSchedulesSimpleExpressionOperator::IsNull,
+            operator: super::models::SimpleExpressionOperator::IsNull,
             arguments: Vec::new(),
         }
     }
@@ -2767,7 +2437,7 @@ impl ProcessSchedulesProperty {
     pub fn is_not_null(self) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
-            operator: super::models::ProcessSchedulesSimpleExpressionOperator::IsNotNull,
+            operator: super::models::SimpleExpressionOperator::IsNotNull,
             arguments: Vec::new(),
         }
     }
@@ -2779,7 +2449,7 @@ impl ProcessSchedulesProperty {
     ) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
-            operator: super::models::ProcessSchedulesSimpleExpressionOperator::Between,
+            operator: super::models::SimpleExpressionOperator::Between,
             arguments: vec![low.into_argument(), high.into_argument()],
         }
     }
@@ -2787,7 +2457,7 @@ impl ProcessSchedulesProperty {
     pub fn greater_than(self, value: impl FilterValue) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
-            operator: super::models::ProcessSchedulesSimpleExpressionOperator::GreaterThan,
+            operator: super::models::SimpleExpressionOperator::GreaterThan,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2798,7 +2468,7 @@ impl ProcessSchedulesProperty {
     ) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
-            operator: super::models::ProcessSchedulesSimpleExpressionOperator::GreaterThanOrEqual,
+            operator: super::models::SimpleExpressionOperator::GreaterThanOrEqual,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2806,7 +2476,7 @@ impl ProcessSchedulesProperty {
     pub fn less_than(self, value: impl FilterValue) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
-            operator: super::models::ProcessSchedulesSimpleExpressionOperator::LessThan,
+            operator: super::models::SimpleExpressionOperator::LessThan,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2817,7 +2487,7 @@ impl ProcessSchedulesProperty {
     ) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
-            operator: super::models::ProcessSchedulesSimpleExpressionOperator::LessThanOrEqual,
+            operator: super::models::SimpleExpressionOperator::LessThanOrEqual,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2825,7 +2495,7 @@ impl ProcessSchedulesProperty {
     pub fn contains(self, value: impl FilterValue) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
-            operator: super::models::ProcessSchedulesSimpleExpressionOperator::Contains,
+            operator: super::models::SimpleExpressionOperator::Contains,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2833,7 +2503,7 @@ impl ProcessSchedulesProperty {
     pub fn not_contains(self, value: impl FilterValue) -> ProcessSchedulesCondition {
         ProcessSchedulesCondition {
             property: self,
-            operator: super::models::ProcessSchedulesSimpleExpressionOperator::NotContains,
+            operator: super::models::SimpleExpressionOperator::NotContains,
             arguments: vec![value.into_argument()],
         }
     }
@@ -2843,7 +2513,7 @@ impl ProcessSchedulesProperty {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProcessSchedulesCondition {
     property: ProcessSchedulesProperty,
-    operator: super::models::ProcessSchedulesSimpleExpressionOperator,
+    operator: super::models::SimpleExpressionOperator,
     arguments: Vec<String>,
 }
 #[cfg(feature = "processes")]
@@ -2869,7 +2539,7 @@ pub enum ProcessSchedulesFilter {
     /// Members joined by a grouping operator.
     Group {
         /// The grouping operator.
-        operator: super::models::ProcessSchedulesGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         /// The members.
         members: Vec<ProcessSchedulesFilter>,
     },
@@ -2878,7 +2548,7 @@ pub enum ProcessSchedulesFilter {
 impl ProcessSchedulesFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
-        operator: super::models::ProcessSchedulesGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         members: impl IntoIterator<Item = F>,
     ) -> Self {
         Self::Group {
@@ -2888,17 +2558,11 @@ impl ProcessSchedulesFilter {
     }
     /// The members joined with `and`; members may be conditions or groups.
     pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(
-            super::models::ProcessSchedulesGroupingExpressionOperator::And,
-            members,
-        )
+        Self::grouped(super::models::GroupingExpressionOperator::And, members)
     }
     /// The members joined with `or`; members may be conditions or groups.
     pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(
-            super::models::ProcessSchedulesGroupingExpressionOperator::Or,
-            members,
-        )
+        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
     }
     fn into_expression(self) -> super::models::ProcessSchedulesExpression {
         match self {
@@ -2941,7 +2605,7 @@ impl ProcessSchedulesFilter {
     /// already a group joined by that operator.
     fn joined(
         self,
-        operator: super::models::ProcessSchedulesGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         other: ProcessSchedulesFilter,
     ) -> ProcessSchedulesFilter {
         match self {
@@ -2966,10 +2630,7 @@ impl<R: Into<ProcessSchedulesFilter>> std::ops::BitAnd<R> for ProcessSchedulesFi
     type Output = ProcessSchedulesFilter;
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> ProcessSchedulesFilter {
-        self.joined(
-            super::models::ProcessSchedulesGroupingExpressionOperator::And,
-            rhs.into(),
-        )
+        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "processes")]
@@ -2978,10 +2639,7 @@ impl<R: Into<ProcessSchedulesFilter>> std::ops::BitAnd<R> for ProcessSchedulesCo
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> ProcessSchedulesFilter {
         ProcessSchedulesFilter::from(self)
-            .joined(
-                super::models::ProcessSchedulesGroupingExpressionOperator::And,
-                rhs.into(),
-            )
+            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "processes")]
@@ -2989,10 +2647,7 @@ impl<R: Into<ProcessSchedulesFilter>> std::ops::BitOr<R> for ProcessSchedulesFil
     type Output = ProcessSchedulesFilter;
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> ProcessSchedulesFilter {
-        self.joined(
-            super::models::ProcessSchedulesGroupingExpressionOperator::Or,
-            rhs.into(),
-        )
+        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "processes")]
@@ -3001,10 +2656,7 @@ impl<R: Into<ProcessSchedulesFilter>> std::ops::BitOr<R> for ProcessSchedulesCon
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> ProcessSchedulesFilter {
         ProcessSchedulesFilter::from(self)
-            .joined(
-                super::models::ProcessSchedulesGroupingExpressionOperator::Or,
-                rhs.into(),
-            )
+            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "processes")]
@@ -3042,16 +2694,15 @@ impl ProcessScheduleStatusProperty {
     /// arguments does not fit the operator.
     pub fn compare<A: FilterValue>(
         self,
-        operator: super::models::ProcessScheduleStatusSimpleExpressionOperator,
+        operator: super::models::SimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<ProcessScheduleStatusCondition, FilterError> {
         let arguments: Vec<String> = arguments
             .into_iter()
             .map(FilterValue::into_argument)
             .collect();
-        if let Some(expected) = arity_process_schedule_status_simple_expression_operator(
-            &operator,
-        ) && expected != arguments.len()
+        if let Some(expected) = arity_simple_expression_operator(&operator)
+            && expected != arguments.len()
         {
             return Err(FilterError {
                 operator: operator.to_string(),
@@ -3069,7 +2720,7 @@ impl ProcessScheduleStatusProperty {
     pub fn equals(self, value: impl FilterValue) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
-            operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::Equals,
+            operator: super::models::SimpleExpressionOperator::Equals,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3077,7 +2728,7 @@ impl ProcessScheduleStatusProperty {
     pub fn like(self, value: impl FilterValue) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
-            operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::Like,
+            operator: super::models::SimpleExpressionOperator::Like,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3085,7 +2736,7 @@ impl ProcessScheduleStatusProperty {
     pub fn not_equals(self, value: impl FilterValue) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
-            operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::NotEquals,
+            operator: super::models::SimpleExpressionOperator::NotEquals,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3093,7 +2744,7 @@ impl ProcessScheduleStatusProperty {
     pub fn is_null(self) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
-            operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::IsNull,
+            operator: super::models::SimpleExpressionOperator::IsNull,
             arguments: Vec::new(),
         }
     }
@@ -3101,7 +2752,7 @@ impl ProcessScheduleStatusProperty {
     pub fn is_not_null(self) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
-            operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::IsNotNull,
+            operator: super::models::SimpleExpressionOperator::IsNotNull,
             arguments: Vec::new(),
         }
     }
@@ -3113,7 +2764,7 @@ impl ProcessScheduleStatusProperty {
     ) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
-            operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::Between,
+            operator: super::models::SimpleExpressionOperator::Between,
             arguments: vec![low.into_argument(), high.into_argument()],
         }
     }
@@ -3124,7 +2775,7 @@ impl ProcessScheduleStatusProperty {
     ) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
-            operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::GreaterThan,
+            operator: super::models::SimpleExpressionOperator::GreaterThan,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3135,7 +2786,7 @@ impl ProcessScheduleStatusProperty {
     ) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
-            operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::GreaterThanOrEqual,
+            operator: super::models::SimpleExpressionOperator::GreaterThanOrEqual,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3143,7 +2794,7 @@ impl ProcessScheduleStatusProperty {
     pub fn less_than(self, value: impl FilterValue) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
-            operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::LessThan,
+            operator: super::models::SimpleExpressionOperator::LessThan,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3154,7 +2805,7 @@ impl ProcessScheduleStatusProperty {
     ) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
-            operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::LessThanOrEqual,
+            operator: super::models::SimpleExpressionOperator::LessThanOrEqual,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3162,7 +2813,7 @@ impl ProcessScheduleStatusProperty {
     pub fn contains(self, value: impl FilterValue) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
-            operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::Contains,
+            operator: super::models::SimpleExpressionOperator::Contains,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3173,7 +2824,7 @@ impl ProcessScheduleStatusProperty {
     ) -> ProcessScheduleStatusCondition {
         ProcessScheduleStatusCondition {
             property: self,
-            operator: super::models::ProcessScheduleStatusSimpleExpressionOperator::NotContains,
+            operator: super::models::SimpleExpressionOperator::NotContains,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3183,7 +2834,7 @@ impl ProcessScheduleStatusProperty {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProcessScheduleStatusCondition {
     property: ProcessScheduleStatusProperty,
-    operator: super::models::ProcessScheduleStatusSimpleExpressionOperator,
+    operator: super::models::SimpleExpressionOperator,
     arguments: Vec<String>,
 }
 #[cfg(feature = "processes")]
@@ -3192,7 +2843,7 @@ impl ProcessScheduleStatusCondition {
         super::models::ProcessScheduleStatusSimpleExpression {
             argument: Some(self.arguments),
             operator: self.operator,
-            property: super::models::ProcessScheduleStatusSimpleExpressionProperty::from(
+            property: super::models::ProcessSchedulesSimpleExpressionProperty::from(
                 self.property.as_str(),
             ),
         }
@@ -3209,7 +2860,7 @@ pub enum ProcessScheduleStatusFilter {
     /// Members joined by a grouping operator.
     Group {
         /// The grouping operator.
-        operator: super::models::ProcessScheduleStatusGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         /// The members.
         members: Vec<ProcessScheduleStatusFilter>,
     },
@@ -3218,7 +2869,7 @@ pub enum ProcessScheduleStatusFilter {
 impl ProcessScheduleStatusFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
-        operator: super::models::ProcessScheduleStatusGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         members: impl IntoIterator<Item = F>,
     ) -> Self {
         Self::Group {
@@ -3228,17 +2879,11 @@ impl ProcessScheduleStatusFilter {
     }
     /// The members joined with `and`; members may be conditions or groups.
     pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(
-            super::models::ProcessScheduleStatusGroupingExpressionOperator::And,
-            members,
-        )
+        Self::grouped(super::models::GroupingExpressionOperator::And, members)
     }
     /// The members joined with `or`; members may be conditions or groups.
     pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(
-            super::models::ProcessScheduleStatusGroupingExpressionOperator::Or,
-            members,
-        )
+        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
     }
     fn into_expression(self) -> super::models::ProcessScheduleStatusExpression {
         match self {
@@ -3281,7 +2926,7 @@ impl ProcessScheduleStatusFilter {
     /// already a group joined by that operator.
     fn joined(
         self,
-        operator: super::models::ProcessScheduleStatusGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         other: ProcessScheduleStatusFilter,
     ) -> ProcessScheduleStatusFilter {
         match self {
@@ -3307,10 +2952,7 @@ for ProcessScheduleStatusFilter {
     type Output = ProcessScheduleStatusFilter;
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> ProcessScheduleStatusFilter {
-        self.joined(
-            super::models::ProcessScheduleStatusGroupingExpressionOperator::And,
-            rhs.into(),
-        )
+        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "processes")]
@@ -3320,10 +2962,7 @@ for ProcessScheduleStatusCondition {
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> ProcessScheduleStatusFilter {
         ProcessScheduleStatusFilter::from(self)
-            .joined(
-                super::models::ProcessScheduleStatusGroupingExpressionOperator::And,
-                rhs.into(),
-            )
+            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "processes")]
@@ -3332,10 +2971,7 @@ for ProcessScheduleStatusFilter {
     type Output = ProcessScheduleStatusFilter;
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> ProcessScheduleStatusFilter {
-        self.joined(
-            super::models::ProcessScheduleStatusGroupingExpressionOperator::Or,
-            rhs.into(),
-        )
+        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "processes")]
@@ -3345,10 +2981,7 @@ for ProcessScheduleStatusCondition {
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> ProcessScheduleStatusFilter {
         ProcessScheduleStatusFilter::from(self)
-            .joined(
-                super::models::ProcessScheduleStatusGroupingExpressionOperator::Or,
-                rhs.into(),
-            )
+            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "processes")]
@@ -3421,16 +3054,15 @@ impl PackagedComponentProperty {
     /// arguments does not fit the operator.
     pub fn compare<A: FilterValue>(
         self,
-        operator: super::models::PackagedComponentSimpleExpressionOperator,
+        operator: super::models::SimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<PackagedComponentCondition, FilterError> {
         let arguments: Vec<String> = arguments
             .into_iter()
             .map(FilterValue::into_argument)
             .collect();
-        if let Some(expected) = arity_packaged_component_simple_expression_operator(
-            &operator,
-        ) && expected != arguments.len()
+        if let Some(expected) = arity_simple_expression_operator(&operator)
+            && expected != arguments.len()
         {
             return Err(FilterError {
                 operator: operator.to_string(),
@@ -3448,7 +3080,7 @@ impl PackagedComponentProperty {
     pub fn equals(self, value: impl FilterValue) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
-            operator: super::models::PackagedComponentSimpleExpressionOperator::Equals,
+            operator: super::models::SimpleExpressionOperator::Equals,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3456,7 +3088,7 @@ impl PackagedComponentProperty {
     pub fn like(self, value: impl FilterValue) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
-            operator: super::models::PackagedComponentSimpleExpressionOperator::Like,
+            operator: super::models::SimpleExpressionOperator::Like,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3464,7 +3096,7 @@ impl PackagedComponentProperty {
     pub fn not_equals(self, value: impl FilterValue) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
-            operator: super::models::PackagedComponentSimpleExpressionOperator::NotEquals,
+            operator: super::models::SimpleExpressionOperator::NotEquals,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3472,7 +3104,7 @@ impl PackagedComponentProperty {
     pub fn is_null(self) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
-            operator: super::models::PackagedComponentSimpleExpressionOperator::IsNull,
+            operator: super::models::SimpleExpressionOperator::IsNull,
             arguments: Vec::new(),
         }
     }
@@ -3480,7 +3112,7 @@ impl PackagedComponentProperty {
     pub fn is_not_null(self) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
-            operator: super::models::PackagedComponentSimpleExpressionOperator::IsNotNull,
+            operator: super::models::SimpleExpressionOperator::IsNotNull,
             arguments: Vec::new(),
         }
     }
@@ -3492,7 +3124,7 @@ impl PackagedComponentProperty {
     ) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
-            operator: super::models::PackagedComponentSimpleExpressionOperator::Between,
+            operator: super::models::SimpleExpressionOperator::Between,
             arguments: vec![low.into_argument(), high.into_argument()],
         }
     }
@@ -3500,7 +3132,7 @@ impl PackagedComponentProperty {
     pub fn greater_than(self, value: impl FilterValue) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
-            operator: super::models::PackagedComponentSimpleExpressionOperator::GreaterThan,
+            operator: super::models::SimpleExpressionOperator::GreaterThan,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3511,7 +3143,7 @@ impl PackagedComponentProperty {
     ) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
-            operator: super::models::PackagedComponentSimpleExpressionOperator::GreaterThanOrEqual,
+            operator: super::models::SimpleExpressionOperator::GreaterThanOrEqual,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3519,7 +3151,7 @@ impl PackagedComponentProperty {
     pub fn less_than(self, value: impl FilterValue) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
-            operator: super::models::PackagedComponentSimpleExpressionOperator::LessThan,
+            operator: super::models::SimpleExpressionOperator::LessThan,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3530,7 +3162,7 @@ impl PackagedComponentProperty {
     ) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
-            operator: super::models::PackagedComponentSimpleExpressionOperator::LessThanOrEqual,
+            operator: super::models::SimpleExpressionOperator::LessThanOrEqual,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3538,7 +3170,7 @@ impl PackagedComponentProperty {
     pub fn contains(self, value: impl FilterValue) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
-            operator: super::models::PackagedComponentSimpleExpressionOperator::Contains,
+            operator: super::models::SimpleExpressionOperator::Contains,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3546,7 +3178,7 @@ impl PackagedComponentProperty {
     pub fn not_contains(self, value: impl FilterValue) -> PackagedComponentCondition {
         PackagedComponentCondition {
             property: self,
-            operator: super::models::PackagedComponentSimpleExpressionOperator::NotContains,
+            operator: super::models::SimpleExpressionOperator::NotContains,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3556,7 +3188,7 @@ impl PackagedComponentProperty {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PackagedComponentCondition {
     property: PackagedComponentProperty,
-    operator: super::models::PackagedComponentSimpleExpressionOperator,
+    operator: super::models::SimpleExpressionOperator,
     arguments: Vec<String>,
 }
 #[cfg(feature = "components")]
@@ -3580,7 +3212,7 @@ pub enum PackagedComponentFilter {
     /// Members joined by a grouping operator.
     Group {
         /// The grouping operator.
-        operator: super::models::PackagedComponentGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         /// The members.
         members: Vec<PackagedComponentFilter>,
     },
@@ -3589,7 +3221,7 @@ pub enum PackagedComponentFilter {
 impl PackagedComponentFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
-        operator: super::models::PackagedComponentGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         members: impl IntoIterator<Item = F>,
     ) -> Self {
         Self::Group {
@@ -3599,17 +3231,11 @@ impl PackagedComponentFilter {
     }
     /// The members joined with `and`; members may be conditions or groups.
     pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(
-            super::models::PackagedComponentGroupingExpressionOperator::And,
-            members,
-        )
+        Self::grouped(super::models::GroupingExpressionOperator::And, members)
     }
     /// The members joined with `or`; members may be conditions or groups.
     pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(
-            super::models::PackagedComponentGroupingExpressionOperator::Or,
-            members,
-        )
+        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
     }
     fn into_expression(self) -> super::models::PackagedComponentExpression {
         match self {
@@ -3652,7 +3278,7 @@ impl PackagedComponentFilter {
     /// already a group joined by that operator.
     fn joined(
         self,
-        operator: super::models::PackagedComponentGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         other: PackagedComponentFilter,
     ) -> PackagedComponentFilter {
         match self {
@@ -3677,10 +3303,7 @@ impl<R: Into<PackagedComponentFilter>> std::ops::BitAnd<R> for PackagedComponent
     type Output = PackagedComponentFilter;
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> PackagedComponentFilter {
-        self.joined(
-            super::models::PackagedComponentGroupingExpressionOperator::And,
-            rhs.into(),
-        )
+        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "components")]
@@ -3690,10 +3313,7 @@ for PackagedComponentCondition {
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> PackagedComponentFilter {
         PackagedComponentFilter::from(self)
-            .joined(
-                super::models::PackagedComponentGroupingExpressionOperator::And,
-                rhs.into(),
-            )
+            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "components")]
@@ -3701,10 +3321,7 @@ impl<R: Into<PackagedComponentFilter>> std::ops::BitOr<R> for PackagedComponentF
     type Output = PackagedComponentFilter;
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> PackagedComponentFilter {
-        self.joined(
-            super::models::PackagedComponentGroupingExpressionOperator::Or,
-            rhs.into(),
-        )
+        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "components")]
@@ -3714,10 +3331,7 @@ for PackagedComponentCondition {
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> PackagedComponentFilter {
         PackagedComponentFilter::from(self)
-            .joined(
-                super::models::PackagedComponentGroupingExpressionOperator::Or,
-                rhs.into(),
-            )
+            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "components")]
@@ -3803,16 +3417,15 @@ impl ComponentMetadataProperty {
     /// arguments does not fit the operator.
     pub fn compare<A: FilterValue>(
         self,
-        operator: super::models::ComponentMetadataSimpleExpressionOperator,
+        operator: super::models::SimpleExpressionOperator,
         arguments: impl IntoIterator<Item = A>,
     ) -> Result<ComponentMetadataCondition, FilterError> {
         let arguments: Vec<String> = arguments
             .into_iter()
             .map(FilterValue::into_argument)
             .collect();
-        if let Some(expected) = arity_component_metadata_simple_expression_operator(
-            &operator,
-        ) && expected != arguments.len()
+        if let Some(expected) = arity_simple_expression_operator(&operator)
+            && expected != arguments.len()
         {
             return Err(FilterError {
                 operator: operator.to_string(),
@@ -3830,7 +3443,7 @@ impl ComponentMetadataProperty {
     pub fn equals(self, value: impl FilterValue) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
-            operator: super::models::ComponentMetadataSimpleExpressionOperator::Equals,
+            operator: super::models::SimpleExpressionOperator::Equals,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3838,7 +3451,7 @@ impl ComponentMetadataProperty {
     pub fn like(self, value: impl FilterValue) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
-            operator: super::models::ComponentMetadataSimpleExpressionOperator::Like,
+            operator: super::models::SimpleExpressionOperator::Like,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3846,7 +3459,7 @@ impl ComponentMetadataProperty {
     pub fn not_equals(self, value: impl FilterValue) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
-            operator: super::models::ComponentMetadataSimpleExpressionOperator::NotEquals,
+            operator: super::models::SimpleExpressionOperator::NotEquals,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3854,7 +3467,7 @@ impl ComponentMetadataProperty {
     pub fn is_null(self) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
-            operator: super::models::ComponentMetadataSimpleExpressionOperator::IsNull,
+            operator: super::models::SimpleExpressionOperator::IsNull,
             arguments: Vec::new(),
         }
     }
@@ -3862,7 +3475,7 @@ impl ComponentMetadataProperty {
     pub fn is_not_null(self) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
-            operator: super::models::ComponentMetadataSimpleExpressionOperator::IsNotNull,
+            operator: super::models::SimpleExpressionOperator::IsNotNull,
             arguments: Vec::new(),
         }
     }
@@ -3874,7 +3487,7 @@ impl ComponentMetadataProperty {
     ) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
-            operator: super::models::ComponentMetadataSimpleExpressionOperator::Between,
+            operator: super::models::SimpleExpressionOperator::Between,
             arguments: vec![low.into_argument(), high.into_argument()],
         }
     }
@@ -3882,7 +3495,7 @@ impl ComponentMetadataProperty {
     pub fn greater_than(self, value: impl FilterValue) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
-            operator: super::models::ComponentMetadataSimpleExpressionOperator::GreaterThan,
+            operator: super::models::SimpleExpressionOperator::GreaterThan,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3893,7 +3506,7 @@ impl ComponentMetadataProperty {
     ) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
-            operator: super::models::ComponentMetadataSimpleExpressionOperator::GreaterThanOrEqual,
+            operator: super::models::SimpleExpressionOperator::GreaterThanOrEqual,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3901,7 +3514,7 @@ impl ComponentMetadataProperty {
     pub fn less_than(self, value: impl FilterValue) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
-            operator: super::models::ComponentMetadataSimpleExpressionOperator::LessThan,
+            operator: super::models::SimpleExpressionOperator::LessThan,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3912,7 +3525,7 @@ impl ComponentMetadataProperty {
     ) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
-            operator: super::models::ComponentMetadataSimpleExpressionOperator::LessThanOrEqual,
+            operator: super::models::SimpleExpressionOperator::LessThanOrEqual,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3920,7 +3533,7 @@ impl ComponentMetadataProperty {
     pub fn contains(self, value: impl FilterValue) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
-            operator: super::models::ComponentMetadataSimpleExpressionOperator::Contains,
+            operator: super::models::SimpleExpressionOperator::Contains,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3928,7 +3541,7 @@ impl ComponentMetadataProperty {
     pub fn not_contains(self, value: impl FilterValue) -> ComponentMetadataCondition {
         ComponentMetadataCondition {
             property: self,
-            operator: super::models::ComponentMetadataSimpleExpressionOperator::NotContains,
+            operator: super::models::SimpleExpressionOperator::NotContains,
             arguments: vec![value.into_argument()],
         }
     }
@@ -3938,7 +3551,7 @@ impl ComponentMetadataProperty {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ComponentMetadataCondition {
     property: ComponentMetadataProperty,
-    operator: super::models::ComponentMetadataSimpleExpressionOperator,
+    operator: super::models::SimpleExpressionOperator,
     arguments: Vec<String>,
 }
 #[cfg(feature = "components")]
@@ -3964,7 +3577,7 @@ pub enum ComponentMetadataFilter {
     /// Members joined by a grouping operator.
     Group {
         /// The grouping operator.
-        operator: super::models::ComponentMetadataGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         /// The members.
         members: Vec<ComponentMetadataFilter>,
     },
@@ -3973,7 +3586,7 @@ pub enum ComponentMetadataFilter {
 impl ComponentMetadataFilter {
     /// The members joined by any grouping operator the spec lists.
     pub fn grouped<F: Into<Self>>(
-        operator: super::models::ComponentMetadataGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         members: impl IntoIterator<Item = F>,
     ) -> Self {
         Self::Group {
@@ -3983,17 +3596,11 @@ impl ComponentMetadataFilter {
     }
     /// The members joined with `and`; members may be conditions or groups.
     pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(
-            super::models::ComponentMetadataGroupingExpressionOperator::And,
-            members,
-        )
+        Self::grouped(super::models::GroupingExpressionOperator::And, members)
     }
     /// The members joined with `or`; members may be conditions or groups.
     pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(
-            super::models::ComponentMetadataGroupingExpressionOperator::Or,
-            members,
-        )
+        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
     }
     fn into_expression(self) -> super::models::ComponentMetadataExpression {
         match self {
@@ -4036,7 +3643,7 @@ impl ComponentMetadataFilter {
     /// already a group joined by that operator.
     fn joined(
         self,
-        operator: super::models::ComponentMetadataGroupingExpressionOperator,
+        operator: super::models::GroupingExpressionOperator,
         other: ComponentMetadataFilter,
     ) -> ComponentMetadataFilter {
         match self {
@@ -4061,10 +3668,7 @@ impl<R: Into<ComponentMetadataFilter>> std::ops::BitAnd<R> for ComponentMetadata
     type Output = ComponentMetadataFilter;
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> ComponentMetadataFilter {
-        self.joined(
-            super::models::ComponentMetadataGroupingExpressionOperator::And,
-            rhs.into(),
-        )
+        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "components")]
@@ -4074,10 +3678,7 @@ for ComponentMetadataCondition {
     /// `a & b`: both joined with `and`.
     fn bitand(self, rhs: R) -> ComponentMetadataFilter {
         ComponentMetadataFilter::from(self)
-            .joined(
-                super::models::ComponentMetadataGroupingExpressionOperator::And,
-                rhs.into(),
-            )
+            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
     }
 }
 #[cfg(feature = "components")]
@@ -4085,10 +3686,7 @@ impl<R: Into<ComponentMetadataFilter>> std::ops::BitOr<R> for ComponentMetadataF
     type Output = ComponentMetadataFilter;
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> ComponentMetadataFilter {
-        self.joined(
-            super::models::ComponentMetadataGroupingExpressionOperator::Or,
-            rhs.into(),
-        )
+        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "components")]
@@ -4098,10 +3696,7 @@ for ComponentMetadataCondition {
     /// `a | b`: both joined with `or`.
     fn bitor(self, rhs: R) -> ComponentMetadataFilter {
         ComponentMetadataFilter::from(self)
-            .joined(
-                super::models::ComponentMetadataGroupingExpressionOperator::Or,
-                rhs.into(),
-            )
+            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "components")]

@@ -328,90 +328,7 @@ pub struct EnvironmentInput {
     #[serde(default)]
     pub name: String,
     /// PROD (production) or TEST. TEST needs Test Connection Licensing on the account; the classification cannot be changed after the environment is added.
-    pub classification: EnvironmentInputClassification,
-}
-/// PROD (production) or TEST. TEST needs Test Connection Licensing on the account; the classification cannot be changed after the environment is added.
-///
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EnvironmentInputClassification {
-    /// `PROD`
-    Prod,
-    /// `TEST`
-    Test,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "environments")]
-impl EnvironmentInputClassification {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 2] = [Self::Prod, Self::Test];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Prod => "PROD",
-            Self::Test => "TEST",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "PROD" => Some(Self::Prod),
-            "TEST" => Some(Self::Test),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "environments")]
-impl std::fmt::Display for EnvironmentInputClassification {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "environments")]
-impl From<&str> for EnvironmentInputClassification {
-    fn from(value: &str) -> Self {
-        match value {
-            "PROD" => Self::Prod,
-            "TEST" => Self::Test,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "environments")]
-impl From<String> for EnvironmentInputClassification {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "PROD" => Self::Prod,
-            "TEST" => Self::Test,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "environments")]
-impl std::str::FromStr for EnvironmentInputClassification {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentInputClassification {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentInputClassification {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
+    pub classification: EnvironmentClassification,
 }
 /// A packaged component deployed to an environment. Deploying the same package to a second environment (promotion) makes a second DeployedPackage with the same packageId.
 #[cfg(feature = "deployments")]
@@ -1150,14 +1067,22 @@ pub struct EnvironmentAtomAttachmentSimpleExpression {
         skip_serializing_if = "Option::is_none"
     )]
     pub argument: Option<Vec<String>>,
-    pub operator: EnvironmentAtomAttachmentSimpleExpressionOperator,
+    pub operator: SimpleExpressionOperator,
     pub property: EnvironmentAtomAttachmentSimpleExpressionProperty,
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
-#[cfg(feature = "environments")]
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "components"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EnvironmentAtomAttachmentSimpleExpressionOperator {
+pub enum SimpleExpressionOperator {
     /// `EQUALS`
     Equals,
     /// `LIKE`
@@ -1185,8 +1110,16 @@ pub enum EnvironmentAtomAttachmentSimpleExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
-#[cfg(feature = "environments")]
-impl EnvironmentAtomAttachmentSimpleExpressionOperator {
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "components"
+    )
+)]
+impl SimpleExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 12] = [
         Self::Equals,
@@ -1240,14 +1173,30 @@ impl EnvironmentAtomAttachmentSimpleExpressionOperator {
         }
     }
 }
-#[cfg(feature = "environments")]
-impl std::fmt::Display for EnvironmentAtomAttachmentSimpleExpressionOperator {
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "components"
+    )
+)]
+impl std::fmt::Display for SimpleExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(feature = "environments")]
-impl From<&str> for EnvironmentAtomAttachmentSimpleExpressionOperator {
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "components"
+    )
+)]
+impl From<&str> for SimpleExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
             "EQUALS" => Self::Equals,
@@ -1266,8 +1215,16 @@ impl From<&str> for EnvironmentAtomAttachmentSimpleExpressionOperator {
         }
     }
 }
-#[cfg(feature = "environments")]
-impl From<String> for EnvironmentAtomAttachmentSimpleExpressionOperator {
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "components"
+    )
+)]
+impl From<String> for SimpleExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
             "EQUALS" => Self::Equals,
@@ -1286,21 +1243,45 @@ impl From<String> for EnvironmentAtomAttachmentSimpleExpressionOperator {
         }
     }
 }
-#[cfg(feature = "environments")]
-impl std::str::FromStr for EnvironmentAtomAttachmentSimpleExpressionOperator {
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "components"
+    )
+)]
+impl std::str::FromStr for SimpleExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
-#[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentAtomAttachmentSimpleExpressionOperator {
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "components"
+    )
+)]
+impl serde::Serialize for SimpleExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
-#[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentSimpleExpressionOperator {
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "components"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for SimpleExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1391,7 +1372,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentSimpleExpressionP
 #[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentAtomAttachmentGroupingExpression {
-    pub operator: EnvironmentAtomAttachmentGroupingExpressionOperator,
+    pub operator: GroupingExpressionOperator,
     #[serde(
         rename = "nestedExpression",
         default,
@@ -1402,9 +1383,8 @@ pub struct EnvironmentAtomAttachmentGroupingExpression {
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
-#[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EnvironmentAtomAttachmentGroupingExpressionOperator {
+pub enum GroupingExpressionOperator {
     /// `and`
     And,
     /// `or`
@@ -1412,8 +1392,7 @@ pub enum EnvironmentAtomAttachmentGroupingExpressionOperator {
     /// A value the spec does not list, kept verbatim.
     UnknownValue(String),
 }
-#[cfg(feature = "environments")]
-impl EnvironmentAtomAttachmentGroupingExpressionOperator {
+impl GroupingExpressionOperator {
     /// Every value the spec lists.
     pub const ALL: [Self; 2] = [Self::And, Self::Or];
     /// The value as it is sent on the wire.
@@ -1434,14 +1413,12 @@ impl EnvironmentAtomAttachmentGroupingExpressionOperator {
         }
     }
 }
-#[cfg(feature = "environments")]
-impl std::fmt::Display for EnvironmentAtomAttachmentGroupingExpressionOperator {
+impl std::fmt::Display for GroupingExpressionOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(feature = "environments")]
-impl From<&str> for EnvironmentAtomAttachmentGroupingExpressionOperator {
+impl From<&str> for GroupingExpressionOperator {
     fn from(value: &str) -> Self {
         match value {
             "and" => Self::And,
@@ -1450,8 +1427,7 @@ impl From<&str> for EnvironmentAtomAttachmentGroupingExpressionOperator {
         }
     }
 }
-#[cfg(feature = "environments")]
-impl From<String> for EnvironmentAtomAttachmentGroupingExpressionOperator {
+impl From<String> for GroupingExpressionOperator {
     fn from(value: String) -> Self {
         match value.as_str() {
             "and" => Self::And,
@@ -1460,22 +1436,18 @@ impl From<String> for EnvironmentAtomAttachmentGroupingExpressionOperator {
         }
     }
 }
-#[cfg(feature = "environments")]
-impl std::str::FromStr for EnvironmentAtomAttachmentGroupingExpressionOperator {
+impl std::str::FromStr for GroupingExpressionOperator {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
-#[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentAtomAttachmentGroupingExpressionOperator {
+impl serde::Serialize for GroupingExpressionOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
-#[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de>
-for EnvironmentAtomAttachmentGroupingExpressionOperator {
+impl<'de> serde::Deserialize<'de> for GroupingExpressionOperator {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1535,162 +1507,8 @@ pub struct ProcessSimpleExpression {
         skip_serializing_if = "Option::is_none"
     )]
     pub argument: Option<Vec<String>>,
-    pub operator: ProcessSimpleExpressionOperator,
+    pub operator: SimpleExpressionOperator,
     pub property: ProcessSimpleExpressionProperty,
-}
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ProcessSimpleExpressionOperator {
-    /// `EQUALS`
-    Equals,
-    /// `LIKE`
-    Like,
-    /// `NOT_EQUALS`
-    NotEquals,
-    /// `IS_NULL`
-    IsNull,
-    /// `IS_NOT_NULL`
-    IsNotNull,
-    /// `BETWEEN`
-    Between,
-    /// `GREATER_THAN`
-    GreaterThan,
-    /// `GREATER_THAN_OR_EQUAL`
-    GreaterThanOrEqual,
-    /// `LESS_THAN`
-    LessThan,
-    /// `LESS_THAN_OR_EQUAL`
-    LessThanOrEqual,
-    /// `CONTAINS`
-    Contains,
-    /// `NOT_CONTAINS`
-    NotContains,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "processes")]
-impl ProcessSimpleExpressionOperator {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 12] = [
-        Self::Equals,
-        Self::Like,
-        Self::NotEquals,
-        Self::IsNull,
-        Self::IsNotNull,
-        Self::Between,
-        Self::GreaterThan,
-        Self::GreaterThanOrEqual,
-        Self::LessThan,
-        Self::LessThanOrEqual,
-        Self::Contains,
-        Self::NotContains,
-    ];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Equals => "EQUALS",
-            Self::Like => "LIKE",
-            Self::NotEquals => "NOT_EQUALS",
-            Self::IsNull => "IS_NULL",
-            Self::IsNotNull => "IS_NOT_NULL",
-            Self::Between => "BETWEEN",
-            Self::GreaterThan => "GREATER_THAN",
-            Self::GreaterThanOrEqual => "GREATER_THAN_OR_EQUAL",
-            Self::LessThan => "LESS_THAN",
-            Self::LessThanOrEqual => "LESS_THAN_OR_EQUAL",
-            Self::Contains => "CONTAINS",
-            Self::NotContains => "NOT_CONTAINS",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "EQUALS" => Some(Self::Equals),
-            "LIKE" => Some(Self::Like),
-            "NOT_EQUALS" => Some(Self::NotEquals),
-            "IS_NULL" => Some(Self::IsNull),
-            "IS_NOT_NULL" => Some(Self::IsNotNull),
-            "BETWEEN" => Some(Self::Between),
-            "GREATER_THAN" => Some(Self::GreaterThan),
-            "GREATER_THAN_OR_EQUAL" => Some(Self::GreaterThanOrEqual),
-            "LESS_THAN" => Some(Self::LessThan),
-            "LESS_THAN_OR_EQUAL" => Some(Self::LessThanOrEqual),
-            "CONTAINS" => Some(Self::Contains),
-            "NOT_CONTAINS" => Some(Self::NotContains),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl std::fmt::Display for ProcessSimpleExpressionOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "processes")]
-impl From<&str> for ProcessSimpleExpressionOperator {
-    fn from(value: &str) -> Self {
-        match value {
-            "EQUALS" => Self::Equals,
-            "LIKE" => Self::Like,
-            "NOT_EQUALS" => Self::NotEquals,
-            "IS_NULL" => Self::IsNull,
-            "IS_NOT_NULL" => Self::IsNotNull,
-            "BETWEEN" => Self::Between,
-            "GREATER_THAN" => Self::GreaterThan,
-            "GREATER_THAN_OR_EQUAL" => Self::GreaterThanOrEqual,
-            "LESS_THAN" => Self::LessThan,
-            "LESS_THAN_OR_EQUAL" => Self::LessThanOrEqual,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl From<String> for ProcessSimpleExpressionOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "EQUALS" => Self::Equals,
-            "LIKE" => Self::Like,
-            "NOT_EQUALS" => Self::NotEquals,
-            "IS_NULL" => Self::IsNull,
-            "IS_NOT_NULL" => Self::IsNotNull,
-            "BETWEEN" => Self::Between,
-            "GREATER_THAN" => Self::GreaterThan,
-            "GREATER_THAN_OR_EQUAL" => Self::GreaterThanOrEqual,
-            "LESS_THAN" => Self::LessThan,
-            "LESS_THAN_OR_EQUAL" => Self::LessThanOrEqual,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl std::str::FromStr for ProcessSimpleExpressionOperator {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "processes")]
-impl serde::Serialize for ProcessSimpleExpressionOperator {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessSimpleExpressionOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
@@ -1794,7 +1612,7 @@ impl<'de> serde::Deserialize<'de> for ProcessSimpleExpressionProperty {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessGroupingExpression {
     /// How the nested expressions are joined; lowercase.
-    pub operator: ProcessGroupingExpressionOperator,
+    pub operator: GroupingExpressionOperator,
     #[serde(
         rename = "nestedExpression",
         default,
@@ -1802,89 +1620,6 @@ pub struct ProcessGroupingExpression {
         skip_serializing_if = "Option::is_none"
     )]
     pub nested_expression: Option<Vec<ProcessExpression>>,
-}
-/// How the nested expressions are joined; lowercase.
-///
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ProcessGroupingExpressionOperator {
-    /// `and`
-    And,
-    /// `or`
-    Or,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "processes")]
-impl ProcessGroupingExpressionOperator {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 2] = [Self::And, Self::Or];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::And => "and",
-            Self::Or => "or",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "and" => Some(Self::And),
-            "or" => Some(Self::Or),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl std::fmt::Display for ProcessGroupingExpressionOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "processes")]
-impl From<&str> for ProcessGroupingExpressionOperator {
-    fn from(value: &str) -> Self {
-        match value {
-            "and" => Self::And,
-            "or" => Self::Or,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl From<String> for ProcessGroupingExpressionOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "and" => Self::And,
-            "or" => Self::Or,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl std::str::FromStr for ProcessGroupingExpressionOperator {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "processes")]
-impl serde::Serialize for ProcessGroupingExpressionOperator {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessGroupingExpressionOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
 }
 /// Query for environments. Filterable properties: name, id, classification. Without QueryFilter the body is `{}`, which Boomi's reference scripts send to list every environment.
 #[cfg(feature = "environments")]
@@ -1917,162 +1652,8 @@ pub struct EnvironmentSimpleExpression {
         skip_serializing_if = "Option::is_none"
     )]
     pub argument: Option<Vec<String>>,
-    pub operator: EnvironmentSimpleExpressionOperator,
+    pub operator: SimpleExpressionOperator,
     pub property: EnvironmentSimpleExpressionProperty,
-}
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EnvironmentSimpleExpressionOperator {
-    /// `EQUALS`
-    Equals,
-    /// `LIKE`
-    Like,
-    /// `NOT_EQUALS`
-    NotEquals,
-    /// `IS_NULL`
-    IsNull,
-    /// `IS_NOT_NULL`
-    IsNotNull,
-    /// `BETWEEN`
-    Between,
-    /// `GREATER_THAN`
-    GreaterThan,
-    /// `GREATER_THAN_OR_EQUAL`
-    GreaterThanOrEqual,
-    /// `LESS_THAN`
-    LessThan,
-    /// `LESS_THAN_OR_EQUAL`
-    LessThanOrEqual,
-    /// `CONTAINS`
-    Contains,
-    /// `NOT_CONTAINS`
-    NotContains,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "environments")]
-impl EnvironmentSimpleExpressionOperator {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 12] = [
-        Self::Equals,
-        Self::Like,
-        Self::NotEquals,
-        Self::IsNull,
-        Self::IsNotNull,
-        Self::Between,
-        Self::GreaterThan,
-        Self::GreaterThanOrEqual,
-        Self::LessThan,
-        Self::LessThanOrEqual,
-        Self::Contains,
-        Self::NotContains,
-    ];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Equals => "EQUALS",
-            Self::Like => "LIKE",
-            Self::NotEquals => "NOT_EQUALS",
-            Self::IsNull => "IS_NULL",
-            Self::IsNotNull => "IS_NOT_NULL",
-            Self::Between => "BETWEEN",
-            Self::GreaterThan => "GREATER_THAN",
-            Self::GreaterThanOrEqual => "GREATER_THAN_OR_EQUAL",
-            Self::LessThan => "LESS_THAN",
-            Self::LessThanOrEqual => "LESS_THAN_OR_EQUAL",
-            Self::Contains => "CONTAINS",
-            Self::NotContains => "NOT_CONTAINS",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "EQUALS" => Some(Self::Equals),
-            "LIKE" => Some(Self::Like),
-            "NOT_EQUALS" => Some(Self::NotEquals),
-            "IS_NULL" => Some(Self::IsNull),
-            "IS_NOT_NULL" => Some(Self::IsNotNull),
-            "BETWEEN" => Some(Self::Between),
-            "GREATER_THAN" => Some(Self::GreaterThan),
-            "GREATER_THAN_OR_EQUAL" => Some(Self::GreaterThanOrEqual),
-            "LESS_THAN" => Some(Self::LessThan),
-            "LESS_THAN_OR_EQUAL" => Some(Self::LessThanOrEqual),
-            "CONTAINS" => Some(Self::Contains),
-            "NOT_CONTAINS" => Some(Self::NotContains),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "environments")]
-impl std::fmt::Display for EnvironmentSimpleExpressionOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "environments")]
-impl From<&str> for EnvironmentSimpleExpressionOperator {
-    fn from(value: &str) -> Self {
-        match value {
-            "EQUALS" => Self::Equals,
-            "LIKE" => Self::Like,
-            "NOT_EQUALS" => Self::NotEquals,
-            "IS_NULL" => Self::IsNull,
-            "IS_NOT_NULL" => Self::IsNotNull,
-            "BETWEEN" => Self::Between,
-            "GREATER_THAN" => Self::GreaterThan,
-            "GREATER_THAN_OR_EQUAL" => Self::GreaterThanOrEqual,
-            "LESS_THAN" => Self::LessThan,
-            "LESS_THAN_OR_EQUAL" => Self::LessThanOrEqual,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "environments")]
-impl From<String> for EnvironmentSimpleExpressionOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "EQUALS" => Self::Equals,
-            "LIKE" => Self::Like,
-            "NOT_EQUALS" => Self::NotEquals,
-            "IS_NULL" => Self::IsNull,
-            "IS_NOT_NULL" => Self::IsNotNull,
-            "BETWEEN" => Self::Between,
-            "GREATER_THAN" => Self::GreaterThan,
-            "GREATER_THAN_OR_EQUAL" => Self::GreaterThanOrEqual,
-            "LESS_THAN" => Self::LessThan,
-            "LESS_THAN_OR_EQUAL" => Self::LessThanOrEqual,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "environments")]
-impl std::str::FromStr for EnvironmentSimpleExpressionOperator {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentSimpleExpressionOperator {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentSimpleExpressionOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
@@ -2165,7 +1746,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentSimpleExpressionProperty {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentGroupingExpression {
     /// How the nested expressions are joined; lowercase.
-    pub operator: EnvironmentGroupingExpressionOperator,
+    pub operator: GroupingExpressionOperator,
     #[serde(
         rename = "nestedExpression",
         default,
@@ -2173,89 +1754,6 @@ pub struct EnvironmentGroupingExpression {
         skip_serializing_if = "Option::is_none"
     )]
     pub nested_expression: Option<Vec<EnvironmentExpression>>,
-}
-/// How the nested expressions are joined; lowercase.
-///
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EnvironmentGroupingExpressionOperator {
-    /// `and`
-    And,
-    /// `or`
-    Or,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "environments")]
-impl EnvironmentGroupingExpressionOperator {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 2] = [Self::And, Self::Or];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::And => "and",
-            Self::Or => "or",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "and" => Some(Self::And),
-            "or" => Some(Self::Or),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "environments")]
-impl std::fmt::Display for EnvironmentGroupingExpressionOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "environments")]
-impl From<&str> for EnvironmentGroupingExpressionOperator {
-    fn from(value: &str) -> Self {
-        match value {
-            "and" => Self::And,
-            "or" => Self::Or,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "environments")]
-impl From<String> for EnvironmentGroupingExpressionOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "and" => Self::And,
-            "or" => Self::Or,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "environments")]
-impl std::str::FromStr for EnvironmentGroupingExpressionOperator {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentGroupingExpressionOperator {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentGroupingExpressionOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
 }
 /// Query for runtimes. Filterable properties: name, id, hostname, status, type, capabilities, cloudId, attachmentCloudId, cloudMoleculeId, instanceId, isCloudAttachment. Only EQUALS, NOT_EQUALS, CONTAINS and NOT_CONTAINS apply.
 #[cfg(feature = "atoms")]
@@ -2540,7 +2038,7 @@ impl<'de> serde::Deserialize<'de> for AtomSimpleExpressionProperty {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AtomGroupingExpression {
     /// How the nested expressions are joined; lowercase.
-    pub operator: AtomGroupingExpressionOperator,
+    pub operator: GroupingExpressionOperator,
     #[serde(
         rename = "nestedExpression",
         default,
@@ -2548,89 +2046,6 @@ pub struct AtomGroupingExpression {
         skip_serializing_if = "Option::is_none"
     )]
     pub nested_expression: Option<Vec<AtomExpression>>,
-}
-/// How the nested expressions are joined; lowercase.
-///
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "atoms")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AtomGroupingExpressionOperator {
-    /// `and`
-    And,
-    /// `or`
-    Or,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "atoms")]
-impl AtomGroupingExpressionOperator {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 2] = [Self::And, Self::Or];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::And => "and",
-            Self::Or => "or",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "and" => Some(Self::And),
-            "or" => Some(Self::Or),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "atoms")]
-impl std::fmt::Display for AtomGroupingExpressionOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "atoms")]
-impl From<&str> for AtomGroupingExpressionOperator {
-    fn from(value: &str) -> Self {
-        match value {
-            "and" => Self::And,
-            "or" => Self::Or,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "atoms")]
-impl From<String> for AtomGroupingExpressionOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "and" => Self::And,
-            "or" => Self::Or,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "atoms")]
-impl std::str::FromStr for AtomGroupingExpressionOperator {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "atoms")]
-impl serde::Serialize for AtomGroupingExpressionOperator {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "atoms")]
-impl<'de> serde::Deserialize<'de> for AtomGroupingExpressionOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
 }
 /// Query for deployed packages, e.g. environmentId EQUALS and packageId EQUALS ("is this package already deployed here?"). uid, current, packageNotes, componentName, environmentName, accountId and branch are filter-only properties that the DeployedPackage object does not carry.
 #[cfg(feature = "deployments")]
@@ -2663,162 +2078,8 @@ pub struct DeployedPackageSimpleExpression {
         skip_serializing_if = "Option::is_none"
     )]
     pub argument: Option<Vec<String>>,
-    pub operator: DeployedPackageSimpleExpressionOperator,
+    pub operator: SimpleExpressionOperator,
     pub property: DeployedPackageSimpleExpressionProperty,
-}
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "deployments")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeployedPackageSimpleExpressionOperator {
-    /// `EQUALS`
-    Equals,
-    /// `LIKE`
-    Like,
-    /// `NOT_EQUALS`
-    NotEquals,
-    /// `IS_NULL`
-    IsNull,
-    /// `IS_NOT_NULL`
-    IsNotNull,
-    /// `BETWEEN`
-    Between,
-    /// `GREATER_THAN`
-    GreaterThan,
-    /// `GREATER_THAN_OR_EQUAL`
-    GreaterThanOrEqual,
-    /// `LESS_THAN`
-    LessThan,
-    /// `LESS_THAN_OR_EQUAL`
-    LessThanOrEqual,
-    /// `CONTAINS`
-    Contains,
-    /// `NOT_CONTAINS`
-    NotContains,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "deployments")]
-impl DeployedPackageSimpleExpressionOperator {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 12] = [
-        Self::Equals,
-        Self::Like,
-        Self::NotEquals,
-        Self::IsNull,
-        Self::IsNotNull,
-        Self::Between,
-        Self::GreaterThan,
-        Self::GreaterThanOrEqual,
-        Self::LessThan,
-        Self::LessThanOrEqual,
-        Self::Contains,
-        Self::NotContains,
-    ];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Equals => "EQUALS",
-            Self::Like => "LIKE",
-            Self::NotEquals => "NOT_EQUALS",
-            Self::IsNull => "IS_NULL",
-            Self::IsNotNull => "IS_NOT_NULL",
-            Self::Between => "BETWEEN",
-            Self::GreaterThan => "GREATER_THAN",
-            Self::GreaterThanOrEqual => "GREATER_THAN_OR_EQUAL",
-            Self::LessThan => "LESS_THAN",
-            Self::LessThanOrEqual => "LESS_THAN_OR_EQUAL",
-            Self::Contains => "CONTAINS",
-            Self::NotContains => "NOT_CONTAINS",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "EQUALS" => Some(Self::Equals),
-            "LIKE" => Some(Self::Like),
-            "NOT_EQUALS" => Some(Self::NotEquals),
-            "IS_NULL" => Some(Self::IsNull),
-            "IS_NOT_NULL" => Some(Self::IsNotNull),
-            "BETWEEN" => Some(Self::Between),
-            "GREATER_THAN" => Some(Self::GreaterThan),
-            "GREATER_THAN_OR_EQUAL" => Some(Self::GreaterThanOrEqual),
-            "LESS_THAN" => Some(Self::LessThan),
-            "LESS_THAN_OR_EQUAL" => Some(Self::LessThanOrEqual),
-            "CONTAINS" => Some(Self::Contains),
-            "NOT_CONTAINS" => Some(Self::NotContains),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "deployments")]
-impl std::fmt::Display for DeployedPackageSimpleExpressionOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "deployments")]
-impl From<&str> for DeployedPackageSimpleExpressionOperator {
-    fn from(value: &str) -> Self {
-        match value {
-            "EQUALS" => Self::Equals,
-            "LIKE" => Self::Like,
-            "NOT_EQUALS" => Self::NotEquals,
-            "IS_NULL" => Self::IsNull,
-            "IS_NOT_NULL" => Self::IsNotNull,
-            "BETWEEN" => Self::Between,
-            "GREATER_THAN" => Self::GreaterThan,
-            "GREATER_THAN_OR_EQUAL" => Self::GreaterThanOrEqual,
-            "LESS_THAN" => Self::LessThan,
-            "LESS_THAN_OR_EQUAL" => Self::LessThanOrEqual,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "deployments")]
-impl From<String> for DeployedPackageSimpleExpressionOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "EQUALS" => Self::Equals,
-            "LIKE" => Self::Like,
-            "NOT_EQUALS" => Self::NotEquals,
-            "IS_NULL" => Self::IsNull,
-            "IS_NOT_NULL" => Self::IsNotNull,
-            "BETWEEN" => Self::Between,
-            "GREATER_THAN" => Self::GreaterThan,
-            "GREATER_THAN_OR_EQUAL" => Self::GreaterThanOrEqual,
-            "LESS_THAN" => Self::LessThan,
-            "LESS_THAN_OR_EQUAL" => Self::LessThanOrEqual,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "deployments")]
-impl std::str::FromStr for DeployedPackageSimpleExpressionOperator {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "deployments")]
-impl serde::Serialize for DeployedPackageSimpleExpressionOperator {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "deployments")]
-impl<'de> serde::Deserialize<'de> for DeployedPackageSimpleExpressionOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
@@ -3027,7 +2288,7 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageSimpleExpressionProperty {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeployedPackageGroupingExpression {
     /// How the nested expressions are joined; lowercase.
-    pub operator: DeployedPackageGroupingExpressionOperator,
+    pub operator: GroupingExpressionOperator,
     #[serde(
         rename = "nestedExpression",
         default,
@@ -3035,89 +2296,6 @@ pub struct DeployedPackageGroupingExpression {
         skip_serializing_if = "Option::is_none"
     )]
     pub nested_expression: Option<Vec<DeployedPackageExpression>>,
-}
-/// How the nested expressions are joined; lowercase.
-///
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "deployments")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeployedPackageGroupingExpressionOperator {
-    /// `and`
-    And,
-    /// `or`
-    Or,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "deployments")]
-impl DeployedPackageGroupingExpressionOperator {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 2] = [Self::And, Self::Or];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::And => "and",
-            Self::Or => "or",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "and" => Some(Self::And),
-            "or" => Some(Self::Or),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "deployments")]
-impl std::fmt::Display for DeployedPackageGroupingExpressionOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "deployments")]
-impl From<&str> for DeployedPackageGroupingExpressionOperator {
-    fn from(value: &str) -> Self {
-        match value {
-            "and" => Self::And,
-            "or" => Self::Or,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "deployments")]
-impl From<String> for DeployedPackageGroupingExpressionOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "and" => Self::And,
-            "or" => Self::Or,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "deployments")]
-impl std::str::FromStr for DeployedPackageGroupingExpressionOperator {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "deployments")]
-impl serde::Serialize for DeployedPackageGroupingExpressionOperator {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "deployments")]
-impl<'de> serde::Deserialize<'de> for DeployedPackageGroupingExpressionOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
 }
 /// Query for execution records, e.g. executionTime BETWEEN two UTC timestamps, optionally sorted (QuerySort). Filterable properties: executionId, originalExecutionId, account, executionTime, status, executionType, processName, processId, atomName, atomId, inboundDocumentCount, outboundDocumentCount, executionDuration, message, reportKey, launcherId, nodeId, recordedDate.
 #[cfg(feature = "execution")]
@@ -3172,162 +2350,8 @@ pub struct ExecutionRecordSimpleExpression {
         skip_serializing_if = "Option::is_none"
     )]
     pub argument: Option<Vec<String>>,
-    pub operator: ExecutionRecordSimpleExpressionOperator,
+    pub operator: SimpleExpressionOperator,
     pub property: ExecutionRecordSimpleExpressionProperty,
-}
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ExecutionRecordSimpleExpressionOperator {
-    /// `EQUALS`
-    Equals,
-    /// `LIKE`
-    Like,
-    /// `NOT_EQUALS`
-    NotEquals,
-    /// `IS_NULL`
-    IsNull,
-    /// `IS_NOT_NULL`
-    IsNotNull,
-    /// `BETWEEN`
-    Between,
-    /// `GREATER_THAN`
-    GreaterThan,
-    /// `GREATER_THAN_OR_EQUAL`
-    GreaterThanOrEqual,
-    /// `LESS_THAN`
-    LessThan,
-    /// `LESS_THAN_OR_EQUAL`
-    LessThanOrEqual,
-    /// `CONTAINS`
-    Contains,
-    /// `NOT_CONTAINS`
-    NotContains,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "execution")]
-impl ExecutionRecordSimpleExpressionOperator {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 12] = [
-        Self::Equals,
-        Self::Like,
-        Self::NotEquals,
-        Self::IsNull,
-        Self::IsNotNull,
-        Self::Between,
-        Self::GreaterThan,
-        Self::GreaterThanOrEqual,
-        Self::LessThan,
-        Self::LessThanOrEqual,
-        Self::Contains,
-        Self::NotContains,
-    ];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Equals => "EQUALS",
-            Self::Like => "LIKE",
-            Self::NotEquals => "NOT_EQUALS",
-            Self::IsNull => "IS_NULL",
-            Self::IsNotNull => "IS_NOT_NULL",
-            Self::Between => "BETWEEN",
-            Self::GreaterThan => "GREATER_THAN",
-            Self::GreaterThanOrEqual => "GREATER_THAN_OR_EQUAL",
-            Self::LessThan => "LESS_THAN",
-            Self::LessThanOrEqual => "LESS_THAN_OR_EQUAL",
-            Self::Contains => "CONTAINS",
-            Self::NotContains => "NOT_CONTAINS",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "EQUALS" => Some(Self::Equals),
-            "LIKE" => Some(Self::Like),
-            "NOT_EQUALS" => Some(Self::NotEquals),
-            "IS_NULL" => Some(Self::IsNull),
-            "IS_NOT_NULL" => Some(Self::IsNotNull),
-            "BETWEEN" => Some(Self::Between),
-            "GREATER_THAN" => Some(Self::GreaterThan),
-            "GREATER_THAN_OR_EQUAL" => Some(Self::GreaterThanOrEqual),
-            "LESS_THAN" => Some(Self::LessThan),
-            "LESS_THAN_OR_EQUAL" => Some(Self::LessThanOrEqual),
-            "CONTAINS" => Some(Self::Contains),
-            "NOT_CONTAINS" => Some(Self::NotContains),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "execution")]
-impl std::fmt::Display for ExecutionRecordSimpleExpressionOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "execution")]
-impl From<&str> for ExecutionRecordSimpleExpressionOperator {
-    fn from(value: &str) -> Self {
-        match value {
-            "EQUALS" => Self::Equals,
-            "LIKE" => Self::Like,
-            "NOT_EQUALS" => Self::NotEquals,
-            "IS_NULL" => Self::IsNull,
-            "IS_NOT_NULL" => Self::IsNotNull,
-            "BETWEEN" => Self::Between,
-            "GREATER_THAN" => Self::GreaterThan,
-            "GREATER_THAN_OR_EQUAL" => Self::GreaterThanOrEqual,
-            "LESS_THAN" => Self::LessThan,
-            "LESS_THAN_OR_EQUAL" => Self::LessThanOrEqual,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "execution")]
-impl From<String> for ExecutionRecordSimpleExpressionOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "EQUALS" => Self::Equals,
-            "LIKE" => Self::Like,
-            "NOT_EQUALS" => Self::NotEquals,
-            "IS_NULL" => Self::IsNull,
-            "IS_NOT_NULL" => Self::IsNotNull,
-            "BETWEEN" => Self::Between,
-            "GREATER_THAN" => Self::GreaterThan,
-            "GREATER_THAN_OR_EQUAL" => Self::GreaterThanOrEqual,
-            "LESS_THAN" => Self::LessThan,
-            "LESS_THAN_OR_EQUAL" => Self::LessThanOrEqual,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "execution")]
-impl std::str::FromStr for ExecutionRecordSimpleExpressionOperator {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "execution")]
-impl serde::Serialize for ExecutionRecordSimpleExpressionOperator {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "execution")]
-impl<'de> serde::Deserialize<'de> for ExecutionRecordSimpleExpressionOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
@@ -3529,7 +2553,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordSimpleExpressionProperty {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionRecordGroupingExpression {
     /// How the nested expressions are joined; lowercase.
-    pub operator: ExecutionRecordGroupingExpressionOperator,
+    pub operator: GroupingExpressionOperator,
     #[serde(
         rename = "nestedExpression",
         default,
@@ -3537,89 +2561,6 @@ pub struct ExecutionRecordGroupingExpression {
         skip_serializing_if = "Option::is_none"
     )]
     pub nested_expression: Option<Vec<ExecutionRecordExpression>>,
-}
-/// How the nested expressions are joined; lowercase.
-///
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ExecutionRecordGroupingExpressionOperator {
-    /// `and`
-    And,
-    /// `or`
-    Or,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "execution")]
-impl ExecutionRecordGroupingExpressionOperator {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 2] = [Self::And, Self::Or];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::And => "and",
-            Self::Or => "or",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "and" => Some(Self::And),
-            "or" => Some(Self::Or),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "execution")]
-impl std::fmt::Display for ExecutionRecordGroupingExpressionOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "execution")]
-impl From<&str> for ExecutionRecordGroupingExpressionOperator {
-    fn from(value: &str) -> Self {
-        match value {
-            "and" => Self::And,
-            "or" => Self::Or,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "execution")]
-impl From<String> for ExecutionRecordGroupingExpressionOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "and" => Self::And,
-            "or" => Self::Or,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "execution")]
-impl std::str::FromStr for ExecutionRecordGroupingExpressionOperator {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "execution")]
-impl serde::Serialize for ExecutionRecordGroupingExpressionOperator {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "execution")]
-impl<'de> serde::Deserialize<'de> for ExecutionRecordGroupingExpressionOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
 }
 /// The nested error of the `{"error": {"message": "..."}}` shape.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -4302,162 +3243,8 @@ pub struct EnvironmentExtensionsSimpleExpression {
         skip_serializing_if = "Option::is_none"
     )]
     pub argument: Option<Vec<String>>,
-    pub operator: EnvironmentExtensionsSimpleExpressionOperator,
+    pub operator: SimpleExpressionOperator,
     pub property: EnvironmentExtensionsSimpleExpressionProperty,
-}
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EnvironmentExtensionsSimpleExpressionOperator {
-    /// `EQUALS`
-    Equals,
-    /// `LIKE`
-    Like,
-    /// `NOT_EQUALS`
-    NotEquals,
-    /// `IS_NULL`
-    IsNull,
-    /// `IS_NOT_NULL`
-    IsNotNull,
-    /// `BETWEEN`
-    Between,
-    /// `GREATER_THAN`
-    GreaterThan,
-    /// `GREATER_THAN_OR_EQUAL`
-    GreaterThanOrEqual,
-    /// `LESS_THAN`
-    LessThan,
-    /// `LESS_THAN_OR_EQUAL`
-    LessThanOrEqual,
-    /// `CONTAINS`
-    Contains,
-    /// `NOT_CONTAINS`
-    NotContains,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "environments")]
-impl EnvironmentExtensionsSimpleExpressionOperator {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 12] = [
-        Self::Equals,
-        Self::Like,
-        Self::NotEquals,
-        Self::IsNull,
-        Self::IsNotNull,
-        Self::Between,
-        Self::GreaterThan,
-        Self::GreaterThanOrEqual,
-        Self::LessThan,
-        Self::LessThanOrEqual,
-        Self::Contains,
-        Self::NotContains,
-    ];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Equals => "EQUALS",
-            Self::Like => "LIKE",
-            Self::NotEquals => "NOT_EQUALS",
-            Self::IsNull => "IS_NULL",
-            Self::IsNotNull => "IS_NOT_NULL",
-            Self::Between => "BETWEEN",
-            Self::GreaterThan => "GREATER_THAN",
-            Self::GreaterThanOrEqual => "GREATER_THAN_OR_EQUAL",
-            Self::LessThan => "LESS_THAN",
-            Self::LessThanOrEqual => "LESS_THAN_OR_EQUAL",
-            Self::Contains => "CONTAINS",
-            Self::NotContains => "NOT_CONTAINS",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "EQUALS" => Some(Self::Equals),
-            "LIKE" => Some(Self::Like),
-            "NOT_EQUALS" => Some(Self::NotEquals),
-            "IS_NULL" => Some(Self::IsNull),
-            "IS_NOT_NULL" => Some(Self::IsNotNull),
-            "BETWEEN" => Some(Self::Between),
-            "GREATER_THAN" => Some(Self::GreaterThan),
-            "GREATER_THAN_OR_EQUAL" => Some(Self::GreaterThanOrEqual),
-            "LESS_THAN" => Some(Self::LessThan),
-            "LESS_THAN_OR_EQUAL" => Some(Self::LessThanOrEqual),
-            "CONTAINS" => Some(Self::Contains),
-            "NOT_CONTAINS" => Some(Self::NotContains),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "environments")]
-impl std::fmt::Display for EnvironmentExtensionsSimpleExpressionOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "environments")]
-impl From<&str> for EnvironmentExtensionsSimpleExpressionOperator {
-    fn from(value: &str) -> Self {
-        match value {
-            "EQUALS" => Self::Equals,
-            "LIKE" => Self::Like,
-            "NOT_EQUALS" => Self::NotEquals,
-            "IS_NULL" => Self::IsNull,
-            "IS_NOT_NULL" => Self::IsNotNull,
-            "BETWEEN" => Self::Between,
-            "GREATER_THAN" => Self::GreaterThan,
-            "GREATER_THAN_OR_EQUAL" => Self::GreaterThanOrEqual,
-            "LESS_THAN" => Self::LessThan,
-            "LESS_THAN_OR_EQUAL" => Self::LessThanOrEqual,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "environments")]
-impl From<String> for EnvironmentExtensionsSimpleExpressionOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "EQUALS" => Self::Equals,
-            "LIKE" => Self::Like,
-            "NOT_EQUALS" => Self::NotEquals,
-            "IS_NULL" => Self::IsNull,
-            "IS_NOT_NULL" => Self::IsNotNull,
-            "BETWEEN" => Self::Between,
-            "GREATER_THAN" => Self::GreaterThan,
-            "GREATER_THAN_OR_EQUAL" => Self::GreaterThanOrEqual,
-            "LESS_THAN" => Self::LessThan,
-            "LESS_THAN_OR_EQUAL" => Self::LessThanOrEqual,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "environments")]
-impl std::str::FromStr for EnvironmentExtensionsSimpleExpressionOperator {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentExtensionsSimpleExpressionOperator {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsSimpleExpressionOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
@@ -4543,7 +3330,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsSimpleExpressionPrope
 #[cfg(feature = "environments")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentExtensionsGroupingExpression {
-    pub operator: EnvironmentExtensionsGroupingExpressionOperator,
+    pub operator: GroupingExpressionOperator,
     #[serde(
         rename = "nestedExpression",
         default,
@@ -4551,87 +3338,6 @@ pub struct EnvironmentExtensionsGroupingExpression {
         skip_serializing_if = "Option::is_none"
     )]
     pub nested_expression: Option<Vec<EnvironmentExtensionsExpression>>,
-}
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EnvironmentExtensionsGroupingExpressionOperator {
-    /// `and`
-    And,
-    /// `or`
-    Or,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "environments")]
-impl EnvironmentExtensionsGroupingExpressionOperator {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 2] = [Self::And, Self::Or];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::And => "and",
-            Self::Or => "or",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "and" => Some(Self::And),
-            "or" => Some(Self::Or),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "environments")]
-impl std::fmt::Display for EnvironmentExtensionsGroupingExpressionOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "environments")]
-impl From<&str> for EnvironmentExtensionsGroupingExpressionOperator {
-    fn from(value: &str) -> Self {
-        match value {
-            "and" => Self::And,
-            "or" => Self::Or,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "environments")]
-impl From<String> for EnvironmentExtensionsGroupingExpressionOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "and" => Self::And,
-            "or" => Self::Or,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "environments")]
-impl std::str::FromStr for EnvironmentExtensionsGroupingExpressionOperator {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentExtensionsGroupingExpressionOperator {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsGroupingExpressionOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
 }
 /// One page (at most 100) of environment extensions.
 #[cfg(feature = "environments")]
@@ -4728,162 +3434,8 @@ pub struct ProcessSchedulesSimpleExpression {
         skip_serializing_if = "Option::is_none"
     )]
     pub argument: Option<Vec<String>>,
-    pub operator: ProcessSchedulesSimpleExpressionOperator,
+    pub operator: SimpleExpressionOperator,
     pub property: ProcessSchedulesSimpleExpressionProperty,
-}
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ProcessSchedulesSimpleExpressionOperator {
-    /// `EQUALS`
-    Equals,
-    /// `LIKE`
-    Like,
-    /// `NOT_EQUALS`
-    NotEquals,
-    /// `IS_NULL`
-    IsNull,
-    /// `IS_NOT_NULL`
-    IsNotNull,
-    /// `BETWEEN`
-    Between,
-    /// `GREATER_THAN`
-    GreaterThan,
-    /// `GREATER_THAN_OR_EQUAL`
-    GreaterThanOrEqual,
-    /// `LESS_THAN`
-    LessThan,
-    /// `LESS_THAN_OR_EQUAL`
-    LessThanOrEqual,
-    /// `CONTAINS`
-    Contains,
-    /// `NOT_CONTAINS`
-    NotContains,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "processes")]
-impl ProcessSchedulesSimpleExpressionOperator {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 12] = [
-        Self::Equals,
-        Self::Like,
-        Self::NotEquals,
-        Self::IsNull,
-        Self::IsNotNull,
-        Self::Between,
-        Self::GreaterThan,
-        Self::GreaterThanOrEqual,
-        Self::LessThan,
-        Self::LessThanOrEqual,
-        Self::Contains,
-        Self::NotContains,
-    ];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Equals => "EQUALS",
-            Self::Like => "LIKE",
-            Self::NotEquals => "NOT_EQUALS",
-            Self::IsNull => "IS_NULL",
-            Self::IsNotNull => "IS_NOT_NULL",
-            Self::Between => "BETWEEN",
-            Self::GreaterThan => "GREATER_THAN",
-            Self::GreaterThanOrEqual => "GREATER_THAN_OR_EQUAL",
-            Self::LessThan => "LESS_THAN",
-            Self::LessThanOrEqual => "LESS_THAN_OR_EQUAL",
-            Self::Contains => "CONTAINS",
-            Self::NotContains => "NOT_CONTAINS",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "EQUALS" => Some(Self::Equals),
-            "LIKE" => Some(Self::Like),
-            "NOT_EQUALS" => Some(Self::NotEquals),
-            "IS_NULL" => Some(Self::IsNull),
-            "IS_NOT_NULL" => Some(Self::IsNotNull),
-            "BETWEEN" => Some(Self::Between),
-            "GREATER_THAN" => Some(Self::GreaterThan),
-            "GREATER_THAN_OR_EQUAL" => Some(Self::GreaterThanOrEqual),
-            "LESS_THAN" => Some(Self::LessThan),
-            "LESS_THAN_OR_EQUAL" => Some(Self::LessThanOrEqual),
-            "CONTAINS" => Some(Self::Contains),
-            "NOT_CONTAINS" => Some(Self::NotContains),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl std::fmt::Display for ProcessSchedulesSimpleExpressionOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "processes")]
-impl From<&str> for ProcessSchedulesSimpleExpressionOperator {
-    fn from(value: &str) -> Self {
-        match value {
-            "EQUALS" => Self::Equals,
-            "LIKE" => Self::Like,
-            "NOT_EQUALS" => Self::NotEquals,
-            "IS_NULL" => Self::IsNull,
-            "IS_NOT_NULL" => Self::IsNotNull,
-            "BETWEEN" => Self::Between,
-            "GREATER_THAN" => Self::GreaterThan,
-            "GREATER_THAN_OR_EQUAL" => Self::GreaterThanOrEqual,
-            "LESS_THAN" => Self::LessThan,
-            "LESS_THAN_OR_EQUAL" => Self::LessThanOrEqual,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl From<String> for ProcessSchedulesSimpleExpressionOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "EQUALS" => Self::Equals,
-            "LIKE" => Self::Like,
-            "NOT_EQUALS" => Self::NotEquals,
-            "IS_NULL" => Self::IsNull,
-            "IS_NOT_NULL" => Self::IsNotNull,
-            "BETWEEN" => Self::Between,
-            "GREATER_THAN" => Self::GreaterThan,
-            "GREATER_THAN_OR_EQUAL" => Self::GreaterThanOrEqual,
-            "LESS_THAN" => Self::LessThan,
-            "LESS_THAN_OR_EQUAL" => Self::LessThanOrEqual,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl std::str::FromStr for ProcessSchedulesSimpleExpressionOperator {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "processes")]
-impl serde::Serialize for ProcessSchedulesSimpleExpressionOperator {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessSchedulesSimpleExpressionOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
@@ -4969,7 +3521,7 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesSimpleExpressionProperty {
 #[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessSchedulesGroupingExpression {
-    pub operator: ProcessSchedulesGroupingExpressionOperator,
+    pub operator: GroupingExpressionOperator,
     #[serde(
         rename = "nestedExpression",
         default,
@@ -4977,87 +3529,6 @@ pub struct ProcessSchedulesGroupingExpression {
         skip_serializing_if = "Option::is_none"
     )]
     pub nested_expression: Option<Vec<ProcessSchedulesExpression>>,
-}
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ProcessSchedulesGroupingExpressionOperator {
-    /// `and`
-    And,
-    /// `or`
-    Or,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "processes")]
-impl ProcessSchedulesGroupingExpressionOperator {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 2] = [Self::And, Self::Or];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::And => "and",
-            Self::Or => "or",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "and" => Some(Self::And),
-            "or" => Some(Self::Or),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl std::fmt::Display for ProcessSchedulesGroupingExpressionOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "processes")]
-impl From<&str> for ProcessSchedulesGroupingExpressionOperator {
-    fn from(value: &str) -> Self {
-        match value {
-            "and" => Self::And,
-            "or" => Self::Or,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl From<String> for ProcessSchedulesGroupingExpressionOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "and" => Self::And,
-            "or" => Self::Or,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl std::str::FromStr for ProcessSchedulesGroupingExpressionOperator {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "processes")]
-impl serde::Serialize for ProcessSchedulesGroupingExpressionOperator {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessSchedulesGroupingExpressionOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
 }
 /// One page (at most 100) of process schedules.
 #[cfg(feature = "processes")]
@@ -5132,248 +3603,13 @@ pub struct ProcessScheduleStatusSimpleExpression {
         skip_serializing_if = "Option::is_none"
     )]
     pub argument: Option<Vec<String>>,
-    pub operator: ProcessScheduleStatusSimpleExpressionOperator,
-    pub property: ProcessScheduleStatusSimpleExpressionProperty,
-}
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ProcessScheduleStatusSimpleExpressionOperator {
-    /// `EQUALS`
-    Equals,
-    /// `LIKE`
-    Like,
-    /// `NOT_EQUALS`
-    NotEquals,
-    /// `IS_NULL`
-    IsNull,
-    /// `IS_NOT_NULL`
-    IsNotNull,
-    /// `BETWEEN`
-    Between,
-    /// `GREATER_THAN`
-    GreaterThan,
-    /// `GREATER_THAN_OR_EQUAL`
-    GreaterThanOrEqual,
-    /// `LESS_THAN`
-    LessThan,
-    /// `LESS_THAN_OR_EQUAL`
-    LessThanOrEqual,
-    /// `CONTAINS`
-    Contains,
-    /// `NOT_CONTAINS`
-    NotContains,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "processes")]
-impl ProcessScheduleStatusSimpleExpressionOperator {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 12] = [
-        Self::Equals,
-        Self::Like,
-        Self::NotEquals,
-        Self::IsNull,
-        Self::IsNotNull,
-        Self::Between,
-        Self::GreaterThan,
-        Self::GreaterThanOrEqual,
-        Self::LessThan,
-        Self::LessThanOrEqual,
-        Self::Contains,
-        Self::NotContains,
-    ];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Equals => "EQUALS",
-            Self::Like => "LIKE",
-            Self::NotEquals => "NOT_EQUALS",
-            Self::IsNull => "IS_NULL",
-            Self::IsNotNull => "IS_NOT_NULL",
-            Self::Between => "BETWEEN",
-            Self::GreaterThan => "GREATER_THAN",
-            Self::GreaterThanOrEqual => "GREATER_THAN_OR_EQUAL",
-            Self::LessThan => "LESS_THAN",
-            Self::LessThanOrEqual => "LESS_THAN_OR_EQUAL",
-            Self::Contains => "CONTAINS",
-            Self::NotContains => "NOT_CONTAINS",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "EQUALS" => Some(Self::Equals),
-            "LIKE" => Some(Self::Like),
-            "NOT_EQUALS" => Some(Self::NotEquals),
-            "IS_NULL" => Some(Self::IsNull),
-            "IS_NOT_NULL" => Some(Self::IsNotNull),
-            "BETWEEN" => Some(Self::Between),
-            "GREATER_THAN" => Some(Self::GreaterThan),
-            "GREATER_THAN_OR_EQUAL" => Some(Self::GreaterThanOrEqual),
-            "LESS_THAN" => Some(Self::LessThan),
-            "LESS_THAN_OR_EQUAL" => Some(Self::LessThanOrEqual),
-            "CONTAINS" => Some(Self::Contains),
-            "NOT_CONTAINS" => Some(Self::NotContains),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl std::fmt::Display for ProcessScheduleStatusSimpleExpressionOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "processes")]
-impl From<&str> for ProcessScheduleStatusSimpleExpressionOperator {
-    fn from(value: &str) -> Self {
-        match value {
-            "EQUALS" => Self::Equals,
-            "LIKE" => Self::Like,
-            "NOT_EQUALS" => Self::NotEquals,
-            "IS_NULL" => Self::IsNull,
-            "IS_NOT_NULL" => Self::IsNotNull,
-            "BETWEEN" => Self::Between,
-            "GREATER_THAN" => Self::GreaterThan,
-            "GREATER_THAN_OR_EQUAL" => Self::GreaterThanOrEqual,
-            "LESS_THAN" => Self::LessThan,
-            "LESS_THAN_OR_EQUAL" => Self::LessThanOrEqual,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl From<String> for ProcessScheduleStatusSimpleExpressionOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "EQUALS" => Self::Equals,
-            "LIKE" => Self::Like,
-            "NOT_EQUALS" => Self::NotEquals,
-            "IS_NULL" => Self::IsNull,
-            "IS_NOT_NULL" => Self::IsNotNull,
-            "BETWEEN" => Self::Between,
-            "GREATER_THAN" => Self::GreaterThan,
-            "GREATER_THAN_OR_EQUAL" => Self::GreaterThanOrEqual,
-            "LESS_THAN" => Self::LessThan,
-            "LESS_THAN_OR_EQUAL" => Self::LessThanOrEqual,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl std::str::FromStr for ProcessScheduleStatusSimpleExpressionOperator {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "processes")]
-impl serde::Serialize for ProcessScheduleStatusSimpleExpressionOperator {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusSimpleExpressionOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ProcessScheduleStatusSimpleExpressionProperty {
-    /// `processId`
-    ProcessId,
-    /// `atomId`
-    AtomId,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "processes")]
-impl ProcessScheduleStatusSimpleExpressionProperty {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 2] = [Self::ProcessId, Self::AtomId];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ProcessId => "processId",
-            Self::AtomId => "atomId",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "processId" => Some(Self::ProcessId),
-            "atomId" => Some(Self::AtomId),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl std::fmt::Display for ProcessScheduleStatusSimpleExpressionProperty {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "processes")]
-impl From<&str> for ProcessScheduleStatusSimpleExpressionProperty {
-    fn from(value: &str) -> Self {
-        match value {
-            "processId" => Self::ProcessId,
-            "atomId" => Self::AtomId,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl From<String> for ProcessScheduleStatusSimpleExpressionProperty {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "processId" => Self::ProcessId,
-            "atomId" => Self::AtomId,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl std::str::FromStr for ProcessScheduleStatusSimpleExpressionProperty {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "processes")]
-impl serde::Serialize for ProcessScheduleStatusSimpleExpressionProperty {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusSimpleExpressionProperty {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
+    pub operator: SimpleExpressionOperator,
+    pub property: ProcessSchedulesSimpleExpressionProperty,
 }
 #[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessScheduleStatusGroupingExpression {
-    pub operator: ProcessScheduleStatusGroupingExpressionOperator,
+    pub operator: GroupingExpressionOperator,
     #[serde(
         rename = "nestedExpression",
         default,
@@ -5381,87 +3617,6 @@ pub struct ProcessScheduleStatusGroupingExpression {
         skip_serializing_if = "Option::is_none"
     )]
     pub nested_expression: Option<Vec<ProcessScheduleStatusExpression>>,
-}
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ProcessScheduleStatusGroupingExpressionOperator {
-    /// `and`
-    And,
-    /// `or`
-    Or,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "processes")]
-impl ProcessScheduleStatusGroupingExpressionOperator {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 2] = [Self::And, Self::Or];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::And => "and",
-            Self::Or => "or",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "and" => Some(Self::And),
-            "or" => Some(Self::Or),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl std::fmt::Display for ProcessScheduleStatusGroupingExpressionOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "processes")]
-impl From<&str> for ProcessScheduleStatusGroupingExpressionOperator {
-    fn from(value: &str) -> Self {
-        match value {
-            "and" => Self::And,
-            "or" => Self::Or,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl From<String> for ProcessScheduleStatusGroupingExpressionOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "and" => Self::And,
-            "or" => Self::Or,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl std::str::FromStr for ProcessScheduleStatusGroupingExpressionOperator {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "processes")]
-impl serde::Serialize for ProcessScheduleStatusGroupingExpressionOperator {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusGroupingExpressionOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
 }
 /// One page (at most 100) of process schedule statuses.
 #[cfg(feature = "processes")]
@@ -5533,168 +3688,14 @@ pub struct PackagedComponentSimpleExpression {
         skip_serializing_if = "Option::is_none"
     )]
     pub argument: Option<Vec<String>>,
-    pub operator: PackagedComponentSimpleExpressionOperator,
+    pub operator: SimpleExpressionOperator,
     /// A PackagedComponent property, e.g. componentId, componentType, packageVersion, componentVersion, shareable, createdBy, createdDate.
     pub property: String,
-}
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PackagedComponentSimpleExpressionOperator {
-    /// `EQUALS`
-    Equals,
-    /// `LIKE`
-    Like,
-    /// `NOT_EQUALS`
-    NotEquals,
-    /// `IS_NULL`
-    IsNull,
-    /// `IS_NOT_NULL`
-    IsNotNull,
-    /// `BETWEEN`
-    Between,
-    /// `GREATER_THAN`
-    GreaterThan,
-    /// `GREATER_THAN_OR_EQUAL`
-    GreaterThanOrEqual,
-    /// `LESS_THAN`
-    LessThan,
-    /// `LESS_THAN_OR_EQUAL`
-    LessThanOrEqual,
-    /// `CONTAINS`
-    Contains,
-    /// `NOT_CONTAINS`
-    NotContains,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "components")]
-impl PackagedComponentSimpleExpressionOperator {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 12] = [
-        Self::Equals,
-        Self::Like,
-        Self::NotEquals,
-        Self::IsNull,
-        Self::IsNotNull,
-        Self::Between,
-        Self::GreaterThan,
-        Self::GreaterThanOrEqual,
-        Self::LessThan,
-        Self::LessThanOrEqual,
-        Self::Contains,
-        Self::NotContains,
-    ];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Equals => "EQUALS",
-            Self::Like => "LIKE",
-            Self::NotEquals => "NOT_EQUALS",
-            Self::IsNull => "IS_NULL",
-            Self::IsNotNull => "IS_NOT_NULL",
-            Self::Between => "BETWEEN",
-            Self::GreaterThan => "GREATER_THAN",
-            Self::GreaterThanOrEqual => "GREATER_THAN_OR_EQUAL",
-            Self::LessThan => "LESS_THAN",
-            Self::LessThanOrEqual => "LESS_THAN_OR_EQUAL",
-            Self::Contains => "CONTAINS",
-            Self::NotContains => "NOT_CONTAINS",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "EQUALS" => Some(Self::Equals),
-            "LIKE" => Some(Self::Like),
-            "NOT_EQUALS" => Some(Self::NotEquals),
-            "IS_NULL" => Some(Self::IsNull),
-            "IS_NOT_NULL" => Some(Self::IsNotNull),
-            "BETWEEN" => Some(Self::Between),
-            "GREATER_THAN" => Some(Self::GreaterThan),
-            "GREATER_THAN_OR_EQUAL" => Some(Self::GreaterThanOrEqual),
-            "LESS_THAN" => Some(Self::LessThan),
-            "LESS_THAN_OR_EQUAL" => Some(Self::LessThanOrEqual),
-            "CONTAINS" => Some(Self::Contains),
-            "NOT_CONTAINS" => Some(Self::NotContains),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "components")]
-impl std::fmt::Display for PackagedComponentSimpleExpressionOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "components")]
-impl From<&str> for PackagedComponentSimpleExpressionOperator {
-    fn from(value: &str) -> Self {
-        match value {
-            "EQUALS" => Self::Equals,
-            "LIKE" => Self::Like,
-            "NOT_EQUALS" => Self::NotEquals,
-            "IS_NULL" => Self::IsNull,
-            "IS_NOT_NULL" => Self::IsNotNull,
-            "BETWEEN" => Self::Between,
-            "GREATER_THAN" => Self::GreaterThan,
-            "GREATER_THAN_OR_EQUAL" => Self::GreaterThanOrEqual,
-            "LESS_THAN" => Self::LessThan,
-            "LESS_THAN_OR_EQUAL" => Self::LessThanOrEqual,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "components")]
-impl From<String> for PackagedComponentSimpleExpressionOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "EQUALS" => Self::Equals,
-            "LIKE" => Self::Like,
-            "NOT_EQUALS" => Self::NotEquals,
-            "IS_NULL" => Self::IsNull,
-            "IS_NOT_NULL" => Self::IsNotNull,
-            "BETWEEN" => Self::Between,
-            "GREATER_THAN" => Self::GreaterThan,
-            "GREATER_THAN_OR_EQUAL" => Self::GreaterThanOrEqual,
-            "LESS_THAN" => Self::LessThan,
-            "LESS_THAN_OR_EQUAL" => Self::LessThanOrEqual,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "components")]
-impl std::str::FromStr for PackagedComponentSimpleExpressionOperator {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "components")]
-impl serde::Serialize for PackagedComponentSimpleExpressionOperator {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "components")]
-impl<'de> serde::Deserialize<'de> for PackagedComponentSimpleExpressionOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
 }
 #[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PackagedComponentGroupingExpression {
-    pub operator: PackagedComponentGroupingExpressionOperator,
+    pub operator: GroupingExpressionOperator,
     #[serde(
         rename = "nestedExpression",
         default,
@@ -5702,87 +3703,6 @@ pub struct PackagedComponentGroupingExpression {
         skip_serializing_if = "Option::is_none"
     )]
     pub nested_expression: Option<Vec<PackagedComponentExpression>>,
-}
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PackagedComponentGroupingExpressionOperator {
-    /// `and`
-    And,
-    /// `or`
-    Or,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "components")]
-impl PackagedComponentGroupingExpressionOperator {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 2] = [Self::And, Self::Or];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::And => "and",
-            Self::Or => "or",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "and" => Some(Self::And),
-            "or" => Some(Self::Or),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "components")]
-impl std::fmt::Display for PackagedComponentGroupingExpressionOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "components")]
-impl From<&str> for PackagedComponentGroupingExpressionOperator {
-    fn from(value: &str) -> Self {
-        match value {
-            "and" => Self::And,
-            "or" => Self::Or,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "components")]
-impl From<String> for PackagedComponentGroupingExpressionOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "and" => Self::And,
-            "or" => Self::Or,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "components")]
-impl std::str::FromStr for PackagedComponentGroupingExpressionOperator {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "components")]
-impl serde::Serialize for PackagedComponentGroupingExpressionOperator {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "components")]
-impl<'de> serde::Deserialize<'de> for PackagedComponentGroupingExpressionOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
 }
 /// One page (at most 100) of packaged components.
 #[cfg(feature = "components")]
@@ -6184,162 +4104,8 @@ pub struct ComponentMetadataSimpleExpression {
         skip_serializing_if = "Option::is_none"
     )]
     pub argument: Option<Vec<String>>,
-    pub operator: ComponentMetadataSimpleExpressionOperator,
+    pub operator: SimpleExpressionOperator,
     pub property: ComponentMetadataSimpleExpressionProperty,
-}
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ComponentMetadataSimpleExpressionOperator {
-    /// `EQUALS`
-    Equals,
-    /// `LIKE`
-    Like,
-    /// `NOT_EQUALS`
-    NotEquals,
-    /// `IS_NULL`
-    IsNull,
-    /// `IS_NOT_NULL`
-    IsNotNull,
-    /// `BETWEEN`
-    Between,
-    /// `GREATER_THAN`
-    GreaterThan,
-    /// `GREATER_THAN_OR_EQUAL`
-    GreaterThanOrEqual,
-    /// `LESS_THAN`
-    LessThan,
-    /// `LESS_THAN_OR_EQUAL`
-    LessThanOrEqual,
-    /// `CONTAINS`
-    Contains,
-    /// `NOT_CONTAINS`
-    NotContains,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "components")]
-impl ComponentMetadataSimpleExpressionOperator {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 12] = [
-        Self::Equals,
-        Self::Like,
-        Self::NotEquals,
-        Self::IsNull,
-        Self::IsNotNull,
-        Self::Between,
-        Self::GreaterThan,
-        Self::GreaterThanOrEqual,
-        Self::LessThan,
-        Self::LessThanOrEqual,
-        Self::Contains,
-        Self::NotContains,
-    ];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Equals => "EQUALS",
-            Self::Like => "LIKE",
-            Self::NotEquals => "NOT_EQUALS",
-            Self::IsNull => "IS_NULL",
-            Self::IsNotNull => "IS_NOT_NULL",
-            Self::Between => "BETWEEN",
-            Self::GreaterThan => "GREATER_THAN",
-            Self::GreaterThanOrEqual => "GREATER_THAN_OR_EQUAL",
-            Self::LessThan => "LESS_THAN",
-            Self::LessThanOrEqual => "LESS_THAN_OR_EQUAL",
-            Self::Contains => "CONTAINS",
-            Self::NotContains => "NOT_CONTAINS",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "EQUALS" => Some(Self::Equals),
-            "LIKE" => Some(Self::Like),
-            "NOT_EQUALS" => Some(Self::NotEquals),
-            "IS_NULL" => Some(Self::IsNull),
-            "IS_NOT_NULL" => Some(Self::IsNotNull),
-            "BETWEEN" => Some(Self::Between),
-            "GREATER_THAN" => Some(Self::GreaterThan),
-            "GREATER_THAN_OR_EQUAL" => Some(Self::GreaterThanOrEqual),
-            "LESS_THAN" => Some(Self::LessThan),
-            "LESS_THAN_OR_EQUAL" => Some(Self::LessThanOrEqual),
-            "CONTAINS" => Some(Self::Contains),
-            "NOT_CONTAINS" => Some(Self::NotContains),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "components")]
-impl std::fmt::Display for ComponentMetadataSimpleExpressionOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "components")]
-impl From<&str> for ComponentMetadataSimpleExpressionOperator {
-    fn from(value: &str) -> Self {
-        match value {
-            "EQUALS" => Self::Equals,
-            "LIKE" => Self::Like,
-            "NOT_EQUALS" => Self::NotEquals,
-            "IS_NULL" => Self::IsNull,
-            "IS_NOT_NULL" => Self::IsNotNull,
-            "BETWEEN" => Self::Between,
-            "GREATER_THAN" => Self::GreaterThan,
-            "GREATER_THAN_OR_EQUAL" => Self::GreaterThanOrEqual,
-            "LESS_THAN" => Self::LessThan,
-            "LESS_THAN_OR_EQUAL" => Self::LessThanOrEqual,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "components")]
-impl From<String> for ComponentMetadataSimpleExpressionOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "EQUALS" => Self::Equals,
-            "LIKE" => Self::Like,
-            "NOT_EQUALS" => Self::NotEquals,
-            "IS_NULL" => Self::IsNull,
-            "IS_NOT_NULL" => Self::IsNotNull,
-            "BETWEEN" => Self::Between,
-            "GREATER_THAN" => Self::GreaterThan,
-            "GREATER_THAN_OR_EQUAL" => Self::GreaterThanOrEqual,
-            "LESS_THAN" => Self::LessThan,
-            "LESS_THAN_OR_EQUAL" => Self::LessThanOrEqual,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "components")]
-impl std::str::FromStr for ComponentMetadataSimpleExpressionOperator {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "components")]
-impl serde::Serialize for ComponentMetadataSimpleExpressionOperator {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "components")]
-impl<'de> serde::Deserialize<'de> for ComponentMetadataSimpleExpressionOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
@@ -6540,7 +4306,7 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataSimpleExpressionProperty 
 #[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ComponentMetadataGroupingExpression {
-    pub operator: ComponentMetadataGroupingExpressionOperator,
+    pub operator: GroupingExpressionOperator,
     #[serde(
         rename = "nestedExpression",
         default,
@@ -6548,87 +4314,6 @@ pub struct ComponentMetadataGroupingExpression {
         skip_serializing_if = "Option::is_none"
     )]
     pub nested_expression: Option<Vec<ComponentMetadataExpression>>,
-}
-/// Values the spec does not list are kept in the catch-all variant, so a newer
-/// server cannot break decoding.
-#[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ComponentMetadataGroupingExpressionOperator {
-    /// `and`
-    And,
-    /// `or`
-    Or,
-    /// A value the spec does not list, kept verbatim.
-    UnknownValue(String),
-}
-#[cfg(feature = "components")]
-impl ComponentMetadataGroupingExpressionOperator {
-    /// Every value the spec lists.
-    pub const ALL: [Self; 2] = [Self::And, Self::Or];
-    /// The value as it is sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::And => "and",
-            Self::Or => "or",
-            Self::UnknownValue(value) => value.as_str(),
-        }
-    }
-    /// The listed value spelled `value` on the wire, or `None`: for checking
-    /// input, where `From<&str>` would keep an unknown value.
-    pub fn known(value: &str) -> Option<Self> {
-        match value {
-            "and" => Some(Self::And),
-            "or" => Some(Self::Or),
-            _ => None,
-        }
-    }
-}
-#[cfg(feature = "components")]
-impl std::fmt::Display for ComponentMetadataGroupingExpressionOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "components")]
-impl From<&str> for ComponentMetadataGroupingExpressionOperator {
-    fn from(value: &str) -> Self {
-        match value {
-            "and" => Self::And,
-            "or" => Self::Or,
-            other => Self::UnknownValue(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "components")]
-impl From<String> for ComponentMetadataGroupingExpressionOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "and" => Self::And,
-            "or" => Self::Or,
-            _ => Self::UnknownValue(value),
-        }
-    }
-}
-#[cfg(feature = "components")]
-impl std::str::FromStr for ComponentMetadataGroupingExpressionOperator {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-#[cfg(feature = "components")]
-impl serde::Serialize for ComponentMetadataGroupingExpressionOperator {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "components")]
-impl<'de> serde::Deserialize<'de> for ComponentMetadataGroupingExpressionOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
 }
 /// One page (at most 100) of component metadata.
 #[cfg(feature = "components")]

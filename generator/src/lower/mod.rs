@@ -31,6 +31,7 @@ use crate::ir::{
 use crate::naming::{self, Scope};
 
 mod all_of;
+mod dedupe;
 mod operations;
 mod parameters;
 mod responses;
@@ -132,8 +133,10 @@ impl<'a> Lowerer<'a, '_> {
             }
             self.break_alias_cycles();
         }
-        let operations = self.lower_operations();
+        let mut operations = self.lower_operations();
         self.order_unions();
+        let components: BTreeSet<String> = self.components.values().cloned().collect();
+        dedupe::dedupe_inline(&mut self.models, &mut operations, &components);
         let security = self.lower_security();
         let server = self.lower_server();
         let mut api = Api {

@@ -255,7 +255,7 @@ async fn runtimes_and_environments() {
     let created = client
         .create_environment(&models::EnvironmentInput {
             name: "STAGE".to_owned(),
-            classification: models::EnvironmentInputClassification::Test,
+            classification: models::EnvironmentClassification::Test,
         })
         .await
         .expect("created");
