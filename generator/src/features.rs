@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::ir::{Api, Feature, Features, Gate, Model, Type};
+use crate::ir::{Api, Feature, Features, Gate, Type};
 
 /// The features a crate's `Cargo.toml` always has, and the names its dependencies take
 /// (a feature may not share a dependency's name).
@@ -94,7 +94,7 @@ pub fn assign(api: &mut Api) {
         .iter()
         .map(|m| {
             let mut out = Vec::new();
-            model_types(m, &mut |ty| named(ty, &model_index, &mut out));
+            m.for_each_type(&mut |ty| named(ty, &model_index, &mut out));
             out.sort_unstable();
             out.dedup();
             out
@@ -112,7 +112,7 @@ pub fn assign(api: &mut Api) {
             bits[i / 64] |= 1 << (i % 64);
         }
         let mut roots = Vec::new();
-        operation_types(op, &mut |ty| named(ty, &model_index, &mut roots));
+        op.for_each_type(&mut |ty| named(ty, &model_index, &mut roots));
         for root in roots {
             if add(&mut reach[root], &bits) {
                 queue.push(root);
@@ -165,32 +165,6 @@ fn named(ty: &Type, index: &BTreeMap<&str, usize>, out: &mut Vec<usize>) {
         Type::Array(inner) | Type::Map(inner) => named(inner, index, out),
         _ => {}
     }
-}
-
-/// Every type a model's fields, variants or target have.
-fn model_types<'a>(model: &'a Model, visit: &mut impl FnMut(&'a Type)) {
-    match model {
-        Model::Struct(s) => {
-            s.fields.iter().for_each(|f| visit(&f.ty));
-            s.additional.iter().for_each(&mut *visit);
-        }
-        Model::Enum(_) => {}
-        Model::Alias(a) => visit(&a.ty),
-        Model::Union(u) => u.variants.iter().for_each(|v| visit(&v.ty)),
-        Model::Statuses(s) => s.variants.iter().for_each(|(_, _, ty)| visit(ty)),
-    }
-}
-
-/// Every type an operation's signature has.
-fn operation_types<'a>(op: &'a crate::ir::Operation, visit: &mut impl FnMut(&'a Type)) {
-    op.params.iter().for_each(|p| visit(&p.ty));
-    if let Some(body) = &op.body {
-        visit(&body.ty);
-    }
-    if let Some(ty) = &op.success.ty {
-        visit(ty);
-    }
-    visit(&op.error_type);
 }
 
 /// A Cargo feature name for a tag: its words in lowercase joined by `-`, kept clear of

@@ -175,6 +175,34 @@ pub struct Statuses {
 }
 
 impl Model {
+    /// Calls `visit` with every type the model's fields, variants or target have.
+    pub fn for_each_type<'a>(&'a self, visit: &mut impl FnMut(&'a Type)) {
+        match self {
+            Model::Struct(s) => {
+                s.fields.iter().for_each(|f| visit(&f.ty));
+                s.additional.iter().for_each(&mut *visit);
+            }
+            Model::Enum(_) => {}
+            Model::Alias(a) => visit(&a.ty),
+            Model::Union(u) => u.variants.iter().for_each(|v| visit(&v.ty)),
+            Model::Statuses(s) => s.variants.iter().for_each(|(_, _, ty)| visit(ty)),
+        }
+    }
+
+    /// [`for_each_type`](Self::for_each_type), to change them.
+    pub fn for_each_type_mut(&mut self, visit: &mut impl FnMut(&mut Type)) {
+        match self {
+            Model::Struct(s) => {
+                s.fields.iter_mut().for_each(|f| visit(&mut f.ty));
+                s.additional.iter_mut().for_each(&mut *visit);
+            }
+            Model::Enum(_) => {}
+            Model::Alias(a) => visit(&mut a.ty),
+            Model::Union(u) => u.variants.iter_mut().for_each(|v| visit(&mut v.ty)),
+            Model::Statuses(s) => s.variants.iter_mut().for_each(|(_, _, ty)| visit(ty)),
+        }
+    }
+
     /// The Rust type name.
     pub fn name(&self) -> &str {
         match self {
@@ -434,6 +462,25 @@ pub struct Operation {
     pub pagination_hint: Option<(String, serde_json::Value)>,
     /// The spec's tags, in spec order.
     pub tags: Vec<String>,
+}
+
+impl Operation {
+    /// Calls `visit` with every type of the signature: parameters, body, success and
+    /// error bodies.
+    pub fn for_each_type<'a>(&'a self, visit: &mut impl FnMut(&'a Type)) {
+        self.params.iter().for_each(|p| visit(&p.ty));
+        self.body.iter().for_each(|b| visit(&b.ty));
+        self.success.ty.iter().for_each(&mut *visit);
+        visit(&self.error_type);
+    }
+
+    /// [`for_each_type`](Self::for_each_type), to change them.
+    pub fn for_each_type_mut(&mut self, visit: &mut impl FnMut(&mut Type)) {
+        self.params.iter_mut().for_each(|p| visit(&mut p.ty));
+        self.body.iter_mut().for_each(|b| visit(&mut b.ty));
+        self.success.ty.iter_mut().for_each(&mut *visit);
+        visit(&mut self.error_type);
+    }
 }
 
 /// Text or a parameter in a path template.

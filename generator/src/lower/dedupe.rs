@@ -95,17 +95,10 @@ pub(super) fn dedupe_inline(models: &mut Vec<Model>, operations: &mut [Operation
     }
     resolved.extend(renamed);
     for model in models.iter_mut() {
-        model_types_mut(model, &mut |ty| rename(ty, &resolved));
+        model.for_each_type_mut(&mut |ty| rename(ty, &resolved));
     }
     for op in operations {
-        op.params.iter_mut().for_each(|p| rename(&mut p.ty, &resolved));
-        if let Some(body) = &mut op.body {
-            rename(&mut body.ty, &resolved);
-        }
-        if let Some(ty) = &mut op.success.ty {
-            rename(ty, &resolved);
-        }
-        rename(&mut op.error_type, &resolved);
+        op.for_each_type_mut(&mut |ty| rename(ty, &resolved));
     }
     merged
 }
@@ -165,7 +158,7 @@ fn shape_key(model: &Model, replaced: &BTreeMap<String, String>) -> Option<Strin
             u.doc = None;
         }
     }
-    model_types_mut(&mut shape, &mut |ty| rename(ty, replaced));
+    shape.for_each_type_mut(&mut |ty| rename(ty, replaced));
     Some(format!("{shape:?}"))
 }
 
@@ -178,21 +171,6 @@ fn rename(ty: &mut Type, replaced: &BTreeMap<String, String>) {
         }
         Type::Array(inner) | Type::Map(inner) => rename(inner, replaced),
         _ => {}
-    }
-}
-
-fn model_types_mut(model: &mut Model, visit: &mut impl FnMut(&mut Type)) {
-    match model {
-        Model::Struct(s) => {
-            s.fields.iter_mut().for_each(|f| visit(&mut f.ty));
-            if let Some(ty) = &mut s.additional {
-                visit(ty);
-            }
-        }
-        Model::Enum(_) => {}
-        Model::Alias(a) => visit(&mut a.ty),
-        Model::Union(u) => u.variants.iter_mut().for_each(|v| visit(&mut v.ty)),
-        Model::Statuses(s) => s.variants.iter_mut().for_each(|(_, _, ty)| visit(ty)),
     }
 }
 
