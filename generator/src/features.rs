@@ -88,13 +88,12 @@ pub fn assign(api: &mut Api) {
     let operations = api.operations.iter().zip(&op_sets).map(|(op, set)| (op.rust.clone(), gate(set))).collect();
 
     // Reach: each model's set of features, bit `count` standing for "always".
-    let model_index: BTreeMap<&str, usize> = api.models.iter().enumerate().map(|(i, m)| (m.name(), i)).collect();
     let edges: Vec<Vec<usize>> = api
         .models
         .iter()
         .map(|m| {
             let mut out = Vec::new();
-            m.for_each_type(&mut |ty| named(ty, &model_index, &mut out));
+            m.for_each_type(&mut |ty| named(ty, &api.model_index, &mut out));
             out.sort_unstable();
             out.dedup();
             out
@@ -112,7 +111,7 @@ pub fn assign(api: &mut Api) {
             bits[i / 64] |= 1 << (i % 64);
         }
         let mut roots = Vec::new();
-        op.for_each_type(&mut |ty| named(ty, &model_index, &mut roots));
+        op.for_each_type(&mut |ty| named(ty, &api.model_index, &mut roots));
         for root in roots {
             if add(&mut reach[root], &bits) {
                 queue.push(root);
@@ -159,7 +158,7 @@ fn add(into: &mut [u64], bits: &[u64]) -> bool {
 }
 
 /// The models a type names, by index.
-fn named(ty: &Type, index: &BTreeMap<&str, usize>, out: &mut Vec<usize>) {
+fn named(ty: &Type, index: &BTreeMap<String, usize>, out: &mut Vec<usize>) {
     match ty {
         Type::Named(name) => out.extend(index.get(name.as_str())),
         Type::Array(inner) | Type::Map(inner) => named(inner, index, out),

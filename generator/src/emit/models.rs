@@ -1,6 +1,6 @@
 //! `models.rs`: one type per named schema.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -10,17 +10,16 @@ use crate::render::Unit;
 use crate::ir::{Alias, Api, Enum, EnumKind, Model, Struct, Type, Union};
 use crate::naming::{ident, unraw};
 
-/// The models by name, and the structs that are variants of an untagged union: built
-/// once, so that emitting each model does not scan all the others (which made emitting
-/// quadratic in the number of models).
+/// The API (whose models are looked up by name through [`Api::model`]) and the structs
+/// that are variants of an untagged union: found once, so that emitting each model does
+/// not scan all the others (which made emitting quadratic in the number of models).
 pub(crate) struct Index<'a> {
-    by_name: BTreeMap<&'a str, &'a Model>,
+    api: &'a Api,
     untagged_variants: BTreeSet<&'a str>,
 }
 
 impl<'a> Index<'a> {
     pub(crate) fn new(api: &'a Api) -> Self {
-        let by_name = api.models.iter().map(|m| (m.name(), m)).collect();
         let mut untagged_variants = BTreeSet::new();
         for model in &api.models {
             if let Model::Union(u) = model
@@ -33,7 +32,7 @@ impl<'a> Index<'a> {
                 }
             }
         }
-        Self { by_name, untagged_variants }
+        Self { api, untagged_variants }
     }
 }
 
@@ -97,13 +96,13 @@ fn emit_struct(index: &Index<'_>, s: &Struct) -> TokenStream {
     let defaultable = s
         .fields
         .iter()
-        .all(|f| !f.required || f.nullable || (has_default(&f.ty) && !recurses_in(index, &s.name, &f.ty)));
+        .all(|f| !f.required || f.nullable || (has_default(&f.ty) && !recurses(index.api, &s.name, &f.ty)));
     let default = defaultable.then(|| quote!(Default,));
     let fields = s.fields.iter().map(|f| {
         let field = ident(&f.rust);
         let docs = doc(f.doc.as_deref());
         let mut ty = rust_type(&f.ty, Scope::Models);
-        if recurses_in(index, &s.name, &f.ty) {
+        if recurses(index.api, &s.name, &f.ty) {
             ty = quote!(Box<#ty>);
         }
         let rename = (unraw(&f.rust) != f.wire).then(|| {
@@ -113,7 +112,7 @@ fn emit_struct(index: &Index<'_>, s: &Struct) -> TokenStream {
         // Lenient decoders only where the spec asks (`x-specwright-lenient`): elsewhere a
         // wrong type is an error, not a guess.
         let lenient = |option: bool| {
-            let name = lenient_fn(&f.ty).filter(|_| f.lenient && !recurses_in(index, &s.name, &f.ty))?;
+            let name = lenient_fn(&f.ty).filter(|_| f.lenient && !recurses(index.api, &s.name, &f.ty))?;
             let path = if option {
                 format!("super::runtime::lenient::option_{name}")
             } else {
@@ -239,13 +238,7 @@ fn lenient_fn(ty: &Type) -> Option<&'static str> {
 /// Whether a field of type `ty` in struct `owner` leads back to `owner` without passing
 /// through a `Vec` or map (which already box): such a field needs a `Box`.
 pub(crate) fn recurses(api: &Api, owner: &str, ty: &Type) -> bool {
-    // For a few questions a scan that stops at the first match is cheaper than an index.
-    recurses_by(|name| api.models.iter().find(|m| m.name() == name), owner, ty)
-}
-
-/// [`recurses`] for the many questions of the models module, through its index.
-fn recurses_in(index: &Index<'_>, owner: &str, ty: &Type) -> bool {
-    recurses_by(|name| index.by_name.get(name).copied(), owner, ty)
+    recurses_by(|name| api.model(name), owner, ty)
 }
 
 fn recurses_by<'a>(model: impl Fn(&str) -> Option<&'a Model>, owner: &str, ty: &'a Type) -> bool {
@@ -479,7 +472,7 @@ fn emit_union(index: &Index<'_>, u: &Union) -> TokenStream {
     let variants = u.variants.iter().map(|v| {
         let variant = ident(&v.rust);
         let mut ty = rust_type(&v.ty, Scope::Models);
-        if recurses_in(index, &u.name, &v.ty) {
+        if recurses(index.api, &u.name, &v.ty) {
             ty = quote!(Box<#ty>);
         }
         quote!(#variant(#ty),)
