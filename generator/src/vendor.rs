@@ -19,6 +19,7 @@ const RUNTIME_LIB: &str = "specwright_runtime";
 pub const RUNTIME_FILES: &[(&str, &str)] = &[
     ("auth.rs", include_str!("../runtime-src/auth.rs")),
     ("config.rs", include_str!("../runtime-src/config.rs")),
+    ("de.rs", include_str!("../runtime-src/de.rs")),
     ("error.rs", include_str!("../runtime-src/error.rs")),
     ("filter.rs", include_str!("../runtime-src/filter.rs")),
     ("hooks.rs", include_str!("../runtime-src/hooks.rs")),

@@ -64,6 +64,8 @@
 
 mod auth;
 mod config;
+#[doc(hidden)]
+pub mod de;
 mod error;
 mod filter;
 mod hooks;

@@ -1,0 +1,218 @@
+//! The pieces generated `Deserialize` impls of structs are made of.
+//!
+//! `#[derive(serde::Deserialize)]` expands to about 200 lines for a struct (a field
+//! enum, two visitors with a `visit_seq` JSON never uses, and a wrapper type for every
+//! `deserialize_with`), and type-checking that expansion was three quarters of the
+//! `cargo check` time of a large generated crate. Generated structs instead implement
+//! `Deserialize` with one `visit_map` built from these functions, which do the same as
+//! the derive for a map: unknown keys are skipped, a repeated key is an error
+//! (`duplicate field`), and a missing field takes its default or is an error
+//! (`missing field`). Messages are serde's own, so errors read the same either way.
+//!
+//! Not part of the API a user calls: generated code depends on it, and it changes
+//! with the generator.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
+
+/// A struct's field names as a map key seed: the function maps a key to the field's
+/// position, or to `usize::MAX` for a key the struct does not have.
+#[derive(Clone, Copy)]
+pub struct Key(pub fn(&str) -> usize);
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = usize;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_identifier(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<usize, E> {
+        Ok((self.0)(value))
+    }
+
+    fn visit_bytes<E: de::Error>(self, value: &[u8]) -> Result<usize, E> {
+        Ok(std::str::from_utf8(value).map_or(usize::MAX, self.0))
+    }
+
+    /// A field by position, as the derive accepts from formats that number fields.
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<usize, E> {
+        Ok(usize::try_from(value).unwrap_or(usize::MAX))
+    }
+}
+
+/// Reads the value of the field `name` into `slot`: an error if it was already read.
+pub fn value<'de, A: MapAccess<'de>, T: de::Deserialize<'de>>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    name: &'static str,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+/// [`value`] through the lenient decoder of `T` ([`Lenient`]).
+pub fn lenient<'de, A: MapAccess<'de>, T: Lenient>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    name: &'static str,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value_seed(LenientSeed(PhantomData))?);
+    Ok(())
+}
+
+/// Skips the value of a key the struct does not have.
+pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+    map.next_value::<de::IgnoredAny>().map(|_| ())
+}
+
+/// The value of a field without a default: an error if `map` did not have it.
+pub fn required<'de, A: MapAccess<'de>, T>(_map: &A, slot: Option<T>, name: &'static str) -> Result<T, A::Error> {
+    slot.ok_or_else(|| de::Error::missing_field(name))
+}
+
+/// A field type with a lenient decoder in [`super::lenient`]: what a
+/// `deserialize_with = "lenient::…"` attribute does for a derived impl.
+pub trait Lenient: Sized {
+    /// Decodes leniently.
+    fn lenient<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+}
+
+macro_rules! lenient_types {
+    ($($ty:ty => $plain:ident, $option:ident;)*) => {$(
+        impl Lenient for $ty {
+            fn lenient<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                super::lenient::$plain(deserializer)
+            }
+        }
+
+        impl Lenient for Option<$ty> {
+            fn lenient<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                super::lenient::$option(deserializer)
+            }
+        }
+    )*};
+}
+
+lenient_types! {
+    i32 => i32, option_i32;
+    i64 => i64, option_i64;
+    f32 => f32, option_f32;
+    f64 => f64, option_f64;
+    bool => bool, option_bool;
+}
+
+impl<T: de::DeserializeOwned> Lenient for Vec<T> {
+    fn lenient<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        super::lenient::vec(deserializer)
+    }
+}
+
+impl<T: de::DeserializeOwned> Lenient for Option<Vec<T>> {
+    fn lenient<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        super::lenient::option_vec(deserializer)
+    }
+}
+
+struct LenientSeed<T>(PhantomData<T>);
+
+impl<'de, T: Lenient> DeserializeSeed<'de> for LenientSeed<T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        T::lenient(deserializer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::de::{MapAccess, Visitor};
+    use serde_json::json;
+
+    /// What the generator writes for `{ id: String (default), count: Option<i64>
+    /// (lenient), when: String (required, no default) }`.
+    #[derive(Debug, PartialEq)]
+    struct Item {
+        id: String,
+        count: Option<i64>,
+        when: String,
+    }
+
+    impl<'de> serde::Deserialize<'de> for Item {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Item;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("struct Item")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Item, A::Error> {
+                    let (mut id, mut count, mut when) = (None, None, None);
+                    let key = super::Key(|k| match k {
+                        "id" => 0,
+                        "count" => 1,
+                        "when" => 2,
+                        _ => usize::MAX,
+                    });
+                    while let Some(k) = map.next_key_seed(key)? {
+                        match k {
+                            0 => super::value(&mut map, &mut id, "id")?,
+                            1 => super::lenient(&mut map, &mut count, "count")?,
+                            2 => super::value(&mut map, &mut when, "when")?,
+                            _ => super::skip(&mut map)?,
+                        }
+                    }
+                    Ok(Item {
+                        id: id.unwrap_or_default(),
+                        count: count.unwrap_or_default(),
+                        when: super::required(&map, when, "when")?,
+                    })
+                }
+            }
+            deserializer.deserialize_map(V)
+        }
+    }
+
+    fn item(text: &str) -> Result<Item, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn fields_defaults_and_unknown_keys() {
+        assert_eq!(
+            item(r#"{"when": "now", "other": [1, {"x": 2}], "count": "7"}"#),
+            Ok(Item { id: String::new(), count: Some(7), when: "now".into() })
+        );
+        let from_value: Item = serde_json::from_value(json!({"id": "a", "when": "b", "count": null})).expect("decodes");
+        assert_eq!(from_value, Item { id: "a".into(), count: None, when: "b".into() });
+    }
+
+    #[test]
+    fn errors_read_as_the_derive_s() {
+        assert!(item(r#"{"id": "a"}"#).unwrap_err().starts_with("missing field `when`"));
+        assert!(item(r#"{"when": "a", "when": "b"}"#).unwrap_err().starts_with("duplicate field `when`"));
+        assert!(item(r#"{"when": 1}"#).unwrap_err().starts_with("invalid type: integer `1`, expected a string"));
+        assert!(item(r#"[1]"#).unwrap_err().starts_with("invalid type: sequence, expected struct Item"));
+        let err = serde_path_to_error::deserialize::<_, Item>(&mut serde_json::Deserializer::from_str(
+            r#"{"when": "a", "count": "many"}"#,
+        ))
+        .unwrap_err();
+        assert_eq!(err.path().to_string(), "count");
+    }
+}
