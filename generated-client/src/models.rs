@@ -3,239 +3,857 @@
 //! Types for the schemas of the spec.
 /// A process, read-only through this API (components are created and changed through Component and ComponentMetadata).
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Process {
     /// The process component ID; for a process of a multi-install integration pack a synthesized ID (usable as extensionGroupId of EnvironmentExtensions).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Display name of the integration process.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The process description.
-    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The installed integration packs the process belongs to, if any.
-    #[serde(
-        rename = "IntegrationPack",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub integration_pack: Option<Vec<ProcessIntegrationPackInfo>>,
+}
+#[cfg(feature = "processes")]
+impl serde::Serialize for Process {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "Process",
+                4 - usize::from(self.id.is_none()) - usize::from(self.name.is_none())
+                    - usize::from(self.description.is_none())
+                    - usize::from(self.integration_pack.is_none()),
+            )?;
+        if self.id.is_some() {
+            state.serialize_field("id", &self.id)?;
+        }
+        if self.name.is_some() {
+            state.serialize_field("name", &self.name)?;
+        }
+        if self.description.is_some() {
+            state.serialize_field("Description", &self.description)?;
+        }
+        if self.integration_pack.is_some() {
+            state.serialize_field("IntegrationPack", &self.integration_pack)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for Process {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Process;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Process")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut id = None;
+                let mut name = None;
+                let mut description = None;
+                let mut integration_pack = None;
+                let fields = de::Key(|key| match key {
+                    "id" => 0,
+                    "name" => 1,
+                    "Description" => 2,
+                    "IntegrationPack" => 3,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut id, "id"),
+                        1 => de::value(&mut map, &mut name, "name"),
+                        2 => de::value(&mut map, &mut description, "Description"),
+                        3 => {
+                            de::lenient(
+                                &mut map,
+                                &mut integration_pack,
+                                "IntegrationPack",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    id: id.unwrap_or_default(),
+                    name: name.unwrap_or_default(),
+                    description: description.unwrap_or_default(),
+                    integration_pack: integration_pack.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// The schedules of one process on one runtime. One exists for every deployed process and runtime, empty until set. An update clears and replaces all schedules, and must carry id, atomId and processId. Listener processes cannot be scheduled (400).
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProcessSchedules {
     /// The conceptual ID, synthesized from the process and runtime IDs; get it from a query on atomId and processId.
-    #[serde(default)]
     pub id: String,
     /// The ID of the runtime the schedules run on.
-    #[serde(rename = "atomId", default)]
     pub atom_id: String,
     /// The ID of the process (not a listener process).
-    #[serde(rename = "processId", default)]
     pub process_id: String,
     /// The run schedules.
-    #[serde(
-        rename = "Schedule",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub schedule: Option<Vec<Schedule>>,
-    #[serde(rename = "Retry", default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<ScheduleRetry>,
+}
+#[cfg(feature = "processes")]
+impl serde::Serialize for ProcessSchedules {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ProcessSchedules",
+                5 - usize::from(self.schedule.is_none())
+                    - usize::from(self.retry.is_none()),
+            )?;
+        state.serialize_field("id", &self.id)?;
+        state.serialize_field("atomId", &self.atom_id)?;
+        state.serialize_field("processId", &self.process_id)?;
+        if self.schedule.is_some() {
+            state.serialize_field("Schedule", &self.schedule)?;
+        }
+        if self.retry.is_some() {
+            state.serialize_field("Retry", &self.retry)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ProcessSchedules {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProcessSchedules;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProcessSchedules")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut id = None;
+                let mut atom_id = None;
+                let mut process_id = None;
+                let mut schedule = None;
+                let mut retry = None;
+                let fields = de::Key(|key| match key {
+                    "id" => 0,
+                    "atomId" => 1,
+                    "processId" => 2,
+                    "Schedule" => 3,
+                    "Retry" => 4,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut id, "id"),
+                        1 => de::value(&mut map, &mut atom_id, "atomId"),
+                        2 => de::value(&mut map, &mut process_id, "processId"),
+                        3 => de::lenient(&mut map, &mut schedule, "Schedule"),
+                        4 => de::value(&mut map, &mut retry, "Retry"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    id: id.unwrap_or_default(),
+                    atom_id: atom_id.unwrap_or_default(),
+                    process_id: process_id.unwrap_or_default(),
+                    schedule: schedule.unwrap_or_default(),
+                    retry: retry.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Runs a process on a runtime, asynchronously: name the process by processId or by processName, and optionally set dynamic process properties and process property values for this run.
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecutionRequest {
     /// ID of the Atom on which to run the process.
-    #[serde(rename = "atomId", default)]
     pub atom_id: String,
     /// The ID of the process to run. Give this or processName.
-    #[serde(rename = "processId", default, skip_serializing_if = "Option::is_none")]
     pub process_id: Option<String>,
     /// The name of the process to run. Give this or processId.
-    #[serde(rename = "processName", default, skip_serializing_if = "Option::is_none")]
     pub process_name: Option<String>,
-    #[serde(
-        rename = "DynamicProcessProperties",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub dynamic_process_properties: Option<ExecutionRequestDynamicProcessProperties>,
-    #[serde(
-        rename = "ProcessProperties",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub process_properties: Option<ExecutionRequestProcessProperties>,
+}
+#[cfg(feature = "execution")]
+impl serde::Serialize for ExecutionRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ExecutionRequest",
+                5 - usize::from(self.process_id.is_none())
+                    - usize::from(self.process_name.is_none())
+                    - usize::from(self.dynamic_process_properties.is_none())
+                    - usize::from(self.process_properties.is_none()),
+            )?;
+        state.serialize_field("atomId", &self.atom_id)?;
+        if self.process_id.is_some() {
+            state.serialize_field("processId", &self.process_id)?;
+        }
+        if self.process_name.is_some() {
+            state.serialize_field("processName", &self.process_name)?;
+        }
+        if self.dynamic_process_properties.is_some() {
+            state
+                .serialize_field(
+                    "DynamicProcessProperties",
+                    &self.dynamic_process_properties,
+                )?;
+        }
+        if self.process_properties.is_some() {
+            state.serialize_field("ProcessProperties", &self.process_properties)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> serde::Deserialize<'de> for ExecutionRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExecutionRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut atom_id = None;
+                let mut process_id = None;
+                let mut process_name = None;
+                let mut dynamic_process_properties = None;
+                let mut process_properties = None;
+                let fields = de::Key(|key| match key {
+                    "atomId" => 0,
+                    "processId" => 1,
+                    "processName" => 2,
+                    "DynamicProcessProperties" => 3,
+                    "ProcessProperties" => 4,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut atom_id, "atomId"),
+                        1 => de::value(&mut map, &mut process_id, "processId"),
+                        2 => de::value(&mut map, &mut process_name, "processName"),
+                        3 => {
+                            de::value(
+                                &mut map,
+                                &mut dynamic_process_properties,
+                                "DynamicProcessProperties",
+                            )
+                        }
+                        4 => {
+                            de::value(
+                                &mut map,
+                                &mut process_properties,
+                                "ProcessProperties",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    atom_id: atom_id.unwrap_or_default(),
+                    process_id: process_id.unwrap_or_default(),
+                    process_name: process_name.unwrap_or_default(),
+                    dynamic_process_properties: dynamic_process_properties
+                        .unwrap_or_default(),
+                    process_properties: process_properties.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// The accepted run request: the request echoed, plus the requestId to poll GET /ExecutionRecord/async/{requestId} with. The run itself has not finished.
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecutionRequestResult {
     /// The run request ID (executionrecord-<uuid>); poll the async ExecutionRecord operation with it.
-    #[serde(rename = "requestId", default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// The URL of the async ExecutionRecord of this run.
-    #[serde(rename = "recordUrl", default, skip_serializing_if = "Option::is_none")]
     pub record_url: Option<String>,
-    #[serde(rename = "atomId", default, skip_serializing_if = "Option::is_none")]
     pub atom_id: Option<String>,
-    #[serde(rename = "processId", default, skip_serializing_if = "Option::is_none")]
     pub process_id: Option<String>,
-    #[serde(rename = "processName", default, skip_serializing_if = "Option::is_none")]
     pub process_name: Option<String>,
-    #[serde(
-        rename = "DynamicProcessProperties",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub dynamic_process_properties: Option<ExecutionRequestDynamicProcessProperties>,
-    #[serde(
-        rename = "ProcessProperties",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub process_properties: Option<ExecutionRequestProcessProperties>,
+}
+#[cfg(feature = "execution")]
+impl serde::Serialize for ExecutionRequestResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ExecutionRequestResult",
+                7 - usize::from(self.request_id.is_none())
+                    - usize::from(self.record_url.is_none())
+                    - usize::from(self.atom_id.is_none())
+                    - usize::from(self.process_id.is_none())
+                    - usize::from(self.process_name.is_none())
+                    - usize::from(self.dynamic_process_properties.is_none())
+                    - usize::from(self.process_properties.is_none()),
+            )?;
+        if self.request_id.is_some() {
+            state.serialize_field("requestId", &self.request_id)?;
+        }
+        if self.record_url.is_some() {
+            state.serialize_field("recordUrl", &self.record_url)?;
+        }
+        if self.atom_id.is_some() {
+            state.serialize_field("atomId", &self.atom_id)?;
+        }
+        if self.process_id.is_some() {
+            state.serialize_field("processId", &self.process_id)?;
+        }
+        if self.process_name.is_some() {
+            state.serialize_field("processName", &self.process_name)?;
+        }
+        if self.dynamic_process_properties.is_some() {
+            state
+                .serialize_field(
+                    "DynamicProcessProperties",
+                    &self.dynamic_process_properties,
+                )?;
+        }
+        if self.process_properties.is_some() {
+            state.serialize_field("ProcessProperties", &self.process_properties)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> serde::Deserialize<'de> for ExecutionRequestResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExecutionRequestResult;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionRequestResult")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut request_id = None;
+                let mut record_url = None;
+                let mut atom_id = None;
+                let mut process_id = None;
+                let mut process_name = None;
+                let mut dynamic_process_properties = None;
+                let mut process_properties = None;
+                let fields = de::Key(|key| match key {
+                    "requestId" => 0,
+                    "recordUrl" => 1,
+                    "atomId" => 2,
+                    "processId" => 3,
+                    "processName" => 4,
+                    "DynamicProcessProperties" => 5,
+                    "ProcessProperties" => 6,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut request_id, "requestId"),
+                        1 => de::value(&mut map, &mut record_url, "recordUrl"),
+                        2 => de::value(&mut map, &mut atom_id, "atomId"),
+                        3 => de::value(&mut map, &mut process_id, "processId"),
+                        4 => de::value(&mut map, &mut process_name, "processName"),
+                        5 => {
+                            de::value(
+                                &mut map,
+                                &mut dynamic_process_properties,
+                                "DynamicProcessProperties",
+                            )
+                        }
+                        6 => {
+                            de::value(
+                                &mut map,
+                                &mut process_properties,
+                                "ProcessProperties",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    request_id: request_id.unwrap_or_default(),
+                    record_url: record_url.unwrap_or_default(),
+                    atom_id: atom_id.unwrap_or_default(),
+                    process_id: process_id.unwrap_or_default(),
+                    process_name: process_name.unwrap_or_default(),
+                    dynamic_process_properties: dynamic_process_properties
+                        .unwrap_or_default(),
+                    process_properties: process_properties.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// A record of an integration process execution (job run).
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecutionRecord {
     /// Unique identifier of the execution.
-    #[serde(rename = "executionId", default, skip_serializing_if = "Option::is_none")]
     pub execution_id: Option<String>,
     /// ID of the process that was executed.
-    #[serde(rename = "processId", default, skip_serializing_if = "Option::is_none")]
     pub process_id: Option<String>,
     /// ID of the Atom that ran the process.
-    #[serde(rename = "atomId", default, skip_serializing_if = "Option::is_none")]
     pub atom_id: Option<String>,
     /// Timestamp when the execution started.
-    #[serde(rename = "executionTime", default, skip_serializing_if = "Option::is_none")]
     pub execution_time: Option<
         super::runtime::chrono::DateTime<super::runtime::chrono::Utc>,
     >,
     /// Status message or error details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// How long the run took, in milliseconds.
-    #[serde(
-        rename = "executionDuration",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub execution_duration: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ExecutionRecordStatus>,
-    #[serde(rename = "executionType", default, skip_serializing_if = "Option::is_none")]
     pub execution_type: Option<ExecutionRecordExecutionType>,
     /// The account the run belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     /// The name of the runtime the process ran on.
-    #[serde(rename = "atomName", default, skip_serializing_if = "Option::is_none")]
     pub atom_name: Option<String>,
     /// The name of the process.
-    #[serde(rename = "processName", default, skip_serializing_if = "Option::is_none")]
     pub process_name: Option<String>,
     /// For a retry, the ID of the original run.
-    #[serde(
-        rename = "originalExecutionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub original_execution_id: Option<String>,
     /// For a subprocess run, the ID of the parent run.
-    #[serde(
-        rename = "parentExecutionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub parent_execution_id: Option<String>,
     /// For a subprocess run, the ID of the top-level run.
-    #[serde(
-        rename = "topLevelExecutionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub top_level_execution_id: Option<String>,
-    #[serde(
-        rename = "inboundDocumentCount",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub inbound_document_count: Option<i32>,
-    #[serde(
-        rename = "inboundDocumentSize",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub inbound_document_size: Option<i64>,
-    #[serde(
-        rename = "inboundErrorDocumentCount",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub inbound_error_document_count: Option<i32>,
-    #[serde(
-        rename = "outboundDocumentCount",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub outbound_document_count: Option<i32>,
-    #[serde(
-        rename = "outboundDocumentSize",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub outbound_document_size: Option<i64>,
     /// The API Service component that started the run.
-    #[serde(rename = "launcherID", default, skip_serializing_if = "Option::is_none")]
     pub launcher_id: Option<String>,
     /// The Molecule or cloud node the run happened on.
-    #[serde(rename = "nodeId", default, skip_serializing_if = "Option::is_none")]
     pub node_id: Option<String>,
     /// When the run finished.
-    #[serde(rename = "recordedDate", default, skip_serializing_if = "Option::is_none")]
     pub recorded_date: Option<
         super::runtime::chrono::DateTime<super::runtime::chrono::Utc>,
     >,
     /// The web service user (or API key) that requested the run.
-    #[serde(rename = "reportKey", default, skip_serializing_if = "Option::is_none")]
     pub report_key: Option<String>,
+}
+#[cfg(feature = "execution")]
+impl serde::Serialize for ExecutionRecord {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ExecutionRecord",
+                23 - usize::from(self.execution_id.is_none())
+                    - usize::from(self.process_id.is_none())
+                    - usize::from(self.atom_id.is_none())
+                    - usize::from(self.execution_time.is_none())
+                    - usize::from(self.message.is_none())
+                    - usize::from(self.execution_duration.is_none())
+                    - usize::from(self.status.is_none())
+                    - usize::from(self.execution_type.is_none())
+                    - usize::from(self.account.is_none())
+                    - usize::from(self.atom_name.is_none())
+                    - usize::from(self.process_name.is_none())
+                    - usize::from(self.original_execution_id.is_none())
+                    - usize::from(self.parent_execution_id.is_none())
+                    - usize::from(self.top_level_execution_id.is_none())
+                    - usize::from(self.inbound_document_count.is_none())
+                    - usize::from(self.inbound_document_size.is_none())
+                    - usize::from(self.inbound_error_document_count.is_none())
+                    - usize::from(self.outbound_document_count.is_none())
+                    - usize::from(self.outbound_document_size.is_none())
+                    - usize::from(self.launcher_id.is_none())
+                    - usize::from(self.node_id.is_none())
+                    - usize::from(self.recorded_date.is_none())
+                    - usize::from(self.report_key.is_none()),
+            )?;
+        if self.execution_id.is_some() {
+            state.serialize_field("executionId", &self.execution_id)?;
+        }
+        if self.process_id.is_some() {
+            state.serialize_field("processId", &self.process_id)?;
+        }
+        if self.atom_id.is_some() {
+            state.serialize_field("atomId", &self.atom_id)?;
+        }
+        if self.execution_time.is_some() {
+            state.serialize_field("executionTime", &self.execution_time)?;
+        }
+        if self.message.is_some() {
+            state.serialize_field("message", &self.message)?;
+        }
+        if self.execution_duration.is_some() {
+            state.serialize_field("executionDuration", &self.execution_duration)?;
+        }
+        if self.status.is_some() {
+            state.serialize_field("status", &self.status)?;
+        }
+        if self.execution_type.is_some() {
+            state.serialize_field("executionType", &self.execution_type)?;
+        }
+        if self.account.is_some() {
+            state.serialize_field("account", &self.account)?;
+        }
+        if self.atom_name.is_some() {
+            state.serialize_field("atomName", &self.atom_name)?;
+        }
+        if self.process_name.is_some() {
+            state.serialize_field("processName", &self.process_name)?;
+        }
+        if self.original_execution_id.is_some() {
+            state.serialize_field("originalExecutionId", &self.original_execution_id)?;
+        }
+        if self.parent_execution_id.is_some() {
+            state.serialize_field("parentExecutionId", &self.parent_execution_id)?;
+        }
+        if self.top_level_execution_id.is_some() {
+            state.serialize_field("topLevelExecutionId", &self.top_level_execution_id)?;
+        }
+        if self.inbound_document_count.is_some() {
+            state.serialize_field("inboundDocumentCount", &self.inbound_document_count)?;
+        }
+        if self.inbound_document_size.is_some() {
+            state.serialize_field("inboundDocumentSize", &self.inbound_document_size)?;
+        }
+        if self.inbound_error_document_count.is_some() {
+            state
+                .serialize_field(
+                    "inboundErrorDocumentCount",
+                    &self.inbound_error_document_count,
+                )?;
+        }
+        if self.outbound_document_count.is_some() {
+            state
+                .serialize_field(
+                    "outboundDocumentCount",
+                    &self.outbound_document_count,
+                )?;
+        }
+        if self.outbound_document_size.is_some() {
+            state.serialize_field("outboundDocumentSize", &self.outbound_document_size)?;
+        }
+        if self.launcher_id.is_some() {
+            state.serialize_field("launcherID", &self.launcher_id)?;
+        }
+        if self.node_id.is_some() {
+            state.serialize_field("nodeId", &self.node_id)?;
+        }
+        if self.recorded_date.is_some() {
+            state.serialize_field("recordedDate", &self.recorded_date)?;
+        }
+        if self.report_key.is_some() {
+            state.serialize_field("reportKey", &self.report_key)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> serde::Deserialize<'de> for ExecutionRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExecutionRecord;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionRecord")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut execution_id = None;
+                let mut process_id = None;
+                let mut atom_id = None;
+                let mut execution_time = None;
+                let mut message = None;
+                let mut execution_duration = None;
+                let mut status = None;
+                let mut execution_type = None;
+                let mut account = None;
+                let mut atom_name = None;
+                let mut process_name = None;
+                let mut original_execution_id = None;
+                let mut parent_execution_id = None;
+                let mut top_level_execution_id = None;
+                let mut inbound_document_count = None;
+                let mut inbound_document_size = None;
+                let mut inbound_error_document_count = None;
+                let mut outbound_document_count = None;
+                let mut outbound_document_size = None;
+                let mut launcher_id = None;
+                let mut node_id = None;
+                let mut recorded_date = None;
+                let mut report_key = None;
+                let fields = de::Key(|key| match key {
+                    "executionId" => 0,
+                    "processId" => 1,
+                    "atomId" => 2,
+                    "executionTime" => 3,
+                    "message" => 4,
+                    "executionDuration" => 5,
+                    "status" => 6,
+                    "executionType" => 7,
+                    "account" => 8,
+                    "atomName" => 9,
+                    "processName" => 10,
+                    "originalExecutionId" => 11,
+                    "parentExecutionId" => 12,
+                    "topLevelExecutionId" => 13,
+                    "inboundDocumentCount" => 14,
+                    "inboundDocumentSize" => 15,
+                    "inboundErrorDocumentCount" => 16,
+                    "outboundDocumentCount" => 17,
+                    "outboundDocumentSize" => 18,
+                    "launcherID" => 19,
+                    "nodeId" => 20,
+                    "recordedDate" => 21,
+                    "reportKey" => 22,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut execution_id, "executionId"),
+                        1 => de::value(&mut map, &mut process_id, "processId"),
+                        2 => de::value(&mut map, &mut atom_id, "atomId"),
+                        3 => de::value(&mut map, &mut execution_time, "executionTime"),
+                        4 => de::value(&mut map, &mut message, "message"),
+                        5 => {
+                            de::lenient(
+                                &mut map,
+                                &mut execution_duration,
+                                "executionDuration",
+                            )
+                        }
+                        6 => de::value(&mut map, &mut status, "status"),
+                        7 => de::value(&mut map, &mut execution_type, "executionType"),
+                        8 => de::value(&mut map, &mut account, "account"),
+                        9 => de::value(&mut map, &mut atom_name, "atomName"),
+                        10 => de::value(&mut map, &mut process_name, "processName"),
+                        11 => {
+                            de::value(
+                                &mut map,
+                                &mut original_execution_id,
+                                "originalExecutionId",
+                            )
+                        }
+                        12 => {
+                            de::value(
+                                &mut map,
+                                &mut parent_execution_id,
+                                "parentExecutionId",
+                            )
+                        }
+                        13 => {
+                            de::value(
+                                &mut map,
+                                &mut top_level_execution_id,
+                                "topLevelExecutionId",
+                            )
+                        }
+                        14 => {
+                            de::lenient(
+                                &mut map,
+                                &mut inbound_document_count,
+                                "inboundDocumentCount",
+                            )
+                        }
+                        15 => {
+                            de::lenient(
+                                &mut map,
+                                &mut inbound_document_size,
+                                "inboundDocumentSize",
+                            )
+                        }
+                        16 => {
+                            de::lenient(
+                                &mut map,
+                                &mut inbound_error_document_count,
+                                "inboundErrorDocumentCount",
+                            )
+                        }
+                        17 => {
+                            de::lenient(
+                                &mut map,
+                                &mut outbound_document_count,
+                                "outboundDocumentCount",
+                            )
+                        }
+                        18 => {
+                            de::lenient(
+                                &mut map,
+                                &mut outbound_document_size,
+                                "outboundDocumentSize",
+                            )
+                        }
+                        19 => de::value(&mut map, &mut launcher_id, "launcherID"),
+                        20 => de::value(&mut map, &mut node_id, "nodeId"),
+                        21 => de::value(&mut map, &mut recorded_date, "recordedDate"),
+                        22 => de::value(&mut map, &mut report_key, "reportKey"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    execution_id: execution_id.unwrap_or_default(),
+                    process_id: process_id.unwrap_or_default(),
+                    atom_id: atom_id.unwrap_or_default(),
+                    execution_time: execution_time.unwrap_or_default(),
+                    message: message.unwrap_or_default(),
+                    execution_duration: execution_duration.unwrap_or_default(),
+                    status: status.unwrap_or_default(),
+                    execution_type: execution_type.unwrap_or_default(),
+                    account: account.unwrap_or_default(),
+                    atom_name: atom_name.unwrap_or_default(),
+                    process_name: process_name.unwrap_or_default(),
+                    original_execution_id: original_execution_id.unwrap_or_default(),
+                    parent_execution_id: parent_execution_id.unwrap_or_default(),
+                    top_level_execution_id: top_level_execution_id.unwrap_or_default(),
+                    inbound_document_count: inbound_document_count.unwrap_or_default(),
+                    inbound_document_size: inbound_document_size.unwrap_or_default(),
+                    inbound_error_document_count: inbound_error_document_count
+                        .unwrap_or_default(),
+                    outbound_document_count: outbound_document_count.unwrap_or_default(),
+                    outbound_document_size: outbound_document_size.unwrap_or_default(),
+                    launcher_id: launcher_id.unwrap_or_default(),
+                    node_id: node_id.unwrap_or_default(),
+                    recorded_date: recorded_date.unwrap_or_default(),
+                    report_key: report_key.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// A Boomi runtime environment where Atoms are assigned and processes are deployed.
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Environment {
     /// Unique identifier of the environment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Display name of the environment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The environment classification, PROD (production) or TEST. It decides the kind of license used when deploying; it is set when the environment is added and cannot be changed later.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classification: Option<EnvironmentClassification>,
-    #[serde(rename = "parentAccount", default, skip_serializing_if = "Option::is_none")]
     pub parent_account: Option<String>,
-    #[serde(
-        rename = "parentEnvironment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub parent_environment: Option<String>,
+}
+#[cfg(feature = "environments")]
+impl serde::Serialize for Environment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "Environment",
+                5 - usize::from(self.id.is_none()) - usize::from(self.name.is_none())
+                    - usize::from(self.classification.is_none())
+                    - usize::from(self.parent_account.is_none())
+                    - usize::from(self.parent_environment.is_none()),
+            )?;
+        if self.id.is_some() {
+            state.serialize_field("id", &self.id)?;
+        }
+        if self.name.is_some() {
+            state.serialize_field("name", &self.name)?;
+        }
+        if self.classification.is_some() {
+            state.serialize_field("classification", &self.classification)?;
+        }
+        if self.parent_account.is_some() {
+            state.serialize_field("parentAccount", &self.parent_account)?;
+        }
+        if self.parent_environment.is_some() {
+            state.serialize_field("parentEnvironment", &self.parent_environment)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for Environment {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Environment;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Environment")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut id = None;
+                let mut name = None;
+                let mut classification = None;
+                let mut parent_account = None;
+                let mut parent_environment = None;
+                let fields = de::Key(|key| match key {
+                    "id" => 0,
+                    "name" => 1,
+                    "classification" => 2,
+                    "parentAccount" => 3,
+                    "parentEnvironment" => 4,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut id, "id"),
+                        1 => de::value(&mut map, &mut name, "name"),
+                        2 => de::value(&mut map, &mut classification, "classification"),
+                        3 => de::value(&mut map, &mut parent_account, "parentAccount"),
+                        4 => {
+                            de::value(
+                                &mut map,
+                                &mut parent_environment,
+                                "parentEnvironment",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    id: id.unwrap_or_default(),
+                    name: name.unwrap_or_default(),
+                    classification: classification.unwrap_or_default(),
+                    parent_account: parent_account.unwrap_or_default(),
+                    parent_environment: parent_environment.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// The environment classification, PROD (production) or TEST. It decides the kind of license used when deploying; it is set when the environment is added and cannot be changed later.
 ///
@@ -322,194 +940,639 @@ impl<'de> serde::Deserialize<'de> for EnvironmentClassification {
 }
 /// Input for creating a runtime environment.
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EnvironmentInput {
     /// Display name for the environment.
-    #[serde(default)]
     pub name: String,
     /// PROD (production) or TEST. TEST needs Test Connection Licensing on the account; the classification cannot be changed after the environment is added.
     pub classification: EnvironmentClassification,
 }
+#[cfg(feature = "environments")]
+impl serde::Serialize for EnvironmentInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer.serialize_struct("EnvironmentInput", 2)?;
+        state.serialize_field("name", &self.name)?;
+        state.serialize_field("classification", &self.classification)?;
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for EnvironmentInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = EnvironmentInput;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EnvironmentInput")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut name = None;
+                let mut classification = None;
+                let fields = de::Key(|key| match key {
+                    "name" => 0,
+                    "classification" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut name, "name"),
+                        1 => de::value(&mut map, &mut classification, "classification"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    name: name.unwrap_or_default(),
+                    classification: de::required(&map, classification, "classification")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
 /// A packaged component deployed to an environment. Deploying the same package to a second environment (promotion) makes a second DeployedPackage with the same packageId.
 #[cfg(feature = "deployments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeployedPackage {
     /// The ID of the deployment (the id of GET and DELETE).
-    #[serde(rename = "deploymentId", default, skip_serializing_if = "Option::is_none")]
     pub deployment_id: Option<String>,
     /// ID of the environment to which the package is deployed.
-    #[serde(rename = "environmentId", default, skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
     /// ID of the deployed packaged component.
-    #[serde(rename = "packageId", default, skip_serializing_if = "Option::is_none")]
     pub package_id: Option<String>,
     /// The ID of the deployed component.
-    #[serde(rename = "componentId", default, skip_serializing_if = "Option::is_none")]
     pub component_id: Option<String>,
     /// Type of the deployed component.
-    #[serde(rename = "componentType", default, skip_serializing_if = "Option::is_none")]
     pub component_type: Option<String>,
     /// Timestamp when the package was deployed.
-    #[serde(rename = "deployedDate", default, skip_serializing_if = "Option::is_none")]
     pub deployed_date: Option<
         super::runtime::chrono::DateTime<super::runtime::chrono::Utc>,
     >,
     /// Whether the packaged component is actively deployed.
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub active: Option<bool>,
     /// The version number generated automatically for a deployment.
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub version: Option<i32>,
     /// The user-defined version of the deployed packaged component.
-    #[serde(rename = "packageVersion", default, skip_serializing_if = "Option::is_none")]
     pub package_version: Option<String>,
     /// The revision of the component in the package (sent as "2.0" in some responses; decoded leniently).
-    #[serde(
-        rename = "componentVersion",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub component_version: Option<i32>,
     /// The user who deployed the package.
-    #[serde(rename = "deployedBy", default, skip_serializing_if = "Option::is_none")]
     pub deployed_by: Option<String>,
     /// The deployment notes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The branch the packaged component was made on.
-    #[serde(rename = "branchName", default, skip_serializing_if = "Option::is_none")]
     pub branch_name: Option<String>,
-    #[serde(rename = "listenerStatus", default, skip_serializing_if = "Option::is_none")]
     pub listener_status: Option<DeployedPackageListenerStatus>,
     /// A warning returned with a successful deployment, e.g. that the account now exceeds its connection licenses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+#[cfg(feature = "deployments")]
+impl serde::Serialize for DeployedPackage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "DeployedPackage",
+                15 - usize::from(self.deployment_id.is_none())
+                    - usize::from(self.environment_id.is_none())
+                    - usize::from(self.package_id.is_none())
+                    - usize::from(self.component_id.is_none())
+                    - usize::from(self.component_type.is_none())
+                    - usize::from(self.deployed_date.is_none())
+                    - usize::from(self.active.is_none())
+                    - usize::from(self.version.is_none())
+                    - usize::from(self.package_version.is_none())
+                    - usize::from(self.component_version.is_none())
+                    - usize::from(self.deployed_by.is_none())
+                    - usize::from(self.notes.is_none())
+                    - usize::from(self.branch_name.is_none())
+                    - usize::from(self.listener_status.is_none())
+                    - usize::from(self.message.is_none()),
+            )?;
+        if self.deployment_id.is_some() {
+            state.serialize_field("deploymentId", &self.deployment_id)?;
+        }
+        if self.environment_id.is_some() {
+            state.serialize_field("environmentId", &self.environment_id)?;
+        }
+        if self.package_id.is_some() {
+            state.serialize_field("packageId", &self.package_id)?;
+        }
+        if self.component_id.is_some() {
+            state.serialize_field("componentId", &self.component_id)?;
+        }
+        if self.component_type.is_some() {
+            state.serialize_field("componentType", &self.component_type)?;
+        }
+        if self.deployed_date.is_some() {
+            state.serialize_field("deployedDate", &self.deployed_date)?;
+        }
+        if self.active.is_some() {
+            state.serialize_field("active", &self.active)?;
+        }
+        if self.version.is_some() {
+            state.serialize_field("version", &self.version)?;
+        }
+        if self.package_version.is_some() {
+            state.serialize_field("packageVersion", &self.package_version)?;
+        }
+        if self.component_version.is_some() {
+            state.serialize_field("componentVersion", &self.component_version)?;
+        }
+        if self.deployed_by.is_some() {
+            state.serialize_field("deployedBy", &self.deployed_by)?;
+        }
+        if self.notes.is_some() {
+            state.serialize_field("notes", &self.notes)?;
+        }
+        if self.branch_name.is_some() {
+            state.serialize_field("branchName", &self.branch_name)?;
+        }
+        if self.listener_status.is_some() {
+            state.serialize_field("listenerStatus", &self.listener_status)?;
+        }
+        if self.message.is_some() {
+            state.serialize_field("message", &self.message)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "deployments")]
+impl<'de> serde::Deserialize<'de> for DeployedPackage {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DeployedPackage;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeployedPackage")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut deployment_id = None;
+                let mut environment_id = None;
+                let mut package_id = None;
+                let mut component_id = None;
+                let mut component_type = None;
+                let mut deployed_date = None;
+                let mut active = None;
+                let mut version = None;
+                let mut package_version = None;
+                let mut component_version = None;
+                let mut deployed_by = None;
+                let mut notes = None;
+                let mut branch_name = None;
+                let mut listener_status = None;
+                let mut message = None;
+                let fields = de::Key(|key| match key {
+                    "deploymentId" => 0,
+                    "environmentId" => 1,
+                    "packageId" => 2,
+                    "componentId" => 3,
+                    "componentType" => 4,
+                    "deployedDate" => 5,
+                    "active" => 6,
+                    "version" => 7,
+                    "packageVersion" => 8,
+                    "componentVersion" => 9,
+                    "deployedBy" => 10,
+                    "notes" => 11,
+                    "branchName" => 12,
+                    "listenerStatus" => 13,
+                    "message" => 14,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut deployment_id, "deploymentId"),
+                        1 => de::value(&mut map, &mut environment_id, "environmentId"),
+                        2 => de::value(&mut map, &mut package_id, "packageId"),
+                        3 => de::value(&mut map, &mut component_id, "componentId"),
+                        4 => de::value(&mut map, &mut component_type, "componentType"),
+                        5 => de::value(&mut map, &mut deployed_date, "deployedDate"),
+                        6 => de::lenient(&mut map, &mut active, "active"),
+                        7 => de::lenient(&mut map, &mut version, "version"),
+                        8 => de::value(&mut map, &mut package_version, "packageVersion"),
+                        9 => {
+                            de::lenient(
+                                &mut map,
+                                &mut component_version,
+                                "componentVersion",
+                            )
+                        }
+                        10 => de::value(&mut map, &mut deployed_by, "deployedBy"),
+                        11 => de::value(&mut map, &mut notes, "notes"),
+                        12 => de::value(&mut map, &mut branch_name, "branchName"),
+                        13 => de::value(&mut map, &mut listener_status, "listenerStatus"),
+                        14 => de::value(&mut map, &mut message, "message"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    deployment_id: deployment_id.unwrap_or_default(),
+                    environment_id: environment_id.unwrap_or_default(),
+                    package_id: package_id.unwrap_or_default(),
+                    component_id: component_id.unwrap_or_default(),
+                    component_type: component_type.unwrap_or_default(),
+                    deployed_date: deployed_date.unwrap_or_default(),
+                    active: active.unwrap_or_default(),
+                    version: version.unwrap_or_default(),
+                    package_version: package_version.unwrap_or_default(),
+                    component_version: component_version.unwrap_or_default(),
+                    deployed_by: deployed_by.unwrap_or_default(),
+                    notes: notes.unwrap_or_default(),
+                    branch_name: branch_name.unwrap_or_default(),
+                    listener_status: listener_status.unwrap_or_default(),
+                    message: message.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Deploys to one environment either an existing packaged component (packageId, the workflow's way: package once, deploy the same package to TEST, then PROD) or a component directly (componentId: packaged and deployed in one call). Give exactly one of packageId and componentId. Needs the DEPLOY privilege in the target environment.
 #[cfg(feature = "deployments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeployedPackageInput {
     /// ID of the target environment.
-    #[serde(rename = "environmentId", default)]
     pub environment_id: String,
     /// The packaged component to deploy. Give this or componentId.
-    #[serde(rename = "packageId", default, skip_serializing_if = "Option::is_none")]
     pub package_id: Option<String>,
     /// Optional deployment notes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// A component to package and deploy in one call. Give this or packageId.
-    #[serde(rename = "componentId", default, skip_serializing_if = "Option::is_none")]
     pub component_id: Option<String>,
-    #[serde(rename = "listenerStatus", default, skip_serializing_if = "Option::is_none")]
     pub listener_status: Option<DeployedPackageListenerStatus>,
+}
+#[cfg(feature = "deployments")]
+impl serde::Serialize for DeployedPackageInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "DeployedPackageInput",
+                5 - usize::from(self.package_id.is_none())
+                    - usize::from(self.notes.is_none())
+                    - usize::from(self.component_id.is_none())
+                    - usize::from(self.listener_status.is_none()),
+            )?;
+        state.serialize_field("environmentId", &self.environment_id)?;
+        if self.package_id.is_some() {
+            state.serialize_field("packageId", &self.package_id)?;
+        }
+        if self.notes.is_some() {
+            state.serialize_field("notes", &self.notes)?;
+        }
+        if self.component_id.is_some() {
+            state.serialize_field("componentId", &self.component_id)?;
+        }
+        if self.listener_status.is_some() {
+            state.serialize_field("listenerStatus", &self.listener_status)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "deployments")]
+impl<'de> serde::Deserialize<'de> for DeployedPackageInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DeployedPackageInput;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeployedPackageInput")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut environment_id = None;
+                let mut package_id = None;
+                let mut notes = None;
+                let mut component_id = None;
+                let mut listener_status = None;
+                let fields = de::Key(|key| match key {
+                    "environmentId" => 0,
+                    "packageId" => 1,
+                    "notes" => 2,
+                    "componentId" => 3,
+                    "listenerStatus" => 4,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut environment_id, "environmentId"),
+                        1 => de::value(&mut map, &mut package_id, "packageId"),
+                        2 => de::value(&mut map, &mut notes, "notes"),
+                        3 => de::value(&mut map, &mut component_id, "componentId"),
+                        4 => de::value(&mut map, &mut listener_status, "listenerStatus"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    environment_id: environment_id.unwrap_or_default(),
+                    package_id: package_id.unwrap_or_default(),
+                    notes: notes.unwrap_or_default(),
+                    component_id: component_id.unwrap_or_default(),
+                    listener_status: listener_status.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// A Boomi Atom — the lightweight runtime engine that executes integration processes.
 #[cfg(feature = "atoms")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Atom {
     /// Unique identifier of the Atom.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Display name of the Atom.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The runtime status: ONLINE, OFFLINE, WARNING or UNKNOWN. `statusDetail` has the finer state.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<AtomStatus>,
     /// Atom type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<AtomType>,
     /// Hostname of the machine running the Atom.
-    #[serde(rename = "hostName", default, skip_serializing_if = "Option::is_none")]
     pub host_name: Option<String>,
     /// Current Boomi runtime version installed on the Atom.
-    #[serde(rename = "currentVersion", default, skip_serializing_if = "Option::is_none")]
     pub current_version: Option<String>,
     /// Timestamp when the Atom was installed.
-    #[serde(rename = "dateInstalled", default, skip_serializing_if = "Option::is_none")]
     pub date_installed: Option<
         super::runtime::chrono::DateTime<super::runtime::chrono::Utc>,
     >,
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub capabilities: Option<Vec<AtomCapabilitiesItem>>,
     /// (Runtimes attached to a Runtime cloud) The ID of the Runtime cloud.
-    #[serde(rename = "cloudId", default, skip_serializing_if = "Option::is_none")]
     pub cloud_id: Option<String>,
     /// The name of the associated Runtime cloud.
-    #[serde(rename = "cloudName", default, skip_serializing_if = "Option::is_none")]
     pub cloud_name: Option<String>,
     /// The Runtime cloud cluster a Cloud Attachment is assigned to.
-    #[serde(
-        rename = "cloudMoleculeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub cloud_molecule_id: Option<String>,
     /// The name of the Runtime cloud cluster a Cloud Attachment is assigned to.
-    #[serde(
-        rename = "cloudMoleculeName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub cloud_molecule_name: Option<String>,
     /// The account name of the Runtime cloud's owner.
-    #[serde(rename = "cloudOwnerName", default, skip_serializing_if = "Option::is_none")]
     pub cloud_owner_name: Option<String>,
     /// The user who created the runtime.
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Milliseconds the platform waits before forcing a restart after configuration changes.
-    #[serde(
-        rename = "forceRestartTime",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub force_restart_time: Option<i64>,
     /// (Runtimes attached to a Runtime cloud) The unique ID of the runtime.
-    #[serde(rename = "instanceId", default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// Whether the runtime is a Cloud Attachment.
-    #[serde(
-        rename = "isCloudAttachment",
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub is_cloud_attachment: Option<bool>,
     /// Days after a run before logs and processed documents are purged.
-    #[serde(
-        rename = "purgeHistoryDays",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub purge_history_days: Option<i32>,
     /// Purge processed documents and temporary data right after a run.
-    #[serde(
-        rename = "purgeImmediate",
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub purge_immediate: Option<bool>,
     /// A finer runtime status, e.g. ONLINE_RUNNING, RESTARTING, OFFLINE_WITH_ERROR, CLUSTER_ISSUE.
-    #[serde(rename = "statusDetail", default, skip_serializing_if = "Option::is_none")]
     pub status_detail: Option<String>,
+}
+#[cfg(feature = "atoms")]
+impl serde::Serialize for Atom {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "Atom",
+                20 - usize::from(self.id.is_none()) - usize::from(self.name.is_none())
+                    - usize::from(self.status.is_none())
+                    - usize::from(self.r#type.is_none())
+                    - usize::from(self.host_name.is_none())
+                    - usize::from(self.current_version.is_none())
+                    - usize::from(self.date_installed.is_none())
+                    - usize::from(self.capabilities.is_none())
+                    - usize::from(self.cloud_id.is_none())
+                    - usize::from(self.cloud_name.is_none())
+                    - usize::from(self.cloud_molecule_id.is_none())
+                    - usize::from(self.cloud_molecule_name.is_none())
+                    - usize::from(self.cloud_owner_name.is_none())
+                    - usize::from(self.created_by.is_none())
+                    - usize::from(self.force_restart_time.is_none())
+                    - usize::from(self.instance_id.is_none())
+                    - usize::from(self.is_cloud_attachment.is_none())
+                    - usize::from(self.purge_history_days.is_none())
+                    - usize::from(self.purge_immediate.is_none())
+                    - usize::from(self.status_detail.is_none()),
+            )?;
+        if self.id.is_some() {
+            state.serialize_field("id", &self.id)?;
+        }
+        if self.name.is_some() {
+            state.serialize_field("name", &self.name)?;
+        }
+        if self.status.is_some() {
+            state.serialize_field("status", &self.status)?;
+        }
+        if self.r#type.is_some() {
+            state.serialize_field("type", &self.r#type)?;
+        }
+        if self.host_name.is_some() {
+            state.serialize_field("hostName", &self.host_name)?;
+        }
+        if self.current_version.is_some() {
+            state.serialize_field("currentVersion", &self.current_version)?;
+        }
+        if self.date_installed.is_some() {
+            state.serialize_field("dateInstalled", &self.date_installed)?;
+        }
+        if self.capabilities.is_some() {
+            state.serialize_field("capabilities", &self.capabilities)?;
+        }
+        if self.cloud_id.is_some() {
+            state.serialize_field("cloudId", &self.cloud_id)?;
+        }
+        if self.cloud_name.is_some() {
+            state.serialize_field("cloudName", &self.cloud_name)?;
+        }
+        if self.cloud_molecule_id.is_some() {
+            state.serialize_field("cloudMoleculeId", &self.cloud_molecule_id)?;
+        }
+        if self.cloud_molecule_name.is_some() {
+            state.serialize_field("cloudMoleculeName", &self.cloud_molecule_name)?;
+        }
+        if self.cloud_owner_name.is_some() {
+            state.serialize_field("cloudOwnerName", &self.cloud_owner_name)?;
+        }
+        if self.created_by.is_some() {
+            state.serialize_field("createdBy", &self.created_by)?;
+        }
+        if self.force_restart_time.is_some() {
+            state.serialize_field("forceRestartTime", &self.force_restart_time)?;
+        }
+        if self.instance_id.is_some() {
+            state.serialize_field("instanceId", &self.instance_id)?;
+        }
+        if self.is_cloud_attachment.is_some() {
+            state.serialize_field("isCloudAttachment", &self.is_cloud_attachment)?;
+        }
+        if self.purge_history_days.is_some() {
+            state.serialize_field("purgeHistoryDays", &self.purge_history_days)?;
+        }
+        if self.purge_immediate.is_some() {
+            state.serialize_field("purgeImmediate", &self.purge_immediate)?;
+        }
+        if self.status_detail.is_some() {
+            state.serialize_field("statusDetail", &self.status_detail)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "atoms")]
+impl<'de> serde::Deserialize<'de> for Atom {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Atom;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Atom")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut id = None;
+                let mut name = None;
+                let mut status = None;
+                let mut r#type = None;
+                let mut host_name = None;
+                let mut current_version = None;
+                let mut date_installed = None;
+                let mut capabilities = None;
+                let mut cloud_id = None;
+                let mut cloud_name = None;
+                let mut cloud_molecule_id = None;
+                let mut cloud_molecule_name = None;
+                let mut cloud_owner_name = None;
+                let mut created_by = None;
+                let mut force_restart_time = None;
+                let mut instance_id = None;
+                let mut is_cloud_attachment = None;
+                let mut purge_history_days = None;
+                let mut purge_immediate = None;
+                let mut status_detail = None;
+                let fields = de::Key(|key| match key {
+                    "id" => 0,
+                    "name" => 1,
+                    "status" => 2,
+                    "type" => 3,
+                    "hostName" => 4,
+                    "currentVersion" => 5,
+                    "dateInstalled" => 6,
+                    "capabilities" => 7,
+                    "cloudId" => 8,
+                    "cloudName" => 9,
+                    "cloudMoleculeId" => 10,
+                    "cloudMoleculeName" => 11,
+                    "cloudOwnerName" => 12,
+                    "createdBy" => 13,
+                    "forceRestartTime" => 14,
+                    "instanceId" => 15,
+                    "isCloudAttachment" => 16,
+                    "purgeHistoryDays" => 17,
+                    "purgeImmediate" => 18,
+                    "statusDetail" => 19,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut id, "id"),
+                        1 => de::value(&mut map, &mut name, "name"),
+                        2 => de::value(&mut map, &mut status, "status"),
+                        3 => de::value(&mut map, &mut r#type, "type"),
+                        4 => de::value(&mut map, &mut host_name, "hostName"),
+                        5 => de::value(&mut map, &mut current_version, "currentVersion"),
+                        6 => de::value(&mut map, &mut date_installed, "dateInstalled"),
+                        7 => de::lenient(&mut map, &mut capabilities, "capabilities"),
+                        8 => de::value(&mut map, &mut cloud_id, "cloudId"),
+                        9 => de::value(&mut map, &mut cloud_name, "cloudName"),
+                        10 => {
+                            de::value(
+                                &mut map,
+                                &mut cloud_molecule_id,
+                                "cloudMoleculeId",
+                            )
+                        }
+                        11 => {
+                            de::value(
+                                &mut map,
+                                &mut cloud_molecule_name,
+                                "cloudMoleculeName",
+                            )
+                        }
+                        12 => {
+                            de::value(&mut map, &mut cloud_owner_name, "cloudOwnerName")
+                        }
+                        13 => de::value(&mut map, &mut created_by, "createdBy"),
+                        14 => {
+                            de::lenient(
+                                &mut map,
+                                &mut force_restart_time,
+                                "forceRestartTime",
+                            )
+                        }
+                        15 => de::value(&mut map, &mut instance_id, "instanceId"),
+                        16 => {
+                            de::lenient(
+                                &mut map,
+                                &mut is_cloud_attachment,
+                                "isCloudAttachment",
+                            )
+                        }
+                        17 => {
+                            de::lenient(
+                                &mut map,
+                                &mut purge_history_days,
+                                "purgeHistoryDays",
+                            )
+                        }
+                        18 => {
+                            de::lenient(&mut map, &mut purge_immediate, "purgeImmediate")
+                        }
+                        19 => de::value(&mut map, &mut status_detail, "statusDetail"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    id: id.unwrap_or_default(),
+                    name: name.unwrap_or_default(),
+                    status: status.unwrap_or_default(),
+                    r#type: r#type.unwrap_or_default(),
+                    host_name: host_name.unwrap_or_default(),
+                    current_version: current_version.unwrap_or_default(),
+                    date_installed: date_installed.unwrap_or_default(),
+                    capabilities: capabilities.unwrap_or_default(),
+                    cloud_id: cloud_id.unwrap_or_default(),
+                    cloud_name: cloud_name.unwrap_or_default(),
+                    cloud_molecule_id: cloud_molecule_id.unwrap_or_default(),
+                    cloud_molecule_name: cloud_molecule_name.unwrap_or_default(),
+                    cloud_owner_name: cloud_owner_name.unwrap_or_default(),
+                    created_by: created_by.unwrap_or_default(),
+                    force_restart_time: force_restart_time.unwrap_or_default(),
+                    instance_id: instance_id.unwrap_or_default(),
+                    is_cloud_attachment: is_cloud_attachment.unwrap_or_default(),
+                    purge_history_days: purge_history_days.unwrap_or_default(),
+                    purge_immediate: purge_immediate.unwrap_or_default(),
+                    status_detail: status_detail.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// The runtime status: ONLINE, OFFLINE, WARNING or UNKNOWN. `statusDetail` has the finer state.
 ///
@@ -783,271 +1846,1064 @@ impl<'de> serde::Deserialize<'de> for AtomCapabilitiesItem {
 }
 /// The fields an Atom update may change: name, purgeHistoryDays, purgeImmediate and forceRestartTime.
 #[cfg(feature = "atoms")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AtomInput {
     /// Updated display name for the Atom.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Number of days to retain execution history before purging.
-    #[serde(
-        rename = "purgeHistoryDays",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub purge_history_days: Option<i64>,
     /// Purge processed documents and temporary data right after a run.
-    #[serde(
-        rename = "purgeImmediate",
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub purge_immediate: Option<bool>,
     /// Milliseconds the platform waits before forcing a restart after configuration changes.
-    #[serde(
-        rename = "forceRestartTime",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub force_restart_time: Option<i64>,
+}
+#[cfg(feature = "atoms")]
+impl serde::Serialize for AtomInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "AtomInput",
+                4 - usize::from(self.name.is_none())
+                    - usize::from(self.purge_history_days.is_none())
+                    - usize::from(self.purge_immediate.is_none())
+                    - usize::from(self.force_restart_time.is_none()),
+            )?;
+        if self.name.is_some() {
+            state.serialize_field("name", &self.name)?;
+        }
+        if self.purge_history_days.is_some() {
+            state.serialize_field("purgeHistoryDays", &self.purge_history_days)?;
+        }
+        if self.purge_immediate.is_some() {
+            state.serialize_field("purgeImmediate", &self.purge_immediate)?;
+        }
+        if self.force_restart_time.is_some() {
+            state.serialize_field("forceRestartTime", &self.force_restart_time)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "atoms")]
+impl<'de> serde::Deserialize<'de> for AtomInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AtomInput;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AtomInput")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut name = None;
+                let mut purge_history_days = None;
+                let mut purge_immediate = None;
+                let mut force_restart_time = None;
+                let fields = de::Key(|key| match key {
+                    "name" => 0,
+                    "purgeHistoryDays" => 1,
+                    "purgeImmediate" => 2,
+                    "forceRestartTime" => 3,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut name, "name"),
+                        1 => {
+                            de::lenient(
+                                &mut map,
+                                &mut purge_history_days,
+                                "purgeHistoryDays",
+                            )
+                        }
+                        2 => {
+                            de::lenient(&mut map, &mut purge_immediate, "purgeImmediate")
+                        }
+                        3 => {
+                            de::lenient(
+                                &mut map,
+                                &mut force_restart_time,
+                                "forceRestartTime",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    name: name.unwrap_or_default(),
+                    purge_history_days: purge_history_days.unwrap_or_default(),
+                    purge_immediate: purge_immediate.unwrap_or_default(),
+                    force_restart_time: force_restart_time.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// A packaged component: a versioned package of one revision of a deployable component (process, API proxy or service, certificate, custom library, flow service, process route, processing group). Promotion deploys the same package to each environment in turn.
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PackagedComponent {
     /// Unique identifier of the packaged component.
-    #[serde(rename = "packageId", default, skip_serializing_if = "Option::is_none")]
     pub package_id: Option<String>,
     /// ID of the underlying component.
-    #[serde(rename = "componentId", default, skip_serializing_if = "Option::is_none")]
     pub component_id: Option<String>,
     /// The revision of the component in the package (examples show "2.0"; decoded leniently).
-    #[serde(
-        rename = "componentVersion",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub component_version: Option<i32>,
     /// The component type, e.g. certificate, customlibrary, flowservice, process, processroute, tpgroup, webservice.
-    #[serde(rename = "componentType", default, skip_serializing_if = "Option::is_none")]
     pub component_type: Option<String>,
     /// The user-defined package version; generated from the component revision when not given at creation.
-    #[serde(rename = "packageVersion", default, skip_serializing_if = "Option::is_none")]
     pub package_version: Option<String>,
     /// When the package was created (yyyy-MM-ddTHH:mm:ssZ).
-    #[serde(rename = "createdDate", default, skip_serializing_if = "Option::is_none")]
     pub created_date: Option<
         super::runtime::chrono::DateTime<super::runtime::chrono::Utc>,
     >,
     /// The user who created the package.
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// The package notes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// Whether the package is deleted.
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub deleted: Option<bool>,
     /// (Processes and API services) Whether the package can be shared in the Process Library or an integration pack.
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub shareable: Option<bool>,
-    #[serde(
-        rename = "fullyPubliclyConsumable",
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub fully_publicly_consumable: Option<bool>,
     /// The branch the package was made on.
-    #[serde(rename = "branchName", default, skip_serializing_if = "Option::is_none")]
     pub branch_name: Option<String>,
+}
+#[cfg(feature = "components")]
+impl serde::Serialize for PackagedComponent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "PackagedComponent",
+                12 - usize::from(self.package_id.is_none())
+                    - usize::from(self.component_id.is_none())
+                    - usize::from(self.component_version.is_none())
+                    - usize::from(self.component_type.is_none())
+                    - usize::from(self.package_version.is_none())
+                    - usize::from(self.created_date.is_none())
+                    - usize::from(self.created_by.is_none())
+                    - usize::from(self.notes.is_none())
+                    - usize::from(self.deleted.is_none())
+                    - usize::from(self.shareable.is_none())
+                    - usize::from(self.fully_publicly_consumable.is_none())
+                    - usize::from(self.branch_name.is_none()),
+            )?;
+        if self.package_id.is_some() {
+            state.serialize_field("packageId", &self.package_id)?;
+        }
+        if self.component_id.is_some() {
+            state.serialize_field("componentId", &self.component_id)?;
+        }
+        if self.component_version.is_some() {
+            state.serialize_field("componentVersion", &self.component_version)?;
+        }
+        if self.component_type.is_some() {
+            state.serialize_field("componentType", &self.component_type)?;
+        }
+        if self.package_version.is_some() {
+            state.serialize_field("packageVersion", &self.package_version)?;
+        }
+        if self.created_date.is_some() {
+            state.serialize_field("createdDate", &self.created_date)?;
+        }
+        if self.created_by.is_some() {
+            state.serialize_field("createdBy", &self.created_by)?;
+        }
+        if self.notes.is_some() {
+            state.serialize_field("notes", &self.notes)?;
+        }
+        if self.deleted.is_some() {
+            state.serialize_field("deleted", &self.deleted)?;
+        }
+        if self.shareable.is_some() {
+            state.serialize_field("shareable", &self.shareable)?;
+        }
+        if self.fully_publicly_consumable.is_some() {
+            state
+                .serialize_field(
+                    "fullyPubliclyConsumable",
+                    &self.fully_publicly_consumable,
+                )?;
+        }
+        if self.branch_name.is_some() {
+            state.serialize_field("branchName", &self.branch_name)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> serde::Deserialize<'de> for PackagedComponent {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PackagedComponent;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PackagedComponent")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut package_id = None;
+                let mut component_id = None;
+                let mut component_version = None;
+                let mut component_type = None;
+                let mut package_version = None;
+                let mut created_date = None;
+                let mut created_by = None;
+                let mut notes = None;
+                let mut deleted = None;
+                let mut shareable = None;
+                let mut fully_publicly_consumable = None;
+                let mut branch_name = None;
+                let fields = de::Key(|key| match key {
+                    "packageId" => 0,
+                    "componentId" => 1,
+                    "componentVersion" => 2,
+                    "componentType" => 3,
+                    "packageVersion" => 4,
+                    "createdDate" => 5,
+                    "createdBy" => 6,
+                    "notes" => 7,
+                    "deleted" => 8,
+                    "shareable" => 9,
+                    "fullyPubliclyConsumable" => 10,
+                    "branchName" => 11,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut package_id, "packageId"),
+                        1 => de::value(&mut map, &mut component_id, "componentId"),
+                        2 => {
+                            de::lenient(
+                                &mut map,
+                                &mut component_version,
+                                "componentVersion",
+                            )
+                        }
+                        3 => de::value(&mut map, &mut component_type, "componentType"),
+                        4 => de::value(&mut map, &mut package_version, "packageVersion"),
+                        5 => de::value(&mut map, &mut created_date, "createdDate"),
+                        6 => de::value(&mut map, &mut created_by, "createdBy"),
+                        7 => de::value(&mut map, &mut notes, "notes"),
+                        8 => de::lenient(&mut map, &mut deleted, "deleted"),
+                        9 => de::lenient(&mut map, &mut shareable, "shareable"),
+                        10 => {
+                            de::lenient(
+                                &mut map,
+                                &mut fully_publicly_consumable,
+                                "fullyPubliclyConsumable",
+                            )
+                        }
+                        11 => de::value(&mut map, &mut branch_name, "branchName"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    package_id: package_id.unwrap_or_default(),
+                    component_id: component_id.unwrap_or_default(),
+                    component_version: component_version.unwrap_or_default(),
+                    component_type: component_type.unwrap_or_default(),
+                    package_version: package_version.unwrap_or_default(),
+                    created_date: created_date.unwrap_or_default(),
+                    created_by: created_by.unwrap_or_default(),
+                    notes: notes.unwrap_or_default(),
+                    deleted: deleted.unwrap_or_default(),
+                    shareable: shareable.unwrap_or_default(),
+                    fully_publicly_consumable: fully_publicly_consumable
+                        .unwrap_or_default(),
+                    branch_name: branch_name.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Creates a packaged component from a component. Only componentId is required; packageVersion and notes cannot be added later. To restore a deleted package, send its packageId, componentId and packageVersion.
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PackagedComponentInput {
     /// ID of the component to package.
-    #[serde(rename = "componentId", default)]
     pub component_id: String,
     /// The component revision to package (default the latest).
-    #[serde(
-        rename = "componentVersion",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub component_version: Option<i32>,
     /// A user-defined version, e.g. "1.2"; generated from the component revision when left out.
-    #[serde(rename = "packageVersion", default, skip_serializing_if = "Option::is_none")]
     pub package_version: Option<String>,
     /// Optional notes about this package version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The branch to package the component from.
-    #[serde(rename = "branchName", default, skip_serializing_if = "Option::is_none")]
     pub branch_name: Option<String>,
     /// Only to restore a deleted package, with componentId and packageVersion.
-    #[serde(rename = "packageId", default, skip_serializing_if = "Option::is_none")]
     pub package_id: Option<String>,
+}
+#[cfg(feature = "components")]
+impl serde::Serialize for PackagedComponentInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "PackagedComponentInput",
+                6 - usize::from(self.component_version.is_none())
+                    - usize::from(self.package_version.is_none())
+                    - usize::from(self.notes.is_none())
+                    - usize::from(self.branch_name.is_none())
+                    - usize::from(self.package_id.is_none()),
+            )?;
+        state.serialize_field("componentId", &self.component_id)?;
+        if self.component_version.is_some() {
+            state.serialize_field("componentVersion", &self.component_version)?;
+        }
+        if self.package_version.is_some() {
+            state.serialize_field("packageVersion", &self.package_version)?;
+        }
+        if self.notes.is_some() {
+            state.serialize_field("notes", &self.notes)?;
+        }
+        if self.branch_name.is_some() {
+            state.serialize_field("branchName", &self.branch_name)?;
+        }
+        if self.package_id.is_some() {
+            state.serialize_field("packageId", &self.package_id)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> serde::Deserialize<'de> for PackagedComponentInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PackagedComponentInput;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PackagedComponentInput")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut component_id = None;
+                let mut component_version = None;
+                let mut package_version = None;
+                let mut notes = None;
+                let mut branch_name = None;
+                let mut package_id = None;
+                let fields = de::Key(|key| match key {
+                    "componentId" => 0,
+                    "componentVersion" => 1,
+                    "packageVersion" => 2,
+                    "notes" => 3,
+                    "branchName" => 4,
+                    "packageId" => 5,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut component_id, "componentId"),
+                        1 => {
+                            de::lenient(
+                                &mut map,
+                                &mut component_version,
+                                "componentVersion",
+                            )
+                        }
+                        2 => de::value(&mut map, &mut package_version, "packageVersion"),
+                        3 => de::value(&mut map, &mut notes, "notes"),
+                        4 => de::value(&mut map, &mut branch_name, "branchName"),
+                        5 => de::value(&mut map, &mut package_id, "packageId"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    component_id: component_id.unwrap_or_default(),
+                    component_version: component_version.unwrap_or_default(),
+                    package_version: package_version.unwrap_or_default(),
+                    notes: notes.unwrap_or_default(),
+                    branch_name: branch_name.unwrap_or_default(),
+                    package_id: package_id.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Paginated query results for processes.
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProcessQueryResult {
     /// The number of results in this page (at most 100), not a total over all pages.
-    #[serde(
-        rename = "numberOfResults",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub number_of_results: Option<i32>,
     /// Present only when more results remain; send it to the matching queryMore operation for the next page. Absent on the last page.
-    #[serde(rename = "queryToken", default, skip_serializing_if = "Option::is_none")]
     pub query_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub result: Option<Vec<Process>>,
+}
+#[cfg(feature = "processes")]
+impl serde::Serialize for ProcessQueryResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ProcessQueryResult",
+                3 - usize::from(self.number_of_results.is_none())
+                    - usize::from(self.query_token.is_none())
+                    - usize::from(self.result.is_none()),
+            )?;
+        if self.number_of_results.is_some() {
+            state.serialize_field("numberOfResults", &self.number_of_results)?;
+        }
+        if self.query_token.is_some() {
+            state.serialize_field("queryToken", &self.query_token)?;
+        }
+        if self.result.is_some() {
+            state.serialize_field("result", &self.result)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ProcessQueryResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProcessQueryResult;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProcessQueryResult")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut number_of_results = None;
+                let mut query_token = None;
+                let mut result = None;
+                let fields = de::Key(|key| match key {
+                    "numberOfResults" => 0,
+                    "queryToken" => 1,
+                    "result" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => {
+                            de::lenient(
+                                &mut map,
+                                &mut number_of_results,
+                                "numberOfResults",
+                            )
+                        }
+                        1 => de::value(&mut map, &mut query_token, "queryToken"),
+                        2 => de::lenient(&mut map, &mut result, "result"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    number_of_results: number_of_results.unwrap_or_default(),
+                    query_token: query_token.unwrap_or_default(),
+                    result: result.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Paginated query results for execution records.
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecutionRecordQueryResult {
     /// The number of results in this page (at most 100), not a total over all pages.
-    #[serde(
-        rename = "numberOfResults",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub number_of_results: Option<i32>,
     /// Present only when more results remain; send it to the matching queryMore operation for the next page. Absent on the last page.
-    #[serde(rename = "queryToken", default, skip_serializing_if = "Option::is_none")]
     pub query_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub result: Option<Vec<ExecutionRecord>>,
+}
+#[cfg(feature = "execution")]
+impl serde::Serialize for ExecutionRecordQueryResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ExecutionRecordQueryResult",
+                3 - usize::from(self.number_of_results.is_none())
+                    - usize::from(self.query_token.is_none())
+                    - usize::from(self.result.is_none()),
+            )?;
+        if self.number_of_results.is_some() {
+            state.serialize_field("numberOfResults", &self.number_of_results)?;
+        }
+        if self.query_token.is_some() {
+            state.serialize_field("queryToken", &self.query_token)?;
+        }
+        if self.result.is_some() {
+            state.serialize_field("result", &self.result)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExecutionRecordQueryResult;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionRecordQueryResult")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut number_of_results = None;
+                let mut query_token = None;
+                let mut result = None;
+                let fields = de::Key(|key| match key {
+                    "numberOfResults" => 0,
+                    "queryToken" => 1,
+                    "result" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => {
+                            de::lenient(
+                                &mut map,
+                                &mut number_of_results,
+                                "numberOfResults",
+                            )
+                        }
+                        1 => de::value(&mut map, &mut query_token, "queryToken"),
+                        2 => de::lenient(&mut map, &mut result, "result"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    number_of_results: number_of_results.unwrap_or_default(),
+                    query_token: query_token.unwrap_or_default(),
+                    result: result.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Paginated query results for environments.
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnvironmentQueryResult {
     /// The number of results in this page (at most 100), not a total over all pages.
-    #[serde(
-        rename = "numberOfResults",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub number_of_results: Option<i32>,
     /// Present only when more results remain; send it to the matching queryMore operation for the next page. Absent on the last page.
-    #[serde(rename = "queryToken", default, skip_serializing_if = "Option::is_none")]
     pub query_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub result: Option<Vec<Environment>>,
+}
+#[cfg(feature = "environments")]
+impl serde::Serialize for EnvironmentQueryResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "EnvironmentQueryResult",
+                3 - usize::from(self.number_of_results.is_none())
+                    - usize::from(self.query_token.is_none())
+                    - usize::from(self.result.is_none()),
+            )?;
+        if self.number_of_results.is_some() {
+            state.serialize_field("numberOfResults", &self.number_of_results)?;
+        }
+        if self.query_token.is_some() {
+            state.serialize_field("queryToken", &self.query_token)?;
+        }
+        if self.result.is_some() {
+            state.serialize_field("result", &self.result)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for EnvironmentQueryResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = EnvironmentQueryResult;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EnvironmentQueryResult")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut number_of_results = None;
+                let mut query_token = None;
+                let mut result = None;
+                let fields = de::Key(|key| match key {
+                    "numberOfResults" => 0,
+                    "queryToken" => 1,
+                    "result" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => {
+                            de::lenient(
+                                &mut map,
+                                &mut number_of_results,
+                                "numberOfResults",
+                            )
+                        }
+                        1 => de::value(&mut map, &mut query_token, "queryToken"),
+                        2 => de::lenient(&mut map, &mut result, "result"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    number_of_results: number_of_results.unwrap_or_default(),
+                    query_token: query_token.unwrap_or_default(),
+                    result: result.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Paginated query results for deployed packages.
 #[cfg(feature = "deployments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeployedPackageQueryResult {
     /// The number of results in this page (at most 100), not a total over all pages.
-    #[serde(
-        rename = "numberOfResults",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub number_of_results: Option<i32>,
     /// Present only when more results remain; send it to the matching queryMore operation for the next page. Absent on the last page.
-    #[serde(rename = "queryToken", default, skip_serializing_if = "Option::is_none")]
     pub query_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub result: Option<Vec<DeployedPackage>>,
+}
+#[cfg(feature = "deployments")]
+impl serde::Serialize for DeployedPackageQueryResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "DeployedPackageQueryResult",
+                3 - usize::from(self.number_of_results.is_none())
+                    - usize::from(self.query_token.is_none())
+                    - usize::from(self.result.is_none()),
+            )?;
+        if self.number_of_results.is_some() {
+            state.serialize_field("numberOfResults", &self.number_of_results)?;
+        }
+        if self.query_token.is_some() {
+            state.serialize_field("queryToken", &self.query_token)?;
+        }
+        if self.result.is_some() {
+            state.serialize_field("result", &self.result)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "deployments")]
+impl<'de> serde::Deserialize<'de> for DeployedPackageQueryResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DeployedPackageQueryResult;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeployedPackageQueryResult")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut number_of_results = None;
+                let mut query_token = None;
+                let mut result = None;
+                let fields = de::Key(|key| match key {
+                    "numberOfResults" => 0,
+                    "queryToken" => 1,
+                    "result" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => {
+                            de::lenient(
+                                &mut map,
+                                &mut number_of_results,
+                                "numberOfResults",
+                            )
+                        }
+                        1 => de::value(&mut map, &mut query_token, "queryToken"),
+                        2 => de::lenient(&mut map, &mut result, "result"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    number_of_results: number_of_results.unwrap_or_default(),
+                    query_token: query_token.unwrap_or_default(),
+                    result: result.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Paginated query results for Atoms.
 #[cfg(feature = "atoms")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AtomQueryResult {
     /// The number of results in this page (at most 100), not a total over all pages.
-    #[serde(
-        rename = "numberOfResults",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub number_of_results: Option<i32>,
     /// Present only when more results remain; send it to the matching queryMore operation for the next page. Absent on the last page.
-    #[serde(rename = "queryToken", default, skip_serializing_if = "Option::is_none")]
     pub query_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub result: Option<Vec<Atom>>,
 }
+#[cfg(feature = "atoms")]
+impl serde::Serialize for AtomQueryResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "AtomQueryResult",
+                3 - usize::from(self.number_of_results.is_none())
+                    - usize::from(self.query_token.is_none())
+                    - usize::from(self.result.is_none()),
+            )?;
+        if self.number_of_results.is_some() {
+            state.serialize_field("numberOfResults", &self.number_of_results)?;
+        }
+        if self.query_token.is_some() {
+            state.serialize_field("queryToken", &self.query_token)?;
+        }
+        if self.result.is_some() {
+            state.serialize_field("result", &self.result)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "atoms")]
+impl<'de> serde::Deserialize<'de> for AtomQueryResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AtomQueryResult;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AtomQueryResult")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut number_of_results = None;
+                let mut query_token = None;
+                let mut result = None;
+                let fields = de::Key(|key| match key {
+                    "numberOfResults" => 0,
+                    "queryToken" => 1,
+                    "result" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => {
+                            de::lenient(
+                                &mut map,
+                                &mut number_of_results,
+                                "numberOfResults",
+                            )
+                        }
+                        1 => de::value(&mut map, &mut query_token, "queryToken"),
+                        2 => de::lenient(&mut map, &mut result, "result"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    number_of_results: number_of_results.unwrap_or_default(),
+                    query_token: query_token.unwrap_or_default(),
+                    result: result.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
 /// An error body from the Boomi Platform API. Boomi sends one of three JSON shapes: `{"message": "..."}` (403, 410 and 503), `{"error": {"message": "..."}}` (400 and 500) and `{"@type": "Error", "message": "..."}`. Read `message` first, then `error.message`; the raw body is kept on the error as well, since a body need not be JSON at all.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ErrorResponse {
     /// Human-readable error message (the top-level shape).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The object type, `Error` when present. Ignored by the client.
-    #[serde(rename = "@type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorDetail>,
+}
+impl serde::Serialize for ErrorResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ErrorResponse",
+                3 - usize::from(self.message.is_none())
+                    - usize::from(self.r#type.is_none())
+                    - usize::from(self.error.is_none()),
+            )?;
+        if self.message.is_some() {
+            state.serialize_field("message", &self.message)?;
+        }
+        if self.r#type.is_some() {
+            state.serialize_field("@type", &self.r#type)?;
+        }
+        if self.error.is_some() {
+            state.serialize_field("error", &self.error)?;
+        }
+        state.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for ErrorResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ErrorResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ErrorResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut message = None;
+                let mut r#type = None;
+                let mut error = None;
+                let fields = de::Key(|key| match key {
+                    "message" => 0,
+                    "@type" => 1,
+                    "error" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut message, "message"),
+                        1 => de::value(&mut map, &mut r#type, "@type"),
+                        2 => de::value(&mut map, &mut error, "error"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    message: message.unwrap_or_default(),
+                    r#type: r#type.unwrap_or_default(),
+                    error: error.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// The attachment of a runtime (Atom, Molecule or Cloud attachment) to an environment.
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnvironmentAtomAttachment {
     /// The attachment's conceptual ID, synthesized from the runtime and environment IDs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The ID of the runtime.
-    #[serde(rename = "atomId", default, skip_serializing_if = "Option::is_none")]
     pub atom_id: Option<String>,
     /// The ID of the environment.
-    #[serde(rename = "environmentId", default, skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
+}
+#[cfg(feature = "environments")]
+impl serde::Serialize for EnvironmentAtomAttachment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "EnvironmentAtomAttachment",
+                3 - usize::from(self.id.is_none()) - usize::from(self.atom_id.is_none())
+                    - usize::from(self.environment_id.is_none()),
+            )?;
+        if self.id.is_some() {
+            state.serialize_field("id", &self.id)?;
+        }
+        if self.atom_id.is_some() {
+            state.serialize_field("atomId", &self.atom_id)?;
+        }
+        if self.environment_id.is_some() {
+            state.serialize_field("environmentId", &self.environment_id)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachment {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = EnvironmentAtomAttachment;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EnvironmentAtomAttachment")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut id = None;
+                let mut atom_id = None;
+                let mut environment_id = None;
+                let fields = de::Key(|key| match key {
+                    "id" => 0,
+                    "atomId" => 1,
+                    "environmentId" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut id, "id"),
+                        1 => de::value(&mut map, &mut atom_id, "atomId"),
+                        2 => de::value(&mut map, &mut environment_id, "environmentId"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    id: id.unwrap_or_default(),
+                    atom_id: atom_id.unwrap_or_default(),
+                    environment_id: environment_id.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Query for environment-runtime attachments. Filterable properties: atomId, environmentId. Without QueryFilter the body is `{}`, which Boomi's reference scripts send to list everything (unverified for every object).
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnvironmentAtomAttachmentQueryConfig {
-    #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<EnvironmentAtomAttachmentQueryConfigQueryFilter>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for EnvironmentAtomAttachmentQueryConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "EnvironmentAtomAttachmentQueryConfig",
+                1 - usize::from(self.query_filter.is_none()),
+            )?;
+        if self.query_filter.is_some() {
+            state.serialize_field("QueryFilter", &self.query_filter)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentQueryConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = EnvironmentAtomAttachmentQueryConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EnvironmentAtomAttachmentQueryConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut query_filter = None;
+                let fields = de::Key(|key| match key {
+                    "QueryFilter" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    query_filter: query_filter.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EnvironmentAtomAttachmentQueryConfigQueryFilter {
     pub expression: EnvironmentAtomAttachmentExpression,
+}
+#[cfg(feature = "environments")]
+impl serde::Serialize for EnvironmentAtomAttachmentQueryConfigQueryFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct("EnvironmentAtomAttachmentQueryConfigQueryFilter", 1)?;
+        state.serialize_field("expression", &self.expression)?;
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentQueryConfigQueryFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = EnvironmentAtomAttachmentQueryConfigQueryFilter;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EnvironmentAtomAttachmentQueryConfigQueryFilter")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut expression = None;
+                let fields = de::Key(|key| match key {
+                    "expression" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut expression, "expression"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    expression: de::required(&map, expression, "expression")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
 #[cfg(feature = "environments")]
@@ -1059,16 +2915,71 @@ pub enum EnvironmentAtomAttachmentExpression {
     GroupingExpression(EnvironmentAtomAttachmentGroupingExpression),
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EnvironmentAtomAttachmentSimpleExpression {
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub argument: Option<Vec<String>>,
     pub operator: SimpleExpressionOperator,
     pub property: EnvironmentAtomAttachmentSimpleExpressionProperty,
+}
+#[cfg(feature = "environments")]
+impl serde::Serialize for EnvironmentAtomAttachmentSimpleExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "EnvironmentAtomAttachmentSimpleExpression",
+                3 - usize::from(self.argument.is_none()),
+            )?;
+        if self.argument.is_some() {
+            state.serialize_field("argument", &self.argument)?;
+        }
+        state.serialize_field("operator", &self.operator)?;
+        state.serialize_field("property", &self.property)?;
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentSimpleExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = EnvironmentAtomAttachmentSimpleExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EnvironmentAtomAttachmentSimpleExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut argument = None;
+                let mut operator = None;
+                let mut property = None;
+                let fields = de::Key(|key| match key {
+                    "argument" => 0,
+                    "operator" => 1,
+                    "property" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::lenient(&mut map, &mut argument, "argument"),
+                        1 => de::value(&mut map, &mut operator, "operator"),
+                        2 => de::value(&mut map, &mut property, "property"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    argument: argument.unwrap_or_default(),
+                    operator: de::required(&map, operator, "operator")?,
+                    property: de::required(&map, property, "property")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
@@ -1370,16 +3281,71 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentSimpleExpressionP
     }
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EnvironmentAtomAttachmentGroupingExpression {
     pub operator: GroupingExpressionOperator,
-    #[serde(
-        rename = "nestedExpression",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub nested_expression: Option<Vec<EnvironmentAtomAttachmentExpression>>,
+}
+#[cfg(feature = "environments")]
+impl serde::Serialize for EnvironmentAtomAttachmentGroupingExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "EnvironmentAtomAttachmentGroupingExpression",
+                2 - usize::from(self.nested_expression.is_none()),
+            )?;
+        state.serialize_field("operator", &self.operator)?;
+        if self.nested_expression.is_some() {
+            state.serialize_field("nestedExpression", &self.nested_expression)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentGroupingExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = EnvironmentAtomAttachmentGroupingExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EnvironmentAtomAttachmentGroupingExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut operator = None;
+                let mut nested_expression = None;
+                let fields = de::Key(|key| match key {
+                    "operator" => 0,
+                    "nestedExpression" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut operator, "operator"),
+                        1 => {
+                            de::lenient(
+                                &mut map,
+                                &mut nested_expression,
+                                "nestedExpression",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    operator: de::required(&map, operator, "operator")?,
+                    nested_expression: nested_expression.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
@@ -1456,37 +3422,190 @@ impl<'de> serde::Deserialize<'de> for GroupingExpressionOperator {
 }
 /// One page (at most 100) of environment-runtime attachments.
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnvironmentAtomAttachmentQueryResult {
     /// The number of results in this page (at most 100), not a total over all pages.
-    #[serde(
-        rename = "numberOfResults",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub number_of_results: Option<i32>,
     /// Present only when more results remain; send it to the matching queryMore operation for the next page. Absent on the last page.
-    #[serde(rename = "queryToken", default, skip_serializing_if = "Option::is_none")]
     pub query_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub result: Option<Vec<EnvironmentAtomAttachment>>,
+}
+#[cfg(feature = "environments")]
+impl serde::Serialize for EnvironmentAtomAttachmentQueryResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "EnvironmentAtomAttachmentQueryResult",
+                3 - usize::from(self.number_of_results.is_none())
+                    - usize::from(self.query_token.is_none())
+                    - usize::from(self.result.is_none()),
+            )?;
+        if self.number_of_results.is_some() {
+            state.serialize_field("numberOfResults", &self.number_of_results)?;
+        }
+        if self.query_token.is_some() {
+            state.serialize_field("queryToken", &self.query_token)?;
+        }
+        if self.result.is_some() {
+            state.serialize_field("result", &self.result)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentQueryResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = EnvironmentAtomAttachmentQueryResult;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EnvironmentAtomAttachmentQueryResult")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut number_of_results = None;
+                let mut query_token = None;
+                let mut result = None;
+                let fields = de::Key(|key| match key {
+                    "numberOfResults" => 0,
+                    "queryToken" => 1,
+                    "result" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => {
+                            de::lenient(
+                                &mut map,
+                                &mut number_of_results,
+                                "numberOfResults",
+                            )
+                        }
+                        1 => de::value(&mut map, &mut query_token, "queryToken"),
+                        2 => de::lenient(&mut map, &mut result, "result"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    number_of_results: number_of_results.unwrap_or_default(),
+                    query_token: query_token.unwrap_or_default(),
+                    result: result.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Query for processes. Filterable properties: name, id, integrationPackId, integrationPackInstanceId.
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProcessQueryConfig {
-    #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<ProcessQueryConfigQueryFilter>,
 }
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for ProcessQueryConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ProcessQueryConfig",
+                1 - usize::from(self.query_filter.is_none()),
+            )?;
+        if self.query_filter.is_some() {
+            state.serialize_field("QueryFilter", &self.query_filter)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ProcessQueryConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProcessQueryConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProcessQueryConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut query_filter = None;
+                let fields = de::Key(|key| match key {
+                    "QueryFilter" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    query_filter: query_filter.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "processes")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProcessQueryConfigQueryFilter {
     pub expression: ProcessExpression,
+}
+#[cfg(feature = "processes")]
+impl serde::Serialize for ProcessQueryConfigQueryFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer.serialize_struct("ProcessQueryConfigQueryFilter", 1)?;
+        state.serialize_field("expression", &self.expression)?;
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ProcessQueryConfigQueryFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProcessQueryConfigQueryFilter;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProcessQueryConfigQueryFilter")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut expression = None;
+                let fields = de::Key(|key| match key {
+                    "expression" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut expression, "expression"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    expression: de::required(&map, expression, "expression")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
 #[cfg(feature = "processes")]
@@ -1498,17 +3617,72 @@ pub enum ProcessExpression {
     GroupingExpression(ProcessGroupingExpression),
 }
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProcessSimpleExpression {
     /// The arguments, always strings (dates as 2017-01-01T00:00:00Z, LIKE wildcard %): none for IS_NULL and IS_NOT_NULL, two for BETWEEN, one for every other operator.
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub argument: Option<Vec<String>>,
     pub operator: SimpleExpressionOperator,
     pub property: ProcessSimpleExpressionProperty,
+}
+#[cfg(feature = "processes")]
+impl serde::Serialize for ProcessSimpleExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ProcessSimpleExpression",
+                3 - usize::from(self.argument.is_none()),
+            )?;
+        if self.argument.is_some() {
+            state.serialize_field("argument", &self.argument)?;
+        }
+        state.serialize_field("operator", &self.operator)?;
+        state.serialize_field("property", &self.property)?;
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ProcessSimpleExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProcessSimpleExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProcessSimpleExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut argument = None;
+                let mut operator = None;
+                let mut property = None;
+                let fields = de::Key(|key| match key {
+                    "argument" => 0,
+                    "operator" => 1,
+                    "property" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::lenient(&mut map, &mut argument, "argument"),
+                        1 => de::value(&mut map, &mut operator, "operator"),
+                        2 => de::value(&mut map, &mut property, "property"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    argument: argument.unwrap_or_default(),
+                    operator: de::required(&map, operator, "operator")?,
+                    property: de::required(&map, property, "property")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
@@ -1609,29 +3783,178 @@ impl<'de> serde::Deserialize<'de> for ProcessSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProcessGroupingExpression {
     /// How the nested expressions are joined; lowercase.
     pub operator: GroupingExpressionOperator,
-    #[serde(
-        rename = "nestedExpression",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub nested_expression: Option<Vec<ProcessExpression>>,
+}
+#[cfg(feature = "processes")]
+impl serde::Serialize for ProcessGroupingExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ProcessGroupingExpression",
+                2 - usize::from(self.nested_expression.is_none()),
+            )?;
+        state.serialize_field("operator", &self.operator)?;
+        if self.nested_expression.is_some() {
+            state.serialize_field("nestedExpression", &self.nested_expression)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ProcessGroupingExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProcessGroupingExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProcessGroupingExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut operator = None;
+                let mut nested_expression = None;
+                let fields = de::Key(|key| match key {
+                    "operator" => 0,
+                    "nestedExpression" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut operator, "operator"),
+                        1 => {
+                            de::lenient(
+                                &mut map,
+                                &mut nested_expression,
+                                "nestedExpression",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    operator: de::required(&map, operator, "operator")?,
+                    nested_expression: nested_expression.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Query for environments. Filterable properties: name, id, classification. Without QueryFilter the body is `{}`, which Boomi's reference scripts send to list every environment.
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnvironmentQueryConfig {
-    #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<EnvironmentQueryConfigQueryFilter>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for EnvironmentQueryConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "EnvironmentQueryConfig",
+                1 - usize::from(self.query_filter.is_none()),
+            )?;
+        if self.query_filter.is_some() {
+            state.serialize_field("QueryFilter", &self.query_filter)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for EnvironmentQueryConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = EnvironmentQueryConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EnvironmentQueryConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut query_filter = None;
+                let fields = de::Key(|key| match key {
+                    "QueryFilter" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    query_filter: query_filter.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EnvironmentQueryConfigQueryFilter {
     pub expression: EnvironmentExpression,
+}
+#[cfg(feature = "environments")]
+impl serde::Serialize for EnvironmentQueryConfigQueryFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct("EnvironmentQueryConfigQueryFilter", 1)?;
+        state.serialize_field("expression", &self.expression)?;
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for EnvironmentQueryConfigQueryFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = EnvironmentQueryConfigQueryFilter;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EnvironmentQueryConfigQueryFilter")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut expression = None;
+                let fields = de::Key(|key| match key {
+                    "expression" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut expression, "expression"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    expression: de::required(&map, expression, "expression")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
 #[cfg(feature = "environments")]
@@ -1643,17 +3966,72 @@ pub enum EnvironmentExpression {
     GroupingExpression(EnvironmentGroupingExpression),
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EnvironmentSimpleExpression {
     /// The arguments, always strings (dates as 2017-01-01T00:00:00Z, LIKE wildcard %): none for IS_NULL and IS_NOT_NULL, two for BETWEEN, one for every other operator.
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub argument: Option<Vec<String>>,
     pub operator: SimpleExpressionOperator,
     pub property: EnvironmentSimpleExpressionProperty,
+}
+#[cfg(feature = "environments")]
+impl serde::Serialize for EnvironmentSimpleExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "EnvironmentSimpleExpression",
+                3 - usize::from(self.argument.is_none()),
+            )?;
+        if self.argument.is_some() {
+            state.serialize_field("argument", &self.argument)?;
+        }
+        state.serialize_field("operator", &self.operator)?;
+        state.serialize_field("property", &self.property)?;
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for EnvironmentSimpleExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = EnvironmentSimpleExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EnvironmentSimpleExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut argument = None;
+                let mut operator = None;
+                let mut property = None;
+                let fields = de::Key(|key| match key {
+                    "argument" => 0,
+                    "operator" => 1,
+                    "property" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::lenient(&mut map, &mut argument, "argument"),
+                        1 => de::value(&mut map, &mut operator, "operator"),
+                        2 => de::value(&mut map, &mut property, "property"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    argument: argument.unwrap_or_default(),
+                    operator: de::required(&map, operator, "operator")?,
+                    property: de::required(&map, property, "property")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
@@ -1743,29 +4121,177 @@ impl<'de> serde::Deserialize<'de> for EnvironmentSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EnvironmentGroupingExpression {
     /// How the nested expressions are joined; lowercase.
     pub operator: GroupingExpressionOperator,
-    #[serde(
-        rename = "nestedExpression",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub nested_expression: Option<Vec<EnvironmentExpression>>,
+}
+#[cfg(feature = "environments")]
+impl serde::Serialize for EnvironmentGroupingExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "EnvironmentGroupingExpression",
+                2 - usize::from(self.nested_expression.is_none()),
+            )?;
+        state.serialize_field("operator", &self.operator)?;
+        if self.nested_expression.is_some() {
+            state.serialize_field("nestedExpression", &self.nested_expression)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for EnvironmentGroupingExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = EnvironmentGroupingExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EnvironmentGroupingExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut operator = None;
+                let mut nested_expression = None;
+                let fields = de::Key(|key| match key {
+                    "operator" => 0,
+                    "nestedExpression" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut operator, "operator"),
+                        1 => {
+                            de::lenient(
+                                &mut map,
+                                &mut nested_expression,
+                                "nestedExpression",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    operator: de::required(&map, operator, "operator")?,
+                    nested_expression: nested_expression.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Query for runtimes. Filterable properties: name, id, hostname, status, type, capabilities, cloudId, attachmentCloudId, cloudMoleculeId, instanceId, isCloudAttachment. Only EQUALS, NOT_EQUALS, CONTAINS and NOT_CONTAINS apply.
 #[cfg(feature = "atoms")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AtomQueryConfig {
-    #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<AtomQueryConfigQueryFilter>,
 }
 #[cfg(feature = "atoms")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for AtomQueryConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "AtomQueryConfig",
+                1 - usize::from(self.query_filter.is_none()),
+            )?;
+        if self.query_filter.is_some() {
+            state.serialize_field("QueryFilter", &self.query_filter)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "atoms")]
+impl<'de> serde::Deserialize<'de> for AtomQueryConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AtomQueryConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AtomQueryConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut query_filter = None;
+                let fields = de::Key(|key| match key {
+                    "QueryFilter" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    query_filter: query_filter.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "atoms")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AtomQueryConfigQueryFilter {
     pub expression: AtomExpression,
+}
+#[cfg(feature = "atoms")]
+impl serde::Serialize for AtomQueryConfigQueryFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer.serialize_struct("AtomQueryConfigQueryFilter", 1)?;
+        state.serialize_field("expression", &self.expression)?;
+        state.end()
+    }
+}
+#[cfg(feature = "atoms")]
+impl<'de> serde::Deserialize<'de> for AtomQueryConfigQueryFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AtomQueryConfigQueryFilter;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AtomQueryConfigQueryFilter")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut expression = None;
+                let fields = de::Key(|key| match key {
+                    "expression" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut expression, "expression"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    expression: de::required(&map, expression, "expression")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
 #[cfg(feature = "atoms")]
@@ -1777,17 +4303,72 @@ pub enum AtomExpression {
     GroupingExpression(AtomGroupingExpression),
 }
 #[cfg(feature = "atoms")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AtomSimpleExpression {
     /// The arguments, always strings (dates as 2017-01-01T00:00:00Z, LIKE wildcard %): none for IS_NULL and IS_NOT_NULL, two for BETWEEN, one for every other operator.
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub argument: Option<Vec<String>>,
     pub operator: AtomSimpleExpressionOperator,
     pub property: AtomSimpleExpressionProperty,
+}
+#[cfg(feature = "atoms")]
+impl serde::Serialize for AtomSimpleExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "AtomSimpleExpression",
+                3 - usize::from(self.argument.is_none()),
+            )?;
+        if self.argument.is_some() {
+            state.serialize_field("argument", &self.argument)?;
+        }
+        state.serialize_field("operator", &self.operator)?;
+        state.serialize_field("property", &self.property)?;
+        state.end()
+    }
+}
+#[cfg(feature = "atoms")]
+impl<'de> serde::Deserialize<'de> for AtomSimpleExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AtomSimpleExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AtomSimpleExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut argument = None;
+                let mut operator = None;
+                let mut property = None;
+                let fields = de::Key(|key| match key {
+                    "argument" => 0,
+                    "operator" => 1,
+                    "property" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::lenient(&mut map, &mut argument, "argument"),
+                        1 => de::value(&mut map, &mut operator, "operator"),
+                        2 => de::value(&mut map, &mut property, "property"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    argument: argument.unwrap_or_default(),
+                    operator: de::required(&map, operator, "operator")?,
+                    property: de::required(&map, property, "property")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
@@ -2035,29 +4616,178 @@ impl<'de> serde::Deserialize<'de> for AtomSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "atoms")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AtomGroupingExpression {
     /// How the nested expressions are joined; lowercase.
     pub operator: GroupingExpressionOperator,
-    #[serde(
-        rename = "nestedExpression",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub nested_expression: Option<Vec<AtomExpression>>,
+}
+#[cfg(feature = "atoms")]
+impl serde::Serialize for AtomGroupingExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "AtomGroupingExpression",
+                2 - usize::from(self.nested_expression.is_none()),
+            )?;
+        state.serialize_field("operator", &self.operator)?;
+        if self.nested_expression.is_some() {
+            state.serialize_field("nestedExpression", &self.nested_expression)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "atoms")]
+impl<'de> serde::Deserialize<'de> for AtomGroupingExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AtomGroupingExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AtomGroupingExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut operator = None;
+                let mut nested_expression = None;
+                let fields = de::Key(|key| match key {
+                    "operator" => 0,
+                    "nestedExpression" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut operator, "operator"),
+                        1 => {
+                            de::lenient(
+                                &mut map,
+                                &mut nested_expression,
+                                "nestedExpression",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    operator: de::required(&map, operator, "operator")?,
+                    nested_expression: nested_expression.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Query for deployed packages, e.g. environmentId EQUALS and packageId EQUALS ("is this package already deployed here?"). uid, current, packageNotes, componentName, environmentName, accountId and branch are filter-only properties that the DeployedPackage object does not carry.
 #[cfg(feature = "deployments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeployedPackageQueryConfig {
-    #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<DeployedPackageQueryConfigQueryFilter>,
 }
 #[cfg(feature = "deployments")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for DeployedPackageQueryConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "DeployedPackageQueryConfig",
+                1 - usize::from(self.query_filter.is_none()),
+            )?;
+        if self.query_filter.is_some() {
+            state.serialize_field("QueryFilter", &self.query_filter)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "deployments")]
+impl<'de> serde::Deserialize<'de> for DeployedPackageQueryConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DeployedPackageQueryConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeployedPackageQueryConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut query_filter = None;
+                let fields = de::Key(|key| match key {
+                    "QueryFilter" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    query_filter: query_filter.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "deployments")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeployedPackageQueryConfigQueryFilter {
     pub expression: DeployedPackageExpression,
+}
+#[cfg(feature = "deployments")]
+impl serde::Serialize for DeployedPackageQueryConfigQueryFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct("DeployedPackageQueryConfigQueryFilter", 1)?;
+        state.serialize_field("expression", &self.expression)?;
+        state.end()
+    }
+}
+#[cfg(feature = "deployments")]
+impl<'de> serde::Deserialize<'de> for DeployedPackageQueryConfigQueryFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DeployedPackageQueryConfigQueryFilter;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeployedPackageQueryConfigQueryFilter")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut expression = None;
+                let fields = de::Key(|key| match key {
+                    "expression" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut expression, "expression"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    expression: de::required(&map, expression, "expression")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
 #[cfg(feature = "deployments")]
@@ -2069,17 +4799,72 @@ pub enum DeployedPackageExpression {
     GroupingExpression(DeployedPackageGroupingExpression),
 }
 #[cfg(feature = "deployments")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeployedPackageSimpleExpression {
     /// The arguments, always strings (dates as 2017-01-01T00:00:00Z, LIKE wildcard %): none for IS_NULL and IS_NOT_NULL, two for BETWEEN, one for every other operator.
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub argument: Option<Vec<String>>,
     pub operator: SimpleExpressionOperator,
     pub property: DeployedPackageSimpleExpressionProperty,
+}
+#[cfg(feature = "deployments")]
+impl serde::Serialize for DeployedPackageSimpleExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "DeployedPackageSimpleExpression",
+                3 - usize::from(self.argument.is_none()),
+            )?;
+        if self.argument.is_some() {
+            state.serialize_field("argument", &self.argument)?;
+        }
+        state.serialize_field("operator", &self.operator)?;
+        state.serialize_field("property", &self.property)?;
+        state.end()
+    }
+}
+#[cfg(feature = "deployments")]
+impl<'de> serde::Deserialize<'de> for DeployedPackageSimpleExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DeployedPackageSimpleExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeployedPackageSimpleExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut argument = None;
+                let mut operator = None;
+                let mut property = None;
+                let fields = de::Key(|key| match key {
+                    "argument" => 0,
+                    "operator" => 1,
+                    "property" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::lenient(&mut map, &mut argument, "argument"),
+                        1 => de::value(&mut map, &mut operator, "operator"),
+                        2 => de::value(&mut map, &mut property, "property"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    argument: argument.unwrap_or_default(),
+                    operator: de::required(&map, operator, "operator")?,
+                    property: de::required(&map, property, "property")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
@@ -2285,51 +5070,303 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "deployments")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeployedPackageGroupingExpression {
     /// How the nested expressions are joined; lowercase.
     pub operator: GroupingExpressionOperator,
-    #[serde(
-        rename = "nestedExpression",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub nested_expression: Option<Vec<DeployedPackageExpression>>,
+}
+#[cfg(feature = "deployments")]
+impl serde::Serialize for DeployedPackageGroupingExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "DeployedPackageGroupingExpression",
+                2 - usize::from(self.nested_expression.is_none()),
+            )?;
+        state.serialize_field("operator", &self.operator)?;
+        if self.nested_expression.is_some() {
+            state.serialize_field("nestedExpression", &self.nested_expression)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "deployments")]
+impl<'de> serde::Deserialize<'de> for DeployedPackageGroupingExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DeployedPackageGroupingExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeployedPackageGroupingExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut operator = None;
+                let mut nested_expression = None;
+                let fields = de::Key(|key| match key {
+                    "operator" => 0,
+                    "nestedExpression" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut operator, "operator"),
+                        1 => {
+                            de::lenient(
+                                &mut map,
+                                &mut nested_expression,
+                                "nestedExpression",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    operator: de::required(&map, operator, "operator")?,
+                    nested_expression: nested_expression.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Query for execution records, e.g. executionTime BETWEEN two UTC timestamps, optionally sorted (QuerySort). Filterable properties: executionId, originalExecutionId, account, executionTime, status, executionType, processName, processId, atomName, atomId, inboundDocumentCount, outboundDocumentCount, executionDuration, message, reportKey, launcherId, nodeId, recordedDate.
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecutionRecordQueryConfig {
-    #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<ExecutionRecordQueryConfigQueryFilter>,
-    #[serde(rename = "QuerySort", default, skip_serializing_if = "Option::is_none")]
     pub query_sort: Option<ExecutionRecordQueryConfigQuerySort>,
 }
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for ExecutionRecordQueryConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ExecutionRecordQueryConfig",
+                2 - usize::from(self.query_filter.is_none())
+                    - usize::from(self.query_sort.is_none()),
+            )?;
+        if self.query_filter.is_some() {
+            state.serialize_field("QueryFilter", &self.query_filter)?;
+        }
+        if self.query_sort.is_some() {
+            state.serialize_field("QuerySort", &self.query_sort)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExecutionRecordQueryConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionRecordQueryConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut query_filter = None;
+                let mut query_sort = None;
+                let fields = de::Key(|key| match key {
+                    "QueryFilter" => 0,
+                    "QuerySort" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
+                        1 => de::value(&mut map, &mut query_sort, "QuerySort"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    query_filter: query_filter.unwrap_or_default(),
+                    query_sort: query_sort.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "execution")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionRecordQueryConfigQueryFilter {
     pub expression: ExecutionRecordExpression,
 }
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for ExecutionRecordQueryConfigQueryFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct("ExecutionRecordQueryConfigQueryFilter", 1)?;
+        state.serialize_field("expression", &self.expression)?;
+        state.end()
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfigQueryFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExecutionRecordQueryConfigQueryFilter;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionRecordQueryConfigQueryFilter")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut expression = None;
+                let fields = de::Key(|key| match key {
+                    "expression" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut expression, "expression"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    expression: de::required(&map, expression, "expression")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "execution")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecutionRecordQueryConfigQuerySort {
-    #[serde(
-        rename = "sortField",
-        default,
-        deserialize_with = "super::runtime::lenient::vec",
-    )]
     pub sort_field: Vec<ExecutionRecordQueryConfigQuerySortSortFieldItem>,
 }
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for ExecutionRecordQueryConfigQuerySort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct("ExecutionRecordQueryConfigQuerySort", 1)?;
+        state.serialize_field("sortField", &self.sort_field)?;
+        state.end()
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfigQuerySort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExecutionRecordQueryConfigQuerySort;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionRecordQueryConfigQuerySort")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut sort_field = None;
+                let fields = de::Key(|key| match key {
+                    "sortField" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::lenient(&mut map, &mut sort_field, "sortField"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    sort_field: sort_field.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "execution")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecutionRecordQueryConfigQuerySortSortFieldItem {
     /// The property to sort by, e.g. executionTime.
-    #[serde(rename = "fieldName", default, skip_serializing_if = "Option::is_none")]
     pub field_name: Option<String>,
     /// ASC or DESC.
-    #[serde(rename = "sortOrder", default, skip_serializing_if = "Option::is_none")]
     pub sort_order: Option<String>,
+}
+#[cfg(feature = "execution")]
+impl serde::Serialize for ExecutionRecordQueryConfigQuerySortSortFieldItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ExecutionRecordQueryConfigQuerySortSortFieldItem",
+                2 - usize::from(self.field_name.is_none())
+                    - usize::from(self.sort_order.is_none()),
+            )?;
+        if self.field_name.is_some() {
+            state.serialize_field("fieldName", &self.field_name)?;
+        }
+        if self.sort_order.is_some() {
+            state.serialize_field("sortOrder", &self.sort_order)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfigQuerySortSortFieldItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExecutionRecordQueryConfigQuerySortSortFieldItem;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionRecordQueryConfigQuerySortSortFieldItem")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut field_name = None;
+                let mut sort_order = None;
+                let fields = de::Key(|key| match key {
+                    "fieldName" => 0,
+                    "sortOrder" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut field_name, "fieldName"),
+                        1 => de::value(&mut map, &mut sort_order, "sortOrder"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    field_name: field_name.unwrap_or_default(),
+                    sort_order: sort_order.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
 #[cfg(feature = "execution")]
@@ -2341,17 +5378,72 @@ pub enum ExecutionRecordExpression {
     GroupingExpression(ExecutionRecordGroupingExpression),
 }
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionRecordSimpleExpression {
     /// The arguments, always strings (dates as 2017-01-01T00:00:00Z, LIKE wildcard %): none for IS_NULL and IS_NOT_NULL, two for BETWEEN, one for every other operator.
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub argument: Option<Vec<String>>,
     pub operator: SimpleExpressionOperator,
     pub property: ExecutionRecordSimpleExpressionProperty,
+}
+#[cfg(feature = "execution")]
+impl serde::Serialize for ExecutionRecordSimpleExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ExecutionRecordSimpleExpression",
+                3 - usize::from(self.argument.is_none()),
+            )?;
+        if self.argument.is_some() {
+            state.serialize_field("argument", &self.argument)?;
+        }
+        state.serialize_field("operator", &self.operator)?;
+        state.serialize_field("property", &self.property)?;
+        state.end()
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> serde::Deserialize<'de> for ExecutionRecordSimpleExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExecutionRecordSimpleExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionRecordSimpleExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut argument = None;
+                let mut operator = None;
+                let mut property = None;
+                let fields = de::Key(|key| match key {
+                    "argument" => 0,
+                    "operator" => 1,
+                    "property" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::lenient(&mut map, &mut argument, "argument"),
+                        1 => de::value(&mut map, &mut operator, "operator"),
+                        2 => de::value(&mut map, &mut property, "property"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    argument: argument.unwrap_or_default(),
+                    operator: de::required(&map, operator, "operator")?,
+                    property: de::required(&map, property, "property")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
@@ -2550,24 +5642,123 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionRecordGroupingExpression {
     /// How the nested expressions are joined; lowercase.
     pub operator: GroupingExpressionOperator,
-    #[serde(
-        rename = "nestedExpression",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub nested_expression: Option<Vec<ExecutionRecordExpression>>,
 }
+#[cfg(feature = "execution")]
+impl serde::Serialize for ExecutionRecordGroupingExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ExecutionRecordGroupingExpression",
+                2 - usize::from(self.nested_expression.is_none()),
+            )?;
+        state.serialize_field("operator", &self.operator)?;
+        if self.nested_expression.is_some() {
+            state.serialize_field("nestedExpression", &self.nested_expression)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> serde::Deserialize<'de> for ExecutionRecordGroupingExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExecutionRecordGroupingExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionRecordGroupingExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut operator = None;
+                let mut nested_expression = None;
+                let fields = de::Key(|key| match key {
+                    "operator" => 0,
+                    "nestedExpression" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut operator, "operator"),
+                        1 => {
+                            de::lenient(
+                                &mut map,
+                                &mut nested_expression,
+                                "nestedExpression",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    operator: de::required(&map, operator, "operator")?,
+                    nested_expression: nested_expression.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
 /// The nested error of the `{"error": {"message": "..."}}` shape.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ErrorDetail {
     /// Human-readable error message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+impl serde::Serialize for ErrorDetail {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct("ErrorDetail", 1 - usize::from(self.message.is_none()))?;
+        if self.message.is_some() {
+            state.serialize_field("message", &self.message)?;
+        }
+        state.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for ErrorDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ErrorDetail;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ErrorDetail")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut message = None;
+                let fields = de::Key(|key| match key {
+                    "message" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut message, "message"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    message: message.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// For packaged listener processes: RUNNING (the default) or PAUSED. Only the create operation takes it; the ListenerStatus object reports the live state.
 ///
@@ -2654,477 +5845,2080 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageListenerStatus {
 }
 /// The extension values of one environment (or of one multi-install integration pack in it). GET returns every value except encrypted ones; process property values appear only after an API update or a UI save. Needs the ATOM_MANAGEMENT privilege.
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnvironmentExtensions {
     /// The environment ID, or for a multi-install integration pack an ID synthesized from the environment ID and the extensionGroupId.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The ID of the environment.
-    #[serde(rename = "environmentId", default, skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
     /// The synthesized ID of the multi-install integration pack process the values apply to, if any.
-    #[serde(
-        rename = "extensionGroupId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub extension_group_id: Option<String>,
     /// Update only. true: the request carries only the values to change, all others are kept. false or omitted: a full update, and every value not in the request is reset to its default (encrypted values excepted). Cross-reference tables are always sent whole, and a process-property component with all of its properties. With useDefault false a value must be given.
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub partial: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connections: Option<Connections>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operations: Option<Operations>,
-    #[serde(
-        rename = "tradingPartners",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub trading_partners: Option<TradingPartners>,
-    #[serde(
-        rename = "sharedCommunications",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub shared_communications: Option<SharedCommunications>,
-    #[serde(
-        rename = "crossReferences",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub cross_references: Option<CrossReferences>,
-    #[serde(
-        rename = "processProperties",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub process_properties: Option<OverrideProcessProperties>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<Properties>,
-    #[serde(
-        rename = "PGPCertificates",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub pgp_certificates: Option<PgpCertificates>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for EnvironmentExtensions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "EnvironmentExtensions",
+                12 - usize::from(self.id.is_none())
+                    - usize::from(self.environment_id.is_none())
+                    - usize::from(self.extension_group_id.is_none())
+                    - usize::from(self.partial.is_none())
+                    - usize::from(self.connections.is_none())
+                    - usize::from(self.operations.is_none())
+                    - usize::from(self.trading_partners.is_none())
+                    - usize::from(self.shared_communications.is_none())
+                    - usize::from(self.cross_references.is_none())
+                    - usize::from(self.process_properties.is_none())
+                    - usize::from(self.properties.is_none())
+                    - usize::from(self.pgp_certificates.is_none()),
+            )?;
+        if self.id.is_some() {
+            state.serialize_field("id", &self.id)?;
+        }
+        if self.environment_id.is_some() {
+            state.serialize_field("environmentId", &self.environment_id)?;
+        }
+        if self.extension_group_id.is_some() {
+            state.serialize_field("extensionGroupId", &self.extension_group_id)?;
+        }
+        if self.partial.is_some() {
+            state.serialize_field("partial", &self.partial)?;
+        }
+        if self.connections.is_some() {
+            state.serialize_field("connections", &self.connections)?;
+        }
+        if self.operations.is_some() {
+            state.serialize_field("operations", &self.operations)?;
+        }
+        if self.trading_partners.is_some() {
+            state.serialize_field("tradingPartners", &self.trading_partners)?;
+        }
+        if self.shared_communications.is_some() {
+            state.serialize_field("sharedCommunications", &self.shared_communications)?;
+        }
+        if self.cross_references.is_some() {
+            state.serialize_field("crossReferences", &self.cross_references)?;
+        }
+        if self.process_properties.is_some() {
+            state.serialize_field("processProperties", &self.process_properties)?;
+        }
+        if self.properties.is_some() {
+            state.serialize_field("properties", &self.properties)?;
+        }
+        if self.pgp_certificates.is_some() {
+            state.serialize_field("PGPCertificates", &self.pgp_certificates)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for EnvironmentExtensions {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = EnvironmentExtensions;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EnvironmentExtensions")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut id = None;
+                let mut environment_id = None;
+                let mut extension_group_id = None;
+                let mut partial = None;
+                let mut connections = None;
+                let mut operations = None;
+                let mut trading_partners = None;
+                let mut shared_communications = None;
+                let mut cross_references = None;
+                let mut process_properties = None;
+                let mut properties = None;
+                let mut pgp_certificates = None;
+                let fields = de::Key(|key| match key {
+                    "id" => 0,
+                    "environmentId" => 1,
+                    "extensionGroupId" => 2,
+                    "partial" => 3,
+                    "connections" => 4,
+                    "operations" => 5,
+                    "tradingPartners" => 6,
+                    "sharedCommunications" => 7,
+                    "crossReferences" => 8,
+                    "processProperties" => 9,
+                    "properties" => 10,
+                    "PGPCertificates" => 11,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut id, "id"),
+                        1 => de::value(&mut map, &mut environment_id, "environmentId"),
+                        2 => {
+                            de::value(
+                                &mut map,
+                                &mut extension_group_id,
+                                "extensionGroupId",
+                            )
+                        }
+                        3 => de::lenient(&mut map, &mut partial, "partial"),
+                        4 => de::value(&mut map, &mut connections, "connections"),
+                        5 => de::value(&mut map, &mut operations, "operations"),
+                        6 => {
+                            de::value(&mut map, &mut trading_partners, "tradingPartners")
+                        }
+                        7 => {
+                            de::value(
+                                &mut map,
+                                &mut shared_communications,
+                                "sharedCommunications",
+                            )
+                        }
+                        8 => {
+                            de::value(&mut map, &mut cross_references, "crossReferences")
+                        }
+                        9 => {
+                            de::value(
+                                &mut map,
+                                &mut process_properties,
+                                "processProperties",
+                            )
+                        }
+                        10 => de::value(&mut map, &mut properties, "properties"),
+                        11 => {
+                            de::value(&mut map, &mut pgp_certificates, "PGPCertificates")
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    id: id.unwrap_or_default(),
+                    environment_id: environment_id.unwrap_or_default(),
+                    extension_group_id: extension_group_id.unwrap_or_default(),
+                    partial: partial.unwrap_or_default(),
+                    connections: connections.unwrap_or_default(),
+                    operations: operations.unwrap_or_default(),
+                    trading_partners: trading_partners.unwrap_or_default(),
+                    shared_communications: shared_communications.unwrap_or_default(),
+                    cross_references: cross_references.unwrap_or_default(),
+                    process_properties: process_properties.unwrap_or_default(),
+                    properties: properties.unwrap_or_default(),
+                    pgp_certificates: pgp_certificates.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Connections {
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub connection: Option<Vec<Connection>>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for Connections {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "Connections",
+                1 - usize::from(self.connection.is_none()),
+            )?;
+        if self.connection.is_some() {
+            state.serialize_field("connection", &self.connection)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for Connections {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Connections;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Connections")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut connection = None;
+                let fields = de::Key(|key| match key {
+                    "connection" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::lenient(&mut map, &mut connection, "connection"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    connection: connection.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Connection {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub field: Option<Vec<Field>>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for Connection {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "Connection",
+                3 - usize::from(self.id.is_none()) - usize::from(self.name.is_none())
+                    - usize::from(self.field.is_none()),
+            )?;
+        if self.id.is_some() {
+            state.serialize_field("id", &self.id)?;
+        }
+        if self.name.is_some() {
+            state.serialize_field("name", &self.name)?;
+        }
+        if self.field.is_some() {
+            state.serialize_field("field", &self.field)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for Connection {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Connection;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Connection")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut id = None;
+                let mut name = None;
+                let mut field = None;
+                let fields = de::Key(|key| match key {
+                    "id" => 0,
+                    "name" => 1,
+                    "field" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut id, "id"),
+                        1 => de::value(&mut map, &mut name, "name"),
+                        2 => de::lenient(&mut map, &mut field, "field"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    id: id.unwrap_or_default(),
+                    name: name.unwrap_or_default(),
+                    field: field.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Operations {
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub operation: Option<Vec<Operation>>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for Operations {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct("Operations", 1 - usize::from(self.operation.is_none()))?;
+        if self.operation.is_some() {
+            state.serialize_field("operation", &self.operation)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for Operations {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Operations;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Operations")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut operation = None;
+                let fields = de::Key(|key| match key {
+                    "operation" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::lenient(&mut map, &mut operation, "operation"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    operation: operation.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Operation {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub field: Option<Vec<Field>>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for Operation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "Operation",
+                3 - usize::from(self.id.is_none()) - usize::from(self.name.is_none())
+                    - usize::from(self.field.is_none()),
+            )?;
+        if self.id.is_some() {
+            state.serialize_field("id", &self.id)?;
+        }
+        if self.name.is_some() {
+            state.serialize_field("name", &self.name)?;
+        }
+        if self.field.is_some() {
+            state.serialize_field("field", &self.field)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for Operation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Operation;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Operation")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut id = None;
+                let mut name = None;
+                let mut field = None;
+                let fields = de::Key(|key| match key {
+                    "id" => 0,
+                    "name" => 1,
+                    "field" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut id, "id"),
+                        1 => de::value(&mut map, &mut name, "name"),
+                        2 => de::lenient(&mut map, &mut field, "field"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    id: id.unwrap_or_default(),
+                    name: name.unwrap_or_default(),
+                    field: field.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TradingPartners {
-    #[serde(
-        rename = "tradingPartner",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub trading_partner: Option<Vec<TradingPartner>>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for TradingPartners {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "TradingPartners",
+                1 - usize::from(self.trading_partner.is_none()),
+            )?;
+        if self.trading_partner.is_some() {
+            state.serialize_field("tradingPartner", &self.trading_partner)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for TradingPartners {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TradingPartners;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct TradingPartners")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut trading_partner = None;
+                let fields = de::Key(|key| match key {
+                    "tradingPartner" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => {
+                            de::lenient(&mut map, &mut trading_partner, "tradingPartner")
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    trading_partner: trading_partner.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TradingPartner {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub category: Option<Vec<TradingPartnerCategory>>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for TradingPartner {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "TradingPartner",
+                3 - usize::from(self.id.is_none()) - usize::from(self.name.is_none())
+                    - usize::from(self.category.is_none()),
+            )?;
+        if self.id.is_some() {
+            state.serialize_field("id", &self.id)?;
+        }
+        if self.name.is_some() {
+            state.serialize_field("name", &self.name)?;
+        }
+        if self.category.is_some() {
+            state.serialize_field("category", &self.category)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for TradingPartner {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TradingPartner;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct TradingPartner")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut id = None;
+                let mut name = None;
+                let mut category = None;
+                let fields = de::Key(|key| match key {
+                    "id" => 0,
+                    "name" => 1,
+                    "category" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut id, "id"),
+                        1 => de::value(&mut map, &mut name, "name"),
+                        2 => de::lenient(&mut map, &mut category, "category"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    id: id.unwrap_or_default(),
+                    name: name.unwrap_or_default(),
+                    category: category.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TradingPartnerCategory {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub field: Option<Vec<Field>>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for TradingPartnerCategory {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "TradingPartnerCategory",
+                3 - usize::from(self.id.is_none()) - usize::from(self.name.is_none())
+                    - usize::from(self.field.is_none()),
+            )?;
+        if self.id.is_some() {
+            state.serialize_field("id", &self.id)?;
+        }
+        if self.name.is_some() {
+            state.serialize_field("name", &self.name)?;
+        }
+        if self.field.is_some() {
+            state.serialize_field("field", &self.field)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for TradingPartnerCategory {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TradingPartnerCategory;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct TradingPartnerCategory")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut id = None;
+                let mut name = None;
+                let mut field = None;
+                let fields = de::Key(|key| match key {
+                    "id" => 0,
+                    "name" => 1,
+                    "field" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut id, "id"),
+                        1 => de::value(&mut map, &mut name, "name"),
+                        2 => de::lenient(&mut map, &mut field, "field"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    id: id.unwrap_or_default(),
+                    name: name.unwrap_or_default(),
+                    field: field.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SharedCommunications {
-    #[serde(
-        rename = "sharedCommunication",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub shared_communication: Option<Vec<SharedCommunication>>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for SharedCommunications {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "SharedCommunications",
+                1 - usize::from(self.shared_communication.is_none()),
+            )?;
+        if self.shared_communication.is_some() {
+            state.serialize_field("sharedCommunication", &self.shared_communication)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for SharedCommunications {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = SharedCommunications;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SharedCommunications")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut shared_communication = None;
+                let fields = de::Key(|key| match key {
+                    "sharedCommunication" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => {
+                            de::lenient(
+                                &mut map,
+                                &mut shared_communication,
+                                "sharedCommunication",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    shared_communication: shared_communication.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SharedCommunication {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub field: Option<Vec<Field>>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for SharedCommunication {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "SharedCommunication",
+                4 - usize::from(self.id.is_none()) - usize::from(self.name.is_none())
+                    - usize::from(self.r#type.is_none())
+                    - usize::from(self.field.is_none()),
+            )?;
+        if self.id.is_some() {
+            state.serialize_field("id", &self.id)?;
+        }
+        if self.name.is_some() {
+            state.serialize_field("name", &self.name)?;
+        }
+        if self.r#type.is_some() {
+            state.serialize_field("type", &self.r#type)?;
+        }
+        if self.field.is_some() {
+            state.serialize_field("field", &self.field)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for SharedCommunication {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = SharedCommunication;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SharedCommunication")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut id = None;
+                let mut name = None;
+                let mut r#type = None;
+                let mut field = None;
+                let fields = de::Key(|key| match key {
+                    "id" => 0,
+                    "name" => 1,
+                    "type" => 2,
+                    "field" => 3,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut id, "id"),
+                        1 => de::value(&mut map, &mut name, "name"),
+                        2 => de::value(&mut map, &mut r#type, "type"),
+                        3 => de::lenient(&mut map, &mut field, "field"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    id: id.unwrap_or_default(),
+                    name: name.unwrap_or_default(),
+                    r#type: r#type.unwrap_or_default(),
+                    field: field.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CrossReferences {
-    #[serde(
-        rename = "crossReference",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub cross_reference: Option<Vec<CrossReference>>,
+}
+#[cfg(feature = "environments")]
+impl serde::Serialize for CrossReferences {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "CrossReferences",
+                1 - usize::from(self.cross_reference.is_none()),
+            )?;
+        if self.cross_reference.is_some() {
+            state.serialize_field("crossReference", &self.cross_reference)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for CrossReferences {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CrossReferences;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CrossReferences")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut cross_reference = None;
+                let fields = de::Key(|key| match key {
+                    "crossReference" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => {
+                            de::lenient(&mut map, &mut cross_reference, "crossReference")
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    cross_reference: cross_reference.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// A cross-reference table; always sent whole in an update.
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CrossReference {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        rename = "overrideValues",
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub override_values: Option<bool>,
-    #[serde(
-        rename = "CrossReferenceRows",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub cross_reference_rows: Option<CrossReferenceRows>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for CrossReference {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "CrossReference",
+                4 - usize::from(self.id.is_none()) - usize::from(self.name.is_none())
+                    - usize::from(self.override_values.is_none())
+                    - usize::from(self.cross_reference_rows.is_none()),
+            )?;
+        if self.id.is_some() {
+            state.serialize_field("id", &self.id)?;
+        }
+        if self.name.is_some() {
+            state.serialize_field("name", &self.name)?;
+        }
+        if self.override_values.is_some() {
+            state.serialize_field("overrideValues", &self.override_values)?;
+        }
+        if self.cross_reference_rows.is_some() {
+            state.serialize_field("CrossReferenceRows", &self.cross_reference_rows)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for CrossReference {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CrossReference;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CrossReference")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut id = None;
+                let mut name = None;
+                let mut override_values = None;
+                let mut cross_reference_rows = None;
+                let fields = de::Key(|key| match key {
+                    "id" => 0,
+                    "name" => 1,
+                    "overrideValues" => 2,
+                    "CrossReferenceRows" => 3,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut id, "id"),
+                        1 => de::value(&mut map, &mut name, "name"),
+                        2 => {
+                            de::lenient(&mut map, &mut override_values, "overrideValues")
+                        }
+                        3 => {
+                            de::value(
+                                &mut map,
+                                &mut cross_reference_rows,
+                                "CrossReferenceRows",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    id: id.unwrap_or_default(),
+                    name: name.unwrap_or_default(),
+                    override_values: override_values.unwrap_or_default(),
+                    cross_reference_rows: cross_reference_rows.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CrossReferenceRows {
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub row: Option<Vec<CrossReferenceRow>>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for CrossReferenceRows {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "CrossReferenceRows",
+                1 - usize::from(self.row.is_none()),
+            )?;
+        if self.row.is_some() {
+            state.serialize_field("row", &self.row)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for CrossReferenceRows {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CrossReferenceRows;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CrossReferenceRows")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut row = None;
+                let fields = de::Key(|key| match key {
+                    "row" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::lenient(&mut map, &mut row, "row"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    row: row.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CrossReferenceRow {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref1: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref2: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref3: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref4: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref5: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref6: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref7: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref8: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref9: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref10: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref11: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref12: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref13: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref14: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref15: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref16: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref17: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref18: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref19: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref20: Option<String>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for CrossReferenceRow {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "CrossReferenceRow",
+                20 - usize::from(self.ref1.is_none()) - usize::from(self.ref2.is_none())
+                    - usize::from(self.ref3.is_none()) - usize::from(self.ref4.is_none())
+                    - usize::from(self.ref5.is_none()) - usize::from(self.ref6.is_none())
+                    - usize::from(self.ref7.is_none()) - usize::from(self.ref8.is_none())
+                    - usize::from(self.ref9.is_none())
+                    - usize::from(self.ref10.is_none())
+                    - usize::from(self.ref11.is_none())
+                    - usize::from(self.ref12.is_none())
+                    - usize::from(self.ref13.is_none())
+                    - usize::from(self.ref14.is_none())
+                    - usize::from(self.ref15.is_none())
+                    - usize::from(self.ref16.is_none())
+                    - usize::from(self.ref17.is_none())
+                    - usize::from(self.ref18.is_none())
+                    - usize::from(self.ref19.is_none())
+                    - usize::from(self.ref20.is_none()),
+            )?;
+        if self.ref1.is_some() {
+            state.serialize_field("ref1", &self.ref1)?;
+        }
+        if self.ref2.is_some() {
+            state.serialize_field("ref2", &self.ref2)?;
+        }
+        if self.ref3.is_some() {
+            state.serialize_field("ref3", &self.ref3)?;
+        }
+        if self.ref4.is_some() {
+            state.serialize_field("ref4", &self.ref4)?;
+        }
+        if self.ref5.is_some() {
+            state.serialize_field("ref5", &self.ref5)?;
+        }
+        if self.ref6.is_some() {
+            state.serialize_field("ref6", &self.ref6)?;
+        }
+        if self.ref7.is_some() {
+            state.serialize_field("ref7", &self.ref7)?;
+        }
+        if self.ref8.is_some() {
+            state.serialize_field("ref8", &self.ref8)?;
+        }
+        if self.ref9.is_some() {
+            state.serialize_field("ref9", &self.ref9)?;
+        }
+        if self.ref10.is_some() {
+            state.serialize_field("ref10", &self.ref10)?;
+        }
+        if self.ref11.is_some() {
+            state.serialize_field("ref11", &self.ref11)?;
+        }
+        if self.ref12.is_some() {
+            state.serialize_field("ref12", &self.ref12)?;
+        }
+        if self.ref13.is_some() {
+            state.serialize_field("ref13", &self.ref13)?;
+        }
+        if self.ref14.is_some() {
+            state.serialize_field("ref14", &self.ref14)?;
+        }
+        if self.ref15.is_some() {
+            state.serialize_field("ref15", &self.ref15)?;
+        }
+        if self.ref16.is_some() {
+            state.serialize_field("ref16", &self.ref16)?;
+        }
+        if self.ref17.is_some() {
+            state.serialize_field("ref17", &self.ref17)?;
+        }
+        if self.ref18.is_some() {
+            state.serialize_field("ref18", &self.ref18)?;
+        }
+        if self.ref19.is_some() {
+            state.serialize_field("ref19", &self.ref19)?;
+        }
+        if self.ref20.is_some() {
+            state.serialize_field("ref20", &self.ref20)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for CrossReferenceRow {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CrossReferenceRow;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CrossReferenceRow")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut ref1 = None;
+                let mut ref2 = None;
+                let mut ref3 = None;
+                let mut ref4 = None;
+                let mut ref5 = None;
+                let mut ref6 = None;
+                let mut ref7 = None;
+                let mut ref8 = None;
+                let mut ref9 = None;
+                let mut ref10 = None;
+                let mut ref11 = None;
+                let mut ref12 = None;
+                let mut ref13 = None;
+                let mut ref14 = None;
+                let mut ref15 = None;
+                let mut ref16 = None;
+                let mut ref17 = None;
+                let mut ref18 = None;
+                let mut ref19 = None;
+                let mut ref20 = None;
+                let fields = de::Key(|key| match key {
+                    "ref1" => 0,
+                    "ref2" => 1,
+                    "ref3" => 2,
+                    "ref4" => 3,
+                    "ref5" => 4,
+                    "ref6" => 5,
+                    "ref7" => 6,
+                    "ref8" => 7,
+                    "ref9" => 8,
+                    "ref10" => 9,
+                    "ref11" => 10,
+                    "ref12" => 11,
+                    "ref13" => 12,
+                    "ref14" => 13,
+                    "ref15" => 14,
+                    "ref16" => 15,
+                    "ref17" => 16,
+                    "ref18" => 17,
+                    "ref19" => 18,
+                    "ref20" => 19,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut ref1, "ref1"),
+                        1 => de::value(&mut map, &mut ref2, "ref2"),
+                        2 => de::value(&mut map, &mut ref3, "ref3"),
+                        3 => de::value(&mut map, &mut ref4, "ref4"),
+                        4 => de::value(&mut map, &mut ref5, "ref5"),
+                        5 => de::value(&mut map, &mut ref6, "ref6"),
+                        6 => de::value(&mut map, &mut ref7, "ref7"),
+                        7 => de::value(&mut map, &mut ref8, "ref8"),
+                        8 => de::value(&mut map, &mut ref9, "ref9"),
+                        9 => de::value(&mut map, &mut ref10, "ref10"),
+                        10 => de::value(&mut map, &mut ref11, "ref11"),
+                        11 => de::value(&mut map, &mut ref12, "ref12"),
+                        12 => de::value(&mut map, &mut ref13, "ref13"),
+                        13 => de::value(&mut map, &mut ref14, "ref14"),
+                        14 => de::value(&mut map, &mut ref15, "ref15"),
+                        15 => de::value(&mut map, &mut ref16, "ref16"),
+                        16 => de::value(&mut map, &mut ref17, "ref17"),
+                        17 => de::value(&mut map, &mut ref18, "ref18"),
+                        18 => de::value(&mut map, &mut ref19, "ref19"),
+                        19 => de::value(&mut map, &mut ref20, "ref20"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    ref1: ref1.unwrap_or_default(),
+                    ref2: ref2.unwrap_or_default(),
+                    ref3: ref3.unwrap_or_default(),
+                    ref4: ref4.unwrap_or_default(),
+                    ref5: ref5.unwrap_or_default(),
+                    ref6: ref6.unwrap_or_default(),
+                    ref7: ref7.unwrap_or_default(),
+                    ref8: ref8.unwrap_or_default(),
+                    ref9: ref9.unwrap_or_default(),
+                    ref10: ref10.unwrap_or_default(),
+                    ref11: ref11.unwrap_or_default(),
+                    ref12: ref12.unwrap_or_default(),
+                    ref13: ref13.unwrap_or_default(),
+                    ref14: ref14.unwrap_or_default(),
+                    ref15: ref15.unwrap_or_default(),
+                    ref16: ref16.unwrap_or_default(),
+                    ref17: ref17.unwrap_or_default(),
+                    ref18: ref18.unwrap_or_default(),
+                    ref19: ref19.unwrap_or_default(),
+                    ref20: ref20.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OverrideProcessProperties {
-    #[serde(
-        rename = "ProcessProperty",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub process_property: Option<Vec<OverrideProcessProperty>>,
+}
+#[cfg(feature = "environments")]
+impl serde::Serialize for OverrideProcessProperties {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "OverrideProcessProperties",
+                1 - usize::from(self.process_property.is_none()),
+            )?;
+        if self.process_property.is_some() {
+            state.serialize_field("ProcessProperty", &self.process_property)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for OverrideProcessProperties {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = OverrideProcessProperties;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct OverrideProcessProperties")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut process_property = None;
+                let fields = de::Key(|key| match key {
+                    "ProcessProperty" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => {
+                            de::lenient(
+                                &mut map,
+                                &mut process_property,
+                                "ProcessProperty",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    process_property: process_property.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// A process-property component; sent with all of its properties.
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OverrideProcessProperty {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        rename = "ProcessPropertyValue",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub process_property_value: Option<Vec<ProcessPropertyValue>>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for OverrideProcessProperty {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "OverrideProcessProperty",
+                3 - usize::from(self.id.is_none()) - usize::from(self.name.is_none())
+                    - usize::from(self.process_property_value.is_none()),
+            )?;
+        if self.id.is_some() {
+            state.serialize_field("id", &self.id)?;
+        }
+        if self.name.is_some() {
+            state.serialize_field("name", &self.name)?;
+        }
+        if self.process_property_value.is_some() {
+            state.serialize_field("ProcessPropertyValue", &self.process_property_value)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for OverrideProcessProperty {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = OverrideProcessProperty;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct OverrideProcessProperty")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut id = None;
+                let mut name = None;
+                let mut process_property_value = None;
+                let fields = de::Key(|key| match key {
+                    "id" => 0,
+                    "name" => 1,
+                    "ProcessPropertyValue" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut id, "id"),
+                        1 => de::value(&mut map, &mut name, "name"),
+                        2 => {
+                            de::lenient(
+                                &mut map,
+                                &mut process_property_value,
+                                "ProcessPropertyValue",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    id: id.unwrap_or_default(),
+                    name: name.unwrap_or_default(),
+                    process_property_value: process_property_value.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProcessPropertyValue {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    #[serde(
-        rename = "useDefault",
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub use_default: Option<bool>,
-    #[serde(
-        rename = "encryptedValueSet",
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub encrypted_value_set: Option<bool>,
-    #[serde(
-        rename = "usesEncryption",
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub uses_encryption: Option<bool>,
-    #[serde(
-        rename = "componentOverride",
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub component_override: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub validate: Option<bool>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for ProcessPropertyValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ProcessPropertyValue",
+                8 - usize::from(self.key.is_none()) - usize::from(self.label.is_none())
+                    - usize::from(self.value.is_none())
+                    - usize::from(self.use_default.is_none())
+                    - usize::from(self.encrypted_value_set.is_none())
+                    - usize::from(self.uses_encryption.is_none())
+                    - usize::from(self.component_override.is_none())
+                    - usize::from(self.validate.is_none()),
+            )?;
+        if self.key.is_some() {
+            state.serialize_field("key", &self.key)?;
+        }
+        if self.label.is_some() {
+            state.serialize_field("label", &self.label)?;
+        }
+        if self.value.is_some() {
+            state.serialize_field("value", &self.value)?;
+        }
+        if self.use_default.is_some() {
+            state.serialize_field("useDefault", &self.use_default)?;
+        }
+        if self.encrypted_value_set.is_some() {
+            state.serialize_field("encryptedValueSet", &self.encrypted_value_set)?;
+        }
+        if self.uses_encryption.is_some() {
+            state.serialize_field("usesEncryption", &self.uses_encryption)?;
+        }
+        if self.component_override.is_some() {
+            state.serialize_field("componentOverride", &self.component_override)?;
+        }
+        if self.validate.is_some() {
+            state.serialize_field("validate", &self.validate)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for ProcessPropertyValue {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProcessPropertyValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProcessPropertyValue")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut key_ = None;
+                let mut label = None;
+                let mut value = None;
+                let mut use_default = None;
+                let mut encrypted_value_set = None;
+                let mut uses_encryption = None;
+                let mut component_override = None;
+                let mut validate = None;
+                let fields = de::Key(|key| match key {
+                    "key" => 0,
+                    "label" => 1,
+                    "value" => 2,
+                    "useDefault" => 3,
+                    "encryptedValueSet" => 4,
+                    "usesEncryption" => 5,
+                    "componentOverride" => 6,
+                    "validate" => 7,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut key_, "key"),
+                        1 => de::value(&mut map, &mut label, "label"),
+                        2 => de::value(&mut map, &mut value, "value"),
+                        3 => de::lenient(&mut map, &mut use_default, "useDefault"),
+                        4 => {
+                            de::lenient(
+                                &mut map,
+                                &mut encrypted_value_set,
+                                "encryptedValueSet",
+                            )
+                        }
+                        5 => {
+                            de::lenient(&mut map, &mut uses_encryption, "usesEncryption")
+                        }
+                        6 => {
+                            de::lenient(
+                                &mut map,
+                                &mut component_override,
+                                "componentOverride",
+                            )
+                        }
+                        7 => de::lenient(&mut map, &mut validate, "validate"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    key: key_.unwrap_or_default(),
+                    label: label.unwrap_or_default(),
+                    value: value.unwrap_or_default(),
+                    use_default: use_default.unwrap_or_default(),
+                    encrypted_value_set: encrypted_value_set.unwrap_or_default(),
+                    uses_encryption: uses_encryption.unwrap_or_default(),
+                    component_override: component_override.unwrap_or_default(),
+                    validate: validate.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Properties {
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub property: Option<Vec<Property>>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for Properties {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct("Properties", 1 - usize::from(self.property.is_none()))?;
+        if self.property.is_some() {
+            state.serialize_field("property", &self.property)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for Properties {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Properties;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Properties")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut property = None;
+                let fields = de::Key(|key| match key {
+                    "property" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::lenient(&mut map, &mut property, "property"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    property: property.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Property {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub value: String,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for Property {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer.serialize_struct("Property", 2)?;
+        state.serialize_field("name", &self.name)?;
+        state.serialize_field("value", &self.value)?;
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for Property {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Property;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Property")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut name = None;
+                let mut value = None;
+                let fields = de::Key(|key| match key {
+                    "name" => 0,
+                    "value" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut name, "name"),
+                        1 => de::value(&mut map, &mut value, "value"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    name: name.unwrap_or_default(),
+                    value: value.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PgpCertificates {
-    #[serde(
-        rename = "PGPCertificate",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub pgp_certificate: Option<Vec<PgpCertificate>>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for PgpCertificates {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "PgpCertificates",
+                1 - usize::from(self.pgp_certificate.is_none()),
+            )?;
+        if self.pgp_certificate.is_some() {
+            state.serialize_field("PGPCertificate", &self.pgp_certificate)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for PgpCertificates {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PgpCertificates;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PgpCertificates")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut pgp_certificate = None;
+                let fields = de::Key(|key| match key {
+                    "PGPCertificate" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => {
+                            de::lenient(&mut map, &mut pgp_certificate, "PGPCertificate")
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    pgp_certificate: pgp_certificate.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PgpCertificate {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    #[serde(
-        rename = "useDefault",
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub use_default: Option<bool>,
+}
+#[cfg(feature = "environments")]
+impl serde::Serialize for PgpCertificate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "PgpCertificate",
+                3 - usize::from(self.id.is_none()) - usize::from(self.value.is_none())
+                    - usize::from(self.use_default.is_none()),
+            )?;
+        if self.id.is_some() {
+            state.serialize_field("id", &self.id)?;
+        }
+        if self.value.is_some() {
+            state.serialize_field("value", &self.value)?;
+        }
+        if self.use_default.is_some() {
+            state.serialize_field("useDefault", &self.use_default)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for PgpCertificate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PgpCertificate;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PgpCertificate")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut id = None;
+                let mut value = None;
+                let mut use_default = None;
+                let fields = de::Key(|key| match key {
+                    "id" => 0,
+                    "value" => 1,
+                    "useDefault" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut id, "id"),
+                        1 => de::value(&mut map, &mut value, "value"),
+                        2 => de::lenient(&mut map, &mut use_default, "useDefault"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    id: id.unwrap_or_default(),
+                    value: value.unwrap_or_default(),
+                    use_default: use_default.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// One extensible field of a connection, operation, trading partner or shared communication.
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Field {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// true keeps the component's own value; with false a value must be given.
-    #[serde(
-        rename = "useDefault",
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub use_default: Option<bool>,
-    #[serde(
-        rename = "usesEncryption",
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub uses_encryption: Option<bool>,
-    #[serde(
-        rename = "encryptedValueSet",
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub encrypted_value_set: Option<bool>,
-    #[serde(
-        rename = "componentOverride",
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub component_override: Option<bool>,
-    #[serde(
-        rename = "customProperties",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub custom_properties: Option<CustomProperties>,
-    #[serde(
-        rename = "CloudManagedSecretConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub cloud_managed_secret_config: Option<CloudManagedSecretConfig>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for Field {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "Field",
+                8 - usize::from(self.id.is_none()) - usize::from(self.value.is_none())
+                    - usize::from(self.use_default.is_none())
+                    - usize::from(self.uses_encryption.is_none())
+                    - usize::from(self.encrypted_value_set.is_none())
+                    - usize::from(self.component_override.is_none())
+                    - usize::from(self.custom_properties.is_none())
+                    - usize::from(self.cloud_managed_secret_config.is_none()),
+            )?;
+        if self.id.is_some() {
+            state.serialize_field("id", &self.id)?;
+        }
+        if self.value.is_some() {
+            state.serialize_field("value", &self.value)?;
+        }
+        if self.use_default.is_some() {
+            state.serialize_field("useDefault", &self.use_default)?;
+        }
+        if self.uses_encryption.is_some() {
+            state.serialize_field("usesEncryption", &self.uses_encryption)?;
+        }
+        if self.encrypted_value_set.is_some() {
+            state.serialize_field("encryptedValueSet", &self.encrypted_value_set)?;
+        }
+        if self.component_override.is_some() {
+            state.serialize_field("componentOverride", &self.component_override)?;
+        }
+        if self.custom_properties.is_some() {
+            state.serialize_field("customProperties", &self.custom_properties)?;
+        }
+        if self.cloud_managed_secret_config.is_some() {
+            state
+                .serialize_field(
+                    "CloudManagedSecretConfig",
+                    &self.cloud_managed_secret_config,
+                )?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for Field {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Field;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Field")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut id = None;
+                let mut value = None;
+                let mut use_default = None;
+                let mut uses_encryption = None;
+                let mut encrypted_value_set = None;
+                let mut component_override = None;
+                let mut custom_properties = None;
+                let mut cloud_managed_secret_config = None;
+                let fields = de::Key(|key| match key {
+                    "id" => 0,
+                    "value" => 1,
+                    "useDefault" => 2,
+                    "usesEncryption" => 3,
+                    "encryptedValueSet" => 4,
+                    "componentOverride" => 5,
+                    "customProperties" => 6,
+                    "CloudManagedSecretConfig" => 7,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut id, "id"),
+                        1 => de::value(&mut map, &mut value, "value"),
+                        2 => de::lenient(&mut map, &mut use_default, "useDefault"),
+                        3 => {
+                            de::lenient(&mut map, &mut uses_encryption, "usesEncryption")
+                        }
+                        4 => {
+                            de::lenient(
+                                &mut map,
+                                &mut encrypted_value_set,
+                                "encryptedValueSet",
+                            )
+                        }
+                        5 => {
+                            de::lenient(
+                                &mut map,
+                                &mut component_override,
+                                "componentOverride",
+                            )
+                        }
+                        6 => {
+                            de::value(
+                                &mut map,
+                                &mut custom_properties,
+                                "customProperties",
+                            )
+                        }
+                        7 => {
+                            de::value(
+                                &mut map,
+                                &mut cloud_managed_secret_config,
+                                "CloudManagedSecretConfig",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    id: id.unwrap_or_default(),
+                    value: value.unwrap_or_default(),
+                    use_default: use_default.unwrap_or_default(),
+                    uses_encryption: uses_encryption.unwrap_or_default(),
+                    encrypted_value_set: encrypted_value_set.unwrap_or_default(),
+                    component_override: component_override.unwrap_or_default(),
+                    custom_properties: custom_properties.unwrap_or_default(),
+                    cloud_managed_secret_config: cloud_managed_secret_config
+                        .unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomProperties {
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub properties: Option<Vec<PropertyPair>>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for CustomProperties {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "CustomProperties",
+                1 - usize::from(self.properties.is_none()),
+            )?;
+        if self.properties.is_some() {
+            state.serialize_field("properties", &self.properties)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for CustomProperties {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomProperties;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CustomProperties")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut properties = None;
+                let fields = de::Key(|key| match key {
+                    "properties" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::lenient(&mut map, &mut properties, "properties"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    properties: properties.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PropertyPair {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub encrypted: Option<bool>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for PropertyPair {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "PropertyPair",
+                3 - usize::from(self.key.is_none()) - usize::from(self.value.is_none())
+                    - usize::from(self.encrypted.is_none()),
+            )?;
+        if self.key.is_some() {
+            state.serialize_field("key", &self.key)?;
+        }
+        if self.value.is_some() {
+            state.serialize_field("value", &self.value)?;
+        }
+        if self.encrypted.is_some() {
+            state.serialize_field("encrypted", &self.encrypted)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for PropertyPair {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PropertyPair;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PropertyPair")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut key_ = None;
+                let mut value = None;
+                let mut encrypted = None;
+                let fields = de::Key(|key| match key {
+                    "key" => 0,
+                    "value" => 1,
+                    "encrypted" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut key_, "key"),
+                        1 => de::value(&mut map, &mut value, "value"),
+                        2 => de::lenient(&mut map, &mut encrypted, "encrypted"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    key: key_.unwrap_or_default(),
+                    value: value.unwrap_or_default(),
+                    encrypted: encrypted.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CloudManagedSecretConfig {
-    #[serde(
-        rename = "usesRemoteSecretsManager",
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub uses_remote_secrets_manager: Option<bool>,
-    #[serde(
-        rename = "secretsManagerType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub secrets_manager_type: Option<CloudManagedSecretConfigSecretsManagerType>,
-    #[serde(
-        rename = "secretReference",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub secret_reference: Option<String>,
+}
+#[cfg(feature = "environments")]
+impl serde::Serialize for CloudManagedSecretConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "CloudManagedSecretConfig",
+                3 - usize::from(self.uses_remote_secrets_manager.is_none())
+                    - usize::from(self.secrets_manager_type.is_none())
+                    - usize::from(self.secret_reference.is_none()),
+            )?;
+        if self.uses_remote_secrets_manager.is_some() {
+            state
+                .serialize_field(
+                    "usesRemoteSecretsManager",
+                    &self.uses_remote_secrets_manager,
+                )?;
+        }
+        if self.secrets_manager_type.is_some() {
+            state.serialize_field("secretsManagerType", &self.secrets_manager_type)?;
+        }
+        if self.secret_reference.is_some() {
+            state.serialize_field("secretReference", &self.secret_reference)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for CloudManagedSecretConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CloudManagedSecretConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CloudManagedSecretConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut uses_remote_secrets_manager = None;
+                let mut secrets_manager_type = None;
+                let mut secret_reference = None;
+                let fields = de::Key(|key| match key {
+                    "usesRemoteSecretsManager" => 0,
+                    "secretsManagerType" => 1,
+                    "secretReference" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => {
+                            de::lenient(
+                                &mut map,
+                                &mut uses_remote_secrets_manager,
+                                "usesRemoteSecretsManager",
+                            )
+                        }
+                        1 => {
+                            de::value(
+                                &mut map,
+                                &mut secrets_manager_type,
+                                "secretsManagerType",
+                            )
+                        }
+                        2 => {
+                            de::value(&mut map, &mut secret_reference, "secretReference")
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    uses_remote_secrets_manager: uses_remote_secrets_manager
+                        .unwrap_or_default(),
+                    secrets_manager_type: secrets_manager_type.unwrap_or_default(),
+                    secret_reference: secret_reference.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
@@ -3215,15 +8009,109 @@ impl<'de> serde::Deserialize<'de> for CloudManagedSecretConfigSecretsManagerType
 }
 /// Query for environment extensions. Filterable properties: environmentId, extensionGroupId.
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnvironmentExtensionsQueryConfig {
-    #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<EnvironmentExtensionsQueryConfigQueryFilter>,
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for EnvironmentExtensionsQueryConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "EnvironmentExtensionsQueryConfig",
+                1 - usize::from(self.query_filter.is_none()),
+            )?;
+        if self.query_filter.is_some() {
+            state.serialize_field("QueryFilter", &self.query_filter)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsQueryConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = EnvironmentExtensionsQueryConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EnvironmentExtensionsQueryConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut query_filter = None;
+                let fields = de::Key(|key| match key {
+                    "QueryFilter" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    query_filter: query_filter.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "environments")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EnvironmentExtensionsQueryConfigQueryFilter {
     pub expression: EnvironmentExtensionsExpression,
+}
+#[cfg(feature = "environments")]
+impl serde::Serialize for EnvironmentExtensionsQueryConfigQueryFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct("EnvironmentExtensionsQueryConfigQueryFilter", 1)?;
+        state.serialize_field("expression", &self.expression)?;
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsQueryConfigQueryFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = EnvironmentExtensionsQueryConfigQueryFilter;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EnvironmentExtensionsQueryConfigQueryFilter")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut expression = None;
+                let fields = de::Key(|key| match key {
+                    "expression" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut expression, "expression"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    expression: de::required(&map, expression, "expression")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
 #[cfg(feature = "environments")]
@@ -3235,16 +8123,71 @@ pub enum EnvironmentExtensionsExpression {
     GroupingExpression(EnvironmentExtensionsGroupingExpression),
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EnvironmentExtensionsSimpleExpression {
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub argument: Option<Vec<String>>,
     pub operator: SimpleExpressionOperator,
     pub property: EnvironmentExtensionsSimpleExpressionProperty,
+}
+#[cfg(feature = "environments")]
+impl serde::Serialize for EnvironmentExtensionsSimpleExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "EnvironmentExtensionsSimpleExpression",
+                3 - usize::from(self.argument.is_none()),
+            )?;
+        if self.argument.is_some() {
+            state.serialize_field("argument", &self.argument)?;
+        }
+        state.serialize_field("operator", &self.operator)?;
+        state.serialize_field("property", &self.property)?;
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsSimpleExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = EnvironmentExtensionsSimpleExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EnvironmentExtensionsSimpleExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut argument = None;
+                let mut operator = None;
+                let mut property = None;
+                let fields = de::Key(|key| match key {
+                    "argument" => 0,
+                    "operator" => 1,
+                    "property" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::lenient(&mut map, &mut argument, "argument"),
+                        1 => de::value(&mut map, &mut operator, "operator"),
+                        2 => de::value(&mut map, &mut property, "property"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    argument: argument.unwrap_or_default(),
+                    operator: de::required(&map, operator, "operator")?,
+                    property: de::required(&map, property, "property")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
@@ -3328,93 +8271,432 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsSimpleExpressionPrope
     }
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EnvironmentExtensionsGroupingExpression {
     pub operator: GroupingExpressionOperator,
-    #[serde(
-        rename = "nestedExpression",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub nested_expression: Option<Vec<EnvironmentExtensionsExpression>>,
+}
+#[cfg(feature = "environments")]
+impl serde::Serialize for EnvironmentExtensionsGroupingExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "EnvironmentExtensionsGroupingExpression",
+                2 - usize::from(self.nested_expression.is_none()),
+            )?;
+        state.serialize_field("operator", &self.operator)?;
+        if self.nested_expression.is_some() {
+            state.serialize_field("nestedExpression", &self.nested_expression)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsGroupingExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = EnvironmentExtensionsGroupingExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EnvironmentExtensionsGroupingExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut operator = None;
+                let mut nested_expression = None;
+                let fields = de::Key(|key| match key {
+                    "operator" => 0,
+                    "nestedExpression" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut operator, "operator"),
+                        1 => {
+                            de::lenient(
+                                &mut map,
+                                &mut nested_expression,
+                                "nestedExpression",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    operator: de::required(&map, operator, "operator")?,
+                    nested_expression: nested_expression.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// One page (at most 100) of environment extensions.
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnvironmentExtensionsQueryResult {
     /// The number of results in this page.
-    #[serde(
-        rename = "numberOfResults",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub number_of_results: Option<i32>,
     /// Present only when more results remain; send it to queryMore for the next page.
-    #[serde(rename = "queryToken", default, skip_serializing_if = "Option::is_none")]
     pub query_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub result: Option<Vec<EnvironmentExtensions>>,
+}
+#[cfg(feature = "environments")]
+impl serde::Serialize for EnvironmentExtensionsQueryResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "EnvironmentExtensionsQueryResult",
+                3 - usize::from(self.number_of_results.is_none())
+                    - usize::from(self.query_token.is_none())
+                    - usize::from(self.result.is_none()),
+            )?;
+        if self.number_of_results.is_some() {
+            state.serialize_field("numberOfResults", &self.number_of_results)?;
+        }
+        if self.query_token.is_some() {
+            state.serialize_field("queryToken", &self.query_token)?;
+        }
+        if self.result.is_some() {
+            state.serialize_field("result", &self.result)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsQueryResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = EnvironmentExtensionsQueryResult;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EnvironmentExtensionsQueryResult")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut number_of_results = None;
+                let mut query_token = None;
+                let mut result = None;
+                let fields = de::Key(|key| match key {
+                    "numberOfResults" => 0,
+                    "queryToken" => 1,
+                    "result" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => {
+                            de::lenient(
+                                &mut map,
+                                &mut number_of_results,
+                                "numberOfResults",
+                            )
+                        }
+                        1 => de::value(&mut map, &mut query_token, "queryToken"),
+                        2 => de::lenient(&mut map, &mut result, "result"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    number_of_results: number_of_results.unwrap_or_default(),
+                    query_token: query_token.unwrap_or_default(),
+                    result: result.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// One schedule, each field a cron-like string such as "*", "8-18", "0-59/15" or "2,3,4,5,6".
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Schedule {
     /// 0 to 59.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minutes: Option<String>,
     /// 0 to 23 (24-hour clock).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours: Option<String>,
     /// 1 (Sunday) to 7 (Saturday).
-    #[serde(rename = "daysOfWeek", default, skip_serializing_if = "Option::is_none")]
     pub days_of_week: Option<String>,
     /// 1 to 31.
-    #[serde(rename = "daysOfMonth", default, skip_serializing_if = "Option::is_none")]
     pub days_of_month: Option<String>,
     /// 1 (January) to 12; usually "*".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub months: Option<String>,
     /// Usually "*".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub years: Option<String>,
+}
+#[cfg(feature = "processes")]
+impl serde::Serialize for Schedule {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "Schedule",
+                6 - usize::from(self.minutes.is_none())
+                    - usize::from(self.hours.is_none())
+                    - usize::from(self.days_of_week.is_none())
+                    - usize::from(self.days_of_month.is_none())
+                    - usize::from(self.months.is_none())
+                    - usize::from(self.years.is_none()),
+            )?;
+        if self.minutes.is_some() {
+            state.serialize_field("minutes", &self.minutes)?;
+        }
+        if self.hours.is_some() {
+            state.serialize_field("hours", &self.hours)?;
+        }
+        if self.days_of_week.is_some() {
+            state.serialize_field("daysOfWeek", &self.days_of_week)?;
+        }
+        if self.days_of_month.is_some() {
+            state.serialize_field("daysOfMonth", &self.days_of_month)?;
+        }
+        if self.months.is_some() {
+            state.serialize_field("months", &self.months)?;
+        }
+        if self.years.is_some() {
+            state.serialize_field("years", &self.years)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for Schedule {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Schedule;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Schedule")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut minutes = None;
+                let mut hours = None;
+                let mut days_of_week = None;
+                let mut days_of_month = None;
+                let mut months = None;
+                let mut years = None;
+                let fields = de::Key(|key| match key {
+                    "minutes" => 0,
+                    "hours" => 1,
+                    "daysOfWeek" => 2,
+                    "daysOfMonth" => 3,
+                    "months" => 4,
+                    "years" => 5,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut minutes, "minutes"),
+                        1 => de::value(&mut map, &mut hours, "hours"),
+                        2 => de::value(&mut map, &mut days_of_week, "daysOfWeek"),
+                        3 => de::value(&mut map, &mut days_of_month, "daysOfMonth"),
+                        4 => de::value(&mut map, &mut months, "months"),
+                        5 => de::value(&mut map, &mut years, "years"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    minutes: minutes.unwrap_or_default(),
+                    hours: hours.unwrap_or_default(),
+                    days_of_week: days_of_week.unwrap_or_default(),
+                    days_of_month: days_of_month.unwrap_or_default(),
+                    months: months.unwrap_or_default(),
+                    years: years.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// The retry schedules of failed runs.
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScheduleRetry {
-    #[serde(
-        rename = "Schedule",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub schedule: Option<Vec<Schedule>>,
     /// The maximum number of retries, 1 to 5.
-    #[serde(
-        rename = "maxRetry",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub max_retry: Option<i32>,
+}
+#[cfg(feature = "processes")]
+impl serde::Serialize for ScheduleRetry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ScheduleRetry",
+                2 - usize::from(self.schedule.is_none())
+                    - usize::from(self.max_retry.is_none()),
+            )?;
+        if self.schedule.is_some() {
+            state.serialize_field("Schedule", &self.schedule)?;
+        }
+        if self.max_retry.is_some() {
+            state.serialize_field("maxRetry", &self.max_retry)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ScheduleRetry {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ScheduleRetry;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ScheduleRetry")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut schedule = None;
+                let mut max_retry = None;
+                let fields = de::Key(|key| match key {
+                    "Schedule" => 0,
+                    "maxRetry" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::lenient(&mut map, &mut schedule, "Schedule"),
+                        1 => de::lenient(&mut map, &mut max_retry, "maxRetry"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    schedule: schedule.unwrap_or_default(),
+                    max_retry: max_retry.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Query for process schedules. Filterable properties: processId, atomId.
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProcessSchedulesQueryConfig {
-    #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<ProcessSchedulesQueryConfigQueryFilter>,
 }
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for ProcessSchedulesQueryConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ProcessSchedulesQueryConfig",
+                1 - usize::from(self.query_filter.is_none()),
+            )?;
+        if self.query_filter.is_some() {
+            state.serialize_field("QueryFilter", &self.query_filter)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProcessSchedulesQueryConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProcessSchedulesQueryConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut query_filter = None;
+                let fields = de::Key(|key| match key {
+                    "QueryFilter" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    query_filter: query_filter.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "processes")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProcessSchedulesQueryConfigQueryFilter {
     pub expression: ProcessSchedulesExpression,
+}
+#[cfg(feature = "processes")]
+impl serde::Serialize for ProcessSchedulesQueryConfigQueryFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct("ProcessSchedulesQueryConfigQueryFilter", 1)?;
+        state.serialize_field("expression", &self.expression)?;
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryConfigQueryFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProcessSchedulesQueryConfigQueryFilter;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProcessSchedulesQueryConfigQueryFilter")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut expression = None;
+                let fields = de::Key(|key| match key {
+                    "expression" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut expression, "expression"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    expression: de::required(&map, expression, "expression")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
 #[cfg(feature = "processes")]
@@ -3426,16 +8708,71 @@ pub enum ProcessSchedulesExpression {
     GroupingExpression(ProcessSchedulesGroupingExpression),
 }
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProcessSchedulesSimpleExpression {
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub argument: Option<Vec<String>>,
     pub operator: SimpleExpressionOperator,
     pub property: ProcessSchedulesSimpleExpressionProperty,
+}
+#[cfg(feature = "processes")]
+impl serde::Serialize for ProcessSchedulesSimpleExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ProcessSchedulesSimpleExpression",
+                3 - usize::from(self.argument.is_none()),
+            )?;
+        if self.argument.is_some() {
+            state.serialize_field("argument", &self.argument)?;
+        }
+        state.serialize_field("operator", &self.operator)?;
+        state.serialize_field("property", &self.property)?;
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ProcessSchedulesSimpleExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProcessSchedulesSimpleExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProcessSchedulesSimpleExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut argument = None;
+                let mut operator = None;
+                let mut property = None;
+                let fields = de::Key(|key| match key {
+                    "argument" => 0,
+                    "operator" => 1,
+                    "property" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::lenient(&mut map, &mut argument, "argument"),
+                        1 => de::value(&mut map, &mut operator, "operator"),
+                        2 => de::value(&mut map, &mut property, "property"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    argument: argument.unwrap_or_default(),
+                    operator: de::required(&map, operator, "operator")?,
+                    property: de::required(&map, property, "property")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
@@ -3519,71 +8856,337 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProcessSchedulesGroupingExpression {
     pub operator: GroupingExpressionOperator,
-    #[serde(
-        rename = "nestedExpression",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub nested_expression: Option<Vec<ProcessSchedulesExpression>>,
+}
+#[cfg(feature = "processes")]
+impl serde::Serialize for ProcessSchedulesGroupingExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ProcessSchedulesGroupingExpression",
+                2 - usize::from(self.nested_expression.is_none()),
+            )?;
+        state.serialize_field("operator", &self.operator)?;
+        if self.nested_expression.is_some() {
+            state.serialize_field("nestedExpression", &self.nested_expression)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ProcessSchedulesGroupingExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProcessSchedulesGroupingExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProcessSchedulesGroupingExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut operator = None;
+                let mut nested_expression = None;
+                let fields = de::Key(|key| match key {
+                    "operator" => 0,
+                    "nestedExpression" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut operator, "operator"),
+                        1 => {
+                            de::lenient(
+                                &mut map,
+                                &mut nested_expression,
+                                "nestedExpression",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    operator: de::required(&map, operator, "operator")?,
+                    nested_expression: nested_expression.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// One page (at most 100) of process schedules.
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProcessSchedulesQueryResult {
     /// The number of results in this page.
-    #[serde(
-        rename = "numberOfResults",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub number_of_results: Option<i32>,
     /// Present only when more results remain; send it to queryMore for the next page.
-    #[serde(rename = "queryToken", default, skip_serializing_if = "Option::is_none")]
     pub query_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub result: Option<Vec<ProcessSchedules>>,
+}
+#[cfg(feature = "processes")]
+impl serde::Serialize for ProcessSchedulesQueryResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ProcessSchedulesQueryResult",
+                3 - usize::from(self.number_of_results.is_none())
+                    - usize::from(self.query_token.is_none())
+                    - usize::from(self.result.is_none()),
+            )?;
+        if self.number_of_results.is_some() {
+            state.serialize_field("numberOfResults", &self.number_of_results)?;
+        }
+        if self.query_token.is_some() {
+            state.serialize_field("queryToken", &self.query_token)?;
+        }
+        if self.result.is_some() {
+            state.serialize_field("result", &self.result)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProcessSchedulesQueryResult;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProcessSchedulesQueryResult")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut number_of_results = None;
+                let mut query_token = None;
+                let mut result = None;
+                let fields = de::Key(|key| match key {
+                    "numberOfResults" => 0,
+                    "queryToken" => 1,
+                    "result" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => {
+                            de::lenient(
+                                &mut map,
+                                &mut number_of_results,
+                                "numberOfResults",
+                            )
+                        }
+                        1 => de::value(&mut map, &mut query_token, "queryToken"),
+                        2 => de::lenient(&mut map, &mut result, "result"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    number_of_results: number_of_results.unwrap_or_default(),
+                    query_token: query_token.unwrap_or_default(),
+                    result: result.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Whether the schedules of one process on one runtime are in effect. Its id is the same conceptual id as the matching ProcessSchedules.
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProcessScheduleStatus {
     /// The conceptual ID, synthesized from the process and runtime IDs.
-    #[serde(default)]
     pub id: String,
     /// The ID of the runtime.
-    #[serde(rename = "atomId", default)]
     pub atom_id: String,
     /// The ID of the process.
-    #[serde(rename = "processId", default)]
     pub process_id: String,
     /// true puts the schedules in effect; false stops them.
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub enabled: Option<bool>,
+}
+#[cfg(feature = "processes")]
+impl serde::Serialize for ProcessScheduleStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ProcessScheduleStatus",
+                4 - usize::from(self.enabled.is_none()),
+            )?;
+        state.serialize_field("id", &self.id)?;
+        state.serialize_field("atomId", &self.atom_id)?;
+        state.serialize_field("processId", &self.process_id)?;
+        if self.enabled.is_some() {
+            state.serialize_field("enabled", &self.enabled)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ProcessScheduleStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProcessScheduleStatus;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProcessScheduleStatus")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut id = None;
+                let mut atom_id = None;
+                let mut process_id = None;
+                let mut enabled = None;
+                let fields = de::Key(|key| match key {
+                    "id" => 0,
+                    "atomId" => 1,
+                    "processId" => 2,
+                    "enabled" => 3,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut id, "id"),
+                        1 => de::value(&mut map, &mut atom_id, "atomId"),
+                        2 => de::value(&mut map, &mut process_id, "processId"),
+                        3 => de::lenient(&mut map, &mut enabled, "enabled"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    id: id.unwrap_or_default(),
+                    atom_id: atom_id.unwrap_or_default(),
+                    process_id: process_id.unwrap_or_default(),
+                    enabled: enabled.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Query for process schedule statuses. Filterable properties: processId, atomId.
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProcessScheduleStatusQueryConfig {
-    #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<ProcessScheduleStatusQueryConfigQueryFilter>,
 }
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for ProcessScheduleStatusQueryConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ProcessScheduleStatusQueryConfig",
+                1 - usize::from(self.query_filter.is_none()),
+            )?;
+        if self.query_filter.is_some() {
+            state.serialize_field("QueryFilter", &self.query_filter)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProcessScheduleStatusQueryConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProcessScheduleStatusQueryConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut query_filter = None;
+                let fields = de::Key(|key| match key {
+                    "QueryFilter" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    query_filter: query_filter.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "processes")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProcessScheduleStatusQueryConfigQueryFilter {
     pub expression: ProcessScheduleStatusExpression,
+}
+#[cfg(feature = "processes")]
+impl serde::Serialize for ProcessScheduleStatusQueryConfigQueryFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct("ProcessScheduleStatusQueryConfigQueryFilter", 1)?;
+        state.serialize_field("expression", &self.expression)?;
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryConfigQueryFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProcessScheduleStatusQueryConfigQueryFilter;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProcessScheduleStatusQueryConfigQueryFilter")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut expression = None;
+                let fields = de::Key(|key| match key {
+                    "expression" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut expression, "expression"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    expression: de::required(&map, expression, "expression")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
 #[cfg(feature = "processes")]
@@ -3595,80 +9198,409 @@ pub enum ProcessScheduleStatusExpression {
     GroupingExpression(ProcessScheduleStatusGroupingExpression),
 }
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProcessScheduleStatusSimpleExpression {
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub argument: Option<Vec<String>>,
     pub operator: SimpleExpressionOperator,
     pub property: ProcessSchedulesSimpleExpressionProperty,
 }
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for ProcessScheduleStatusSimpleExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ProcessScheduleStatusSimpleExpression",
+                3 - usize::from(self.argument.is_none()),
+            )?;
+        if self.argument.is_some() {
+            state.serialize_field("argument", &self.argument)?;
+        }
+        state.serialize_field("operator", &self.operator)?;
+        state.serialize_field("property", &self.property)?;
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusSimpleExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProcessScheduleStatusSimpleExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProcessScheduleStatusSimpleExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut argument = None;
+                let mut operator = None;
+                let mut property = None;
+                let fields = de::Key(|key| match key {
+                    "argument" => 0,
+                    "operator" => 1,
+                    "property" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::lenient(&mut map, &mut argument, "argument"),
+                        1 => de::value(&mut map, &mut operator, "operator"),
+                        2 => de::value(&mut map, &mut property, "property"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    argument: argument.unwrap_or_default(),
+                    operator: de::required(&map, operator, "operator")?,
+                    property: de::required(&map, property, "property")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "processes")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProcessScheduleStatusGroupingExpression {
     pub operator: GroupingExpressionOperator,
-    #[serde(
-        rename = "nestedExpression",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub nested_expression: Option<Vec<ProcessScheduleStatusExpression>>,
+}
+#[cfg(feature = "processes")]
+impl serde::Serialize for ProcessScheduleStatusGroupingExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ProcessScheduleStatusGroupingExpression",
+                2 - usize::from(self.nested_expression.is_none()),
+            )?;
+        state.serialize_field("operator", &self.operator)?;
+        if self.nested_expression.is_some() {
+            state.serialize_field("nestedExpression", &self.nested_expression)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusGroupingExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProcessScheduleStatusGroupingExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProcessScheduleStatusGroupingExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut operator = None;
+                let mut nested_expression = None;
+                let fields = de::Key(|key| match key {
+                    "operator" => 0,
+                    "nestedExpression" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut operator, "operator"),
+                        1 => {
+                            de::lenient(
+                                &mut map,
+                                &mut nested_expression,
+                                "nestedExpression",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    operator: de::required(&map, operator, "operator")?,
+                    nested_expression: nested_expression.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// One page (at most 100) of process schedule statuses.
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProcessScheduleStatusQueryResult {
     /// The number of results in this page.
-    #[serde(
-        rename = "numberOfResults",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub number_of_results: Option<i32>,
     /// Present only when more results remain; send it to queryMore for the next page.
-    #[serde(rename = "queryToken", default, skip_serializing_if = "Option::is_none")]
     pub query_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub result: Option<Vec<ProcessScheduleStatus>>,
 }
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for ProcessScheduleStatusQueryResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ProcessScheduleStatusQueryResult",
+                3 - usize::from(self.number_of_results.is_none())
+                    - usize::from(self.query_token.is_none())
+                    - usize::from(self.result.is_none()),
+            )?;
+        if self.number_of_results.is_some() {
+            state.serialize_field("numberOfResults", &self.number_of_results)?;
+        }
+        if self.query_token.is_some() {
+            state.serialize_field("queryToken", &self.query_token)?;
+        }
+        if self.result.is_some() {
+            state.serialize_field("result", &self.result)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProcessScheduleStatusQueryResult;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProcessScheduleStatusQueryResult")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut number_of_results = None;
+                let mut query_token = None;
+                let mut result = None;
+                let fields = de::Key(|key| match key {
+                    "numberOfResults" => 0,
+                    "queryToken" => 1,
+                    "result" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => {
+                            de::lenient(
+                                &mut map,
+                                &mut number_of_results,
+                                "numberOfResults",
+                            )
+                        }
+                        1 => de::value(&mut map, &mut query_token, "queryToken"),
+                        2 => de::lenient(&mut map, &mut result, "result"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    number_of_results: number_of_results.unwrap_or_default(),
+                    query_token: query_token.unwrap_or_default(),
+                    result: result.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "processes")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProcessIntegrationPackInfo {
     /// The ID of the integration pack.
-    #[serde(
-        rename = "integrationPackId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub integration_pack_id: Option<String>,
     /// The ID of the installed instance of the integration pack.
-    #[serde(
-        rename = "integrationPackInstanceId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub integration_pack_instance_id: Option<String>,
+}
+#[cfg(feature = "processes")]
+impl serde::Serialize for ProcessIntegrationPackInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ProcessIntegrationPackInfo",
+                2 - usize::from(self.integration_pack_id.is_none())
+                    - usize::from(self.integration_pack_instance_id.is_none()),
+            )?;
+        if self.integration_pack_id.is_some() {
+            state.serialize_field("integrationPackId", &self.integration_pack_id)?;
+        }
+        if self.integration_pack_instance_id.is_some() {
+            state
+                .serialize_field(
+                    "integrationPackInstanceId",
+                    &self.integration_pack_instance_id,
+                )?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ProcessIntegrationPackInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProcessIntegrationPackInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProcessIntegrationPackInfo")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut integration_pack_id = None;
+                let mut integration_pack_instance_id = None;
+                let fields = de::Key(|key| match key {
+                    "integrationPackId" => 0,
+                    "integrationPackInstanceId" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => {
+                            de::value(
+                                &mut map,
+                                &mut integration_pack_id,
+                                "integrationPackId",
+                            )
+                        }
+                        1 => {
+                            de::value(
+                                &mut map,
+                                &mut integration_pack_instance_id,
+                                "integrationPackInstanceId",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    integration_pack_id: integration_pack_id.unwrap_or_default(),
+                    integration_pack_instance_id: integration_pack_instance_id
+                        .unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Query for packaged components. Boomi lists no fixed property set; those used in Boomi's examples are componentId, componentType, packageVersion, componentVersion, shareable, createdBy and createdDate.
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PackagedComponentQueryConfig {
-    #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<PackagedComponentQueryConfigQueryFilter>,
 }
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for PackagedComponentQueryConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "PackagedComponentQueryConfig",
+                1 - usize::from(self.query_filter.is_none()),
+            )?;
+        if self.query_filter.is_some() {
+            state.serialize_field("QueryFilter", &self.query_filter)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> serde::Deserialize<'de> for PackagedComponentQueryConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PackagedComponentQueryConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PackagedComponentQueryConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut query_filter = None;
+                let fields = de::Key(|key| match key {
+                    "QueryFilter" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    query_filter: query_filter.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "components")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PackagedComponentQueryConfigQueryFilter {
     pub expression: PackagedComponentExpression,
+}
+#[cfg(feature = "components")]
+impl serde::Serialize for PackagedComponentQueryConfigQueryFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct("PackagedComponentQueryConfigQueryFilter", 1)?;
+        state.serialize_field("expression", &self.expression)?;
+        state.end()
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> serde::Deserialize<'de> for PackagedComponentQueryConfigQueryFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PackagedComponentQueryConfigQueryFilter;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PackagedComponentQueryConfigQueryFilter")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut expression = None;
+                let fields = de::Key(|key| match key {
+                    "expression" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut expression, "expression"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    expression: de::required(&map, expression, "expression")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
 #[cfg(feature = "components")]
@@ -3680,124 +9612,457 @@ pub enum PackagedComponentExpression {
     GroupingExpression(PackagedComponentGroupingExpression),
 }
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PackagedComponentSimpleExpression {
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub argument: Option<Vec<String>>,
     pub operator: SimpleExpressionOperator,
     /// A PackagedComponent property, e.g. componentId, componentType, packageVersion, componentVersion, shareable, createdBy, createdDate.
     pub property: String,
 }
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for PackagedComponentSimpleExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "PackagedComponentSimpleExpression",
+                3 - usize::from(self.argument.is_none()),
+            )?;
+        if self.argument.is_some() {
+            state.serialize_field("argument", &self.argument)?;
+        }
+        state.serialize_field("operator", &self.operator)?;
+        state.serialize_field("property", &self.property)?;
+        state.end()
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> serde::Deserialize<'de> for PackagedComponentSimpleExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PackagedComponentSimpleExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PackagedComponentSimpleExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut argument = None;
+                let mut operator = None;
+                let mut property = None;
+                let fields = de::Key(|key| match key {
+                    "argument" => 0,
+                    "operator" => 1,
+                    "property" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::lenient(&mut map, &mut argument, "argument"),
+                        1 => de::value(&mut map, &mut operator, "operator"),
+                        2 => de::value(&mut map, &mut property, "property"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    argument: argument.unwrap_or_default(),
+                    operator: de::required(&map, operator, "operator")?,
+                    property: de::required(&map, property, "property")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "components")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PackagedComponentGroupingExpression {
     pub operator: GroupingExpressionOperator,
-    #[serde(
-        rename = "nestedExpression",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub nested_expression: Option<Vec<PackagedComponentExpression>>,
+}
+#[cfg(feature = "components")]
+impl serde::Serialize for PackagedComponentGroupingExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "PackagedComponentGroupingExpression",
+                2 - usize::from(self.nested_expression.is_none()),
+            )?;
+        state.serialize_field("operator", &self.operator)?;
+        if self.nested_expression.is_some() {
+            state.serialize_field("nestedExpression", &self.nested_expression)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> serde::Deserialize<'de> for PackagedComponentGroupingExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PackagedComponentGroupingExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PackagedComponentGroupingExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut operator = None;
+                let mut nested_expression = None;
+                let fields = de::Key(|key| match key {
+                    "operator" => 0,
+                    "nestedExpression" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut operator, "operator"),
+                        1 => {
+                            de::lenient(
+                                &mut map,
+                                &mut nested_expression,
+                                "nestedExpression",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    operator: de::required(&map, operator, "operator")?,
+                    nested_expression: nested_expression.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// One page (at most 100) of packaged components.
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PackagedComponentQueryResult {
     /// The number of results in this page.
-    #[serde(
-        rename = "numberOfResults",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub number_of_results: Option<i32>,
     /// Present only when more results remain; send it to queryMore for the next page.
-    #[serde(rename = "queryToken", default, skip_serializing_if = "Option::is_none")]
     pub query_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub result: Option<Vec<PackagedComponent>>,
+}
+#[cfg(feature = "components")]
+impl serde::Serialize for PackagedComponentQueryResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "PackagedComponentQueryResult",
+                3 - usize::from(self.number_of_results.is_none())
+                    - usize::from(self.query_token.is_none())
+                    - usize::from(self.result.is_none()),
+            )?;
+        if self.number_of_results.is_some() {
+            state.serialize_field("numberOfResults", &self.number_of_results)?;
+        }
+        if self.query_token.is_some() {
+            state.serialize_field("queryToken", &self.query_token)?;
+        }
+        if self.result.is_some() {
+            state.serialize_field("result", &self.result)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> serde::Deserialize<'de> for PackagedComponentQueryResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PackagedComponentQueryResult;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PackagedComponentQueryResult")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut number_of_results = None;
+                let mut query_token = None;
+                let mut result = None;
+                let fields = de::Key(|key| match key {
+                    "numberOfResults" => 0,
+                    "queryToken" => 1,
+                    "result" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => {
+                            de::lenient(
+                                &mut map,
+                                &mut number_of_results,
+                                "numberOfResults",
+                            )
+                        }
+                        1 => de::value(&mut map, &mut query_token, "queryToken"),
+                        2 => de::lenient(&mut map, &mut result, "result"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    number_of_results: number_of_results.unwrap_or_default(),
+                    query_token: query_token.unwrap_or_default(),
+                    result: result.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// The metadata of one revision of a component: its id, name, type, version and folder.
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ComponentMetadata {
     /// The ID of the component.
-    #[serde(rename = "componentId", default, skip_serializing_if = "Option::is_none")]
     pub component_id: Option<String>,
     /// The revision number.
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub version: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The component type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ComponentMetadataType>,
     /// For connections and operations, the internal connector type.
-    #[serde(rename = "subType", default, skip_serializing_if = "Option::is_none")]
     pub sub_type: Option<String>,
-    #[serde(rename = "createdDate", default, skip_serializing_if = "Option::is_none")]
     pub created_date: Option<
         super::runtime::chrono::DateTime<super::runtime::chrono::Utc>,
     >,
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-    #[serde(rename = "modifiedDate", default, skip_serializing_if = "Option::is_none")]
     pub modified_date: Option<
         super::runtime::chrono::DateTime<super::runtime::chrono::Utc>,
     >,
-    #[serde(rename = "modifiedBy", default, skip_serializing_if = "Option::is_none")]
     pub modified_by: Option<String>,
     /// Whether the component is deleted.
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub deleted: Option<bool>,
     /// Whether `version` is the latest revision of the component.
-    #[serde(
-        rename = "currentVersion",
-        default,
-        deserialize_with = "super::runtime::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub current_version: Option<bool>,
-    #[serde(rename = "folderId", default, skip_serializing_if = "Option::is_none")]
     pub folder_id: Option<String>,
-    #[serde(rename = "folderName", default, skip_serializing_if = "Option::is_none")]
     pub folder_name: Option<String>,
     /// For a copy, the ID of the original component.
-    #[serde(
-        rename = "copiedFromComponentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub copied_from_component_id: Option<String>,
     /// For a copy, the revision of the original component.
-    #[serde(
-        rename = "copiedFromComponentVersion",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub copied_from_component_version: Option<i32>,
-    #[serde(rename = "branchId", default, skip_serializing_if = "Option::is_none")]
     pub branch_id: Option<String>,
-    #[serde(rename = "branchName", default, skip_serializing_if = "Option::is_none")]
     pub branch_name: Option<String>,
+}
+#[cfg(feature = "components")]
+impl serde::Serialize for ComponentMetadata {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ComponentMetadata",
+                17 - usize::from(self.component_id.is_none())
+                    - usize::from(self.version.is_none())
+                    - usize::from(self.name.is_none())
+                    - usize::from(self.r#type.is_none())
+                    - usize::from(self.sub_type.is_none())
+                    - usize::from(self.created_date.is_none())
+                    - usize::from(self.created_by.is_none())
+                    - usize::from(self.modified_date.is_none())
+                    - usize::from(self.modified_by.is_none())
+                    - usize::from(self.deleted.is_none())
+                    - usize::from(self.current_version.is_none())
+                    - usize::from(self.folder_id.is_none())
+                    - usize::from(self.folder_name.is_none())
+                    - usize::from(self.copied_from_component_id.is_none())
+                    - usize::from(self.copied_from_component_version.is_none())
+                    - usize::from(self.branch_id.is_none())
+                    - usize::from(self.branch_name.is_none()),
+            )?;
+        if self.component_id.is_some() {
+            state.serialize_field("componentId", &self.component_id)?;
+        }
+        if self.version.is_some() {
+            state.serialize_field("version", &self.version)?;
+        }
+        if self.name.is_some() {
+            state.serialize_field("name", &self.name)?;
+        }
+        if self.r#type.is_some() {
+            state.serialize_field("type", &self.r#type)?;
+        }
+        if self.sub_type.is_some() {
+            state.serialize_field("subType", &self.sub_type)?;
+        }
+        if self.created_date.is_some() {
+            state.serialize_field("createdDate", &self.created_date)?;
+        }
+        if self.created_by.is_some() {
+            state.serialize_field("createdBy", &self.created_by)?;
+        }
+        if self.modified_date.is_some() {
+            state.serialize_field("modifiedDate", &self.modified_date)?;
+        }
+        if self.modified_by.is_some() {
+            state.serialize_field("modifiedBy", &self.modified_by)?;
+        }
+        if self.deleted.is_some() {
+            state.serialize_field("deleted", &self.deleted)?;
+        }
+        if self.current_version.is_some() {
+            state.serialize_field("currentVersion", &self.current_version)?;
+        }
+        if self.folder_id.is_some() {
+            state.serialize_field("folderId", &self.folder_id)?;
+        }
+        if self.folder_name.is_some() {
+            state.serialize_field("folderName", &self.folder_name)?;
+        }
+        if self.copied_from_component_id.is_some() {
+            state
+                .serialize_field(
+                    "copiedFromComponentId",
+                    &self.copied_from_component_id,
+                )?;
+        }
+        if self.copied_from_component_version.is_some() {
+            state
+                .serialize_field(
+                    "copiedFromComponentVersion",
+                    &self.copied_from_component_version,
+                )?;
+        }
+        if self.branch_id.is_some() {
+            state.serialize_field("branchId", &self.branch_id)?;
+        }
+        if self.branch_name.is_some() {
+            state.serialize_field("branchName", &self.branch_name)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> serde::Deserialize<'de> for ComponentMetadata {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ComponentMetadata;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ComponentMetadata")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut component_id = None;
+                let mut version = None;
+                let mut name = None;
+                let mut r#type = None;
+                let mut sub_type = None;
+                let mut created_date = None;
+                let mut created_by = None;
+                let mut modified_date = None;
+                let mut modified_by = None;
+                let mut deleted = None;
+                let mut current_version = None;
+                let mut folder_id = None;
+                let mut folder_name = None;
+                let mut copied_from_component_id = None;
+                let mut copied_from_component_version = None;
+                let mut branch_id = None;
+                let mut branch_name = None;
+                let fields = de::Key(|key| match key {
+                    "componentId" => 0,
+                    "version" => 1,
+                    "name" => 2,
+                    "type" => 3,
+                    "subType" => 4,
+                    "createdDate" => 5,
+                    "createdBy" => 6,
+                    "modifiedDate" => 7,
+                    "modifiedBy" => 8,
+                    "deleted" => 9,
+                    "currentVersion" => 10,
+                    "folderId" => 11,
+                    "folderName" => 12,
+                    "copiedFromComponentId" => 13,
+                    "copiedFromComponentVersion" => 14,
+                    "branchId" => 15,
+                    "branchName" => 16,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut component_id, "componentId"),
+                        1 => de::lenient(&mut map, &mut version, "version"),
+                        2 => de::value(&mut map, &mut name, "name"),
+                        3 => de::value(&mut map, &mut r#type, "type"),
+                        4 => de::value(&mut map, &mut sub_type, "subType"),
+                        5 => de::value(&mut map, &mut created_date, "createdDate"),
+                        6 => de::value(&mut map, &mut created_by, "createdBy"),
+                        7 => de::value(&mut map, &mut modified_date, "modifiedDate"),
+                        8 => de::value(&mut map, &mut modified_by, "modifiedBy"),
+                        9 => de::lenient(&mut map, &mut deleted, "deleted"),
+                        10 => {
+                            de::lenient(&mut map, &mut current_version, "currentVersion")
+                        }
+                        11 => de::value(&mut map, &mut folder_id, "folderId"),
+                        12 => de::value(&mut map, &mut folder_name, "folderName"),
+                        13 => {
+                            de::value(
+                                &mut map,
+                                &mut copied_from_component_id,
+                                "copiedFromComponentId",
+                            )
+                        }
+                        14 => {
+                            de::lenient(
+                                &mut map,
+                                &mut copied_from_component_version,
+                                "copiedFromComponentVersion",
+                            )
+                        }
+                        15 => de::value(&mut map, &mut branch_id, "branchId"),
+                        16 => de::value(&mut map, &mut branch_name, "branchName"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    component_id: component_id.unwrap_or_default(),
+                    version: version.unwrap_or_default(),
+                    name: name.unwrap_or_default(),
+                    r#type: r#type.unwrap_or_default(),
+                    sub_type: sub_type.unwrap_or_default(),
+                    created_date: created_date.unwrap_or_default(),
+                    created_by: created_by.unwrap_or_default(),
+                    modified_date: modified_date.unwrap_or_default(),
+                    modified_by: modified_by.unwrap_or_default(),
+                    deleted: deleted.unwrap_or_default(),
+                    current_version: current_version.unwrap_or_default(),
+                    folder_id: folder_id.unwrap_or_default(),
+                    folder_name: folder_name.unwrap_or_default(),
+                    copied_from_component_id: copied_from_component_id
+                        .unwrap_or_default(),
+                    copied_from_component_version: copied_from_component_version
+                        .unwrap_or_default(),
+                    branch_id: branch_id.unwrap_or_default(),
+                    branch_name: branch_name.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// The component type.
 ///
@@ -4076,15 +10341,109 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataType {
 }
 /// Query for component metadata. By default old revisions and deleted versions are returned too: add currentVersion EQUALS "true" and deleted EQUALS "false" for the live components. `version` must be accompanied by `componentId`, and `copiedFromComponentVersion` by `copiedFromComponentId`.
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ComponentMetadataQueryConfig {
-    #[serde(rename = "QueryFilter", default, skip_serializing_if = "Option::is_none")]
     pub query_filter: Option<ComponentMetadataQueryConfigQueryFilter>,
 }
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for ComponentMetadataQueryConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ComponentMetadataQueryConfig",
+                1 - usize::from(self.query_filter.is_none()),
+            )?;
+        if self.query_filter.is_some() {
+            state.serialize_field("QueryFilter", &self.query_filter)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> serde::Deserialize<'de> for ComponentMetadataQueryConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ComponentMetadataQueryConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ComponentMetadataQueryConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut query_filter = None;
+                let fields = de::Key(|key| match key {
+                    "QueryFilter" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    query_filter: query_filter.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "components")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ComponentMetadataQueryConfigQueryFilter {
     pub expression: ComponentMetadataExpression,
+}
+#[cfg(feature = "components")]
+impl serde::Serialize for ComponentMetadataQueryConfigQueryFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct("ComponentMetadataQueryConfigQueryFilter", 1)?;
+        state.serialize_field("expression", &self.expression)?;
+        state.end()
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> serde::Deserialize<'de> for ComponentMetadataQueryConfigQueryFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ComponentMetadataQueryConfigQueryFilter;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ComponentMetadataQueryConfigQueryFilter")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut expression = None;
+                let fields = de::Key(|key| match key {
+                    "expression" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut expression, "expression"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    expression: de::required(&map, expression, "expression")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
 #[cfg(feature = "components")]
@@ -4096,16 +10455,71 @@ pub enum ComponentMetadataExpression {
     GroupingExpression(ComponentMetadataGroupingExpression),
 }
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ComponentMetadataSimpleExpression {
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub argument: Option<Vec<String>>,
     pub operator: SimpleExpressionOperator,
     pub property: ComponentMetadataSimpleExpressionProperty,
+}
+#[cfg(feature = "components")]
+impl serde::Serialize for ComponentMetadataSimpleExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ComponentMetadataSimpleExpression",
+                3 - usize::from(self.argument.is_none()),
+            )?;
+        if self.argument.is_some() {
+            state.serialize_field("argument", &self.argument)?;
+        }
+        state.serialize_field("operator", &self.operator)?;
+        state.serialize_field("property", &self.property)?;
+        state.end()
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> serde::Deserialize<'de> for ComponentMetadataSimpleExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ComponentMetadataSimpleExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ComponentMetadataSimpleExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut argument = None;
+                let mut operator = None;
+                let mut property = None;
+                let fields = de::Key(|key| match key {
+                    "argument" => 0,
+                    "operator" => 1,
+                    "property" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::lenient(&mut map, &mut argument, "argument"),
+                        1 => de::value(&mut map, &mut operator, "operator"),
+                        2 => de::value(&mut map, &mut property, "property"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    argument: argument.unwrap_or_default(),
+                    operator: de::required(&map, operator, "operator")?,
+                    property: de::required(&map, property, "property")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
@@ -4304,92 +10718,479 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataSimpleExpressionProperty 
     }
 }
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ComponentMetadataGroupingExpression {
     pub operator: GroupingExpressionOperator,
-    #[serde(
-        rename = "nestedExpression",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub nested_expression: Option<Vec<ComponentMetadataExpression>>,
+}
+#[cfg(feature = "components")]
+impl serde::Serialize for ComponentMetadataGroupingExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ComponentMetadataGroupingExpression",
+                2 - usize::from(self.nested_expression.is_none()),
+            )?;
+        state.serialize_field("operator", &self.operator)?;
+        if self.nested_expression.is_some() {
+            state.serialize_field("nestedExpression", &self.nested_expression)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> serde::Deserialize<'de> for ComponentMetadataGroupingExpression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ComponentMetadataGroupingExpression;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ComponentMetadataGroupingExpression")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut operator = None;
+                let mut nested_expression = None;
+                let fields = de::Key(|key| match key {
+                    "operator" => 0,
+                    "nestedExpression" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut operator, "operator"),
+                        1 => {
+                            de::lenient(
+                                &mut map,
+                                &mut nested_expression,
+                                "nestedExpression",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    operator: de::required(&map, operator, "operator")?,
+                    nested_expression: nested_expression.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// One page (at most 100) of component metadata.
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ComponentMetadataQueryResult {
     /// The number of results in this page.
-    #[serde(
-        rename = "numberOfResults",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub number_of_results: Option<i32>,
     /// Present only when more results remain; send it to queryMore for the next page.
-    #[serde(rename = "queryToken", default, skip_serializing_if = "Option::is_none")]
     pub query_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub result: Option<Vec<ComponentMetadata>>,
+}
+#[cfg(feature = "components")]
+impl serde::Serialize for ComponentMetadataQueryResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ComponentMetadataQueryResult",
+                3 - usize::from(self.number_of_results.is_none())
+                    - usize::from(self.query_token.is_none())
+                    - usize::from(self.result.is_none()),
+            )?;
+        if self.number_of_results.is_some() {
+            state.serialize_field("numberOfResults", &self.number_of_results)?;
+        }
+        if self.query_token.is_some() {
+            state.serialize_field("queryToken", &self.query_token)?;
+        }
+        if self.result.is_some() {
+            state.serialize_field("result", &self.result)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> serde::Deserialize<'de> for ComponentMetadataQueryResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ComponentMetadataQueryResult;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ComponentMetadataQueryResult")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut number_of_results = None;
+                let mut query_token = None;
+                let mut result = None;
+                let fields = de::Key(|key| match key {
+                    "numberOfResults" => 0,
+                    "queryToken" => 1,
+                    "result" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => {
+                            de::lenient(
+                                &mut map,
+                                &mut number_of_results,
+                                "numberOfResults",
+                            )
+                        }
+                        1 => de::value(&mut map, &mut query_token, "queryToken"),
+                        2 => de::lenient(&mut map, &mut result, "result"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    number_of_results: number_of_results.unwrap_or_default(),
+                    query_token: query_token.unwrap_or_default(),
+                    result: result.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Dynamic process properties for this run, each a name and a value.
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecutionRequestDynamicProcessProperties {
-    #[serde(
-        rename = "DynamicProcessProperty",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub dynamic_process_property: Option<Vec<DynamicProcessProperty>>,
 }
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for ExecutionRequestDynamicProcessProperties {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ExecutionRequestDynamicProcessProperties",
+                1 - usize::from(self.dynamic_process_property.is_none()),
+            )?;
+        if self.dynamic_process_property.is_some() {
+            state
+                .serialize_field(
+                    "DynamicProcessProperty",
+                    &self.dynamic_process_property,
+                )?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> serde::Deserialize<'de> for ExecutionRequestDynamicProcessProperties {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExecutionRequestDynamicProcessProperties;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionRequestDynamicProcessProperties")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut dynamic_process_property = None;
+                let fields = de::Key(|key| match key {
+                    "DynamicProcessProperty" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => {
+                            de::lenient(
+                                &mut map,
+                                &mut dynamic_process_property,
+                                "DynamicProcessProperty",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    dynamic_process_property: dynamic_process_property
+                        .unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "execution")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DynamicProcessProperty {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+}
+#[cfg(feature = "execution")]
+impl serde::Serialize for DynamicProcessProperty {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "DynamicProcessProperty",
+                2 - usize::from(self.name.is_none()) - usize::from(self.value.is_none()),
+            )?;
+        if self.name.is_some() {
+            state.serialize_field("name", &self.name)?;
+        }
+        if self.value.is_some() {
+            state.serialize_field("value", &self.value)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> serde::Deserialize<'de> for DynamicProcessProperty {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DynamicProcessProperty;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DynamicProcessProperty")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut name = None;
+                let mut value = None;
+                let fields = de::Key(|key| match key {
+                    "name" => 0,
+                    "value" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut name, "name"),
+                        1 => de::value(&mut map, &mut value, "value"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    name: name.unwrap_or_default(),
+                    value: value.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Process property values for this run, per process property component.
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecutionRequestProcessProperties {
-    #[serde(
-        rename = "ProcessProperty",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub process_property: Option<Vec<ExecutionRequestProcessProperty>>,
 }
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for ExecutionRequestProcessProperties {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ExecutionRequestProcessProperties",
+                1 - usize::from(self.process_property.is_none()),
+            )?;
+        if self.process_property.is_some() {
+            state.serialize_field("ProcessProperty", &self.process_property)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> serde::Deserialize<'de> for ExecutionRequestProcessProperties {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExecutionRequestProcessProperties;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionRequestProcessProperties")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut process_property = None;
+                let fields = de::Key(|key| match key {
+                    "ProcessProperty" => 0,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => {
+                            de::lenient(
+                                &mut map,
+                                &mut process_property,
+                                "ProcessProperty",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    process_property: process_property.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "execution")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecutionRequestProcessProperty {
     /// The ID of the process property component.
-    #[serde(rename = "componentId", default, skip_serializing_if = "Option::is_none")]
     pub component_id: Option<String>,
-    #[serde(
-        rename = "ProcessPropertyValue",
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub process_property_value: Option<Vec<ExecutionRequestProcessPropertyValue>>,
 }
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+impl serde::Serialize for ExecutionRequestProcessProperty {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ExecutionRequestProcessProperty",
+                2 - usize::from(self.component_id.is_none())
+                    - usize::from(self.process_property_value.is_none()),
+            )?;
+        if self.component_id.is_some() {
+            state.serialize_field("componentId", &self.component_id)?;
+        }
+        if self.process_property_value.is_some() {
+            state.serialize_field("ProcessPropertyValue", &self.process_property_value)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> serde::Deserialize<'de> for ExecutionRequestProcessProperty {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExecutionRequestProcessProperty;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionRequestProcessProperty")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut component_id = None;
+                let mut process_property_value = None;
+                let fields = de::Key(|key| match key {
+                    "componentId" => 0,
+                    "ProcessPropertyValue" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut component_id, "componentId"),
+                        1 => {
+                            de::lenient(
+                                &mut map,
+                                &mut process_property_value,
+                                "ProcessPropertyValue",
+                            )
+                        }
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    component_id: component_id.unwrap_or_default(),
+                    process_property_value: process_property_value.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+#[cfg(feature = "execution")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecutionRequestProcessPropertyValue {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+}
+#[cfg(feature = "execution")]
+impl serde::Serialize for ExecutionRequestProcessPropertyValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ExecutionRequestProcessPropertyValue",
+                2 - usize::from(self.key.is_none()) - usize::from(self.value.is_none()),
+            )?;
+        if self.key.is_some() {
+            state.serialize_field("key", &self.key)?;
+        }
+        if self.value.is_some() {
+            state.serialize_field("value", &self.value)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> serde::Deserialize<'de> for ExecutionRequestProcessPropertyValue {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExecutionRequestProcessPropertyValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionRequestProcessPropertyValue")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut key_ = None;
+                let mut value = None;
+                let fields = de::Key(|key| match key {
+                    "key" => 0,
+                    "value" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut key_, "key"),
+                        1 => de::value(&mut map, &mut value, "value"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    key: key_.unwrap_or_default(),
+                    value: value.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// The run status. A run is finished once it is COMPLETE, COMPLETE_WARN, ERROR, ABORTED or DISCARDED.
 ///
@@ -4684,137 +11485,380 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordExecutionType {
 }
 /// The execution record of a run request. Boomi's spec says the body is the ExecutionRecord itself, and then its fields are set here; Boomi's Python SDK reads it wrapped in an AsyncOperationResult, and then `result` holds the record (a `responseStatusCode` of 202 there means the run is still pending). Read `result` first when present.
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecutionRecordAsyncResult {
     /// Unique identifier of the execution.
-    #[serde(rename = "executionId", default, skip_serializing_if = "Option::is_none")]
     pub execution_id: Option<String>,
     /// ID of the process that was executed.
-    #[serde(rename = "processId", default, skip_serializing_if = "Option::is_none")]
     pub process_id: Option<String>,
     /// ID of the Atom that ran the process.
-    #[serde(rename = "atomId", default, skip_serializing_if = "Option::is_none")]
     pub atom_id: Option<String>,
     /// Timestamp when the execution started.
-    #[serde(rename = "executionTime", default, skip_serializing_if = "Option::is_none")]
     pub execution_time: Option<
         super::runtime::chrono::DateTime<super::runtime::chrono::Utc>,
     >,
     /// Status message or error details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// How long the run took, in milliseconds.
-    #[serde(
-        rename = "executionDuration",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub execution_duration: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ExecutionRecordStatus>,
-    #[serde(rename = "executionType", default, skip_serializing_if = "Option::is_none")]
     pub execution_type: Option<ExecutionRecordExecutionType>,
     /// The account the run belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     /// The name of the runtime the process ran on.
-    #[serde(rename = "atomName", default, skip_serializing_if = "Option::is_none")]
     pub atom_name: Option<String>,
     /// The name of the process.
-    #[serde(rename = "processName", default, skip_serializing_if = "Option::is_none")]
     pub process_name: Option<String>,
     /// For a retry, the ID of the original run.
-    #[serde(
-        rename = "originalExecutionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub original_execution_id: Option<String>,
     /// For a subprocess run, the ID of the parent run.
-    #[serde(
-        rename = "parentExecutionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub parent_execution_id: Option<String>,
     /// For a subprocess run, the ID of the top-level run.
-    #[serde(
-        rename = "topLevelExecutionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub top_level_execution_id: Option<String>,
-    #[serde(
-        rename = "inboundDocumentCount",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub inbound_document_count: Option<i32>,
-    #[serde(
-        rename = "inboundDocumentSize",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub inbound_document_size: Option<i64>,
-    #[serde(
-        rename = "inboundErrorDocumentCount",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub inbound_error_document_count: Option<i32>,
-    #[serde(
-        rename = "outboundDocumentCount",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub outbound_document_count: Option<i32>,
-    #[serde(
-        rename = "outboundDocumentSize",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub outbound_document_size: Option<i64>,
     /// The API Service component that started the run.
-    #[serde(rename = "launcherID", default, skip_serializing_if = "Option::is_none")]
     pub launcher_id: Option<String>,
     /// The Molecule or cloud node the run happened on.
-    #[serde(rename = "nodeId", default, skip_serializing_if = "Option::is_none")]
     pub node_id: Option<String>,
     /// When the run finished.
-    #[serde(rename = "recordedDate", default, skip_serializing_if = "Option::is_none")]
     pub recorded_date: Option<
         super::runtime::chrono::DateTime<super::runtime::chrono::Utc>,
     >,
     /// The web service user (or API key) that requested the run.
-    #[serde(rename = "reportKey", default, skip_serializing_if = "Option::is_none")]
     pub report_key: Option<String>,
     /// Wrapped form only: 200 when the record is there, 202 while it is pending (sent as a number or a string).
-    #[serde(
-        rename = "responseStatusCode",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub response_status_code: Option<i32>,
     /// Wrapped form only.
-    #[serde(
-        rename = "numberOfResults",
-        default,
-        deserialize_with = "super::runtime::lenient::option_i32",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub number_of_results: Option<i32>,
     /// Wrapped form only; the execution record.
-    #[serde(
-        default,
-        deserialize_with = "super::runtime::lenient::option_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub result: Option<Vec<ExecutionRecord>>,
+}
+#[cfg(feature = "execution")]
+impl serde::Serialize for ExecutionRecordAsyncResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ExecutionRecordAsyncResult",
+                26 - usize::from(self.execution_id.is_none())
+                    - usize::from(self.process_id.is_none())
+                    - usize::from(self.atom_id.is_none())
+                    - usize::from(self.execution_time.is_none())
+                    - usize::from(self.message.is_none())
+                    - usize::from(self.execution_duration.is_none())
+                    - usize::from(self.status.is_none())
+                    - usize::from(self.execution_type.is_none())
+                    - usize::from(self.account.is_none())
+                    - usize::from(self.atom_name.is_none())
+                    - usize::from(self.process_name.is_none())
+                    - usize::from(self.original_execution_id.is_none())
+                    - usize::from(self.parent_execution_id.is_none())
+                    - usize::from(self.top_level_execution_id.is_none())
+                    - usize::from(self.inbound_document_count.is_none())
+                    - usize::from(self.inbound_document_size.is_none())
+                    - usize::from(self.inbound_error_document_count.is_none())
+                    - usize::from(self.outbound_document_count.is_none())
+                    - usize::from(self.outbound_document_size.is_none())
+                    - usize::from(self.launcher_id.is_none())
+                    - usize::from(self.node_id.is_none())
+                    - usize::from(self.recorded_date.is_none())
+                    - usize::from(self.report_key.is_none())
+                    - usize::from(self.response_status_code.is_none())
+                    - usize::from(self.number_of_results.is_none())
+                    - usize::from(self.result.is_none()),
+            )?;
+        if self.execution_id.is_some() {
+            state.serialize_field("executionId", &self.execution_id)?;
+        }
+        if self.process_id.is_some() {
+            state.serialize_field("processId", &self.process_id)?;
+        }
+        if self.atom_id.is_some() {
+            state.serialize_field("atomId", &self.atom_id)?;
+        }
+        if self.execution_time.is_some() {
+            state.serialize_field("executionTime", &self.execution_time)?;
+        }
+        if self.message.is_some() {
+            state.serialize_field("message", &self.message)?;
+        }
+        if self.execution_duration.is_some() {
+            state.serialize_field("executionDuration", &self.execution_duration)?;
+        }
+        if self.status.is_some() {
+            state.serialize_field("status", &self.status)?;
+        }
+        if self.execution_type.is_some() {
+            state.serialize_field("executionType", &self.execution_type)?;
+        }
+        if self.account.is_some() {
+            state.serialize_field("account", &self.account)?;
+        }
+        if self.atom_name.is_some() {
+            state.serialize_field("atomName", &self.atom_name)?;
+        }
+        if self.process_name.is_some() {
+            state.serialize_field("processName", &self.process_name)?;
+        }
+        if self.original_execution_id.is_some() {
+            state.serialize_field("originalExecutionId", &self.original_execution_id)?;
+        }
+        if self.parent_execution_id.is_some() {
+            state.serialize_field("parentExecutionId", &self.parent_execution_id)?;
+        }
+        if self.top_level_execution_id.is_some() {
+            state.serialize_field("topLevelExecutionId", &self.top_level_execution_id)?;
+        }
+        if self.inbound_document_count.is_some() {
+            state.serialize_field("inboundDocumentCount", &self.inbound_document_count)?;
+        }
+        if self.inbound_document_size.is_some() {
+            state.serialize_field("inboundDocumentSize", &self.inbound_document_size)?;
+        }
+        if self.inbound_error_document_count.is_some() {
+            state
+                .serialize_field(
+                    "inboundErrorDocumentCount",
+                    &self.inbound_error_document_count,
+                )?;
+        }
+        if self.outbound_document_count.is_some() {
+            state
+                .serialize_field(
+                    "outboundDocumentCount",
+                    &self.outbound_document_count,
+                )?;
+        }
+        if self.outbound_document_size.is_some() {
+            state.serialize_field("outboundDocumentSize", &self.outbound_document_size)?;
+        }
+        if self.launcher_id.is_some() {
+            state.serialize_field("launcherID", &self.launcher_id)?;
+        }
+        if self.node_id.is_some() {
+            state.serialize_field("nodeId", &self.node_id)?;
+        }
+        if self.recorded_date.is_some() {
+            state.serialize_field("recordedDate", &self.recorded_date)?;
+        }
+        if self.report_key.is_some() {
+            state.serialize_field("reportKey", &self.report_key)?;
+        }
+        if self.response_status_code.is_some() {
+            state.serialize_field("responseStatusCode", &self.response_status_code)?;
+        }
+        if self.number_of_results.is_some() {
+            state.serialize_field("numberOfResults", &self.number_of_results)?;
+        }
+        if self.result.is_some() {
+            state.serialize_field("result", &self.result)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> serde::Deserialize<'de> for ExecutionRecordAsyncResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExecutionRecordAsyncResult;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionRecordAsyncResult")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut execution_id = None;
+                let mut process_id = None;
+                let mut atom_id = None;
+                let mut execution_time = None;
+                let mut message = None;
+                let mut execution_duration = None;
+                let mut status = None;
+                let mut execution_type = None;
+                let mut account = None;
+                let mut atom_name = None;
+                let mut process_name = None;
+                let mut original_execution_id = None;
+                let mut parent_execution_id = None;
+                let mut top_level_execution_id = None;
+                let mut inbound_document_count = None;
+                let mut inbound_document_size = None;
+                let mut inbound_error_document_count = None;
+                let mut outbound_document_count = None;
+                let mut outbound_document_size = None;
+                let mut launcher_id = None;
+                let mut node_id = None;
+                let mut recorded_date = None;
+                let mut report_key = None;
+                let mut response_status_code = None;
+                let mut number_of_results = None;
+                let mut result = None;
+                let fields = de::Key(|key| match key {
+                    "executionId" => 0,
+                    "processId" => 1,
+                    "atomId" => 2,
+                    "executionTime" => 3,
+                    "message" => 4,
+                    "executionDuration" => 5,
+                    "status" => 6,
+                    "executionType" => 7,
+                    "account" => 8,
+                    "atomName" => 9,
+                    "processName" => 10,
+                    "originalExecutionId" => 11,
+                    "parentExecutionId" => 12,
+                    "topLevelExecutionId" => 13,
+                    "inboundDocumentCount" => 14,
+                    "inboundDocumentSize" => 15,
+                    "inboundErrorDocumentCount" => 16,
+                    "outboundDocumentCount" => 17,
+                    "outboundDocumentSize" => 18,
+                    "launcherID" => 19,
+                    "nodeId" => 20,
+                    "recordedDate" => 21,
+                    "reportKey" => 22,
+                    "responseStatusCode" => 23,
+                    "numberOfResults" => 24,
+                    "result" => 25,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut execution_id, "executionId"),
+                        1 => de::value(&mut map, &mut process_id, "processId"),
+                        2 => de::value(&mut map, &mut atom_id, "atomId"),
+                        3 => de::value(&mut map, &mut execution_time, "executionTime"),
+                        4 => de::value(&mut map, &mut message, "message"),
+                        5 => {
+                            de::lenient(
+                                &mut map,
+                                &mut execution_duration,
+                                "executionDuration",
+                            )
+                        }
+                        6 => de::value(&mut map, &mut status, "status"),
+                        7 => de::value(&mut map, &mut execution_type, "executionType"),
+                        8 => de::value(&mut map, &mut account, "account"),
+                        9 => de::value(&mut map, &mut atom_name, "atomName"),
+                        10 => de::value(&mut map, &mut process_name, "processName"),
+                        11 => {
+                            de::value(
+                                &mut map,
+                                &mut original_execution_id,
+                                "originalExecutionId",
+                            )
+                        }
+                        12 => {
+                            de::value(
+                                &mut map,
+                                &mut parent_execution_id,
+                                "parentExecutionId",
+                            )
+                        }
+                        13 => {
+                            de::value(
+                                &mut map,
+                                &mut top_level_execution_id,
+                                "topLevelExecutionId",
+                            )
+                        }
+                        14 => {
+                            de::lenient(
+                                &mut map,
+                                &mut inbound_document_count,
+                                "inboundDocumentCount",
+                            )
+                        }
+                        15 => {
+                            de::lenient(
+                                &mut map,
+                                &mut inbound_document_size,
+                                "inboundDocumentSize",
+                            )
+                        }
+                        16 => {
+                            de::lenient(
+                                &mut map,
+                                &mut inbound_error_document_count,
+                                "inboundErrorDocumentCount",
+                            )
+                        }
+                        17 => {
+                            de::lenient(
+                                &mut map,
+                                &mut outbound_document_count,
+                                "outboundDocumentCount",
+                            )
+                        }
+                        18 => {
+                            de::lenient(
+                                &mut map,
+                                &mut outbound_document_size,
+                                "outboundDocumentSize",
+                            )
+                        }
+                        19 => de::value(&mut map, &mut launcher_id, "launcherID"),
+                        20 => de::value(&mut map, &mut node_id, "nodeId"),
+                        21 => de::value(&mut map, &mut recorded_date, "recordedDate"),
+                        22 => de::value(&mut map, &mut report_key, "reportKey"),
+                        23 => {
+                            de::lenient(
+                                &mut map,
+                                &mut response_status_code,
+                                "responseStatusCode",
+                            )
+                        }
+                        24 => {
+                            de::lenient(
+                                &mut map,
+                                &mut number_of_results,
+                                "numberOfResults",
+                            )
+                        }
+                        25 => de::lenient(&mut map, &mut result, "result"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    execution_id: execution_id.unwrap_or_default(),
+                    process_id: process_id.unwrap_or_default(),
+                    atom_id: atom_id.unwrap_or_default(),
+                    execution_time: execution_time.unwrap_or_default(),
+                    message: message.unwrap_or_default(),
+                    execution_duration: execution_duration.unwrap_or_default(),
+                    status: status.unwrap_or_default(),
+                    execution_type: execution_type.unwrap_or_default(),
+                    account: account.unwrap_or_default(),
+                    atom_name: atom_name.unwrap_or_default(),
+                    process_name: process_name.unwrap_or_default(),
+                    original_execution_id: original_execution_id.unwrap_or_default(),
+                    parent_execution_id: parent_execution_id.unwrap_or_default(),
+                    top_level_execution_id: top_level_execution_id.unwrap_or_default(),
+                    inbound_document_count: inbound_document_count.unwrap_or_default(),
+                    inbound_document_size: inbound_document_size.unwrap_or_default(),
+                    inbound_error_document_count: inbound_error_document_count
+                        .unwrap_or_default(),
+                    outbound_document_count: outbound_document_count.unwrap_or_default(),
+                    outbound_document_size: outbound_document_size.unwrap_or_default(),
+                    launcher_id: launcher_id.unwrap_or_default(),
+                    node_id: node_id.unwrap_or_default(),
+                    recorded_date: recorded_date.unwrap_or_default(),
+                    report_key: report_key.unwrap_or_default(),
+                    response_status_code: response_status_code.unwrap_or_default(),
+                    number_of_results: number_of_results.unwrap_or_default(),
+                    result: result.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }

@@ -2,43 +2,192 @@
 
 //! Types for the schemas of the spec.
 /// The standard error body
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ErrorResponse {
     /// When the error occurred
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<super::runtime::chrono::DateTime<super::runtime::chrono::Utc>>,
     /// HTTP status code
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<i32>,
     /// HTTP status text
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Human-readable error description
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Request path that caused the error
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+}
+impl serde::Serialize for ErrorResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ErrorResponse",
+                5 - usize::from(self.timestamp.is_none())
+                    - usize::from(self.status.is_none())
+                    - usize::from(self.error.is_none())
+                    - usize::from(self.message.is_none())
+                    - usize::from(self.path.is_none()),
+            )?;
+        if self.timestamp.is_some() {
+            state.serialize_field("timestamp", &self.timestamp)?;
+        }
+        if self.status.is_some() {
+            state.serialize_field("status", &self.status)?;
+        }
+        if self.error.is_some() {
+            state.serialize_field("error", &self.error)?;
+        }
+        if self.message.is_some() {
+            state.serialize_field("message", &self.message)?;
+        }
+        if self.path.is_some() {
+            state.serialize_field("path", &self.path)?;
+        }
+        state.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for ErrorResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ErrorResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ErrorResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut timestamp = None;
+                let mut status = None;
+                let mut error = None;
+                let mut message = None;
+                let mut path = None;
+                let fields = de::Key(|key| match key {
+                    "timestamp" => 0,
+                    "status" => 1,
+                    "error" => 2,
+                    "message" => 3,
+                    "path" => 4,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut timestamp, "timestamp"),
+                        1 => de::value(&mut map, &mut status, "status"),
+                        2 => de::value(&mut map, &mut error, "error"),
+                        3 => de::value(&mut map, &mut message, "message"),
+                        4 => de::value(&mut map, &mut path, "path"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    timestamp: timestamp.unwrap_or_default(),
+                    status: status.unwrap_or_default(),
+                    error: error.unwrap_or_default(),
+                    message: message.unwrap_or_default(),
+                    path: path.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// The writable fields of an API, for create and update
 #[cfg(feature = "ap-is")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ApiInput {
     /// The API's name
-    #[serde(default)]
     pub name: String,
     /// The name shown to people
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// A description of the API
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The API's status, e.g. `ACTIVE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Tags
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
+}
+#[cfg(feature = "ap-is")]
+impl serde::Serialize for ApiInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer
+            .serialize_struct(
+                "ApiInput",
+                5 - usize::from(self.display_name.is_none())
+                    - usize::from(self.description.is_none())
+                    - usize::from(self.status.is_none())
+                    - usize::from(self.tags.is_none()),
+            )?;
+        state.serialize_field("name", &self.name)?;
+        if self.display_name.is_some() {
+            state.serialize_field("displayName", &self.display_name)?;
+        }
+        if self.description.is_some() {
+            state.serialize_field("description", &self.description)?;
+        }
+        if self.status.is_some() {
+            state.serialize_field("status", &self.status)?;
+        }
+        if self.tags.is_some() {
+            state.serialize_field("tags", &self.tags)?;
+        }
+        state.end()
+    }
+}
+#[cfg(feature = "ap-is")]
+impl<'de> serde::Deserialize<'de> for ApiInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ApiInput;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ApiInput")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut name = None;
+                let mut display_name = None;
+                let mut description = None;
+                let mut status = None;
+                let mut tags = None;
+                let fields = de::Key(|key| match key {
+                    "name" => 0,
+                    "displayName" => 1,
+                    "description" => 2,
+                    "status" => 3,
+                    "tags" => 4,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut name, "name"),
+                        1 => de::value(&mut map, &mut display_name, "displayName"),
+                        2 => de::value(&mut map, &mut description, "description"),
+                        3 => de::value(&mut map, &mut status, "status"),
+                        4 => de::value(&mut map, &mut tags, "tags"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    name: name.unwrap_or_default(),
+                    display_name: display_name.unwrap_or_default(),
+                    description: description.unwrap_or_default(),
+                    status: status.unwrap_or_default(),
+                    tags: tags.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// An API managed by the Control Plane
 #[cfg(feature = "ap-is")]
@@ -81,26 +230,89 @@ pub struct Api {
 }
 /// One page of APIs (a SimplePage)
 #[cfg(feature = "ap-is")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ApiPage {
     /// The items for the current page
-    #[serde(default)]
     pub content: Vec<Api>,
     /// Number of items per page
-    #[serde(default)]
     pub size: i32,
     /// Current page number (1-based)
-    #[serde(default)]
     pub number: i32,
     /// Total number of pages
-    #[serde(rename = "totalPages", default)]
     pub total_pages: i32,
     /// Total number of items across all pages
-    #[serde(rename = "totalElements", default)]
     pub total_elements: i64,
     /// true if this is the last page
-    #[serde(default)]
     pub last: bool,
+}
+#[cfg(feature = "ap-is")]
+impl serde::Serialize for ApiPage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer.serialize_struct("ApiPage", 6)?;
+        state.serialize_field("content", &self.content)?;
+        state.serialize_field("size", &self.size)?;
+        state.serialize_field("number", &self.number)?;
+        state.serialize_field("totalPages", &self.total_pages)?;
+        state.serialize_field("totalElements", &self.total_elements)?;
+        state.serialize_field("last", &self.last)?;
+        state.end()
+    }
+}
+#[cfg(feature = "ap-is")]
+impl<'de> serde::Deserialize<'de> for ApiPage {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ApiPage;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ApiPage")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut content = None;
+                let mut size = None;
+                let mut number = None;
+                let mut total_pages = None;
+                let mut total_elements = None;
+                let mut last = None;
+                let fields = de::Key(|key| match key {
+                    "content" => 0,
+                    "size" => 1,
+                    "number" => 2,
+                    "totalPages" => 3,
+                    "totalElements" => 4,
+                    "last" => 5,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut content, "content"),
+                        1 => de::value(&mut map, &mut size, "size"),
+                        2 => de::value(&mut map, &mut number, "number"),
+                        3 => de::value(&mut map, &mut total_pages, "totalPages"),
+                        4 => de::value(&mut map, &mut total_elements, "totalElements"),
+                        5 => de::value(&mut map, &mut last, "last"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    content: content.unwrap_or_default(),
+                    size: size.unwrap_or_default(),
+                    number: number.unwrap_or_default(),
+                    total_pages: total_pages.unwrap_or_default(),
+                    total_elements: total_elements.unwrap_or_default(),
+                    last: last.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// An asynchronous job, such as a deployment
 #[cfg(feature = "deployments")]
@@ -122,34 +334,95 @@ pub struct Job {
 }
 /// One page of jobs (a SimplePage)
 #[cfg(feature = "deployments")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct JobPage {
     /// The items for the current page
-    #[serde(default)]
     pub content: Vec<Job>,
     /// Number of items per page
-    #[serde(default)]
     pub size: i32,
     /// Current page number (1-based)
-    #[serde(default)]
     pub number: i32,
     /// Total number of pages
-    #[serde(rename = "totalPages", default)]
     pub total_pages: i32,
     /// Total number of items across all pages
-    #[serde(rename = "totalElements", default)]
     pub total_elements: i64,
     /// true if this is the last page
-    #[serde(default)]
     pub last: bool,
+}
+#[cfg(feature = "deployments")]
+impl serde::Serialize for JobPage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer.serialize_struct("JobPage", 6)?;
+        state.serialize_field("content", &self.content)?;
+        state.serialize_field("size", &self.size)?;
+        state.serialize_field("number", &self.number)?;
+        state.serialize_field("totalPages", &self.total_pages)?;
+        state.serialize_field("totalElements", &self.total_elements)?;
+        state.serialize_field("last", &self.last)?;
+        state.end()
+    }
+}
+#[cfg(feature = "deployments")]
+impl<'de> serde::Deserialize<'de> for JobPage {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = JobPage;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct JobPage")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut content = None;
+                let mut size = None;
+                let mut number = None;
+                let mut total_pages = None;
+                let mut total_elements = None;
+                let mut last = None;
+                let fields = de::Key(|key| match key {
+                    "content" => 0,
+                    "size" => 1,
+                    "number" => 2,
+                    "totalPages" => 3,
+                    "totalElements" => 4,
+                    "last" => 5,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut content, "content"),
+                        1 => de::value(&mut map, &mut size, "size"),
+                        2 => de::value(&mut map, &mut number, "number"),
+                        3 => de::value(&mut map, &mut total_pages, "totalPages"),
+                        4 => de::value(&mut map, &mut total_elements, "totalElements"),
+                        5 => de::value(&mut map, &mut last, "last"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    content: content.unwrap_or_default(),
+                    size: size.unwrap_or_default(),
+                    number: number.unwrap_or_default(),
+                    total_pages: total_pages.unwrap_or_default(),
+                    total_elements: total_elements.unwrap_or_default(),
+                    last: last.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// Credentials for `POST /login`
 #[cfg(feature = "authentication")]
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 pub struct LoginRequest {
-    #[serde(default)]
     pub username: String,
-    #[serde(default)]
     pub password: String,
 }
 #[cfg(feature = "authentication")]
@@ -161,19 +434,119 @@ impl std::fmt::Debug for LoginRequest {
             .finish()
     }
 }
+#[cfg(feature = "authentication")]
+impl serde::Serialize for LoginRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer.serialize_struct("LoginRequest", 2)?;
+        state.serialize_field("username", &self.username)?;
+        state.serialize_field("password", &self.password)?;
+        state.end()
+    }
+}
+#[cfg(feature = "authentication")]
+impl<'de> serde::Deserialize<'de> for LoginRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = LoginRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct LoginRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut username = None;
+                let mut password = None;
+                let fields = de::Key(|key| match key {
+                    "username" => 0,
+                    "password" => 1,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut username, "username"),
+                        1 => de::value(&mut map, &mut password, "password"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    username: username.unwrap_or_default(),
+                    password: password.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
 /// A personal access token to create
 #[cfg(feature = "authentication")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccessTokenInput {
     /// A name for the token
-    #[serde(default)]
     pub name: String,
     /// How many days the token is valid
-    #[serde(rename = "validityDays", default)]
     pub validity_days: i32,
     /// What the token may do, e.g. `API_READ`
-    #[serde(default)]
     pub scopes: Vec<String>,
+}
+#[cfg(feature = "authentication")]
+impl serde::Serialize for AccessTokenInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer.serialize_struct("AccessTokenInput", 3)?;
+        state.serialize_field("name", &self.name)?;
+        state.serialize_field("validityDays", &self.validity_days)?;
+        state.serialize_field("scopes", &self.scopes)?;
+        state.end()
+    }
+}
+#[cfg(feature = "authentication")]
+impl<'de> serde::Deserialize<'de> for AccessTokenInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AccessTokenInput;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AccessTokenInput")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use super::runtime::de;
+                let mut name = None;
+                let mut validity_days = None;
+                let mut scopes = None;
+                let fields = de::Key(|key| match key {
+                    "name" => 0,
+                    "validityDays" => 1,
+                    "scopes" => 2,
+                    _ => usize::MAX,
+                });
+                while let Some(key) = map.next_key_seed(fields)? {
+                    match key {
+                        0 => de::value(&mut map, &mut name, "name"),
+                        1 => de::value(&mut map, &mut validity_days, "validityDays"),
+                        2 => de::value(&mut map, &mut scopes, "scopes"),
+                        _ => de::skip(&mut map),
+                    }?;
+                }
+                Ok(Self::Value {
+                    name: name.unwrap_or_default(),
+                    validity_days: validity_days.unwrap_or_default(),
+                    scopes: scopes.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 /// The created personal access token
 #[cfg(feature = "authentication")]

@@ -142,3 +142,33 @@ async fn a_null_next_link_ends_the_pages() {
     assert_eq!(things.iter().map(|t| t.id.0).collect::<Vec<_>>(), [1, 2]);
     assert_eq!(*seen.lock().expect("log"), ["/things", "/things?cursor=p2"]);
 }
+
+/// Structs decode through a written-out `Deserialize`: what the derive did for a map.
+#[test]
+fn decoding_a_struct_keeps_the_derive_s_rules() {
+    let when = "2026-12-01T10:20:30Z";
+    // Unknown keys are skipped whatever their value; fields named like the visitor's
+    // locals and a model named like its type parameter decode as any other.
+    let d: models::D = round_trip(json!({
+        "visitor": {"map": "m", "key": 7, "de": true, "fields": ["a"], "state": "s", "serializer": "x", "when": when}
+    }));
+    let visitor = d.visitor.expect("visitor");
+    assert_eq!((visitor.map.as_str(), visitor.key, visitor.de), ("m", Some(7), Some(true)));
+    let with_extra: models::Visitor =
+        serde_json::from_value(json!({"when": when, "@type": "Visitor", "other": [1, {"x": null}]})).expect("decodes");
+    // A missing required field with an empty value is empty; optional ones are None.
+    assert_eq!((with_extra.map.as_str(), with_extra.fields), ("", None));
+    let error = |value: Value| serde_json::from_value::<models::Visitor>(value).expect_err("fails").to_string();
+    // A missing required field without one is an error, as is a repeated key.
+    assert_eq!(error(json!({"map": "m"})), "missing field `when`");
+    let repeated = serde_json::from_str::<models::Visitor>(&format!(r#"{{"when": "{when}", "key": 1, "key": 2}}"#));
+    assert!(repeated.expect_err("fails").to_string().starts_with("duplicate field `key`"));
+    // Wrong types, and a struct sent as an array or null, are errors.
+    assert!(error(json!({"when": when, "key": "7"})).starts_with("invalid type: string \"7\", expected i64"));
+    assert!(error(json!([when])).starts_with("invalid type: sequence, expected struct Visitor"));
+    assert!(error(json!(null)).starts_with("invalid type: null, expected struct Visitor"));
+    // `null` for an optional field is None, and None is not sent.
+    let nulls: models::Visitor = serde_json::from_value(json!({"when": when, "key": null})).expect("decodes");
+    assert_eq!(nulls.key, None);
+    assert_eq!(serde_json::to_value(&nulls).expect("encodes"), json!({"map": "", "when": when}));
+}

@@ -98,66 +98,80 @@ fn emit_struct(index: &Index<'_>, s: &Struct) -> TokenStream {
         .iter()
         .all(|f| !f.required || f.nullable || (has_default(&f.ty) && !recurses(index.api, &s.name, &f.ty)));
     let default = defaultable.then(|| quote!(Default,));
-    let fields = s.fields.iter().map(|f| {
+    // Without a flattened map, `Serialize` and `Deserialize` are written out
+    // (`compact_serialize`, `compact_deserialize`) rather than derived: the derives'
+    // expansions were most of a big crate's check time. With one, serde's derives and
+    // attributes do the flattening.
+    let compact = s.additional.is_none();
+    let plans: Vec<FieldPlan<'_>> = s
+        .fields
+        .iter()
+        .map(|f| {
+            let boxed = recurses(index.api, &s.name, &f.ty);
+            // Lenient decoders only where the spec asks (`x-specwright-lenient`):
+            // elsewhere a wrong type is an error, not a guess.
+            let lenient = lenient_fn(&f.ty).filter(|_| f.lenient && !boxed && !f.three_state());
+            let (shape, defaulted) = if f.required && f.nullable {
+                // Required but nullable: always sent, `null` when `None`.
+                (Shape::Option, true)
+            } else if f.required {
+                // Servers leave out "required" response fields (Boomi's spec marks
+                // response-only fields required); a missing one decodes as empty where
+                // the type has an empty value instead of failing the whole response.
+                // Not in union variants: there a missing required field is how
+                // decoding tells the variants apart.
+                (Shape::Plain, has_default(&f.ty) && !union_variant)
+            } else if f.nullable {
+                // Optional and nullable: absent, `null` and a value stay apart, so a
+                // value read and written back is unchanged and a PATCH can send `null`.
+                (Shape::Nullable, true)
+            } else {
+                (Shape::Option, true)
+            };
+            let skip = match shape {
+                Shape::Option if !f.required => Skip::IfNone,
+                Shape::Nullable => Skip::IfAbsent,
+                _ => Skip::Never,
+            };
+            FieldPlan { field: f, boxed, shape, skip, defaulted, lenient }
+        })
+        .collect();
+    let fields = plans.iter().map(|p| {
+        let f = p.field;
         let field = ident(&f.rust);
         let docs = doc(f.doc.as_deref());
         let mut ty = rust_type(&f.ty, Scope::Models);
-        if recurses(index.api, &s.name, &f.ty) {
+        if p.boxed {
             ty = quote!(Box<#ty>);
         }
-        let rename = (unraw(&f.rust) != f.wire).then(|| {
-            let wire = &f.wire;
-            quote!(rename = #wire,)
-        });
-        // Lenient decoders only where the spec asks (`x-specwright-lenient`): elsewhere a
-        // wrong type is an error, not a guess.
-        let lenient = |option: bool| {
-            let name = lenient_fn(&f.ty).filter(|_| f.lenient && !recurses(index.api, &s.name, &f.ty))?;
-            let path = if option {
-                format!("super::runtime::lenient::option_{name}")
-            } else {
-                format!("super::runtime::lenient::{name}")
-            };
-            Some(quote!(deserialize_with = #path,))
+        let ty = match p.shape {
+            Shape::Plain => ty,
+            Shape::Option => quote!(Option<#ty>),
+            Shape::Nullable => quote!(super::runtime::Nullable<#ty>),
         };
-        if f.required && f.nullable {
-            // Required but nullable: always sent, `null` when `None`.
-            let lenient = lenient(true);
-            quote! {
-                #docs
-                #[serde(#rename default, #lenient)]
-                pub #field: Option<#ty>,
-            }
-        } else if f.required {
-            // Servers leave out "required" response fields (Boomi's spec marks
-            // response-only fields required); a missing one decodes as empty where the
-            // type has an empty value instead of failing the whole response.
-            // Not in union variants: there a missing required field is how decoding
-            // tells the variants apart.
-            let lenient = lenient(false);
-            let default = (has_default(&f.ty) && !union_variant).then(|| quote!(default,));
-            let attr = (rename.is_some() || lenient.is_some() || default.is_some())
-                .then(|| quote!(#[serde(#rename #default #lenient)]));
-            quote! {
-                #docs
-                #attr
-                pub #field: #ty,
-            }
-        } else if f.nullable {
-            // Optional and nullable: absent, `null` and a value stay apart, so a value
-            // read and written back is unchanged and a PATCH can send `null`.
-            quote! {
-                #docs
-                #[serde(#rename default, skip_serializing_if = "super::runtime::Nullable::is_absent")]
-                pub #field: super::runtime::Nullable<#ty>,
-            }
-        } else {
-            let lenient = lenient(true);
-            quote! {
-                #docs
-                #[serde(#rename default, #lenient skip_serializing_if = "Option::is_none")]
-                pub #field: Option<#ty>,
-            }
+        let attr = (!compact).then(|| {
+            let rename = (unraw(&f.rust) != f.wire).then(|| {
+                let wire = &f.wire;
+                quote!(rename = #wire,)
+            });
+            let default = p.defaulted.then(|| quote!(default,));
+            let lenient = p.lenient.map(|name| {
+                let option = if p.shape == Shape::Option { "option_" } else { "" };
+                let path = format!("super::runtime::lenient::{option}{name}");
+                quote!(deserialize_with = #path,)
+            });
+            let skip = match p.skip {
+                Skip::Never => None,
+                Skip::IfNone => Some(quote!(skip_serializing_if = "Option::is_none")),
+                Skip::IfAbsent => Some(quote!(skip_serializing_if = "super::runtime::Nullable::is_absent")),
+            };
+            (rename.is_some() || default.is_some() || lenient.is_some() || skip.is_some())
+                .then(|| quote!(#[serde(#rename #default #lenient #skip)]))
+        });
+        quote! {
+            #docs
+            #attr
+            pub #field: #ty,
         }
     });
     let additional = s.additional.as_ref().map(|value| {
@@ -192,15 +206,173 @@ fn emit_struct(index: &Index<'_>, s: &Struct) -> TokenStream {
     } else {
         (quote!(Debug,), TokenStream::new())
     };
+    let (derive_serde, serde_impls) = if compact {
+        let ser = compact_serialize(&s.name, &plans);
+        let de = compact_deserialize(&s.name, &plans);
+        (TokenStream::new(), quote!(#ser #de))
+    } else {
+        (quote!(serde::Serialize, serde::Deserialize), TokenStream::new())
+    };
     quote! {
         #docs
-        #[derive(#derive_debug Clone, PartialEq, #default serde::Serialize, serde::Deserialize)]
+        #[derive(#derive_debug Clone, PartialEq, #default #derive_serde)]
         pub struct #name {
             #(#fields)*
             #additional
         }
 
         #debug_impl
+        #serde_impls
+    }
+}
+
+/// The Rust shape of a field around its value type.
+#[derive(Clone, Copy, PartialEq)]
+enum Shape {
+    Plain,
+    Option,
+    Nullable,
+}
+
+/// When a field is left out of what is sent.
+#[derive(Clone, Copy)]
+enum Skip {
+    Never,
+    /// `None` (an optional field).
+    IfNone,
+    /// `Nullable::Absent`.
+    IfAbsent,
+}
+
+/// How a struct field is declared, sent and read.
+struct FieldPlan<'a> {
+    field: &'a crate::ir::Field,
+    /// Boxed: the field leads back to its struct.
+    boxed: bool,
+    shape: Shape,
+    skip: Skip,
+    /// Missing is the type's default (else an error).
+    defaulted: bool,
+    /// The `runtime::lenient` decoder it is read through (see `lenient_fn`).
+    lenient: Option<&'static str>,
+}
+
+/// `Serialize` for a struct: what `#[derive(serde::Serialize)]` does with the plan's
+/// names and skips, with the count of fields sent computed first as the derive does.
+fn compact_serialize(name: &str, plans: &[FieldPlan<'_>]) -> TokenStream {
+    let ty = ident(name);
+    let count = proc_macro2::Literal::usize_unsuffixed(plans.len());
+    let skipped = plans.iter().filter_map(|p| {
+        let field = ident(&p.field.rust);
+        match p.skip {
+            Skip::Never => None,
+            Skip::IfNone => Some(quote!(- usize::from(self.#field.is_none()))),
+            Skip::IfAbsent => Some(quote!(- usize::from(self.#field.is_absent()))),
+        }
+    });
+    let writes = plans.iter().map(|p| {
+        let field = ident(&p.field.rust);
+        let wire = &p.field.wire;
+        let write = quote!(state.serialize_field(#wire, &self.#field)?;);
+        match p.skip {
+            Skip::Never => write,
+            Skip::IfNone => quote!(if self.#field.is_some() { #write }),
+            Skip::IfAbsent => quote!(if !self.#field.is_absent() { #write }),
+        }
+    });
+    let state = if plans.is_empty() { quote!(state) } else { quote!(mut state) };
+    quote! {
+        impl serde::Serialize for #ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct;
+                let #state = serializer.serialize_struct(#name, #count #(#skipped)*)?;
+                #(#writes)*
+                state.end()
+            }
+        }
+    }
+}
+
+/// `Deserialize` for a struct, as one `visit_map` over the runtime's `de` helpers: what
+/// `#[derive(serde::Deserialize)]` does for a map (unknown keys skipped, a repeated key
+/// an error, a missing one its default or an error) in a fifth of the code. Each key
+/// has one `?`, not one per field: fewer exits make the body cheaper to borrow-check.
+/// Slots are named after the fields, except where that would shadow the visitor's own
+/// names.
+fn compact_deserialize(name: &str, plans: &[FieldPlan<'_>]) -> TokenStream {
+    let ty = ident(name);
+    let expecting = format!("struct {name}");
+    let wires: Vec<&str> = plans.iter().map(|p| p.field.wire.as_str()).collect();
+    let positions: Vec<_> = (0..plans.len()).map(proc_macro2::Literal::usize_unsuffixed).collect();
+    let slots: Vec<_> = plans
+        .iter()
+        .map(|p| match unraw(&p.field.rust) {
+            "map" | "key" | "de" | "fields" => ident(&format!("{}_", p.field.rust)),
+            _ => ident(&p.field.rust),
+        })
+        .collect();
+    let reads = plans.iter().zip(&slots).map(|(p, slot)| {
+        let wire = &p.field.wire;
+        if p.lenient.is_some() {
+            quote!(de::lenient(&mut map, &mut #slot, #wire))
+        } else {
+            quote!(de::value(&mut map, &mut #slot, #wire))
+        }
+    });
+    let finish = plans.iter().zip(&slots).map(|(p, slot)| {
+        let field = ident(&p.field.rust);
+        let wire = &p.field.wire;
+        if p.defaulted {
+            quote!(#field: #slot.unwrap_or_default())
+        } else {
+            quote!(#field: de::required(&map, #slot, #wire)?)
+        }
+    });
+    // No fields: every key is skipped.
+    let body = if plans.is_empty() {
+        quote! {
+            while map.next_key::<serde::de::IgnoredAny>()?.is_some() {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+            Ok(Self::Value {})
+        }
+    } else {
+        quote! {
+            use super::runtime::de;
+            #(let mut #slots = None;)*
+            let fields = de::Key(|key| match key {
+                #(#wires => #positions,)*
+                _ => usize::MAX,
+            });
+            while let Some(key) = map.next_key_seed(fields)? {
+                match key {
+                    #(#positions => #reads,)*
+                    _ => de::skip(&mut map),
+                }?;
+            }
+            Ok(Self::Value { #(#finish,)* })
+        }
+    };
+    // The visitor and the deserializer's type parameter are items of the impl: named
+    // so that they cannot hide a model of the same name (the body says `Self::Value`).
+    let visitor = ident(if name == "Visitor" { "StructVisitor" } else { "Visitor" });
+    let de = ident(if name == "D" { "De" } else { "D" });
+    quote! {
+        impl<'de> serde::Deserialize<'de> for #ty {
+            fn deserialize<#de: serde::Deserializer<'de>>(deserializer: #de) -> Result<Self, #de::Error> {
+                struct #visitor;
+                impl<'de> serde::de::Visitor<'de> for #visitor {
+                    type Value = #ty;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                        #body
+                    }
+                }
+                deserializer.deserialize_map(#visitor)
+            }
+        }
     }
 }
 
