@@ -57,11 +57,7 @@ pub fn value<'de, A: MapAccess<'de>, T: de::Deserialize<'de>>(
     slot: &mut Option<T>,
     name: &'static str,
 ) -> Result<(), A::Error> {
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(name));
-    }
-    *slot = Some(map.next_value()?);
-    Ok(())
+    read(map, slot, name, PhantomData)
 }
 
 /// [`value`] through the lenient decoder of `T` ([`Lenient`]).
@@ -70,10 +66,19 @@ pub fn lenient<'de, A: MapAccess<'de>, T: Lenient>(
     slot: &mut Option<T>,
     name: &'static str,
 ) -> Result<(), A::Error> {
+    read(map, slot, name, LenientSeed(PhantomData))
+}
+
+fn read<'de, A: MapAccess<'de>, S: DeserializeSeed<'de>>(
+    map: &mut A,
+    slot: &mut Option<S::Value>,
+    name: &'static str,
+    seed: S,
+) -> Result<(), A::Error> {
     if slot.is_some() {
         return Err(de::Error::duplicate_field(name));
     }
-    *slot = Some(map.next_value_seed(LenientSeed(PhantomData))?);
+    *slot = Some(map.next_value_seed(seed)?);
     Ok(())
 }
 

@@ -153,6 +153,10 @@ fn decoding_a_struct_keeps_the_derive_s_rules() {
         "visitor": {"map": "m", "key": 7, "de": true, "fields": ["a"], "state": "s", "serializer": "x", "when": when}
     }));
     let visitor = d.visitor.expect("visitor");
+    // A struct with no fields reads any object and writes `{}`.
+    let nothing: models::D = serde_json::from_value(json!({"nothing": {"x": [1], "y": null}})).expect("decodes");
+    assert_eq!(serde_json::to_value(&nothing).expect("encodes"), json!({"nothing": {}}));
+    assert!(serde_json::from_value::<models::Nothing>(json!("x")).is_err());
     assert_eq!((visitor.map.as_str(), visitor.key, visitor.de), ("m", Some(7), Some(true)));
     let with_extra: models::Visitor =
         serde_json::from_value(json!({"when": when, "@type": "Visitor", "other": [1, {"x": null}]})).expect("decodes");

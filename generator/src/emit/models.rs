@@ -295,10 +295,10 @@ fn compact_serialize(name: &str, plans: &[FieldPlan<'_>]) -> TokenStream {
 
 /// `Deserialize` for a struct, as one `visit_map` over the runtime's `de` helpers: what
 /// `#[derive(serde::Deserialize)]` does for a map (unknown keys skipped, a repeated key
-/// an error, a missing one its default or an error) in a fifth of the code. Each key
-/// has one `?`, not one per field: fewer exits make the body cheaper to borrow-check.
-/// Slots are named after the fields, except where that would shadow the visitor's own
-/// names.
+/// an error, a missing one its default or an error) in about a quarter of the derive's
+/// lines. Each key has one `?`, not one per field: fewer exits make the body cheaper to
+/// borrow-check. Slots are named after the fields, except where that would shadow the
+/// visitor's own names.
 fn compact_deserialize(name: &str, plans: &[FieldPlan<'_>]) -> TokenStream {
     let ty = ident(name);
     let expecting = format!("struct {name}");
