@@ -303,7 +303,26 @@ fn every_operation_of_the_client_is_called_here() {
             .map(str::to_owned)
             .collect()
     };
-    let operations = names("pub async fn ");
+    // Operation methods return the runtime's `BoxFuture`; a streamed download's
+    // twin is an `async fn`. Each signature runs from `pub fn` to its body's `{`.
+    let signatures = |marker: &str| -> Vec<(String, String)> {
+        client_source
+            .split(marker)
+            .skip(1)
+            .filter_map(|rest| {
+                let name = rest.split(['(', '<']).next()?.to_owned();
+                let signature = rest.split(" {\n").next()?.to_owned();
+                Some((name, signature))
+            })
+            .collect()
+    };
+    let methods: Vec<String> = signatures("pub fn ")
+        .into_iter()
+        .filter(|(_, signature)| signature.contains("super::runtime::BoxFuture<"))
+        .chain(signatures("pub async fn "))
+        .map(|(name, _)| name)
+        .collect();
+    let operations = methods;
     assert_eq!(operations.len(), 43, "operations of the generated client: {operations:?}");
     let streams = names("pub fn ");
     let streams: Vec<&String> = streams.iter().filter(|n| n.ends_with("_all") || n.ends_with("_pages")).collect();
@@ -350,6 +369,34 @@ async fn process_operations() {
     assert_query_more(&server.single(), "Process", QUERY_TOKEN);
     assert_eq!(next.query_token, None);
     assert_eq!(next.result.unwrap_or_default()[0].name.as_deref(), Some("Orders"));
+}
+
+/// An operation method builds its request when called and sends it when first polled:
+/// its future borrows the client only, so the arguments can go before it is awaited, a
+/// future dropped unpolled sends nothing, and it can be spawned.
+#[tokio::test]
+async fn an_operation_future_sends_when_polled_and_outlives_its_arguments() {
+    let (server, client) = setup().await;
+
+    let id = String::from(NASTY_ID);
+    let unpolled = client.get_process(&id);
+    drop(unpolled);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(server.take().is_empty(), "a future dropped unpolled sent its request");
+
+    let call = client.get_process(&id);
+    drop(id);
+    assert!(server.take().is_empty(), "the request went out before the future was polled");
+    let got = call.await.expect("get");
+    assert_request(&server.single(), "GET", &format!("/Process/{NASTY_SEGMENT}"), None);
+    assert_eq!(got.id.as_deref(), Some("p1"));
+
+    let spawned = tokio::spawn({
+        let client = client.clone();
+        async move { client.get_process("p1").await.map(|p| p.id) }
+    });
+    assert_eq!(spawned.await.expect("task").expect("get").as_deref(), Some("p1"));
+    assert_request(&server.single(), "GET", "/Process/p1", None);
 }
 
 #[tokio::test]

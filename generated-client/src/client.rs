@@ -5,7 +5,8 @@
 use super::runtime::reqwest::Method;
 #[allow(unused_imports)]
 use super::runtime::{Config, ConfigError, Error, Transport};
-/// A client for the API: one async method per operation.
+/// A client for the API: one method per operation, returning a future to
+/// await.
 ///
 /// Cloning is cheap and shares the connection pool.
 #[derive(Debug, Clone)]
@@ -70,10 +71,13 @@ impl Client {
     /// `GET /Process/{id}`
     ///
     /// - `id`: Unique identifier of the platform object.
-    pub async fn get_process(
+    pub fn get_process(
         &self,
         id: &str,
-    ) -> Result<super::models::Process, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::Process, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(
@@ -81,34 +85,43 @@ impl Client {
                 format!("/Process/{}", super::runtime::encode_path_segment(id)),
             )
             .operation("getProcess", "/Process/{id}");
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            401 | 403 | 404 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    401 | 403 | 404 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Query processes
     ///
     /// Returns the processes matching the filter (name, id, integrationPackId, integrationPackInstanceId). At most 100 results per page; page on with queryMore.
     ///
     /// `POST /Process/query`
-    pub async fn query_processes(
+    pub fn query_processes(
         &self,
         body: &super::models::ProcessQueryConfig,
-    ) -> Result<super::models::ProcessQueryResult, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::ProcessQueryResult, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(Method::POST, "/Process/query")
             .operation("queryProcesses", "/Process/query")
             .idempotent(true)
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Get process schedules
     ///
@@ -117,10 +130,13 @@ impl Client {
     /// `GET /ProcessSchedules/{id}`
     ///
     /// - `id`: Unique identifier of the platform object.
-    pub async fn get_process_schedules(
+    pub fn get_process_schedules(
         &self,
         id: &str,
-    ) -> Result<super::models::ProcessSchedules, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::ProcessSchedules, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(
@@ -128,12 +144,15 @@ impl Client {
                 format!("/ProcessSchedules/{}", super::runtime::encode_path_segment(id)),
             )
             .operation("getProcessSchedules", "/ProcessSchedules/{id}");
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            401 | 403 | 404 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    401 | 403 | 404 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Update process schedules
     ///
@@ -142,11 +161,14 @@ impl Client {
     /// `POST /ProcessSchedules/{id}`
     ///
     /// - `id`: Unique identifier of the platform object.
-    pub async fn update_process_schedules(
+    pub fn update_process_schedules(
         &self,
         id: &str,
         body: &super::models::ProcessSchedules,
-    ) -> Result<super::models::ProcessSchedules, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::ProcessSchedules, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(
@@ -155,46 +177,58 @@ impl Client {
             )
             .operation("updateProcessSchedules", "/ProcessSchedules/{id}")
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Next page of processes
     ///
     /// Returns the next page of a process query.
     ///
     /// `POST /Process/queryMore`
-    pub async fn query_more_processes(
+    pub fn query_more_processes(
         &self,
         body: &str,
-    ) -> Result<super::models::ProcessQueryResult, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::ProcessQueryResult, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(Method::POST, "/Process/queryMore")
             .operation("queryMoreProcesses", "/Process/queryMore")
             .idempotent(true)
             .text(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Query process schedules
     ///
     /// Returns the process schedules matching the filter, e.g. atomId EQUALS the runtime and processId EQUALS the process, which gives the id to update. At most 100 results per page; page on with queryMore.
     ///
     /// `POST /ProcessSchedules/query`
-    pub async fn query_process_schedules(
+    pub fn query_process_schedules(
         &self,
         body: &super::models::ProcessSchedulesQueryConfig,
-    ) -> Result<
-        super::models::ProcessSchedulesQueryResult,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            super::models::ProcessSchedulesQueryResult,
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
@@ -202,24 +236,30 @@ impl Client {
             .operation("queryProcessSchedules", "/ProcessSchedules/query")
             .idempotent(true)
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Next page of process schedules
     ///
     /// Returns the next page of a process schedules query.
     ///
     /// `POST /ProcessSchedules/queryMore`
-    pub async fn query_more_process_schedules(
+    pub fn query_more_process_schedules(
         &self,
         body: &str,
-    ) -> Result<
-        super::models::ProcessSchedulesQueryResult,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            super::models::ProcessSchedulesQueryResult,
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
@@ -227,12 +267,15 @@ impl Client {
             .operation("queryMoreProcessSchedules", "/ProcessSchedules/queryMore")
             .idempotent(true)
             .text(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Get a process schedule status
     ///
@@ -241,12 +284,12 @@ impl Client {
     /// `GET /ProcessScheduleStatus/{id}`
     ///
     /// - `id`: Unique identifier of the platform object.
-    pub async fn get_process_schedule_status(
+    pub fn get_process_schedule_status(
         &self,
         id: &str,
-    ) -> Result<
-        super::models::ProcessScheduleStatus,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::ProcessScheduleStatus, Error<super::models::ErrorResponse>>,
     > {
         let request = self
             .transport
@@ -257,12 +300,15 @@ impl Client {
                 ),
             )
             .operation("getProcessScheduleStatus", "/ProcessScheduleStatus/{id}");
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Enable or disable process schedules
     ///
@@ -271,13 +317,13 @@ impl Client {
     /// `POST /ProcessScheduleStatus/{id}`
     ///
     /// - `id`: Unique identifier of the platform object.
-    pub async fn update_process_schedule_status(
+    pub fn update_process_schedule_status(
         &self,
         id: &str,
         body: &super::models::ProcessScheduleStatus,
-    ) -> Result<
-        super::models::ProcessScheduleStatus,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::ProcessScheduleStatus, Error<super::models::ErrorResponse>>,
     > {
         let request = self
             .transport
@@ -289,24 +335,30 @@ impl Client {
             )
             .operation("updateProcessScheduleStatus", "/ProcessScheduleStatus/{id}")
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Query process schedule statuses
     ///
     /// Returns the process schedule statuses matching the filter (processId, atomId). At most 100 results per page; page on with queryMore.
     ///
     /// `POST /ProcessScheduleStatus/query`
-    pub async fn query_process_schedule_statuses(
+    pub fn query_process_schedule_statuses(
         &self,
         body: &super::models::ProcessScheduleStatusQueryConfig,
-    ) -> Result<
-        super::models::ProcessScheduleStatusQueryResult,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            super::models::ProcessScheduleStatusQueryResult,
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
@@ -314,24 +366,30 @@ impl Client {
             .operation("queryProcessScheduleStatuses", "/ProcessScheduleStatus/query")
             .idempotent(true)
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Next page of process schedule statuses
     ///
     /// Returns the next page of a process schedule status query.
     ///
     /// `POST /ProcessScheduleStatus/queryMore`
-    pub async fn query_more_process_schedule_statuses(
+    pub fn query_more_process_schedule_statuses(
         &self,
         body: &str,
-    ) -> Result<
-        super::models::ProcessScheduleStatusQueryResult,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            super::models::ProcessScheduleStatusQueryResult,
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
@@ -342,12 +400,15 @@ impl Client {
             )
             .idempotent(true)
             .text(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Every page of [`Client::query_processes`]: the query, then [`Client::query_more_processes`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_processes_pages<'a>(
@@ -359,8 +420,8 @@ impl Client {
     > {
         let body = body.into();
         super::runtime::paging::pages(
-            async move { self.query_processes(&body).await },
-            move |token: String| async move { self.query_more_processes(&token).await },
+            self.query_processes(&body),
+            move |token: String| self.query_more_processes(&token),
             |page: &super::models::ProcessQueryResult| page.query_token.clone(),
         )
     }
@@ -390,10 +451,8 @@ impl Client {
     > {
         let body = body.into();
         super::runtime::paging::pages(
-            async move { self.query_process_schedules(&body).await },
-            move |token: String| async move {
-                self.query_more_process_schedules(&token).await
-            },
+            self.query_process_schedules(&body),
+            move |token: String| self.query_more_process_schedules(&token),
             |page: &super::models::ProcessSchedulesQueryResult| page.query_token.clone(),
         )
     }
@@ -425,10 +484,8 @@ impl Client {
     > {
         let body = body.into();
         super::runtime::paging::pages(
-            async move { self.query_process_schedule_statuses(&body).await },
-            move |token: String| async move {
-                self.query_more_process_schedule_statuses(&token).await
-            },
+            self.query_process_schedule_statuses(&body),
+            move |token: String| self.query_more_process_schedule_statuses(&token),
             |page: &super::models::ProcessScheduleStatusQueryResult| {
                 page.query_token.clone()
             },
@@ -457,36 +514,45 @@ impl Client {
     /// Submits a process run on a runtime and returns at once, without waiting for the run. Poll getAsyncExecutionRecord with the returned requestId for the execution record.
     ///
     /// `POST /ExecutionRequest`
-    pub async fn execute_process(
+    pub fn execute_process(
         &self,
         body: &super::models::ExecutionRequest,
-    ) -> Result<
-        super::models::ExecutionRequestResult,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            super::models::ExecutionRequestResult,
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
             .request(Method::POST, "/ExecutionRequest")
             .operation("executeProcess", "/ExecutionRequest")
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Query execution records
     ///
     /// Returns a list of process execution records matching the specified filter criteria. Useful for retrieving job history and execution statistics.
     ///
     /// `POST /ExecutionRecord/query`
-    pub async fn query_execution_records(
+    pub fn query_execution_records(
         &self,
         body: &super::models::ExecutionRecordQueryConfig,
-    ) -> Result<
-        super::models::ExecutionRecordQueryResult,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            super::models::ExecutionRecordQueryResult,
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
@@ -494,24 +560,30 @@ impl Client {
             .operation("queryExecutionRecords", "/ExecutionRecord/query")
             .idempotent(true)
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Next page of execution records
     ///
     /// Returns the next page of an execution record query.
     ///
     /// `POST /ExecutionRecord/queryMore`
-    pub async fn query_more_execution_records(
+    pub fn query_more_execution_records(
         &self,
         body: &str,
-    ) -> Result<
-        super::models::ExecutionRecordQueryResult,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            super::models::ExecutionRecordQueryResult,
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
@@ -519,12 +591,15 @@ impl Client {
             .operation("queryMoreExecutionRecords", "/ExecutionRecord/queryMore")
             .idempotent(true)
             .text(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Poll for the execution record of a run request
     ///
@@ -533,12 +608,15 @@ impl Client {
     /// `GET /ExecutionRecord/async/{id}`
     ///
     /// - `id`: Unique identifier of the platform object.
-    pub async fn get_async_execution_record(
+    pub fn get_async_execution_record(
         &self,
         id: &str,
-    ) -> Result<
-        Option<super::models::ExecutionRecordAsyncResult>,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            Option<super::models::ExecutionRecordAsyncResult>,
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
@@ -549,13 +627,16 @@ impl Client {
                 ),
             )
             .operation("getAsyncExecutionRecord", "/ExecutionRecord/async/{id}");
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json().map(Some),
-            202 => response.empty().map(|()| None),
-            400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json().map(Some),
+                    202 => response.empty().map(|()| None),
+                    400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Every page of [`Client::query_execution_records`]: the query, then [`Client::query_more_execution_records`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_execution_records_pages<'a>(
@@ -570,10 +651,8 @@ impl Client {
     > {
         let body = body.into();
         super::runtime::paging::pages(
-            async move { self.query_execution_records(&body).await },
-            move |token: String| async move {
-                self.query_more_execution_records(&token).await
-            },
+            self.query_execution_records(&body),
+            move |token: String| self.query_more_execution_records(&token),
             |page: &super::models::ExecutionRecordQueryResult| page.query_token.clone(),
         )
     }
@@ -600,21 +679,27 @@ impl Client {
     /// Creates a new runtime environment in the Boomi platform for deploying and running integration processes.
     ///
     /// `POST /Environment`
-    pub async fn create_environment(
+    pub fn create_environment(
         &self,
         body: &super::models::EnvironmentInput,
-    ) -> Result<super::models::Environment, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::Environment, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(Method::POST, "/Environment")
             .operation("createEnvironment", "/Environment")
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Get an environment
     ///
@@ -623,10 +708,13 @@ impl Client {
     /// `GET /Environment/{id}`
     ///
     /// - `id`: Unique identifier of the platform object.
-    pub async fn get_environment(
+    pub fn get_environment(
         &self,
         id: &str,
-    ) -> Result<super::models::Environment, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::Environment, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(
@@ -634,12 +722,15 @@ impl Client {
                 format!("/Environment/{}", super::runtime::encode_path_segment(id)),
             )
             .operation("getEnvironment", "/Environment/{id}");
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            401 | 403 | 404 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    401 | 403 | 404 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Delete an environment
     ///
@@ -648,10 +739,10 @@ impl Client {
     /// `DELETE /Environment/{id}`
     ///
     /// - `id`: Unique identifier of the platform object.
-    pub async fn delete_environment(
+    pub fn delete_environment(
         &self,
         id: &str,
-    ) -> Result<(), Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<'_, Result<(), Error<super::models::ErrorResponse>>> {
         let request = self
             .transport
             .request(
@@ -659,24 +750,30 @@ impl Client {
                 format!("/Environment/{}", super::runtime::encode_path_segment(id)),
             )
             .operation("deleteEnvironment", "/Environment/{id}");
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.empty(),
-            401 | 403 | 404 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.empty(),
+                    401 | 403 | 404 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Query environments
     ///
     /// Returns a list of runtime environments matching the specified query filter criteria.
     ///
     /// `POST /Environment/query`
-    pub async fn query_environments(
+    pub fn query_environments(
         &self,
         body: &super::models::EnvironmentQueryConfig,
-    ) -> Result<
-        super::models::EnvironmentQueryResult,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            super::models::EnvironmentQueryResult,
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
@@ -684,24 +781,30 @@ impl Client {
             .operation("queryEnvironments", "/Environment/query")
             .idempotent(true)
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Query environment-runtime attachments
     ///
     /// Returns the attachments of runtimes to environments matching the filter, e.g. every runtime attached to an environment (environmentId EQUALS ...). At most 100 results per page; page on with queryMore.
     ///
     /// `POST /EnvironmentAtomAttachment/query`
-    pub async fn query_environment_atom_attachments(
+    pub fn query_environment_atom_attachments(
         &self,
         body: &super::models::EnvironmentAtomAttachmentQueryConfig,
-    ) -> Result<
-        super::models::EnvironmentAtomAttachmentQueryResult,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            super::models::EnvironmentAtomAttachmentQueryResult,
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
@@ -712,24 +815,30 @@ impl Client {
             )
             .idempotent(true)
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Next page of environment-runtime attachments
     ///
     /// Returns the next page of an environment-runtime attachment query. The body is the previous page's queryToken, sent verbatim as text.
     ///
     /// `POST /EnvironmentAtomAttachment/queryMore`
-    pub async fn query_more_environment_atom_attachments(
+    pub fn query_more_environment_atom_attachments(
         &self,
         body: &str,
-    ) -> Result<
-        super::models::EnvironmentAtomAttachmentQueryResult,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            super::models::EnvironmentAtomAttachmentQueryResult,
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
@@ -740,24 +849,30 @@ impl Client {
             )
             .idempotent(true)
             .text(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Next page of environments
     ///
     /// Returns the next page of an environment query.
     ///
     /// `POST /Environment/queryMore`
-    pub async fn query_more_environments(
+    pub fn query_more_environments(
         &self,
         body: &str,
-    ) -> Result<
-        super::models::EnvironmentQueryResult,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            super::models::EnvironmentQueryResult,
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
@@ -765,12 +880,15 @@ impl Client {
             .operation("queryMoreEnvironments", "/Environment/queryMore")
             .idempotent(true)
             .text(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Get environment extensions
     ///
@@ -779,12 +897,12 @@ impl Client {
     /// `GET /EnvironmentExtensions/{id}`
     ///
     /// - `id`: Unique identifier of the platform object.
-    pub async fn get_environment_extensions(
+    pub fn get_environment_extensions(
         &self,
         id: &str,
-    ) -> Result<
-        super::models::EnvironmentExtensions,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::EnvironmentExtensions, Error<super::models::ErrorResponse>>,
     > {
         let request = self
             .transport
@@ -795,12 +913,15 @@ impl Client {
                 ),
             )
             .operation("getEnvironmentExtensions", "/EnvironmentExtensions/{id}");
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Update environment extensions
     ///
@@ -809,13 +930,13 @@ impl Client {
     /// `POST /EnvironmentExtensions/{id}`
     ///
     /// - `id`: Unique identifier of the platform object.
-    pub async fn update_environment_extensions(
+    pub fn update_environment_extensions(
         &self,
         id: &str,
         body: &super::models::EnvironmentExtensions,
-    ) -> Result<
-        super::models::EnvironmentExtensions,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::EnvironmentExtensions, Error<super::models::ErrorResponse>>,
     > {
         let request = self
             .transport
@@ -827,24 +948,30 @@ impl Client {
             )
             .operation("updateEnvironmentExtensions", "/EnvironmentExtensions/{id}")
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Query environment extensions
     ///
     /// Returns the environment extensions matching the filter, e.g. environmentId EQUALS the target environment. At most 100 results per page; page on with queryMore.
     ///
     /// `POST /EnvironmentExtensions/query`
-    pub async fn query_environment_extensions(
+    pub fn query_environment_extensions(
         &self,
         body: &super::models::EnvironmentExtensionsQueryConfig,
-    ) -> Result<
-        super::models::EnvironmentExtensionsQueryResult,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            super::models::EnvironmentExtensionsQueryResult,
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
@@ -852,24 +979,30 @@ impl Client {
             .operation("queryEnvironmentExtensions", "/EnvironmentExtensions/query")
             .idempotent(true)
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Next page of environment extensions
     ///
     /// Returns the next page of an environment extensions query. The body is the previous page's queryToken, sent verbatim as text.
     ///
     /// `POST /EnvironmentExtensions/queryMore`
-    pub async fn query_more_environment_extensions(
+    pub fn query_more_environment_extensions(
         &self,
         body: &str,
-    ) -> Result<
-        super::models::EnvironmentExtensionsQueryResult,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            super::models::EnvironmentExtensionsQueryResult,
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
@@ -880,12 +1013,15 @@ impl Client {
             )
             .idempotent(true)
             .text(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Every page of [`Client::query_environments`]: the query, then [`Client::query_more_environments`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_environments_pages<'a>(
@@ -900,10 +1036,8 @@ impl Client {
     > {
         let body = body.into();
         super::runtime::paging::pages(
-            async move { self.query_environments(&body).await },
-            move |token: String| async move {
-                self.query_more_environments(&token).await
-            },
+            self.query_environments(&body),
+            move |token: String| self.query_more_environments(&token),
             |page: &super::models::EnvironmentQueryResult| page.query_token.clone(),
         )
     }
@@ -933,10 +1067,8 @@ impl Client {
     > {
         let body = body.into();
         super::runtime::paging::pages(
-            async move { self.query_environment_atom_attachments(&body).await },
-            move |token: String| async move {
-                self.query_more_environment_atom_attachments(&token).await
-            },
+            self.query_environment_atom_attachments(&body),
+            move |token: String| self.query_more_environment_atom_attachments(&token),
             |page: &super::models::EnvironmentAtomAttachmentQueryResult| {
                 page.query_token.clone()
             },
@@ -973,10 +1105,8 @@ impl Client {
     > {
         let body = body.into();
         super::runtime::paging::pages(
-            async move { self.query_environment_extensions(&body).await },
-            move |token: String| async move {
-                self.query_more_environment_extensions(&token).await
-            },
+            self.query_environment_extensions(&body),
+            move |token: String| self.query_more_environment_extensions(&token),
             |page: &super::models::EnvironmentExtensionsQueryResult| {
                 page.query_token.clone()
             },
@@ -1005,21 +1135,27 @@ impl Client {
     /// Deploys a packaged component to an environment. Creates a new deployed package record associating the package with the target environment.
     ///
     /// `POST /DeployedPackage`
-    pub async fn create_deployed_package(
+    pub fn create_deployed_package(
         &self,
         body: &super::models::DeployedPackageInput,
-    ) -> Result<super::models::DeployedPackage, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::DeployedPackage, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(Method::POST, "/DeployedPackage")
             .operation("createDeployedPackage", "/DeployedPackage")
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Get a deployed package
     ///
@@ -1028,10 +1164,13 @@ impl Client {
     /// `GET /DeployedPackage/{id}`
     ///
     /// - `id`: Unique identifier of the platform object.
-    pub async fn get_deployed_package(
+    pub fn get_deployed_package(
         &self,
         id: &str,
-    ) -> Result<super::models::DeployedPackage, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::DeployedPackage, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(
@@ -1039,12 +1178,15 @@ impl Client {
                 format!("/DeployedPackage/{}", super::runtime::encode_path_segment(id)),
             )
             .operation("getDeployedPackage", "/DeployedPackage/{id}");
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            401 | 403 | 404 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    401 | 403 | 404 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Undeploy a package
     ///
@@ -1053,10 +1195,10 @@ impl Client {
     /// `DELETE /DeployedPackage/{id}`
     ///
     /// - `id`: Unique identifier of the platform object.
-    pub async fn delete_deployed_package(
+    pub fn delete_deployed_package(
         &self,
         id: &str,
-    ) -> Result<(), Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<'_, Result<(), Error<super::models::ErrorResponse>>> {
         let request = self
             .transport
             .request(
@@ -1064,24 +1206,30 @@ impl Client {
                 format!("/DeployedPackage/{}", super::runtime::encode_path_segment(id)),
             )
             .operation("deleteDeployedPackage", "/DeployedPackage/{id}");
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.empty(),
-            401 | 403 | 404 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.empty(),
+                    401 | 403 | 404 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Query deployed packages
     ///
     /// Returns a list of deployed packages matching the specified filter criteria. Useful for auditing current deployments across environments.
     ///
     /// `POST /DeployedPackage/query`
-    pub async fn query_deployed_packages(
+    pub fn query_deployed_packages(
         &self,
         body: &super::models::DeployedPackageQueryConfig,
-    ) -> Result<
-        super::models::DeployedPackageQueryResult,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            super::models::DeployedPackageQueryResult,
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
@@ -1089,24 +1237,30 @@ impl Client {
             .operation("queryDeployedPackages", "/DeployedPackage/query")
             .idempotent(true)
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Next page of deployed packages
     ///
     /// Returns the next page of a deployed package query.
     ///
     /// `POST /DeployedPackage/queryMore`
-    pub async fn query_more_deployed_packages(
+    pub fn query_more_deployed_packages(
         &self,
         body: &str,
-    ) -> Result<
-        super::models::DeployedPackageQueryResult,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            super::models::DeployedPackageQueryResult,
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
@@ -1114,12 +1268,15 @@ impl Client {
             .operation("queryMoreDeployedPackages", "/DeployedPackage/queryMore")
             .idempotent(true)
             .text(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Every page of [`Client::query_deployed_packages`]: the query, then [`Client::query_more_deployed_packages`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_deployed_packages_pages<'a>(
@@ -1134,10 +1291,8 @@ impl Client {
     > {
         let body = body.into();
         super::runtime::paging::pages(
-            async move { self.query_deployed_packages(&body).await },
-            move |token: String| async move {
-                self.query_more_deployed_packages(&token).await
-            },
+            self.query_deployed_packages(&body),
+            move |token: String| self.query_more_deployed_packages(&token),
             |page: &super::models::DeployedPackageQueryResult| page.query_token.clone(),
         )
     }
@@ -1166,10 +1321,13 @@ impl Client {
     /// `GET /Atom/{id}`
     ///
     /// - `id`: Unique identifier of the platform object.
-    pub async fn get_atom(
+    pub fn get_atom(
         &self,
         id: &str,
-    ) -> Result<super::models::Atom, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::Atom, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(
@@ -1177,12 +1335,15 @@ impl Client {
                 format!("/Atom/{}", super::runtime::encode_path_segment(id)),
             )
             .operation("getAtom", "/Atom/{id}");
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            401 | 403 | 404 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    401 | 403 | 404 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Update an Atom
     ///
@@ -1191,11 +1352,14 @@ impl Client {
     /// `POST /Atom/{id}`
     ///
     /// - `id`: Unique identifier of the platform object.
-    pub async fn update_atom(
+    pub fn update_atom(
         &self,
         id: &str,
         body: &super::models::AtomInput,
-    ) -> Result<super::models::Atom, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::Atom, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(
@@ -1204,12 +1368,15 @@ impl Client {
             )
             .operation("updateAtom", "/Atom/{id}")
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Delete an Atom
     ///
@@ -1218,10 +1385,10 @@ impl Client {
     /// `DELETE /Atom/{id}`
     ///
     /// - `id`: Unique identifier of the platform object.
-    pub async fn delete_atom(
+    pub fn delete_atom(
         &self,
         id: &str,
-    ) -> Result<(), Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<'_, Result<(), Error<super::models::ErrorResponse>>> {
         let request = self
             .transport
             .request(
@@ -1229,56 +1396,71 @@ impl Client {
                 format!("/Atom/{}", super::runtime::encode_path_segment(id)),
             )
             .operation("deleteAtom", "/Atom/{id}");
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.empty(),
-            401 | 403 | 404 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.empty(),
+                    401 | 403 | 404 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Query Atoms
     ///
     /// Returns a list of Atoms matching the specified filter criteria, including online/offline status and environment associations.
     ///
     /// `POST /Atom/query`
-    pub async fn query_atoms(
+    pub fn query_atoms(
         &self,
         body: &super::models::AtomQueryConfig,
-    ) -> Result<super::models::AtomQueryResult, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::AtomQueryResult, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(Method::POST, "/Atom/query")
             .operation("queryAtoms", "/Atom/query")
             .idempotent(true)
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Next page of Atoms
     ///
     /// Returns the next page of a runtime (Atom) query.
     ///
     /// `POST /Atom/queryMore`
-    pub async fn query_more_atoms(
+    pub fn query_more_atoms(
         &self,
         body: &str,
-    ) -> Result<super::models::AtomQueryResult, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::AtomQueryResult, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(Method::POST, "/Atom/queryMore")
             .operation("queryMoreAtoms", "/Atom/queryMore")
             .idempotent(true)
             .text(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Every page of [`Client::query_atoms`]: the query, then [`Client::query_more_atoms`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_atoms_pages<'a>(
@@ -1290,8 +1472,8 @@ impl Client {
     > {
         let body = body.into();
         super::runtime::paging::pages(
-            async move { self.query_atoms(&body).await },
-            move |token: String| async move { self.query_more_atoms(&token).await },
+            self.query_atoms(&body),
+            move |token: String| self.query_more_atoms(&token),
             |page: &super::models::AtomQueryResult| page.query_token.clone(),
         )
     }
@@ -1316,21 +1498,27 @@ impl Client {
     /// Creates a packaged version of a Boomi component (process, connector, etc.) that can be deployed to environments.
     ///
     /// `POST /PackagedComponent`
-    pub async fn create_packaged_component(
+    pub fn create_packaged_component(
         &self,
         body: &super::models::PackagedComponentInput,
-    ) -> Result<super::models::PackagedComponent, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::PackagedComponent, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(Method::POST, "/PackagedComponent")
             .operation("createPackagedComponent", "/PackagedComponent")
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Get a packaged component
     ///
@@ -1339,10 +1527,13 @@ impl Client {
     /// `GET /PackagedComponent/{id}`
     ///
     /// - `id`: Unique identifier of the platform object.
-    pub async fn get_packaged_component(
+    pub fn get_packaged_component(
         &self,
         id: &str,
-    ) -> Result<super::models::PackagedComponent, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::PackagedComponent, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(
@@ -1350,24 +1541,30 @@ impl Client {
                 format!("/PackagedComponent/{}", super::runtime::encode_path_segment(id)),
             )
             .operation("getPackagedComponent", "/PackagedComponent/{id}");
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            401 | 403 | 404 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    401 | 403 | 404 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Query packaged components
     ///
     /// Returns the packaged components matching the filter, e.g. componentId EQUALS and packageVersion EQUALS ("does this version exist already?"). At most 100 results per page; page on with queryMore.
     ///
     /// `POST /PackagedComponent/query`
-    pub async fn query_packaged_components(
+    pub fn query_packaged_components(
         &self,
         body: &super::models::PackagedComponentQueryConfig,
-    ) -> Result<
-        super::models::PackagedComponentQueryResult,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            super::models::PackagedComponentQueryResult,
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
@@ -1375,24 +1572,30 @@ impl Client {
             .operation("queryPackagedComponents", "/PackagedComponent/query")
             .idempotent(true)
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Next page of packaged components
     ///
     /// Returns the next page of a packaged component query.
     ///
     /// `POST /PackagedComponent/queryMore`
-    pub async fn query_more_packaged_components(
+    pub fn query_more_packaged_components(
         &self,
         body: &str,
-    ) -> Result<
-        super::models::PackagedComponentQueryResult,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            super::models::PackagedComponentQueryResult,
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
@@ -1400,12 +1603,15 @@ impl Client {
             .operation("queryMorePackagedComponents", "/PackagedComponent/queryMore")
             .idempotent(true)
             .text(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Get component metadata
     ///
@@ -1414,10 +1620,13 @@ impl Client {
     /// `GET /ComponentMetadata/{id}`
     ///
     /// - `id`: Unique identifier of the platform object.
-    pub async fn get_component_metadata(
+    pub fn get_component_metadata(
         &self,
         id: &str,
-    ) -> Result<super::models::ComponentMetadata, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::ComponentMetadata, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(
@@ -1425,24 +1634,30 @@ impl Client {
                 format!("/ComponentMetadata/{}", super::runtime::encode_path_segment(id)),
             )
             .operation("getComponentMetadata", "/ComponentMetadata/{id}");
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Query component metadata
     ///
     /// Returns the component metadata matching the filter, e.g. name EQUALS, type EQUALS "process", currentVersion EQUALS "true" and deleted EQUALS "false" to resolve a process name to its componentId. At most 100 results per page; page on with queryMore.
     ///
     /// `POST /ComponentMetadata/query`
-    pub async fn query_component_metadata(
+    pub fn query_component_metadata(
         &self,
         body: &super::models::ComponentMetadataQueryConfig,
-    ) -> Result<
-        super::models::ComponentMetadataQueryResult,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            super::models::ComponentMetadataQueryResult,
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
@@ -1450,24 +1665,30 @@ impl Client {
             .operation("queryComponentMetadata", "/ComponentMetadata/query")
             .idempotent(true)
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Boomi Next page of component metadata
     ///
     /// Returns the next page of a component metadata query.
     ///
     /// `POST /ComponentMetadata/queryMore`
-    pub async fn query_more_component_metadata(
+    pub fn query_more_component_metadata(
         &self,
         body: &str,
-    ) -> Result<
-        super::models::ComponentMetadataQueryResult,
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            super::models::ComponentMetadataQueryResult,
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
@@ -1475,12 +1696,15 @@ impl Client {
             .operation("queryMoreComponentMetadata", "/ComponentMetadata/queryMore")
             .idempotent(true)
             .text(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 410 | 503 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Every page of [`Client::query_packaged_components`]: the query, then [`Client::query_more_packaged_components`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_packaged_components_pages<'a>(
@@ -1495,10 +1719,8 @@ impl Client {
     > {
         let body = body.into();
         super::runtime::paging::pages(
-            async move { self.query_packaged_components(&body).await },
-            move |token: String| async move {
-                self.query_more_packaged_components(&token).await
-            },
+            self.query_packaged_components(&body),
+            move |token: String| self.query_more_packaged_components(&token),
             |page: &super::models::PackagedComponentQueryResult| page.query_token.clone(),
         )
     }
@@ -1530,10 +1752,8 @@ impl Client {
     > {
         let body = body.into();
         super::runtime::paging::pages(
-            async move { self.query_component_metadata(&body).await },
-            move |token: String| async move {
-                self.query_more_component_metadata(&token).await
-            },
+            self.query_component_metadata(&body),
+            move |token: String| self.query_more_component_metadata(&token),
             |page: &super::models::ComponentMetadataQueryResult| page.query_token.clone(),
         )
     }

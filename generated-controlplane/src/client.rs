@@ -5,7 +5,8 @@
 use super::runtime::reqwest::Method;
 #[allow(unused_imports)]
 use super::runtime::{Config, ConfigError, Error, Transport};
-/// A client for the API: one async method per operation.
+/// A client for the API: one method per operation, returning a future to
+/// await.
 ///
 /// Cloning is cheap and shares the connection pool.
 #[derive(Debug, Clone)]
@@ -83,7 +84,7 @@ impl Client {
     /// - `owner`: Filter by owner (a UUID)
     /// - `platform_type`: Filter by gateway platform, e.g. `BOOMI`
     #[allow(clippy::too_many_arguments)]
-    pub async fn list_apis(
+    pub fn list_apis(
         &self,
         page: Option<i32>,
         size: Option<i32>,
@@ -94,7 +95,10 @@ impl Client {
         tags: Option<&Vec<String>>,
         owner: Option<&str>,
         platform_type: Option<&str>,
-    ) -> Result<super::models::ApiPage, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::ApiPage, Error<super::models::ErrorResponse>>,
+    > {
         let mut request = self
             .transport
             .request(Method::GET, "/apis")
@@ -128,41 +132,53 @@ impl Client {
         if let Some(platform_type) = platform_type {
             request = request.query("platformType", platform_type);
         }
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 500 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 500 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Create an API
     ///
     /// `POST /apis`
-    pub async fn create_api(
+    pub fn create_api(
         &self,
         body: &super::models::ApiInput,
-    ) -> Result<super::models::Api, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::Api, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(Method::POST, "/apis")
             .operation("createApi", "/apis")
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            201 => response.json(),
-            400 | 401 | 403 | 409 | 500 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    201 => response.json(),
+                    400 | 401 | 403 | 409 | 500 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Get an API
     ///
     /// `GET /apis/{id}`
     ///
     /// - `id`: The API's id (a UUID)
-    pub async fn get_api(
+    pub fn get_api(
         &self,
         id: &str,
-    ) -> Result<super::models::Api, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::Api, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(
@@ -170,23 +186,29 @@ impl Client {
                 format!("/apis/{}", super::runtime::encode_path_segment(id)),
             )
             .operation("getApi", "/apis/{id}");
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            401 | 403 | 404 | 500 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    401 | 403 | 404 | 500 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Update an API
     ///
     /// `PUT /apis/{id}`
     ///
     /// - `id`: The API's id (a UUID)
-    pub async fn update_api(
+    pub fn update_api(
         &self,
         id: &str,
         body: &super::models::ApiInput,
-    ) -> Result<super::models::Api, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::Api, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(
@@ -195,22 +217,25 @@ impl Client {
             )
             .operation("updateApi", "/apis/{id}")
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 404 | 409 | 500 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 404 | 409 | 500 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Delete an API
     ///
     /// `DELETE /apis/{id}`
     ///
     /// - `id`: The API's id (a UUID)
-    pub async fn delete_api(
+    pub fn delete_api(
         &self,
         id: &str,
-    ) -> Result<(), Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<'_, Result<(), Error<super::models::ErrorResponse>>> {
         let request = self
             .transport
             .request(
@@ -218,22 +243,28 @@ impl Client {
                 format!("/apis/{}", super::runtime::encode_path_segment(id)),
             )
             .operation("deleteApi", "/apis/{id}");
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            204 => response.empty(),
-            401 | 403 | 404 | 500 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    204 => response.empty(),
+                    401 | 403 | 404 | 500 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Download the API's image
     ///
     /// `GET /apis/{id}/image`
     ///
     /// - `id`: The API's id (a UUID)
-    pub async fn download_api_image(
+    pub fn download_api_image(
         &self,
         id: &str,
-    ) -> Result<Vec<u8>, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<Vec<u8>, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(
@@ -242,12 +273,15 @@ impl Client {
             )
             .operation("downloadApiImage", "/apis/{id}/image")
             .accept("image/*, application/json;q=0.9");
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.bytes().map(Vec::from),
-            401 | 403 | 404 | 500 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.bytes().map(Vec::from),
+                    401 | 403 | 404 | 500 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// [`Client::download_api_image`] with the body as a stream of chunks as they arrive, for downloads too large to hold in memory.
     pub async fn download_api_image_stream(
@@ -282,11 +316,11 @@ impl Client {
     /// `PUT /apis/{id}/image`
     ///
     /// - `id`: The API's id (a UUID)
-    pub async fn upload_api_image(
+    pub fn upload_api_image(
         &self,
         id: &str,
         body: super::runtime::Multipart,
-    ) -> Result<(), Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<'_, Result<(), Error<super::models::ErrorResponse>>> {
         let request = self
             .transport
             .request(
@@ -295,22 +329,25 @@ impl Client {
             )
             .operation("uploadApiImage", "/apis/{id}/image")
             .multipart(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.empty(),
-            400 | 401 | 403 | 404 | 500 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.empty(),
+                    400 | 401 | 403 | 404 | 500 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Delete the API's image
     ///
     /// `DELETE /apis/{id}/image`
     ///
     /// - `id`: The API's id (a UUID)
-    pub async fn delete_api_image(
+    pub fn delete_api_image(
         &self,
         id: &str,
-    ) -> Result<(), Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<'_, Result<(), Error<super::models::ErrorResponse>>> {
         let request = self
             .transport
             .request(
@@ -318,12 +355,15 @@ impl Client {
                 format!("/apis/{}/image", super::runtime::encode_path_segment(id)),
             )
             .operation("deleteApiImage", "/apis/{id}/image");
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            204 => response.empty(),
-            401 | 403 | 404 | 500 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    204 => response.empty(),
+                    401 | 403 | 404 | 500 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Every page of [`Client::list_apis`] (page paging, as `x-pagination` declares), starting at the first; stops after the last page or the first error.
     #[allow(clippy::too_many_arguments)]
@@ -344,8 +384,9 @@ impl Client {
     > {
         super::runtime::paging::unfold(
             1,
-            move |state: i32| async move {
-                self.list_apis(
+            move |state: i32| super::runtime::paging::without_headers(
+                self
+                    .list_apis(
                         Some(state),
                         size,
                         sort,
@@ -355,10 +396,8 @@ impl Client {
                         tags,
                         owner,
                         platform_type,
-                    )
-                    .await
-                    .map(|page| (page, super::runtime::paging::HeaderMap::new()))
-            },
+                    ),
+            ),
             |
                 state: &i32,
                 page2: &super::models::ApiPage,
@@ -424,11 +463,14 @@ impl Client {
     ///
     /// - `environment_id`: The environment to deploy to (a UUID)
     /// - `api_id`: The API to deploy (a UUID)
-    pub async fn deploy_api(
+    pub fn deploy_api(
         &self,
         environment_id: &str,
         api_id: &str,
-    ) -> Result<super::models::Job, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::Job, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(
@@ -440,12 +482,15 @@ impl Client {
                 ),
             )
             .operation("deployApi", "/environments/{environmentId}/apis/{apiId}");
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            401 | 403 | 404 | 500 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    401 | 403 | 404 | 500 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// List running jobs
     ///
@@ -454,12 +499,15 @@ impl Client {
     /// - `page`: Page number, 1-based
     /// - `size`: Number of items per page
     /// - `sort`: Sorting criteria, each `property,(asc|desc)` (e.g. `name,asc`); repeat the parameter for several criteria. The default order varies by endpoint.
-    pub async fn list_running_jobs(
+    pub fn list_running_jobs(
         &self,
         page: Option<i32>,
         size: Option<i32>,
         sort: Option<&Vec<String>>,
-    ) -> Result<super::models::JobPage, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::JobPage, Error<super::models::ErrorResponse>>,
+    > {
         let mut request = self
             .transport
             .request(Method::GET, "/runningJobs")
@@ -474,12 +522,15 @@ impl Client {
             request = request
                 .query_param("sort", sort, super::runtime::param::Style::Form, true);
         }
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 500 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 500 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// List job history
     ///
@@ -488,12 +539,15 @@ impl Client {
     /// - `page`: Page number, 1-based
     /// - `size`: Number of items per page
     /// - `sort`: Sorting criteria, each `property,(asc|desc)` (e.g. `name,asc`); repeat the parameter for several criteria. The default order varies by endpoint.
-    pub async fn list_job_history(
+    pub fn list_job_history(
         &self,
         page: Option<i32>,
         size: Option<i32>,
         sort: Option<&Vec<String>>,
-    ) -> Result<super::models::JobPage, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::JobPage, Error<super::models::ErrorResponse>>,
+    > {
         let mut request = self
             .transport
             .request(Method::GET, "/jobs")
@@ -508,12 +562,15 @@ impl Client {
             request = request
                 .query_param("sort", sort, super::runtime::param::Style::Form, true);
         }
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.json(),
-            400 | 401 | 403 | 500 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.json(),
+                    400 | 401 | 403 | 500 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Every page of [`Client::list_running_jobs`] (page paging, as `x-pagination` declares), starting at the first; stops after the last page or the first error.
     #[allow(clippy::useless_conversion)]
@@ -527,11 +584,9 @@ impl Client {
     > {
         super::runtime::paging::unfold(
             1,
-            move |state: i32| async move {
-                self.list_running_jobs(Some(state), size, sort)
-                    .await
-                    .map(|page| (page, super::runtime::paging::HeaderMap::new()))
-            },
+            move |state: i32| super::runtime::paging::without_headers(
+                self.list_running_jobs(Some(state), size, sort),
+            ),
             |
                 state: &i32,
                 page2: &super::models::JobPage,
@@ -579,11 +634,9 @@ impl Client {
     > {
         super::runtime::paging::unfold(
             1,
-            move |state: i32| async move {
-                self.list_job_history(Some(state), size, sort)
-                    .await
-                    .map(|page| (page, super::runtime::paging::HeaderMap::new()))
-            },
+            move |state: i32| super::runtime::paging::without_headers(
+                self.list_job_history(Some(state), size, sort),
+            ),
             |
                 state: &i32,
                 page2: &super::models::JobPage,
@@ -629,30 +682,37 @@ impl Client {
     /// token expires 1 hour after its last use; `POST /logout` invalidates it sooner.
     ///
     /// `POST /login`
-    pub async fn login(
+    pub fn login(
         &self,
         body: &super::models::LoginRequest,
-    ) -> Result<(), Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<'_, Result<(), Error<super::models::ErrorResponse>>> {
         let request = self
             .transport
             .request(Method::POST, "/login")
             .operation("login", "/login")
             .without_credentials()
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.empty(),
-            400 | 401 | 500 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.empty(),
+                    400 | 401 | 500 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// [`Client::login`], with the response headers the spec declares (and any others) beside the answer.
-    pub async fn login_with_headers(
+    #[allow(clippy::type_complexity)]
+    pub fn login_with_headers(
         &self,
         body: &super::models::LoginRequest,
-    ) -> Result<
-        ((), super::runtime::paging::HeaderMap),
-        Error<super::models::ErrorResponse>,
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<
+            ((), super::runtime::paging::HeaderMap),
+            Error<super::models::ErrorResponse>,
+        >,
     > {
         let request = self
             .transport
@@ -660,31 +720,41 @@ impl Client {
             .operation("login", "/login")
             .without_credentials()
             .json(body);
-        let response = self.transport.send(request).await?;
-        let headers = response.headers().clone();
-        let answer: Result<(), Error<super::models::ErrorResponse>> = match response
-            .status()
-        {
-            200 => response.empty(),
-            400 | 401 | 500 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        };
-        answer.map(|value| (value, headers))
+        self.transport
+            .call(
+                request,
+                |response| {
+                    let headers = response.headers().clone();
+                    let answer: Result<(), Error<super::models::ErrorResponse>> = match response
+                        .status()
+                    {
+                        200 => response.empty(),
+                        400 | 401 | 500 => Err(response.error()),
+                        _ => Err(response.unexpected()),
+                    };
+                    answer.map(|value| (value, headers))
+                },
+            )
     }
     /// Log out, invalidating the token
     ///
     /// `POST /logout`
-    pub async fn logout(&self) -> Result<(), Error<super::models::ErrorResponse>> {
+    pub fn logout(
+        &self,
+    ) -> super::runtime::BoxFuture<'_, Result<(), Error<super::models::ErrorResponse>>> {
         let request = self
             .transport
             .request(Method::POST, "/logout")
             .operation("logout", "/logout");
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            200 => response.empty(),
-            401 | 500 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    200 => response.empty(),
+                    401 | 500 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
     /// Create a personal access token
     ///
@@ -692,20 +762,26 @@ impl Client {
     /// `Authorization: Bearer <PAT>`.
     ///
     /// `POST /accessTokens`
-    pub async fn create_access_token(
+    pub fn create_access_token(
         &self,
         body: &super::models::AccessTokenInput,
-    ) -> Result<super::models::AccessToken, Error<super::models::ErrorResponse>> {
+    ) -> super::runtime::BoxFuture<
+        '_,
+        Result<super::models::AccessToken, Error<super::models::ErrorResponse>>,
+    > {
         let request = self
             .transport
             .request(Method::POST, "/accessTokens")
             .operation("createAccessToken", "/accessTokens")
             .json(body);
-        let response = self.transport.send(request).await?;
-        match response.status() {
-            201 => response.json(),
-            400 | 401 | 403 | 500 => Err(response.error()),
-            _ => Err(response.unexpected()),
-        }
+        self.transport
+            .call(
+                request,
+                |response| match response.status() {
+                    201 => response.json(),
+                    400 | 401 | 403 | 500 => Err(response.error()),
+                    _ => Err(response.unexpected()),
+                },
+            )
     }
 }

@@ -94,6 +94,10 @@ pub use stringified::Stringified;
 pub use response::{Response, StreamingResponse};
 pub use transport::{CallOptions, Request, Transport};
 
+/// What a generated operation method returns: the call as a boxed, `Send` future
+/// (see [`Transport::call`]).
+pub use futures::future::BoxFuture;
+
 /// Re-exported so generated crates can name `chrono` types (dates and
 /// date-times in schemas) without depending on `chrono` themselves, which
 /// keeps the version in lock-step with the runtime.

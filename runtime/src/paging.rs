@@ -79,6 +79,18 @@ where
     .boxed()
 }
 
+/// A page with no response headers beside it, for [`unfold`] over an operation whose
+/// next page does not come from its headers.
+pub fn without_headers<'a, P, E>(
+    page: futures::future::BoxFuture<'a, Result<P, Error<E>>>,
+) -> futures::future::BoxFuture<'a, Result<(P, HeaderMap), Error<E>>>
+where
+    P: Send + 'a,
+    E: Send + 'a,
+{
+    Box::pin(async move { page.await.map(|page| (page, HeaderMap::new())) })
+}
+
 /// The `rel="next"` target of RFC 8288 `Link` headers (GitHub's paging), if any.
 pub fn link_next(headers: &HeaderMap) -> Option<String> {
     for value in headers.get_all(reqwest::header::LINK) {

@@ -263,6 +263,24 @@ impl Transport {
         self.exchange(request).await
     }
 
+    /// [`send`](Self::send) `request` when the future is first polled, then `decode`
+    /// the response: what every generated operation method returns. The request is
+    /// already built, so the future borrows only the transport, not the method's
+    /// arguments; and because the future is a plain [`BoxFuture`] rather than each
+    /// method's own `async` state machine, a crate of thousands of operations
+    /// type-checks one future here instead of one per operation.
+    pub fn call<'a, T, E>(
+        &'a self,
+        request: Request,
+        decode: fn(Response) -> Result<T, Error<E>>,
+    ) -> BoxFuture<'a, Result<T, Error<E>>>
+    where
+        T: Send + 'a,
+        E: Send + 'a,
+    {
+        Box::pin(async move { decode(self.exchange(request).await?) })
+    }
+
     /// Sends `request` like [`send`](Self::send), but returns as soon as the response
     /// headers have arrived, leaving the body to be read as a stream of chunks
     /// ([`StreamingResponse::bytes_stream`]): for downloads too large to hold in

@@ -1,4 +1,6 @@
-//! `client.rs`: the `Client` and one async method per operation.
+//! `client.rs`: the `Client` and one method per operation, which builds the request
+//! and returns the runtime's boxed future for it (`Transport::call`): no `async fn`
+//! per operation, whose state machines were most of a big crate's check time.
 //!
 //! Each method only builds a request and maps statuses to outcomes; sending, auth,
 //! retries and decoding live once in the runtime.
@@ -114,7 +116,8 @@ impl<'a> ClientFile<'a> {
             #allow
             use super::runtime::{Config, ConfigError, Error, Transport};
 
-            /// A client for the API: one async method per operation.
+            /// A client for the API: one method per operation, returning a future to
+            /// await.
             ///
             /// Cloning is cheap and shares the connection pool.
             #[derive(Debug, Clone)]
@@ -271,8 +274,8 @@ fn paging(api: &Api, p: &Paging) -> TokenStream {
         ) -> super::runtime::paging::BoxStream<'a, Result<super::models::#page, Error<#error>>> {
             let body = body.into();
             super::runtime::paging::pages(
-                async move { self.#query_fn(#(#absent,)* #body_arg).await },
-                move |token: String| async move { self.#more_fn(&token).await },
+                self.#query_fn(#(#absent,)* #body_arg),
+                move |token: String| self.#more_fn(&token),
                 |page: &super::models::#page| #token,
             )
         }
@@ -345,7 +348,7 @@ fn paged(api: &Api, p: &PagedOperation) -> TokenStream {
     let int_type = |i: usize| rust_type(&op.params[i].ty, Scope::Crate);
     let plain = |state: TokenStream| {
         let args = call_args(state);
-        quote!(self.#op_fn(#(#args),*).await.map(|page| (page, #header_map::new())))
+        quote!(super::runtime::paging::without_headers(self.#op_fn(#(#args),*)))
     };
     let state_tokens = quote!(#state);
     let (state_ty, start, fetch, next) = match &p.style {
@@ -420,7 +423,7 @@ fn paged(api: &Api, p: &PagedOperation) -> TokenStream {
                     let args = call_args(quote!(#state.as_deref())).into_iter().enumerate().map(|(i, arg)| {
                         if Some(i) == set_by_stream { quote!(#state.as_deref()) } else { arg }
                     });
-                    quote!(self.#op_fn(#(#args),*).await.map(|page| (page, #header_map::new())))
+                    quote!(super::runtime::paging::without_headers(self.#op_fn(#(#args),*)))
                 },
                 quote!(#next.filter(|next| !next.is_empty()).map(|next| Some(next.clone()))),
             )
@@ -476,7 +479,7 @@ fn paged(api: &Api, p: &PagedOperation) -> TokenStream {
         ) -> super::runtime::paging::BoxStream<'a, Result<#page_ty, Error<#error>>> {
             super::runtime::paging::unfold(
                 #start,
-                move |#state: #state_ty| async move { #fetch },
+                move |#state: #state_ty| #fetch,
                 |#state: &#state_ty, #page: &#page_ty, #headers: &#header_map| -> Option<#state_ty> {
                     let _ = (&#state, &#page, &#headers);
                     #next
@@ -498,7 +501,7 @@ fn paged(api: &Api, p: &PagedOperation) -> TokenStream {
 /// A call of the page-fetch method with the stream's arguments and the state's URL.
 fn page_fetch_call(p: &PagedOperation, names: &[proc_macro2::Ident], state: &proc_macro2::Ident) -> TokenStream {
     let method = ident(p.page_method.as_deref().unwrap_or_default());
-    quote!(self.#method(#(#names,)* #state).await)
+    quote!(self.#method(#(#names,)* #state))
 }
 
 /// `Option<&T>` for the field at `path` from `root`.
@@ -881,26 +884,28 @@ fn operation_with(op: &Operation, variant: Variant<'_>) -> TokenStream {
         return quote! {
             #[doc = #doc]
             #many
-            #visibility async fn #name(&self, #(#args),*) -> Result<(#return_ty, super::runtime::paging::HeaderMap), Error<#error_ty>> {
+            // The answer and its headers, in the runtime's future.
+            #[allow(clippy::type_complexity)]
+            #visibility fn #name(&self, #(#args),*) -> super::runtime::BoxFuture<'_, Result<(#return_ty, super::runtime::paging::HeaderMap), Error<#error_ty>>> {
                 #build
-                let #response = self.transport.send(#request).await?;
-                let #headers = #response.headers().clone();
-                let answer: Result<#return_ty, Error<#error_ty>> = match #response.status() {
-                    #(#arms)*
-                };
-                answer.map(|value| (value, #headers))
+                self.transport.call(#request, |#response| {
+                    let #headers = #response.headers().clone();
+                    let answer: Result<#return_ty, Error<#error_ty>> = match #response.status() {
+                        #(#arms)*
+                    };
+                    answer.map(|value| (value, #headers))
+                })
             }
         };
     }
     quote! {
         #(#docs)*
         #many
-        pub async fn #name(&self, #(#args),*) -> Result<#return_ty, Error<#error_ty>> {
+        pub fn #name(&self, #(#args),*) -> super::runtime::BoxFuture<'_, Result<#return_ty, Error<#error_ty>>> {
             #build
-            let #response = self.transport.send(#request).await?;
-            match #response.status() {
+            self.transport.call(#request, |#response| match #response.status() {
                 #(#arms)*
-            }
+            })
         }
     }
 }
