@@ -202,39 +202,12 @@ fn every_operation_and_paging_stream_of_the_client_is_called_here() {
     let client_source = include_str!("../generated-controlplane/src/client.rs");
     let spec = include_str!("../spec/controlplane.yaml");
     let this_file = include_str!("controlplane.rs");
-    let names = |marker: &str| -> Vec<String> {
-        client_source
-            .lines()
-            .filter_map(|line| line.trim().strip_prefix(marker))
-            .filter_map(|rest| rest.split(['(', '<']).next())
-            .map(str::to_owned)
-            .collect()
-    };
-    // Operation methods return the runtime's `BoxFuture`; a streamed download's
-    // twin is an `async fn`. Each signature runs from `pub fn` to its body's `{`.
-    let signatures = |marker: &str| -> Vec<(String, String)> {
-        client_source
-            .split(marker)
-            .skip(1)
-            .filter_map(|rest| {
-                let name = rest.split(['(', '<']).next()?.to_owned();
-                let signature = rest.split(" {\n").next()?.to_owned();
-                Some((name, signature))
-            })
-            .collect()
-    };
-    let methods: Vec<String> = signatures("pub fn ")
-        .into_iter()
-        .filter(|(_, signature)| signature.contains("super::runtime::BoxFuture<"))
-        .chain(signatures("pub async fn "))
-        .map(|(name, _)| name)
-        .collect();
+    let (methods, streams) = test_support::client_methods(client_source);
     // The twins of an operation (streamed body, answer with headers) are methods, not operations.
     let operations: Vec<&String> = methods.iter().filter(|n| !n.ends_with("_stream") && !n.ends_with("_with_headers")).collect();
     let spec_operations = spec.lines().filter(|l| l.trim_start().starts_with("operationId:")).count();
     assert_eq!(spec_operations, 14, "operations in spec/controlplane.yaml");
     assert_eq!(operations.len(), spec_operations, "one method per operation: {operations:?}");
-    let streams: Vec<String> = names("pub fn ").into_iter().filter(|n| n.ends_with("_all") || n.ends_with("_pages")).collect();
     assert_eq!(streams.len(), 6, "paging streams: {streams:?}");
     let missing: Vec<&String> = methods.iter().chain(&streams).filter(|name| !this_file.contains(&format!(".{name}("))).collect();
     assert!(missing.is_empty(), "not called in tests/controlplane.rs: {missing:?}");

@@ -295,41 +295,12 @@ fn date(s: &str) -> boomi_platform::runtime::chrono::DateTime<boomi_platform::ru
 fn every_operation_of_the_client_is_called_here() {
     let client_source = include_str!("../generated-client/src/client.rs");
     let this_file = include_str!("http.rs");
-    let names = |marker: &str| -> Vec<String> {
-        client_source
-            .lines()
-            .filter_map(|line| line.trim().strip_prefix(marker))
-            .filter_map(|rest| rest.split(['(', '<']).next())
-            .map(str::to_owned)
-            .collect()
-    };
-    // Operation methods return the runtime's `BoxFuture`; a streamed download's
-    // twin is an `async fn`. Each signature runs from `pub fn` to its body's `{`.
-    let signatures = |marker: &str| -> Vec<(String, String)> {
-        client_source
-            .split(marker)
-            .skip(1)
-            .filter_map(|rest| {
-                let name = rest.split(['(', '<']).next()?.to_owned();
-                let signature = rest.split(" {\n").next()?.to_owned();
-                Some((name, signature))
-            })
-            .collect()
-    };
-    let methods: Vec<String> = signatures("pub fn ")
-        .into_iter()
-        .filter(|(_, signature)| signature.contains("super::runtime::BoxFuture<"))
-        .chain(signatures("pub async fn "))
-        .map(|(name, _)| name)
-        .collect();
-    let operations = methods;
+    let (operations, streams) = test_support::client_methods(client_source);
     assert_eq!(operations.len(), 43, "operations of the generated client: {operations:?}");
-    let streams = names("pub fn ");
-    let streams: Vec<&String> = streams.iter().filter(|n| n.ends_with("_all") || n.ends_with("_pages")).collect();
     assert_eq!(streams.len(), 22, "paging streams: {streams:?}");
     let missing: Vec<&String> = operations
         .iter()
-        .chain(streams.iter().copied().filter(|n| n.ends_with("_all")))
+        .chain(streams.iter().filter(|n| n.ends_with("_all")))
         .filter(|name| !this_file.contains(&format!(".{name}(")))
         .collect();
     assert!(missing.is_empty(), "not called in tests/http.rs: {missing:?}");

@@ -10,6 +10,38 @@ use axum::extract::Request;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 
+/// The methods of a generated `client.rs`, by name: the operations' own (and their
+/// twins), which return the runtime's `BoxFuture` or, for a streamed download, are an
+/// `async fn`; and the paging streams (`_pages`, `_all`). Each signature is read from
+/// `pub fn` to its body's `{`.
+pub fn client_methods(client_source: &str) -> (Vec<String>, Vec<String>) {
+    let signatures = |marker: &str| -> Vec<(String, String)> {
+        client_source
+            .split(marker)
+            .skip(1)
+            .filter_map(|rest| {
+                let name = rest.split(['(', '<']).next()?.to_owned();
+                let signature = rest.split(" {\n").next()?.to_owned();
+                Some((name, signature))
+            })
+            .collect()
+    };
+    let plain = signatures("pub fn ");
+    let methods = plain
+        .iter()
+        .filter(|(_, signature)| signature.contains("super::runtime::BoxFuture<"))
+        .cloned()
+        .chain(signatures("pub async fn "))
+        .map(|(name, _)| name)
+        .collect();
+    let streams = plain
+        .into_iter()
+        .map(|(name, _)| name)
+        .filter(|name| name.ends_with("_all") || name.ends_with("_pages"))
+        .collect();
+    (methods, streams)
+}
+
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
