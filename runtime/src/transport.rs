@@ -341,7 +341,6 @@ impl Transport {
             Some(_) => self.url_for(request, false).map_err(Error::InvalidRequest)?.to_string(),
             None => String::new(),
         };
-        let headers = self.headers_for(request);
         let settings = self.effective(request);
         let policy = settings.retry;
         let hide_url = self.hides_url();
@@ -356,7 +355,9 @@ impl Transport {
                     tracing::debug!(attempt, wait_ms = waited.as_millis() as u64, "waited for the rate limit");
                 }
             }
-            let mut attempt_headers = headers.clone();
+            // Built anew for each attempt rather than cloned from the first: the same
+            // work without the copy.
+            let mut attempt_headers = self.headers_for(request);
             if let Some(hook) = &self.inner.on_request {
                 hook(&mut OutgoingRequest {
                     method: &request.method,
@@ -565,7 +566,9 @@ impl Transport {
 
     /// Default headers, then the request's own (which win), credentials left out.
     fn headers_for(&self, request: &Request) -> HeaderMap {
-        let mut headers = HeaderMap::new();
+        // Room for the defaults, the request's own and the credentials, so that none
+        // of the inserts grows the map.
+        let mut headers = HeaderMap::with_capacity(request.headers.len() + 4 + self.inner.api_keys.len());
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(USER_AGENT, self.inner.user_agent.clone());
         if let Some(body) = &request.body {
@@ -616,18 +619,15 @@ impl Transport {
         headers: HeaderMap,
         timeout: Option<Duration>,
     ) -> Result<reqwest::Response, reqwest::Error> {
-        let mut builder = self
-            .inner
-            .http
-            .request(request.method.clone(), url)
-            .headers(headers);
-        if let Some(timeout) = timeout {
-            builder = builder.timeout(timeout);
-        }
+        // Made whole rather than through `RequestBuilder`, whose `headers` copies the
+        // map entry by entry into the one it starts with.
+        let mut outgoing = reqwest::Request::new(request.method.clone(), url);
+        *outgoing.headers_mut() = headers;
+        *outgoing.timeout_mut() = timeout;
         if let Some(body) = &request.body {
-            builder = builder.body(body.bytes.clone());
+            *outgoing.body_mut() = Some(body.bytes.clone().into());
         }
-        builder.send().await
+        self.inner.http.execute(outgoing).await
     }
 }
 
@@ -660,21 +660,22 @@ fn error_kind<E>(error: &Error<E>) -> &'static str {
 /// the answer's head: by reading the body or not. A failure there is retried like a
 /// failed attempt.
 trait Reply: Send + Sized + 'static {
-    fn finish(response: reqwest::Response, hide_url: bool, limit: u64) -> BoxFuture<'static, Result<Self, ReadError>>;
+    fn finish(
+        response: reqwest::Response,
+        hide_url: bool,
+        limit: u64,
+    ) -> impl Future<Output = Result<Self, ReadError>> + Send;
     fn status(&self) -> u16;
     fn headers(&self) -> &HeaderMap;
 }
 
 impl Reply for Response {
-    fn finish(response: reqwest::Response, _hide_url: bool, limit: u64) -> BoxFuture<'static, Result<Self, ReadError>> {
-        Box::pin(async move {
-            let mut response = response;
-            let status = response.status();
-            // Moved out, not copied: the body reader needs no headers.
-            let headers = std::mem::take(response.headers_mut());
-            let body = read_body(response, limit).await?;
-            Ok(Response::new(status, headers, body))
-        })
+    async fn finish(mut response: reqwest::Response, _hide_url: bool, limit: u64) -> Result<Self, ReadError> {
+        let status = response.status();
+        // Moved out, not copied: the body reader needs no headers.
+        let headers = std::mem::take(response.headers_mut());
+        let body = read_body(response, limit).await?;
+        Ok(Response::new(status, headers, body))
     }
 
     fn status(&self) -> u16 {
@@ -687,8 +688,8 @@ impl Reply for Response {
 }
 
 impl Reply for StreamingResponse {
-    fn finish(response: reqwest::Response, hide_url: bool, limit: u64) -> BoxFuture<'static, Result<Self, ReadError>> {
-        Box::pin(std::future::ready(Ok(StreamingResponse::new(response, hide_url, limit))))
+    async fn finish(response: reqwest::Response, hide_url: bool, limit: u64) -> Result<Self, ReadError> {
+        Ok(StreamingResponse::new(response, hide_url, limit))
     }
 
     fn status(&self) -> u16 {
