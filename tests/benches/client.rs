@@ -14,6 +14,11 @@
 //! server runs on its own thread and answers from bytes prepared up front, so what
 //! differs is the client side: request building, auth, tracing, retry bookkeeping,
 //! status mapping and decoding.
+//!
+//! With `BENCH_ONLY` set (`call-generated`, `call-baseline`, `paging-generated` or
+//! `paging-baseline`) it warms up, does `BENCH_COUNT` calls or paged streams of that
+//! one kind and prints nothing: a run for a profiler.
+//! `scripts/bench-client-instructions.sh` counts those runs' instructions.
 
 use std::time::{Duration, Instant};
 
@@ -126,29 +131,6 @@ fn main() {
             let env: Environment = serde_json::from_slice(&response.bytes().await.expect("body")).expect("decode");
             usize::from(env.id.is_some())
         };
-        // Warm both up: connections, the server's and the allocator's first pages.
-        timed(200, generated_call).await;
-        timed(200, baseline_call).await;
-        let (mut generated, mut baseline) = (Vec::new(), Vec::new());
-        for round in 0..ROUNDS {
-            let (g, b) = if round.is_multiple_of(2) {
-                let g = timed(CALLS, generated_call).await;
-                (g, timed(CALLS, baseline_call).await)
-            } else {
-                let b = timed(CALLS, baseline_call).await;
-                (timed(CALLS, generated_call).await, b)
-            };
-            generated.push(g.as_secs_f64() * 1e6 / CALLS as f64);
-            baseline.push(b.as_secs_f64() * 1e6 / CALLS as f64);
-        }
-        let ratios: Vec<f64> = generated.iter().zip(&baseline).map(|(g, b)| g / b).collect();
-        println!(
-            "bench-client call generated_us={:.1} baseline_us={:.1} ratio={:.3}",
-            median(generated),
-            median(baseline),
-            median(ratios)
-        );
-
         let generated_pages = || async {
             let items: Vec<_> = client.query_environments_all(EnvironmentQueryConfig::default()).collect().await;
             assert!(items.iter().all(Result::is_ok));
@@ -178,6 +160,43 @@ fn main() {
             }
             items
         };
+        if let Ok(only) = std::env::var("BENCH_ONLY") {
+            let count = std::env::var("BENCH_COUNT").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000);
+            // The same warm-up as below, then one kind of work alone, for a profiler.
+            timed(200, generated_call).await;
+            timed(200, baseline_call).await;
+            match only.as_str() {
+                "call-generated" => timed(count, generated_call).await,
+                "call-baseline" => timed(count, baseline_call).await,
+                "paging-generated" => timed(count, generated_pages).await,
+                "paging-baseline" => timed(count, baseline_pages).await,
+                other => panic!("BENCH_ONLY={other}: expected call-generated, call-baseline, paging-generated or paging-baseline"),
+            };
+            return;
+        }
+        // Warm both up: connections, the server's and the allocator's first pages.
+        timed(200, generated_call).await;
+        timed(200, baseline_call).await;
+        let (mut generated, mut baseline) = (Vec::new(), Vec::new());
+        for round in 0..ROUNDS {
+            let (g, b) = if round.is_multiple_of(2) {
+                let g = timed(CALLS, generated_call).await;
+                (g, timed(CALLS, baseline_call).await)
+            } else {
+                let b = timed(CALLS, baseline_call).await;
+                (timed(CALLS, generated_call).await, b)
+            };
+            generated.push(g.as_secs_f64() * 1e6 / CALLS as f64);
+            baseline.push(b.as_secs_f64() * 1e6 / CALLS as f64);
+        }
+        let ratios: Vec<f64> = generated.iter().zip(&baseline).map(|(g, b)| g / b).collect();
+        println!(
+            "bench-client call generated_us={:.1} baseline_us={:.1} ratio={:.3}",
+            median(generated),
+            median(baseline),
+            median(ratios)
+        );
+
         assert_eq!(generated_pages().await, PAGES * PER_PAGE);
         assert_eq!(baseline_pages().await, PAGES * PER_PAGE);
         let streams = 10;
