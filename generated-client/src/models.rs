@@ -17,27 +17,20 @@ pub struct Process {
 #[cfg(feature = "processes")]
 impl serde::Serialize for Process {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "Process",
-                4 - usize::from(self.id.is_none()) - usize::from(self.name.is_none())
-                    - usize::from(self.description.is_none())
-                    - usize::from(self.integration_pack.is_none()),
-            )?;
-        if self.id.is_some() {
-            state.serialize_field("id", &self.id)?;
-        }
-        if self.name.is_some() {
-            state.serialize_field("name", &self.name)?;
-        }
-        if self.description.is_some() {
-            state.serialize_field("Description", &self.description)?;
-        }
-        if self.integration_pack.is_some() {
-            state.serialize_field("IntegrationPack", &self.integration_pack)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "Process",
+            &[
+                ("id", self.id.is_none(), &self.id),
+                ("name", self.name.is_none(), &self.name),
+                ("Description", self.description.is_none(), &self.description),
+                (
+                    "IntegrationPack",
+                    self.integration_pack.is_none(),
+                    &self.integration_pack,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -60,13 +53,7 @@ impl<'de> serde::Deserialize<'de> for Process {
                 let mut name = None;
                 let mut description = None;
                 let mut integration_pack = None;
-                let fields = de::Key(|key| match key {
-                    "id" => 0,
-                    "name" => 1,
-                    "Description" => 2,
-                    "IntegrationPack" => 3,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["id", "name", "Description", "IntegrationPack"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
@@ -110,23 +97,17 @@ pub struct ProcessSchedules {
 #[cfg(feature = "processes")]
 impl serde::Serialize for ProcessSchedules {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ProcessSchedules",
-                5 - usize::from(self.schedule.is_none())
-                    - usize::from(self.retry.is_none()),
-            )?;
-        state.serialize_field("id", &self.id)?;
-        state.serialize_field("atomId", &self.atom_id)?;
-        state.serialize_field("processId", &self.process_id)?;
-        if self.schedule.is_some() {
-            state.serialize_field("Schedule", &self.schedule)?;
-        }
-        if self.retry.is_some() {
-            state.serialize_field("Retry", &self.retry)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessSchedules",
+            &[
+                ("id", false, &self.id),
+                ("atomId", false, &self.atom_id),
+                ("processId", false, &self.process_id),
+                ("Schedule", self.schedule.is_none(), &self.schedule),
+                ("Retry", self.retry.is_none(), &self.retry),
+            ],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -150,14 +131,9 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedules {
                 let mut process_id = None;
                 let mut schedule = None;
                 let mut retry = None;
-                let fields = de::Key(|key| match key {
-                    "id" => 0,
-                    "atomId" => 1,
-                    "processId" => 2,
-                    "Schedule" => 3,
-                    "Retry" => 4,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &["id", "atomId", "processId", "Schedule", "Retry"],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
@@ -196,33 +172,25 @@ pub struct ExecutionRequest {
 #[cfg(feature = "execution")]
 impl serde::Serialize for ExecutionRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ExecutionRequest",
-                5 - usize::from(self.process_id.is_none())
-                    - usize::from(self.process_name.is_none())
-                    - usize::from(self.dynamic_process_properties.is_none())
-                    - usize::from(self.process_properties.is_none()),
-            )?;
-        state.serialize_field("atomId", &self.atom_id)?;
-        if self.process_id.is_some() {
-            state.serialize_field("processId", &self.process_id)?;
-        }
-        if self.process_name.is_some() {
-            state.serialize_field("processName", &self.process_name)?;
-        }
-        if self.dynamic_process_properties.is_some() {
-            state
-                .serialize_field(
+        super::runtime::ser::fields(
+            serializer,
+            "ExecutionRequest",
+            &[
+                ("atomId", false, &self.atom_id),
+                ("processId", self.process_id.is_none(), &self.process_id),
+                ("processName", self.process_name.is_none(), &self.process_name),
+                (
                     "DynamicProcessProperties",
+                    self.dynamic_process_properties.is_none(),
                     &self.dynamic_process_properties,
-                )?;
-        }
-        if self.process_properties.is_some() {
-            state.serialize_field("ProcessProperties", &self.process_properties)?;
-        }
-        state.end()
+                ),
+                (
+                    "ProcessProperties",
+                    self.process_properties.is_none(),
+                    &self.process_properties,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "execution")]
@@ -246,14 +214,15 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequest {
                 let mut process_name = None;
                 let mut dynamic_process_properties = None;
                 let mut process_properties = None;
-                let fields = de::Key(|key| match key {
-                    "atomId" => 0,
-                    "processId" => 1,
-                    "processName" => 2,
-                    "DynamicProcessProperties" => 3,
-                    "ProcessProperties" => 4,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &[
+                        "atomId",
+                        "processId",
+                        "processName",
+                        "DynamicProcessProperties",
+                        "ProcessProperties",
+                    ],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut atom_id, "atomId"),
@@ -306,44 +275,27 @@ pub struct ExecutionRequestResult {
 #[cfg(feature = "execution")]
 impl serde::Serialize for ExecutionRequestResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ExecutionRequestResult",
-                7 - usize::from(self.request_id.is_none())
-                    - usize::from(self.record_url.is_none())
-                    - usize::from(self.atom_id.is_none())
-                    - usize::from(self.process_id.is_none())
-                    - usize::from(self.process_name.is_none())
-                    - usize::from(self.dynamic_process_properties.is_none())
-                    - usize::from(self.process_properties.is_none()),
-            )?;
-        if self.request_id.is_some() {
-            state.serialize_field("requestId", &self.request_id)?;
-        }
-        if self.record_url.is_some() {
-            state.serialize_field("recordUrl", &self.record_url)?;
-        }
-        if self.atom_id.is_some() {
-            state.serialize_field("atomId", &self.atom_id)?;
-        }
-        if self.process_id.is_some() {
-            state.serialize_field("processId", &self.process_id)?;
-        }
-        if self.process_name.is_some() {
-            state.serialize_field("processName", &self.process_name)?;
-        }
-        if self.dynamic_process_properties.is_some() {
-            state
-                .serialize_field(
+        super::runtime::ser::fields(
+            serializer,
+            "ExecutionRequestResult",
+            &[
+                ("requestId", self.request_id.is_none(), &self.request_id),
+                ("recordUrl", self.record_url.is_none(), &self.record_url),
+                ("atomId", self.atom_id.is_none(), &self.atom_id),
+                ("processId", self.process_id.is_none(), &self.process_id),
+                ("processName", self.process_name.is_none(), &self.process_name),
+                (
                     "DynamicProcessProperties",
+                    self.dynamic_process_properties.is_none(),
                     &self.dynamic_process_properties,
-                )?;
-        }
-        if self.process_properties.is_some() {
-            state.serialize_field("ProcessProperties", &self.process_properties)?;
-        }
-        state.end()
+                ),
+                (
+                    "ProcessProperties",
+                    self.process_properties.is_none(),
+                    &self.process_properties,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "execution")]
@@ -369,16 +321,17 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestResult {
                 let mut process_name = None;
                 let mut dynamic_process_properties = None;
                 let mut process_properties = None;
-                let fields = de::Key(|key| match key {
-                    "requestId" => 0,
-                    "recordUrl" => 1,
-                    "atomId" => 2,
-                    "processId" => 3,
-                    "processName" => 4,
-                    "DynamicProcessProperties" => 5,
-                    "ProcessProperties" => 6,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &[
+                        "requestId",
+                        "recordUrl",
+                        "atomId",
+                        "processId",
+                        "processName",
+                        "DynamicProcessProperties",
+                        "ProcessProperties",
+                    ],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut request_id, "requestId"),
@@ -469,112 +422,71 @@ pub struct ExecutionRecord {
 #[cfg(feature = "execution")]
 impl serde::Serialize for ExecutionRecord {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ExecutionRecord",
-                23 - usize::from(self.execution_id.is_none())
-                    - usize::from(self.process_id.is_none())
-                    - usize::from(self.atom_id.is_none())
-                    - usize::from(self.execution_time.is_none())
-                    - usize::from(self.message.is_none())
-                    - usize::from(self.execution_duration.is_none())
-                    - usize::from(self.status.is_none())
-                    - usize::from(self.execution_type.is_none())
-                    - usize::from(self.account.is_none())
-                    - usize::from(self.atom_name.is_none())
-                    - usize::from(self.process_name.is_none())
-                    - usize::from(self.original_execution_id.is_none())
-                    - usize::from(self.parent_execution_id.is_none())
-                    - usize::from(self.top_level_execution_id.is_none())
-                    - usize::from(self.inbound_document_count.is_none())
-                    - usize::from(self.inbound_document_size.is_none())
-                    - usize::from(self.inbound_error_document_count.is_none())
-                    - usize::from(self.outbound_document_count.is_none())
-                    - usize::from(self.outbound_document_size.is_none())
-                    - usize::from(self.launcher_id.is_none())
-                    - usize::from(self.node_id.is_none())
-                    - usize::from(self.recorded_date.is_none())
-                    - usize::from(self.report_key.is_none()),
-            )?;
-        if self.execution_id.is_some() {
-            state.serialize_field("executionId", &self.execution_id)?;
-        }
-        if self.process_id.is_some() {
-            state.serialize_field("processId", &self.process_id)?;
-        }
-        if self.atom_id.is_some() {
-            state.serialize_field("atomId", &self.atom_id)?;
-        }
-        if self.execution_time.is_some() {
-            state.serialize_field("executionTime", &self.execution_time)?;
-        }
-        if self.message.is_some() {
-            state.serialize_field("message", &self.message)?;
-        }
-        if self.execution_duration.is_some() {
-            state.serialize_field("executionDuration", &self.execution_duration)?;
-        }
-        if self.status.is_some() {
-            state.serialize_field("status", &self.status)?;
-        }
-        if self.execution_type.is_some() {
-            state.serialize_field("executionType", &self.execution_type)?;
-        }
-        if self.account.is_some() {
-            state.serialize_field("account", &self.account)?;
-        }
-        if self.atom_name.is_some() {
-            state.serialize_field("atomName", &self.atom_name)?;
-        }
-        if self.process_name.is_some() {
-            state.serialize_field("processName", &self.process_name)?;
-        }
-        if self.original_execution_id.is_some() {
-            state.serialize_field("originalExecutionId", &self.original_execution_id)?;
-        }
-        if self.parent_execution_id.is_some() {
-            state.serialize_field("parentExecutionId", &self.parent_execution_id)?;
-        }
-        if self.top_level_execution_id.is_some() {
-            state.serialize_field("topLevelExecutionId", &self.top_level_execution_id)?;
-        }
-        if self.inbound_document_count.is_some() {
-            state.serialize_field("inboundDocumentCount", &self.inbound_document_count)?;
-        }
-        if self.inbound_document_size.is_some() {
-            state.serialize_field("inboundDocumentSize", &self.inbound_document_size)?;
-        }
-        if self.inbound_error_document_count.is_some() {
-            state
-                .serialize_field(
+        super::runtime::ser::fields(
+            serializer,
+            "ExecutionRecord",
+            &[
+                ("executionId", self.execution_id.is_none(), &self.execution_id),
+                ("processId", self.process_id.is_none(), &self.process_id),
+                ("atomId", self.atom_id.is_none(), &self.atom_id),
+                ("executionTime", self.execution_time.is_none(), &self.execution_time),
+                ("message", self.message.is_none(), &self.message),
+                (
+                    "executionDuration",
+                    self.execution_duration.is_none(),
+                    &self.execution_duration,
+                ),
+                ("status", self.status.is_none(), &self.status),
+                ("executionType", self.execution_type.is_none(), &self.execution_type),
+                ("account", self.account.is_none(), &self.account),
+                ("atomName", self.atom_name.is_none(), &self.atom_name),
+                ("processName", self.process_name.is_none(), &self.process_name),
+                (
+                    "originalExecutionId",
+                    self.original_execution_id.is_none(),
+                    &self.original_execution_id,
+                ),
+                (
+                    "parentExecutionId",
+                    self.parent_execution_id.is_none(),
+                    &self.parent_execution_id,
+                ),
+                (
+                    "topLevelExecutionId",
+                    self.top_level_execution_id.is_none(),
+                    &self.top_level_execution_id,
+                ),
+                (
+                    "inboundDocumentCount",
+                    self.inbound_document_count.is_none(),
+                    &self.inbound_document_count,
+                ),
+                (
+                    "inboundDocumentSize",
+                    self.inbound_document_size.is_none(),
+                    &self.inbound_document_size,
+                ),
+                (
                     "inboundErrorDocumentCount",
+                    self.inbound_error_document_count.is_none(),
                     &self.inbound_error_document_count,
-                )?;
-        }
-        if self.outbound_document_count.is_some() {
-            state
-                .serialize_field(
+                ),
+                (
                     "outboundDocumentCount",
+                    self.outbound_document_count.is_none(),
                     &self.outbound_document_count,
-                )?;
-        }
-        if self.outbound_document_size.is_some() {
-            state.serialize_field("outboundDocumentSize", &self.outbound_document_size)?;
-        }
-        if self.launcher_id.is_some() {
-            state.serialize_field("launcherID", &self.launcher_id)?;
-        }
-        if self.node_id.is_some() {
-            state.serialize_field("nodeId", &self.node_id)?;
-        }
-        if self.recorded_date.is_some() {
-            state.serialize_field("recordedDate", &self.recorded_date)?;
-        }
-        if self.report_key.is_some() {
-            state.serialize_field("reportKey", &self.report_key)?;
-        }
-        state.end()
+                ),
+                (
+                    "outboundDocumentSize",
+                    self.outbound_document_size.is_none(),
+                    &self.outbound_document_size,
+                ),
+                ("launcherID", self.launcher_id.is_none(), &self.launcher_id),
+                ("nodeId", self.node_id.is_none(), &self.node_id),
+                ("recordedDate", self.recorded_date.is_none(), &self.recorded_date),
+                ("reportKey", self.report_key.is_none(), &self.report_key),
+            ],
+        )
     }
 }
 #[cfg(feature = "execution")]
@@ -616,32 +528,33 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecord {
                 let mut node_id = None;
                 let mut recorded_date = None;
                 let mut report_key = None;
-                let fields = de::Key(|key| match key {
-                    "executionId" => 0,
-                    "processId" => 1,
-                    "atomId" => 2,
-                    "executionTime" => 3,
-                    "message" => 4,
-                    "executionDuration" => 5,
-                    "status" => 6,
-                    "executionType" => 7,
-                    "account" => 8,
-                    "atomName" => 9,
-                    "processName" => 10,
-                    "originalExecutionId" => 11,
-                    "parentExecutionId" => 12,
-                    "topLevelExecutionId" => 13,
-                    "inboundDocumentCount" => 14,
-                    "inboundDocumentSize" => 15,
-                    "inboundErrorDocumentCount" => 16,
-                    "outboundDocumentCount" => 17,
-                    "outboundDocumentSize" => 18,
-                    "launcherID" => 19,
-                    "nodeId" => 20,
-                    "recordedDate" => 21,
-                    "reportKey" => 22,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &[
+                        "executionId",
+                        "processId",
+                        "atomId",
+                        "executionTime",
+                        "message",
+                        "executionDuration",
+                        "status",
+                        "executionType",
+                        "account",
+                        "atomName",
+                        "processName",
+                        "originalExecutionId",
+                        "parentExecutionId",
+                        "topLevelExecutionId",
+                        "inboundDocumentCount",
+                        "inboundDocumentSize",
+                        "inboundErrorDocumentCount",
+                        "outboundDocumentCount",
+                        "outboundDocumentSize",
+                        "launcherID",
+                        "nodeId",
+                        "recordedDate",
+                        "reportKey",
+                    ],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut execution_id, "executionId"),
@@ -771,31 +684,21 @@ pub struct Environment {
 #[cfg(feature = "environments")]
 impl serde::Serialize for Environment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "Environment",
-                5 - usize::from(self.id.is_none()) - usize::from(self.name.is_none())
-                    - usize::from(self.classification.is_none())
-                    - usize::from(self.parent_account.is_none())
-                    - usize::from(self.parent_environment.is_none()),
-            )?;
-        if self.id.is_some() {
-            state.serialize_field("id", &self.id)?;
-        }
-        if self.name.is_some() {
-            state.serialize_field("name", &self.name)?;
-        }
-        if self.classification.is_some() {
-            state.serialize_field("classification", &self.classification)?;
-        }
-        if self.parent_account.is_some() {
-            state.serialize_field("parentAccount", &self.parent_account)?;
-        }
-        if self.parent_environment.is_some() {
-            state.serialize_field("parentEnvironment", &self.parent_environment)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "Environment",
+            &[
+                ("id", self.id.is_none(), &self.id),
+                ("name", self.name.is_none(), &self.name),
+                ("classification", self.classification.is_none(), &self.classification),
+                ("parentAccount", self.parent_account.is_none(), &self.parent_account),
+                (
+                    "parentEnvironment",
+                    self.parent_environment.is_none(),
+                    &self.parent_environment,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -819,14 +722,15 @@ impl<'de> serde::Deserialize<'de> for Environment {
                 let mut classification = None;
                 let mut parent_account = None;
                 let mut parent_environment = None;
-                let fields = de::Key(|key| match key {
-                    "id" => 0,
-                    "name" => 1,
-                    "classification" => 2,
-                    "parentAccount" => 3,
-                    "parentEnvironment" => 4,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &[
+                        "id",
+                        "name",
+                        "classification",
+                        "parentAccount",
+                        "parentEnvironment",
+                    ],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
@@ -950,11 +854,14 @@ pub struct EnvironmentInput {
 #[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentInput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer.serialize_struct("EnvironmentInput", 2)?;
-        state.serialize_field("name", &self.name)?;
-        state.serialize_field("classification", &self.classification)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "EnvironmentInput",
+            &[
+                ("name", false, &self.name),
+                ("classification", false, &self.classification),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -975,11 +882,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentInput {
                 use super::runtime::de;
                 let mut name = None;
                 let mut classification = None;
-                let fields = de::Key(|key| match key {
-                    "name" => 0,
-                    "classification" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["name", "classification"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut name, "name"),
@@ -1035,72 +938,39 @@ pub struct DeployedPackage {
 #[cfg(feature = "deployments")]
 impl serde::Serialize for DeployedPackage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "DeployedPackage",
-                15 - usize::from(self.deployment_id.is_none())
-                    - usize::from(self.environment_id.is_none())
-                    - usize::from(self.package_id.is_none())
-                    - usize::from(self.component_id.is_none())
-                    - usize::from(self.component_type.is_none())
-                    - usize::from(self.deployed_date.is_none())
-                    - usize::from(self.active.is_none())
-                    - usize::from(self.version.is_none())
-                    - usize::from(self.package_version.is_none())
-                    - usize::from(self.component_version.is_none())
-                    - usize::from(self.deployed_by.is_none())
-                    - usize::from(self.notes.is_none())
-                    - usize::from(self.branch_name.is_none())
-                    - usize::from(self.listener_status.is_none())
-                    - usize::from(self.message.is_none()),
-            )?;
-        if self.deployment_id.is_some() {
-            state.serialize_field("deploymentId", &self.deployment_id)?;
-        }
-        if self.environment_id.is_some() {
-            state.serialize_field("environmentId", &self.environment_id)?;
-        }
-        if self.package_id.is_some() {
-            state.serialize_field("packageId", &self.package_id)?;
-        }
-        if self.component_id.is_some() {
-            state.serialize_field("componentId", &self.component_id)?;
-        }
-        if self.component_type.is_some() {
-            state.serialize_field("componentType", &self.component_type)?;
-        }
-        if self.deployed_date.is_some() {
-            state.serialize_field("deployedDate", &self.deployed_date)?;
-        }
-        if self.active.is_some() {
-            state.serialize_field("active", &self.active)?;
-        }
-        if self.version.is_some() {
-            state.serialize_field("version", &self.version)?;
-        }
-        if self.package_version.is_some() {
-            state.serialize_field("packageVersion", &self.package_version)?;
-        }
-        if self.component_version.is_some() {
-            state.serialize_field("componentVersion", &self.component_version)?;
-        }
-        if self.deployed_by.is_some() {
-            state.serialize_field("deployedBy", &self.deployed_by)?;
-        }
-        if self.notes.is_some() {
-            state.serialize_field("notes", &self.notes)?;
-        }
-        if self.branch_name.is_some() {
-            state.serialize_field("branchName", &self.branch_name)?;
-        }
-        if self.listener_status.is_some() {
-            state.serialize_field("listenerStatus", &self.listener_status)?;
-        }
-        if self.message.is_some() {
-            state.serialize_field("message", &self.message)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "DeployedPackage",
+            &[
+                ("deploymentId", self.deployment_id.is_none(), &self.deployment_id),
+                ("environmentId", self.environment_id.is_none(), &self.environment_id),
+                ("packageId", self.package_id.is_none(), &self.package_id),
+                ("componentId", self.component_id.is_none(), &self.component_id),
+                ("componentType", self.component_type.is_none(), &self.component_type),
+                ("deployedDate", self.deployed_date.is_none(), &self.deployed_date),
+                ("active", self.active.is_none(), &self.active),
+                ("version", self.version.is_none(), &self.version),
+                (
+                    "packageVersion",
+                    self.package_version.is_none(),
+                    &self.package_version,
+                ),
+                (
+                    "componentVersion",
+                    self.component_version.is_none(),
+                    &self.component_version,
+                ),
+                ("deployedBy", self.deployed_by.is_none(), &self.deployed_by),
+                ("notes", self.notes.is_none(), &self.notes),
+                ("branchName", self.branch_name.is_none(), &self.branch_name),
+                (
+                    "listenerStatus",
+                    self.listener_status.is_none(),
+                    &self.listener_status,
+                ),
+                ("message", self.message.is_none(), &self.message),
+            ],
+        )
     }
 }
 #[cfg(feature = "deployments")]
@@ -1134,24 +1004,25 @@ impl<'de> serde::Deserialize<'de> for DeployedPackage {
                 let mut branch_name = None;
                 let mut listener_status = None;
                 let mut message = None;
-                let fields = de::Key(|key| match key {
-                    "deploymentId" => 0,
-                    "environmentId" => 1,
-                    "packageId" => 2,
-                    "componentId" => 3,
-                    "componentType" => 4,
-                    "deployedDate" => 5,
-                    "active" => 6,
-                    "version" => 7,
-                    "packageVersion" => 8,
-                    "componentVersion" => 9,
-                    "deployedBy" => 10,
-                    "notes" => 11,
-                    "branchName" => 12,
-                    "listenerStatus" => 13,
-                    "message" => 14,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &[
+                        "deploymentId",
+                        "environmentId",
+                        "packageId",
+                        "componentId",
+                        "componentType",
+                        "deployedDate",
+                        "active",
+                        "version",
+                        "packageVersion",
+                        "componentVersion",
+                        "deployedBy",
+                        "notes",
+                        "branchName",
+                        "listenerStatus",
+                        "message",
+                    ],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut deployment_id, "deploymentId"),
@@ -1217,29 +1088,17 @@ pub struct DeployedPackageInput {
 #[cfg(feature = "deployments")]
 impl serde::Serialize for DeployedPackageInput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "DeployedPackageInput",
-                5 - usize::from(self.package_id.is_none())
-                    - usize::from(self.notes.is_none())
-                    - usize::from(self.component_id.is_none())
-                    - usize::from(self.listener_status.is_none()),
-            )?;
-        state.serialize_field("environmentId", &self.environment_id)?;
-        if self.package_id.is_some() {
-            state.serialize_field("packageId", &self.package_id)?;
-        }
-        if self.notes.is_some() {
-            state.serialize_field("notes", &self.notes)?;
-        }
-        if self.component_id.is_some() {
-            state.serialize_field("componentId", &self.component_id)?;
-        }
-        if self.listener_status.is_some() {
-            state.serialize_field("listenerStatus", &self.listener_status)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "DeployedPackageInput",
+            &[
+                ("environmentId", false, &self.environment_id),
+                ("packageId", self.package_id.is_none(), &self.package_id),
+                ("notes", self.notes.is_none(), &self.notes),
+                ("componentId", self.component_id.is_none(), &self.component_id),
+                ("listenerStatus", self.listener_status.is_none(), &self.listener_status),
+            ],
+        )
     }
 }
 #[cfg(feature = "deployments")]
@@ -1263,14 +1122,15 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageInput {
                 let mut notes = None;
                 let mut component_id = None;
                 let mut listener_status = None;
-                let fields = de::Key(|key| match key {
-                    "environmentId" => 0,
-                    "packageId" => 1,
-                    "notes" => 2,
-                    "componentId" => 3,
-                    "listenerStatus" => 4,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &[
+                        "environmentId",
+                        "packageId",
+                        "notes",
+                        "componentId",
+                        "listenerStatus",
+                    ],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut environment_id, "environmentId"),
@@ -1342,91 +1202,64 @@ pub struct Atom {
 #[cfg(feature = "atoms")]
 impl serde::Serialize for Atom {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "Atom",
-                20 - usize::from(self.id.is_none()) - usize::from(self.name.is_none())
-                    - usize::from(self.status.is_none())
-                    - usize::from(self.r#type.is_none())
-                    - usize::from(self.host_name.is_none())
-                    - usize::from(self.current_version.is_none())
-                    - usize::from(self.date_installed.is_none())
-                    - usize::from(self.capabilities.is_none())
-                    - usize::from(self.cloud_id.is_none())
-                    - usize::from(self.cloud_name.is_none())
-                    - usize::from(self.cloud_molecule_id.is_none())
-                    - usize::from(self.cloud_molecule_name.is_none())
-                    - usize::from(self.cloud_owner_name.is_none())
-                    - usize::from(self.created_by.is_none())
-                    - usize::from(self.force_restart_time.is_none())
-                    - usize::from(self.instance_id.is_none())
-                    - usize::from(self.is_cloud_attachment.is_none())
-                    - usize::from(self.purge_history_days.is_none())
-                    - usize::from(self.purge_immediate.is_none())
-                    - usize::from(self.status_detail.is_none()),
-            )?;
-        if self.id.is_some() {
-            state.serialize_field("id", &self.id)?;
-        }
-        if self.name.is_some() {
-            state.serialize_field("name", &self.name)?;
-        }
-        if self.status.is_some() {
-            state.serialize_field("status", &self.status)?;
-        }
-        if self.r#type.is_some() {
-            state.serialize_field("type", &self.r#type)?;
-        }
-        if self.host_name.is_some() {
-            state.serialize_field("hostName", &self.host_name)?;
-        }
-        if self.current_version.is_some() {
-            state.serialize_field("currentVersion", &self.current_version)?;
-        }
-        if self.date_installed.is_some() {
-            state.serialize_field("dateInstalled", &self.date_installed)?;
-        }
-        if self.capabilities.is_some() {
-            state.serialize_field("capabilities", &self.capabilities)?;
-        }
-        if self.cloud_id.is_some() {
-            state.serialize_field("cloudId", &self.cloud_id)?;
-        }
-        if self.cloud_name.is_some() {
-            state.serialize_field("cloudName", &self.cloud_name)?;
-        }
-        if self.cloud_molecule_id.is_some() {
-            state.serialize_field("cloudMoleculeId", &self.cloud_molecule_id)?;
-        }
-        if self.cloud_molecule_name.is_some() {
-            state.serialize_field("cloudMoleculeName", &self.cloud_molecule_name)?;
-        }
-        if self.cloud_owner_name.is_some() {
-            state.serialize_field("cloudOwnerName", &self.cloud_owner_name)?;
-        }
-        if self.created_by.is_some() {
-            state.serialize_field("createdBy", &self.created_by)?;
-        }
-        if self.force_restart_time.is_some() {
-            state.serialize_field("forceRestartTime", &self.force_restart_time)?;
-        }
-        if self.instance_id.is_some() {
-            state.serialize_field("instanceId", &self.instance_id)?;
-        }
-        if self.is_cloud_attachment.is_some() {
-            state.serialize_field("isCloudAttachment", &self.is_cloud_attachment)?;
-        }
-        if self.purge_history_days.is_some() {
-            state.serialize_field("purgeHistoryDays", &self.purge_history_days)?;
-        }
-        if self.purge_immediate.is_some() {
-            state.serialize_field("purgeImmediate", &self.purge_immediate)?;
-        }
-        if self.status_detail.is_some() {
-            state.serialize_field("statusDetail", &self.status_detail)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "Atom",
+            &[
+                ("id", self.id.is_none(), &self.id),
+                ("name", self.name.is_none(), &self.name),
+                ("status", self.status.is_none(), &self.status),
+                ("type", self.r#type.is_none(), &self.r#type),
+                ("hostName", self.host_name.is_none(), &self.host_name),
+                (
+                    "currentVersion",
+                    self.current_version.is_none(),
+                    &self.current_version,
+                ),
+                ("dateInstalled", self.date_installed.is_none(), &self.date_installed),
+                ("capabilities", self.capabilities.is_none(), &self.capabilities),
+                ("cloudId", self.cloud_id.is_none(), &self.cloud_id),
+                ("cloudName", self.cloud_name.is_none(), &self.cloud_name),
+                (
+                    "cloudMoleculeId",
+                    self.cloud_molecule_id.is_none(),
+                    &self.cloud_molecule_id,
+                ),
+                (
+                    "cloudMoleculeName",
+                    self.cloud_molecule_name.is_none(),
+                    &self.cloud_molecule_name,
+                ),
+                (
+                    "cloudOwnerName",
+                    self.cloud_owner_name.is_none(),
+                    &self.cloud_owner_name,
+                ),
+                ("createdBy", self.created_by.is_none(), &self.created_by),
+                (
+                    "forceRestartTime",
+                    self.force_restart_time.is_none(),
+                    &self.force_restart_time,
+                ),
+                ("instanceId", self.instance_id.is_none(), &self.instance_id),
+                (
+                    "isCloudAttachment",
+                    self.is_cloud_attachment.is_none(),
+                    &self.is_cloud_attachment,
+                ),
+                (
+                    "purgeHistoryDays",
+                    self.purge_history_days.is_none(),
+                    &self.purge_history_days,
+                ),
+                (
+                    "purgeImmediate",
+                    self.purge_immediate.is_none(),
+                    &self.purge_immediate,
+                ),
+                ("statusDetail", self.status_detail.is_none(), &self.status_detail),
+            ],
+        )
     }
 }
 #[cfg(feature = "atoms")]
@@ -1465,29 +1298,30 @@ impl<'de> serde::Deserialize<'de> for Atom {
                 let mut purge_history_days = None;
                 let mut purge_immediate = None;
                 let mut status_detail = None;
-                let fields = de::Key(|key| match key {
-                    "id" => 0,
-                    "name" => 1,
-                    "status" => 2,
-                    "type" => 3,
-                    "hostName" => 4,
-                    "currentVersion" => 5,
-                    "dateInstalled" => 6,
-                    "capabilities" => 7,
-                    "cloudId" => 8,
-                    "cloudName" => 9,
-                    "cloudMoleculeId" => 10,
-                    "cloudMoleculeName" => 11,
-                    "cloudOwnerName" => 12,
-                    "createdBy" => 13,
-                    "forceRestartTime" => 14,
-                    "instanceId" => 15,
-                    "isCloudAttachment" => 16,
-                    "purgeHistoryDays" => 17,
-                    "purgeImmediate" => 18,
-                    "statusDetail" => 19,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &[
+                        "id",
+                        "name",
+                        "status",
+                        "type",
+                        "hostName",
+                        "currentVersion",
+                        "dateInstalled",
+                        "capabilities",
+                        "cloudId",
+                        "cloudName",
+                        "cloudMoleculeId",
+                        "cloudMoleculeName",
+                        "cloudOwnerName",
+                        "createdBy",
+                        "forceRestartTime",
+                        "instanceId",
+                        "isCloudAttachment",
+                        "purgeHistoryDays",
+                        "purgeImmediate",
+                        "statusDetail",
+                    ],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
@@ -1860,28 +1694,28 @@ pub struct AtomInput {
 #[cfg(feature = "atoms")]
 impl serde::Serialize for AtomInput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "AtomInput",
-                4 - usize::from(self.name.is_none())
-                    - usize::from(self.purge_history_days.is_none())
-                    - usize::from(self.purge_immediate.is_none())
-                    - usize::from(self.force_restart_time.is_none()),
-            )?;
-        if self.name.is_some() {
-            state.serialize_field("name", &self.name)?;
-        }
-        if self.purge_history_days.is_some() {
-            state.serialize_field("purgeHistoryDays", &self.purge_history_days)?;
-        }
-        if self.purge_immediate.is_some() {
-            state.serialize_field("purgeImmediate", &self.purge_immediate)?;
-        }
-        if self.force_restart_time.is_some() {
-            state.serialize_field("forceRestartTime", &self.force_restart_time)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "AtomInput",
+            &[
+                ("name", self.name.is_none(), &self.name),
+                (
+                    "purgeHistoryDays",
+                    self.purge_history_days.is_none(),
+                    &self.purge_history_days,
+                ),
+                (
+                    "purgeImmediate",
+                    self.purge_immediate.is_none(),
+                    &self.purge_immediate,
+                ),
+                (
+                    "forceRestartTime",
+                    self.force_restart_time.is_none(),
+                    &self.force_restart_time,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "atoms")]
@@ -1904,13 +1738,9 @@ impl<'de> serde::Deserialize<'de> for AtomInput {
                 let mut purge_history_days = None;
                 let mut purge_immediate = None;
                 let mut force_restart_time = None;
-                let fields = de::Key(|key| match key {
-                    "name" => 0,
-                    "purgeHistoryDays" => 1,
-                    "purgeImmediate" => 2,
-                    "forceRestartTime" => 3,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &["name", "purgeHistoryDays", "purgeImmediate", "forceRestartTime"],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut name, "name"),
@@ -1978,64 +1808,36 @@ pub struct PackagedComponent {
 #[cfg(feature = "components")]
 impl serde::Serialize for PackagedComponent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "PackagedComponent",
-                12 - usize::from(self.package_id.is_none())
-                    - usize::from(self.component_id.is_none())
-                    - usize::from(self.component_version.is_none())
-                    - usize::from(self.component_type.is_none())
-                    - usize::from(self.package_version.is_none())
-                    - usize::from(self.created_date.is_none())
-                    - usize::from(self.created_by.is_none())
-                    - usize::from(self.notes.is_none())
-                    - usize::from(self.deleted.is_none())
-                    - usize::from(self.shareable.is_none())
-                    - usize::from(self.fully_publicly_consumable.is_none())
-                    - usize::from(self.branch_name.is_none()),
-            )?;
-        if self.package_id.is_some() {
-            state.serialize_field("packageId", &self.package_id)?;
-        }
-        if self.component_id.is_some() {
-            state.serialize_field("componentId", &self.component_id)?;
-        }
-        if self.component_version.is_some() {
-            state.serialize_field("componentVersion", &self.component_version)?;
-        }
-        if self.component_type.is_some() {
-            state.serialize_field("componentType", &self.component_type)?;
-        }
-        if self.package_version.is_some() {
-            state.serialize_field("packageVersion", &self.package_version)?;
-        }
-        if self.created_date.is_some() {
-            state.serialize_field("createdDate", &self.created_date)?;
-        }
-        if self.created_by.is_some() {
-            state.serialize_field("createdBy", &self.created_by)?;
-        }
-        if self.notes.is_some() {
-            state.serialize_field("notes", &self.notes)?;
-        }
-        if self.deleted.is_some() {
-            state.serialize_field("deleted", &self.deleted)?;
-        }
-        if self.shareable.is_some() {
-            state.serialize_field("shareable", &self.shareable)?;
-        }
-        if self.fully_publicly_consumable.is_some() {
-            state
-                .serialize_field(
+        super::runtime::ser::fields(
+            serializer,
+            "PackagedComponent",
+            &[
+                ("packageId", self.package_id.is_none(), &self.package_id),
+                ("componentId", self.component_id.is_none(), &self.component_id),
+                (
+                    "componentVersion",
+                    self.component_version.is_none(),
+                    &self.component_version,
+                ),
+                ("componentType", self.component_type.is_none(), &self.component_type),
+                (
+                    "packageVersion",
+                    self.package_version.is_none(),
+                    &self.package_version,
+                ),
+                ("createdDate", self.created_date.is_none(), &self.created_date),
+                ("createdBy", self.created_by.is_none(), &self.created_by),
+                ("notes", self.notes.is_none(), &self.notes),
+                ("deleted", self.deleted.is_none(), &self.deleted),
+                ("shareable", self.shareable.is_none(), &self.shareable),
+                (
                     "fullyPubliclyConsumable",
+                    self.fully_publicly_consumable.is_none(),
                     &self.fully_publicly_consumable,
-                )?;
-        }
-        if self.branch_name.is_some() {
-            state.serialize_field("branchName", &self.branch_name)?;
-        }
-        state.end()
+                ),
+                ("branchName", self.branch_name.is_none(), &self.branch_name),
+            ],
+        )
     }
 }
 #[cfg(feature = "components")]
@@ -2066,21 +1868,22 @@ impl<'de> serde::Deserialize<'de> for PackagedComponent {
                 let mut shareable = None;
                 let mut fully_publicly_consumable = None;
                 let mut branch_name = None;
-                let fields = de::Key(|key| match key {
-                    "packageId" => 0,
-                    "componentId" => 1,
-                    "componentVersion" => 2,
-                    "componentType" => 3,
-                    "packageVersion" => 4,
-                    "createdDate" => 5,
-                    "createdBy" => 6,
-                    "notes" => 7,
-                    "deleted" => 8,
-                    "shareable" => 9,
-                    "fullyPubliclyConsumable" => 10,
-                    "branchName" => 11,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &[
+                        "packageId",
+                        "componentId",
+                        "componentVersion",
+                        "componentType",
+                        "packageVersion",
+                        "createdDate",
+                        "createdBy",
+                        "notes",
+                        "deleted",
+                        "shareable",
+                        "fullyPubliclyConsumable",
+                        "branchName",
+                    ],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut package_id, "packageId"),
@@ -2150,33 +1953,26 @@ pub struct PackagedComponentInput {
 #[cfg(feature = "components")]
 impl serde::Serialize for PackagedComponentInput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "PackagedComponentInput",
-                6 - usize::from(self.component_version.is_none())
-                    - usize::from(self.package_version.is_none())
-                    - usize::from(self.notes.is_none())
-                    - usize::from(self.branch_name.is_none())
-                    - usize::from(self.package_id.is_none()),
-            )?;
-        state.serialize_field("componentId", &self.component_id)?;
-        if self.component_version.is_some() {
-            state.serialize_field("componentVersion", &self.component_version)?;
-        }
-        if self.package_version.is_some() {
-            state.serialize_field("packageVersion", &self.package_version)?;
-        }
-        if self.notes.is_some() {
-            state.serialize_field("notes", &self.notes)?;
-        }
-        if self.branch_name.is_some() {
-            state.serialize_field("branchName", &self.branch_name)?;
-        }
-        if self.package_id.is_some() {
-            state.serialize_field("packageId", &self.package_id)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "PackagedComponentInput",
+            &[
+                ("componentId", false, &self.component_id),
+                (
+                    "componentVersion",
+                    self.component_version.is_none(),
+                    &self.component_version,
+                ),
+                (
+                    "packageVersion",
+                    self.package_version.is_none(),
+                    &self.package_version,
+                ),
+                ("notes", self.notes.is_none(), &self.notes),
+                ("branchName", self.branch_name.is_none(), &self.branch_name),
+                ("packageId", self.package_id.is_none(), &self.package_id),
+            ],
+        )
     }
 }
 #[cfg(feature = "components")]
@@ -2201,15 +1997,16 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentInput {
                 let mut notes = None;
                 let mut branch_name = None;
                 let mut package_id = None;
-                let fields = de::Key(|key| match key {
-                    "componentId" => 0,
-                    "componentVersion" => 1,
-                    "packageVersion" => 2,
-                    "notes" => 3,
-                    "branchName" => 4,
-                    "packageId" => 5,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &[
+                        "componentId",
+                        "componentVersion",
+                        "packageVersion",
+                        "notes",
+                        "branchName",
+                        "packageId",
+                    ],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut component_id, "componentId"),
@@ -2253,24 +2050,19 @@ pub struct ProcessQueryResult {
 #[cfg(feature = "processes")]
 impl serde::Serialize for ProcessQueryResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ProcessQueryResult",
-                3 - usize::from(self.number_of_results.is_none())
-                    - usize::from(self.query_token.is_none())
-                    - usize::from(self.result.is_none()),
-            )?;
-        if self.number_of_results.is_some() {
-            state.serialize_field("numberOfResults", &self.number_of_results)?;
-        }
-        if self.query_token.is_some() {
-            state.serialize_field("queryToken", &self.query_token)?;
-        }
-        if self.result.is_some() {
-            state.serialize_field("result", &self.result)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessQueryResult",
+            &[
+                (
+                    "numberOfResults",
+                    self.number_of_results.is_none(),
+                    &self.number_of_results,
+                ),
+                ("queryToken", self.query_token.is_none(), &self.query_token),
+                ("result", self.result.is_none(), &self.result),
+            ],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -2292,12 +2084,7 @@ impl<'de> serde::Deserialize<'de> for ProcessQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(|key| match key {
-                    "numberOfResults" => 0,
-                    "queryToken" => 1,
-                    "result" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => {
@@ -2335,24 +2122,19 @@ pub struct ExecutionRecordQueryResult {
 #[cfg(feature = "execution")]
 impl serde::Serialize for ExecutionRecordQueryResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ExecutionRecordQueryResult",
-                3 - usize::from(self.number_of_results.is_none())
-                    - usize::from(self.query_token.is_none())
-                    - usize::from(self.result.is_none()),
-            )?;
-        if self.number_of_results.is_some() {
-            state.serialize_field("numberOfResults", &self.number_of_results)?;
-        }
-        if self.query_token.is_some() {
-            state.serialize_field("queryToken", &self.query_token)?;
-        }
-        if self.result.is_some() {
-            state.serialize_field("result", &self.result)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ExecutionRecordQueryResult",
+            &[
+                (
+                    "numberOfResults",
+                    self.number_of_results.is_none(),
+                    &self.number_of_results,
+                ),
+                ("queryToken", self.query_token.is_none(), &self.query_token),
+                ("result", self.result.is_none(), &self.result),
+            ],
+        )
     }
 }
 #[cfg(feature = "execution")]
@@ -2374,12 +2156,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(|key| match key {
-                    "numberOfResults" => 0,
-                    "queryToken" => 1,
-                    "result" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => {
@@ -2417,24 +2194,19 @@ pub struct EnvironmentQueryResult {
 #[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentQueryResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "EnvironmentQueryResult",
-                3 - usize::from(self.number_of_results.is_none())
-                    - usize::from(self.query_token.is_none())
-                    - usize::from(self.result.is_none()),
-            )?;
-        if self.number_of_results.is_some() {
-            state.serialize_field("numberOfResults", &self.number_of_results)?;
-        }
-        if self.query_token.is_some() {
-            state.serialize_field("queryToken", &self.query_token)?;
-        }
-        if self.result.is_some() {
-            state.serialize_field("result", &self.result)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "EnvironmentQueryResult",
+            &[
+                (
+                    "numberOfResults",
+                    self.number_of_results.is_none(),
+                    &self.number_of_results,
+                ),
+                ("queryToken", self.query_token.is_none(), &self.query_token),
+                ("result", self.result.is_none(), &self.result),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -2456,12 +2228,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(|key| match key {
-                    "numberOfResults" => 0,
-                    "queryToken" => 1,
-                    "result" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => {
@@ -2499,24 +2266,19 @@ pub struct DeployedPackageQueryResult {
 #[cfg(feature = "deployments")]
 impl serde::Serialize for DeployedPackageQueryResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "DeployedPackageQueryResult",
-                3 - usize::from(self.number_of_results.is_none())
-                    - usize::from(self.query_token.is_none())
-                    - usize::from(self.result.is_none()),
-            )?;
-        if self.number_of_results.is_some() {
-            state.serialize_field("numberOfResults", &self.number_of_results)?;
-        }
-        if self.query_token.is_some() {
-            state.serialize_field("queryToken", &self.query_token)?;
-        }
-        if self.result.is_some() {
-            state.serialize_field("result", &self.result)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "DeployedPackageQueryResult",
+            &[
+                (
+                    "numberOfResults",
+                    self.number_of_results.is_none(),
+                    &self.number_of_results,
+                ),
+                ("queryToken", self.query_token.is_none(), &self.query_token),
+                ("result", self.result.is_none(), &self.result),
+            ],
+        )
     }
 }
 #[cfg(feature = "deployments")]
@@ -2538,12 +2300,7 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(|key| match key {
-                    "numberOfResults" => 0,
-                    "queryToken" => 1,
-                    "result" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => {
@@ -2581,24 +2338,19 @@ pub struct AtomQueryResult {
 #[cfg(feature = "atoms")]
 impl serde::Serialize for AtomQueryResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "AtomQueryResult",
-                3 - usize::from(self.number_of_results.is_none())
-                    - usize::from(self.query_token.is_none())
-                    - usize::from(self.result.is_none()),
-            )?;
-        if self.number_of_results.is_some() {
-            state.serialize_field("numberOfResults", &self.number_of_results)?;
-        }
-        if self.query_token.is_some() {
-            state.serialize_field("queryToken", &self.query_token)?;
-        }
-        if self.result.is_some() {
-            state.serialize_field("result", &self.result)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "AtomQueryResult",
+            &[
+                (
+                    "numberOfResults",
+                    self.number_of_results.is_none(),
+                    &self.number_of_results,
+                ),
+                ("queryToken", self.query_token.is_none(), &self.query_token),
+                ("result", self.result.is_none(), &self.result),
+            ],
+        )
     }
 }
 #[cfg(feature = "atoms")]
@@ -2620,12 +2372,7 @@ impl<'de> serde::Deserialize<'de> for AtomQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(|key| match key {
-                    "numberOfResults" => 0,
-                    "queryToken" => 1,
-                    "result" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => {
@@ -2661,24 +2408,15 @@ pub struct ErrorResponse {
 }
 impl serde::Serialize for ErrorResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ErrorResponse",
-                3 - usize::from(self.message.is_none())
-                    - usize::from(self.r#type.is_none())
-                    - usize::from(self.error.is_none()),
-            )?;
-        if self.message.is_some() {
-            state.serialize_field("message", &self.message)?;
-        }
-        if self.r#type.is_some() {
-            state.serialize_field("@type", &self.r#type)?;
-        }
-        if self.error.is_some() {
-            state.serialize_field("error", &self.error)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ErrorResponse",
+            &[
+                ("message", self.message.is_none(), &self.message),
+                ("@type", self.r#type.is_none(), &self.r#type),
+                ("error", self.error.is_none(), &self.error),
+            ],
+        )
     }
 }
 impl<'de> serde::Deserialize<'de> for ErrorResponse {
@@ -2699,12 +2437,7 @@ impl<'de> serde::Deserialize<'de> for ErrorResponse {
                 let mut message = None;
                 let mut r#type = None;
                 let mut error = None;
-                let fields = de::Key(|key| match key {
-                    "message" => 0,
-                    "@type" => 1,
-                    "error" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["message", "@type", "error"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut message, "message"),
@@ -2737,23 +2470,15 @@ pub struct EnvironmentAtomAttachment {
 #[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentAtomAttachment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "EnvironmentAtomAttachment",
-                3 - usize::from(self.id.is_none()) - usize::from(self.atom_id.is_none())
-                    - usize::from(self.environment_id.is_none()),
-            )?;
-        if self.id.is_some() {
-            state.serialize_field("id", &self.id)?;
-        }
-        if self.atom_id.is_some() {
-            state.serialize_field("atomId", &self.atom_id)?;
-        }
-        if self.environment_id.is_some() {
-            state.serialize_field("environmentId", &self.environment_id)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "EnvironmentAtomAttachment",
+            &[
+                ("id", self.id.is_none(), &self.id),
+                ("atomId", self.atom_id.is_none(), &self.atom_id),
+                ("environmentId", self.environment_id.is_none(), &self.environment_id),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -2775,12 +2500,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachment {
                 let mut id = None;
                 let mut atom_id = None;
                 let mut environment_id = None;
-                let fields = de::Key(|key| match key {
-                    "id" => 0,
-                    "atomId" => 1,
-                    "environmentId" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["id", "atomId", "environmentId"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
@@ -2808,16 +2528,11 @@ pub struct EnvironmentAtomAttachmentQueryConfig {
 #[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentAtomAttachmentQueryConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "EnvironmentAtomAttachmentQueryConfig",
-                1 - usize::from(self.query_filter.is_none()),
-            )?;
-        if self.query_filter.is_some() {
-            state.serialize_field("QueryFilter", &self.query_filter)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "EnvironmentAtomAttachmentQueryConfig",
+            &[("QueryFilter", self.query_filter.is_none(), &self.query_filter)],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -2837,10 +2552,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentQueryConfig {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut query_filter = None;
-                let fields = de::Key(|key| match key {
-                    "QueryFilter" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["QueryFilter"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
@@ -2863,11 +2575,11 @@ pub struct EnvironmentAtomAttachmentQueryConfigQueryFilter {
 #[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentAtomAttachmentQueryConfigQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct("EnvironmentAtomAttachmentQueryConfigQueryFilter", 1)?;
-        state.serialize_field("expression", &self.expression)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "EnvironmentAtomAttachmentQueryConfigQueryFilter",
+            &[("expression", false, &self.expression)],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -2887,10 +2599,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentQueryConfigQueryF
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(|key| match key {
-                    "expression" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["expression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
@@ -2924,18 +2633,15 @@ pub struct EnvironmentAtomAttachmentSimpleExpression {
 #[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentAtomAttachmentSimpleExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "EnvironmentAtomAttachmentSimpleExpression",
-                3 - usize::from(self.argument.is_none()),
-            )?;
-        if self.argument.is_some() {
-            state.serialize_field("argument", &self.argument)?;
-        }
-        state.serialize_field("operator", &self.operator)?;
-        state.serialize_field("property", &self.property)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "EnvironmentAtomAttachmentSimpleExpression",
+            &[
+                ("argument", self.argument.is_none(), &self.argument),
+                ("operator", false, &self.operator),
+                ("property", false, &self.property),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -2957,12 +2663,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentSimpleExpression 
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(|key| match key {
-                    "argument" => 0,
-                    "operator" => 1,
-                    "property" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["argument", "operator", "property"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
@@ -3289,17 +2990,18 @@ pub struct EnvironmentAtomAttachmentGroupingExpression {
 #[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentAtomAttachmentGroupingExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "EnvironmentAtomAttachmentGroupingExpression",
-                2 - usize::from(self.nested_expression.is_none()),
-            )?;
-        state.serialize_field("operator", &self.operator)?;
-        if self.nested_expression.is_some() {
-            state.serialize_field("nestedExpression", &self.nested_expression)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "EnvironmentAtomAttachmentGroupingExpression",
+            &[
+                ("operator", false, &self.operator),
+                (
+                    "nestedExpression",
+                    self.nested_expression.is_none(),
+                    &self.nested_expression,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -3320,11 +3022,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentGroupingExpressio
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(|key| match key {
-                    "operator" => 0,
-                    "nestedExpression" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["operator", "nestedExpression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
@@ -3433,24 +3131,19 @@ pub struct EnvironmentAtomAttachmentQueryResult {
 #[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentAtomAttachmentQueryResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "EnvironmentAtomAttachmentQueryResult",
-                3 - usize::from(self.number_of_results.is_none())
-                    - usize::from(self.query_token.is_none())
-                    - usize::from(self.result.is_none()),
-            )?;
-        if self.number_of_results.is_some() {
-            state.serialize_field("numberOfResults", &self.number_of_results)?;
-        }
-        if self.query_token.is_some() {
-            state.serialize_field("queryToken", &self.query_token)?;
-        }
-        if self.result.is_some() {
-            state.serialize_field("result", &self.result)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "EnvironmentAtomAttachmentQueryResult",
+            &[
+                (
+                    "numberOfResults",
+                    self.number_of_results.is_none(),
+                    &self.number_of_results,
+                ),
+                ("queryToken", self.query_token.is_none(), &self.query_token),
+                ("result", self.result.is_none(), &self.result),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -3472,12 +3165,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(|key| match key {
-                    "numberOfResults" => 0,
-                    "queryToken" => 1,
-                    "result" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => {
@@ -3511,16 +3199,11 @@ pub struct ProcessQueryConfig {
 #[cfg(feature = "processes")]
 impl serde::Serialize for ProcessQueryConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ProcessQueryConfig",
-                1 - usize::from(self.query_filter.is_none()),
-            )?;
-        if self.query_filter.is_some() {
-            state.serialize_field("QueryFilter", &self.query_filter)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessQueryConfig",
+            &[("QueryFilter", self.query_filter.is_none(), &self.query_filter)],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -3540,10 +3223,7 @@ impl<'de> serde::Deserialize<'de> for ProcessQueryConfig {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut query_filter = None;
-                let fields = de::Key(|key| match key {
-                    "QueryFilter" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["QueryFilter"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
@@ -3566,10 +3246,11 @@ pub struct ProcessQueryConfigQueryFilter {
 #[cfg(feature = "processes")]
 impl serde::Serialize for ProcessQueryConfigQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer.serialize_struct("ProcessQueryConfigQueryFilter", 1)?;
-        state.serialize_field("expression", &self.expression)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessQueryConfigQueryFilter",
+            &[("expression", false, &self.expression)],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -3589,10 +3270,7 @@ impl<'de> serde::Deserialize<'de> for ProcessQueryConfigQueryFilter {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(|key| match key {
-                    "expression" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["expression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
@@ -3627,18 +3305,15 @@ pub struct ProcessSimpleExpression {
 #[cfg(feature = "processes")]
 impl serde::Serialize for ProcessSimpleExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ProcessSimpleExpression",
-                3 - usize::from(self.argument.is_none()),
-            )?;
-        if self.argument.is_some() {
-            state.serialize_field("argument", &self.argument)?;
-        }
-        state.serialize_field("operator", &self.operator)?;
-        state.serialize_field("property", &self.property)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessSimpleExpression",
+            &[
+                ("argument", self.argument.is_none(), &self.argument),
+                ("operator", false, &self.operator),
+                ("property", false, &self.property),
+            ],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -3660,12 +3335,7 @@ impl<'de> serde::Deserialize<'de> for ProcessSimpleExpression {
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(|key| match key {
-                    "argument" => 0,
-                    "operator" => 1,
-                    "property" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["argument", "operator", "property"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
@@ -3792,17 +3462,18 @@ pub struct ProcessGroupingExpression {
 #[cfg(feature = "processes")]
 impl serde::Serialize for ProcessGroupingExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ProcessGroupingExpression",
-                2 - usize::from(self.nested_expression.is_none()),
-            )?;
-        state.serialize_field("operator", &self.operator)?;
-        if self.nested_expression.is_some() {
-            state.serialize_field("nestedExpression", &self.nested_expression)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessGroupingExpression",
+            &[
+                ("operator", false, &self.operator),
+                (
+                    "nestedExpression",
+                    self.nested_expression.is_none(),
+                    &self.nested_expression,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -3823,11 +3494,7 @@ impl<'de> serde::Deserialize<'de> for ProcessGroupingExpression {
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(|key| match key {
-                    "operator" => 0,
-                    "nestedExpression" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["operator", "nestedExpression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
@@ -3859,16 +3526,11 @@ pub struct EnvironmentQueryConfig {
 #[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentQueryConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "EnvironmentQueryConfig",
-                1 - usize::from(self.query_filter.is_none()),
-            )?;
-        if self.query_filter.is_some() {
-            state.serialize_field("QueryFilter", &self.query_filter)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "EnvironmentQueryConfig",
+            &[("QueryFilter", self.query_filter.is_none(), &self.query_filter)],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -3888,10 +3550,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentQueryConfig {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut query_filter = None;
-                let fields = de::Key(|key| match key {
-                    "QueryFilter" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["QueryFilter"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
@@ -3914,11 +3573,11 @@ pub struct EnvironmentQueryConfigQueryFilter {
 #[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentQueryConfigQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct("EnvironmentQueryConfigQueryFilter", 1)?;
-        state.serialize_field("expression", &self.expression)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "EnvironmentQueryConfigQueryFilter",
+            &[("expression", false, &self.expression)],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -3938,10 +3597,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentQueryConfigQueryFilter {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(|key| match key {
-                    "expression" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["expression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
@@ -3976,18 +3632,15 @@ pub struct EnvironmentSimpleExpression {
 #[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentSimpleExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "EnvironmentSimpleExpression",
-                3 - usize::from(self.argument.is_none()),
-            )?;
-        if self.argument.is_some() {
-            state.serialize_field("argument", &self.argument)?;
-        }
-        state.serialize_field("operator", &self.operator)?;
-        state.serialize_field("property", &self.property)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "EnvironmentSimpleExpression",
+            &[
+                ("argument", self.argument.is_none(), &self.argument),
+                ("operator", false, &self.operator),
+                ("property", false, &self.property),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -4009,12 +3662,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentSimpleExpression {
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(|key| match key {
-                    "argument" => 0,
-                    "operator" => 1,
-                    "property" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["argument", "operator", "property"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
@@ -4130,17 +3778,18 @@ pub struct EnvironmentGroupingExpression {
 #[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentGroupingExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "EnvironmentGroupingExpression",
-                2 - usize::from(self.nested_expression.is_none()),
-            )?;
-        state.serialize_field("operator", &self.operator)?;
-        if self.nested_expression.is_some() {
-            state.serialize_field("nestedExpression", &self.nested_expression)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "EnvironmentGroupingExpression",
+            &[
+                ("operator", false, &self.operator),
+                (
+                    "nestedExpression",
+                    self.nested_expression.is_none(),
+                    &self.nested_expression,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -4161,11 +3810,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentGroupingExpression {
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(|key| match key {
-                    "operator" => 0,
-                    "nestedExpression" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["operator", "nestedExpression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
@@ -4197,16 +3842,11 @@ pub struct AtomQueryConfig {
 #[cfg(feature = "atoms")]
 impl serde::Serialize for AtomQueryConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "AtomQueryConfig",
-                1 - usize::from(self.query_filter.is_none()),
-            )?;
-        if self.query_filter.is_some() {
-            state.serialize_field("QueryFilter", &self.query_filter)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "AtomQueryConfig",
+            &[("QueryFilter", self.query_filter.is_none(), &self.query_filter)],
+        )
     }
 }
 #[cfg(feature = "atoms")]
@@ -4226,10 +3866,7 @@ impl<'de> serde::Deserialize<'de> for AtomQueryConfig {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut query_filter = None;
-                let fields = de::Key(|key| match key {
-                    "QueryFilter" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["QueryFilter"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
@@ -4252,10 +3889,11 @@ pub struct AtomQueryConfigQueryFilter {
 #[cfg(feature = "atoms")]
 impl serde::Serialize for AtomQueryConfigQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer.serialize_struct("AtomQueryConfigQueryFilter", 1)?;
-        state.serialize_field("expression", &self.expression)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "AtomQueryConfigQueryFilter",
+            &[("expression", false, &self.expression)],
+        )
     }
 }
 #[cfg(feature = "atoms")]
@@ -4275,10 +3913,7 @@ impl<'de> serde::Deserialize<'de> for AtomQueryConfigQueryFilter {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(|key| match key {
-                    "expression" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["expression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
@@ -4313,18 +3948,15 @@ pub struct AtomSimpleExpression {
 #[cfg(feature = "atoms")]
 impl serde::Serialize for AtomSimpleExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "AtomSimpleExpression",
-                3 - usize::from(self.argument.is_none()),
-            )?;
-        if self.argument.is_some() {
-            state.serialize_field("argument", &self.argument)?;
-        }
-        state.serialize_field("operator", &self.operator)?;
-        state.serialize_field("property", &self.property)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "AtomSimpleExpression",
+            &[
+                ("argument", self.argument.is_none(), &self.argument),
+                ("operator", false, &self.operator),
+                ("property", false, &self.property),
+            ],
+        )
     }
 }
 #[cfg(feature = "atoms")]
@@ -4346,12 +3978,7 @@ impl<'de> serde::Deserialize<'de> for AtomSimpleExpression {
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(|key| match key {
-                    "argument" => 0,
-                    "operator" => 1,
-                    "property" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["argument", "operator", "property"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
@@ -4625,17 +4252,18 @@ pub struct AtomGroupingExpression {
 #[cfg(feature = "atoms")]
 impl serde::Serialize for AtomGroupingExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "AtomGroupingExpression",
-                2 - usize::from(self.nested_expression.is_none()),
-            )?;
-        state.serialize_field("operator", &self.operator)?;
-        if self.nested_expression.is_some() {
-            state.serialize_field("nestedExpression", &self.nested_expression)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "AtomGroupingExpression",
+            &[
+                ("operator", false, &self.operator),
+                (
+                    "nestedExpression",
+                    self.nested_expression.is_none(),
+                    &self.nested_expression,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "atoms")]
@@ -4656,11 +4284,7 @@ impl<'de> serde::Deserialize<'de> for AtomGroupingExpression {
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(|key| match key {
-                    "operator" => 0,
-                    "nestedExpression" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["operator", "nestedExpression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
@@ -4692,16 +4316,11 @@ pub struct DeployedPackageQueryConfig {
 #[cfg(feature = "deployments")]
 impl serde::Serialize for DeployedPackageQueryConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "DeployedPackageQueryConfig",
-                1 - usize::from(self.query_filter.is_none()),
-            )?;
-        if self.query_filter.is_some() {
-            state.serialize_field("QueryFilter", &self.query_filter)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "DeployedPackageQueryConfig",
+            &[("QueryFilter", self.query_filter.is_none(), &self.query_filter)],
+        )
     }
 }
 #[cfg(feature = "deployments")]
@@ -4721,10 +4340,7 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageQueryConfig {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut query_filter = None;
-                let fields = de::Key(|key| match key {
-                    "QueryFilter" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["QueryFilter"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
@@ -4747,11 +4363,11 @@ pub struct DeployedPackageQueryConfigQueryFilter {
 #[cfg(feature = "deployments")]
 impl serde::Serialize for DeployedPackageQueryConfigQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct("DeployedPackageQueryConfigQueryFilter", 1)?;
-        state.serialize_field("expression", &self.expression)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "DeployedPackageQueryConfigQueryFilter",
+            &[("expression", false, &self.expression)],
+        )
     }
 }
 #[cfg(feature = "deployments")]
@@ -4771,10 +4387,7 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageQueryConfigQueryFilter {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(|key| match key {
-                    "expression" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["expression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
@@ -4809,18 +4422,15 @@ pub struct DeployedPackageSimpleExpression {
 #[cfg(feature = "deployments")]
 impl serde::Serialize for DeployedPackageSimpleExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "DeployedPackageSimpleExpression",
-                3 - usize::from(self.argument.is_none()),
-            )?;
-        if self.argument.is_some() {
-            state.serialize_field("argument", &self.argument)?;
-        }
-        state.serialize_field("operator", &self.operator)?;
-        state.serialize_field("property", &self.property)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "DeployedPackageSimpleExpression",
+            &[
+                ("argument", self.argument.is_none(), &self.argument),
+                ("operator", false, &self.operator),
+                ("property", false, &self.property),
+            ],
+        )
     }
 }
 #[cfg(feature = "deployments")]
@@ -4842,12 +4452,7 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageSimpleExpression {
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(|key| match key {
-                    "argument" => 0,
-                    "operator" => 1,
-                    "property" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["argument", "operator", "property"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
@@ -5079,17 +4684,18 @@ pub struct DeployedPackageGroupingExpression {
 #[cfg(feature = "deployments")]
 impl serde::Serialize for DeployedPackageGroupingExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "DeployedPackageGroupingExpression",
-                2 - usize::from(self.nested_expression.is_none()),
-            )?;
-        state.serialize_field("operator", &self.operator)?;
-        if self.nested_expression.is_some() {
-            state.serialize_field("nestedExpression", &self.nested_expression)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "DeployedPackageGroupingExpression",
+            &[
+                ("operator", false, &self.operator),
+                (
+                    "nestedExpression",
+                    self.nested_expression.is_none(),
+                    &self.nested_expression,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "deployments")]
@@ -5110,11 +4716,7 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageGroupingExpression {
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(|key| match key {
-                    "operator" => 0,
-                    "nestedExpression" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["operator", "nestedExpression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
@@ -5147,20 +4749,14 @@ pub struct ExecutionRecordQueryConfig {
 #[cfg(feature = "execution")]
 impl serde::Serialize for ExecutionRecordQueryConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ExecutionRecordQueryConfig",
-                2 - usize::from(self.query_filter.is_none())
-                    - usize::from(self.query_sort.is_none()),
-            )?;
-        if self.query_filter.is_some() {
-            state.serialize_field("QueryFilter", &self.query_filter)?;
-        }
-        if self.query_sort.is_some() {
-            state.serialize_field("QuerySort", &self.query_sort)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ExecutionRecordQueryConfig",
+            &[
+                ("QueryFilter", self.query_filter.is_none(), &self.query_filter),
+                ("QuerySort", self.query_sort.is_none(), &self.query_sort),
+            ],
+        )
     }
 }
 #[cfg(feature = "execution")]
@@ -5181,11 +4777,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfig {
                 use super::runtime::de;
                 let mut query_filter = None;
                 let mut query_sort = None;
-                let fields = de::Key(|key| match key {
-                    "QueryFilter" => 0,
-                    "QuerySort" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["QueryFilter", "QuerySort"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
@@ -5210,11 +4802,11 @@ pub struct ExecutionRecordQueryConfigQueryFilter {
 #[cfg(feature = "execution")]
 impl serde::Serialize for ExecutionRecordQueryConfigQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct("ExecutionRecordQueryConfigQueryFilter", 1)?;
-        state.serialize_field("expression", &self.expression)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ExecutionRecordQueryConfigQueryFilter",
+            &[("expression", false, &self.expression)],
+        )
     }
 }
 #[cfg(feature = "execution")]
@@ -5234,10 +4826,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfigQueryFilter {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(|key| match key {
-                    "expression" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["expression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
@@ -5260,11 +4849,11 @@ pub struct ExecutionRecordQueryConfigQuerySort {
 #[cfg(feature = "execution")]
 impl serde::Serialize for ExecutionRecordQueryConfigQuerySort {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct("ExecutionRecordQueryConfigQuerySort", 1)?;
-        state.serialize_field("sortField", &self.sort_field)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ExecutionRecordQueryConfigQuerySort",
+            &[("sortField", false, &self.sort_field)],
+        )
     }
 }
 #[cfg(feature = "execution")]
@@ -5284,10 +4873,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfigQuerySort {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut sort_field = None;
-                let fields = de::Key(|key| match key {
-                    "sortField" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["sortField"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut sort_field, "sortField"),
@@ -5313,20 +4899,14 @@ pub struct ExecutionRecordQueryConfigQuerySortSortFieldItem {
 #[cfg(feature = "execution")]
 impl serde::Serialize for ExecutionRecordQueryConfigQuerySortSortFieldItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ExecutionRecordQueryConfigQuerySortSortFieldItem",
-                2 - usize::from(self.field_name.is_none())
-                    - usize::from(self.sort_order.is_none()),
-            )?;
-        if self.field_name.is_some() {
-            state.serialize_field("fieldName", &self.field_name)?;
-        }
-        if self.sort_order.is_some() {
-            state.serialize_field("sortOrder", &self.sort_order)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ExecutionRecordQueryConfigQuerySortSortFieldItem",
+            &[
+                ("fieldName", self.field_name.is_none(), &self.field_name),
+                ("sortOrder", self.sort_order.is_none(), &self.sort_order),
+            ],
+        )
     }
 }
 #[cfg(feature = "execution")]
@@ -5347,11 +4927,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfigQuerySortSortFie
                 use super::runtime::de;
                 let mut field_name = None;
                 let mut sort_order = None;
-                let fields = de::Key(|key| match key {
-                    "fieldName" => 0,
-                    "sortOrder" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["fieldName", "sortOrder"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut field_name, "fieldName"),
@@ -5388,18 +4964,15 @@ pub struct ExecutionRecordSimpleExpression {
 #[cfg(feature = "execution")]
 impl serde::Serialize for ExecutionRecordSimpleExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ExecutionRecordSimpleExpression",
-                3 - usize::from(self.argument.is_none()),
-            )?;
-        if self.argument.is_some() {
-            state.serialize_field("argument", &self.argument)?;
-        }
-        state.serialize_field("operator", &self.operator)?;
-        state.serialize_field("property", &self.property)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ExecutionRecordSimpleExpression",
+            &[
+                ("argument", self.argument.is_none(), &self.argument),
+                ("operator", false, &self.operator),
+                ("property", false, &self.property),
+            ],
+        )
     }
 }
 #[cfg(feature = "execution")]
@@ -5421,12 +4994,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordSimpleExpression {
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(|key| match key {
-                    "argument" => 0,
-                    "operator" => 1,
-                    "property" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["argument", "operator", "property"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
@@ -5651,17 +5219,18 @@ pub struct ExecutionRecordGroupingExpression {
 #[cfg(feature = "execution")]
 impl serde::Serialize for ExecutionRecordGroupingExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ExecutionRecordGroupingExpression",
-                2 - usize::from(self.nested_expression.is_none()),
-            )?;
-        state.serialize_field("operator", &self.operator)?;
-        if self.nested_expression.is_some() {
-            state.serialize_field("nestedExpression", &self.nested_expression)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ExecutionRecordGroupingExpression",
+            &[
+                ("operator", false, &self.operator),
+                (
+                    "nestedExpression",
+                    self.nested_expression.is_none(),
+                    &self.nested_expression,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "execution")]
@@ -5682,11 +5251,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordGroupingExpression {
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(|key| match key {
-                    "operator" => 0,
-                    "nestedExpression" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["operator", "nestedExpression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
@@ -5717,13 +5282,11 @@ pub struct ErrorDetail {
 }
 impl serde::Serialize for ErrorDetail {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct("ErrorDetail", 1 - usize::from(self.message.is_none()))?;
-        if self.message.is_some() {
-            state.serialize_field("message", &self.message)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ErrorDetail",
+            &[("message", self.message.is_none(), &self.message)],
+        )
     }
 }
 impl<'de> serde::Deserialize<'de> for ErrorDetail {
@@ -5742,10 +5305,7 @@ impl<'de> serde::Deserialize<'de> for ErrorDetail {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut message = None;
-                let fields = de::Key(|key| match key {
-                    "message" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["message"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut message, "message"),
@@ -5867,60 +5427,48 @@ pub struct EnvironmentExtensions {
 #[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentExtensions {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "EnvironmentExtensions",
-                12 - usize::from(self.id.is_none())
-                    - usize::from(self.environment_id.is_none())
-                    - usize::from(self.extension_group_id.is_none())
-                    - usize::from(self.partial.is_none())
-                    - usize::from(self.connections.is_none())
-                    - usize::from(self.operations.is_none())
-                    - usize::from(self.trading_partners.is_none())
-                    - usize::from(self.shared_communications.is_none())
-                    - usize::from(self.cross_references.is_none())
-                    - usize::from(self.process_properties.is_none())
-                    - usize::from(self.properties.is_none())
-                    - usize::from(self.pgp_certificates.is_none()),
-            )?;
-        if self.id.is_some() {
-            state.serialize_field("id", &self.id)?;
-        }
-        if self.environment_id.is_some() {
-            state.serialize_field("environmentId", &self.environment_id)?;
-        }
-        if self.extension_group_id.is_some() {
-            state.serialize_field("extensionGroupId", &self.extension_group_id)?;
-        }
-        if self.partial.is_some() {
-            state.serialize_field("partial", &self.partial)?;
-        }
-        if self.connections.is_some() {
-            state.serialize_field("connections", &self.connections)?;
-        }
-        if self.operations.is_some() {
-            state.serialize_field("operations", &self.operations)?;
-        }
-        if self.trading_partners.is_some() {
-            state.serialize_field("tradingPartners", &self.trading_partners)?;
-        }
-        if self.shared_communications.is_some() {
-            state.serialize_field("sharedCommunications", &self.shared_communications)?;
-        }
-        if self.cross_references.is_some() {
-            state.serialize_field("crossReferences", &self.cross_references)?;
-        }
-        if self.process_properties.is_some() {
-            state.serialize_field("processProperties", &self.process_properties)?;
-        }
-        if self.properties.is_some() {
-            state.serialize_field("properties", &self.properties)?;
-        }
-        if self.pgp_certificates.is_some() {
-            state.serialize_field("PGPCertificates", &self.pgp_certificates)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "EnvironmentExtensions",
+            &[
+                ("id", self.id.is_none(), &self.id),
+                ("environmentId", self.environment_id.is_none(), &self.environment_id),
+                (
+                    "extensionGroupId",
+                    self.extension_group_id.is_none(),
+                    &self.extension_group_id,
+                ),
+                ("partial", self.partial.is_none(), &self.partial),
+                ("connections", self.connections.is_none(), &self.connections),
+                ("operations", self.operations.is_none(), &self.operations),
+                (
+                    "tradingPartners",
+                    self.trading_partners.is_none(),
+                    &self.trading_partners,
+                ),
+                (
+                    "sharedCommunications",
+                    self.shared_communications.is_none(),
+                    &self.shared_communications,
+                ),
+                (
+                    "crossReferences",
+                    self.cross_references.is_none(),
+                    &self.cross_references,
+                ),
+                (
+                    "processProperties",
+                    self.process_properties.is_none(),
+                    &self.process_properties,
+                ),
+                ("properties", self.properties.is_none(), &self.properties),
+                (
+                    "PGPCertificates",
+                    self.pgp_certificates.is_none(),
+                    &self.pgp_certificates,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -5951,21 +5499,22 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensions {
                 let mut process_properties = None;
                 let mut properties = None;
                 let mut pgp_certificates = None;
-                let fields = de::Key(|key| match key {
-                    "id" => 0,
-                    "environmentId" => 1,
-                    "extensionGroupId" => 2,
-                    "partial" => 3,
-                    "connections" => 4,
-                    "operations" => 5,
-                    "tradingPartners" => 6,
-                    "sharedCommunications" => 7,
-                    "crossReferences" => 8,
-                    "processProperties" => 9,
-                    "properties" => 10,
-                    "PGPCertificates" => 11,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &[
+                        "id",
+                        "environmentId",
+                        "extensionGroupId",
+                        "partial",
+                        "connections",
+                        "operations",
+                        "tradingPartners",
+                        "sharedCommunications",
+                        "crossReferences",
+                        "processProperties",
+                        "properties",
+                        "PGPCertificates",
+                    ],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
@@ -6034,16 +5583,11 @@ pub struct Connections {
 #[cfg(feature = "environments")]
 impl serde::Serialize for Connections {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "Connections",
-                1 - usize::from(self.connection.is_none()),
-            )?;
-        if self.connection.is_some() {
-            state.serialize_field("connection", &self.connection)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "Connections",
+            &[("connection", self.connection.is_none(), &self.connection)],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -6063,10 +5607,7 @@ impl<'de> serde::Deserialize<'de> for Connections {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut connection = None;
-                let fields = de::Key(|key| match key {
-                    "connection" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["connection"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut connection, "connection"),
@@ -6091,23 +5632,15 @@ pub struct Connection {
 #[cfg(feature = "environments")]
 impl serde::Serialize for Connection {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "Connection",
-                3 - usize::from(self.id.is_none()) - usize::from(self.name.is_none())
-                    - usize::from(self.field.is_none()),
-            )?;
-        if self.id.is_some() {
-            state.serialize_field("id", &self.id)?;
-        }
-        if self.name.is_some() {
-            state.serialize_field("name", &self.name)?;
-        }
-        if self.field.is_some() {
-            state.serialize_field("field", &self.field)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "Connection",
+            &[
+                ("id", self.id.is_none(), &self.id),
+                ("name", self.name.is_none(), &self.name),
+                ("field", self.field.is_none(), &self.field),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -6129,12 +5662,7 @@ impl<'de> serde::Deserialize<'de> for Connection {
                 let mut id = None;
                 let mut name = None;
                 let mut field = None;
-                let fields = de::Key(|key| match key {
-                    "id" => 0,
-                    "name" => 1,
-                    "field" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["id", "name", "field"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
@@ -6161,13 +5689,11 @@ pub struct Operations {
 #[cfg(feature = "environments")]
 impl serde::Serialize for Operations {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct("Operations", 1 - usize::from(self.operation.is_none()))?;
-        if self.operation.is_some() {
-            state.serialize_field("operation", &self.operation)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "Operations",
+            &[("operation", self.operation.is_none(), &self.operation)],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -6187,10 +5713,7 @@ impl<'de> serde::Deserialize<'de> for Operations {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut operation = None;
-                let fields = de::Key(|key| match key {
-                    "operation" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["operation"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut operation, "operation"),
@@ -6215,23 +5738,15 @@ pub struct Operation {
 #[cfg(feature = "environments")]
 impl serde::Serialize for Operation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "Operation",
-                3 - usize::from(self.id.is_none()) - usize::from(self.name.is_none())
-                    - usize::from(self.field.is_none()),
-            )?;
-        if self.id.is_some() {
-            state.serialize_field("id", &self.id)?;
-        }
-        if self.name.is_some() {
-            state.serialize_field("name", &self.name)?;
-        }
-        if self.field.is_some() {
-            state.serialize_field("field", &self.field)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "Operation",
+            &[
+                ("id", self.id.is_none(), &self.id),
+                ("name", self.name.is_none(), &self.name),
+                ("field", self.field.is_none(), &self.field),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -6253,12 +5768,7 @@ impl<'de> serde::Deserialize<'de> for Operation {
                 let mut id = None;
                 let mut name = None;
                 let mut field = None;
-                let fields = de::Key(|key| match key {
-                    "id" => 0,
-                    "name" => 1,
-                    "field" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["id", "name", "field"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
@@ -6285,16 +5795,11 @@ pub struct TradingPartners {
 #[cfg(feature = "environments")]
 impl serde::Serialize for TradingPartners {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "TradingPartners",
-                1 - usize::from(self.trading_partner.is_none()),
-            )?;
-        if self.trading_partner.is_some() {
-            state.serialize_field("tradingPartner", &self.trading_partner)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "TradingPartners",
+            &[("tradingPartner", self.trading_partner.is_none(), &self.trading_partner)],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -6314,10 +5819,7 @@ impl<'de> serde::Deserialize<'de> for TradingPartners {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut trading_partner = None;
-                let fields = de::Key(|key| match key {
-                    "tradingPartner" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["tradingPartner"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => {
@@ -6344,23 +5846,15 @@ pub struct TradingPartner {
 #[cfg(feature = "environments")]
 impl serde::Serialize for TradingPartner {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "TradingPartner",
-                3 - usize::from(self.id.is_none()) - usize::from(self.name.is_none())
-                    - usize::from(self.category.is_none()),
-            )?;
-        if self.id.is_some() {
-            state.serialize_field("id", &self.id)?;
-        }
-        if self.name.is_some() {
-            state.serialize_field("name", &self.name)?;
-        }
-        if self.category.is_some() {
-            state.serialize_field("category", &self.category)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "TradingPartner",
+            &[
+                ("id", self.id.is_none(), &self.id),
+                ("name", self.name.is_none(), &self.name),
+                ("category", self.category.is_none(), &self.category),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -6382,12 +5876,7 @@ impl<'de> serde::Deserialize<'de> for TradingPartner {
                 let mut id = None;
                 let mut name = None;
                 let mut category = None;
-                let fields = de::Key(|key| match key {
-                    "id" => 0,
-                    "name" => 1,
-                    "category" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["id", "name", "category"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
@@ -6416,23 +5905,15 @@ pub struct TradingPartnerCategory {
 #[cfg(feature = "environments")]
 impl serde::Serialize for TradingPartnerCategory {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "TradingPartnerCategory",
-                3 - usize::from(self.id.is_none()) - usize::from(self.name.is_none())
-                    - usize::from(self.field.is_none()),
-            )?;
-        if self.id.is_some() {
-            state.serialize_field("id", &self.id)?;
-        }
-        if self.name.is_some() {
-            state.serialize_field("name", &self.name)?;
-        }
-        if self.field.is_some() {
-            state.serialize_field("field", &self.field)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "TradingPartnerCategory",
+            &[
+                ("id", self.id.is_none(), &self.id),
+                ("name", self.name.is_none(), &self.name),
+                ("field", self.field.is_none(), &self.field),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -6454,12 +5935,7 @@ impl<'de> serde::Deserialize<'de> for TradingPartnerCategory {
                 let mut id = None;
                 let mut name = None;
                 let mut field = None;
-                let fields = de::Key(|key| match key {
-                    "id" => 0,
-                    "name" => 1,
-                    "field" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["id", "name", "field"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
@@ -6486,16 +5962,17 @@ pub struct SharedCommunications {
 #[cfg(feature = "environments")]
 impl serde::Serialize for SharedCommunications {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "SharedCommunications",
-                1 - usize::from(self.shared_communication.is_none()),
-            )?;
-        if self.shared_communication.is_some() {
-            state.serialize_field("sharedCommunication", &self.shared_communication)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "SharedCommunications",
+            &[
+                (
+                    "sharedCommunication",
+                    self.shared_communication.is_none(),
+                    &self.shared_communication,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -6515,10 +5992,7 @@ impl<'de> serde::Deserialize<'de> for SharedCommunications {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut shared_communication = None;
-                let fields = de::Key(|key| match key {
-                    "sharedCommunication" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["sharedCommunication"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => {
@@ -6550,27 +6024,16 @@ pub struct SharedCommunication {
 #[cfg(feature = "environments")]
 impl serde::Serialize for SharedCommunication {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "SharedCommunication",
-                4 - usize::from(self.id.is_none()) - usize::from(self.name.is_none())
-                    - usize::from(self.r#type.is_none())
-                    - usize::from(self.field.is_none()),
-            )?;
-        if self.id.is_some() {
-            state.serialize_field("id", &self.id)?;
-        }
-        if self.name.is_some() {
-            state.serialize_field("name", &self.name)?;
-        }
-        if self.r#type.is_some() {
-            state.serialize_field("type", &self.r#type)?;
-        }
-        if self.field.is_some() {
-            state.serialize_field("field", &self.field)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "SharedCommunication",
+            &[
+                ("id", self.id.is_none(), &self.id),
+                ("name", self.name.is_none(), &self.name),
+                ("type", self.r#type.is_none(), &self.r#type),
+                ("field", self.field.is_none(), &self.field),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -6593,13 +6056,7 @@ impl<'de> serde::Deserialize<'de> for SharedCommunication {
                 let mut name = None;
                 let mut r#type = None;
                 let mut field = None;
-                let fields = de::Key(|key| match key {
-                    "id" => 0,
-                    "name" => 1,
-                    "type" => 2,
-                    "field" => 3,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["id", "name", "type", "field"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
@@ -6628,16 +6085,11 @@ pub struct CrossReferences {
 #[cfg(feature = "environments")]
 impl serde::Serialize for CrossReferences {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "CrossReferences",
-                1 - usize::from(self.cross_reference.is_none()),
-            )?;
-        if self.cross_reference.is_some() {
-            state.serialize_field("crossReference", &self.cross_reference)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "CrossReferences",
+            &[("crossReference", self.cross_reference.is_none(), &self.cross_reference)],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -6657,10 +6109,7 @@ impl<'de> serde::Deserialize<'de> for CrossReferences {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut cross_reference = None;
-                let fields = de::Key(|key| match key {
-                    "crossReference" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["crossReference"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => {
@@ -6689,27 +6138,24 @@ pub struct CrossReference {
 #[cfg(feature = "environments")]
 impl serde::Serialize for CrossReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "CrossReference",
-                4 - usize::from(self.id.is_none()) - usize::from(self.name.is_none())
-                    - usize::from(self.override_values.is_none())
-                    - usize::from(self.cross_reference_rows.is_none()),
-            )?;
-        if self.id.is_some() {
-            state.serialize_field("id", &self.id)?;
-        }
-        if self.name.is_some() {
-            state.serialize_field("name", &self.name)?;
-        }
-        if self.override_values.is_some() {
-            state.serialize_field("overrideValues", &self.override_values)?;
-        }
-        if self.cross_reference_rows.is_some() {
-            state.serialize_field("CrossReferenceRows", &self.cross_reference_rows)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "CrossReference",
+            &[
+                ("id", self.id.is_none(), &self.id),
+                ("name", self.name.is_none(), &self.name),
+                (
+                    "overrideValues",
+                    self.override_values.is_none(),
+                    &self.override_values,
+                ),
+                (
+                    "CrossReferenceRows",
+                    self.cross_reference_rows.is_none(),
+                    &self.cross_reference_rows,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -6732,13 +6178,9 @@ impl<'de> serde::Deserialize<'de> for CrossReference {
                 let mut name = None;
                 let mut override_values = None;
                 let mut cross_reference_rows = None;
-                let fields = de::Key(|key| match key {
-                    "id" => 0,
-                    "name" => 1,
-                    "overrideValues" => 2,
-                    "CrossReferenceRows" => 3,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &["id", "name", "overrideValues", "CrossReferenceRows"],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
@@ -6775,16 +6217,11 @@ pub struct CrossReferenceRows {
 #[cfg(feature = "environments")]
 impl serde::Serialize for CrossReferenceRows {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "CrossReferenceRows",
-                1 - usize::from(self.row.is_none()),
-            )?;
-        if self.row.is_some() {
-            state.serialize_field("row", &self.row)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "CrossReferenceRows",
+            &[("row", self.row.is_none(), &self.row)],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -6804,10 +6241,7 @@ impl<'de> serde::Deserialize<'de> for CrossReferenceRows {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut row = None;
-                let fields = de::Key(|key| match key {
-                    "row" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["row"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut row, "row"),
@@ -6849,88 +6283,32 @@ pub struct CrossReferenceRow {
 #[cfg(feature = "environments")]
 impl serde::Serialize for CrossReferenceRow {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "CrossReferenceRow",
-                20 - usize::from(self.ref1.is_none()) - usize::from(self.ref2.is_none())
-                    - usize::from(self.ref3.is_none()) - usize::from(self.ref4.is_none())
-                    - usize::from(self.ref5.is_none()) - usize::from(self.ref6.is_none())
-                    - usize::from(self.ref7.is_none()) - usize::from(self.ref8.is_none())
-                    - usize::from(self.ref9.is_none())
-                    - usize::from(self.ref10.is_none())
-                    - usize::from(self.ref11.is_none())
-                    - usize::from(self.ref12.is_none())
-                    - usize::from(self.ref13.is_none())
-                    - usize::from(self.ref14.is_none())
-                    - usize::from(self.ref15.is_none())
-                    - usize::from(self.ref16.is_none())
-                    - usize::from(self.ref17.is_none())
-                    - usize::from(self.ref18.is_none())
-                    - usize::from(self.ref19.is_none())
-                    - usize::from(self.ref20.is_none()),
-            )?;
-        if self.ref1.is_some() {
-            state.serialize_field("ref1", &self.ref1)?;
-        }
-        if self.ref2.is_some() {
-            state.serialize_field("ref2", &self.ref2)?;
-        }
-        if self.ref3.is_some() {
-            state.serialize_field("ref3", &self.ref3)?;
-        }
-        if self.ref4.is_some() {
-            state.serialize_field("ref4", &self.ref4)?;
-        }
-        if self.ref5.is_some() {
-            state.serialize_field("ref5", &self.ref5)?;
-        }
-        if self.ref6.is_some() {
-            state.serialize_field("ref6", &self.ref6)?;
-        }
-        if self.ref7.is_some() {
-            state.serialize_field("ref7", &self.ref7)?;
-        }
-        if self.ref8.is_some() {
-            state.serialize_field("ref8", &self.ref8)?;
-        }
-        if self.ref9.is_some() {
-            state.serialize_field("ref9", &self.ref9)?;
-        }
-        if self.ref10.is_some() {
-            state.serialize_field("ref10", &self.ref10)?;
-        }
-        if self.ref11.is_some() {
-            state.serialize_field("ref11", &self.ref11)?;
-        }
-        if self.ref12.is_some() {
-            state.serialize_field("ref12", &self.ref12)?;
-        }
-        if self.ref13.is_some() {
-            state.serialize_field("ref13", &self.ref13)?;
-        }
-        if self.ref14.is_some() {
-            state.serialize_field("ref14", &self.ref14)?;
-        }
-        if self.ref15.is_some() {
-            state.serialize_field("ref15", &self.ref15)?;
-        }
-        if self.ref16.is_some() {
-            state.serialize_field("ref16", &self.ref16)?;
-        }
-        if self.ref17.is_some() {
-            state.serialize_field("ref17", &self.ref17)?;
-        }
-        if self.ref18.is_some() {
-            state.serialize_field("ref18", &self.ref18)?;
-        }
-        if self.ref19.is_some() {
-            state.serialize_field("ref19", &self.ref19)?;
-        }
-        if self.ref20.is_some() {
-            state.serialize_field("ref20", &self.ref20)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "CrossReferenceRow",
+            &[
+                ("ref1", self.ref1.is_none(), &self.ref1),
+                ("ref2", self.ref2.is_none(), &self.ref2),
+                ("ref3", self.ref3.is_none(), &self.ref3),
+                ("ref4", self.ref4.is_none(), &self.ref4),
+                ("ref5", self.ref5.is_none(), &self.ref5),
+                ("ref6", self.ref6.is_none(), &self.ref6),
+                ("ref7", self.ref7.is_none(), &self.ref7),
+                ("ref8", self.ref8.is_none(), &self.ref8),
+                ("ref9", self.ref9.is_none(), &self.ref9),
+                ("ref10", self.ref10.is_none(), &self.ref10),
+                ("ref11", self.ref11.is_none(), &self.ref11),
+                ("ref12", self.ref12.is_none(), &self.ref12),
+                ("ref13", self.ref13.is_none(), &self.ref13),
+                ("ref14", self.ref14.is_none(), &self.ref14),
+                ("ref15", self.ref15.is_none(), &self.ref15),
+                ("ref16", self.ref16.is_none(), &self.ref16),
+                ("ref17", self.ref17.is_none(), &self.ref17),
+                ("ref18", self.ref18.is_none(), &self.ref18),
+                ("ref19", self.ref19.is_none(), &self.ref19),
+                ("ref20", self.ref20.is_none(), &self.ref20),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -6969,29 +6347,30 @@ impl<'de> serde::Deserialize<'de> for CrossReferenceRow {
                 let mut ref18 = None;
                 let mut ref19 = None;
                 let mut ref20 = None;
-                let fields = de::Key(|key| match key {
-                    "ref1" => 0,
-                    "ref2" => 1,
-                    "ref3" => 2,
-                    "ref4" => 3,
-                    "ref5" => 4,
-                    "ref6" => 5,
-                    "ref7" => 6,
-                    "ref8" => 7,
-                    "ref9" => 8,
-                    "ref10" => 9,
-                    "ref11" => 10,
-                    "ref12" => 11,
-                    "ref13" => 12,
-                    "ref14" => 13,
-                    "ref15" => 14,
-                    "ref16" => 15,
-                    "ref17" => 16,
-                    "ref18" => 17,
-                    "ref19" => 18,
-                    "ref20" => 19,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &[
+                        "ref1",
+                        "ref2",
+                        "ref3",
+                        "ref4",
+                        "ref5",
+                        "ref6",
+                        "ref7",
+                        "ref8",
+                        "ref9",
+                        "ref10",
+                        "ref11",
+                        "ref12",
+                        "ref13",
+                        "ref14",
+                        "ref15",
+                        "ref16",
+                        "ref17",
+                        "ref18",
+                        "ref19",
+                        "ref20",
+                    ],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut ref1, "ref1"),
@@ -7052,16 +6431,17 @@ pub struct OverrideProcessProperties {
 #[cfg(feature = "environments")]
 impl serde::Serialize for OverrideProcessProperties {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "OverrideProcessProperties",
-                1 - usize::from(self.process_property.is_none()),
-            )?;
-        if self.process_property.is_some() {
-            state.serialize_field("ProcessProperty", &self.process_property)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "OverrideProcessProperties",
+            &[
+                (
+                    "ProcessProperty",
+                    self.process_property.is_none(),
+                    &self.process_property,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -7081,10 +6461,7 @@ impl<'de> serde::Deserialize<'de> for OverrideProcessProperties {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut process_property = None;
-                let fields = de::Key(|key| match key {
-                    "ProcessProperty" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["ProcessProperty"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => {
@@ -7116,23 +6493,19 @@ pub struct OverrideProcessProperty {
 #[cfg(feature = "environments")]
 impl serde::Serialize for OverrideProcessProperty {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "OverrideProcessProperty",
-                3 - usize::from(self.id.is_none()) - usize::from(self.name.is_none())
-                    - usize::from(self.process_property_value.is_none()),
-            )?;
-        if self.id.is_some() {
-            state.serialize_field("id", &self.id)?;
-        }
-        if self.name.is_some() {
-            state.serialize_field("name", &self.name)?;
-        }
-        if self.process_property_value.is_some() {
-            state.serialize_field("ProcessPropertyValue", &self.process_property_value)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "OverrideProcessProperty",
+            &[
+                ("id", self.id.is_none(), &self.id),
+                ("name", self.name.is_none(), &self.name),
+                (
+                    "ProcessPropertyValue",
+                    self.process_property_value.is_none(),
+                    &self.process_property_value,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -7154,12 +6527,7 @@ impl<'de> serde::Deserialize<'de> for OverrideProcessProperty {
                 let mut id = None;
                 let mut name = None;
                 let mut process_property_value = None;
-                let fields = de::Key(|key| match key {
-                    "id" => 0,
-                    "name" => 1,
-                    "ProcessPropertyValue" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["id", "name", "ProcessPropertyValue"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
@@ -7199,43 +6567,32 @@ pub struct ProcessPropertyValue {
 #[cfg(feature = "environments")]
 impl serde::Serialize for ProcessPropertyValue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ProcessPropertyValue",
-                8 - usize::from(self.key.is_none()) - usize::from(self.label.is_none())
-                    - usize::from(self.value.is_none())
-                    - usize::from(self.use_default.is_none())
-                    - usize::from(self.encrypted_value_set.is_none())
-                    - usize::from(self.uses_encryption.is_none())
-                    - usize::from(self.component_override.is_none())
-                    - usize::from(self.validate.is_none()),
-            )?;
-        if self.key.is_some() {
-            state.serialize_field("key", &self.key)?;
-        }
-        if self.label.is_some() {
-            state.serialize_field("label", &self.label)?;
-        }
-        if self.value.is_some() {
-            state.serialize_field("value", &self.value)?;
-        }
-        if self.use_default.is_some() {
-            state.serialize_field("useDefault", &self.use_default)?;
-        }
-        if self.encrypted_value_set.is_some() {
-            state.serialize_field("encryptedValueSet", &self.encrypted_value_set)?;
-        }
-        if self.uses_encryption.is_some() {
-            state.serialize_field("usesEncryption", &self.uses_encryption)?;
-        }
-        if self.component_override.is_some() {
-            state.serialize_field("componentOverride", &self.component_override)?;
-        }
-        if self.validate.is_some() {
-            state.serialize_field("validate", &self.validate)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessPropertyValue",
+            &[
+                ("key", self.key.is_none(), &self.key),
+                ("label", self.label.is_none(), &self.label),
+                ("value", self.value.is_none(), &self.value),
+                ("useDefault", self.use_default.is_none(), &self.use_default),
+                (
+                    "encryptedValueSet",
+                    self.encrypted_value_set.is_none(),
+                    &self.encrypted_value_set,
+                ),
+                (
+                    "usesEncryption",
+                    self.uses_encryption.is_none(),
+                    &self.uses_encryption,
+                ),
+                (
+                    "componentOverride",
+                    self.component_override.is_none(),
+                    &self.component_override,
+                ),
+                ("validate", self.validate.is_none(), &self.validate),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -7262,17 +6619,18 @@ impl<'de> serde::Deserialize<'de> for ProcessPropertyValue {
                 let mut uses_encryption = None;
                 let mut component_override = None;
                 let mut validate = None;
-                let fields = de::Key(|key| match key {
-                    "key" => 0,
-                    "label" => 1,
-                    "value" => 2,
-                    "useDefault" => 3,
-                    "encryptedValueSet" => 4,
-                    "usesEncryption" => 5,
-                    "componentOverride" => 6,
-                    "validate" => 7,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &[
+                        "key",
+                        "label",
+                        "value",
+                        "useDefault",
+                        "encryptedValueSet",
+                        "usesEncryption",
+                        "componentOverride",
+                        "validate",
+                    ],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut key_, "key"),
@@ -7323,13 +6681,11 @@ pub struct Properties {
 #[cfg(feature = "environments")]
 impl serde::Serialize for Properties {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct("Properties", 1 - usize::from(self.property.is_none()))?;
-        if self.property.is_some() {
-            state.serialize_field("property", &self.property)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "Properties",
+            &[("property", self.property.is_none(), &self.property)],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -7349,10 +6705,7 @@ impl<'de> serde::Deserialize<'de> for Properties {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut property = None;
-                let fields = de::Key(|key| match key {
-                    "property" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["property"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut property, "property"),
@@ -7376,11 +6729,11 @@ pub struct Property {
 #[cfg(feature = "environments")]
 impl serde::Serialize for Property {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer.serialize_struct("Property", 2)?;
-        state.serialize_field("name", &self.name)?;
-        state.serialize_field("value", &self.value)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "Property",
+            &[("name", false, &self.name), ("value", false, &self.value)],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -7401,11 +6754,7 @@ impl<'de> serde::Deserialize<'de> for Property {
                 use super::runtime::de;
                 let mut name = None;
                 let mut value = None;
-                let fields = de::Key(|key| match key {
-                    "name" => 0,
-                    "value" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["name", "value"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut name, "name"),
@@ -7430,16 +6779,11 @@ pub struct PgpCertificates {
 #[cfg(feature = "environments")]
 impl serde::Serialize for PgpCertificates {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "PgpCertificates",
-                1 - usize::from(self.pgp_certificate.is_none()),
-            )?;
-        if self.pgp_certificate.is_some() {
-            state.serialize_field("PGPCertificate", &self.pgp_certificate)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "PgpCertificates",
+            &[("PGPCertificate", self.pgp_certificate.is_none(), &self.pgp_certificate)],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -7459,10 +6803,7 @@ impl<'de> serde::Deserialize<'de> for PgpCertificates {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut pgp_certificate = None;
-                let fields = de::Key(|key| match key {
-                    "PGPCertificate" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["PGPCertificate"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => {
@@ -7489,23 +6830,15 @@ pub struct PgpCertificate {
 #[cfg(feature = "environments")]
 impl serde::Serialize for PgpCertificate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "PgpCertificate",
-                3 - usize::from(self.id.is_none()) - usize::from(self.value.is_none())
-                    - usize::from(self.use_default.is_none()),
-            )?;
-        if self.id.is_some() {
-            state.serialize_field("id", &self.id)?;
-        }
-        if self.value.is_some() {
-            state.serialize_field("value", &self.value)?;
-        }
-        if self.use_default.is_some() {
-            state.serialize_field("useDefault", &self.use_default)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "PgpCertificate",
+            &[
+                ("id", self.id.is_none(), &self.id),
+                ("value", self.value.is_none(), &self.value),
+                ("useDefault", self.use_default.is_none(), &self.use_default),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -7527,12 +6860,7 @@ impl<'de> serde::Deserialize<'de> for PgpCertificate {
                 let mut id = None;
                 let mut value = None;
                 let mut use_default = None;
-                let fields = de::Key(|key| match key {
-                    "id" => 0,
-                    "value" => 1,
-                    "useDefault" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["id", "value", "useDefault"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
@@ -7568,47 +6896,40 @@ pub struct Field {
 #[cfg(feature = "environments")]
 impl serde::Serialize for Field {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "Field",
-                8 - usize::from(self.id.is_none()) - usize::from(self.value.is_none())
-                    - usize::from(self.use_default.is_none())
-                    - usize::from(self.uses_encryption.is_none())
-                    - usize::from(self.encrypted_value_set.is_none())
-                    - usize::from(self.component_override.is_none())
-                    - usize::from(self.custom_properties.is_none())
-                    - usize::from(self.cloud_managed_secret_config.is_none()),
-            )?;
-        if self.id.is_some() {
-            state.serialize_field("id", &self.id)?;
-        }
-        if self.value.is_some() {
-            state.serialize_field("value", &self.value)?;
-        }
-        if self.use_default.is_some() {
-            state.serialize_field("useDefault", &self.use_default)?;
-        }
-        if self.uses_encryption.is_some() {
-            state.serialize_field("usesEncryption", &self.uses_encryption)?;
-        }
-        if self.encrypted_value_set.is_some() {
-            state.serialize_field("encryptedValueSet", &self.encrypted_value_set)?;
-        }
-        if self.component_override.is_some() {
-            state.serialize_field("componentOverride", &self.component_override)?;
-        }
-        if self.custom_properties.is_some() {
-            state.serialize_field("customProperties", &self.custom_properties)?;
-        }
-        if self.cloud_managed_secret_config.is_some() {
-            state
-                .serialize_field(
+        super::runtime::ser::fields(
+            serializer,
+            "Field",
+            &[
+                ("id", self.id.is_none(), &self.id),
+                ("value", self.value.is_none(), &self.value),
+                ("useDefault", self.use_default.is_none(), &self.use_default),
+                (
+                    "usesEncryption",
+                    self.uses_encryption.is_none(),
+                    &self.uses_encryption,
+                ),
+                (
+                    "encryptedValueSet",
+                    self.encrypted_value_set.is_none(),
+                    &self.encrypted_value_set,
+                ),
+                (
+                    "componentOverride",
+                    self.component_override.is_none(),
+                    &self.component_override,
+                ),
+                (
+                    "customProperties",
+                    self.custom_properties.is_none(),
+                    &self.custom_properties,
+                ),
+                (
                     "CloudManagedSecretConfig",
+                    self.cloud_managed_secret_config.is_none(),
                     &self.cloud_managed_secret_config,
-                )?;
-        }
-        state.end()
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -7635,17 +6956,18 @@ impl<'de> serde::Deserialize<'de> for Field {
                 let mut component_override = None;
                 let mut custom_properties = None;
                 let mut cloud_managed_secret_config = None;
-                let fields = de::Key(|key| match key {
-                    "id" => 0,
-                    "value" => 1,
-                    "useDefault" => 2,
-                    "usesEncryption" => 3,
-                    "encryptedValueSet" => 4,
-                    "componentOverride" => 5,
-                    "customProperties" => 6,
-                    "CloudManagedSecretConfig" => 7,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &[
+                        "id",
+                        "value",
+                        "useDefault",
+                        "usesEncryption",
+                        "encryptedValueSet",
+                        "componentOverride",
+                        "customProperties",
+                        "CloudManagedSecretConfig",
+                    ],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
@@ -7709,16 +7031,11 @@ pub struct CustomProperties {
 #[cfg(feature = "environments")]
 impl serde::Serialize for CustomProperties {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "CustomProperties",
-                1 - usize::from(self.properties.is_none()),
-            )?;
-        if self.properties.is_some() {
-            state.serialize_field("properties", &self.properties)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "CustomProperties",
+            &[("properties", self.properties.is_none(), &self.properties)],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -7738,10 +7055,7 @@ impl<'de> serde::Deserialize<'de> for CustomProperties {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut properties = None;
-                let fields = de::Key(|key| match key {
-                    "properties" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["properties"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut properties, "properties"),
@@ -7766,23 +7080,15 @@ pub struct PropertyPair {
 #[cfg(feature = "environments")]
 impl serde::Serialize for PropertyPair {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "PropertyPair",
-                3 - usize::from(self.key.is_none()) - usize::from(self.value.is_none())
-                    - usize::from(self.encrypted.is_none()),
-            )?;
-        if self.key.is_some() {
-            state.serialize_field("key", &self.key)?;
-        }
-        if self.value.is_some() {
-            state.serialize_field("value", &self.value)?;
-        }
-        if self.encrypted.is_some() {
-            state.serialize_field("encrypted", &self.encrypted)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "PropertyPair",
+            &[
+                ("key", self.key.is_none(), &self.key),
+                ("value", self.value.is_none(), &self.value),
+                ("encrypted", self.encrypted.is_none(), &self.encrypted),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -7804,12 +7110,7 @@ impl<'de> serde::Deserialize<'de> for PropertyPair {
                 let mut key_ = None;
                 let mut value = None;
                 let mut encrypted = None;
-                let fields = de::Key(|key| match key {
-                    "key" => 0,
-                    "value" => 1,
-                    "encrypted" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["key", "value", "encrypted"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut key_, "key"),
@@ -7838,28 +7139,27 @@ pub struct CloudManagedSecretConfig {
 #[cfg(feature = "environments")]
 impl serde::Serialize for CloudManagedSecretConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "CloudManagedSecretConfig",
-                3 - usize::from(self.uses_remote_secrets_manager.is_none())
-                    - usize::from(self.secrets_manager_type.is_none())
-                    - usize::from(self.secret_reference.is_none()),
-            )?;
-        if self.uses_remote_secrets_manager.is_some() {
-            state
-                .serialize_field(
+        super::runtime::ser::fields(
+            serializer,
+            "CloudManagedSecretConfig",
+            &[
+                (
                     "usesRemoteSecretsManager",
+                    self.uses_remote_secrets_manager.is_none(),
                     &self.uses_remote_secrets_manager,
-                )?;
-        }
-        if self.secrets_manager_type.is_some() {
-            state.serialize_field("secretsManagerType", &self.secrets_manager_type)?;
-        }
-        if self.secret_reference.is_some() {
-            state.serialize_field("secretReference", &self.secret_reference)?;
-        }
-        state.end()
+                ),
+                (
+                    "secretsManagerType",
+                    self.secrets_manager_type.is_none(),
+                    &self.secrets_manager_type,
+                ),
+                (
+                    "secretReference",
+                    self.secret_reference.is_none(),
+                    &self.secret_reference,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -7881,12 +7181,13 @@ impl<'de> serde::Deserialize<'de> for CloudManagedSecretConfig {
                 let mut uses_remote_secrets_manager = None;
                 let mut secrets_manager_type = None;
                 let mut secret_reference = None;
-                let fields = de::Key(|key| match key {
-                    "usesRemoteSecretsManager" => 0,
-                    "secretsManagerType" => 1,
-                    "secretReference" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &[
+                        "usesRemoteSecretsManager",
+                        "secretsManagerType",
+                        "secretReference",
+                    ],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => {
@@ -8016,16 +7317,11 @@ pub struct EnvironmentExtensionsQueryConfig {
 #[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentExtensionsQueryConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "EnvironmentExtensionsQueryConfig",
-                1 - usize::from(self.query_filter.is_none()),
-            )?;
-        if self.query_filter.is_some() {
-            state.serialize_field("QueryFilter", &self.query_filter)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "EnvironmentExtensionsQueryConfig",
+            &[("QueryFilter", self.query_filter.is_none(), &self.query_filter)],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -8045,10 +7341,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsQueryConfig {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut query_filter = None;
-                let fields = de::Key(|key| match key {
-                    "QueryFilter" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["QueryFilter"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
@@ -8071,11 +7364,11 @@ pub struct EnvironmentExtensionsQueryConfigQueryFilter {
 #[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentExtensionsQueryConfigQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct("EnvironmentExtensionsQueryConfigQueryFilter", 1)?;
-        state.serialize_field("expression", &self.expression)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "EnvironmentExtensionsQueryConfigQueryFilter",
+            &[("expression", false, &self.expression)],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -8095,10 +7388,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsQueryConfigQueryFilte
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(|key| match key {
-                    "expression" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["expression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
@@ -8132,18 +7422,15 @@ pub struct EnvironmentExtensionsSimpleExpression {
 #[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentExtensionsSimpleExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "EnvironmentExtensionsSimpleExpression",
-                3 - usize::from(self.argument.is_none()),
-            )?;
-        if self.argument.is_some() {
-            state.serialize_field("argument", &self.argument)?;
-        }
-        state.serialize_field("operator", &self.operator)?;
-        state.serialize_field("property", &self.property)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "EnvironmentExtensionsSimpleExpression",
+            &[
+                ("argument", self.argument.is_none(), &self.argument),
+                ("operator", false, &self.operator),
+                ("property", false, &self.property),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -8165,12 +7452,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsSimpleExpression {
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(|key| match key {
-                    "argument" => 0,
-                    "operator" => 1,
-                    "property" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["argument", "operator", "property"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
@@ -8279,17 +7561,18 @@ pub struct EnvironmentExtensionsGroupingExpression {
 #[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentExtensionsGroupingExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "EnvironmentExtensionsGroupingExpression",
-                2 - usize::from(self.nested_expression.is_none()),
-            )?;
-        state.serialize_field("operator", &self.operator)?;
-        if self.nested_expression.is_some() {
-            state.serialize_field("nestedExpression", &self.nested_expression)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "EnvironmentExtensionsGroupingExpression",
+            &[
+                ("operator", false, &self.operator),
+                (
+                    "nestedExpression",
+                    self.nested_expression.is_none(),
+                    &self.nested_expression,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -8310,11 +7593,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsGroupingExpression {
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(|key| match key {
-                    "operator" => 0,
-                    "nestedExpression" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["operator", "nestedExpression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
@@ -8350,24 +7629,19 @@ pub struct EnvironmentExtensionsQueryResult {
 #[cfg(feature = "environments")]
 impl serde::Serialize for EnvironmentExtensionsQueryResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "EnvironmentExtensionsQueryResult",
-                3 - usize::from(self.number_of_results.is_none())
-                    - usize::from(self.query_token.is_none())
-                    - usize::from(self.result.is_none()),
-            )?;
-        if self.number_of_results.is_some() {
-            state.serialize_field("numberOfResults", &self.number_of_results)?;
-        }
-        if self.query_token.is_some() {
-            state.serialize_field("queryToken", &self.query_token)?;
-        }
-        if self.result.is_some() {
-            state.serialize_field("result", &self.result)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "EnvironmentExtensionsQueryResult",
+            &[
+                (
+                    "numberOfResults",
+                    self.number_of_results.is_none(),
+                    &self.number_of_results,
+                ),
+                ("queryToken", self.query_token.is_none(), &self.query_token),
+                ("result", self.result.is_none(), &self.result),
+            ],
+        )
     }
 }
 #[cfg(feature = "environments")]
@@ -8389,12 +7663,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(|key| match key {
-                    "numberOfResults" => 0,
-                    "queryToken" => 1,
-                    "result" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => {
@@ -8439,36 +7708,18 @@ pub struct Schedule {
 #[cfg(feature = "processes")]
 impl serde::Serialize for Schedule {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "Schedule",
-                6 - usize::from(self.minutes.is_none())
-                    - usize::from(self.hours.is_none())
-                    - usize::from(self.days_of_week.is_none())
-                    - usize::from(self.days_of_month.is_none())
-                    - usize::from(self.months.is_none())
-                    - usize::from(self.years.is_none()),
-            )?;
-        if self.minutes.is_some() {
-            state.serialize_field("minutes", &self.minutes)?;
-        }
-        if self.hours.is_some() {
-            state.serialize_field("hours", &self.hours)?;
-        }
-        if self.days_of_week.is_some() {
-            state.serialize_field("daysOfWeek", &self.days_of_week)?;
-        }
-        if self.days_of_month.is_some() {
-            state.serialize_field("daysOfMonth", &self.days_of_month)?;
-        }
-        if self.months.is_some() {
-            state.serialize_field("months", &self.months)?;
-        }
-        if self.years.is_some() {
-            state.serialize_field("years", &self.years)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "Schedule",
+            &[
+                ("minutes", self.minutes.is_none(), &self.minutes),
+                ("hours", self.hours.is_none(), &self.hours),
+                ("daysOfWeek", self.days_of_week.is_none(), &self.days_of_week),
+                ("daysOfMonth", self.days_of_month.is_none(), &self.days_of_month),
+                ("months", self.months.is_none(), &self.months),
+                ("years", self.years.is_none(), &self.years),
+            ],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -8493,15 +7744,9 @@ impl<'de> serde::Deserialize<'de> for Schedule {
                 let mut days_of_month = None;
                 let mut months = None;
                 let mut years = None;
-                let fields = de::Key(|key| match key {
-                    "minutes" => 0,
-                    "hours" => 1,
-                    "daysOfWeek" => 2,
-                    "daysOfMonth" => 3,
-                    "months" => 4,
-                    "years" => 5,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &["minutes", "hours", "daysOfWeek", "daysOfMonth", "months", "years"],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut minutes, "minutes"),
@@ -8537,20 +7782,14 @@ pub struct ScheduleRetry {
 #[cfg(feature = "processes")]
 impl serde::Serialize for ScheduleRetry {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ScheduleRetry",
-                2 - usize::from(self.schedule.is_none())
-                    - usize::from(self.max_retry.is_none()),
-            )?;
-        if self.schedule.is_some() {
-            state.serialize_field("Schedule", &self.schedule)?;
-        }
-        if self.max_retry.is_some() {
-            state.serialize_field("maxRetry", &self.max_retry)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ScheduleRetry",
+            &[
+                ("Schedule", self.schedule.is_none(), &self.schedule),
+                ("maxRetry", self.max_retry.is_none(), &self.max_retry),
+            ],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -8571,11 +7810,7 @@ impl<'de> serde::Deserialize<'de> for ScheduleRetry {
                 use super::runtime::de;
                 let mut schedule = None;
                 let mut max_retry = None;
-                let fields = de::Key(|key| match key {
-                    "Schedule" => 0,
-                    "maxRetry" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["Schedule", "maxRetry"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut schedule, "Schedule"),
@@ -8601,16 +7836,11 @@ pub struct ProcessSchedulesQueryConfig {
 #[cfg(feature = "processes")]
 impl serde::Serialize for ProcessSchedulesQueryConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ProcessSchedulesQueryConfig",
-                1 - usize::from(self.query_filter.is_none()),
-            )?;
-        if self.query_filter.is_some() {
-            state.serialize_field("QueryFilter", &self.query_filter)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessSchedulesQueryConfig",
+            &[("QueryFilter", self.query_filter.is_none(), &self.query_filter)],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -8630,10 +7860,7 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryConfig {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut query_filter = None;
-                let fields = de::Key(|key| match key {
-                    "QueryFilter" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["QueryFilter"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
@@ -8656,11 +7883,11 @@ pub struct ProcessSchedulesQueryConfigQueryFilter {
 #[cfg(feature = "processes")]
 impl serde::Serialize for ProcessSchedulesQueryConfigQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct("ProcessSchedulesQueryConfigQueryFilter", 1)?;
-        state.serialize_field("expression", &self.expression)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessSchedulesQueryConfigQueryFilter",
+            &[("expression", false, &self.expression)],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -8680,10 +7907,7 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryConfigQueryFilter {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(|key| match key {
-                    "expression" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["expression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
@@ -8717,18 +7941,15 @@ pub struct ProcessSchedulesSimpleExpression {
 #[cfg(feature = "processes")]
 impl serde::Serialize for ProcessSchedulesSimpleExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ProcessSchedulesSimpleExpression",
-                3 - usize::from(self.argument.is_none()),
-            )?;
-        if self.argument.is_some() {
-            state.serialize_field("argument", &self.argument)?;
-        }
-        state.serialize_field("operator", &self.operator)?;
-        state.serialize_field("property", &self.property)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessSchedulesSimpleExpression",
+            &[
+                ("argument", self.argument.is_none(), &self.argument),
+                ("operator", false, &self.operator),
+                ("property", false, &self.property),
+            ],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -8750,12 +7971,7 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesSimpleExpression {
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(|key| match key {
-                    "argument" => 0,
-                    "operator" => 1,
-                    "property" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["argument", "operator", "property"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
@@ -8864,17 +8080,18 @@ pub struct ProcessSchedulesGroupingExpression {
 #[cfg(feature = "processes")]
 impl serde::Serialize for ProcessSchedulesGroupingExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ProcessSchedulesGroupingExpression",
-                2 - usize::from(self.nested_expression.is_none()),
-            )?;
-        state.serialize_field("operator", &self.operator)?;
-        if self.nested_expression.is_some() {
-            state.serialize_field("nestedExpression", &self.nested_expression)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessSchedulesGroupingExpression",
+            &[
+                ("operator", false, &self.operator),
+                (
+                    "nestedExpression",
+                    self.nested_expression.is_none(),
+                    &self.nested_expression,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -8895,11 +8112,7 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesGroupingExpression {
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(|key| match key {
-                    "operator" => 0,
-                    "nestedExpression" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["operator", "nestedExpression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
@@ -8935,24 +8148,19 @@ pub struct ProcessSchedulesQueryResult {
 #[cfg(feature = "processes")]
 impl serde::Serialize for ProcessSchedulesQueryResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ProcessSchedulesQueryResult",
-                3 - usize::from(self.number_of_results.is_none())
-                    - usize::from(self.query_token.is_none())
-                    - usize::from(self.result.is_none()),
-            )?;
-        if self.number_of_results.is_some() {
-            state.serialize_field("numberOfResults", &self.number_of_results)?;
-        }
-        if self.query_token.is_some() {
-            state.serialize_field("queryToken", &self.query_token)?;
-        }
-        if self.result.is_some() {
-            state.serialize_field("result", &self.result)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessSchedulesQueryResult",
+            &[
+                (
+                    "numberOfResults",
+                    self.number_of_results.is_none(),
+                    &self.number_of_results,
+                ),
+                ("queryToken", self.query_token.is_none(), &self.query_token),
+                ("result", self.result.is_none(), &self.result),
+            ],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -8974,12 +8182,7 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(|key| match key {
-                    "numberOfResults" => 0,
-                    "queryToken" => 1,
-                    "result" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => {
@@ -9020,19 +8223,16 @@ pub struct ProcessScheduleStatus {
 #[cfg(feature = "processes")]
 impl serde::Serialize for ProcessScheduleStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ProcessScheduleStatus",
-                4 - usize::from(self.enabled.is_none()),
-            )?;
-        state.serialize_field("id", &self.id)?;
-        state.serialize_field("atomId", &self.atom_id)?;
-        state.serialize_field("processId", &self.process_id)?;
-        if self.enabled.is_some() {
-            state.serialize_field("enabled", &self.enabled)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessScheduleStatus",
+            &[
+                ("id", false, &self.id),
+                ("atomId", false, &self.atom_id),
+                ("processId", false, &self.process_id),
+                ("enabled", self.enabled.is_none(), &self.enabled),
+            ],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -9055,13 +8255,7 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatus {
                 let mut atom_id = None;
                 let mut process_id = None;
                 let mut enabled = None;
-                let fields = de::Key(|key| match key {
-                    "id" => 0,
-                    "atomId" => 1,
-                    "processId" => 2,
-                    "enabled" => 3,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["id", "atomId", "processId", "enabled"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
@@ -9091,16 +8285,11 @@ pub struct ProcessScheduleStatusQueryConfig {
 #[cfg(feature = "processes")]
 impl serde::Serialize for ProcessScheduleStatusQueryConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ProcessScheduleStatusQueryConfig",
-                1 - usize::from(self.query_filter.is_none()),
-            )?;
-        if self.query_filter.is_some() {
-            state.serialize_field("QueryFilter", &self.query_filter)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessScheduleStatusQueryConfig",
+            &[("QueryFilter", self.query_filter.is_none(), &self.query_filter)],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -9120,10 +8309,7 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryConfig {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut query_filter = None;
-                let fields = de::Key(|key| match key {
-                    "QueryFilter" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["QueryFilter"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
@@ -9146,11 +8332,11 @@ pub struct ProcessScheduleStatusQueryConfigQueryFilter {
 #[cfg(feature = "processes")]
 impl serde::Serialize for ProcessScheduleStatusQueryConfigQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct("ProcessScheduleStatusQueryConfigQueryFilter", 1)?;
-        state.serialize_field("expression", &self.expression)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessScheduleStatusQueryConfigQueryFilter",
+            &[("expression", false, &self.expression)],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -9170,10 +8356,7 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryConfigQueryFilte
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(|key| match key {
-                    "expression" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["expression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
@@ -9207,18 +8390,15 @@ pub struct ProcessScheduleStatusSimpleExpression {
 #[cfg(feature = "processes")]
 impl serde::Serialize for ProcessScheduleStatusSimpleExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ProcessScheduleStatusSimpleExpression",
-                3 - usize::from(self.argument.is_none()),
-            )?;
-        if self.argument.is_some() {
-            state.serialize_field("argument", &self.argument)?;
-        }
-        state.serialize_field("operator", &self.operator)?;
-        state.serialize_field("property", &self.property)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessScheduleStatusSimpleExpression",
+            &[
+                ("argument", self.argument.is_none(), &self.argument),
+                ("operator", false, &self.operator),
+                ("property", false, &self.property),
+            ],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -9240,12 +8420,7 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusSimpleExpression {
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(|key| match key {
-                    "argument" => 0,
-                    "operator" => 1,
-                    "property" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["argument", "operator", "property"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
@@ -9273,17 +8448,18 @@ pub struct ProcessScheduleStatusGroupingExpression {
 #[cfg(feature = "processes")]
 impl serde::Serialize for ProcessScheduleStatusGroupingExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ProcessScheduleStatusGroupingExpression",
-                2 - usize::from(self.nested_expression.is_none()),
-            )?;
-        state.serialize_field("operator", &self.operator)?;
-        if self.nested_expression.is_some() {
-            state.serialize_field("nestedExpression", &self.nested_expression)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessScheduleStatusGroupingExpression",
+            &[
+                ("operator", false, &self.operator),
+                (
+                    "nestedExpression",
+                    self.nested_expression.is_none(),
+                    &self.nested_expression,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -9304,11 +8480,7 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusGroupingExpression {
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(|key| match key {
-                    "operator" => 0,
-                    "nestedExpression" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["operator", "nestedExpression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
@@ -9344,24 +8516,19 @@ pub struct ProcessScheduleStatusQueryResult {
 #[cfg(feature = "processes")]
 impl serde::Serialize for ProcessScheduleStatusQueryResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ProcessScheduleStatusQueryResult",
-                3 - usize::from(self.number_of_results.is_none())
-                    - usize::from(self.query_token.is_none())
-                    - usize::from(self.result.is_none()),
-            )?;
-        if self.number_of_results.is_some() {
-            state.serialize_field("numberOfResults", &self.number_of_results)?;
-        }
-        if self.query_token.is_some() {
-            state.serialize_field("queryToken", &self.query_token)?;
-        }
-        if self.result.is_some() {
-            state.serialize_field("result", &self.result)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessScheduleStatusQueryResult",
+            &[
+                (
+                    "numberOfResults",
+                    self.number_of_results.is_none(),
+                    &self.number_of_results,
+                ),
+                ("queryToken", self.query_token.is_none(), &self.query_token),
+                ("result", self.result.is_none(), &self.result),
+            ],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -9383,12 +8550,7 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(|key| match key {
-                    "numberOfResults" => 0,
-                    "queryToken" => 1,
-                    "result" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => {
@@ -9424,24 +8586,22 @@ pub struct ProcessIntegrationPackInfo {
 #[cfg(feature = "processes")]
 impl serde::Serialize for ProcessIntegrationPackInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ProcessIntegrationPackInfo",
-                2 - usize::from(self.integration_pack_id.is_none())
-                    - usize::from(self.integration_pack_instance_id.is_none()),
-            )?;
-        if self.integration_pack_id.is_some() {
-            state.serialize_field("integrationPackId", &self.integration_pack_id)?;
-        }
-        if self.integration_pack_instance_id.is_some() {
-            state
-                .serialize_field(
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessIntegrationPackInfo",
+            &[
+                (
+                    "integrationPackId",
+                    self.integration_pack_id.is_none(),
+                    &self.integration_pack_id,
+                ),
+                (
                     "integrationPackInstanceId",
+                    self.integration_pack_instance_id.is_none(),
                     &self.integration_pack_instance_id,
-                )?;
-        }
-        state.end()
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "processes")]
@@ -9462,11 +8622,9 @@ impl<'de> serde::Deserialize<'de> for ProcessIntegrationPackInfo {
                 use super::runtime::de;
                 let mut integration_pack_id = None;
                 let mut integration_pack_instance_id = None;
-                let fields = de::Key(|key| match key {
-                    "integrationPackId" => 0,
-                    "integrationPackInstanceId" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &["integrationPackId", "integrationPackInstanceId"],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => {
@@ -9505,16 +8663,11 @@ pub struct PackagedComponentQueryConfig {
 #[cfg(feature = "components")]
 impl serde::Serialize for PackagedComponentQueryConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "PackagedComponentQueryConfig",
-                1 - usize::from(self.query_filter.is_none()),
-            )?;
-        if self.query_filter.is_some() {
-            state.serialize_field("QueryFilter", &self.query_filter)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "PackagedComponentQueryConfig",
+            &[("QueryFilter", self.query_filter.is_none(), &self.query_filter)],
+        )
     }
 }
 #[cfg(feature = "components")]
@@ -9534,10 +8687,7 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentQueryConfig {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut query_filter = None;
-                let fields = de::Key(|key| match key {
-                    "QueryFilter" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["QueryFilter"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
@@ -9560,11 +8710,11 @@ pub struct PackagedComponentQueryConfigQueryFilter {
 #[cfg(feature = "components")]
 impl serde::Serialize for PackagedComponentQueryConfigQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct("PackagedComponentQueryConfigQueryFilter", 1)?;
-        state.serialize_field("expression", &self.expression)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "PackagedComponentQueryConfigQueryFilter",
+            &[("expression", false, &self.expression)],
+        )
     }
 }
 #[cfg(feature = "components")]
@@ -9584,10 +8734,7 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentQueryConfigQueryFilter {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(|key| match key {
-                    "expression" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["expression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
@@ -9622,18 +8769,15 @@ pub struct PackagedComponentSimpleExpression {
 #[cfg(feature = "components")]
 impl serde::Serialize for PackagedComponentSimpleExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "PackagedComponentSimpleExpression",
-                3 - usize::from(self.argument.is_none()),
-            )?;
-        if self.argument.is_some() {
-            state.serialize_field("argument", &self.argument)?;
-        }
-        state.serialize_field("operator", &self.operator)?;
-        state.serialize_field("property", &self.property)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "PackagedComponentSimpleExpression",
+            &[
+                ("argument", self.argument.is_none(), &self.argument),
+                ("operator", false, &self.operator),
+                ("property", false, &self.property),
+            ],
+        )
     }
 }
 #[cfg(feature = "components")]
@@ -9655,12 +8799,7 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentSimpleExpression {
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(|key| match key {
-                    "argument" => 0,
-                    "operator" => 1,
-                    "property" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["argument", "operator", "property"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
@@ -9688,17 +8827,18 @@ pub struct PackagedComponentGroupingExpression {
 #[cfg(feature = "components")]
 impl serde::Serialize for PackagedComponentGroupingExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "PackagedComponentGroupingExpression",
-                2 - usize::from(self.nested_expression.is_none()),
-            )?;
-        state.serialize_field("operator", &self.operator)?;
-        if self.nested_expression.is_some() {
-            state.serialize_field("nestedExpression", &self.nested_expression)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "PackagedComponentGroupingExpression",
+            &[
+                ("operator", false, &self.operator),
+                (
+                    "nestedExpression",
+                    self.nested_expression.is_none(),
+                    &self.nested_expression,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "components")]
@@ -9719,11 +8859,7 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentGroupingExpression {
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(|key| match key {
-                    "operator" => 0,
-                    "nestedExpression" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["operator", "nestedExpression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
@@ -9759,24 +8895,19 @@ pub struct PackagedComponentQueryResult {
 #[cfg(feature = "components")]
 impl serde::Serialize for PackagedComponentQueryResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "PackagedComponentQueryResult",
-                3 - usize::from(self.number_of_results.is_none())
-                    - usize::from(self.query_token.is_none())
-                    - usize::from(self.result.is_none()),
-            )?;
-        if self.number_of_results.is_some() {
-            state.serialize_field("numberOfResults", &self.number_of_results)?;
-        }
-        if self.query_token.is_some() {
-            state.serialize_field("queryToken", &self.query_token)?;
-        }
-        if self.result.is_some() {
-            state.serialize_field("result", &self.result)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "PackagedComponentQueryResult",
+            &[
+                (
+                    "numberOfResults",
+                    self.number_of_results.is_none(),
+                    &self.number_of_results,
+                ),
+                ("queryToken", self.query_token.is_none(), &self.query_token),
+                ("result", self.result.is_none(), &self.result),
+            ],
+        )
     }
 }
 #[cfg(feature = "components")]
@@ -9798,12 +8929,7 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(|key| match key {
-                    "numberOfResults" => 0,
-                    "queryToken" => 1,
-                    "result" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => {
@@ -9865,88 +8991,41 @@ pub struct ComponentMetadata {
 #[cfg(feature = "components")]
 impl serde::Serialize for ComponentMetadata {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ComponentMetadata",
-                17 - usize::from(self.component_id.is_none())
-                    - usize::from(self.version.is_none())
-                    - usize::from(self.name.is_none())
-                    - usize::from(self.r#type.is_none())
-                    - usize::from(self.sub_type.is_none())
-                    - usize::from(self.created_date.is_none())
-                    - usize::from(self.created_by.is_none())
-                    - usize::from(self.modified_date.is_none())
-                    - usize::from(self.modified_by.is_none())
-                    - usize::from(self.deleted.is_none())
-                    - usize::from(self.current_version.is_none())
-                    - usize::from(self.folder_id.is_none())
-                    - usize::from(self.folder_name.is_none())
-                    - usize::from(self.copied_from_component_id.is_none())
-                    - usize::from(self.copied_from_component_version.is_none())
-                    - usize::from(self.branch_id.is_none())
-                    - usize::from(self.branch_name.is_none()),
-            )?;
-        if self.component_id.is_some() {
-            state.serialize_field("componentId", &self.component_id)?;
-        }
-        if self.version.is_some() {
-            state.serialize_field("version", &self.version)?;
-        }
-        if self.name.is_some() {
-            state.serialize_field("name", &self.name)?;
-        }
-        if self.r#type.is_some() {
-            state.serialize_field("type", &self.r#type)?;
-        }
-        if self.sub_type.is_some() {
-            state.serialize_field("subType", &self.sub_type)?;
-        }
-        if self.created_date.is_some() {
-            state.serialize_field("createdDate", &self.created_date)?;
-        }
-        if self.created_by.is_some() {
-            state.serialize_field("createdBy", &self.created_by)?;
-        }
-        if self.modified_date.is_some() {
-            state.serialize_field("modifiedDate", &self.modified_date)?;
-        }
-        if self.modified_by.is_some() {
-            state.serialize_field("modifiedBy", &self.modified_by)?;
-        }
-        if self.deleted.is_some() {
-            state.serialize_field("deleted", &self.deleted)?;
-        }
-        if self.current_version.is_some() {
-            state.serialize_field("currentVersion", &self.current_version)?;
-        }
-        if self.folder_id.is_some() {
-            state.serialize_field("folderId", &self.folder_id)?;
-        }
-        if self.folder_name.is_some() {
-            state.serialize_field("folderName", &self.folder_name)?;
-        }
-        if self.copied_from_component_id.is_some() {
-            state
-                .serialize_field(
+        super::runtime::ser::fields(
+            serializer,
+            "ComponentMetadata",
+            &[
+                ("componentId", self.component_id.is_none(), &self.component_id),
+                ("version", self.version.is_none(), &self.version),
+                ("name", self.name.is_none(), &self.name),
+                ("type", self.r#type.is_none(), &self.r#type),
+                ("subType", self.sub_type.is_none(), &self.sub_type),
+                ("createdDate", self.created_date.is_none(), &self.created_date),
+                ("createdBy", self.created_by.is_none(), &self.created_by),
+                ("modifiedDate", self.modified_date.is_none(), &self.modified_date),
+                ("modifiedBy", self.modified_by.is_none(), &self.modified_by),
+                ("deleted", self.deleted.is_none(), &self.deleted),
+                (
+                    "currentVersion",
+                    self.current_version.is_none(),
+                    &self.current_version,
+                ),
+                ("folderId", self.folder_id.is_none(), &self.folder_id),
+                ("folderName", self.folder_name.is_none(), &self.folder_name),
+                (
                     "copiedFromComponentId",
+                    self.copied_from_component_id.is_none(),
                     &self.copied_from_component_id,
-                )?;
-        }
-        if self.copied_from_component_version.is_some() {
-            state
-                .serialize_field(
+                ),
+                (
                     "copiedFromComponentVersion",
+                    self.copied_from_component_version.is_none(),
                     &self.copied_from_component_version,
-                )?;
-        }
-        if self.branch_id.is_some() {
-            state.serialize_field("branchId", &self.branch_id)?;
-        }
-        if self.branch_name.is_some() {
-            state.serialize_field("branchName", &self.branch_name)?;
-        }
-        state.end()
+                ),
+                ("branchId", self.branch_id.is_none(), &self.branch_id),
+                ("branchName", self.branch_name.is_none(), &self.branch_name),
+            ],
+        )
     }
 }
 #[cfg(feature = "components")]
@@ -9982,26 +9061,27 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadata {
                 let mut copied_from_component_version = None;
                 let mut branch_id = None;
                 let mut branch_name = None;
-                let fields = de::Key(|key| match key {
-                    "componentId" => 0,
-                    "version" => 1,
-                    "name" => 2,
-                    "type" => 3,
-                    "subType" => 4,
-                    "createdDate" => 5,
-                    "createdBy" => 6,
-                    "modifiedDate" => 7,
-                    "modifiedBy" => 8,
-                    "deleted" => 9,
-                    "currentVersion" => 10,
-                    "folderId" => 11,
-                    "folderName" => 12,
-                    "copiedFromComponentId" => 13,
-                    "copiedFromComponentVersion" => 14,
-                    "branchId" => 15,
-                    "branchName" => 16,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &[
+                        "componentId",
+                        "version",
+                        "name",
+                        "type",
+                        "subType",
+                        "createdDate",
+                        "createdBy",
+                        "modifiedDate",
+                        "modifiedBy",
+                        "deleted",
+                        "currentVersion",
+                        "folderId",
+                        "folderName",
+                        "copiedFromComponentId",
+                        "copiedFromComponentVersion",
+                        "branchId",
+                        "branchName",
+                    ],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut component_id, "componentId"),
@@ -10348,16 +9428,11 @@ pub struct ComponentMetadataQueryConfig {
 #[cfg(feature = "components")]
 impl serde::Serialize for ComponentMetadataQueryConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ComponentMetadataQueryConfig",
-                1 - usize::from(self.query_filter.is_none()),
-            )?;
-        if self.query_filter.is_some() {
-            state.serialize_field("QueryFilter", &self.query_filter)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ComponentMetadataQueryConfig",
+            &[("QueryFilter", self.query_filter.is_none(), &self.query_filter)],
+        )
     }
 }
 #[cfg(feature = "components")]
@@ -10377,10 +9452,7 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataQueryConfig {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut query_filter = None;
-                let fields = de::Key(|key| match key {
-                    "QueryFilter" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["QueryFilter"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
@@ -10403,11 +9475,11 @@ pub struct ComponentMetadataQueryConfigQueryFilter {
 #[cfg(feature = "components")]
 impl serde::Serialize for ComponentMetadataQueryConfigQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct("ComponentMetadataQueryConfigQueryFilter", 1)?;
-        state.serialize_field("expression", &self.expression)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ComponentMetadataQueryConfigQueryFilter",
+            &[("expression", false, &self.expression)],
+        )
     }
 }
 #[cfg(feature = "components")]
@@ -10427,10 +9499,7 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataQueryConfigQueryFilter {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(|key| match key {
-                    "expression" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["expression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
@@ -10464,18 +9533,15 @@ pub struct ComponentMetadataSimpleExpression {
 #[cfg(feature = "components")]
 impl serde::Serialize for ComponentMetadataSimpleExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ComponentMetadataSimpleExpression",
-                3 - usize::from(self.argument.is_none()),
-            )?;
-        if self.argument.is_some() {
-            state.serialize_field("argument", &self.argument)?;
-        }
-        state.serialize_field("operator", &self.operator)?;
-        state.serialize_field("property", &self.property)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ComponentMetadataSimpleExpression",
+            &[
+                ("argument", self.argument.is_none(), &self.argument),
+                ("operator", false, &self.operator),
+                ("property", false, &self.property),
+            ],
+        )
     }
 }
 #[cfg(feature = "components")]
@@ -10497,12 +9563,7 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataSimpleExpression {
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(|key| match key {
-                    "argument" => 0,
-                    "operator" => 1,
-                    "property" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["argument", "operator", "property"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
@@ -10726,17 +9787,18 @@ pub struct ComponentMetadataGroupingExpression {
 #[cfg(feature = "components")]
 impl serde::Serialize for ComponentMetadataGroupingExpression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ComponentMetadataGroupingExpression",
-                2 - usize::from(self.nested_expression.is_none()),
-            )?;
-        state.serialize_field("operator", &self.operator)?;
-        if self.nested_expression.is_some() {
-            state.serialize_field("nestedExpression", &self.nested_expression)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ComponentMetadataGroupingExpression",
+            &[
+                ("operator", false, &self.operator),
+                (
+                    "nestedExpression",
+                    self.nested_expression.is_none(),
+                    &self.nested_expression,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "components")]
@@ -10757,11 +9819,7 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataGroupingExpression {
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(|key| match key {
-                    "operator" => 0,
-                    "nestedExpression" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["operator", "nestedExpression"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
@@ -10797,24 +9855,19 @@ pub struct ComponentMetadataQueryResult {
 #[cfg(feature = "components")]
 impl serde::Serialize for ComponentMetadataQueryResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ComponentMetadataQueryResult",
-                3 - usize::from(self.number_of_results.is_none())
-                    - usize::from(self.query_token.is_none())
-                    - usize::from(self.result.is_none()),
-            )?;
-        if self.number_of_results.is_some() {
-            state.serialize_field("numberOfResults", &self.number_of_results)?;
-        }
-        if self.query_token.is_some() {
-            state.serialize_field("queryToken", &self.query_token)?;
-        }
-        if self.result.is_some() {
-            state.serialize_field("result", &self.result)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ComponentMetadataQueryResult",
+            &[
+                (
+                    "numberOfResults",
+                    self.number_of_results.is_none(),
+                    &self.number_of_results,
+                ),
+                ("queryToken", self.query_token.is_none(), &self.query_token),
+                ("result", self.result.is_none(), &self.result),
+            ],
+        )
     }
 }
 #[cfg(feature = "components")]
@@ -10836,12 +9889,7 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(|key| match key {
-                    "numberOfResults" => 0,
-                    "queryToken" => 1,
-                    "result" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => {
@@ -10875,20 +9923,17 @@ pub struct ExecutionRequestDynamicProcessProperties {
 #[cfg(feature = "execution")]
 impl serde::Serialize for ExecutionRequestDynamicProcessProperties {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ExecutionRequestDynamicProcessProperties",
-                1 - usize::from(self.dynamic_process_property.is_none()),
-            )?;
-        if self.dynamic_process_property.is_some() {
-            state
-                .serialize_field(
+        super::runtime::ser::fields(
+            serializer,
+            "ExecutionRequestDynamicProcessProperties",
+            &[
+                (
                     "DynamicProcessProperty",
+                    self.dynamic_process_property.is_none(),
                     &self.dynamic_process_property,
-                )?;
-        }
-        state.end()
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "execution")]
@@ -10908,10 +9953,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestDynamicProcessProperties {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut dynamic_process_property = None;
-                let fields = de::Key(|key| match key {
-                    "DynamicProcessProperty" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["DynamicProcessProperty"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => {
@@ -10942,19 +9984,14 @@ pub struct DynamicProcessProperty {
 #[cfg(feature = "execution")]
 impl serde::Serialize for DynamicProcessProperty {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "DynamicProcessProperty",
-                2 - usize::from(self.name.is_none()) - usize::from(self.value.is_none()),
-            )?;
-        if self.name.is_some() {
-            state.serialize_field("name", &self.name)?;
-        }
-        if self.value.is_some() {
-            state.serialize_field("value", &self.value)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "DynamicProcessProperty",
+            &[
+                ("name", self.name.is_none(), &self.name),
+                ("value", self.value.is_none(), &self.value),
+            ],
+        )
     }
 }
 #[cfg(feature = "execution")]
@@ -10975,11 +10012,7 @@ impl<'de> serde::Deserialize<'de> for DynamicProcessProperty {
                 use super::runtime::de;
                 let mut name = None;
                 let mut value = None;
-                let fields = de::Key(|key| match key {
-                    "name" => 0,
-                    "value" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["name", "value"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut name, "name"),
@@ -11005,16 +10038,17 @@ pub struct ExecutionRequestProcessProperties {
 #[cfg(feature = "execution")]
 impl serde::Serialize for ExecutionRequestProcessProperties {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ExecutionRequestProcessProperties",
-                1 - usize::from(self.process_property.is_none()),
-            )?;
-        if self.process_property.is_some() {
-            state.serialize_field("ProcessProperty", &self.process_property)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ExecutionRequestProcessProperties",
+            &[
+                (
+                    "ProcessProperty",
+                    self.process_property.is_none(),
+                    &self.process_property,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "execution")]
@@ -11034,10 +10068,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestProcessProperties {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut process_property = None;
-                let fields = de::Key(|key| match key {
-                    "ProcessProperty" => 0,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["ProcessProperty"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => {
@@ -11068,20 +10099,18 @@ pub struct ExecutionRequestProcessProperty {
 #[cfg(feature = "execution")]
 impl serde::Serialize for ExecutionRequestProcessProperty {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ExecutionRequestProcessProperty",
-                2 - usize::from(self.component_id.is_none())
-                    - usize::from(self.process_property_value.is_none()),
-            )?;
-        if self.component_id.is_some() {
-            state.serialize_field("componentId", &self.component_id)?;
-        }
-        if self.process_property_value.is_some() {
-            state.serialize_field("ProcessPropertyValue", &self.process_property_value)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ExecutionRequestProcessProperty",
+            &[
+                ("componentId", self.component_id.is_none(), &self.component_id),
+                (
+                    "ProcessPropertyValue",
+                    self.process_property_value.is_none(),
+                    &self.process_property_value,
+                ),
+            ],
+        )
     }
 }
 #[cfg(feature = "execution")]
@@ -11102,11 +10131,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestProcessProperty {
                 use super::runtime::de;
                 let mut component_id = None;
                 let mut process_property_value = None;
-                let fields = de::Key(|key| match key {
-                    "componentId" => 0,
-                    "ProcessPropertyValue" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["componentId", "ProcessPropertyValue"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut component_id, "componentId"),
@@ -11138,19 +10163,14 @@ pub struct ExecutionRequestProcessPropertyValue {
 #[cfg(feature = "execution")]
 impl serde::Serialize for ExecutionRequestProcessPropertyValue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ExecutionRequestProcessPropertyValue",
-                2 - usize::from(self.key.is_none()) - usize::from(self.value.is_none()),
-            )?;
-        if self.key.is_some() {
-            state.serialize_field("key", &self.key)?;
-        }
-        if self.value.is_some() {
-            state.serialize_field("value", &self.value)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ExecutionRequestProcessPropertyValue",
+            &[
+                ("key", self.key.is_none(), &self.key),
+                ("value", self.value.is_none(), &self.value),
+            ],
+        )
     }
 }
 #[cfg(feature = "execution")]
@@ -11171,11 +10191,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestProcessPropertyValue {
                 use super::runtime::de;
                 let mut key_ = None;
                 let mut value = None;
-                let fields = de::Key(|key| match key {
-                    "key" => 0,
-                    "value" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["key", "value"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut key_, "key"),
@@ -11540,124 +10556,82 @@ pub struct ExecutionRecordAsyncResult {
 #[cfg(feature = "execution")]
 impl serde::Serialize for ExecutionRecordAsyncResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ExecutionRecordAsyncResult",
-                26 - usize::from(self.execution_id.is_none())
-                    - usize::from(self.process_id.is_none())
-                    - usize::from(self.atom_id.is_none())
-                    - usize::from(self.execution_time.is_none())
-                    - usize::from(self.message.is_none())
-                    - usize::from(self.execution_duration.is_none())
-                    - usize::from(self.status.is_none())
-                    - usize::from(self.execution_type.is_none())
-                    - usize::from(self.account.is_none())
-                    - usize::from(self.atom_name.is_none())
-                    - usize::from(self.process_name.is_none())
-                    - usize::from(self.original_execution_id.is_none())
-                    - usize::from(self.parent_execution_id.is_none())
-                    - usize::from(self.top_level_execution_id.is_none())
-                    - usize::from(self.inbound_document_count.is_none())
-                    - usize::from(self.inbound_document_size.is_none())
-                    - usize::from(self.inbound_error_document_count.is_none())
-                    - usize::from(self.outbound_document_count.is_none())
-                    - usize::from(self.outbound_document_size.is_none())
-                    - usize::from(self.launcher_id.is_none())
-                    - usize::from(self.node_id.is_none())
-                    - usize::from(self.recorded_date.is_none())
-                    - usize::from(self.report_key.is_none())
-                    - usize::from(self.response_status_code.is_none())
-                    - usize::from(self.number_of_results.is_none())
-                    - usize::from(self.result.is_none()),
-            )?;
-        if self.execution_id.is_some() {
-            state.serialize_field("executionId", &self.execution_id)?;
-        }
-        if self.process_id.is_some() {
-            state.serialize_field("processId", &self.process_id)?;
-        }
-        if self.atom_id.is_some() {
-            state.serialize_field("atomId", &self.atom_id)?;
-        }
-        if self.execution_time.is_some() {
-            state.serialize_field("executionTime", &self.execution_time)?;
-        }
-        if self.message.is_some() {
-            state.serialize_field("message", &self.message)?;
-        }
-        if self.execution_duration.is_some() {
-            state.serialize_field("executionDuration", &self.execution_duration)?;
-        }
-        if self.status.is_some() {
-            state.serialize_field("status", &self.status)?;
-        }
-        if self.execution_type.is_some() {
-            state.serialize_field("executionType", &self.execution_type)?;
-        }
-        if self.account.is_some() {
-            state.serialize_field("account", &self.account)?;
-        }
-        if self.atom_name.is_some() {
-            state.serialize_field("atomName", &self.atom_name)?;
-        }
-        if self.process_name.is_some() {
-            state.serialize_field("processName", &self.process_name)?;
-        }
-        if self.original_execution_id.is_some() {
-            state.serialize_field("originalExecutionId", &self.original_execution_id)?;
-        }
-        if self.parent_execution_id.is_some() {
-            state.serialize_field("parentExecutionId", &self.parent_execution_id)?;
-        }
-        if self.top_level_execution_id.is_some() {
-            state.serialize_field("topLevelExecutionId", &self.top_level_execution_id)?;
-        }
-        if self.inbound_document_count.is_some() {
-            state.serialize_field("inboundDocumentCount", &self.inbound_document_count)?;
-        }
-        if self.inbound_document_size.is_some() {
-            state.serialize_field("inboundDocumentSize", &self.inbound_document_size)?;
-        }
-        if self.inbound_error_document_count.is_some() {
-            state
-                .serialize_field(
+        super::runtime::ser::fields(
+            serializer,
+            "ExecutionRecordAsyncResult",
+            &[
+                ("executionId", self.execution_id.is_none(), &self.execution_id),
+                ("processId", self.process_id.is_none(), &self.process_id),
+                ("atomId", self.atom_id.is_none(), &self.atom_id),
+                ("executionTime", self.execution_time.is_none(), &self.execution_time),
+                ("message", self.message.is_none(), &self.message),
+                (
+                    "executionDuration",
+                    self.execution_duration.is_none(),
+                    &self.execution_duration,
+                ),
+                ("status", self.status.is_none(), &self.status),
+                ("executionType", self.execution_type.is_none(), &self.execution_type),
+                ("account", self.account.is_none(), &self.account),
+                ("atomName", self.atom_name.is_none(), &self.atom_name),
+                ("processName", self.process_name.is_none(), &self.process_name),
+                (
+                    "originalExecutionId",
+                    self.original_execution_id.is_none(),
+                    &self.original_execution_id,
+                ),
+                (
+                    "parentExecutionId",
+                    self.parent_execution_id.is_none(),
+                    &self.parent_execution_id,
+                ),
+                (
+                    "topLevelExecutionId",
+                    self.top_level_execution_id.is_none(),
+                    &self.top_level_execution_id,
+                ),
+                (
+                    "inboundDocumentCount",
+                    self.inbound_document_count.is_none(),
+                    &self.inbound_document_count,
+                ),
+                (
+                    "inboundDocumentSize",
+                    self.inbound_document_size.is_none(),
+                    &self.inbound_document_size,
+                ),
+                (
                     "inboundErrorDocumentCount",
+                    self.inbound_error_document_count.is_none(),
                     &self.inbound_error_document_count,
-                )?;
-        }
-        if self.outbound_document_count.is_some() {
-            state
-                .serialize_field(
+                ),
+                (
                     "outboundDocumentCount",
+                    self.outbound_document_count.is_none(),
                     &self.outbound_document_count,
-                )?;
-        }
-        if self.outbound_document_size.is_some() {
-            state.serialize_field("outboundDocumentSize", &self.outbound_document_size)?;
-        }
-        if self.launcher_id.is_some() {
-            state.serialize_field("launcherID", &self.launcher_id)?;
-        }
-        if self.node_id.is_some() {
-            state.serialize_field("nodeId", &self.node_id)?;
-        }
-        if self.recorded_date.is_some() {
-            state.serialize_field("recordedDate", &self.recorded_date)?;
-        }
-        if self.report_key.is_some() {
-            state.serialize_field("reportKey", &self.report_key)?;
-        }
-        if self.response_status_code.is_some() {
-            state.serialize_field("responseStatusCode", &self.response_status_code)?;
-        }
-        if self.number_of_results.is_some() {
-            state.serialize_field("numberOfResults", &self.number_of_results)?;
-        }
-        if self.result.is_some() {
-            state.serialize_field("result", &self.result)?;
-        }
-        state.end()
+                ),
+                (
+                    "outboundDocumentSize",
+                    self.outbound_document_size.is_none(),
+                    &self.outbound_document_size,
+                ),
+                ("launcherID", self.launcher_id.is_none(), &self.launcher_id),
+                ("nodeId", self.node_id.is_none(), &self.node_id),
+                ("recordedDate", self.recorded_date.is_none(), &self.recorded_date),
+                ("reportKey", self.report_key.is_none(), &self.report_key),
+                (
+                    "responseStatusCode",
+                    self.response_status_code.is_none(),
+                    &self.response_status_code,
+                ),
+                (
+                    "numberOfResults",
+                    self.number_of_results.is_none(),
+                    &self.number_of_results,
+                ),
+                ("result", self.result.is_none(), &self.result),
+            ],
+        )
     }
 }
 #[cfg(feature = "execution")]
@@ -11702,35 +10676,36 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordAsyncResult {
                 let mut response_status_code = None;
                 let mut number_of_results = None;
                 let mut result = None;
-                let fields = de::Key(|key| match key {
-                    "executionId" => 0,
-                    "processId" => 1,
-                    "atomId" => 2,
-                    "executionTime" => 3,
-                    "message" => 4,
-                    "executionDuration" => 5,
-                    "status" => 6,
-                    "executionType" => 7,
-                    "account" => 8,
-                    "atomName" => 9,
-                    "processName" => 10,
-                    "originalExecutionId" => 11,
-                    "parentExecutionId" => 12,
-                    "topLevelExecutionId" => 13,
-                    "inboundDocumentCount" => 14,
-                    "inboundDocumentSize" => 15,
-                    "inboundErrorDocumentCount" => 16,
-                    "outboundDocumentCount" => 17,
-                    "outboundDocumentSize" => 18,
-                    "launcherID" => 19,
-                    "nodeId" => 20,
-                    "recordedDate" => 21,
-                    "reportKey" => 22,
-                    "responseStatusCode" => 23,
-                    "numberOfResults" => 24,
-                    "result" => 25,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &[
+                        "executionId",
+                        "processId",
+                        "atomId",
+                        "executionTime",
+                        "message",
+                        "executionDuration",
+                        "status",
+                        "executionType",
+                        "account",
+                        "atomName",
+                        "processName",
+                        "originalExecutionId",
+                        "parentExecutionId",
+                        "topLevelExecutionId",
+                        "inboundDocumentCount",
+                        "inboundDocumentSize",
+                        "inboundErrorDocumentCount",
+                        "outboundDocumentCount",
+                        "outboundDocumentSize",
+                        "launcherID",
+                        "nodeId",
+                        "recordedDate",
+                        "reportKey",
+                        "responseStatusCode",
+                        "numberOfResults",
+                        "result",
+                    ],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut execution_id, "executionId"),

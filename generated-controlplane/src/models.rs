@@ -17,32 +17,17 @@ pub struct ErrorResponse {
 }
 impl serde::Serialize for ErrorResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ErrorResponse",
-                5 - usize::from(self.timestamp.is_none())
-                    - usize::from(self.status.is_none())
-                    - usize::from(self.error.is_none())
-                    - usize::from(self.message.is_none())
-                    - usize::from(self.path.is_none()),
-            )?;
-        if self.timestamp.is_some() {
-            state.serialize_field("timestamp", &self.timestamp)?;
-        }
-        if self.status.is_some() {
-            state.serialize_field("status", &self.status)?;
-        }
-        if self.error.is_some() {
-            state.serialize_field("error", &self.error)?;
-        }
-        if self.message.is_some() {
-            state.serialize_field("message", &self.message)?;
-        }
-        if self.path.is_some() {
-            state.serialize_field("path", &self.path)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ErrorResponse",
+            &[
+                ("timestamp", self.timestamp.is_none(), &self.timestamp),
+                ("status", self.status.is_none(), &self.status),
+                ("error", self.error.is_none(), &self.error),
+                ("message", self.message.is_none(), &self.message),
+                ("path", self.path.is_none(), &self.path),
+            ],
+        )
     }
 }
 impl<'de> serde::Deserialize<'de> for ErrorResponse {
@@ -65,14 +50,9 @@ impl<'de> serde::Deserialize<'de> for ErrorResponse {
                 let mut error = None;
                 let mut message = None;
                 let mut path = None;
-                let fields = de::Key(|key| match key {
-                    "timestamp" => 0,
-                    "status" => 1,
-                    "error" => 2,
-                    "message" => 3,
-                    "path" => 4,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &["timestamp", "status", "error", "message", "path"],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut timestamp, "timestamp"),
@@ -113,29 +93,17 @@ pub struct ApiInput {
 #[cfg(feature = "ap-is")]
 impl serde::Serialize for ApiInput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer
-            .serialize_struct(
-                "ApiInput",
-                5 - usize::from(self.display_name.is_none())
-                    - usize::from(self.description.is_none())
-                    - usize::from(self.status.is_none())
-                    - usize::from(self.tags.is_none()),
-            )?;
-        state.serialize_field("name", &self.name)?;
-        if self.display_name.is_some() {
-            state.serialize_field("displayName", &self.display_name)?;
-        }
-        if self.description.is_some() {
-            state.serialize_field("description", &self.description)?;
-        }
-        if self.status.is_some() {
-            state.serialize_field("status", &self.status)?;
-        }
-        if self.tags.is_some() {
-            state.serialize_field("tags", &self.tags)?;
-        }
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ApiInput",
+            &[
+                ("name", false, &self.name),
+                ("displayName", self.display_name.is_none(), &self.display_name),
+                ("description", self.description.is_none(), &self.description),
+                ("status", self.status.is_none(), &self.status),
+                ("tags", self.tags.is_none(), &self.tags),
+            ],
+        )
     }
 }
 #[cfg(feature = "ap-is")]
@@ -159,14 +127,9 @@ impl<'de> serde::Deserialize<'de> for ApiInput {
                 let mut description = None;
                 let mut status = None;
                 let mut tags = None;
-                let fields = de::Key(|key| match key {
-                    "name" => 0,
-                    "displayName" => 1,
-                    "description" => 2,
-                    "status" => 3,
-                    "tags" => 4,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &["name", "displayName", "description", "status", "tags"],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut name, "name"),
@@ -248,15 +211,18 @@ pub struct ApiPage {
 #[cfg(feature = "ap-is")]
 impl serde::Serialize for ApiPage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer.serialize_struct("ApiPage", 6)?;
-        state.serialize_field("content", &self.content)?;
-        state.serialize_field("size", &self.size)?;
-        state.serialize_field("number", &self.number)?;
-        state.serialize_field("totalPages", &self.total_pages)?;
-        state.serialize_field("totalElements", &self.total_elements)?;
-        state.serialize_field("last", &self.last)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "ApiPage",
+            &[
+                ("content", false, &self.content),
+                ("size", false, &self.size),
+                ("number", false, &self.number),
+                ("totalPages", false, &self.total_pages),
+                ("totalElements", false, &self.total_elements),
+                ("last", false, &self.last),
+            ],
+        )
     }
 }
 #[cfg(feature = "ap-is")]
@@ -281,15 +247,9 @@ impl<'de> serde::Deserialize<'de> for ApiPage {
                 let mut total_pages = None;
                 let mut total_elements = None;
                 let mut last = None;
-                let fields = de::Key(|key| match key {
-                    "content" => 0,
-                    "size" => 1,
-                    "number" => 2,
-                    "totalPages" => 3,
-                    "totalElements" => 4,
-                    "last" => 5,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &["content", "size", "number", "totalPages", "totalElements", "last"],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut content, "content"),
@@ -352,15 +312,18 @@ pub struct JobPage {
 #[cfg(feature = "deployments")]
 impl serde::Serialize for JobPage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer.serialize_struct("JobPage", 6)?;
-        state.serialize_field("content", &self.content)?;
-        state.serialize_field("size", &self.size)?;
-        state.serialize_field("number", &self.number)?;
-        state.serialize_field("totalPages", &self.total_pages)?;
-        state.serialize_field("totalElements", &self.total_elements)?;
-        state.serialize_field("last", &self.last)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "JobPage",
+            &[
+                ("content", false, &self.content),
+                ("size", false, &self.size),
+                ("number", false, &self.number),
+                ("totalPages", false, &self.total_pages),
+                ("totalElements", false, &self.total_elements),
+                ("last", false, &self.last),
+            ],
+        )
     }
 }
 #[cfg(feature = "deployments")]
@@ -385,15 +348,9 @@ impl<'de> serde::Deserialize<'de> for JobPage {
                 let mut total_pages = None;
                 let mut total_elements = None;
                 let mut last = None;
-                let fields = de::Key(|key| match key {
-                    "content" => 0,
-                    "size" => 1,
-                    "number" => 2,
-                    "totalPages" => 3,
-                    "totalElements" => 4,
-                    "last" => 5,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(
+                    &["content", "size", "number", "totalPages", "totalElements", "last"],
+                );
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut content, "content"),
@@ -437,11 +394,11 @@ impl std::fmt::Debug for LoginRequest {
 #[cfg(feature = "authentication")]
 impl serde::Serialize for LoginRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer.serialize_struct("LoginRequest", 2)?;
-        state.serialize_field("username", &self.username)?;
-        state.serialize_field("password", &self.password)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "LoginRequest",
+            &[("username", false, &self.username), ("password", false, &self.password)],
+        )
     }
 }
 #[cfg(feature = "authentication")]
@@ -462,11 +419,7 @@ impl<'de> serde::Deserialize<'de> for LoginRequest {
                 use super::runtime::de;
                 let mut username = None;
                 let mut password = None;
-                let fields = de::Key(|key| match key {
-                    "username" => 0,
-                    "password" => 1,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["username", "password"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut username, "username"),
@@ -497,12 +450,15 @@ pub struct AccessTokenInput {
 #[cfg(feature = "authentication")]
 impl serde::Serialize for AccessTokenInput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut state = serializer.serialize_struct("AccessTokenInput", 3)?;
-        state.serialize_field("name", &self.name)?;
-        state.serialize_field("validityDays", &self.validity_days)?;
-        state.serialize_field("scopes", &self.scopes)?;
-        state.end()
+        super::runtime::ser::fields(
+            serializer,
+            "AccessTokenInput",
+            &[
+                ("name", false, &self.name),
+                ("validityDays", false, &self.validity_days),
+                ("scopes", false, &self.scopes),
+            ],
+        )
     }
 }
 #[cfg(feature = "authentication")]
@@ -524,12 +480,7 @@ impl<'de> serde::Deserialize<'de> for AccessTokenInput {
                 let mut name = None;
                 let mut validity_days = None;
                 let mut scopes = None;
-                let fields = de::Key(|key| match key {
-                    "name" => 0,
-                    "validityDays" => 1,
-                    "scopes" => 2,
-                    _ => usize::MAX,
-                });
+                let fields = de::Key(&["name", "validityDays", "scopes"]);
                 while let Some(key) = map.next_key_seed(fields)? {
                     match key {
                         0 => de::value(&mut map, &mut name, "name"),

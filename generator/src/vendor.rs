@@ -32,6 +32,7 @@ pub const RUNTIME_FILES: &[(&str, &str)] = &[
     ("poll.rs", include_str!("../runtime-src/poll.rs")),
     ("response.rs", include_str!("../runtime-src/response.rs")),
     ("retry.rs", include_str!("../runtime-src/retry.rs")),
+    ("ser.rs", include_str!("../runtime-src/ser.rs")),
     ("stringified.rs", include_str!("../runtime-src/stringified.rs")),
     ("token.rs", include_str!("../runtime-src/token.rs")),
     ("transport.rs", include_str!("../runtime-src/transport.rs")),
@@ -42,6 +43,7 @@ pub const RUNTIME_FILES: &[(&str, &str)] = &[
 pub const RUNTIME_DEPENDENCIES: &[(&str, &str)] = &[
     ("bytes", "\"1\""),
     ("chrono", "{ version = \"0.4\", default-features = false, features = [\"serde\", \"std\", \"clock\"] }"),
+    ("erased-serde", "\"0.4\""),
     ("futures", "\"0.3\""),
     ("percent-encoding", "\"2\""),
     (

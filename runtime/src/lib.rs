@@ -77,6 +77,8 @@ pub mod param;
 pub mod poll;
 mod response;
 mod retry;
+#[doc(hidden)]
+pub mod ser;
 mod stringified;
 mod token;
 mod transport;

@@ -258,36 +258,24 @@ struct FieldPlan<'a> {
 }
 
 /// `Serialize` for a struct: what `#[derive(serde::Serialize)]` does with the plan's
-/// names and skips, with the count of fields sent computed first as the derive does.
+/// names and skips, as one call of the runtime's `ser::fields` on the fields listed as
+/// data `(name, skipped, value)`, so the body is an array and no control flow.
 fn compact_serialize(name: &str, plans: &[FieldPlan<'_>]) -> TokenStream {
     let ty = ident(name);
-    let count = proc_macro2::Literal::usize_unsuffixed(plans.len());
-    let skipped = plans.iter().filter_map(|p| {
-        let field = ident(&p.field.rust);
-        match p.skip {
-            Skip::Never => None,
-            Skip::IfNone => Some(quote!(- usize::from(self.#field.is_none()))),
-            Skip::IfAbsent => Some(quote!(- usize::from(self.#field.is_absent()))),
-        }
-    });
-    let writes = plans.iter().map(|p| {
+    let fields = plans.iter().map(|p| {
         let field = ident(&p.field.rust);
         let wire = &p.field.wire;
-        let write = quote!(state.serialize_field(#wire, &self.#field)?;);
-        match p.skip {
-            Skip::Never => write,
-            Skip::IfNone => quote!(if self.#field.is_some() { #write }),
-            Skip::IfAbsent => quote!(if !self.#field.is_absent() { #write }),
-        }
+        let skipped = match p.skip {
+            Skip::Never => quote!(false),
+            Skip::IfNone => quote!(self.#field.is_none()),
+            Skip::IfAbsent => quote!(self.#field.is_absent()),
+        };
+        quote!((#wire, #skipped, &self.#field))
     });
-    let state = if plans.is_empty() { quote!(state) } else { quote!(mut state) };
     quote! {
         impl serde::Serialize for #ty {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct;
-                let #state = serializer.serialize_struct(#name, #count #(#skipped)*)?;
-                #(#writes)*
-                state.end()
+                super::runtime::ser::fields(serializer, #name, &[#(#fields),*])
             }
         }
     }
@@ -340,10 +328,7 @@ fn compact_deserialize(name: &str, plans: &[FieldPlan<'_>]) -> TokenStream {
         quote! {
             use super::runtime::de;
             #(let mut #slots = None;)*
-            let fields = de::Key(|key| match key {
-                #(#wires => #positions,)*
-                _ => usize::MAX,
-            });
+            let fields = de::Key(&[#(#wires),*]);
             while let Some(key) = map.next_key_seed(fields)? {
                 match key {
                     #(#positions => #reads,)*
