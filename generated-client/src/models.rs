@@ -53,8 +53,10 @@ impl<'de> serde::Deserialize<'de> for Process {
                 let mut name = None;
                 let mut description = None;
                 let mut integration_pack = None;
-                let fields = de::Key(&["id", "name", "Description", "IntegrationPack"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(
+                    &["id", "name", "Description", "IntegrationPack"],
+                );
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
                         1 => de::value(&mut map, &mut name, "name"),
@@ -131,10 +133,10 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedules {
                 let mut process_id = None;
                 let mut schedule = None;
                 let mut retry = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &["id", "atomId", "processId", "Schedule", "Retry"],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
                         1 => de::value(&mut map, &mut atom_id, "atomId"),
@@ -214,7 +216,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequest {
                 let mut process_name = None;
                 let mut dynamic_process_properties = None;
                 let mut process_properties = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &[
                         "atomId",
                         "processId",
@@ -223,7 +225,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequest {
                         "ProcessProperties",
                     ],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut atom_id, "atomId"),
                         1 => de::value(&mut map, &mut process_id, "processId"),
@@ -321,7 +323,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestResult {
                 let mut process_name = None;
                 let mut dynamic_process_properties = None;
                 let mut process_properties = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &[
                         "requestId",
                         "recordUrl",
@@ -332,7 +334,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestResult {
                         "ProcessProperties",
                     ],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut request_id, "requestId"),
                         1 => de::value(&mut map, &mut record_url, "recordUrl"),
@@ -528,7 +530,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecord {
                 let mut node_id = None;
                 let mut recorded_date = None;
                 let mut report_key = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &[
                         "executionId",
                         "processId",
@@ -555,7 +557,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecord {
                         "reportKey",
                     ],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut execution_id, "executionId"),
                         1 => de::value(&mut map, &mut process_id, "processId"),
@@ -722,7 +724,7 @@ impl<'de> serde::Deserialize<'de> for Environment {
                 let mut classification = None;
                 let mut parent_account = None;
                 let mut parent_environment = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &[
                         "id",
                         "name",
@@ -731,7 +733,7 @@ impl<'de> serde::Deserialize<'de> for Environment {
                         "parentEnvironment",
                     ],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
                         1 => de::value(&mut map, &mut name, "name"),
@@ -882,8 +884,8 @@ impl<'de> serde::Deserialize<'de> for EnvironmentInput {
                 use super::runtime::de;
                 let mut name = None;
                 let mut classification = None;
-                let fields = de::Key(&["name", "classification"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["name", "classification"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut name, "name"),
                         1 => de::value(&mut map, &mut classification, "classification"),
@@ -1004,7 +1006,7 @@ impl<'de> serde::Deserialize<'de> for DeployedPackage {
                 let mut branch_name = None;
                 let mut listener_status = None;
                 let mut message = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &[
                         "deploymentId",
                         "environmentId",
@@ -1023,7 +1025,7 @@ impl<'de> serde::Deserialize<'de> for DeployedPackage {
                         "message",
                     ],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut deployment_id, "deploymentId"),
                         1 => de::value(&mut map, &mut environment_id, "environmentId"),
@@ -1122,7 +1124,7 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageInput {
                 let mut notes = None;
                 let mut component_id = None;
                 let mut listener_status = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &[
                         "environmentId",
                         "packageId",
@@ -1131,7 +1133,7 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageInput {
                         "listenerStatus",
                     ],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut environment_id, "environmentId"),
                         1 => de::value(&mut map, &mut package_id, "packageId"),
@@ -1298,7 +1300,7 @@ impl<'de> serde::Deserialize<'de> for Atom {
                 let mut purge_history_days = None;
                 let mut purge_immediate = None;
                 let mut status_detail = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &[
                         "id",
                         "name",
@@ -1322,7 +1324,7 @@ impl<'de> serde::Deserialize<'de> for Atom {
                         "statusDetail",
                     ],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
                         1 => de::value(&mut map, &mut name, "name"),
@@ -1738,10 +1740,10 @@ impl<'de> serde::Deserialize<'de> for AtomInput {
                 let mut purge_history_days = None;
                 let mut purge_immediate = None;
                 let mut force_restart_time = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &["name", "purgeHistoryDays", "purgeImmediate", "forceRestartTime"],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut name, "name"),
                         1 => {
@@ -1868,7 +1870,7 @@ impl<'de> serde::Deserialize<'de> for PackagedComponent {
                 let mut shareable = None;
                 let mut fully_publicly_consumable = None;
                 let mut branch_name = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &[
                         "packageId",
                         "componentId",
@@ -1884,7 +1886,7 @@ impl<'de> serde::Deserialize<'de> for PackagedComponent {
                         "branchName",
                     ],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut package_id, "packageId"),
                         1 => de::value(&mut map, &mut component_id, "componentId"),
@@ -1997,7 +1999,7 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentInput {
                 let mut notes = None;
                 let mut branch_name = None;
                 let mut package_id = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &[
                         "componentId",
                         "componentVersion",
@@ -2007,7 +2009,7 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentInput {
                         "packageId",
                     ],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut component_id, "componentId"),
                         1 => {
@@ -2084,8 +2086,10 @@ impl<'de> serde::Deserialize<'de> for ProcessQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(
+                    &["numberOfResults", "queryToken", "result"],
+                );
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => {
                             de::lenient(
@@ -2156,8 +2160,10 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(
+                    &["numberOfResults", "queryToken", "result"],
+                );
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => {
                             de::lenient(
@@ -2228,8 +2234,10 @@ impl<'de> serde::Deserialize<'de> for EnvironmentQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(
+                    &["numberOfResults", "queryToken", "result"],
+                );
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => {
                             de::lenient(
@@ -2300,8 +2308,10 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(
+                    &["numberOfResults", "queryToken", "result"],
+                );
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => {
                             de::lenient(
@@ -2372,8 +2382,10 @@ impl<'de> serde::Deserialize<'de> for AtomQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(
+                    &["numberOfResults", "queryToken", "result"],
+                );
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => {
                             de::lenient(
@@ -2437,8 +2449,8 @@ impl<'de> serde::Deserialize<'de> for ErrorResponse {
                 let mut message = None;
                 let mut r#type = None;
                 let mut error = None;
-                let fields = de::Key(&["message", "@type", "error"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["message", "@type", "error"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut message, "message"),
                         1 => de::value(&mut map, &mut r#type, "@type"),
@@ -2500,8 +2512,8 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachment {
                 let mut id = None;
                 let mut atom_id = None;
                 let mut environment_id = None;
-                let fields = de::Key(&["id", "atomId", "environmentId"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["id", "atomId", "environmentId"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
                         1 => de::value(&mut map, &mut atom_id, "atomId"),
@@ -2552,8 +2564,8 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentQueryConfig {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut query_filter = None;
-                let fields = de::Key(&["QueryFilter"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["QueryFilter"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
                         _ => de::skip(&mut map),
@@ -2599,8 +2611,8 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentQueryConfigQueryF
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(&["expression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["expression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
                         _ => de::skip(&mut map),
@@ -2663,8 +2675,8 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentSimpleExpression 
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["argument", "operator", "property"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
                         1 => de::value(&mut map, &mut operator, "operator"),
@@ -3022,8 +3034,8 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentGroupingExpressio
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
                         1 => {
@@ -3165,8 +3177,10 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(
+                    &["numberOfResults", "queryToken", "result"],
+                );
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => {
                             de::lenient(
@@ -3223,8 +3237,8 @@ impl<'de> serde::Deserialize<'de> for ProcessQueryConfig {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut query_filter = None;
-                let fields = de::Key(&["QueryFilter"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["QueryFilter"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
                         _ => de::skip(&mut map),
@@ -3270,8 +3284,8 @@ impl<'de> serde::Deserialize<'de> for ProcessQueryConfigQueryFilter {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(&["expression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["expression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
                         _ => de::skip(&mut map),
@@ -3335,8 +3349,8 @@ impl<'de> serde::Deserialize<'de> for ProcessSimpleExpression {
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["argument", "operator", "property"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
                         1 => de::value(&mut map, &mut operator, "operator"),
@@ -3494,8 +3508,8 @@ impl<'de> serde::Deserialize<'de> for ProcessGroupingExpression {
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
                         1 => {
@@ -3550,8 +3564,8 @@ impl<'de> serde::Deserialize<'de> for EnvironmentQueryConfig {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut query_filter = None;
-                let fields = de::Key(&["QueryFilter"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["QueryFilter"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
                         _ => de::skip(&mut map),
@@ -3597,8 +3611,8 @@ impl<'de> serde::Deserialize<'de> for EnvironmentQueryConfigQueryFilter {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(&["expression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["expression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
                         _ => de::skip(&mut map),
@@ -3662,8 +3676,8 @@ impl<'de> serde::Deserialize<'de> for EnvironmentSimpleExpression {
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["argument", "operator", "property"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
                         1 => de::value(&mut map, &mut operator, "operator"),
@@ -3810,8 +3824,8 @@ impl<'de> serde::Deserialize<'de> for EnvironmentGroupingExpression {
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
                         1 => {
@@ -3866,8 +3880,8 @@ impl<'de> serde::Deserialize<'de> for AtomQueryConfig {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut query_filter = None;
-                let fields = de::Key(&["QueryFilter"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["QueryFilter"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
                         _ => de::skip(&mut map),
@@ -3913,8 +3927,8 @@ impl<'de> serde::Deserialize<'de> for AtomQueryConfigQueryFilter {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(&["expression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["expression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
                         _ => de::skip(&mut map),
@@ -3978,8 +3992,8 @@ impl<'de> serde::Deserialize<'de> for AtomSimpleExpression {
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["argument", "operator", "property"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
                         1 => de::value(&mut map, &mut operator, "operator"),
@@ -4284,8 +4298,8 @@ impl<'de> serde::Deserialize<'de> for AtomGroupingExpression {
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
                         1 => {
@@ -4340,8 +4354,8 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageQueryConfig {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut query_filter = None;
-                let fields = de::Key(&["QueryFilter"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["QueryFilter"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
                         _ => de::skip(&mut map),
@@ -4387,8 +4401,8 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageQueryConfigQueryFilter {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(&["expression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["expression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
                         _ => de::skip(&mut map),
@@ -4452,8 +4466,8 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageSimpleExpression {
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["argument", "operator", "property"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
                         1 => de::value(&mut map, &mut operator, "operator"),
@@ -4716,8 +4730,8 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageGroupingExpression {
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
                         1 => {
@@ -4777,8 +4791,8 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfig {
                 use super::runtime::de;
                 let mut query_filter = None;
                 let mut query_sort = None;
-                let fields = de::Key(&["QueryFilter", "QuerySort"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["QueryFilter", "QuerySort"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
                         1 => de::value(&mut map, &mut query_sort, "QuerySort"),
@@ -4826,8 +4840,8 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfigQueryFilter {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(&["expression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["expression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
                         _ => de::skip(&mut map),
@@ -4873,8 +4887,8 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfigQuerySort {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut sort_field = None;
-                let fields = de::Key(&["sortField"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["sortField"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut sort_field, "sortField"),
                         _ => de::skip(&mut map),
@@ -4927,8 +4941,8 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfigQuerySortSortFie
                 use super::runtime::de;
                 let mut field_name = None;
                 let mut sort_order = None;
-                let fields = de::Key(&["fieldName", "sortOrder"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["fieldName", "sortOrder"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut field_name, "fieldName"),
                         1 => de::value(&mut map, &mut sort_order, "sortOrder"),
@@ -4994,8 +5008,8 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordSimpleExpression {
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["argument", "operator", "property"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
                         1 => de::value(&mut map, &mut operator, "operator"),
@@ -5251,8 +5265,8 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordGroupingExpression {
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
                         1 => {
@@ -5305,8 +5319,8 @@ impl<'de> serde::Deserialize<'de> for ErrorDetail {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut message = None;
-                let fields = de::Key(&["message"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["message"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut message, "message"),
                         _ => de::skip(&mut map),
@@ -5499,7 +5513,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensions {
                 let mut process_properties = None;
                 let mut properties = None;
                 let mut pgp_certificates = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &[
                         "id",
                         "environmentId",
@@ -5515,7 +5529,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensions {
                         "PGPCertificates",
                     ],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
                         1 => de::value(&mut map, &mut environment_id, "environmentId"),
@@ -5607,8 +5621,8 @@ impl<'de> serde::Deserialize<'de> for Connections {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut connection = None;
-                let fields = de::Key(&["connection"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["connection"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut connection, "connection"),
                         _ => de::skip(&mut map),
@@ -5662,8 +5676,8 @@ impl<'de> serde::Deserialize<'de> for Connection {
                 let mut id = None;
                 let mut name = None;
                 let mut field = None;
-                let fields = de::Key(&["id", "name", "field"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["id", "name", "field"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
                         1 => de::value(&mut map, &mut name, "name"),
@@ -5713,8 +5727,8 @@ impl<'de> serde::Deserialize<'de> for Operations {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut operation = None;
-                let fields = de::Key(&["operation"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["operation"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut operation, "operation"),
                         _ => de::skip(&mut map),
@@ -5768,8 +5782,8 @@ impl<'de> serde::Deserialize<'de> for Operation {
                 let mut id = None;
                 let mut name = None;
                 let mut field = None;
-                let fields = de::Key(&["id", "name", "field"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["id", "name", "field"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
                         1 => de::value(&mut map, &mut name, "name"),
@@ -5819,8 +5833,8 @@ impl<'de> serde::Deserialize<'de> for TradingPartners {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut trading_partner = None;
-                let fields = de::Key(&["tradingPartner"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["tradingPartner"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => {
                             de::lenient(&mut map, &mut trading_partner, "tradingPartner")
@@ -5876,8 +5890,8 @@ impl<'de> serde::Deserialize<'de> for TradingPartner {
                 let mut id = None;
                 let mut name = None;
                 let mut category = None;
-                let fields = de::Key(&["id", "name", "category"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["id", "name", "category"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
                         1 => de::value(&mut map, &mut name, "name"),
@@ -5935,8 +5949,8 @@ impl<'de> serde::Deserialize<'de> for TradingPartnerCategory {
                 let mut id = None;
                 let mut name = None;
                 let mut field = None;
-                let fields = de::Key(&["id", "name", "field"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["id", "name", "field"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
                         1 => de::value(&mut map, &mut name, "name"),
@@ -5992,8 +6006,8 @@ impl<'de> serde::Deserialize<'de> for SharedCommunications {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut shared_communication = None;
-                let fields = de::Key(&["sharedCommunication"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["sharedCommunication"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => {
                             de::lenient(
@@ -6056,8 +6070,8 @@ impl<'de> serde::Deserialize<'de> for SharedCommunication {
                 let mut name = None;
                 let mut r#type = None;
                 let mut field = None;
-                let fields = de::Key(&["id", "name", "type", "field"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["id", "name", "type", "field"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
                         1 => de::value(&mut map, &mut name, "name"),
@@ -6109,8 +6123,8 @@ impl<'de> serde::Deserialize<'de> for CrossReferences {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut cross_reference = None;
-                let fields = de::Key(&["crossReference"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["crossReference"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => {
                             de::lenient(&mut map, &mut cross_reference, "crossReference")
@@ -6178,10 +6192,10 @@ impl<'de> serde::Deserialize<'de> for CrossReference {
                 let mut name = None;
                 let mut override_values = None;
                 let mut cross_reference_rows = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &["id", "name", "overrideValues", "CrossReferenceRows"],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
                         1 => de::value(&mut map, &mut name, "name"),
@@ -6241,8 +6255,8 @@ impl<'de> serde::Deserialize<'de> for CrossReferenceRows {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut row = None;
-                let fields = de::Key(&["row"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["row"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut row, "row"),
                         _ => de::skip(&mut map),
@@ -6347,7 +6361,7 @@ impl<'de> serde::Deserialize<'de> for CrossReferenceRow {
                 let mut ref18 = None;
                 let mut ref19 = None;
                 let mut ref20 = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &[
                         "ref1",
                         "ref2",
@@ -6371,7 +6385,7 @@ impl<'de> serde::Deserialize<'de> for CrossReferenceRow {
                         "ref20",
                     ],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut ref1, "ref1"),
                         1 => de::value(&mut map, &mut ref2, "ref2"),
@@ -6461,8 +6475,8 @@ impl<'de> serde::Deserialize<'de> for OverrideProcessProperties {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut process_property = None;
-                let fields = de::Key(&["ProcessProperty"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["ProcessProperty"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => {
                             de::lenient(
@@ -6527,8 +6541,8 @@ impl<'de> serde::Deserialize<'de> for OverrideProcessProperty {
                 let mut id = None;
                 let mut name = None;
                 let mut process_property_value = None;
-                let fields = de::Key(&["id", "name", "ProcessPropertyValue"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["id", "name", "ProcessPropertyValue"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
                         1 => de::value(&mut map, &mut name, "name"),
@@ -6619,7 +6633,7 @@ impl<'de> serde::Deserialize<'de> for ProcessPropertyValue {
                 let mut uses_encryption = None;
                 let mut component_override = None;
                 let mut validate = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &[
                         "key",
                         "label",
@@ -6631,7 +6645,7 @@ impl<'de> serde::Deserialize<'de> for ProcessPropertyValue {
                         "validate",
                     ],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut key_, "key"),
                         1 => de::value(&mut map, &mut label, "label"),
@@ -6705,8 +6719,8 @@ impl<'de> serde::Deserialize<'de> for Properties {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut property = None;
-                let fields = de::Key(&["property"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["property"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut property, "property"),
                         _ => de::skip(&mut map),
@@ -6754,8 +6768,8 @@ impl<'de> serde::Deserialize<'de> for Property {
                 use super::runtime::de;
                 let mut name = None;
                 let mut value = None;
-                let fields = de::Key(&["name", "value"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["name", "value"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut name, "name"),
                         1 => de::value(&mut map, &mut value, "value"),
@@ -6803,8 +6817,8 @@ impl<'de> serde::Deserialize<'de> for PgpCertificates {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut pgp_certificate = None;
-                let fields = de::Key(&["PGPCertificate"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["PGPCertificate"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => {
                             de::lenient(&mut map, &mut pgp_certificate, "PGPCertificate")
@@ -6860,8 +6874,8 @@ impl<'de> serde::Deserialize<'de> for PgpCertificate {
                 let mut id = None;
                 let mut value = None;
                 let mut use_default = None;
-                let fields = de::Key(&["id", "value", "useDefault"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["id", "value", "useDefault"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
                         1 => de::value(&mut map, &mut value, "value"),
@@ -6956,7 +6970,7 @@ impl<'de> serde::Deserialize<'de> for Field {
                 let mut component_override = None;
                 let mut custom_properties = None;
                 let mut cloud_managed_secret_config = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &[
                         "id",
                         "value",
@@ -6968,7 +6982,7 @@ impl<'de> serde::Deserialize<'de> for Field {
                         "CloudManagedSecretConfig",
                     ],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
                         1 => de::value(&mut map, &mut value, "value"),
@@ -7055,8 +7069,8 @@ impl<'de> serde::Deserialize<'de> for CustomProperties {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut properties = None;
-                let fields = de::Key(&["properties"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["properties"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut properties, "properties"),
                         _ => de::skip(&mut map),
@@ -7110,8 +7124,8 @@ impl<'de> serde::Deserialize<'de> for PropertyPair {
                 let mut key_ = None;
                 let mut value = None;
                 let mut encrypted = None;
-                let fields = de::Key(&["key", "value", "encrypted"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["key", "value", "encrypted"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut key_, "key"),
                         1 => de::value(&mut map, &mut value, "value"),
@@ -7181,14 +7195,14 @@ impl<'de> serde::Deserialize<'de> for CloudManagedSecretConfig {
                 let mut uses_remote_secrets_manager = None;
                 let mut secrets_manager_type = None;
                 let mut secret_reference = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &[
                         "usesRemoteSecretsManager",
                         "secretsManagerType",
                         "secretReference",
                     ],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => {
                             de::lenient(
@@ -7341,8 +7355,8 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsQueryConfig {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut query_filter = None;
-                let fields = de::Key(&["QueryFilter"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["QueryFilter"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
                         _ => de::skip(&mut map),
@@ -7388,8 +7402,8 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsQueryConfigQueryFilte
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(&["expression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["expression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
                         _ => de::skip(&mut map),
@@ -7452,8 +7466,8 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsSimpleExpression {
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["argument", "operator", "property"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
                         1 => de::value(&mut map, &mut operator, "operator"),
@@ -7593,8 +7607,8 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsGroupingExpression {
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
                         1 => {
@@ -7663,8 +7677,10 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(
+                    &["numberOfResults", "queryToken", "result"],
+                );
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => {
                             de::lenient(
@@ -7744,10 +7760,10 @@ impl<'de> serde::Deserialize<'de> for Schedule {
                 let mut days_of_month = None;
                 let mut months = None;
                 let mut years = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &["minutes", "hours", "daysOfWeek", "daysOfMonth", "months", "years"],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut minutes, "minutes"),
                         1 => de::value(&mut map, &mut hours, "hours"),
@@ -7810,8 +7826,8 @@ impl<'de> serde::Deserialize<'de> for ScheduleRetry {
                 use super::runtime::de;
                 let mut schedule = None;
                 let mut max_retry = None;
-                let fields = de::Key(&["Schedule", "maxRetry"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["Schedule", "maxRetry"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut schedule, "Schedule"),
                         1 => de::lenient(&mut map, &mut max_retry, "maxRetry"),
@@ -7860,8 +7876,8 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryConfig {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut query_filter = None;
-                let fields = de::Key(&["QueryFilter"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["QueryFilter"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
                         _ => de::skip(&mut map),
@@ -7907,8 +7923,8 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryConfigQueryFilter {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(&["expression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["expression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
                         _ => de::skip(&mut map),
@@ -7971,8 +7987,8 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesSimpleExpression {
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["argument", "operator", "property"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
                         1 => de::value(&mut map, &mut operator, "operator"),
@@ -8112,8 +8128,8 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesGroupingExpression {
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
                         1 => {
@@ -8182,8 +8198,10 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(
+                    &["numberOfResults", "queryToken", "result"],
+                );
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => {
                             de::lenient(
@@ -8255,8 +8273,8 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatus {
                 let mut atom_id = None;
                 let mut process_id = None;
                 let mut enabled = None;
-                let fields = de::Key(&["id", "atomId", "processId", "enabled"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["id", "atomId", "processId", "enabled"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut id, "id"),
                         1 => de::value(&mut map, &mut atom_id, "atomId"),
@@ -8309,8 +8327,8 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryConfig {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut query_filter = None;
-                let fields = de::Key(&["QueryFilter"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["QueryFilter"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
                         _ => de::skip(&mut map),
@@ -8356,8 +8374,8 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryConfigQueryFilte
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(&["expression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["expression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
                         _ => de::skip(&mut map),
@@ -8420,8 +8438,8 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusSimpleExpression {
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["argument", "operator", "property"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
                         1 => de::value(&mut map, &mut operator, "operator"),
@@ -8480,8 +8498,8 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusGroupingExpression {
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
                         1 => {
@@ -8550,8 +8568,10 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(
+                    &["numberOfResults", "queryToken", "result"],
+                );
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => {
                             de::lenient(
@@ -8622,10 +8642,10 @@ impl<'de> serde::Deserialize<'de> for ProcessIntegrationPackInfo {
                 use super::runtime::de;
                 let mut integration_pack_id = None;
                 let mut integration_pack_instance_id = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &["integrationPackId", "integrationPackInstanceId"],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => {
                             de::value(
@@ -8687,8 +8707,8 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentQueryConfig {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut query_filter = None;
-                let fields = de::Key(&["QueryFilter"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["QueryFilter"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
                         _ => de::skip(&mut map),
@@ -8734,8 +8754,8 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentQueryConfigQueryFilter {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(&["expression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["expression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
                         _ => de::skip(&mut map),
@@ -8799,8 +8819,8 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentSimpleExpression {
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["argument", "operator", "property"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
                         1 => de::value(&mut map, &mut operator, "operator"),
@@ -8859,8 +8879,8 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentGroupingExpression {
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
                         1 => {
@@ -8929,8 +8949,10 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(
+                    &["numberOfResults", "queryToken", "result"],
+                );
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => {
                             de::lenient(
@@ -9061,7 +9083,7 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadata {
                 let mut copied_from_component_version = None;
                 let mut branch_id = None;
                 let mut branch_name = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &[
                         "componentId",
                         "version",
@@ -9082,7 +9104,7 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadata {
                         "branchName",
                     ],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut component_id, "componentId"),
                         1 => de::lenient(&mut map, &mut version, "version"),
@@ -9452,8 +9474,8 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataQueryConfig {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut query_filter = None;
-                let fields = de::Key(&["QueryFilter"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["QueryFilter"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
                         _ => de::skip(&mut map),
@@ -9499,8 +9521,8 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataQueryConfigQueryFilter {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut expression = None;
-                let fields = de::Key(&["expression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["expression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut expression, "expression"),
                         _ => de::skip(&mut map),
@@ -9563,8 +9585,8 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataSimpleExpression {
                 let mut argument = None;
                 let mut operator = None;
                 let mut property = None;
-                let fields = de::Key(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["argument", "operator", "property"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::lenient(&mut map, &mut argument, "argument"),
                         1 => de::value(&mut map, &mut operator, "operator"),
@@ -9819,8 +9841,8 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataGroupingExpression {
                 use super::runtime::de;
                 let mut operator = None;
                 let mut nested_expression = None;
-                let fields = de::Key(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut operator, "operator"),
                         1 => {
@@ -9889,8 +9911,10 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataQueryResult {
                 let mut number_of_results = None;
                 let mut query_token = None;
                 let mut result = None;
-                let fields = de::Key(&["numberOfResults", "queryToken", "result"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(
+                    &["numberOfResults", "queryToken", "result"],
+                );
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => {
                             de::lenient(
@@ -9953,8 +9977,8 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestDynamicProcessProperties {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut dynamic_process_property = None;
-                let fields = de::Key(&["DynamicProcessProperty"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["DynamicProcessProperty"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => {
                             de::lenient(
@@ -10012,8 +10036,8 @@ impl<'de> serde::Deserialize<'de> for DynamicProcessProperty {
                 use super::runtime::de;
                 let mut name = None;
                 let mut value = None;
-                let fields = de::Key(&["name", "value"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["name", "value"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut name, "name"),
                         1 => de::value(&mut map, &mut value, "value"),
@@ -10068,8 +10092,8 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestProcessProperties {
             ) -> Result<Self::Value, A::Error> {
                 use super::runtime::de;
                 let mut process_property = None;
-                let fields = de::Key(&["ProcessProperty"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["ProcessProperty"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => {
                             de::lenient(
@@ -10131,8 +10155,8 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestProcessProperty {
                 use super::runtime::de;
                 let mut component_id = None;
                 let mut process_property_value = None;
-                let fields = de::Key(&["componentId", "ProcessPropertyValue"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["componentId", "ProcessPropertyValue"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut component_id, "componentId"),
                         1 => {
@@ -10191,8 +10215,8 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestProcessPropertyValue {
                 use super::runtime::de;
                 let mut key_ = None;
                 let mut value = None;
-                let fields = de::Key(&["key", "value"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["key", "value"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut key_, "key"),
                         1 => de::value(&mut map, &mut value, "value"),
@@ -10676,7 +10700,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordAsyncResult {
                 let mut response_status_code = None;
                 let mut number_of_results = None;
                 let mut result = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &[
                         "executionId",
                         "processId",
@@ -10706,7 +10730,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordAsyncResult {
                         "result",
                     ],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut execution_id, "executionId"),
                         1 => de::value(&mut map, &mut process_id, "processId"),

@@ -50,10 +50,10 @@ impl<'de> serde::Deserialize<'de> for ErrorResponse {
                 let mut error = None;
                 let mut message = None;
                 let mut path = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &["timestamp", "status", "error", "message", "path"],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut timestamp, "timestamp"),
                         1 => de::value(&mut map, &mut status, "status"),
@@ -127,10 +127,10 @@ impl<'de> serde::Deserialize<'de> for ApiInput {
                 let mut description = None;
                 let mut status = None;
                 let mut tags = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &["name", "displayName", "description", "status", "tags"],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut name, "name"),
                         1 => de::value(&mut map, &mut display_name, "displayName"),
@@ -247,10 +247,10 @@ impl<'de> serde::Deserialize<'de> for ApiPage {
                 let mut total_pages = None;
                 let mut total_elements = None;
                 let mut last = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &["content", "size", "number", "totalPages", "totalElements", "last"],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut content, "content"),
                         1 => de::value(&mut map, &mut size, "size"),
@@ -348,10 +348,10 @@ impl<'de> serde::Deserialize<'de> for JobPage {
                 let mut total_pages = None;
                 let mut total_elements = None;
                 let mut last = None;
-                let fields = de::Key(
+                let mut fields = de::Key::new(
                     &["content", "size", "number", "totalPages", "totalElements", "last"],
                 );
-                while let Some(key) = map.next_key_seed(fields)? {
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut content, "content"),
                         1 => de::value(&mut map, &mut size, "size"),
@@ -419,8 +419,8 @@ impl<'de> serde::Deserialize<'de> for LoginRequest {
                 use super::runtime::de;
                 let mut username = None;
                 let mut password = None;
-                let fields = de::Key(&["username", "password"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["username", "password"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut username, "username"),
                         1 => de::value(&mut map, &mut password, "password"),
@@ -480,8 +480,8 @@ impl<'de> serde::Deserialize<'de> for AccessTokenInput {
                 let mut name = None;
                 let mut validity_days = None;
                 let mut scopes = None;
-                let fields = de::Key(&["name", "validityDays", "scopes"]);
-                while let Some(key) = map.next_key_seed(fields)? {
+                let mut fields = de::Key::new(&["name", "validityDays", "scopes"]);
+                while let Some(key) = map.next_key_seed(&mut fields)? {
                     match key {
                         0 => de::value(&mut map, &mut name, "name"),
                         1 => de::value(&mut map, &mut validity_days, "validityDays"),

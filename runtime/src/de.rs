@@ -17,22 +17,41 @@ use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 
-/// A struct's field names, in field order, as a map key seed: a key reads as the
-/// field's position, or as `usize::MAX` for a key the struct does not have.
+/// A struct's field names, in field order, as a map key seed (`&mut Key`): a key reads
+/// as the field's position, or as `usize::MAX` for a key the struct does not have.
 ///
 /// A table rather than a `match` in each generated struct: a string `match` is one
-/// comparison call per field in the body the compiler checks, and scanning the table
-/// compares the same way at run time (lengths first, then bytes).
-#[derive(Clone, Copy)]
-pub struct Key(pub &'static [&'static str]);
+/// comparison call per field in the body the compiler checks. At run time the field
+/// after the last one found is tried first, since servers mostly send fields in the
+/// order of their schema, which is the struct's; only a key out of that order scans
+/// the table.
+pub struct Key {
+    names: &'static [&'static str],
+    next: usize,
+}
 
 impl Key {
-    fn position(self, key: &[u8]) -> usize {
-        self.0.iter().position(|name| name.as_bytes() == key).unwrap_or(usize::MAX)
+    /// The seed for a struct with fields `names`, in field order.
+    pub const fn new(names: &'static [&'static str]) -> Self {
+        Key { names, next: 0 }
+    }
+
+    fn position(&mut self, key: &[u8]) -> usize {
+        let found = match self.names.get(self.next) {
+            Some(name) if name.as_bytes() == key => Some(self.next),
+            _ => self.names.iter().position(|name| name.as_bytes() == key),
+        };
+        match found {
+            Some(at) => {
+                self.next = at + 1;
+                at
+            }
+            None => usize::MAX,
+        }
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Key {
+impl<'de> DeserializeSeed<'de> for &mut Key {
     type Value = usize;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
@@ -40,7 +59,7 @@ impl<'de> DeserializeSeed<'de> for Key {
     }
 }
 
-impl<'de> Visitor<'de> for Key {
+impl<'de> Visitor<'de> for &mut Key {
     type Value = usize;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -179,8 +198,8 @@ mod tests {
                 }
                 fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Item, A::Error> {
                     let (mut id, mut count, mut when) = (None, None, None);
-                    let key = super::Key(&["id", "count", "when"]);
-                    while let Some(k) = map.next_key_seed(key)? {
+                    let mut key = super::Key::new(&["id", "count", "when"]);
+                    while let Some(k) = map.next_key_seed(&mut key)? {
                         match k {
                             0 => super::value(&mut map, &mut id, "id")?,
                             1 => super::lenient(&mut map, &mut count, "count")?,
@@ -211,6 +230,21 @@ mod tests {
         );
         let from_value: Item = serde_json::from_value(json!({"id": "a", "when": "b", "count": null})).expect("decodes");
         assert_eq!(from_value, Item { id: "a".into(), count: None, when: "b".into() });
+    }
+
+    /// Keys in field order, out of it, and unknown ones between: each finds its field.
+    #[test]
+    fn keys_in_any_order() {
+        let mut key = super::Key::new(&["id", "count", "when"]);
+        let order: Vec<usize> = ["id", "count", "when", "count", "x", "id", "when", "idx", "whe"]
+            .iter()
+            .map(|k| key.position(k.as_bytes()))
+            .collect();
+        assert_eq!(order, [0, 1, 2, 1, usize::MAX, 0, 2, usize::MAX, usize::MAX]);
+        assert_eq!(
+            item(r#"{"count": 2, "id": "b", "when": "c"}"#),
+            Ok(Item { id: "b".into(), count: Some(2), when: "c".into() })
+        );
     }
 
     #[test]

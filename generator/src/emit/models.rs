@@ -328,8 +328,8 @@ fn compact_deserialize(name: &str, plans: &[FieldPlan<'_>]) -> TokenStream {
         quote! {
             use super::runtime::de;
             #(let mut #slots = None;)*
-            let fields = de::Key(&[#(#wires),*]);
-            while let Some(key) = map.next_key_seed(fields)? {
+            let mut fields = de::Key::new(&[#(#wires),*]);
+            while let Some(key) = map.next_key_seed(&mut fields)? {
                 match key {
                     #(#positions => #reads,)*
                     _ => de::skip(&mut map),
