@@ -99,9 +99,9 @@ mod tests {
     /// An error from inside a field keeps its message through the erased serializer.
     #[test]
     fn errors_keep_their_message() {
-        let mut map = std::collections::HashMap::new();
+        let mut map = std::collections::BTreeMap::new();
         map.insert(vec![1u8], 1);
-        struct Bad(std::collections::HashMap<Vec<u8>, i32>);
+        struct Bad(std::collections::BTreeMap<Vec<u8>, i32>);
         impl Serialize for Bad {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 super::fields(serializer, "Bad", &[("map", false, &self.0)])
