@@ -96,6 +96,28 @@ mod tests {
         );
     }
 
+    /// The calls a format sees, which JSON does not show: the struct's name, the length
+    /// counting only the fields sent, and the fields in order.
+    #[test]
+    fn makes_the_derive_s_serializer_calls() {
+        use serde_test::{Token, assert_ser_tokens};
+        let written = Written { id: "a".into(), count: None, tags: vec![], inner: None };
+        let derived = Derived { id: "a".into(), count: None, tags: vec![], inner: None };
+        let tokens = [
+            Token::Struct { name: "Written", len: 2 },
+            Token::Str("id"),
+            Token::Str("a"),
+            Token::Str("tags"),
+            Token::Seq { len: Some(0) },
+            Token::SeqEnd,
+            Token::StructEnd,
+        ];
+        assert_ser_tokens(&written, &tokens);
+        let mut named = tokens;
+        named[0] = Token::Struct { name: "Derived", len: 2 };
+        assert_ser_tokens(&derived, &named);
+    }
+
     /// An error from inside a field keeps its message through the erased serializer.
     #[test]
     fn errors_keep_their_message() {
