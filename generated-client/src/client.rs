@@ -86,13 +86,12 @@ impl Client {
             )
             .operation("getProcess", "/Process/{id}");
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    401 | 403 | 404 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [401, 403, 404, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Query processes
@@ -114,13 +113,12 @@ impl Client {
             .idempotent(true)
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Get process schedules
@@ -145,13 +143,12 @@ impl Client {
             )
             .operation("getProcessSchedules", "/ProcessSchedules/{id}");
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    401 | 403 | 404 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [401, 403, 404, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Update process schedules
@@ -178,13 +175,12 @@ impl Client {
             .operation("updateProcessSchedules", "/ProcessSchedules/{id}")
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 404, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Next page of processes
@@ -206,13 +202,12 @@ impl Client {
             .idempotent(true)
             .text(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Query process schedules
@@ -237,13 +232,12 @@ impl Client {
             .idempotent(true)
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Next page of process schedules
@@ -268,13 +262,12 @@ impl Client {
             .idempotent(true)
             .text(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Get a process schedule status
@@ -301,13 +294,12 @@ impl Client {
             )
             .operation("getProcessScheduleStatus", "/ProcessScheduleStatus/{id}");
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 404, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Enable or disable process schedules
@@ -336,13 +328,12 @@ impl Client {
             .operation("updateProcessScheduleStatus", "/ProcessScheduleStatus/{id}")
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 404, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Query process schedule statuses
@@ -367,13 +358,12 @@ impl Client {
             .idempotent(true)
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Next page of process schedule statuses
@@ -401,13 +391,12 @@ impl Client {
             .idempotent(true)
             .text(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Every page of [`Client::query_processes`]: the query, then [`Client::query_more_processes`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
@@ -530,13 +519,12 @@ impl Client {
             .operation("executeProcess", "/ExecutionRequest")
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Query execution records
@@ -561,13 +549,12 @@ impl Client {
             .idempotent(true)
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Next page of execution records
@@ -592,13 +579,12 @@ impl Client {
             .idempotent(true)
             .text(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Poll for the execution record of a run request
@@ -692,13 +678,12 @@ impl Client {
             .operation("createEnvironment", "/Environment")
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Get an environment
@@ -723,13 +708,12 @@ impl Client {
             )
             .operation("getEnvironment", "/Environment/{id}");
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    401 | 403 | 404 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [401, 403, 404, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Delete an environment
@@ -751,13 +735,12 @@ impl Client {
             )
             .operation("deleteEnvironment", "/Environment/{id}");
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.empty(),
-                    401 | 403 | 404 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [401, 403, 404, 410, 503],
+                false,
+                super::runtime::Response::empty,
             )
     }
     /// Boomi Query environments
@@ -782,13 +765,12 @@ impl Client {
             .idempotent(true)
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Query environment-runtime attachments
@@ -816,13 +798,12 @@ impl Client {
             .idempotent(true)
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Next page of environment-runtime attachments
@@ -850,13 +831,12 @@ impl Client {
             .idempotent(true)
             .text(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Next page of environments
@@ -881,13 +861,12 @@ impl Client {
             .idempotent(true)
             .text(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Get environment extensions
@@ -914,13 +893,12 @@ impl Client {
             )
             .operation("getEnvironmentExtensions", "/EnvironmentExtensions/{id}");
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 404, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Update environment extensions
@@ -949,13 +927,12 @@ impl Client {
             .operation("updateEnvironmentExtensions", "/EnvironmentExtensions/{id}")
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 404, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Query environment extensions
@@ -980,13 +957,12 @@ impl Client {
             .idempotent(true)
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Next page of environment extensions
@@ -1014,13 +990,12 @@ impl Client {
             .idempotent(true)
             .text(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Every page of [`Client::query_environments`]: the query, then [`Client::query_more_environments`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
@@ -1148,13 +1123,12 @@ impl Client {
             .operation("createDeployedPackage", "/DeployedPackage")
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Get a deployed package
@@ -1179,13 +1153,12 @@ impl Client {
             )
             .operation("getDeployedPackage", "/DeployedPackage/{id}");
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    401 | 403 | 404 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [401, 403, 404, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Undeploy a package
@@ -1207,13 +1180,12 @@ impl Client {
             )
             .operation("deleteDeployedPackage", "/DeployedPackage/{id}");
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.empty(),
-                    401 | 403 | 404 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [401, 403, 404, 410, 503],
+                false,
+                super::runtime::Response::empty,
             )
     }
     /// Boomi Query deployed packages
@@ -1238,13 +1210,12 @@ impl Client {
             .idempotent(true)
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Next page of deployed packages
@@ -1269,13 +1240,12 @@ impl Client {
             .idempotent(true)
             .text(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Every page of [`Client::query_deployed_packages`]: the query, then [`Client::query_more_deployed_packages`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
@@ -1336,13 +1306,12 @@ impl Client {
             )
             .operation("getAtom", "/Atom/{id}");
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    401 | 403 | 404 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [401, 403, 404, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Update an Atom
@@ -1369,13 +1338,12 @@ impl Client {
             .operation("updateAtom", "/Atom/{id}")
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 404, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Delete an Atom
@@ -1397,13 +1365,12 @@ impl Client {
             )
             .operation("deleteAtom", "/Atom/{id}");
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.empty(),
-                    401 | 403 | 404 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [401, 403, 404, 410, 503],
+                false,
+                super::runtime::Response::empty,
             )
     }
     /// Boomi Query Atoms
@@ -1425,13 +1392,12 @@ impl Client {
             .idempotent(true)
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Next page of Atoms
@@ -1453,13 +1419,12 @@ impl Client {
             .idempotent(true)
             .text(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Every page of [`Client::query_atoms`]: the query, then [`Client::query_more_atoms`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
@@ -1511,13 +1476,12 @@ impl Client {
             .operation("createPackagedComponent", "/PackagedComponent")
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Get a packaged component
@@ -1542,13 +1506,12 @@ impl Client {
             )
             .operation("getPackagedComponent", "/PackagedComponent/{id}");
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    401 | 403 | 404 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [401, 403, 404, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Query packaged components
@@ -1573,13 +1536,12 @@ impl Client {
             .idempotent(true)
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Next page of packaged components
@@ -1604,13 +1566,12 @@ impl Client {
             .idempotent(true)
             .text(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Get component metadata
@@ -1635,13 +1596,12 @@ impl Client {
             )
             .operation("getComponentMetadata", "/ComponentMetadata/{id}");
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 404 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 404, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Query component metadata
@@ -1666,13 +1626,12 @@ impl Client {
             .idempotent(true)
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Boomi Next page of component metadata
@@ -1697,13 +1656,12 @@ impl Client {
             .idempotent(true)
             .text(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 410 | 503 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 410, 503],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Every page of [`Client::query_packaged_components`]: the query, then [`Client::query_more_packaged_components`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).

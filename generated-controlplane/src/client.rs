@@ -133,13 +133,12 @@ impl Client {
             request = request.query("platformType", platform_type);
         }
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 500 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 500],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Create an API
@@ -158,13 +157,12 @@ impl Client {
             .operation("createApi", "/apis")
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    201 => response.json(),
-                    400 | 401 | 403 | 409 | 500 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [201],
+                [400, 401, 403, 409, 500],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Get an API
@@ -187,13 +185,12 @@ impl Client {
             )
             .operation("getApi", "/apis/{id}");
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    401 | 403 | 404 | 500 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [401, 403, 404, 500],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Update an API
@@ -218,13 +215,12 @@ impl Client {
             .operation("updateApi", "/apis/{id}")
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 404 | 409 | 500 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 404, 409, 500],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Delete an API
@@ -244,13 +240,12 @@ impl Client {
             )
             .operation("deleteApi", "/apis/{id}");
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    204 => response.empty(),
-                    401 | 403 | 404 | 500 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [204],
+                [401, 403, 404, 500],
+                false,
+                super::runtime::Response::empty,
             )
     }
     /// Download the API's image
@@ -330,13 +325,12 @@ impl Client {
             .operation("uploadApiImage", "/apis/{id}/image")
             .multipart(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.empty(),
-                    400 | 401 | 403 | 404 | 500 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 404, 500],
+                false,
+                super::runtime::Response::empty,
             )
     }
     /// Delete the API's image
@@ -356,13 +350,12 @@ impl Client {
             )
             .operation("deleteApiImage", "/apis/{id}/image");
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    204 => response.empty(),
-                    401 | 403 | 404 | 500 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [204],
+                [401, 403, 404, 500],
+                false,
+                super::runtime::Response::empty,
             )
     }
     /// Every page of [`Client::list_apis`] (page paging, as `x-pagination` declares), starting at the first; stops after the last page or the first error.
@@ -483,13 +476,12 @@ impl Client {
             )
             .operation("deployApi", "/environments/{environmentId}/apis/{apiId}");
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    401 | 403 | 404 | 500 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [401, 403, 404, 500],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// List running jobs
@@ -523,13 +515,12 @@ impl Client {
                 .query_param("sort", sort, super::runtime::param::Style::Form, true);
         }
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 500 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 500],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// List job history
@@ -563,13 +554,12 @@ impl Client {
                 .query_param("sort", sort, super::runtime::param::Style::Form, true);
         }
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.json(),
-                    400 | 401 | 403 | 500 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 403, 500],
+                false,
+                super::runtime::Response::json,
             )
     }
     /// Every page of [`Client::list_running_jobs`] (page paging, as `x-pagination` declares), starting at the first; stops after the last page or the first error.
@@ -693,13 +683,12 @@ impl Client {
             .without_credentials()
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    200 => response.empty(),
-                    400 | 401 | 500 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [200],
+                [400, 401, 500],
+                false,
+                super::runtime::Response::empty,
             )
     }
     /// [`Client::login`], with the response headers the spec declares (and any others) beside the answer.
@@ -747,14 +736,7 @@ impl Client {
             .request(Method::POST, "/logout")
             .operation("logout", "/logout");
         self.transport
-            .call(
-                request,
-                |response| match response.status() {
-                    200 => response.empty(),
-                    401 | 500 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
-            )
+            .answer(request, [200], [401, 500], false, super::runtime::Response::empty)
     }
     /// Create a personal access token
     ///
@@ -775,13 +757,12 @@ impl Client {
             .operation("createAccessToken", "/accessTokens")
             .json(body);
         self.transport
-            .call(
+            .answer(
                 request,
-                |response| match response.status() {
-                    201 => response.json(),
-                    400 | 401 | 403 | 500 => Err(response.error()),
-                    _ => Err(response.unexpected()),
-                },
+                [201],
+                [400, 401, 403, 500],
+                false,
+                super::runtime::Response::json,
             )
     }
 }

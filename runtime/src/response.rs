@@ -13,7 +13,9 @@ use super::error::{ApiError, Error};
 
 /// A response whose body has been read completely into memory.
 ///
-/// Generated code matches on [`status`](Self::status) and then consumes the
+/// Most generated operations hand the statuses to
+/// [`Transport::answer`](super::Transport::answer), which does this for them; the
+/// others match on [`status`](Self::status) and then consume the
 /// response with exactly one of [`json`](Self::json), [`empty`](Self::empty),
 /// [`text`](Self::text), [`bytes`](Self::bytes) (success statuses),
 /// [`error`](Self::error) (declared error statuses) or
@@ -116,6 +118,27 @@ impl Response {
     pub fn error<E: DeserializeOwned>(self) -> Error<E> {
         let parsed = serde_json::from_slice(&self.body).ok();
         Error::Api(Box::new(self.into_api_error(parsed)))
+    }
+
+    /// What [`Transport::answer`](super::Transport::answer) makes of this response:
+    /// `decode` for a status in `ok` (any 2xx when `ok` is empty), [`error`](Self::error)
+    /// for one in `errors` or any other when `others_are_errors`, else
+    /// [`unexpected`](Self::unexpected).
+    pub(crate) fn answer<T, E: DeserializeOwned>(
+        self,
+        ok: &[u16],
+        errors: &[u16],
+        others_are_errors: bool,
+        decode: fn(Response) -> Result<T, Error<E>>,
+    ) -> Result<T, Error<E>> {
+        let status = self.status();
+        if ok.contains(&status) || (ok.is_empty() && (200..300).contains(&status)) {
+            decode(self)
+        } else if others_are_errors || errors.contains(&status) {
+            Err(self.error())
+        } else {
+            Err(self.unexpected())
+        }
     }
 
     /// Turns a status the operation does not declare into
