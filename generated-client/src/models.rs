@@ -38,48 +38,27 @@ impl<'de> serde::Deserialize<'de> for Process {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Process;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Process")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut id = None;
-                let mut name = None;
-                let mut description = None;
-                let mut integration_pack = None;
-                let mut fields = de::Key::new(
-                    &["id", "name", "Description", "IntegrationPack"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut id, "id"),
-                        1 => de::value(&mut map, &mut name, "name"),
-                        2 => de::value(&mut map, &mut description, "Description"),
-                        3 => {
-                            de::lenient(
-                                &mut map,
-                                &mut integration_pack,
-                                "IntegrationPack",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    id: id.unwrap_or_default(),
-                    name: name.unwrap_or_default(),
-                    description: description.unwrap_or_default(),
-                    integration_pack: integration_pack.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "Process")
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de> for Process {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &["id", "name", "Description", "IntegrationPack"],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.id),
+                1 => de::field(&mut map, &mut value.name),
+                2 => de::field(&mut map, &mut value.description),
+                3 => de::lenient_field(&mut map, &mut value.integration_pack),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// The schedules of one process on one runtime. One exists for every deployed process and runtime, empty until set. An update clears and replaces all schedules, and must carry id, atomId and processId. Listener processes cannot be scheduled (400).
@@ -117,45 +96,28 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedules {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ProcessSchedules;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ProcessSchedules")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut id = None;
-                let mut atom_id = None;
-                let mut process_id = None;
-                let mut schedule = None;
-                let mut retry = None;
-                let mut fields = de::Key::new(
-                    &["id", "atomId", "processId", "Schedule", "Retry"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut id, "id"),
-                        1 => de::value(&mut map, &mut atom_id, "atomId"),
-                        2 => de::value(&mut map, &mut process_id, "processId"),
-                        3 => de::lenient(&mut map, &mut schedule, "Schedule"),
-                        4 => de::value(&mut map, &mut retry, "Retry"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    id: id.unwrap_or_default(),
-                    atom_id: atom_id.unwrap_or_default(),
-                    process_id: process_id.unwrap_or_default(),
-                    schedule: schedule.unwrap_or_default(),
-                    retry: retry.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ProcessSchedules")
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de> for ProcessSchedules {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &["id", "atomId", "processId", "Schedule", "Retry"],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.id),
+                1 => de::field(&mut map, &mut value.atom_id),
+                2 => de::field(&mut map, &mut value.process_id),
+                3 => de::lenient_field(&mut map, &mut value.schedule),
+                4 => de::field(&mut map, &mut value.retry),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// Runs a process on a runtime, asynchronously: name the process by processId or by processName, and optionally set dynamic process properties and process property values for this run.
@@ -200,64 +162,34 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ExecutionRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ExecutionRequest")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut atom_id = None;
-                let mut process_id = None;
-                let mut process_name = None;
-                let mut dynamic_process_properties = None;
-                let mut process_properties = None;
-                let mut fields = de::Key::new(
-                    &[
-                        "atomId",
-                        "processId",
-                        "processName",
-                        "DynamicProcessProperties",
-                        "ProcessProperties",
-                    ],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut atom_id, "atomId"),
-                        1 => de::value(&mut map, &mut process_id, "processId"),
-                        2 => de::value(&mut map, &mut process_name, "processName"),
-                        3 => {
-                            de::value(
-                                &mut map,
-                                &mut dynamic_process_properties,
-                                "DynamicProcessProperties",
-                            )
-                        }
-                        4 => {
-                            de::value(
-                                &mut map,
-                                &mut process_properties,
-                                "ProcessProperties",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    atom_id: atom_id.unwrap_or_default(),
-                    process_id: process_id.unwrap_or_default(),
-                    process_name: process_name.unwrap_or_default(),
-                    dynamic_process_properties: dynamic_process_properties
-                        .unwrap_or_default(),
-                    process_properties: process_properties.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ExecutionRequest")
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> super::runtime::de::Fields<'de> for ExecutionRequest {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &[
+                "atomId",
+                "processId",
+                "processName",
+                "DynamicProcessProperties",
+                "ProcessProperties",
+            ],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.atom_id),
+                1 => de::field(&mut map, &mut value.process_id),
+                2 => de::field(&mut map, &mut value.process_name),
+                3 => de::field(&mut map, &mut value.dynamic_process_properties),
+                4 => de::field(&mut map, &mut value.process_properties),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// The accepted run request: the request echoed, plus the requestId to poll GET /ExecutionRecord/async/{requestId} with. The run itself has not finished.
@@ -305,72 +237,38 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ExecutionRequestResult;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ExecutionRequestResult")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut request_id = None;
-                let mut record_url = None;
-                let mut atom_id = None;
-                let mut process_id = None;
-                let mut process_name = None;
-                let mut dynamic_process_properties = None;
-                let mut process_properties = None;
-                let mut fields = de::Key::new(
-                    &[
-                        "requestId",
-                        "recordUrl",
-                        "atomId",
-                        "processId",
-                        "processName",
-                        "DynamicProcessProperties",
-                        "ProcessProperties",
-                    ],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut request_id, "requestId"),
-                        1 => de::value(&mut map, &mut record_url, "recordUrl"),
-                        2 => de::value(&mut map, &mut atom_id, "atomId"),
-                        3 => de::value(&mut map, &mut process_id, "processId"),
-                        4 => de::value(&mut map, &mut process_name, "processName"),
-                        5 => {
-                            de::value(
-                                &mut map,
-                                &mut dynamic_process_properties,
-                                "DynamicProcessProperties",
-                            )
-                        }
-                        6 => {
-                            de::value(
-                                &mut map,
-                                &mut process_properties,
-                                "ProcessProperties",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    request_id: request_id.unwrap_or_default(),
-                    record_url: record_url.unwrap_or_default(),
-                    atom_id: atom_id.unwrap_or_default(),
-                    process_id: process_id.unwrap_or_default(),
-                    process_name: process_name.unwrap_or_default(),
-                    dynamic_process_properties: dynamic_process_properties
-                        .unwrap_or_default(),
-                    process_properties: process_properties.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ExecutionRequestResult")
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> super::runtime::de::Fields<'de> for ExecutionRequestResult {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &[
+                "requestId",
+                "recordUrl",
+                "atomId",
+                "processId",
+                "processName",
+                "DynamicProcessProperties",
+                "ProcessProperties",
+            ],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.request_id),
+                1 => de::field(&mut map, &mut value.record_url),
+                2 => de::field(&mut map, &mut value.atom_id),
+                3 => de::field(&mut map, &mut value.process_id),
+                4 => de::field(&mut map, &mut value.process_name),
+                5 => de::field(&mut map, &mut value.dynamic_process_properties),
+                6 => de::field(&mut map, &mut value.process_properties),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// A record of an integration process execution (job run).
@@ -496,178 +394,72 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecord {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ExecutionRecord;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ExecutionRecord")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut execution_id = None;
-                let mut process_id = None;
-                let mut atom_id = None;
-                let mut execution_time = None;
-                let mut message = None;
-                let mut execution_duration = None;
-                let mut status = None;
-                let mut execution_type = None;
-                let mut account = None;
-                let mut atom_name = None;
-                let mut process_name = None;
-                let mut original_execution_id = None;
-                let mut parent_execution_id = None;
-                let mut top_level_execution_id = None;
-                let mut inbound_document_count = None;
-                let mut inbound_document_size = None;
-                let mut inbound_error_document_count = None;
-                let mut outbound_document_count = None;
-                let mut outbound_document_size = None;
-                let mut launcher_id = None;
-                let mut node_id = None;
-                let mut recorded_date = None;
-                let mut report_key = None;
-                let mut fields = de::Key::new(
-                    &[
-                        "executionId",
-                        "processId",
-                        "atomId",
-                        "executionTime",
-                        "message",
-                        "executionDuration",
-                        "status",
-                        "executionType",
-                        "account",
-                        "atomName",
-                        "processName",
-                        "originalExecutionId",
-                        "parentExecutionId",
-                        "topLevelExecutionId",
-                        "inboundDocumentCount",
-                        "inboundDocumentSize",
-                        "inboundErrorDocumentCount",
-                        "outboundDocumentCount",
-                        "outboundDocumentSize",
-                        "launcherID",
-                        "nodeId",
-                        "recordedDate",
-                        "reportKey",
-                    ],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut execution_id, "executionId"),
-                        1 => de::value(&mut map, &mut process_id, "processId"),
-                        2 => de::value(&mut map, &mut atom_id, "atomId"),
-                        3 => de::value(&mut map, &mut execution_time, "executionTime"),
-                        4 => de::value(&mut map, &mut message, "message"),
-                        5 => {
-                            de::lenient(
-                                &mut map,
-                                &mut execution_duration,
-                                "executionDuration",
-                            )
-                        }
-                        6 => de::value(&mut map, &mut status, "status"),
-                        7 => de::value(&mut map, &mut execution_type, "executionType"),
-                        8 => de::value(&mut map, &mut account, "account"),
-                        9 => de::value(&mut map, &mut atom_name, "atomName"),
-                        10 => de::value(&mut map, &mut process_name, "processName"),
-                        11 => {
-                            de::value(
-                                &mut map,
-                                &mut original_execution_id,
-                                "originalExecutionId",
-                            )
-                        }
-                        12 => {
-                            de::value(
-                                &mut map,
-                                &mut parent_execution_id,
-                                "parentExecutionId",
-                            )
-                        }
-                        13 => {
-                            de::value(
-                                &mut map,
-                                &mut top_level_execution_id,
-                                "topLevelExecutionId",
-                            )
-                        }
-                        14 => {
-                            de::lenient(
-                                &mut map,
-                                &mut inbound_document_count,
-                                "inboundDocumentCount",
-                            )
-                        }
-                        15 => {
-                            de::lenient(
-                                &mut map,
-                                &mut inbound_document_size,
-                                "inboundDocumentSize",
-                            )
-                        }
-                        16 => {
-                            de::lenient(
-                                &mut map,
-                                &mut inbound_error_document_count,
-                                "inboundErrorDocumentCount",
-                            )
-                        }
-                        17 => {
-                            de::lenient(
-                                &mut map,
-                                &mut outbound_document_count,
-                                "outboundDocumentCount",
-                            )
-                        }
-                        18 => {
-                            de::lenient(
-                                &mut map,
-                                &mut outbound_document_size,
-                                "outboundDocumentSize",
-                            )
-                        }
-                        19 => de::value(&mut map, &mut launcher_id, "launcherID"),
-                        20 => de::value(&mut map, &mut node_id, "nodeId"),
-                        21 => de::value(&mut map, &mut recorded_date, "recordedDate"),
-                        22 => de::value(&mut map, &mut report_key, "reportKey"),
-                        _ => de::skip(&mut map),
-                    }?;
+        super::runtime::de::structure(deserializer, "ExecutionRecord")
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> super::runtime::de::Fields<'de> for ExecutionRecord {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &[
+                "executionId",
+                "processId",
+                "atomId",
+                "executionTime",
+                "message",
+                "executionDuration",
+                "status",
+                "executionType",
+                "account",
+                "atomName",
+                "processName",
+                "originalExecutionId",
+                "parentExecutionId",
+                "topLevelExecutionId",
+                "inboundDocumentCount",
+                "inboundDocumentSize",
+                "inboundErrorDocumentCount",
+                "outboundDocumentCount",
+                "outboundDocumentSize",
+                "launcherID",
+                "nodeId",
+                "recordedDate",
+                "reportKey",
+            ],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.execution_id),
+                1 => de::field(&mut map, &mut value.process_id),
+                2 => de::field(&mut map, &mut value.atom_id),
+                3 => de::field(&mut map, &mut value.execution_time),
+                4 => de::field(&mut map, &mut value.message),
+                5 => de::lenient_field(&mut map, &mut value.execution_duration),
+                6 => de::field(&mut map, &mut value.status),
+                7 => de::field(&mut map, &mut value.execution_type),
+                8 => de::field(&mut map, &mut value.account),
+                9 => de::field(&mut map, &mut value.atom_name),
+                10 => de::field(&mut map, &mut value.process_name),
+                11 => de::field(&mut map, &mut value.original_execution_id),
+                12 => de::field(&mut map, &mut value.parent_execution_id),
+                13 => de::field(&mut map, &mut value.top_level_execution_id),
+                14 => de::lenient_field(&mut map, &mut value.inbound_document_count),
+                15 => de::lenient_field(&mut map, &mut value.inbound_document_size),
+                16 => {
+                    de::lenient_field(&mut map, &mut value.inbound_error_document_count)
                 }
-                Ok(Self::Value {
-                    execution_id: execution_id.unwrap_or_default(),
-                    process_id: process_id.unwrap_or_default(),
-                    atom_id: atom_id.unwrap_or_default(),
-                    execution_time: execution_time.unwrap_or_default(),
-                    message: message.unwrap_or_default(),
-                    execution_duration: execution_duration.unwrap_or_default(),
-                    status: status.unwrap_or_default(),
-                    execution_type: execution_type.unwrap_or_default(),
-                    account: account.unwrap_or_default(),
-                    atom_name: atom_name.unwrap_or_default(),
-                    process_name: process_name.unwrap_or_default(),
-                    original_execution_id: original_execution_id.unwrap_or_default(),
-                    parent_execution_id: parent_execution_id.unwrap_or_default(),
-                    top_level_execution_id: top_level_execution_id.unwrap_or_default(),
-                    inbound_document_count: inbound_document_count.unwrap_or_default(),
-                    inbound_document_size: inbound_document_size.unwrap_or_default(),
-                    inbound_error_document_count: inbound_error_document_count
-                        .unwrap_or_default(),
-                    outbound_document_count: outbound_document_count.unwrap_or_default(),
-                    outbound_document_size: outbound_document_size.unwrap_or_default(),
-                    launcher_id: launcher_id.unwrap_or_default(),
-                    node_id: node_id.unwrap_or_default(),
-                    recorded_date: recorded_date.unwrap_or_default(),
-                    report_key: report_key.unwrap_or_default(),
-                })
-            }
+                17 => de::lenient_field(&mut map, &mut value.outbound_document_count),
+                18 => de::lenient_field(&mut map, &mut value.outbound_document_size),
+                19 => de::field(&mut map, &mut value.launcher_id),
+                20 => de::field(&mut map, &mut value.node_id),
+                21 => de::field(&mut map, &mut value.recorded_date),
+                22 => de::field(&mut map, &mut value.report_key),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// A Boomi runtime environment where Atoms are assigned and processes are deployed.
@@ -708,57 +500,28 @@ impl<'de> serde::Deserialize<'de> for Environment {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Environment;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Environment")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut id = None;
-                let mut name = None;
-                let mut classification = None;
-                let mut parent_account = None;
-                let mut parent_environment = None;
-                let mut fields = de::Key::new(
-                    &[
-                        "id",
-                        "name",
-                        "classification",
-                        "parentAccount",
-                        "parentEnvironment",
-                    ],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut id, "id"),
-                        1 => de::value(&mut map, &mut name, "name"),
-                        2 => de::value(&mut map, &mut classification, "classification"),
-                        3 => de::value(&mut map, &mut parent_account, "parentAccount"),
-                        4 => {
-                            de::value(
-                                &mut map,
-                                &mut parent_environment,
-                                "parentEnvironment",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    id: id.unwrap_or_default(),
-                    name: name.unwrap_or_default(),
-                    classification: classification.unwrap_or_default(),
-                    parent_account: parent_account.unwrap_or_default(),
-                    parent_environment: parent_environment.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "Environment")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for Environment {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &["id", "name", "classification", "parentAccount", "parentEnvironment"],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.id),
+                1 => de::field(&mut map, &mut value.name),
+                2 => de::field(&mut map, &mut value.classification),
+                3 => de::field(&mut map, &mut value.parent_account),
+                4 => de::field(&mut map, &mut value.parent_environment),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// The environment classification, PROD (production) or TEST. It decides the kind of license used when deploying; it is set when the environment is added and cannot be changed later.
@@ -871,34 +634,27 @@ impl<'de> serde::Deserialize<'de> for EnvironmentInput {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = EnvironmentInput;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EnvironmentInput")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut name = None;
-                let mut classification = None;
-                let mut fields = de::Key::new(&["name", "classification"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut name, "name"),
-                        1 => de::value(&mut map, &mut classification, "classification"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    name: name.unwrap_or_default(),
-                    classification: de::required(&map, classification, "classification")?,
-                })
-            }
+        super::runtime::de::structure(deserializer, "EnvironmentInput")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for EnvironmentInput {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut name = None;
+        let mut classification = None;
+        let mut fields = de::Key::new(&["name", "classification"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut name, "name"),
+                1 => de::value(&mut map, &mut classification, "classification"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            name: name.unwrap_or_default(),
+            classification: de::required(&map, classification, "classification")?,
+        })
     }
 }
 /// A packaged component deployed to an environment. Deploying the same package to a second environment (promotion) makes a second DeployedPackage with the same packageId.
@@ -980,97 +736,54 @@ impl<'de> serde::Deserialize<'de> for DeployedPackage {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DeployedPackage;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct DeployedPackage")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut deployment_id = None;
-                let mut environment_id = None;
-                let mut package_id = None;
-                let mut component_id = None;
-                let mut component_type = None;
-                let mut deployed_date = None;
-                let mut active = None;
-                let mut version = None;
-                let mut package_version = None;
-                let mut component_version = None;
-                let mut deployed_by = None;
-                let mut notes = None;
-                let mut branch_name = None;
-                let mut listener_status = None;
-                let mut message = None;
-                let mut fields = de::Key::new(
-                    &[
-                        "deploymentId",
-                        "environmentId",
-                        "packageId",
-                        "componentId",
-                        "componentType",
-                        "deployedDate",
-                        "active",
-                        "version",
-                        "packageVersion",
-                        "componentVersion",
-                        "deployedBy",
-                        "notes",
-                        "branchName",
-                        "listenerStatus",
-                        "message",
-                    ],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut deployment_id, "deploymentId"),
-                        1 => de::value(&mut map, &mut environment_id, "environmentId"),
-                        2 => de::value(&mut map, &mut package_id, "packageId"),
-                        3 => de::value(&mut map, &mut component_id, "componentId"),
-                        4 => de::value(&mut map, &mut component_type, "componentType"),
-                        5 => de::value(&mut map, &mut deployed_date, "deployedDate"),
-                        6 => de::lenient(&mut map, &mut active, "active"),
-                        7 => de::lenient(&mut map, &mut version, "version"),
-                        8 => de::value(&mut map, &mut package_version, "packageVersion"),
-                        9 => {
-                            de::lenient(
-                                &mut map,
-                                &mut component_version,
-                                "componentVersion",
-                            )
-                        }
-                        10 => de::value(&mut map, &mut deployed_by, "deployedBy"),
-                        11 => de::value(&mut map, &mut notes, "notes"),
-                        12 => de::value(&mut map, &mut branch_name, "branchName"),
-                        13 => de::value(&mut map, &mut listener_status, "listenerStatus"),
-                        14 => de::value(&mut map, &mut message, "message"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    deployment_id: deployment_id.unwrap_or_default(),
-                    environment_id: environment_id.unwrap_or_default(),
-                    package_id: package_id.unwrap_or_default(),
-                    component_id: component_id.unwrap_or_default(),
-                    component_type: component_type.unwrap_or_default(),
-                    deployed_date: deployed_date.unwrap_or_default(),
-                    active: active.unwrap_or_default(),
-                    version: version.unwrap_or_default(),
-                    package_version: package_version.unwrap_or_default(),
-                    component_version: component_version.unwrap_or_default(),
-                    deployed_by: deployed_by.unwrap_or_default(),
-                    notes: notes.unwrap_or_default(),
-                    branch_name: branch_name.unwrap_or_default(),
-                    listener_status: listener_status.unwrap_or_default(),
-                    message: message.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "DeployedPackage")
+    }
+}
+#[cfg(feature = "deployments")]
+impl<'de> super::runtime::de::Fields<'de> for DeployedPackage {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &[
+                "deploymentId",
+                "environmentId",
+                "packageId",
+                "componentId",
+                "componentType",
+                "deployedDate",
+                "active",
+                "version",
+                "packageVersion",
+                "componentVersion",
+                "deployedBy",
+                "notes",
+                "branchName",
+                "listenerStatus",
+                "message",
+            ],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.deployment_id),
+                1 => de::field(&mut map, &mut value.environment_id),
+                2 => de::field(&mut map, &mut value.package_id),
+                3 => de::field(&mut map, &mut value.component_id),
+                4 => de::field(&mut map, &mut value.component_type),
+                5 => de::field(&mut map, &mut value.deployed_date),
+                6 => de::lenient_field(&mut map, &mut value.active),
+                7 => de::lenient_field(&mut map, &mut value.version),
+                8 => de::field(&mut map, &mut value.package_version),
+                9 => de::lenient_field(&mut map, &mut value.component_version),
+                10 => de::field(&mut map, &mut value.deployed_by),
+                11 => de::field(&mut map, &mut value.notes),
+                12 => de::field(&mut map, &mut value.branch_name),
+                13 => de::field(&mut map, &mut value.listener_status),
+                14 => de::field(&mut map, &mut value.message),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// Deploys to one environment either an existing packaged component (packageId, the workflow's way: package once, deploy the same package to TEST, then PROD) or a component directly (componentId: packaged and deployed in one call). Give exactly one of packageId and componentId. Needs the DEPLOY privilege in the target environment.
@@ -1108,51 +821,28 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageInput {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DeployedPackageInput;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct DeployedPackageInput")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut environment_id = None;
-                let mut package_id = None;
-                let mut notes = None;
-                let mut component_id = None;
-                let mut listener_status = None;
-                let mut fields = de::Key::new(
-                    &[
-                        "environmentId",
-                        "packageId",
-                        "notes",
-                        "componentId",
-                        "listenerStatus",
-                    ],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut environment_id, "environmentId"),
-                        1 => de::value(&mut map, &mut package_id, "packageId"),
-                        2 => de::value(&mut map, &mut notes, "notes"),
-                        3 => de::value(&mut map, &mut component_id, "componentId"),
-                        4 => de::value(&mut map, &mut listener_status, "listenerStatus"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    environment_id: environment_id.unwrap_or_default(),
-                    package_id: package_id.unwrap_or_default(),
-                    notes: notes.unwrap_or_default(),
-                    component_id: component_id.unwrap_or_default(),
-                    listener_status: listener_status.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "DeployedPackageInput")
+    }
+}
+#[cfg(feature = "deployments")]
+impl<'de> super::runtime::de::Fields<'de> for DeployedPackageInput {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &["environmentId", "packageId", "notes", "componentId", "listenerStatus"],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.environment_id),
+                1 => de::field(&mut map, &mut value.package_id),
+                2 => de::field(&mut map, &mut value.notes),
+                3 => de::field(&mut map, &mut value.component_id),
+                4 => de::field(&mut map, &mut value.listener_status),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// A Boomi Atom — the lightweight runtime engine that executes integration processes.
@@ -1269,145 +959,64 @@ impl<'de> serde::Deserialize<'de> for Atom {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Atom;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Atom")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut id = None;
-                let mut name = None;
-                let mut status = None;
-                let mut r#type = None;
-                let mut host_name = None;
-                let mut current_version = None;
-                let mut date_installed = None;
-                let mut capabilities = None;
-                let mut cloud_id = None;
-                let mut cloud_name = None;
-                let mut cloud_molecule_id = None;
-                let mut cloud_molecule_name = None;
-                let mut cloud_owner_name = None;
-                let mut created_by = None;
-                let mut force_restart_time = None;
-                let mut instance_id = None;
-                let mut is_cloud_attachment = None;
-                let mut purge_history_days = None;
-                let mut purge_immediate = None;
-                let mut status_detail = None;
-                let mut fields = de::Key::new(
-                    &[
-                        "id",
-                        "name",
-                        "status",
-                        "type",
-                        "hostName",
-                        "currentVersion",
-                        "dateInstalled",
-                        "capabilities",
-                        "cloudId",
-                        "cloudName",
-                        "cloudMoleculeId",
-                        "cloudMoleculeName",
-                        "cloudOwnerName",
-                        "createdBy",
-                        "forceRestartTime",
-                        "instanceId",
-                        "isCloudAttachment",
-                        "purgeHistoryDays",
-                        "purgeImmediate",
-                        "statusDetail",
-                    ],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut id, "id"),
-                        1 => de::value(&mut map, &mut name, "name"),
-                        2 => de::value(&mut map, &mut status, "status"),
-                        3 => de::value(&mut map, &mut r#type, "type"),
-                        4 => de::value(&mut map, &mut host_name, "hostName"),
-                        5 => de::value(&mut map, &mut current_version, "currentVersion"),
-                        6 => de::value(&mut map, &mut date_installed, "dateInstalled"),
-                        7 => de::lenient(&mut map, &mut capabilities, "capabilities"),
-                        8 => de::value(&mut map, &mut cloud_id, "cloudId"),
-                        9 => de::value(&mut map, &mut cloud_name, "cloudName"),
-                        10 => {
-                            de::value(
-                                &mut map,
-                                &mut cloud_molecule_id,
-                                "cloudMoleculeId",
-                            )
-                        }
-                        11 => {
-                            de::value(
-                                &mut map,
-                                &mut cloud_molecule_name,
-                                "cloudMoleculeName",
-                            )
-                        }
-                        12 => {
-                            de::value(&mut map, &mut cloud_owner_name, "cloudOwnerName")
-                        }
-                        13 => de::value(&mut map, &mut created_by, "createdBy"),
-                        14 => {
-                            de::lenient(
-                                &mut map,
-                                &mut force_restart_time,
-                                "forceRestartTime",
-                            )
-                        }
-                        15 => de::value(&mut map, &mut instance_id, "instanceId"),
-                        16 => {
-                            de::lenient(
-                                &mut map,
-                                &mut is_cloud_attachment,
-                                "isCloudAttachment",
-                            )
-                        }
-                        17 => {
-                            de::lenient(
-                                &mut map,
-                                &mut purge_history_days,
-                                "purgeHistoryDays",
-                            )
-                        }
-                        18 => {
-                            de::lenient(&mut map, &mut purge_immediate, "purgeImmediate")
-                        }
-                        19 => de::value(&mut map, &mut status_detail, "statusDetail"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    id: id.unwrap_or_default(),
-                    name: name.unwrap_or_default(),
-                    status: status.unwrap_or_default(),
-                    r#type: r#type.unwrap_or_default(),
-                    host_name: host_name.unwrap_or_default(),
-                    current_version: current_version.unwrap_or_default(),
-                    date_installed: date_installed.unwrap_or_default(),
-                    capabilities: capabilities.unwrap_or_default(),
-                    cloud_id: cloud_id.unwrap_or_default(),
-                    cloud_name: cloud_name.unwrap_or_default(),
-                    cloud_molecule_id: cloud_molecule_id.unwrap_or_default(),
-                    cloud_molecule_name: cloud_molecule_name.unwrap_or_default(),
-                    cloud_owner_name: cloud_owner_name.unwrap_or_default(),
-                    created_by: created_by.unwrap_or_default(),
-                    force_restart_time: force_restart_time.unwrap_or_default(),
-                    instance_id: instance_id.unwrap_or_default(),
-                    is_cloud_attachment: is_cloud_attachment.unwrap_or_default(),
-                    purge_history_days: purge_history_days.unwrap_or_default(),
-                    purge_immediate: purge_immediate.unwrap_or_default(),
-                    status_detail: status_detail.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "Atom")
+    }
+}
+#[cfg(feature = "atoms")]
+impl<'de> super::runtime::de::Fields<'de> for Atom {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &[
+                "id",
+                "name",
+                "status",
+                "type",
+                "hostName",
+                "currentVersion",
+                "dateInstalled",
+                "capabilities",
+                "cloudId",
+                "cloudName",
+                "cloudMoleculeId",
+                "cloudMoleculeName",
+                "cloudOwnerName",
+                "createdBy",
+                "forceRestartTime",
+                "instanceId",
+                "isCloudAttachment",
+                "purgeHistoryDays",
+                "purgeImmediate",
+                "statusDetail",
+            ],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.id),
+                1 => de::field(&mut map, &mut value.name),
+                2 => de::field(&mut map, &mut value.status),
+                3 => de::field(&mut map, &mut value.r#type),
+                4 => de::field(&mut map, &mut value.host_name),
+                5 => de::field(&mut map, &mut value.current_version),
+                6 => de::field(&mut map, &mut value.date_installed),
+                7 => de::lenient_field(&mut map, &mut value.capabilities),
+                8 => de::field(&mut map, &mut value.cloud_id),
+                9 => de::field(&mut map, &mut value.cloud_name),
+                10 => de::field(&mut map, &mut value.cloud_molecule_id),
+                11 => de::field(&mut map, &mut value.cloud_molecule_name),
+                12 => de::field(&mut map, &mut value.cloud_owner_name),
+                13 => de::field(&mut map, &mut value.created_by),
+                14 => de::lenient_field(&mut map, &mut value.force_restart_time),
+                15 => de::field(&mut map, &mut value.instance_id),
+                16 => de::lenient_field(&mut map, &mut value.is_cloud_attachment),
+                17 => de::lenient_field(&mut map, &mut value.purge_history_days),
+                18 => de::lenient_field(&mut map, &mut value.purge_immediate),
+                19 => de::field(&mut map, &mut value.status_detail),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// The runtime status: ONLINE, OFFLINE, WARNING or UNKNOWN. `statusDetail` has the finer state.
@@ -1725,56 +1334,27 @@ impl<'de> serde::Deserialize<'de> for AtomInput {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = AtomInput;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AtomInput")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut name = None;
-                let mut purge_history_days = None;
-                let mut purge_immediate = None;
-                let mut force_restart_time = None;
-                let mut fields = de::Key::new(
-                    &["name", "purgeHistoryDays", "purgeImmediate", "forceRestartTime"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut name, "name"),
-                        1 => {
-                            de::lenient(
-                                &mut map,
-                                &mut purge_history_days,
-                                "purgeHistoryDays",
-                            )
-                        }
-                        2 => {
-                            de::lenient(&mut map, &mut purge_immediate, "purgeImmediate")
-                        }
-                        3 => {
-                            de::lenient(
-                                &mut map,
-                                &mut force_restart_time,
-                                "forceRestartTime",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    name: name.unwrap_or_default(),
-                    purge_history_days: purge_history_days.unwrap_or_default(),
-                    purge_immediate: purge_immediate.unwrap_or_default(),
-                    force_restart_time: force_restart_time.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "AtomInput")
+    }
+}
+#[cfg(feature = "atoms")]
+impl<'de> super::runtime::de::Fields<'de> for AtomInput {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &["name", "purgeHistoryDays", "purgeImmediate", "forceRestartTime"],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.name),
+                1 => de::lenient_field(&mut map, &mut value.purge_history_days),
+                2 => de::lenient_field(&mut map, &mut value.purge_immediate),
+                3 => de::lenient_field(&mut map, &mut value.force_restart_time),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// A packaged component: a versioned package of one revision of a deployable component (process, API proxy or service, certificate, custom library, flow service, process route, processing group). Promotion deploys the same package to each environment in turn.
@@ -1847,92 +1427,48 @@ impl<'de> serde::Deserialize<'de> for PackagedComponent {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PackagedComponent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct PackagedComponent")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut package_id = None;
-                let mut component_id = None;
-                let mut component_version = None;
-                let mut component_type = None;
-                let mut package_version = None;
-                let mut created_date = None;
-                let mut created_by = None;
-                let mut notes = None;
-                let mut deleted = None;
-                let mut shareable = None;
-                let mut fully_publicly_consumable = None;
-                let mut branch_name = None;
-                let mut fields = de::Key::new(
-                    &[
-                        "packageId",
-                        "componentId",
-                        "componentVersion",
-                        "componentType",
-                        "packageVersion",
-                        "createdDate",
-                        "createdBy",
-                        "notes",
-                        "deleted",
-                        "shareable",
-                        "fullyPubliclyConsumable",
-                        "branchName",
-                    ],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut package_id, "packageId"),
-                        1 => de::value(&mut map, &mut component_id, "componentId"),
-                        2 => {
-                            de::lenient(
-                                &mut map,
-                                &mut component_version,
-                                "componentVersion",
-                            )
-                        }
-                        3 => de::value(&mut map, &mut component_type, "componentType"),
-                        4 => de::value(&mut map, &mut package_version, "packageVersion"),
-                        5 => de::value(&mut map, &mut created_date, "createdDate"),
-                        6 => de::value(&mut map, &mut created_by, "createdBy"),
-                        7 => de::value(&mut map, &mut notes, "notes"),
-                        8 => de::lenient(&mut map, &mut deleted, "deleted"),
-                        9 => de::lenient(&mut map, &mut shareable, "shareable"),
-                        10 => {
-                            de::lenient(
-                                &mut map,
-                                &mut fully_publicly_consumable,
-                                "fullyPubliclyConsumable",
-                            )
-                        }
-                        11 => de::value(&mut map, &mut branch_name, "branchName"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    package_id: package_id.unwrap_or_default(),
-                    component_id: component_id.unwrap_or_default(),
-                    component_version: component_version.unwrap_or_default(),
-                    component_type: component_type.unwrap_or_default(),
-                    package_version: package_version.unwrap_or_default(),
-                    created_date: created_date.unwrap_or_default(),
-                    created_by: created_by.unwrap_or_default(),
-                    notes: notes.unwrap_or_default(),
-                    deleted: deleted.unwrap_or_default(),
-                    shareable: shareable.unwrap_or_default(),
-                    fully_publicly_consumable: fully_publicly_consumable
-                        .unwrap_or_default(),
-                    branch_name: branch_name.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "PackagedComponent")
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> super::runtime::de::Fields<'de> for PackagedComponent {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &[
+                "packageId",
+                "componentId",
+                "componentVersion",
+                "componentType",
+                "packageVersion",
+                "createdDate",
+                "createdBy",
+                "notes",
+                "deleted",
+                "shareable",
+                "fullyPubliclyConsumable",
+                "branchName",
+            ],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.package_id),
+                1 => de::field(&mut map, &mut value.component_id),
+                2 => de::lenient_field(&mut map, &mut value.component_version),
+                3 => de::field(&mut map, &mut value.component_type),
+                4 => de::field(&mut map, &mut value.package_version),
+                5 => de::field(&mut map, &mut value.created_date),
+                6 => de::field(&mut map, &mut value.created_by),
+                7 => de::field(&mut map, &mut value.notes),
+                8 => de::lenient_field(&mut map, &mut value.deleted),
+                9 => de::lenient_field(&mut map, &mut value.shareable),
+                10 => de::lenient_field(&mut map, &mut value.fully_publicly_consumable),
+                11 => de::field(&mut map, &mut value.branch_name),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// Creates a packaged component from a component. Only componentId is required; packageVersion and notes cannot be added later. To restore a deleted package, send its packageId, componentId and packageVersion.
@@ -1982,61 +1518,36 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentInput {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PackagedComponentInput;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct PackagedComponentInput")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut component_id = None;
-                let mut component_version = None;
-                let mut package_version = None;
-                let mut notes = None;
-                let mut branch_name = None;
-                let mut package_id = None;
-                let mut fields = de::Key::new(
-                    &[
-                        "componentId",
-                        "componentVersion",
-                        "packageVersion",
-                        "notes",
-                        "branchName",
-                        "packageId",
-                    ],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut component_id, "componentId"),
-                        1 => {
-                            de::lenient(
-                                &mut map,
-                                &mut component_version,
-                                "componentVersion",
-                            )
-                        }
-                        2 => de::value(&mut map, &mut package_version, "packageVersion"),
-                        3 => de::value(&mut map, &mut notes, "notes"),
-                        4 => de::value(&mut map, &mut branch_name, "branchName"),
-                        5 => de::value(&mut map, &mut package_id, "packageId"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    component_id: component_id.unwrap_or_default(),
-                    component_version: component_version.unwrap_or_default(),
-                    package_version: package_version.unwrap_or_default(),
-                    notes: notes.unwrap_or_default(),
-                    branch_name: branch_name.unwrap_or_default(),
-                    package_id: package_id.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "PackagedComponentInput")
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> super::runtime::de::Fields<'de> for PackagedComponentInput {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &[
+                "componentId",
+                "componentVersion",
+                "packageVersion",
+                "notes",
+                "branchName",
+                "packageId",
+            ],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.component_id),
+                1 => de::lenient_field(&mut map, &mut value.component_version),
+                2 => de::field(&mut map, &mut value.package_version),
+                3 => de::field(&mut map, &mut value.notes),
+                4 => de::field(&mut map, &mut value.branch_name),
+                5 => de::field(&mut map, &mut value.package_id),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// Paginated query results for processes.
@@ -2072,45 +1583,24 @@ impl<'de> serde::Deserialize<'de> for ProcessQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ProcessQueryResult;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ProcessQueryResult")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut number_of_results = None;
-                let mut query_token = None;
-                let mut result = None;
-                let mut fields = de::Key::new(
-                    &["numberOfResults", "queryToken", "result"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => {
-                            de::lenient(
-                                &mut map,
-                                &mut number_of_results,
-                                "numberOfResults",
-                            )
-                        }
-                        1 => de::value(&mut map, &mut query_token, "queryToken"),
-                        2 => de::lenient(&mut map, &mut result, "result"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    number_of_results: number_of_results.unwrap_or_default(),
-                    query_token: query_token.unwrap_or_default(),
-                    result: result.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ProcessQueryResult")
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de> for ProcessQueryResult {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.number_of_results),
+                1 => de::field(&mut map, &mut value.query_token),
+                2 => de::lenient_field(&mut map, &mut value.result),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// Paginated query results for execution records.
@@ -2146,45 +1636,24 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ExecutionRecordQueryResult;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ExecutionRecordQueryResult")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut number_of_results = None;
-                let mut query_token = None;
-                let mut result = None;
-                let mut fields = de::Key::new(
-                    &["numberOfResults", "queryToken", "result"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => {
-                            de::lenient(
-                                &mut map,
-                                &mut number_of_results,
-                                "numberOfResults",
-                            )
-                        }
-                        1 => de::value(&mut map, &mut query_token, "queryToken"),
-                        2 => de::lenient(&mut map, &mut result, "result"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    number_of_results: number_of_results.unwrap_or_default(),
-                    query_token: query_token.unwrap_or_default(),
-                    result: result.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ExecutionRecordQueryResult")
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> super::runtime::de::Fields<'de> for ExecutionRecordQueryResult {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.number_of_results),
+                1 => de::field(&mut map, &mut value.query_token),
+                2 => de::lenient_field(&mut map, &mut value.result),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// Paginated query results for environments.
@@ -2220,45 +1689,24 @@ impl<'de> serde::Deserialize<'de> for EnvironmentQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = EnvironmentQueryResult;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EnvironmentQueryResult")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut number_of_results = None;
-                let mut query_token = None;
-                let mut result = None;
-                let mut fields = de::Key::new(
-                    &["numberOfResults", "queryToken", "result"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => {
-                            de::lenient(
-                                &mut map,
-                                &mut number_of_results,
-                                "numberOfResults",
-                            )
-                        }
-                        1 => de::value(&mut map, &mut query_token, "queryToken"),
-                        2 => de::lenient(&mut map, &mut result, "result"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    number_of_results: number_of_results.unwrap_or_default(),
-                    query_token: query_token.unwrap_or_default(),
-                    result: result.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "EnvironmentQueryResult")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for EnvironmentQueryResult {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.number_of_results),
+                1 => de::field(&mut map, &mut value.query_token),
+                2 => de::lenient_field(&mut map, &mut value.result),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// Paginated query results for deployed packages.
@@ -2294,45 +1742,24 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DeployedPackageQueryResult;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct DeployedPackageQueryResult")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut number_of_results = None;
-                let mut query_token = None;
-                let mut result = None;
-                let mut fields = de::Key::new(
-                    &["numberOfResults", "queryToken", "result"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => {
-                            de::lenient(
-                                &mut map,
-                                &mut number_of_results,
-                                "numberOfResults",
-                            )
-                        }
-                        1 => de::value(&mut map, &mut query_token, "queryToken"),
-                        2 => de::lenient(&mut map, &mut result, "result"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    number_of_results: number_of_results.unwrap_or_default(),
-                    query_token: query_token.unwrap_or_default(),
-                    result: result.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "DeployedPackageQueryResult")
+    }
+}
+#[cfg(feature = "deployments")]
+impl<'de> super::runtime::de::Fields<'de> for DeployedPackageQueryResult {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.number_of_results),
+                1 => de::field(&mut map, &mut value.query_token),
+                2 => de::lenient_field(&mut map, &mut value.result),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// Paginated query results for Atoms.
@@ -2368,45 +1795,24 @@ impl<'de> serde::Deserialize<'de> for AtomQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = AtomQueryResult;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AtomQueryResult")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut number_of_results = None;
-                let mut query_token = None;
-                let mut result = None;
-                let mut fields = de::Key::new(
-                    &["numberOfResults", "queryToken", "result"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => {
-                            de::lenient(
-                                &mut map,
-                                &mut number_of_results,
-                                "numberOfResults",
-                            )
-                        }
-                        1 => de::value(&mut map, &mut query_token, "queryToken"),
-                        2 => de::lenient(&mut map, &mut result, "result"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    number_of_results: number_of_results.unwrap_or_default(),
-                    query_token: query_token.unwrap_or_default(),
-                    result: result.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "AtomQueryResult")
+    }
+}
+#[cfg(feature = "atoms")]
+impl<'de> super::runtime::de::Fields<'de> for AtomQueryResult {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.number_of_results),
+                1 => de::field(&mut map, &mut value.query_token),
+                2 => de::lenient_field(&mut map, &mut value.result),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// An error body from the Boomi Platform API. Boomi sends one of three JSON shapes: `{"message": "..."}` (403, 410 and 503), `{"error": {"message": "..."}}` (400 and 500) and `{"@type": "Error", "message": "..."}`. Read `message` first, then `error.message`; the raw body is kept on the error as well, since a body need not be JSON at all.
@@ -2435,37 +1841,23 @@ impl<'de> serde::Deserialize<'de> for ErrorResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ErrorResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ErrorResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut message = None;
-                let mut r#type = None;
-                let mut error = None;
-                let mut fields = de::Key::new(&["message", "@type", "error"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut message, "message"),
-                        1 => de::value(&mut map, &mut r#type, "@type"),
-                        2 => de::value(&mut map, &mut error, "error"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    message: message.unwrap_or_default(),
-                    r#type: r#type.unwrap_or_default(),
-                    error: error.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ErrorResponse")
+    }
+}
+impl<'de> super::runtime::de::Fields<'de> for ErrorResponse {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["message", "@type", "error"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.message),
+                1 => de::field(&mut map, &mut value.r#type),
+                2 => de::field(&mut map, &mut value.error),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// The attachment of a runtime (Atom, Molecule or Cloud attachment) to an environment.
@@ -2498,37 +1890,24 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachment {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = EnvironmentAtomAttachment;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EnvironmentAtomAttachment")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut id = None;
-                let mut atom_id = None;
-                let mut environment_id = None;
-                let mut fields = de::Key::new(&["id", "atomId", "environmentId"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut id, "id"),
-                        1 => de::value(&mut map, &mut atom_id, "atomId"),
-                        2 => de::value(&mut map, &mut environment_id, "environmentId"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    id: id.unwrap_or_default(),
-                    atom_id: atom_id.unwrap_or_default(),
-                    environment_id: environment_id.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "EnvironmentAtomAttachment")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for EnvironmentAtomAttachment {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["id", "atomId", "environmentId"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.id),
+                1 => de::field(&mut map, &mut value.atom_id),
+                2 => de::field(&mut map, &mut value.environment_id),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// Query for environment-runtime attachments. Filterable properties: atomId, environmentId. Without QueryFilter the body is `{}`, which Boomi's reference scripts send to list everything (unverified for every object).
@@ -2552,31 +1931,25 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = EnvironmentAtomAttachmentQueryConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EnvironmentAtomAttachmentQueryConfig")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut query_filter = None;
-                let mut fields = de::Key::new(&["QueryFilter"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    query_filter: query_filter.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "EnvironmentAtomAttachmentQueryConfig",
+        )
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for EnvironmentAtomAttachmentQueryConfig {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["QueryFilter"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.query_filter),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -2599,31 +1972,28 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentQueryConfigQueryF
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = EnvironmentAtomAttachmentQueryConfigQueryFilter;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EnvironmentAtomAttachmentQueryConfigQueryFilter")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut expression = None;
-                let mut fields = de::Key::new(&["expression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut expression, "expression"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    expression: de::required(&map, expression, "expression")?,
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "EnvironmentAtomAttachmentQueryConfigQueryFilter",
+        )
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de>
+for EnvironmentAtomAttachmentQueryConfigQueryFilter {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut expression = None;
+        let mut fields = de::Key::new(&["expression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut expression, "expression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            expression: de::required(&map, expression, "expression")?,
+        })
     }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
@@ -2661,37 +2031,33 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentSimpleExpression 
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = EnvironmentAtomAttachmentSimpleExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EnvironmentAtomAttachmentSimpleExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut argument = None;
-                let mut operator = None;
-                let mut property = None;
-                let mut fields = de::Key::new(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::lenient(&mut map, &mut argument, "argument"),
-                        1 => de::value(&mut map, &mut operator, "operator"),
-                        2 => de::value(&mut map, &mut property, "property"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    argument: argument.unwrap_or_default(),
-                    operator: de::required(&map, operator, "operator")?,
-                    property: de::required(&map, property, "property")?,
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "EnvironmentAtomAttachmentSimpleExpression",
+        )
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for EnvironmentAtomAttachmentSimpleExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut argument = None;
+        let mut operator = None;
+        let mut property = None;
+        let mut fields = de::Key::new(&["argument", "operator", "property"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient(&mut map, &mut argument, "argument"),
+                1 => de::value(&mut map, &mut operator, "operator"),
+                2 => de::value(&mut map, &mut property, "property"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            argument: argument.unwrap_or_default(),
+            operator: de::required(&map, operator, "operator")?,
+            property: de::required(&map, property, "property")?,
+        })
     }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
@@ -3021,40 +2387,31 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentGroupingExpressio
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = EnvironmentAtomAttachmentGroupingExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EnvironmentAtomAttachmentGroupingExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut operator = None;
-                let mut nested_expression = None;
-                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut operator, "operator"),
-                        1 => {
-                            de::lenient(
-                                &mut map,
-                                &mut nested_expression,
-                                "nestedExpression",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    operator: de::required(&map, operator, "operator")?,
-                    nested_expression: nested_expression.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "EnvironmentAtomAttachmentGroupingExpression",
+        )
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de>
+for EnvironmentAtomAttachmentGroupingExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut operator = None;
+        let mut nested_expression = None;
+        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut operator, "operator"),
+                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            operator: de::required(&map, operator, "operator")?,
+            nested_expression: nested_expression.unwrap_or_default(),
+        })
     }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
@@ -3163,45 +2520,27 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = EnvironmentAtomAttachmentQueryResult;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EnvironmentAtomAttachmentQueryResult")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut number_of_results = None;
-                let mut query_token = None;
-                let mut result = None;
-                let mut fields = de::Key::new(
-                    &["numberOfResults", "queryToken", "result"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => {
-                            de::lenient(
-                                &mut map,
-                                &mut number_of_results,
-                                "numberOfResults",
-                            )
-                        }
-                        1 => de::value(&mut map, &mut query_token, "queryToken"),
-                        2 => de::lenient(&mut map, &mut result, "result"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    number_of_results: number_of_results.unwrap_or_default(),
-                    query_token: query_token.unwrap_or_default(),
-                    result: result.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "EnvironmentAtomAttachmentQueryResult",
+        )
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for EnvironmentAtomAttachmentQueryResult {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.number_of_results),
+                1 => de::field(&mut map, &mut value.query_token),
+                2 => de::lenient_field(&mut map, &mut value.result),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// Query for processes. Filterable properties: name, id, integrationPackId, integrationPackInstanceId.
@@ -3225,31 +2564,22 @@ impl<'de> serde::Deserialize<'de> for ProcessQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ProcessQueryConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ProcessQueryConfig")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut query_filter = None;
-                let mut fields = de::Key::new(&["QueryFilter"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    query_filter: query_filter.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ProcessQueryConfig")
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de> for ProcessQueryConfig {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["QueryFilter"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.query_filter),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "processes")]
@@ -3272,31 +2602,24 @@ impl<'de> serde::Deserialize<'de> for ProcessQueryConfigQueryFilter {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ProcessQueryConfigQueryFilter;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ProcessQueryConfigQueryFilter")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut expression = None;
-                let mut fields = de::Key::new(&["expression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut expression, "expression"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    expression: de::required(&map, expression, "expression")?,
-                })
-            }
+        super::runtime::de::structure(deserializer, "ProcessQueryConfigQueryFilter")
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de> for ProcessQueryConfigQueryFilter {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut expression = None;
+        let mut fields = de::Key::new(&["expression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut expression, "expression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            expression: de::required(&map, expression, "expression")?,
+        })
     }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
@@ -3335,37 +2658,30 @@ impl<'de> serde::Deserialize<'de> for ProcessSimpleExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ProcessSimpleExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ProcessSimpleExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut argument = None;
-                let mut operator = None;
-                let mut property = None;
-                let mut fields = de::Key::new(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::lenient(&mut map, &mut argument, "argument"),
-                        1 => de::value(&mut map, &mut operator, "operator"),
-                        2 => de::value(&mut map, &mut property, "property"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    argument: argument.unwrap_or_default(),
-                    operator: de::required(&map, operator, "operator")?,
-                    property: de::required(&map, property, "property")?,
-                })
-            }
+        super::runtime::de::structure(deserializer, "ProcessSimpleExpression")
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de> for ProcessSimpleExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut argument = None;
+        let mut operator = None;
+        let mut property = None;
+        let mut fields = de::Key::new(&["argument", "operator", "property"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient(&mut map, &mut argument, "argument"),
+                1 => de::value(&mut map, &mut operator, "operator"),
+                2 => de::value(&mut map, &mut property, "property"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            argument: argument.unwrap_or_default(),
+            operator: de::required(&map, operator, "operator")?,
+            property: de::required(&map, property, "property")?,
+        })
     }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
@@ -3495,40 +2811,27 @@ impl<'de> serde::Deserialize<'de> for ProcessGroupingExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ProcessGroupingExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ProcessGroupingExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut operator = None;
-                let mut nested_expression = None;
-                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut operator, "operator"),
-                        1 => {
-                            de::lenient(
-                                &mut map,
-                                &mut nested_expression,
-                                "nestedExpression",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    operator: de::required(&map, operator, "operator")?,
-                    nested_expression: nested_expression.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ProcessGroupingExpression")
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de> for ProcessGroupingExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut operator = None;
+        let mut nested_expression = None;
+        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut operator, "operator"),
+                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            operator: de::required(&map, operator, "operator")?,
+            nested_expression: nested_expression.unwrap_or_default(),
+        })
     }
 }
 /// Query for environments. Filterable properties: name, id, classification. Without QueryFilter the body is `{}`, which Boomi's reference scripts send to list every environment.
@@ -3552,31 +2855,22 @@ impl<'de> serde::Deserialize<'de> for EnvironmentQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = EnvironmentQueryConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EnvironmentQueryConfig")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut query_filter = None;
-                let mut fields = de::Key::new(&["QueryFilter"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    query_filter: query_filter.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "EnvironmentQueryConfig")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for EnvironmentQueryConfig {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["QueryFilter"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.query_filter),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -3599,31 +2893,24 @@ impl<'de> serde::Deserialize<'de> for EnvironmentQueryConfigQueryFilter {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = EnvironmentQueryConfigQueryFilter;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EnvironmentQueryConfigQueryFilter")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut expression = None;
-                let mut fields = de::Key::new(&["expression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut expression, "expression"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    expression: de::required(&map, expression, "expression")?,
-                })
-            }
+        super::runtime::de::structure(deserializer, "EnvironmentQueryConfigQueryFilter")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for EnvironmentQueryConfigQueryFilter {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut expression = None;
+        let mut fields = de::Key::new(&["expression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut expression, "expression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            expression: de::required(&map, expression, "expression")?,
+        })
     }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
@@ -3662,37 +2949,30 @@ impl<'de> serde::Deserialize<'de> for EnvironmentSimpleExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = EnvironmentSimpleExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EnvironmentSimpleExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut argument = None;
-                let mut operator = None;
-                let mut property = None;
-                let mut fields = de::Key::new(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::lenient(&mut map, &mut argument, "argument"),
-                        1 => de::value(&mut map, &mut operator, "operator"),
-                        2 => de::value(&mut map, &mut property, "property"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    argument: argument.unwrap_or_default(),
-                    operator: de::required(&map, operator, "operator")?,
-                    property: de::required(&map, property, "property")?,
-                })
-            }
+        super::runtime::de::structure(deserializer, "EnvironmentSimpleExpression")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for EnvironmentSimpleExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut argument = None;
+        let mut operator = None;
+        let mut property = None;
+        let mut fields = de::Key::new(&["argument", "operator", "property"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient(&mut map, &mut argument, "argument"),
+                1 => de::value(&mut map, &mut operator, "operator"),
+                2 => de::value(&mut map, &mut property, "property"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            argument: argument.unwrap_or_default(),
+            operator: de::required(&map, operator, "operator")?,
+            property: de::required(&map, property, "property")?,
+        })
     }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
@@ -3811,40 +3091,27 @@ impl<'de> serde::Deserialize<'de> for EnvironmentGroupingExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = EnvironmentGroupingExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EnvironmentGroupingExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut operator = None;
-                let mut nested_expression = None;
-                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut operator, "operator"),
-                        1 => {
-                            de::lenient(
-                                &mut map,
-                                &mut nested_expression,
-                                "nestedExpression",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    operator: de::required(&map, operator, "operator")?,
-                    nested_expression: nested_expression.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "EnvironmentGroupingExpression")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for EnvironmentGroupingExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut operator = None;
+        let mut nested_expression = None;
+        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut operator, "operator"),
+                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            operator: de::required(&map, operator, "operator")?,
+            nested_expression: nested_expression.unwrap_or_default(),
+        })
     }
 }
 /// Query for runtimes. Filterable properties: name, id, hostname, status, type, capabilities, cloudId, attachmentCloudId, cloudMoleculeId, instanceId, isCloudAttachment. Only EQUALS, NOT_EQUALS, CONTAINS and NOT_CONTAINS apply.
@@ -3868,31 +3135,22 @@ impl<'de> serde::Deserialize<'de> for AtomQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = AtomQueryConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AtomQueryConfig")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut query_filter = None;
-                let mut fields = de::Key::new(&["QueryFilter"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    query_filter: query_filter.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "AtomQueryConfig")
+    }
+}
+#[cfg(feature = "atoms")]
+impl<'de> super::runtime::de::Fields<'de> for AtomQueryConfig {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["QueryFilter"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.query_filter),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "atoms")]
@@ -3915,31 +3173,24 @@ impl<'de> serde::Deserialize<'de> for AtomQueryConfigQueryFilter {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = AtomQueryConfigQueryFilter;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AtomQueryConfigQueryFilter")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut expression = None;
-                let mut fields = de::Key::new(&["expression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut expression, "expression"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    expression: de::required(&map, expression, "expression")?,
-                })
-            }
+        super::runtime::de::structure(deserializer, "AtomQueryConfigQueryFilter")
+    }
+}
+#[cfg(feature = "atoms")]
+impl<'de> super::runtime::de::Fields<'de> for AtomQueryConfigQueryFilter {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut expression = None;
+        let mut fields = de::Key::new(&["expression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut expression, "expression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            expression: de::required(&map, expression, "expression")?,
+        })
     }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
@@ -3978,37 +3229,30 @@ impl<'de> serde::Deserialize<'de> for AtomSimpleExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = AtomSimpleExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AtomSimpleExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut argument = None;
-                let mut operator = None;
-                let mut property = None;
-                let mut fields = de::Key::new(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::lenient(&mut map, &mut argument, "argument"),
-                        1 => de::value(&mut map, &mut operator, "operator"),
-                        2 => de::value(&mut map, &mut property, "property"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    argument: argument.unwrap_or_default(),
-                    operator: de::required(&map, operator, "operator")?,
-                    property: de::required(&map, property, "property")?,
-                })
-            }
+        super::runtime::de::structure(deserializer, "AtomSimpleExpression")
+    }
+}
+#[cfg(feature = "atoms")]
+impl<'de> super::runtime::de::Fields<'de> for AtomSimpleExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut argument = None;
+        let mut operator = None;
+        let mut property = None;
+        let mut fields = de::Key::new(&["argument", "operator", "property"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient(&mut map, &mut argument, "argument"),
+                1 => de::value(&mut map, &mut operator, "operator"),
+                2 => de::value(&mut map, &mut property, "property"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            argument: argument.unwrap_or_default(),
+            operator: de::required(&map, operator, "operator")?,
+            property: de::required(&map, property, "property")?,
+        })
     }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
@@ -4285,40 +3529,27 @@ impl<'de> serde::Deserialize<'de> for AtomGroupingExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = AtomGroupingExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AtomGroupingExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut operator = None;
-                let mut nested_expression = None;
-                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut operator, "operator"),
-                        1 => {
-                            de::lenient(
-                                &mut map,
-                                &mut nested_expression,
-                                "nestedExpression",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    operator: de::required(&map, operator, "operator")?,
-                    nested_expression: nested_expression.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "AtomGroupingExpression")
+    }
+}
+#[cfg(feature = "atoms")]
+impl<'de> super::runtime::de::Fields<'de> for AtomGroupingExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut operator = None;
+        let mut nested_expression = None;
+        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut operator, "operator"),
+                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            operator: de::required(&map, operator, "operator")?,
+            nested_expression: nested_expression.unwrap_or_default(),
+        })
     }
 }
 /// Query for deployed packages, e.g. environmentId EQUALS and packageId EQUALS ("is this package already deployed here?"). uid, current, packageNotes, componentName, environmentName, accountId and branch are filter-only properties that the DeployedPackage object does not carry.
@@ -4342,31 +3573,22 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DeployedPackageQueryConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct DeployedPackageQueryConfig")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut query_filter = None;
-                let mut fields = de::Key::new(&["QueryFilter"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    query_filter: query_filter.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "DeployedPackageQueryConfig")
+    }
+}
+#[cfg(feature = "deployments")]
+impl<'de> super::runtime::de::Fields<'de> for DeployedPackageQueryConfig {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["QueryFilter"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.query_filter),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "deployments")]
@@ -4389,31 +3611,27 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageQueryConfigQueryFilter {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DeployedPackageQueryConfigQueryFilter;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct DeployedPackageQueryConfigQueryFilter")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut expression = None;
-                let mut fields = de::Key::new(&["expression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut expression, "expression"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    expression: de::required(&map, expression, "expression")?,
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "DeployedPackageQueryConfigQueryFilter",
+        )
+    }
+}
+#[cfg(feature = "deployments")]
+impl<'de> super::runtime::de::Fields<'de> for DeployedPackageQueryConfigQueryFilter {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut expression = None;
+        let mut fields = de::Key::new(&["expression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut expression, "expression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            expression: de::required(&map, expression, "expression")?,
+        })
     }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
@@ -4452,37 +3670,30 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageSimpleExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DeployedPackageSimpleExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct DeployedPackageSimpleExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut argument = None;
-                let mut operator = None;
-                let mut property = None;
-                let mut fields = de::Key::new(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::lenient(&mut map, &mut argument, "argument"),
-                        1 => de::value(&mut map, &mut operator, "operator"),
-                        2 => de::value(&mut map, &mut property, "property"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    argument: argument.unwrap_or_default(),
-                    operator: de::required(&map, operator, "operator")?,
-                    property: de::required(&map, property, "property")?,
-                })
-            }
+        super::runtime::de::structure(deserializer, "DeployedPackageSimpleExpression")
+    }
+}
+#[cfg(feature = "deployments")]
+impl<'de> super::runtime::de::Fields<'de> for DeployedPackageSimpleExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut argument = None;
+        let mut operator = None;
+        let mut property = None;
+        let mut fields = de::Key::new(&["argument", "operator", "property"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient(&mut map, &mut argument, "argument"),
+                1 => de::value(&mut map, &mut operator, "operator"),
+                2 => de::value(&mut map, &mut property, "property"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            argument: argument.unwrap_or_default(),
+            operator: de::required(&map, operator, "operator")?,
+            property: de::required(&map, property, "property")?,
+        })
     }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
@@ -4717,40 +3928,27 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageGroupingExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DeployedPackageGroupingExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct DeployedPackageGroupingExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut operator = None;
-                let mut nested_expression = None;
-                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut operator, "operator"),
-                        1 => {
-                            de::lenient(
-                                &mut map,
-                                &mut nested_expression,
-                                "nestedExpression",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    operator: de::required(&map, operator, "operator")?,
-                    nested_expression: nested_expression.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "DeployedPackageGroupingExpression")
+    }
+}
+#[cfg(feature = "deployments")]
+impl<'de> super::runtime::de::Fields<'de> for DeployedPackageGroupingExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut operator = None;
+        let mut nested_expression = None;
+        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut operator, "operator"),
+                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            operator: de::required(&map, operator, "operator")?,
+            nested_expression: nested_expression.unwrap_or_default(),
+        })
     }
 }
 /// Query for execution records, e.g. executionTime BETWEEN two UTC timestamps, optionally sorted (QuerySort). Filterable properties: executionId, originalExecutionId, account, executionTime, status, executionType, processName, processId, atomName, atomId, inboundDocumentCount, outboundDocumentCount, executionDuration, message, reportKey, launcherId, nodeId, recordedDate.
@@ -4778,34 +3976,23 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ExecutionRecordQueryConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ExecutionRecordQueryConfig")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut query_filter = None;
-                let mut query_sort = None;
-                let mut fields = de::Key::new(&["QueryFilter", "QuerySort"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
-                        1 => de::value(&mut map, &mut query_sort, "QuerySort"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    query_filter: query_filter.unwrap_or_default(),
-                    query_sort: query_sort.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ExecutionRecordQueryConfig")
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> super::runtime::de::Fields<'de> for ExecutionRecordQueryConfig {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["QueryFilter", "QuerySort"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.query_filter),
+                1 => de::field(&mut map, &mut value.query_sort),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "execution")]
@@ -4828,31 +4015,27 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfigQueryFilter {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ExecutionRecordQueryConfigQueryFilter;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ExecutionRecordQueryConfigQueryFilter")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut expression = None;
-                let mut fields = de::Key::new(&["expression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut expression, "expression"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    expression: de::required(&map, expression, "expression")?,
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "ExecutionRecordQueryConfigQueryFilter",
+        )
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> super::runtime::de::Fields<'de> for ExecutionRecordQueryConfigQueryFilter {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut expression = None;
+        let mut fields = de::Key::new(&["expression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut expression, "expression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            expression: de::required(&map, expression, "expression")?,
+        })
     }
 }
 #[cfg(feature = "execution")]
@@ -4875,31 +4058,25 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfigQuerySort {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ExecutionRecordQueryConfigQuerySort;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ExecutionRecordQueryConfigQuerySort")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut sort_field = None;
-                let mut fields = de::Key::new(&["sortField"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::lenient(&mut map, &mut sort_field, "sortField"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    sort_field: sort_field.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "ExecutionRecordQueryConfigQuerySort",
+        )
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> super::runtime::de::Fields<'de> for ExecutionRecordQueryConfigQuerySort {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["sortField"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.sort_field),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "execution")]
@@ -4928,34 +4105,27 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfigQuerySortSortFie
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ExecutionRecordQueryConfigQuerySortSortFieldItem;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ExecutionRecordQueryConfigQuerySortSortFieldItem")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut field_name = None;
-                let mut sort_order = None;
-                let mut fields = de::Key::new(&["fieldName", "sortOrder"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut field_name, "fieldName"),
-                        1 => de::value(&mut map, &mut sort_order, "sortOrder"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    field_name: field_name.unwrap_or_default(),
-                    sort_order: sort_order.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "ExecutionRecordQueryConfigQuerySortSortFieldItem",
+        )
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> super::runtime::de::Fields<'de>
+for ExecutionRecordQueryConfigQuerySortSortFieldItem {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["fieldName", "sortOrder"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.field_name),
+                1 => de::field(&mut map, &mut value.sort_order),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
@@ -4994,37 +4164,30 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordSimpleExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ExecutionRecordSimpleExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ExecutionRecordSimpleExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut argument = None;
-                let mut operator = None;
-                let mut property = None;
-                let mut fields = de::Key::new(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::lenient(&mut map, &mut argument, "argument"),
-                        1 => de::value(&mut map, &mut operator, "operator"),
-                        2 => de::value(&mut map, &mut property, "property"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    argument: argument.unwrap_or_default(),
-                    operator: de::required(&map, operator, "operator")?,
-                    property: de::required(&map, property, "property")?,
-                })
-            }
+        super::runtime::de::structure(deserializer, "ExecutionRecordSimpleExpression")
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> super::runtime::de::Fields<'de> for ExecutionRecordSimpleExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut argument = None;
+        let mut operator = None;
+        let mut property = None;
+        let mut fields = de::Key::new(&["argument", "operator", "property"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient(&mut map, &mut argument, "argument"),
+                1 => de::value(&mut map, &mut operator, "operator"),
+                2 => de::value(&mut map, &mut property, "property"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            argument: argument.unwrap_or_default(),
+            operator: de::required(&map, operator, "operator")?,
+            property: de::required(&map, property, "property")?,
+        })
     }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
@@ -5252,40 +4415,27 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordGroupingExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ExecutionRecordGroupingExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ExecutionRecordGroupingExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut operator = None;
-                let mut nested_expression = None;
-                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut operator, "operator"),
-                        1 => {
-                            de::lenient(
-                                &mut map,
-                                &mut nested_expression,
-                                "nestedExpression",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    operator: de::required(&map, operator, "operator")?,
-                    nested_expression: nested_expression.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ExecutionRecordGroupingExpression")
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> super::runtime::de::Fields<'de> for ExecutionRecordGroupingExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut operator = None;
+        let mut nested_expression = None;
+        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut operator, "operator"),
+                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            operator: de::required(&map, operator, "operator")?,
+            nested_expression: nested_expression.unwrap_or_default(),
+        })
     }
 }
 /// The nested error of the `{"error": {"message": "..."}}` shape.
@@ -5307,31 +4457,21 @@ impl<'de> serde::Deserialize<'de> for ErrorDetail {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ErrorDetail;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ErrorDetail")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut message = None;
-                let mut fields = de::Key::new(&["message"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut message, "message"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    message: message.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ErrorDetail")
+    }
+}
+impl<'de> super::runtime::de::Fields<'de> for ErrorDetail {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["message"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.message),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// For packaged listener processes: RUNNING (the default) or PAUSED. Only the create operation takes it; the ListenerStatus object reports the live state.
@@ -5490,103 +4630,48 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensions {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = EnvironmentExtensions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EnvironmentExtensions")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut id = None;
-                let mut environment_id = None;
-                let mut extension_group_id = None;
-                let mut partial = None;
-                let mut connections = None;
-                let mut operations = None;
-                let mut trading_partners = None;
-                let mut shared_communications = None;
-                let mut cross_references = None;
-                let mut process_properties = None;
-                let mut properties = None;
-                let mut pgp_certificates = None;
-                let mut fields = de::Key::new(
-                    &[
-                        "id",
-                        "environmentId",
-                        "extensionGroupId",
-                        "partial",
-                        "connections",
-                        "operations",
-                        "tradingPartners",
-                        "sharedCommunications",
-                        "crossReferences",
-                        "processProperties",
-                        "properties",
-                        "PGPCertificates",
-                    ],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut id, "id"),
-                        1 => de::value(&mut map, &mut environment_id, "environmentId"),
-                        2 => {
-                            de::value(
-                                &mut map,
-                                &mut extension_group_id,
-                                "extensionGroupId",
-                            )
-                        }
-                        3 => de::lenient(&mut map, &mut partial, "partial"),
-                        4 => de::value(&mut map, &mut connections, "connections"),
-                        5 => de::value(&mut map, &mut operations, "operations"),
-                        6 => {
-                            de::value(&mut map, &mut trading_partners, "tradingPartners")
-                        }
-                        7 => {
-                            de::value(
-                                &mut map,
-                                &mut shared_communications,
-                                "sharedCommunications",
-                            )
-                        }
-                        8 => {
-                            de::value(&mut map, &mut cross_references, "crossReferences")
-                        }
-                        9 => {
-                            de::value(
-                                &mut map,
-                                &mut process_properties,
-                                "processProperties",
-                            )
-                        }
-                        10 => de::value(&mut map, &mut properties, "properties"),
-                        11 => {
-                            de::value(&mut map, &mut pgp_certificates, "PGPCertificates")
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    id: id.unwrap_or_default(),
-                    environment_id: environment_id.unwrap_or_default(),
-                    extension_group_id: extension_group_id.unwrap_or_default(),
-                    partial: partial.unwrap_or_default(),
-                    connections: connections.unwrap_or_default(),
-                    operations: operations.unwrap_or_default(),
-                    trading_partners: trading_partners.unwrap_or_default(),
-                    shared_communications: shared_communications.unwrap_or_default(),
-                    cross_references: cross_references.unwrap_or_default(),
-                    process_properties: process_properties.unwrap_or_default(),
-                    properties: properties.unwrap_or_default(),
-                    pgp_certificates: pgp_certificates.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "EnvironmentExtensions")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for EnvironmentExtensions {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &[
+                "id",
+                "environmentId",
+                "extensionGroupId",
+                "partial",
+                "connections",
+                "operations",
+                "tradingPartners",
+                "sharedCommunications",
+                "crossReferences",
+                "processProperties",
+                "properties",
+                "PGPCertificates",
+            ],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.id),
+                1 => de::field(&mut map, &mut value.environment_id),
+                2 => de::field(&mut map, &mut value.extension_group_id),
+                3 => de::lenient_field(&mut map, &mut value.partial),
+                4 => de::field(&mut map, &mut value.connections),
+                5 => de::field(&mut map, &mut value.operations),
+                6 => de::field(&mut map, &mut value.trading_partners),
+                7 => de::field(&mut map, &mut value.shared_communications),
+                8 => de::field(&mut map, &mut value.cross_references),
+                9 => de::field(&mut map, &mut value.process_properties),
+                10 => de::field(&mut map, &mut value.properties),
+                11 => de::field(&mut map, &mut value.pgp_certificates),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -5609,31 +4694,22 @@ impl<'de> serde::Deserialize<'de> for Connections {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Connections;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Connections")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut connection = None;
-                let mut fields = de::Key::new(&["connection"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::lenient(&mut map, &mut connection, "connection"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    connection: connection.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "Connections")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for Connections {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["connection"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.connection),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -5662,37 +4738,24 @@ impl<'de> serde::Deserialize<'de> for Connection {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Connection;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Connection")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut id = None;
-                let mut name = None;
-                let mut field = None;
-                let mut fields = de::Key::new(&["id", "name", "field"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut id, "id"),
-                        1 => de::value(&mut map, &mut name, "name"),
-                        2 => de::lenient(&mut map, &mut field, "field"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    id: id.unwrap_or_default(),
-                    name: name.unwrap_or_default(),
-                    field: field.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "Connection")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for Connection {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["id", "name", "field"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.id),
+                1 => de::field(&mut map, &mut value.name),
+                2 => de::lenient_field(&mut map, &mut value.field),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -5715,31 +4778,22 @@ impl<'de> serde::Deserialize<'de> for Operations {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Operations;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Operations")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut operation = None;
-                let mut fields = de::Key::new(&["operation"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::lenient(&mut map, &mut operation, "operation"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    operation: operation.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "Operations")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for Operations {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["operation"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.operation),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -5768,37 +4822,24 @@ impl<'de> serde::Deserialize<'de> for Operation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Operation;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Operation")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut id = None;
-                let mut name = None;
-                let mut field = None;
-                let mut fields = de::Key::new(&["id", "name", "field"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut id, "id"),
-                        1 => de::value(&mut map, &mut name, "name"),
-                        2 => de::lenient(&mut map, &mut field, "field"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    id: id.unwrap_or_default(),
-                    name: name.unwrap_or_default(),
-                    field: field.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "Operation")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for Operation {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["id", "name", "field"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.id),
+                1 => de::field(&mut map, &mut value.name),
+                2 => de::lenient_field(&mut map, &mut value.field),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -5821,33 +4862,22 @@ impl<'de> serde::Deserialize<'de> for TradingPartners {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TradingPartners;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct TradingPartners")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut trading_partner = None;
-                let mut fields = de::Key::new(&["tradingPartner"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => {
-                            de::lenient(&mut map, &mut trading_partner, "tradingPartner")
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    trading_partner: trading_partner.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "TradingPartners")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for TradingPartners {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["tradingPartner"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.trading_partner),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -5876,37 +4906,24 @@ impl<'de> serde::Deserialize<'de> for TradingPartner {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TradingPartner;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct TradingPartner")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut id = None;
-                let mut name = None;
-                let mut category = None;
-                let mut fields = de::Key::new(&["id", "name", "category"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut id, "id"),
-                        1 => de::value(&mut map, &mut name, "name"),
-                        2 => de::lenient(&mut map, &mut category, "category"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    id: id.unwrap_or_default(),
-                    name: name.unwrap_or_default(),
-                    category: category.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "TradingPartner")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for TradingPartner {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["id", "name", "category"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.id),
+                1 => de::field(&mut map, &mut value.name),
+                2 => de::lenient_field(&mut map, &mut value.category),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -5935,37 +4952,24 @@ impl<'de> serde::Deserialize<'de> for TradingPartnerCategory {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TradingPartnerCategory;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct TradingPartnerCategory")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut id = None;
-                let mut name = None;
-                let mut field = None;
-                let mut fields = de::Key::new(&["id", "name", "field"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut id, "id"),
-                        1 => de::value(&mut map, &mut name, "name"),
-                        2 => de::lenient(&mut map, &mut field, "field"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    id: id.unwrap_or_default(),
-                    name: name.unwrap_or_default(),
-                    field: field.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "TradingPartnerCategory")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for TradingPartnerCategory {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["id", "name", "field"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.id),
+                1 => de::field(&mut map, &mut value.name),
+                2 => de::lenient_field(&mut map, &mut value.field),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -5994,37 +4998,22 @@ impl<'de> serde::Deserialize<'de> for SharedCommunications {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = SharedCommunications;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct SharedCommunications")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut shared_communication = None;
-                let mut fields = de::Key::new(&["sharedCommunication"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => {
-                            de::lenient(
-                                &mut map,
-                                &mut shared_communication,
-                                "sharedCommunication",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    shared_communication: shared_communication.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "SharedCommunications")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for SharedCommunications {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["sharedCommunication"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.shared_communication),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -6055,40 +5044,25 @@ impl<'de> serde::Deserialize<'de> for SharedCommunication {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = SharedCommunication;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct SharedCommunication")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut id = None;
-                let mut name = None;
-                let mut r#type = None;
-                let mut field = None;
-                let mut fields = de::Key::new(&["id", "name", "type", "field"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut id, "id"),
-                        1 => de::value(&mut map, &mut name, "name"),
-                        2 => de::value(&mut map, &mut r#type, "type"),
-                        3 => de::lenient(&mut map, &mut field, "field"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    id: id.unwrap_or_default(),
-                    name: name.unwrap_or_default(),
-                    r#type: r#type.unwrap_or_default(),
-                    field: field.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "SharedCommunication")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for SharedCommunication {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["id", "name", "type", "field"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.id),
+                1 => de::field(&mut map, &mut value.name),
+                2 => de::field(&mut map, &mut value.r#type),
+                3 => de::lenient_field(&mut map, &mut value.field),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -6111,33 +5085,22 @@ impl<'de> serde::Deserialize<'de> for CrossReferences {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CrossReferences;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CrossReferences")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut cross_reference = None;
-                let mut fields = de::Key::new(&["crossReference"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => {
-                            de::lenient(&mut map, &mut cross_reference, "crossReference")
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    cross_reference: cross_reference.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "CrossReferences")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for CrossReferences {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["crossReference"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.cross_reference),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// A cross-reference table; always sent whole in an update.
@@ -6177,50 +5140,27 @@ impl<'de> serde::Deserialize<'de> for CrossReference {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CrossReference;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CrossReference")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut id = None;
-                let mut name = None;
-                let mut override_values = None;
-                let mut cross_reference_rows = None;
-                let mut fields = de::Key::new(
-                    &["id", "name", "overrideValues", "CrossReferenceRows"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut id, "id"),
-                        1 => de::value(&mut map, &mut name, "name"),
-                        2 => {
-                            de::lenient(&mut map, &mut override_values, "overrideValues")
-                        }
-                        3 => {
-                            de::value(
-                                &mut map,
-                                &mut cross_reference_rows,
-                                "CrossReferenceRows",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    id: id.unwrap_or_default(),
-                    name: name.unwrap_or_default(),
-                    override_values: override_values.unwrap_or_default(),
-                    cross_reference_rows: cross_reference_rows.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "CrossReference")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for CrossReference {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &["id", "name", "overrideValues", "CrossReferenceRows"],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.id),
+                1 => de::field(&mut map, &mut value.name),
+                2 => de::lenient_field(&mut map, &mut value.override_values),
+                3 => de::field(&mut map, &mut value.cross_reference_rows),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -6243,31 +5183,22 @@ impl<'de> serde::Deserialize<'de> for CrossReferenceRows {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CrossReferenceRows;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CrossReferenceRows")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut row = None;
-                let mut fields = de::Key::new(&["row"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::lenient(&mut map, &mut row, "row"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    row: row.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "CrossReferenceRows")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for CrossReferenceRows {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["row"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.row),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -6330,111 +5261,64 @@ impl<'de> serde::Deserialize<'de> for CrossReferenceRow {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CrossReferenceRow;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CrossReferenceRow")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut ref1 = None;
-                let mut ref2 = None;
-                let mut ref3 = None;
-                let mut ref4 = None;
-                let mut ref5 = None;
-                let mut ref6 = None;
-                let mut ref7 = None;
-                let mut ref8 = None;
-                let mut ref9 = None;
-                let mut ref10 = None;
-                let mut ref11 = None;
-                let mut ref12 = None;
-                let mut ref13 = None;
-                let mut ref14 = None;
-                let mut ref15 = None;
-                let mut ref16 = None;
-                let mut ref17 = None;
-                let mut ref18 = None;
-                let mut ref19 = None;
-                let mut ref20 = None;
-                let mut fields = de::Key::new(
-                    &[
-                        "ref1",
-                        "ref2",
-                        "ref3",
-                        "ref4",
-                        "ref5",
-                        "ref6",
-                        "ref7",
-                        "ref8",
-                        "ref9",
-                        "ref10",
-                        "ref11",
-                        "ref12",
-                        "ref13",
-                        "ref14",
-                        "ref15",
-                        "ref16",
-                        "ref17",
-                        "ref18",
-                        "ref19",
-                        "ref20",
-                    ],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut ref1, "ref1"),
-                        1 => de::value(&mut map, &mut ref2, "ref2"),
-                        2 => de::value(&mut map, &mut ref3, "ref3"),
-                        3 => de::value(&mut map, &mut ref4, "ref4"),
-                        4 => de::value(&mut map, &mut ref5, "ref5"),
-                        5 => de::value(&mut map, &mut ref6, "ref6"),
-                        6 => de::value(&mut map, &mut ref7, "ref7"),
-                        7 => de::value(&mut map, &mut ref8, "ref8"),
-                        8 => de::value(&mut map, &mut ref9, "ref9"),
-                        9 => de::value(&mut map, &mut ref10, "ref10"),
-                        10 => de::value(&mut map, &mut ref11, "ref11"),
-                        11 => de::value(&mut map, &mut ref12, "ref12"),
-                        12 => de::value(&mut map, &mut ref13, "ref13"),
-                        13 => de::value(&mut map, &mut ref14, "ref14"),
-                        14 => de::value(&mut map, &mut ref15, "ref15"),
-                        15 => de::value(&mut map, &mut ref16, "ref16"),
-                        16 => de::value(&mut map, &mut ref17, "ref17"),
-                        17 => de::value(&mut map, &mut ref18, "ref18"),
-                        18 => de::value(&mut map, &mut ref19, "ref19"),
-                        19 => de::value(&mut map, &mut ref20, "ref20"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    ref1: ref1.unwrap_or_default(),
-                    ref2: ref2.unwrap_or_default(),
-                    ref3: ref3.unwrap_or_default(),
-                    ref4: ref4.unwrap_or_default(),
-                    ref5: ref5.unwrap_or_default(),
-                    ref6: ref6.unwrap_or_default(),
-                    ref7: ref7.unwrap_or_default(),
-                    ref8: ref8.unwrap_or_default(),
-                    ref9: ref9.unwrap_or_default(),
-                    ref10: ref10.unwrap_or_default(),
-                    ref11: ref11.unwrap_or_default(),
-                    ref12: ref12.unwrap_or_default(),
-                    ref13: ref13.unwrap_or_default(),
-                    ref14: ref14.unwrap_or_default(),
-                    ref15: ref15.unwrap_or_default(),
-                    ref16: ref16.unwrap_or_default(),
-                    ref17: ref17.unwrap_or_default(),
-                    ref18: ref18.unwrap_or_default(),
-                    ref19: ref19.unwrap_or_default(),
-                    ref20: ref20.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "CrossReferenceRow")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for CrossReferenceRow {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &[
+                "ref1",
+                "ref2",
+                "ref3",
+                "ref4",
+                "ref5",
+                "ref6",
+                "ref7",
+                "ref8",
+                "ref9",
+                "ref10",
+                "ref11",
+                "ref12",
+                "ref13",
+                "ref14",
+                "ref15",
+                "ref16",
+                "ref17",
+                "ref18",
+                "ref19",
+                "ref20",
+            ],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.ref1),
+                1 => de::field(&mut map, &mut value.ref2),
+                2 => de::field(&mut map, &mut value.ref3),
+                3 => de::field(&mut map, &mut value.ref4),
+                4 => de::field(&mut map, &mut value.ref5),
+                5 => de::field(&mut map, &mut value.ref6),
+                6 => de::field(&mut map, &mut value.ref7),
+                7 => de::field(&mut map, &mut value.ref8),
+                8 => de::field(&mut map, &mut value.ref9),
+                9 => de::field(&mut map, &mut value.ref10),
+                10 => de::field(&mut map, &mut value.ref11),
+                11 => de::field(&mut map, &mut value.ref12),
+                12 => de::field(&mut map, &mut value.ref13),
+                13 => de::field(&mut map, &mut value.ref14),
+                14 => de::field(&mut map, &mut value.ref15),
+                15 => de::field(&mut map, &mut value.ref16),
+                16 => de::field(&mut map, &mut value.ref17),
+                17 => de::field(&mut map, &mut value.ref18),
+                18 => de::field(&mut map, &mut value.ref19),
+                19 => de::field(&mut map, &mut value.ref20),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -6463,37 +5347,22 @@ impl<'de> serde::Deserialize<'de> for OverrideProcessProperties {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = OverrideProcessProperties;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct OverrideProcessProperties")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut process_property = None;
-                let mut fields = de::Key::new(&["ProcessProperty"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => {
-                            de::lenient(
-                                &mut map,
-                                &mut process_property,
-                                "ProcessProperty",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    process_property: process_property.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "OverrideProcessProperties")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for OverrideProcessProperties {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["ProcessProperty"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.process_property),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// A process-property component; sent with all of its properties.
@@ -6527,43 +5396,24 @@ impl<'de> serde::Deserialize<'de> for OverrideProcessProperty {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = OverrideProcessProperty;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct OverrideProcessProperty")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut id = None;
-                let mut name = None;
-                let mut process_property_value = None;
-                let mut fields = de::Key::new(&["id", "name", "ProcessPropertyValue"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut id, "id"),
-                        1 => de::value(&mut map, &mut name, "name"),
-                        2 => {
-                            de::lenient(
-                                &mut map,
-                                &mut process_property_value,
-                                "ProcessPropertyValue",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    id: id.unwrap_or_default(),
-                    name: name.unwrap_or_default(),
-                    process_property_value: process_property_value.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "OverrideProcessProperty")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for OverrideProcessProperty {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["id", "name", "ProcessPropertyValue"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.id),
+                1 => de::field(&mut map, &mut value.name),
+                2 => de::lenient_field(&mut map, &mut value.process_property_value),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -6614,77 +5464,40 @@ impl<'de> serde::Deserialize<'de> for ProcessPropertyValue {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ProcessPropertyValue;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ProcessPropertyValue")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut key_ = None;
-                let mut label = None;
-                let mut value = None;
-                let mut use_default = None;
-                let mut encrypted_value_set = None;
-                let mut uses_encryption = None;
-                let mut component_override = None;
-                let mut validate = None;
-                let mut fields = de::Key::new(
-                    &[
-                        "key",
-                        "label",
-                        "value",
-                        "useDefault",
-                        "encryptedValueSet",
-                        "usesEncryption",
-                        "componentOverride",
-                        "validate",
-                    ],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut key_, "key"),
-                        1 => de::value(&mut map, &mut label, "label"),
-                        2 => de::value(&mut map, &mut value, "value"),
-                        3 => de::lenient(&mut map, &mut use_default, "useDefault"),
-                        4 => {
-                            de::lenient(
-                                &mut map,
-                                &mut encrypted_value_set,
-                                "encryptedValueSet",
-                            )
-                        }
-                        5 => {
-                            de::lenient(&mut map, &mut uses_encryption, "usesEncryption")
-                        }
-                        6 => {
-                            de::lenient(
-                                &mut map,
-                                &mut component_override,
-                                "componentOverride",
-                            )
-                        }
-                        7 => de::lenient(&mut map, &mut validate, "validate"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    key: key_.unwrap_or_default(),
-                    label: label.unwrap_or_default(),
-                    value: value.unwrap_or_default(),
-                    use_default: use_default.unwrap_or_default(),
-                    encrypted_value_set: encrypted_value_set.unwrap_or_default(),
-                    uses_encryption: uses_encryption.unwrap_or_default(),
-                    component_override: component_override.unwrap_or_default(),
-                    validate: validate.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ProcessPropertyValue")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for ProcessPropertyValue {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &[
+                "key",
+                "label",
+                "value",
+                "useDefault",
+                "encryptedValueSet",
+                "usesEncryption",
+                "componentOverride",
+                "validate",
+            ],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.key),
+                1 => de::field(&mut map, &mut value.label),
+                2 => de::field(&mut map, &mut value.value),
+                3 => de::lenient_field(&mut map, &mut value.use_default),
+                4 => de::lenient_field(&mut map, &mut value.encrypted_value_set),
+                5 => de::lenient_field(&mut map, &mut value.uses_encryption),
+                6 => de::lenient_field(&mut map, &mut value.component_override),
+                7 => de::lenient_field(&mut map, &mut value.validate),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -6707,31 +5520,22 @@ impl<'de> serde::Deserialize<'de> for Properties {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Properties;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Properties")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut property = None;
-                let mut fields = de::Key::new(&["property"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::lenient(&mut map, &mut property, "property"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    property: property.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "Properties")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for Properties {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["property"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.property),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -6755,34 +5559,23 @@ impl<'de> serde::Deserialize<'de> for Property {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Property;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Property")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut name = None;
-                let mut value = None;
-                let mut fields = de::Key::new(&["name", "value"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut name, "name"),
-                        1 => de::value(&mut map, &mut value, "value"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    name: name.unwrap_or_default(),
-                    value: value.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "Property")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for Property {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["name", "value"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.name),
+                1 => de::field(&mut map, &mut value.value),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -6805,33 +5598,22 @@ impl<'de> serde::Deserialize<'de> for PgpCertificates {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PgpCertificates;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct PgpCertificates")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut pgp_certificate = None;
-                let mut fields = de::Key::new(&["PGPCertificate"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => {
-                            de::lenient(&mut map, &mut pgp_certificate, "PGPCertificate")
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    pgp_certificate: pgp_certificate.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "PgpCertificates")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for PgpCertificates {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["PGPCertificate"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.pgp_certificate),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -6860,37 +5642,24 @@ impl<'de> serde::Deserialize<'de> for PgpCertificate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PgpCertificate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct PgpCertificate")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut id = None;
-                let mut value = None;
-                let mut use_default = None;
-                let mut fields = de::Key::new(&["id", "value", "useDefault"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut id, "id"),
-                        1 => de::value(&mut map, &mut value, "value"),
-                        2 => de::lenient(&mut map, &mut use_default, "useDefault"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    id: id.unwrap_or_default(),
-                    value: value.unwrap_or_default(),
-                    use_default: use_default.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "PgpCertificate")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for PgpCertificate {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["id", "value", "useDefault"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.id),
+                1 => de::field(&mut map, &mut value.value),
+                2 => de::lenient_field(&mut map, &mut value.use_default),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// One extensible field of a connection, operation, trading partner or shared communication.
@@ -6951,90 +5720,40 @@ impl<'de> serde::Deserialize<'de> for Field {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Field;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Field")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut id = None;
-                let mut value = None;
-                let mut use_default = None;
-                let mut uses_encryption = None;
-                let mut encrypted_value_set = None;
-                let mut component_override = None;
-                let mut custom_properties = None;
-                let mut cloud_managed_secret_config = None;
-                let mut fields = de::Key::new(
-                    &[
-                        "id",
-                        "value",
-                        "useDefault",
-                        "usesEncryption",
-                        "encryptedValueSet",
-                        "componentOverride",
-                        "customProperties",
-                        "CloudManagedSecretConfig",
-                    ],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut id, "id"),
-                        1 => de::value(&mut map, &mut value, "value"),
-                        2 => de::lenient(&mut map, &mut use_default, "useDefault"),
-                        3 => {
-                            de::lenient(&mut map, &mut uses_encryption, "usesEncryption")
-                        }
-                        4 => {
-                            de::lenient(
-                                &mut map,
-                                &mut encrypted_value_set,
-                                "encryptedValueSet",
-                            )
-                        }
-                        5 => {
-                            de::lenient(
-                                &mut map,
-                                &mut component_override,
-                                "componentOverride",
-                            )
-                        }
-                        6 => {
-                            de::value(
-                                &mut map,
-                                &mut custom_properties,
-                                "customProperties",
-                            )
-                        }
-                        7 => {
-                            de::value(
-                                &mut map,
-                                &mut cloud_managed_secret_config,
-                                "CloudManagedSecretConfig",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    id: id.unwrap_or_default(),
-                    value: value.unwrap_or_default(),
-                    use_default: use_default.unwrap_or_default(),
-                    uses_encryption: uses_encryption.unwrap_or_default(),
-                    encrypted_value_set: encrypted_value_set.unwrap_or_default(),
-                    component_override: component_override.unwrap_or_default(),
-                    custom_properties: custom_properties.unwrap_or_default(),
-                    cloud_managed_secret_config: cloud_managed_secret_config
-                        .unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "Field")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for Field {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &[
+                "id",
+                "value",
+                "useDefault",
+                "usesEncryption",
+                "encryptedValueSet",
+                "componentOverride",
+                "customProperties",
+                "CloudManagedSecretConfig",
+            ],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.id),
+                1 => de::field(&mut map, &mut value.value),
+                2 => de::lenient_field(&mut map, &mut value.use_default),
+                3 => de::lenient_field(&mut map, &mut value.uses_encryption),
+                4 => de::lenient_field(&mut map, &mut value.encrypted_value_set),
+                5 => de::lenient_field(&mut map, &mut value.component_override),
+                6 => de::field(&mut map, &mut value.custom_properties),
+                7 => de::field(&mut map, &mut value.cloud_managed_secret_config),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -7057,31 +5776,22 @@ impl<'de> serde::Deserialize<'de> for CustomProperties {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CustomProperties;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CustomProperties")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut properties = None;
-                let mut fields = de::Key::new(&["properties"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::lenient(&mut map, &mut properties, "properties"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    properties: properties.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "CustomProperties")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for CustomProperties {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["properties"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.properties),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -7110,37 +5820,24 @@ impl<'de> serde::Deserialize<'de> for PropertyPair {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PropertyPair;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct PropertyPair")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut key_ = None;
-                let mut value = None;
-                let mut encrypted = None;
-                let mut fields = de::Key::new(&["key", "value", "encrypted"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut key_, "key"),
-                        1 => de::value(&mut map, &mut value, "value"),
-                        2 => de::lenient(&mut map, &mut encrypted, "encrypted"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    key: key_.unwrap_or_default(),
-                    value: value.unwrap_or_default(),
-                    encrypted: encrypted.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "PropertyPair")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for PropertyPair {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["key", "value", "encrypted"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.key),
+                1 => de::field(&mut map, &mut value.value),
+                2 => de::lenient_field(&mut map, &mut value.encrypted),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -7181,58 +5878,26 @@ impl<'de> serde::Deserialize<'de> for CloudManagedSecretConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CloudManagedSecretConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CloudManagedSecretConfig")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut uses_remote_secrets_manager = None;
-                let mut secrets_manager_type = None;
-                let mut secret_reference = None;
-                let mut fields = de::Key::new(
-                    &[
-                        "usesRemoteSecretsManager",
-                        "secretsManagerType",
-                        "secretReference",
-                    ],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => {
-                            de::lenient(
-                                &mut map,
-                                &mut uses_remote_secrets_manager,
-                                "usesRemoteSecretsManager",
-                            )
-                        }
-                        1 => {
-                            de::value(
-                                &mut map,
-                                &mut secrets_manager_type,
-                                "secretsManagerType",
-                            )
-                        }
-                        2 => {
-                            de::value(&mut map, &mut secret_reference, "secretReference")
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    uses_remote_secrets_manager: uses_remote_secrets_manager
-                        .unwrap_or_default(),
-                    secrets_manager_type: secrets_manager_type.unwrap_or_default(),
-                    secret_reference: secret_reference.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "CloudManagedSecretConfig")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for CloudManagedSecretConfig {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &["usesRemoteSecretsManager", "secretsManagerType", "secretReference"],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.uses_remote_secrets_manager),
+                1 => de::field(&mut map, &mut value.secrets_manager_type),
+                2 => de::field(&mut map, &mut value.secret_reference),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
@@ -7343,31 +6008,22 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = EnvironmentExtensionsQueryConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EnvironmentExtensionsQueryConfig")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut query_filter = None;
-                let mut fields = de::Key::new(&["QueryFilter"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    query_filter: query_filter.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "EnvironmentExtensionsQueryConfig")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for EnvironmentExtensionsQueryConfig {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["QueryFilter"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.query_filter),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -7390,31 +6046,28 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsQueryConfigQueryFilte
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = EnvironmentExtensionsQueryConfigQueryFilter;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EnvironmentExtensionsQueryConfigQueryFilter")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut expression = None;
-                let mut fields = de::Key::new(&["expression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut expression, "expression"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    expression: de::required(&map, expression, "expression")?,
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "EnvironmentExtensionsQueryConfigQueryFilter",
+        )
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de>
+for EnvironmentExtensionsQueryConfigQueryFilter {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut expression = None;
+        let mut fields = de::Key::new(&["expression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut expression, "expression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            expression: de::required(&map, expression, "expression")?,
+        })
     }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
@@ -7452,37 +6105,33 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsSimpleExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = EnvironmentExtensionsSimpleExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EnvironmentExtensionsSimpleExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut argument = None;
-                let mut operator = None;
-                let mut property = None;
-                let mut fields = de::Key::new(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::lenient(&mut map, &mut argument, "argument"),
-                        1 => de::value(&mut map, &mut operator, "operator"),
-                        2 => de::value(&mut map, &mut property, "property"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    argument: argument.unwrap_or_default(),
-                    operator: de::required(&map, operator, "operator")?,
-                    property: de::required(&map, property, "property")?,
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "EnvironmentExtensionsSimpleExpression",
+        )
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for EnvironmentExtensionsSimpleExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut argument = None;
+        let mut operator = None;
+        let mut property = None;
+        let mut fields = de::Key::new(&["argument", "operator", "property"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient(&mut map, &mut argument, "argument"),
+                1 => de::value(&mut map, &mut operator, "operator"),
+                2 => de::value(&mut map, &mut property, "property"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            argument: argument.unwrap_or_default(),
+            operator: de::required(&map, operator, "operator")?,
+            property: de::required(&map, property, "property")?,
+        })
     }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
@@ -7594,40 +6243,30 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsGroupingExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = EnvironmentExtensionsGroupingExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EnvironmentExtensionsGroupingExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut operator = None;
-                let mut nested_expression = None;
-                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut operator, "operator"),
-                        1 => {
-                            de::lenient(
-                                &mut map,
-                                &mut nested_expression,
-                                "nestedExpression",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    operator: de::required(&map, operator, "operator")?,
-                    nested_expression: nested_expression.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "EnvironmentExtensionsGroupingExpression",
+        )
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for EnvironmentExtensionsGroupingExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut operator = None;
+        let mut nested_expression = None;
+        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut operator, "operator"),
+                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            operator: de::required(&map, operator, "operator")?,
+            nested_expression: nested_expression.unwrap_or_default(),
+        })
     }
 }
 /// One page (at most 100) of environment extensions.
@@ -7663,45 +6302,24 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = EnvironmentExtensionsQueryResult;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EnvironmentExtensionsQueryResult")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut number_of_results = None;
-                let mut query_token = None;
-                let mut result = None;
-                let mut fields = de::Key::new(
-                    &["numberOfResults", "queryToken", "result"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => {
-                            de::lenient(
-                                &mut map,
-                                &mut number_of_results,
-                                "numberOfResults",
-                            )
-                        }
-                        1 => de::value(&mut map, &mut query_token, "queryToken"),
-                        2 => de::lenient(&mut map, &mut result, "result"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    number_of_results: number_of_results.unwrap_or_default(),
-                    query_token: query_token.unwrap_or_default(),
-                    result: result.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "EnvironmentExtensionsQueryResult")
+    }
+}
+#[cfg(feature = "environments")]
+impl<'de> super::runtime::de::Fields<'de> for EnvironmentExtensionsQueryResult {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.number_of_results),
+                1 => de::field(&mut map, &mut value.query_token),
+                2 => de::lenient_field(&mut map, &mut value.result),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// One schedule, each field a cron-like string such as "*", "8-18", "0-59/15" or "2,3,4,5,6".
@@ -7743,48 +6361,29 @@ impl<'de> serde::Deserialize<'de> for Schedule {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Schedule;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Schedule")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut minutes = None;
-                let mut hours = None;
-                let mut days_of_week = None;
-                let mut days_of_month = None;
-                let mut months = None;
-                let mut years = None;
-                let mut fields = de::Key::new(
-                    &["minutes", "hours", "daysOfWeek", "daysOfMonth", "months", "years"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut minutes, "minutes"),
-                        1 => de::value(&mut map, &mut hours, "hours"),
-                        2 => de::value(&mut map, &mut days_of_week, "daysOfWeek"),
-                        3 => de::value(&mut map, &mut days_of_month, "daysOfMonth"),
-                        4 => de::value(&mut map, &mut months, "months"),
-                        5 => de::value(&mut map, &mut years, "years"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    minutes: minutes.unwrap_or_default(),
-                    hours: hours.unwrap_or_default(),
-                    days_of_week: days_of_week.unwrap_or_default(),
-                    days_of_month: days_of_month.unwrap_or_default(),
-                    months: months.unwrap_or_default(),
-                    years: years.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "Schedule")
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de> for Schedule {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &["minutes", "hours", "daysOfWeek", "daysOfMonth", "months", "years"],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.minutes),
+                1 => de::field(&mut map, &mut value.hours),
+                2 => de::field(&mut map, &mut value.days_of_week),
+                3 => de::field(&mut map, &mut value.days_of_month),
+                4 => de::field(&mut map, &mut value.months),
+                5 => de::field(&mut map, &mut value.years),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// The retry schedules of failed runs.
@@ -7813,34 +6412,23 @@ impl<'de> serde::Deserialize<'de> for ScheduleRetry {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ScheduleRetry;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ScheduleRetry")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut schedule = None;
-                let mut max_retry = None;
-                let mut fields = de::Key::new(&["Schedule", "maxRetry"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::lenient(&mut map, &mut schedule, "Schedule"),
-                        1 => de::lenient(&mut map, &mut max_retry, "maxRetry"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    schedule: schedule.unwrap_or_default(),
-                    max_retry: max_retry.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ScheduleRetry")
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de> for ScheduleRetry {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["Schedule", "maxRetry"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.schedule),
+                1 => de::lenient_field(&mut map, &mut value.max_retry),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// Query for process schedules. Filterable properties: processId, atomId.
@@ -7864,31 +6452,22 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ProcessSchedulesQueryConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ProcessSchedulesQueryConfig")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut query_filter = None;
-                let mut fields = de::Key::new(&["QueryFilter"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    query_filter: query_filter.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ProcessSchedulesQueryConfig")
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de> for ProcessSchedulesQueryConfig {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["QueryFilter"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.query_filter),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "processes")]
@@ -7911,31 +6490,27 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryConfigQueryFilter {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ProcessSchedulesQueryConfigQueryFilter;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ProcessSchedulesQueryConfigQueryFilter")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut expression = None;
-                let mut fields = de::Key::new(&["expression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut expression, "expression"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    expression: de::required(&map, expression, "expression")?,
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "ProcessSchedulesQueryConfigQueryFilter",
+        )
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de> for ProcessSchedulesQueryConfigQueryFilter {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut expression = None;
+        let mut fields = de::Key::new(&["expression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut expression, "expression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            expression: de::required(&map, expression, "expression")?,
+        })
     }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
@@ -7973,37 +6548,30 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesSimpleExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ProcessSchedulesSimpleExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ProcessSchedulesSimpleExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut argument = None;
-                let mut operator = None;
-                let mut property = None;
-                let mut fields = de::Key::new(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::lenient(&mut map, &mut argument, "argument"),
-                        1 => de::value(&mut map, &mut operator, "operator"),
-                        2 => de::value(&mut map, &mut property, "property"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    argument: argument.unwrap_or_default(),
-                    operator: de::required(&map, operator, "operator")?,
-                    property: de::required(&map, property, "property")?,
-                })
-            }
+        super::runtime::de::structure(deserializer, "ProcessSchedulesSimpleExpression")
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de> for ProcessSchedulesSimpleExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut argument = None;
+        let mut operator = None;
+        let mut property = None;
+        let mut fields = de::Key::new(&["argument", "operator", "property"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient(&mut map, &mut argument, "argument"),
+                1 => de::value(&mut map, &mut operator, "operator"),
+                2 => de::value(&mut map, &mut property, "property"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            argument: argument.unwrap_or_default(),
+            operator: de::required(&map, operator, "operator")?,
+            property: de::required(&map, property, "property")?,
+        })
     }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
@@ -8115,40 +6683,27 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesGroupingExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ProcessSchedulesGroupingExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ProcessSchedulesGroupingExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut operator = None;
-                let mut nested_expression = None;
-                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut operator, "operator"),
-                        1 => {
-                            de::lenient(
-                                &mut map,
-                                &mut nested_expression,
-                                "nestedExpression",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    operator: de::required(&map, operator, "operator")?,
-                    nested_expression: nested_expression.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ProcessSchedulesGroupingExpression")
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de> for ProcessSchedulesGroupingExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut operator = None;
+        let mut nested_expression = None;
+        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut operator, "operator"),
+                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            operator: de::required(&map, operator, "operator")?,
+            nested_expression: nested_expression.unwrap_or_default(),
+        })
     }
 }
 /// One page (at most 100) of process schedules.
@@ -8184,45 +6739,24 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ProcessSchedulesQueryResult;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ProcessSchedulesQueryResult")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut number_of_results = None;
-                let mut query_token = None;
-                let mut result = None;
-                let mut fields = de::Key::new(
-                    &["numberOfResults", "queryToken", "result"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => {
-                            de::lenient(
-                                &mut map,
-                                &mut number_of_results,
-                                "numberOfResults",
-                            )
-                        }
-                        1 => de::value(&mut map, &mut query_token, "queryToken"),
-                        2 => de::lenient(&mut map, &mut result, "result"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    number_of_results: number_of_results.unwrap_or_default(),
-                    query_token: query_token.unwrap_or_default(),
-                    result: result.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ProcessSchedulesQueryResult")
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de> for ProcessSchedulesQueryResult {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.number_of_results),
+                1 => de::field(&mut map, &mut value.query_token),
+                2 => de::lenient_field(&mut map, &mut value.result),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// Whether the schedules of one process on one runtime are in effect. Its id is the same conceptual id as the matching ProcessSchedules.
@@ -8258,40 +6792,25 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ProcessScheduleStatus;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ProcessScheduleStatus")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut id = None;
-                let mut atom_id = None;
-                let mut process_id = None;
-                let mut enabled = None;
-                let mut fields = de::Key::new(&["id", "atomId", "processId", "enabled"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut id, "id"),
-                        1 => de::value(&mut map, &mut atom_id, "atomId"),
-                        2 => de::value(&mut map, &mut process_id, "processId"),
-                        3 => de::lenient(&mut map, &mut enabled, "enabled"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    id: id.unwrap_or_default(),
-                    atom_id: atom_id.unwrap_or_default(),
-                    process_id: process_id.unwrap_or_default(),
-                    enabled: enabled.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ProcessScheduleStatus")
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de> for ProcessScheduleStatus {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["id", "atomId", "processId", "enabled"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.id),
+                1 => de::field(&mut map, &mut value.atom_id),
+                2 => de::field(&mut map, &mut value.process_id),
+                3 => de::lenient_field(&mut map, &mut value.enabled),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// Query for process schedule statuses. Filterable properties: processId, atomId.
@@ -8315,31 +6834,22 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ProcessScheduleStatusQueryConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ProcessScheduleStatusQueryConfig")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut query_filter = None;
-                let mut fields = de::Key::new(&["QueryFilter"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    query_filter: query_filter.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ProcessScheduleStatusQueryConfig")
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de> for ProcessScheduleStatusQueryConfig {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["QueryFilter"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.query_filter),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "processes")]
@@ -8362,31 +6872,28 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryConfigQueryFilte
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ProcessScheduleStatusQueryConfigQueryFilter;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ProcessScheduleStatusQueryConfigQueryFilter")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut expression = None;
-                let mut fields = de::Key::new(&["expression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut expression, "expression"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    expression: de::required(&map, expression, "expression")?,
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "ProcessScheduleStatusQueryConfigQueryFilter",
+        )
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de>
+for ProcessScheduleStatusQueryConfigQueryFilter {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut expression = None;
+        let mut fields = de::Key::new(&["expression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut expression, "expression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            expression: de::required(&map, expression, "expression")?,
+        })
     }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
@@ -8424,37 +6931,33 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusSimpleExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ProcessScheduleStatusSimpleExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ProcessScheduleStatusSimpleExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut argument = None;
-                let mut operator = None;
-                let mut property = None;
-                let mut fields = de::Key::new(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::lenient(&mut map, &mut argument, "argument"),
-                        1 => de::value(&mut map, &mut operator, "operator"),
-                        2 => de::value(&mut map, &mut property, "property"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    argument: argument.unwrap_or_default(),
-                    operator: de::required(&map, operator, "operator")?,
-                    property: de::required(&map, property, "property")?,
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "ProcessScheduleStatusSimpleExpression",
+        )
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de> for ProcessScheduleStatusSimpleExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut argument = None;
+        let mut operator = None;
+        let mut property = None;
+        let mut fields = de::Key::new(&["argument", "operator", "property"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient(&mut map, &mut argument, "argument"),
+                1 => de::value(&mut map, &mut operator, "operator"),
+                2 => de::value(&mut map, &mut property, "property"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            argument: argument.unwrap_or_default(),
+            operator: de::required(&map, operator, "operator")?,
+            property: de::required(&map, property, "property")?,
+        })
     }
 }
 #[cfg(feature = "processes")]
@@ -8485,40 +6988,30 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusGroupingExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ProcessScheduleStatusGroupingExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ProcessScheduleStatusGroupingExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut operator = None;
-                let mut nested_expression = None;
-                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut operator, "operator"),
-                        1 => {
-                            de::lenient(
-                                &mut map,
-                                &mut nested_expression,
-                                "nestedExpression",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    operator: de::required(&map, operator, "operator")?,
-                    nested_expression: nested_expression.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "ProcessScheduleStatusGroupingExpression",
+        )
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de> for ProcessScheduleStatusGroupingExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut operator = None;
+        let mut nested_expression = None;
+        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut operator, "operator"),
+                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            operator: de::required(&map, operator, "operator")?,
+            nested_expression: nested_expression.unwrap_or_default(),
+        })
     }
 }
 /// One page (at most 100) of process schedule statuses.
@@ -8554,45 +7047,24 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ProcessScheduleStatusQueryResult;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ProcessScheduleStatusQueryResult")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut number_of_results = None;
-                let mut query_token = None;
-                let mut result = None;
-                let mut fields = de::Key::new(
-                    &["numberOfResults", "queryToken", "result"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => {
-                            de::lenient(
-                                &mut map,
-                                &mut number_of_results,
-                                "numberOfResults",
-                            )
-                        }
-                        1 => de::value(&mut map, &mut query_token, "queryToken"),
-                        2 => de::lenient(&mut map, &mut result, "result"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    number_of_results: number_of_results.unwrap_or_default(),
-                    query_token: query_token.unwrap_or_default(),
-                    result: result.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ProcessScheduleStatusQueryResult")
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de> for ProcessScheduleStatusQueryResult {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.number_of_results),
+                1 => de::field(&mut map, &mut value.query_token),
+                2 => de::lenient_field(&mut map, &mut value.result),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "processes")]
@@ -8629,49 +7101,25 @@ impl<'de> serde::Deserialize<'de> for ProcessIntegrationPackInfo {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ProcessIntegrationPackInfo;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ProcessIntegrationPackInfo")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut integration_pack_id = None;
-                let mut integration_pack_instance_id = None;
-                let mut fields = de::Key::new(
-                    &["integrationPackId", "integrationPackInstanceId"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => {
-                            de::value(
-                                &mut map,
-                                &mut integration_pack_id,
-                                "integrationPackId",
-                            )
-                        }
-                        1 => {
-                            de::value(
-                                &mut map,
-                                &mut integration_pack_instance_id,
-                                "integrationPackInstanceId",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    integration_pack_id: integration_pack_id.unwrap_or_default(),
-                    integration_pack_instance_id: integration_pack_instance_id
-                        .unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ProcessIntegrationPackInfo")
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::Fields<'de> for ProcessIntegrationPackInfo {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &["integrationPackId", "integrationPackInstanceId"],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.integration_pack_id),
+                1 => de::field(&mut map, &mut value.integration_pack_instance_id),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// Query for packaged components. Boomi lists no fixed property set; those used in Boomi's examples are componentId, componentType, packageVersion, componentVersion, shareable, createdBy and createdDate.
@@ -8695,31 +7143,22 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PackagedComponentQueryConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct PackagedComponentQueryConfig")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut query_filter = None;
-                let mut fields = de::Key::new(&["QueryFilter"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    query_filter: query_filter.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "PackagedComponentQueryConfig")
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> super::runtime::de::Fields<'de> for PackagedComponentQueryConfig {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["QueryFilter"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.query_filter),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "components")]
@@ -8742,31 +7181,27 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentQueryConfigQueryFilter {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PackagedComponentQueryConfigQueryFilter;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct PackagedComponentQueryConfigQueryFilter")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut expression = None;
-                let mut fields = de::Key::new(&["expression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut expression, "expression"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    expression: de::required(&map, expression, "expression")?,
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "PackagedComponentQueryConfigQueryFilter",
+        )
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> super::runtime::de::Fields<'de> for PackagedComponentQueryConfigQueryFilter {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut expression = None;
+        let mut fields = de::Key::new(&["expression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut expression, "expression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            expression: de::required(&map, expression, "expression")?,
+        })
     }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
@@ -8805,37 +7240,30 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentSimpleExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PackagedComponentSimpleExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct PackagedComponentSimpleExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut argument = None;
-                let mut operator = None;
-                let mut property = None;
-                let mut fields = de::Key::new(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::lenient(&mut map, &mut argument, "argument"),
-                        1 => de::value(&mut map, &mut operator, "operator"),
-                        2 => de::value(&mut map, &mut property, "property"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    argument: argument.unwrap_or_default(),
-                    operator: de::required(&map, operator, "operator")?,
-                    property: de::required(&map, property, "property")?,
-                })
-            }
+        super::runtime::de::structure(deserializer, "PackagedComponentSimpleExpression")
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> super::runtime::de::Fields<'de> for PackagedComponentSimpleExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut argument = None;
+        let mut operator = None;
+        let mut property = None;
+        let mut fields = de::Key::new(&["argument", "operator", "property"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient(&mut map, &mut argument, "argument"),
+                1 => de::value(&mut map, &mut operator, "operator"),
+                2 => de::value(&mut map, &mut property, "property"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            argument: argument.unwrap_or_default(),
+            operator: de::required(&map, operator, "operator")?,
+            property: de::required(&map, property, "property")?,
+        })
     }
 }
 #[cfg(feature = "components")]
@@ -8866,40 +7294,30 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentGroupingExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PackagedComponentGroupingExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct PackagedComponentGroupingExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut operator = None;
-                let mut nested_expression = None;
-                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut operator, "operator"),
-                        1 => {
-                            de::lenient(
-                                &mut map,
-                                &mut nested_expression,
-                                "nestedExpression",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    operator: de::required(&map, operator, "operator")?,
-                    nested_expression: nested_expression.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "PackagedComponentGroupingExpression",
+        )
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> super::runtime::de::Fields<'de> for PackagedComponentGroupingExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut operator = None;
+        let mut nested_expression = None;
+        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut operator, "operator"),
+                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            operator: de::required(&map, operator, "operator")?,
+            nested_expression: nested_expression.unwrap_or_default(),
+        })
     }
 }
 /// One page (at most 100) of packaged components.
@@ -8935,45 +7353,24 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PackagedComponentQueryResult;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct PackagedComponentQueryResult")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut number_of_results = None;
-                let mut query_token = None;
-                let mut result = None;
-                let mut fields = de::Key::new(
-                    &["numberOfResults", "queryToken", "result"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => {
-                            de::lenient(
-                                &mut map,
-                                &mut number_of_results,
-                                "numberOfResults",
-                            )
-                        }
-                        1 => de::value(&mut map, &mut query_token, "queryToken"),
-                        2 => de::lenient(&mut map, &mut result, "result"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    number_of_results: number_of_results.unwrap_or_default(),
-                    query_token: query_token.unwrap_or_default(),
-                    result: result.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "PackagedComponentQueryResult")
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> super::runtime::de::Fields<'de> for PackagedComponentQueryResult {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.number_of_results),
+                1 => de::field(&mut map, &mut value.query_token),
+                2 => de::lenient_field(&mut map, &mut value.result),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// The metadata of one revision of a component: its id, name, type, version and folder.
@@ -9055,115 +7452,60 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadata {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ComponentMetadata;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ComponentMetadata")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut component_id = None;
-                let mut version = None;
-                let mut name = None;
-                let mut r#type = None;
-                let mut sub_type = None;
-                let mut created_date = None;
-                let mut created_by = None;
-                let mut modified_date = None;
-                let mut modified_by = None;
-                let mut deleted = None;
-                let mut current_version = None;
-                let mut folder_id = None;
-                let mut folder_name = None;
-                let mut copied_from_component_id = None;
-                let mut copied_from_component_version = None;
-                let mut branch_id = None;
-                let mut branch_name = None;
-                let mut fields = de::Key::new(
-                    &[
-                        "componentId",
-                        "version",
-                        "name",
-                        "type",
-                        "subType",
-                        "createdDate",
-                        "createdBy",
-                        "modifiedDate",
-                        "modifiedBy",
-                        "deleted",
-                        "currentVersion",
-                        "folderId",
-                        "folderName",
-                        "copiedFromComponentId",
-                        "copiedFromComponentVersion",
-                        "branchId",
-                        "branchName",
-                    ],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut component_id, "componentId"),
-                        1 => de::lenient(&mut map, &mut version, "version"),
-                        2 => de::value(&mut map, &mut name, "name"),
-                        3 => de::value(&mut map, &mut r#type, "type"),
-                        4 => de::value(&mut map, &mut sub_type, "subType"),
-                        5 => de::value(&mut map, &mut created_date, "createdDate"),
-                        6 => de::value(&mut map, &mut created_by, "createdBy"),
-                        7 => de::value(&mut map, &mut modified_date, "modifiedDate"),
-                        8 => de::value(&mut map, &mut modified_by, "modifiedBy"),
-                        9 => de::lenient(&mut map, &mut deleted, "deleted"),
-                        10 => {
-                            de::lenient(&mut map, &mut current_version, "currentVersion")
-                        }
-                        11 => de::value(&mut map, &mut folder_id, "folderId"),
-                        12 => de::value(&mut map, &mut folder_name, "folderName"),
-                        13 => {
-                            de::value(
-                                &mut map,
-                                &mut copied_from_component_id,
-                                "copiedFromComponentId",
-                            )
-                        }
-                        14 => {
-                            de::lenient(
-                                &mut map,
-                                &mut copied_from_component_version,
-                                "copiedFromComponentVersion",
-                            )
-                        }
-                        15 => de::value(&mut map, &mut branch_id, "branchId"),
-                        16 => de::value(&mut map, &mut branch_name, "branchName"),
-                        _ => de::skip(&mut map),
-                    }?;
+        super::runtime::de::structure(deserializer, "ComponentMetadata")
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> super::runtime::de::Fields<'de> for ComponentMetadata {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &[
+                "componentId",
+                "version",
+                "name",
+                "type",
+                "subType",
+                "createdDate",
+                "createdBy",
+                "modifiedDate",
+                "modifiedBy",
+                "deleted",
+                "currentVersion",
+                "folderId",
+                "folderName",
+                "copiedFromComponentId",
+                "copiedFromComponentVersion",
+                "branchId",
+                "branchName",
+            ],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.component_id),
+                1 => de::lenient_field(&mut map, &mut value.version),
+                2 => de::field(&mut map, &mut value.name),
+                3 => de::field(&mut map, &mut value.r#type),
+                4 => de::field(&mut map, &mut value.sub_type),
+                5 => de::field(&mut map, &mut value.created_date),
+                6 => de::field(&mut map, &mut value.created_by),
+                7 => de::field(&mut map, &mut value.modified_date),
+                8 => de::field(&mut map, &mut value.modified_by),
+                9 => de::lenient_field(&mut map, &mut value.deleted),
+                10 => de::lenient_field(&mut map, &mut value.current_version),
+                11 => de::field(&mut map, &mut value.folder_id),
+                12 => de::field(&mut map, &mut value.folder_name),
+                13 => de::field(&mut map, &mut value.copied_from_component_id),
+                14 => {
+                    de::lenient_field(&mut map, &mut value.copied_from_component_version)
                 }
-                Ok(Self::Value {
-                    component_id: component_id.unwrap_or_default(),
-                    version: version.unwrap_or_default(),
-                    name: name.unwrap_or_default(),
-                    r#type: r#type.unwrap_or_default(),
-                    sub_type: sub_type.unwrap_or_default(),
-                    created_date: created_date.unwrap_or_default(),
-                    created_by: created_by.unwrap_or_default(),
-                    modified_date: modified_date.unwrap_or_default(),
-                    modified_by: modified_by.unwrap_or_default(),
-                    deleted: deleted.unwrap_or_default(),
-                    current_version: current_version.unwrap_or_default(),
-                    folder_id: folder_id.unwrap_or_default(),
-                    folder_name: folder_name.unwrap_or_default(),
-                    copied_from_component_id: copied_from_component_id
-                        .unwrap_or_default(),
-                    copied_from_component_version: copied_from_component_version
-                        .unwrap_or_default(),
-                    branch_id: branch_id.unwrap_or_default(),
-                    branch_name: branch_name.unwrap_or_default(),
-                })
-            }
+                15 => de::field(&mut map, &mut value.branch_id),
+                16 => de::field(&mut map, &mut value.branch_name),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// The component type.
@@ -9462,31 +7804,22 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ComponentMetadataQueryConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ComponentMetadataQueryConfig")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut query_filter = None;
-                let mut fields = de::Key::new(&["QueryFilter"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut query_filter, "QueryFilter"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    query_filter: query_filter.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ComponentMetadataQueryConfig")
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> super::runtime::de::Fields<'de> for ComponentMetadataQueryConfig {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["QueryFilter"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.query_filter),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "components")]
@@ -9509,31 +7842,27 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataQueryConfigQueryFilter {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ComponentMetadataQueryConfigQueryFilter;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ComponentMetadataQueryConfigQueryFilter")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut expression = None;
-                let mut fields = de::Key::new(&["expression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut expression, "expression"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    expression: de::required(&map, expression, "expression")?,
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "ComponentMetadataQueryConfigQueryFilter",
+        )
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> super::runtime::de::Fields<'de> for ComponentMetadataQueryConfigQueryFilter {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut expression = None;
+        let mut fields = de::Key::new(&["expression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut expression, "expression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            expression: de::required(&map, expression, "expression")?,
+        })
     }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
@@ -9571,37 +7900,30 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataSimpleExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ComponentMetadataSimpleExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ComponentMetadataSimpleExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut argument = None;
-                let mut operator = None;
-                let mut property = None;
-                let mut fields = de::Key::new(&["argument", "operator", "property"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::lenient(&mut map, &mut argument, "argument"),
-                        1 => de::value(&mut map, &mut operator, "operator"),
-                        2 => de::value(&mut map, &mut property, "property"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    argument: argument.unwrap_or_default(),
-                    operator: de::required(&map, operator, "operator")?,
-                    property: de::required(&map, property, "property")?,
-                })
-            }
+        super::runtime::de::structure(deserializer, "ComponentMetadataSimpleExpression")
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> super::runtime::de::Fields<'de> for ComponentMetadataSimpleExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut argument = None;
+        let mut operator = None;
+        let mut property = None;
+        let mut fields = de::Key::new(&["argument", "operator", "property"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient(&mut map, &mut argument, "argument"),
+                1 => de::value(&mut map, &mut operator, "operator"),
+                2 => de::value(&mut map, &mut property, "property"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            argument: argument.unwrap_or_default(),
+            operator: de::required(&map, operator, "operator")?,
+            property: de::required(&map, property, "property")?,
+        })
     }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
@@ -9828,40 +8150,30 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataGroupingExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ComponentMetadataGroupingExpression;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ComponentMetadataGroupingExpression")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut operator = None;
-                let mut nested_expression = None;
-                let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut operator, "operator"),
-                        1 => {
-                            de::lenient(
-                                &mut map,
-                                &mut nested_expression,
-                                "nestedExpression",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    operator: de::required(&map, operator, "operator")?,
-                    nested_expression: nested_expression.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "ComponentMetadataGroupingExpression",
+        )
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> super::runtime::de::Fields<'de> for ComponentMetadataGroupingExpression {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut operator = None;
+        let mut nested_expression = None;
+        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::value(&mut map, &mut operator, "operator"),
+                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(Self {
+            operator: de::required(&map, operator, "operator")?,
+            nested_expression: nested_expression.unwrap_or_default(),
+        })
     }
 }
 /// One page (at most 100) of component metadata.
@@ -9897,45 +8209,24 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ComponentMetadataQueryResult;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ComponentMetadataQueryResult")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut number_of_results = None;
-                let mut query_token = None;
-                let mut result = None;
-                let mut fields = de::Key::new(
-                    &["numberOfResults", "queryToken", "result"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => {
-                            de::lenient(
-                                &mut map,
-                                &mut number_of_results,
-                                "numberOfResults",
-                            )
-                        }
-                        1 => de::value(&mut map, &mut query_token, "queryToken"),
-                        2 => de::lenient(&mut map, &mut result, "result"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    number_of_results: number_of_results.unwrap_or_default(),
-                    query_token: query_token.unwrap_or_default(),
-                    result: result.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ComponentMetadataQueryResult")
+    }
+}
+#[cfg(feature = "components")]
+impl<'de> super::runtime::de::Fields<'de> for ComponentMetadataQueryResult {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.number_of_results),
+                1 => de::field(&mut map, &mut value.query_token),
+                2 => de::lenient_field(&mut map, &mut value.result),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// Dynamic process properties for this run, each a name and a value.
@@ -9965,38 +8256,25 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestDynamicProcessProperties {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ExecutionRequestDynamicProcessProperties;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ExecutionRequestDynamicProcessProperties")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut dynamic_process_property = None;
-                let mut fields = de::Key::new(&["DynamicProcessProperty"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => {
-                            de::lenient(
-                                &mut map,
-                                &mut dynamic_process_property,
-                                "DynamicProcessProperty",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    dynamic_process_property: dynamic_process_property
-                        .unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "ExecutionRequestDynamicProcessProperties",
+        )
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> super::runtime::de::Fields<'de> for ExecutionRequestDynamicProcessProperties {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["DynamicProcessProperty"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.dynamic_process_property),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "execution")]
@@ -10023,34 +8301,23 @@ impl<'de> serde::Deserialize<'de> for DynamicProcessProperty {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DynamicProcessProperty;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct DynamicProcessProperty")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut name = None;
-                let mut value = None;
-                let mut fields = de::Key::new(&["name", "value"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut name, "name"),
-                        1 => de::value(&mut map, &mut value, "value"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    name: name.unwrap_or_default(),
-                    value: value.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "DynamicProcessProperty")
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> super::runtime::de::Fields<'de> for DynamicProcessProperty {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["name", "value"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.name),
+                1 => de::field(&mut map, &mut value.value),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// Process property values for this run, per process property component.
@@ -10080,37 +8347,22 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestProcessProperties {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ExecutionRequestProcessProperties;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ExecutionRequestProcessProperties")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut process_property = None;
-                let mut fields = de::Key::new(&["ProcessProperty"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => {
-                            de::lenient(
-                                &mut map,
-                                &mut process_property,
-                                "ProcessProperty",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    process_property: process_property.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ExecutionRequestProcessProperties")
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> super::runtime::de::Fields<'de> for ExecutionRequestProcessProperties {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["ProcessProperty"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::lenient_field(&mut map, &mut value.process_property),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "execution")]
@@ -10142,40 +8394,23 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestProcessProperty {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ExecutionRequestProcessProperty;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ExecutionRequestProcessProperty")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut component_id = None;
-                let mut process_property_value = None;
-                let mut fields = de::Key::new(&["componentId", "ProcessPropertyValue"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut component_id, "componentId"),
-                        1 => {
-                            de::lenient(
-                                &mut map,
-                                &mut process_property_value,
-                                "ProcessPropertyValue",
-                            )
-                        }
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    component_id: component_id.unwrap_or_default(),
-                    process_property_value: process_property_value.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ExecutionRequestProcessProperty")
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> super::runtime::de::Fields<'de> for ExecutionRequestProcessProperty {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["componentId", "ProcessPropertyValue"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.component_id),
+                1 => de::lenient_field(&mut map, &mut value.process_property_value),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 #[cfg(feature = "execution")]
@@ -10202,34 +8437,26 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestProcessPropertyValue {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ExecutionRequestProcessPropertyValue;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ExecutionRequestProcessPropertyValue")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut key_ = None;
-                let mut value = None;
-                let mut fields = de::Key::new(&["key", "value"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut key_, "key"),
-                        1 => de::value(&mut map, &mut value, "value"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    key: key_.unwrap_or_default(),
-                    value: value.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(
+            deserializer,
+            "ExecutionRequestProcessPropertyValue",
+        )
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> super::runtime::de::Fields<'de> for ExecutionRequestProcessPropertyValue {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["key", "value"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.key),
+                1 => de::field(&mut map, &mut value.value),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// The run status. A run is finished once it is COMPLETE, COMPLETE_WARN, ERROR, ABORTED or DISCARDED.
@@ -10663,201 +8890,77 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordAsyncResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ExecutionRecordAsyncResult;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ExecutionRecordAsyncResult")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut execution_id = None;
-                let mut process_id = None;
-                let mut atom_id = None;
-                let mut execution_time = None;
-                let mut message = None;
-                let mut execution_duration = None;
-                let mut status = None;
-                let mut execution_type = None;
-                let mut account = None;
-                let mut atom_name = None;
-                let mut process_name = None;
-                let mut original_execution_id = None;
-                let mut parent_execution_id = None;
-                let mut top_level_execution_id = None;
-                let mut inbound_document_count = None;
-                let mut inbound_document_size = None;
-                let mut inbound_error_document_count = None;
-                let mut outbound_document_count = None;
-                let mut outbound_document_size = None;
-                let mut launcher_id = None;
-                let mut node_id = None;
-                let mut recorded_date = None;
-                let mut report_key = None;
-                let mut response_status_code = None;
-                let mut number_of_results = None;
-                let mut result = None;
-                let mut fields = de::Key::new(
-                    &[
-                        "executionId",
-                        "processId",
-                        "atomId",
-                        "executionTime",
-                        "message",
-                        "executionDuration",
-                        "status",
-                        "executionType",
-                        "account",
-                        "atomName",
-                        "processName",
-                        "originalExecutionId",
-                        "parentExecutionId",
-                        "topLevelExecutionId",
-                        "inboundDocumentCount",
-                        "inboundDocumentSize",
-                        "inboundErrorDocumentCount",
-                        "outboundDocumentCount",
-                        "outboundDocumentSize",
-                        "launcherID",
-                        "nodeId",
-                        "recordedDate",
-                        "reportKey",
-                        "responseStatusCode",
-                        "numberOfResults",
-                        "result",
-                    ],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut execution_id, "executionId"),
-                        1 => de::value(&mut map, &mut process_id, "processId"),
-                        2 => de::value(&mut map, &mut atom_id, "atomId"),
-                        3 => de::value(&mut map, &mut execution_time, "executionTime"),
-                        4 => de::value(&mut map, &mut message, "message"),
-                        5 => {
-                            de::lenient(
-                                &mut map,
-                                &mut execution_duration,
-                                "executionDuration",
-                            )
-                        }
-                        6 => de::value(&mut map, &mut status, "status"),
-                        7 => de::value(&mut map, &mut execution_type, "executionType"),
-                        8 => de::value(&mut map, &mut account, "account"),
-                        9 => de::value(&mut map, &mut atom_name, "atomName"),
-                        10 => de::value(&mut map, &mut process_name, "processName"),
-                        11 => {
-                            de::value(
-                                &mut map,
-                                &mut original_execution_id,
-                                "originalExecutionId",
-                            )
-                        }
-                        12 => {
-                            de::value(
-                                &mut map,
-                                &mut parent_execution_id,
-                                "parentExecutionId",
-                            )
-                        }
-                        13 => {
-                            de::value(
-                                &mut map,
-                                &mut top_level_execution_id,
-                                "topLevelExecutionId",
-                            )
-                        }
-                        14 => {
-                            de::lenient(
-                                &mut map,
-                                &mut inbound_document_count,
-                                "inboundDocumentCount",
-                            )
-                        }
-                        15 => {
-                            de::lenient(
-                                &mut map,
-                                &mut inbound_document_size,
-                                "inboundDocumentSize",
-                            )
-                        }
-                        16 => {
-                            de::lenient(
-                                &mut map,
-                                &mut inbound_error_document_count,
-                                "inboundErrorDocumentCount",
-                            )
-                        }
-                        17 => {
-                            de::lenient(
-                                &mut map,
-                                &mut outbound_document_count,
-                                "outboundDocumentCount",
-                            )
-                        }
-                        18 => {
-                            de::lenient(
-                                &mut map,
-                                &mut outbound_document_size,
-                                "outboundDocumentSize",
-                            )
-                        }
-                        19 => de::value(&mut map, &mut launcher_id, "launcherID"),
-                        20 => de::value(&mut map, &mut node_id, "nodeId"),
-                        21 => de::value(&mut map, &mut recorded_date, "recordedDate"),
-                        22 => de::value(&mut map, &mut report_key, "reportKey"),
-                        23 => {
-                            de::lenient(
-                                &mut map,
-                                &mut response_status_code,
-                                "responseStatusCode",
-                            )
-                        }
-                        24 => {
-                            de::lenient(
-                                &mut map,
-                                &mut number_of_results,
-                                "numberOfResults",
-                            )
-                        }
-                        25 => de::lenient(&mut map, &mut result, "result"),
-                        _ => de::skip(&mut map),
-                    }?;
+        super::runtime::de::structure(deserializer, "ExecutionRecordAsyncResult")
+    }
+}
+#[cfg(feature = "execution")]
+impl<'de> super::runtime::de::Fields<'de> for ExecutionRecordAsyncResult {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &[
+                "executionId",
+                "processId",
+                "atomId",
+                "executionTime",
+                "message",
+                "executionDuration",
+                "status",
+                "executionType",
+                "account",
+                "atomName",
+                "processName",
+                "originalExecutionId",
+                "parentExecutionId",
+                "topLevelExecutionId",
+                "inboundDocumentCount",
+                "inboundDocumentSize",
+                "inboundErrorDocumentCount",
+                "outboundDocumentCount",
+                "outboundDocumentSize",
+                "launcherID",
+                "nodeId",
+                "recordedDate",
+                "reportKey",
+                "responseStatusCode",
+                "numberOfResults",
+                "result",
+            ],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.execution_id),
+                1 => de::field(&mut map, &mut value.process_id),
+                2 => de::field(&mut map, &mut value.atom_id),
+                3 => de::field(&mut map, &mut value.execution_time),
+                4 => de::field(&mut map, &mut value.message),
+                5 => de::lenient_field(&mut map, &mut value.execution_duration),
+                6 => de::field(&mut map, &mut value.status),
+                7 => de::field(&mut map, &mut value.execution_type),
+                8 => de::field(&mut map, &mut value.account),
+                9 => de::field(&mut map, &mut value.atom_name),
+                10 => de::field(&mut map, &mut value.process_name),
+                11 => de::field(&mut map, &mut value.original_execution_id),
+                12 => de::field(&mut map, &mut value.parent_execution_id),
+                13 => de::field(&mut map, &mut value.top_level_execution_id),
+                14 => de::lenient_field(&mut map, &mut value.inbound_document_count),
+                15 => de::lenient_field(&mut map, &mut value.inbound_document_size),
+                16 => {
+                    de::lenient_field(&mut map, &mut value.inbound_error_document_count)
                 }
-                Ok(Self::Value {
-                    execution_id: execution_id.unwrap_or_default(),
-                    process_id: process_id.unwrap_or_default(),
-                    atom_id: atom_id.unwrap_or_default(),
-                    execution_time: execution_time.unwrap_or_default(),
-                    message: message.unwrap_or_default(),
-                    execution_duration: execution_duration.unwrap_or_default(),
-                    status: status.unwrap_or_default(),
-                    execution_type: execution_type.unwrap_or_default(),
-                    account: account.unwrap_or_default(),
-                    atom_name: atom_name.unwrap_or_default(),
-                    process_name: process_name.unwrap_or_default(),
-                    original_execution_id: original_execution_id.unwrap_or_default(),
-                    parent_execution_id: parent_execution_id.unwrap_or_default(),
-                    top_level_execution_id: top_level_execution_id.unwrap_or_default(),
-                    inbound_document_count: inbound_document_count.unwrap_or_default(),
-                    inbound_document_size: inbound_document_size.unwrap_or_default(),
-                    inbound_error_document_count: inbound_error_document_count
-                        .unwrap_or_default(),
-                    outbound_document_count: outbound_document_count.unwrap_or_default(),
-                    outbound_document_size: outbound_document_size.unwrap_or_default(),
-                    launcher_id: launcher_id.unwrap_or_default(),
-                    node_id: node_id.unwrap_or_default(),
-                    recorded_date: recorded_date.unwrap_or_default(),
-                    report_key: report_key.unwrap_or_default(),
-                    response_status_code: response_status_code.unwrap_or_default(),
-                    number_of_results: number_of_results.unwrap_or_default(),
-                    result: result.unwrap_or_default(),
-                })
-            }
+                17 => de::lenient_field(&mut map, &mut value.outbound_document_count),
+                18 => de::lenient_field(&mut map, &mut value.outbound_document_size),
+                19 => de::field(&mut map, &mut value.launcher_id),
+                20 => de::field(&mut map, &mut value.node_id),
+                21 => de::field(&mut map, &mut value.recorded_date),
+                22 => de::field(&mut map, &mut value.report_key),
+                23 => de::lenient_field(&mut map, &mut value.response_status_code),
+                24 => de::lenient_field(&mut map, &mut value.number_of_results),
+                25 => de::lenient_field(&mut map, &mut value.result),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }

@@ -34,45 +34,27 @@ impl<'de> serde::Deserialize<'de> for ErrorResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ErrorResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ErrorResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut timestamp = None;
-                let mut status = None;
-                let mut error = None;
-                let mut message = None;
-                let mut path = None;
-                let mut fields = de::Key::new(
-                    &["timestamp", "status", "error", "message", "path"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut timestamp, "timestamp"),
-                        1 => de::value(&mut map, &mut status, "status"),
-                        2 => de::value(&mut map, &mut error, "error"),
-                        3 => de::value(&mut map, &mut message, "message"),
-                        4 => de::value(&mut map, &mut path, "path"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    timestamp: timestamp.unwrap_or_default(),
-                    status: status.unwrap_or_default(),
-                    error: error.unwrap_or_default(),
-                    message: message.unwrap_or_default(),
-                    path: path.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ErrorResponse")
+    }
+}
+impl<'de> super::runtime::de::Fields<'de> for ErrorResponse {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &["timestamp", "status", "error", "message", "path"],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.timestamp),
+                1 => de::field(&mut map, &mut value.status),
+                2 => de::field(&mut map, &mut value.error),
+                3 => de::field(&mut map, &mut value.message),
+                4 => de::field(&mut map, &mut value.path),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// The writable fields of an API, for create and update
@@ -111,45 +93,28 @@ impl<'de> serde::Deserialize<'de> for ApiInput {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ApiInput;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ApiInput")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut name = None;
-                let mut display_name = None;
-                let mut description = None;
-                let mut status = None;
-                let mut tags = None;
-                let mut fields = de::Key::new(
-                    &["name", "displayName", "description", "status", "tags"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut name, "name"),
-                        1 => de::value(&mut map, &mut display_name, "displayName"),
-                        2 => de::value(&mut map, &mut description, "description"),
-                        3 => de::value(&mut map, &mut status, "status"),
-                        4 => de::value(&mut map, &mut tags, "tags"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    name: name.unwrap_or_default(),
-                    display_name: display_name.unwrap_or_default(),
-                    description: description.unwrap_or_default(),
-                    status: status.unwrap_or_default(),
-                    tags: tags.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ApiInput")
+    }
+}
+#[cfg(feature = "ap-is")]
+impl<'de> super::runtime::de::Fields<'de> for ApiInput {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &["name", "displayName", "description", "status", "tags"],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.name),
+                1 => de::field(&mut map, &mut value.display_name),
+                2 => de::field(&mut map, &mut value.description),
+                3 => de::field(&mut map, &mut value.status),
+                4 => de::field(&mut map, &mut value.tags),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// An API managed by the Control Plane
@@ -230,48 +195,29 @@ impl<'de> serde::Deserialize<'de> for ApiPage {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ApiPage;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ApiPage")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut content = None;
-                let mut size = None;
-                let mut number = None;
-                let mut total_pages = None;
-                let mut total_elements = None;
-                let mut last = None;
-                let mut fields = de::Key::new(
-                    &["content", "size", "number", "totalPages", "totalElements", "last"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut content, "content"),
-                        1 => de::value(&mut map, &mut size, "size"),
-                        2 => de::value(&mut map, &mut number, "number"),
-                        3 => de::value(&mut map, &mut total_pages, "totalPages"),
-                        4 => de::value(&mut map, &mut total_elements, "totalElements"),
-                        5 => de::value(&mut map, &mut last, "last"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    content: content.unwrap_or_default(),
-                    size: size.unwrap_or_default(),
-                    number: number.unwrap_or_default(),
-                    total_pages: total_pages.unwrap_or_default(),
-                    total_elements: total_elements.unwrap_or_default(),
-                    last: last.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "ApiPage")
+    }
+}
+#[cfg(feature = "ap-is")]
+impl<'de> super::runtime::de::Fields<'de> for ApiPage {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &["content", "size", "number", "totalPages", "totalElements", "last"],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.content),
+                1 => de::field(&mut map, &mut value.size),
+                2 => de::field(&mut map, &mut value.number),
+                3 => de::field(&mut map, &mut value.total_pages),
+                4 => de::field(&mut map, &mut value.total_elements),
+                5 => de::field(&mut map, &mut value.last),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// An asynchronous job, such as a deployment
@@ -331,48 +277,29 @@ impl<'de> serde::Deserialize<'de> for JobPage {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = JobPage;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct JobPage")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut content = None;
-                let mut size = None;
-                let mut number = None;
-                let mut total_pages = None;
-                let mut total_elements = None;
-                let mut last = None;
-                let mut fields = de::Key::new(
-                    &["content", "size", "number", "totalPages", "totalElements", "last"],
-                );
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut content, "content"),
-                        1 => de::value(&mut map, &mut size, "size"),
-                        2 => de::value(&mut map, &mut number, "number"),
-                        3 => de::value(&mut map, &mut total_pages, "totalPages"),
-                        4 => de::value(&mut map, &mut total_elements, "totalElements"),
-                        5 => de::value(&mut map, &mut last, "last"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    content: content.unwrap_or_default(),
-                    size: size.unwrap_or_default(),
-                    number: number.unwrap_or_default(),
-                    total_pages: total_pages.unwrap_or_default(),
-                    total_elements: total_elements.unwrap_or_default(),
-                    last: last.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "JobPage")
+    }
+}
+#[cfg(feature = "deployments")]
+impl<'de> super::runtime::de::Fields<'de> for JobPage {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(
+            &["content", "size", "number", "totalPages", "totalElements", "last"],
+        );
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.content),
+                1 => de::field(&mut map, &mut value.size),
+                2 => de::field(&mut map, &mut value.number),
+                3 => de::field(&mut map, &mut value.total_pages),
+                4 => de::field(&mut map, &mut value.total_elements),
+                5 => de::field(&mut map, &mut value.last),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// Credentials for `POST /login`
@@ -406,34 +333,23 @@ impl<'de> serde::Deserialize<'de> for LoginRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = LoginRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct LoginRequest")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut username = None;
-                let mut password = None;
-                let mut fields = de::Key::new(&["username", "password"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut username, "username"),
-                        1 => de::value(&mut map, &mut password, "password"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    username: username.unwrap_or_default(),
-                    password: password.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "LoginRequest")
+    }
+}
+#[cfg(feature = "authentication")]
+impl<'de> super::runtime::de::Fields<'de> for LoginRequest {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["username", "password"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.username),
+                1 => de::field(&mut map, &mut value.password),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// A personal access token to create
@@ -466,37 +382,24 @@ impl<'de> serde::Deserialize<'de> for AccessTokenInput {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = AccessTokenInput;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AccessTokenInput")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                use super::runtime::de;
-                let mut name = None;
-                let mut validity_days = None;
-                let mut scopes = None;
-                let mut fields = de::Key::new(&["name", "validityDays", "scopes"]);
-                while let Some(key) = map.next_key_seed(&mut fields)? {
-                    match key {
-                        0 => de::value(&mut map, &mut name, "name"),
-                        1 => de::value(&mut map, &mut validity_days, "validityDays"),
-                        2 => de::value(&mut map, &mut scopes, "scopes"),
-                        _ => de::skip(&mut map),
-                    }?;
-                }
-                Ok(Self::Value {
-                    name: name.unwrap_or_default(),
-                    validity_days: validity_days.unwrap_or_default(),
-                    scopes: scopes.unwrap_or_default(),
-                })
-            }
+        super::runtime::de::structure(deserializer, "AccessTokenInput")
+    }
+}
+#[cfg(feature = "authentication")]
+impl<'de> super::runtime::de::Fields<'de> for AccessTokenInput {
+    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        use super::runtime::de;
+        let mut value = <Self as Default>::default();
+        let mut fields = de::Key::in_place(&["name", "validityDays", "scopes"]);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            match key {
+                0 => de::field(&mut map, &mut value.name),
+                1 => de::field(&mut map, &mut value.validity_days),
+                2 => de::field(&mut map, &mut value.scopes),
+                _ => de::skip(&mut map),
+            }?;
         }
-        deserializer.deserialize_map(Visitor)
+        Ok(value)
     }
 }
 /// The created personal access token

@@ -25,15 +25,49 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 /// after the last one found is tried first, since servers mostly send fields in the
 /// order of their schema, which is the struct's; only a key out of that order scans
 /// the table.
+///
+/// Made with [`in_place`](Self::in_place), the key also remembers which fields it has
+/// read, for structs decoded into their default value ([`field`]) rather than into a
+/// slot per field: a repeated key is then its error, and [`require`](Self::require)
+/// tells a missing required field.
 pub struct Key {
     names: &'static [&'static str],
     next: usize,
+    /// Bit `i`: field `i` was read (only for `in_place` keys).
+    seen: u64,
+    in_place: bool,
 }
 
 impl Key {
     /// The seed for a struct with fields `names`, in field order.
     pub const fn new(names: &'static [&'static str]) -> Self {
-        Key { names, next: 0 }
+        Key { names, next: 0, seen: 0, in_place: false }
+    }
+
+    /// The seed for a struct read in place ([`field`]), which tracks the fields read:
+    /// the first 64 (the generator reads wider structs into slots).
+    pub const fn in_place(names: &'static [&'static str]) -> Self {
+        Key { names, next: 0, seen: 0, in_place: true }
+    }
+
+    /// The error for the first field of `required` (positions) that was not read.
+    pub fn require<E: de::Error>(&self, required: &[usize]) -> Result<(), E> {
+        match required.iter().find(|&&at| at < 64 && self.seen & (1 << at) == 0) {
+            Some(&at) => Err(E::missing_field(self.names[at])),
+            None => Ok(()),
+        }
+    }
+
+    /// `at`, marked as read; an error if it was read before.
+    fn mark<E: de::Error>(&mut self, at: usize) -> Result<usize, E> {
+        if self.in_place && at < self.names.len().min(64) {
+            let bit = 1 << at;
+            if self.seen & bit != 0 {
+                return Err(E::duplicate_field(self.names[at]));
+            }
+            self.seen |= bit;
+        }
+        Ok(at)
     }
 
     fn position(&mut self, key: &[u8]) -> usize {
@@ -67,17 +101,63 @@ impl<'de> Visitor<'de> for &mut Key {
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<usize, E> {
-        Ok(self.position(value.as_bytes()))
+        let at = self.position(value.as_bytes());
+        self.mark(at)
     }
 
     fn visit_bytes<E: de::Error>(self, value: &[u8]) -> Result<usize, E> {
-        Ok(self.position(value))
+        let at = self.position(value);
+        self.mark(at)
     }
 
     /// A field by position, as the derive accepts from formats that number fields.
     fn visit_u64<E: de::Error>(self, value: u64) -> Result<usize, E> {
-        Ok(usize::try_from(value).unwrap_or(usize::MAX))
+        self.mark(usize::try_from(value).unwrap_or(usize::MAX))
     }
+}
+
+/// A generated struct read from a map: the body of its `Deserialize`, which is
+/// [`structure`]. One visitor here serves every struct, rather than a visitor type,
+/// `expecting` and `visit_map` in each.
+pub trait Fields<'de>: Sized {
+    /// Reads the struct's fields from `map`.
+    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
+}
+
+/// Deserializes the struct `T`, named `name` in errors (`expected struct NAME`),
+/// from a map.
+pub fn structure<'de, D: Deserializer<'de>, T: Fields<'de>>(deserializer: D, name: &'static str) -> Result<T, D::Error> {
+    deserializer.deserialize_map(Structure { name, marker: PhantomData })
+}
+
+struct Structure<T> {
+    name: &'static str,
+    marker: PhantomData<T>,
+}
+
+impl<'de, T: Fields<'de>> Visitor<'de> for Structure<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "struct {}", self.name)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::from_map(map)
+    }
+}
+
+/// Reads the value of a field into `place`, the field of a struct that began as its
+/// default (see [`Key::in_place`]: the key tells repeated and missing fields).
+pub fn field<'de, A: MapAccess<'de>, T: de::Deserialize<'de>>(map: &mut A, place: &mut T) -> Result<(), A::Error> {
+    *place = map.next_value()?;
+    Ok(())
+}
+
+/// [`field`] through the lenient decoder of `T` ([`Lenient`]).
+pub fn lenient_field<'de, A: MapAccess<'de>, T: Lenient>(map: &mut A, place: &mut T) -> Result<(), A::Error> {
+    *place = map.next_value_seed(LenientSeed(PhantomData))?;
+    Ok(())
 }
 
 /// Reads the value of the field `name` into `slot`: an error if it was already read.
@@ -216,6 +296,64 @@ mod tests {
             }
             deserializer.deserialize_map(V)
         }
+    }
+
+    /// What the generator writes for the same fields in a struct with a `Default`: read
+    /// in place, the key telling repeated and missing fields.
+    #[derive(Debug, PartialEq, Default)]
+    struct InPlace {
+        id: String,
+        count: Option<i64>,
+        when: String,
+    }
+
+    impl<'de> serde::Deserialize<'de> for InPlace {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            super::structure(deserializer, "InPlace")
+        }
+    }
+
+    impl<'de> super::Fields<'de> for InPlace {
+        fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+            let mut value = Self::default();
+            let mut fields = super::Key::in_place(&["id", "count", "when"]);
+            while let Some(key) = map.next_key_seed(&mut fields)? {
+                match key {
+                    0 => super::field(&mut map, &mut value.id),
+                    1 => super::lenient_field(&mut map, &mut value.count),
+                    2 => super::field(&mut map, &mut value.when),
+                    _ => super::skip(&mut map),
+                }?;
+            }
+            fields.require(&[2])?;
+            Ok(value)
+        }
+    }
+
+    #[test]
+    fn in_place_reads_as_the_slots_do() {
+        let in_place = |text: &str| serde_json::from_str::<InPlace>(text).map_err(|e| e.to_string());
+        for text in [
+            r#"{"when": "now", "other": [1, {"x": 2}], "idx": 2, "count": "7"}"#,
+            r#"{"count": 2, "id": "b", "when": "c", "x": null}"#,
+            r#"{"id": "a", "when": "b", "count": null}"#,
+        ] {
+            let slots = item(text).expect("decodes");
+            let read = in_place(text).expect("decodes");
+            assert_eq!((read.id, read.count, read.when), (slots.id, slots.count, slots.when), "{text}");
+        }
+        assert!(in_place(r#"{"id": "a"}"#).unwrap_err().starts_with("missing field `when`"));
+        assert!(in_place(r#"{"when": "a", "when": "b"}"#).unwrap_err().starts_with("duplicate field `when`"));
+        assert!(in_place(r#"{"id": "a", "when": "b", "id": "c"}"#).unwrap_err().starts_with("duplicate field `id`"));
+        assert!(in_place(r#"{"when": 1}"#).unwrap_err().starts_with("invalid type: integer `1`, expected a string"));
+        assert!(in_place(r#"[1]"#).unwrap_err().starts_with("invalid type: sequence, expected struct InPlace"));
+        // A key the struct does not have may repeat: it is skipped each time.
+        assert!(in_place(r#"{"when": "a", "x": 1, "x": 2}"#).is_ok());
+        let err = serde_path_to_error::deserialize::<_, InPlace>(&mut serde_json::Deserializer::from_str(
+            r#"{"when": "a", "count": "many"}"#,
+        ))
+        .unwrap_err();
+        assert_eq!(err.path().to_string(), "count");
     }
 
     fn item(text: &str) -> Result<Item, String> {

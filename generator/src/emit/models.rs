@@ -208,7 +208,7 @@ fn emit_struct(index: &Index<'_>, s: &Struct) -> TokenStream {
     };
     let (derive_serde, serde_impls) = if compact {
         let ser = compact_serialize(&s.name, &plans);
-        let de = compact_deserialize(&s.name, &plans);
+        let de = compact_deserialize(&s.name, &plans, defaultable);
         (TokenStream::new(), quote!(#ser #de))
     } else {
         (quote!(serde::Serialize, serde::Deserialize), TokenStream::new())
@@ -281,50 +281,81 @@ fn compact_serialize(name: &str, plans: &[FieldPlan<'_>]) -> TokenStream {
     }
 }
 
-/// `Deserialize` for a struct, as one `visit_map` over the runtime's `de` helpers: what
+/// `Deserialize` for a struct, as one `from_map` over the runtime's `de` helpers: what
 /// `#[derive(serde::Deserialize)]` does for a map (unknown keys skipped, a repeated key
 /// an error, a missing one its default or an error) in about a quarter of the derive's
 /// lines. Each key has one `?`, not one per field: fewer exits make the body cheaper to
-/// borrow-check. Slots are named after the fields, except where that would shadow the
-/// visitor's own names.
-fn compact_deserialize(name: &str, plans: &[FieldPlan<'_>]) -> TokenStream {
+/// borrow-check. The visitor is the runtime's (`de::structure`), one for every struct.
+///
+/// A struct with a `Default` (`in_place`) of at most 64 fields is read into its default
+/// value field by field, the key telling repeated and missing fields; any other into a
+/// slot per field, named after the field except where that would shadow the body's own
+/// names, and built from the slots at the end. In place is a third less code for the
+/// compiler per field, and no move of each value at run time.
+fn compact_deserialize(name: &str, plans: &[FieldPlan<'_>], defaultable: bool) -> TokenStream {
     let ty = ident(name);
-    let expecting = format!("struct {name}");
     let wires: Vec<&str> = plans.iter().map(|p| p.field.wire.as_str()).collect();
     let positions: Vec<_> = (0..plans.len()).map(proc_macro2::Literal::usize_unsuffixed).collect();
-    let slots: Vec<_> = plans
-        .iter()
-        .map(|p| match unraw(&p.field.rust) {
-            "map" | "key" | "de" | "fields" => ident(&format!("{}_", p.field.rust)),
-            _ => ident(&p.field.rust),
-        })
-        .collect();
-    let reads = plans.iter().zip(&slots).map(|(p, slot)| {
-        let wire = &p.field.wire;
-        if p.lenient.is_some() {
-            quote!(de::lenient(&mut map, &mut #slot, #wire))
-        } else {
-            quote!(de::value(&mut map, &mut #slot, #wire))
-        }
-    });
-    let finish = plans.iter().zip(&slots).map(|(p, slot)| {
-        let field = ident(&p.field.rust);
-        let wire = &p.field.wire;
-        if p.defaulted {
-            quote!(#field: #slot.unwrap_or_default())
-        } else {
-            quote!(#field: de::required(&map, #slot, #wire)?)
-        }
-    });
-    // No fields: every key is skipped.
     let body = if plans.is_empty() {
+        // No fields: every key is skipped.
         quote! {
             while map.next_key::<serde::de::IgnoredAny>()?.is_some() {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
-            Ok(Self::Value {})
+            Ok(Self {})
+        }
+    } else if defaultable && plans.len() <= 64 {
+        let reads = plans.iter().map(|p| {
+            let field = ident(&p.field.rust);
+            if p.lenient.is_some() {
+                quote!(de::lenient_field(&mut map, &mut value.#field))
+            } else {
+                quote!(de::field(&mut map, &mut value.#field))
+            }
+        });
+        let required: Vec<_> = (0..plans.len())
+            .filter(|&at| !plans[at].defaulted)
+            .map(proc_macro2::Literal::usize_unsuffixed)
+            .collect();
+        let require = (!required.is_empty()).then(|| quote!(fields.require(&[#(#required),*])?;));
+        quote! {
+            use super::runtime::de;
+            let mut value = <Self as Default>::default();
+            let mut fields = de::Key::in_place(&[#(#wires),*]);
+            while let Some(key) = map.next_key_seed(&mut fields)? {
+                match key {
+                    #(#positions => #reads,)*
+                    _ => de::skip(&mut map),
+                }?;
+            }
+            #require
+            Ok(value)
         }
     } else {
+        let slots: Vec<_> = plans
+            .iter()
+            .map(|p| match unraw(&p.field.rust) {
+                "map" | "key" | "de" | "fields" => ident(&format!("{}_", p.field.rust)),
+                _ => ident(&p.field.rust),
+            })
+            .collect();
+        let reads = plans.iter().zip(&slots).map(|(p, slot)| {
+            let wire = &p.field.wire;
+            if p.lenient.is_some() {
+                quote!(de::lenient(&mut map, &mut #slot, #wire))
+            } else {
+                quote!(de::value(&mut map, &mut #slot, #wire))
+            }
+        });
+        let finish = plans.iter().zip(&slots).map(|(p, slot)| {
+            let field = ident(&p.field.rust);
+            let wire = &p.field.wire;
+            if p.defaulted {
+                quote!(#field: #slot.unwrap_or_default())
+            } else {
+                quote!(#field: de::required(&map, #slot, #wire)?)
+            }
+        });
         quote! {
             use super::runtime::de;
             #(let mut #slots = None;)*
@@ -335,27 +366,22 @@ fn compact_deserialize(name: &str, plans: &[FieldPlan<'_>]) -> TokenStream {
                     _ => de::skip(&mut map),
                 }?;
             }
-            Ok(Self::Value { #(#finish,)* })
+            Ok(Self { #(#finish,)* })
         }
     };
-    // The visitor and the deserializer's type parameter are items of the impl: named
-    // so that they cannot hide a model of the same name (the body says `Self::Value`).
-    let visitor = ident(if name == "Visitor" { "StructVisitor" } else { "Visitor" });
+    // The deserializer's type parameter is an item of the impl: named so that it cannot
+    // hide a model of the same name.
     let de = ident(if name == "D" { "De" } else { "D" });
+    let map_access = ident(if name == "A" { "Map" } else { "A" });
     quote! {
         impl<'de> serde::Deserialize<'de> for #ty {
             fn deserialize<#de: serde::Deserializer<'de>>(deserializer: #de) -> Result<Self, #de::Error> {
-                struct #visitor;
-                impl<'de> serde::de::Visitor<'de> for #visitor {
-                    type Value = #ty;
-                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                        f.write_str(#expecting)
-                    }
-                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                        #body
-                    }
-                }
-                deserializer.deserialize_map(#visitor)
+                super::runtime::de::structure(deserializer, #name)
+            }
+        }
+        impl<'de> super::runtime::de::Fields<'de> for #ty {
+            fn from_map<#map_access: serde::de::MapAccess<'de>>(mut map: #map_access) -> Result<Self, #map_access::Error> {
+                #body
             }
         }
     }
