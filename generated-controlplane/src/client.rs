@@ -710,19 +710,12 @@ impl Client {
             .without_credentials()
             .json(body);
         self.transport
-            .call(
+            .answer_with_headers(
                 request,
-                |response| {
-                    let headers = response.headers().clone();
-                    let answer: Result<(), Error<super::models::ErrorResponse>> = match response
-                        .status()
-                    {
-                        200 => response.empty(),
-                        400 | 401 | 500 => Err(response.error()),
-                        _ => Err(response.unexpected()),
-                    };
-                    answer.map(|value| (value, headers))
-                },
+                [200],
+                [400, 401, 500],
+                false,
+                super::runtime::Response::empty,
             )
     }
     /// Log out, invalidating the token

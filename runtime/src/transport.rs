@@ -309,6 +309,27 @@ impl Transport {
         })
     }
 
+    /// [`answer`](Self::answer), with the response headers beside the answer: for
+    /// paging by headers and operations that declare response headers.
+    pub fn answer_with_headers<'a, T, E, const OK: usize, const ERRORS: usize>(
+        &'a self,
+        request: Request,
+        ok: [u16; OK],
+        errors: [u16; ERRORS],
+        others_are_errors: bool,
+        decode: fn(Response) -> Result<T, Error<E>>,
+    ) -> BoxFuture<'a, Result<(T, HeaderMap), Error<E>>>
+    where
+        T: Send + 'a,
+        E: serde::de::DeserializeOwned + Send + 'a,
+    {
+        Box::pin(async move {
+            let response: Response = self.exchange(request).await?;
+            let headers = response.headers().clone();
+            response.answer(&ok, &errors, others_are_errors, decode).map(|value| (value, headers))
+        })
+    }
+
     /// Sends `request` like [`send`](Self::send), but returns as soon as the response
     /// headers have arrived, leaving the body to be read as a stream of chunks
     /// ([`StreamingResponse::bytes_stream`]): for downloads too large to hold in

@@ -834,6 +834,22 @@ fn operation_with(op: &Operation, variant: Variant<'_>) -> TokenStream {
         arms.push(quote!(_ => Err(#response.unexpected()),));
     }
     let error_ty = rust_type(&op.error_type, Scope::Crate);
+    // The usual answer (one body type or none on success, the error type on the listed
+    // statuses) is told by the runtime from the statuses: one closure fewer per operation.
+    let answer = match (&success.ty, &success.kind) {
+        _ if !success.by_status.is_empty() || success.optional => None,
+        (Some(_), BodyKind::Json) => Some((&success.with_body, quote!(json))),
+        (Some(_), BodyKind::Text) => Some((&success.with_body, quote!(text))),
+        (Some(_), _) => None,
+        (None, _) => Some((&success.without_body, quote!(empty))),
+    };
+    // `Transport::answer`'s arguments after the request: statuses and decoder.
+    let answer = answer.map(|(ok, decode)| {
+        let ok = ok.iter().map(|c| Literal::u16_unsuffixed(*c));
+        let errors = op.error_statuses.iter().map(|c| Literal::u16_unsuffixed(*c));
+        let others_are_errors = op.error_default;
+        quote!([#(#ok),*], [#(#errors),*], #others_are_errors, super::runtime::Response::#decode)
+    });
 
     // Operations with many parameters take them all: a spec's parameter list is the API.
     let many = (args.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
@@ -870,6 +886,18 @@ fn operation_with(op: &Operation, variant: Variant<'_>) -> TokenStream {
         };
     }
     if let Variant::PageFetch(_) | Variant::WithHeaders(_) = variant {
+        let call = match answer {
+            Some(answer) => quote!(self.transport.answer_with_headers(#request, #answer)),
+            None => quote! {
+                self.transport.call(#request, |#response| {
+                    let #headers = #response.headers().clone();
+                    let answer: Result<#return_ty, Error<#error_ty>> = match #response.status() {
+                        #(#arms)*
+                    };
+                    answer.map(|value| (value, #headers))
+                })
+            },
+        };
         // The answer as usual, then with the response headers beside it.
         let (doc, visibility) = match variant {
             Variant::PageFetch(_) => (
@@ -888,40 +916,12 @@ fn operation_with(op: &Operation, variant: Variant<'_>) -> TokenStream {
             #[allow(clippy::type_complexity)]
             #visibility fn #name(&self, #(#args),*) -> super::runtime::BoxFuture<'_, Result<(#return_ty, super::runtime::paging::HeaderMap), Error<#error_ty>>> {
                 #build
-                self.transport.call(#request, |#response| {
-                    let #headers = #response.headers().clone();
-                    let answer: Result<#return_ty, Error<#error_ty>> = match #response.status() {
-                        #(#arms)*
-                    };
-                    answer.map(|value| (value, #headers))
-                })
+                #call
             }
         };
     }
-    // The usual answer (one body type or none on success, the error type on the listed
-    // statuses) is told by the runtime from the statuses: one closure fewer per operation.
-    let answer = match (&success.ty, &success.kind) {
-        _ if !success.by_status.is_empty() || success.optional => None,
-        (Some(_), BodyKind::Json) => Some((&success.with_body, quote!(json))),
-        (Some(_), BodyKind::Text) => Some((&success.with_body, quote!(text))),
-        (Some(_), _) => None,
-        (None, _) => Some((&success.without_body, quote!(empty))),
-    };
     let call = match answer {
-        Some((ok, decode)) => {
-            let ok = ok.iter().map(|c| Literal::u16_unsuffixed(*c));
-            let errors = op.error_statuses.iter().map(|c| Literal::u16_unsuffixed(*c));
-            let others_are_errors = op.error_default;
-            quote! {
-                self.transport.answer(
-                    #request,
-                    [#(#ok),*],
-                    [#(#errors),*],
-                    #others_are_errors,
-                    super::runtime::Response::#decode,
-                )
-            }
-        }
+        Some(answer) => quote!(self.transport.answer(#request, #answer)),
         None => quote! {
             self.transport.call(#request, |#response| match #response.status() {
                 #(#arms)*
