@@ -21,14 +21,10 @@ impl serde::Serialize for Process {
             serializer,
             "Process",
             &[
-                ("id", self.id.is_none(), &self.id),
-                ("name", self.name.is_none(), &self.name),
-                ("Description", self.description.is_none(), &self.description),
-                (
-                    "IntegrationPack",
-                    self.integration_pack.is_none(),
-                    &self.integration_pack,
-                ),
+                ("id", &self.id),
+                ("name", &self.name),
+                ("Description", &self.description),
+                ("IntegrationPack", &self.integration_pack),
             ],
         )
     }
@@ -82,11 +78,11 @@ impl serde::Serialize for ProcessSchedules {
             serializer,
             "ProcessSchedules",
             &[
-                ("id", false, &self.id),
-                ("atomId", false, &self.atom_id),
-                ("processId", false, &self.process_id),
-                ("Schedule", self.schedule.is_none(), &self.schedule),
-                ("Retry", self.retry.is_none(), &self.retry),
+                ("id", &super::runtime::ser::Always(&self.id)),
+                ("atomId", &super::runtime::ser::Always(&self.atom_id)),
+                ("processId", &super::runtime::ser::Always(&self.process_id)),
+                ("Schedule", &self.schedule),
+                ("Retry", &self.retry),
             ],
         )
     }
@@ -140,19 +136,11 @@ impl serde::Serialize for ExecutionRequest {
             serializer,
             "ExecutionRequest",
             &[
-                ("atomId", false, &self.atom_id),
-                ("processId", self.process_id.is_none(), &self.process_id),
-                ("processName", self.process_name.is_none(), &self.process_name),
-                (
-                    "DynamicProcessProperties",
-                    self.dynamic_process_properties.is_none(),
-                    &self.dynamic_process_properties,
-                ),
-                (
-                    "ProcessProperties",
-                    self.process_properties.is_none(),
-                    &self.process_properties,
-                ),
+                ("atomId", &super::runtime::ser::Always(&self.atom_id)),
+                ("processId", &self.process_id),
+                ("processName", &self.process_name),
+                ("DynamicProcessProperties", &self.dynamic_process_properties),
+                ("ProcessProperties", &self.process_properties),
             ],
         )
     }
@@ -213,21 +201,13 @@ impl serde::Serialize for ExecutionRequestResult {
             serializer,
             "ExecutionRequestResult",
             &[
-                ("requestId", self.request_id.is_none(), &self.request_id),
-                ("recordUrl", self.record_url.is_none(), &self.record_url),
-                ("atomId", self.atom_id.is_none(), &self.atom_id),
-                ("processId", self.process_id.is_none(), &self.process_id),
-                ("processName", self.process_name.is_none(), &self.process_name),
-                (
-                    "DynamicProcessProperties",
-                    self.dynamic_process_properties.is_none(),
-                    &self.dynamic_process_properties,
-                ),
-                (
-                    "ProcessProperties",
-                    self.process_properties.is_none(),
-                    &self.process_properties,
-                ),
+                ("requestId", &self.request_id),
+                ("recordUrl", &self.record_url),
+                ("atomId", &self.atom_id),
+                ("processId", &self.process_id),
+                ("processName", &self.process_name),
+                ("DynamicProcessProperties", &self.dynamic_process_properties),
+                ("ProcessProperties", &self.process_properties),
             ],
         )
     }
@@ -326,65 +306,29 @@ impl serde::Serialize for ExecutionRecord {
             serializer,
             "ExecutionRecord",
             &[
-                ("executionId", self.execution_id.is_none(), &self.execution_id),
-                ("processId", self.process_id.is_none(), &self.process_id),
-                ("atomId", self.atom_id.is_none(), &self.atom_id),
-                ("executionTime", self.execution_time.is_none(), &self.execution_time),
-                ("message", self.message.is_none(), &self.message),
-                (
-                    "executionDuration",
-                    self.execution_duration.is_none(),
-                    &self.execution_duration,
-                ),
-                ("status", self.status.is_none(), &self.status),
-                ("executionType", self.execution_type.is_none(), &self.execution_type),
-                ("account", self.account.is_none(), &self.account),
-                ("atomName", self.atom_name.is_none(), &self.atom_name),
-                ("processName", self.process_name.is_none(), &self.process_name),
-                (
-                    "originalExecutionId",
-                    self.original_execution_id.is_none(),
-                    &self.original_execution_id,
-                ),
-                (
-                    "parentExecutionId",
-                    self.parent_execution_id.is_none(),
-                    &self.parent_execution_id,
-                ),
-                (
-                    "topLevelExecutionId",
-                    self.top_level_execution_id.is_none(),
-                    &self.top_level_execution_id,
-                ),
-                (
-                    "inboundDocumentCount",
-                    self.inbound_document_count.is_none(),
-                    &self.inbound_document_count,
-                ),
-                (
-                    "inboundDocumentSize",
-                    self.inbound_document_size.is_none(),
-                    &self.inbound_document_size,
-                ),
-                (
-                    "inboundErrorDocumentCount",
-                    self.inbound_error_document_count.is_none(),
-                    &self.inbound_error_document_count,
-                ),
-                (
-                    "outboundDocumentCount",
-                    self.outbound_document_count.is_none(),
-                    &self.outbound_document_count,
-                ),
-                (
-                    "outboundDocumentSize",
-                    self.outbound_document_size.is_none(),
-                    &self.outbound_document_size,
-                ),
-                ("launcherID", self.launcher_id.is_none(), &self.launcher_id),
-                ("nodeId", self.node_id.is_none(), &self.node_id),
-                ("recordedDate", self.recorded_date.is_none(), &self.recorded_date),
-                ("reportKey", self.report_key.is_none(), &self.report_key),
+                ("executionId", &self.execution_id),
+                ("processId", &self.process_id),
+                ("atomId", &self.atom_id),
+                ("executionTime", &self.execution_time),
+                ("message", &self.message),
+                ("executionDuration", &self.execution_duration),
+                ("status", &self.status),
+                ("executionType", &self.execution_type),
+                ("account", &self.account),
+                ("atomName", &self.atom_name),
+                ("processName", &self.process_name),
+                ("originalExecutionId", &self.original_execution_id),
+                ("parentExecutionId", &self.parent_execution_id),
+                ("topLevelExecutionId", &self.top_level_execution_id),
+                ("inboundDocumentCount", &self.inbound_document_count),
+                ("inboundDocumentSize", &self.inbound_document_size),
+                ("inboundErrorDocumentCount", &self.inbound_error_document_count),
+                ("outboundDocumentCount", &self.outbound_document_count),
+                ("outboundDocumentSize", &self.outbound_document_size),
+                ("launcherID", &self.launcher_id),
+                ("nodeId", &self.node_id),
+                ("recordedDate", &self.recorded_date),
+                ("reportKey", &self.report_key),
             ],
         )
     }
@@ -482,15 +426,11 @@ impl serde::Serialize for Environment {
             serializer,
             "Environment",
             &[
-                ("id", self.id.is_none(), &self.id),
-                ("name", self.name.is_none(), &self.name),
-                ("classification", self.classification.is_none(), &self.classification),
-                ("parentAccount", self.parent_account.is_none(), &self.parent_account),
-                (
-                    "parentEnvironment",
-                    self.parent_environment.is_none(),
-                    &self.parent_environment,
-                ),
+                ("id", &self.id),
+                ("name", &self.name),
+                ("classification", &self.classification),
+                ("parentAccount", &self.parent_account),
+                ("parentEnvironment", &self.parent_environment),
             ],
         )
     }
@@ -623,8 +563,8 @@ impl serde::Serialize for EnvironmentInput {
             serializer,
             "EnvironmentInput",
             &[
-                ("name", false, &self.name),
-                ("classification", false, &self.classification),
+                ("name", &super::runtime::ser::Always(&self.name)),
+                ("classification", &super::runtime::ser::Always(&self.classification)),
             ],
         )
     }
@@ -700,33 +640,21 @@ impl serde::Serialize for DeployedPackage {
             serializer,
             "DeployedPackage",
             &[
-                ("deploymentId", self.deployment_id.is_none(), &self.deployment_id),
-                ("environmentId", self.environment_id.is_none(), &self.environment_id),
-                ("packageId", self.package_id.is_none(), &self.package_id),
-                ("componentId", self.component_id.is_none(), &self.component_id),
-                ("componentType", self.component_type.is_none(), &self.component_type),
-                ("deployedDate", self.deployed_date.is_none(), &self.deployed_date),
-                ("active", self.active.is_none(), &self.active),
-                ("version", self.version.is_none(), &self.version),
-                (
-                    "packageVersion",
-                    self.package_version.is_none(),
-                    &self.package_version,
-                ),
-                (
-                    "componentVersion",
-                    self.component_version.is_none(),
-                    &self.component_version,
-                ),
-                ("deployedBy", self.deployed_by.is_none(), &self.deployed_by),
-                ("notes", self.notes.is_none(), &self.notes),
-                ("branchName", self.branch_name.is_none(), &self.branch_name),
-                (
-                    "listenerStatus",
-                    self.listener_status.is_none(),
-                    &self.listener_status,
-                ),
-                ("message", self.message.is_none(), &self.message),
+                ("deploymentId", &self.deployment_id),
+                ("environmentId", &self.environment_id),
+                ("packageId", &self.package_id),
+                ("componentId", &self.component_id),
+                ("componentType", &self.component_type),
+                ("deployedDate", &self.deployed_date),
+                ("active", &self.active),
+                ("version", &self.version),
+                ("packageVersion", &self.package_version),
+                ("componentVersion", &self.component_version),
+                ("deployedBy", &self.deployed_by),
+                ("notes", &self.notes),
+                ("branchName", &self.branch_name),
+                ("listenerStatus", &self.listener_status),
+                ("message", &self.message),
             ],
         )
     }
@@ -807,11 +735,11 @@ impl serde::Serialize for DeployedPackageInput {
             serializer,
             "DeployedPackageInput",
             &[
-                ("environmentId", false, &self.environment_id),
-                ("packageId", self.package_id.is_none(), &self.package_id),
-                ("notes", self.notes.is_none(), &self.notes),
-                ("componentId", self.component_id.is_none(), &self.component_id),
-                ("listenerStatus", self.listener_status.is_none(), &self.listener_status),
+                ("environmentId", &super::runtime::ser::Always(&self.environment_id)),
+                ("packageId", &self.package_id),
+                ("notes", &self.notes),
+                ("componentId", &self.component_id),
+                ("listenerStatus", &self.listener_status),
             ],
         )
     }
@@ -898,58 +826,26 @@ impl serde::Serialize for Atom {
             serializer,
             "Atom",
             &[
-                ("id", self.id.is_none(), &self.id),
-                ("name", self.name.is_none(), &self.name),
-                ("status", self.status.is_none(), &self.status),
-                ("type", self.r#type.is_none(), &self.r#type),
-                ("hostName", self.host_name.is_none(), &self.host_name),
-                (
-                    "currentVersion",
-                    self.current_version.is_none(),
-                    &self.current_version,
-                ),
-                ("dateInstalled", self.date_installed.is_none(), &self.date_installed),
-                ("capabilities", self.capabilities.is_none(), &self.capabilities),
-                ("cloudId", self.cloud_id.is_none(), &self.cloud_id),
-                ("cloudName", self.cloud_name.is_none(), &self.cloud_name),
-                (
-                    "cloudMoleculeId",
-                    self.cloud_molecule_id.is_none(),
-                    &self.cloud_molecule_id,
-                ),
-                (
-                    "cloudMoleculeName",
-                    self.cloud_molecule_name.is_none(),
-                    &self.cloud_molecule_name,
-                ),
-                (
-                    "cloudOwnerName",
-                    self.cloud_owner_name.is_none(),
-                    &self.cloud_owner_name,
-                ),
-                ("createdBy", self.created_by.is_none(), &self.created_by),
-                (
-                    "forceRestartTime",
-                    self.force_restart_time.is_none(),
-                    &self.force_restart_time,
-                ),
-                ("instanceId", self.instance_id.is_none(), &self.instance_id),
-                (
-                    "isCloudAttachment",
-                    self.is_cloud_attachment.is_none(),
-                    &self.is_cloud_attachment,
-                ),
-                (
-                    "purgeHistoryDays",
-                    self.purge_history_days.is_none(),
-                    &self.purge_history_days,
-                ),
-                (
-                    "purgeImmediate",
-                    self.purge_immediate.is_none(),
-                    &self.purge_immediate,
-                ),
-                ("statusDetail", self.status_detail.is_none(), &self.status_detail),
+                ("id", &self.id),
+                ("name", &self.name),
+                ("status", &self.status),
+                ("type", &self.r#type),
+                ("hostName", &self.host_name),
+                ("currentVersion", &self.current_version),
+                ("dateInstalled", &self.date_installed),
+                ("capabilities", &self.capabilities),
+                ("cloudId", &self.cloud_id),
+                ("cloudName", &self.cloud_name),
+                ("cloudMoleculeId", &self.cloud_molecule_id),
+                ("cloudMoleculeName", &self.cloud_molecule_name),
+                ("cloudOwnerName", &self.cloud_owner_name),
+                ("createdBy", &self.created_by),
+                ("forceRestartTime", &self.force_restart_time),
+                ("instanceId", &self.instance_id),
+                ("isCloudAttachment", &self.is_cloud_attachment),
+                ("purgeHistoryDays", &self.purge_history_days),
+                ("purgeImmediate", &self.purge_immediate),
+                ("statusDetail", &self.status_detail),
             ],
         )
     }
@@ -1309,22 +1205,10 @@ impl serde::Serialize for AtomInput {
             serializer,
             "AtomInput",
             &[
-                ("name", self.name.is_none(), &self.name),
-                (
-                    "purgeHistoryDays",
-                    self.purge_history_days.is_none(),
-                    &self.purge_history_days,
-                ),
-                (
-                    "purgeImmediate",
-                    self.purge_immediate.is_none(),
-                    &self.purge_immediate,
-                ),
-                (
-                    "forceRestartTime",
-                    self.force_restart_time.is_none(),
-                    &self.force_restart_time,
-                ),
+                ("name", &self.name),
+                ("purgeHistoryDays", &self.purge_history_days),
+                ("purgeImmediate", &self.purge_immediate),
+                ("forceRestartTime", &self.force_restart_time),
             ],
         )
     }
@@ -1394,30 +1278,18 @@ impl serde::Serialize for PackagedComponent {
             serializer,
             "PackagedComponent",
             &[
-                ("packageId", self.package_id.is_none(), &self.package_id),
-                ("componentId", self.component_id.is_none(), &self.component_id),
-                (
-                    "componentVersion",
-                    self.component_version.is_none(),
-                    &self.component_version,
-                ),
-                ("componentType", self.component_type.is_none(), &self.component_type),
-                (
-                    "packageVersion",
-                    self.package_version.is_none(),
-                    &self.package_version,
-                ),
-                ("createdDate", self.created_date.is_none(), &self.created_date),
-                ("createdBy", self.created_by.is_none(), &self.created_by),
-                ("notes", self.notes.is_none(), &self.notes),
-                ("deleted", self.deleted.is_none(), &self.deleted),
-                ("shareable", self.shareable.is_none(), &self.shareable),
-                (
-                    "fullyPubliclyConsumable",
-                    self.fully_publicly_consumable.is_none(),
-                    &self.fully_publicly_consumable,
-                ),
-                ("branchName", self.branch_name.is_none(), &self.branch_name),
+                ("packageId", &self.package_id),
+                ("componentId", &self.component_id),
+                ("componentVersion", &self.component_version),
+                ("componentType", &self.component_type),
+                ("packageVersion", &self.package_version),
+                ("createdDate", &self.created_date),
+                ("createdBy", &self.created_by),
+                ("notes", &self.notes),
+                ("deleted", &self.deleted),
+                ("shareable", &self.shareable),
+                ("fullyPubliclyConsumable", &self.fully_publicly_consumable),
+                ("branchName", &self.branch_name),
             ],
         )
     }
@@ -1495,20 +1367,12 @@ impl serde::Serialize for PackagedComponentInput {
             serializer,
             "PackagedComponentInput",
             &[
-                ("componentId", false, &self.component_id),
-                (
-                    "componentVersion",
-                    self.component_version.is_none(),
-                    &self.component_version,
-                ),
-                (
-                    "packageVersion",
-                    self.package_version.is_none(),
-                    &self.package_version,
-                ),
-                ("notes", self.notes.is_none(), &self.notes),
-                ("branchName", self.branch_name.is_none(), &self.branch_name),
-                ("packageId", self.package_id.is_none(), &self.package_id),
+                ("componentId", &super::runtime::ser::Always(&self.component_id)),
+                ("componentVersion", &self.component_version),
+                ("packageVersion", &self.package_version),
+                ("notes", &self.notes),
+                ("branchName", &self.branch_name),
+                ("packageId", &self.package_id),
             ],
         )
     }
@@ -1567,13 +1431,9 @@ impl serde::Serialize for ProcessQueryResult {
             serializer,
             "ProcessQueryResult",
             &[
-                (
-                    "numberOfResults",
-                    self.number_of_results.is_none(),
-                    &self.number_of_results,
-                ),
-                ("queryToken", self.query_token.is_none(), &self.query_token),
-                ("result", self.result.is_none(), &self.result),
+                ("numberOfResults", &self.number_of_results),
+                ("queryToken", &self.query_token),
+                ("result", &self.result),
             ],
         )
     }
@@ -1620,13 +1480,9 @@ impl serde::Serialize for ExecutionRecordQueryResult {
             serializer,
             "ExecutionRecordQueryResult",
             &[
-                (
-                    "numberOfResults",
-                    self.number_of_results.is_none(),
-                    &self.number_of_results,
-                ),
-                ("queryToken", self.query_token.is_none(), &self.query_token),
-                ("result", self.result.is_none(), &self.result),
+                ("numberOfResults", &self.number_of_results),
+                ("queryToken", &self.query_token),
+                ("result", &self.result),
             ],
         )
     }
@@ -1673,13 +1529,9 @@ impl serde::Serialize for EnvironmentQueryResult {
             serializer,
             "EnvironmentQueryResult",
             &[
-                (
-                    "numberOfResults",
-                    self.number_of_results.is_none(),
-                    &self.number_of_results,
-                ),
-                ("queryToken", self.query_token.is_none(), &self.query_token),
-                ("result", self.result.is_none(), &self.result),
+                ("numberOfResults", &self.number_of_results),
+                ("queryToken", &self.query_token),
+                ("result", &self.result),
             ],
         )
     }
@@ -1726,13 +1578,9 @@ impl serde::Serialize for DeployedPackageQueryResult {
             serializer,
             "DeployedPackageQueryResult",
             &[
-                (
-                    "numberOfResults",
-                    self.number_of_results.is_none(),
-                    &self.number_of_results,
-                ),
-                ("queryToken", self.query_token.is_none(), &self.query_token),
-                ("result", self.result.is_none(), &self.result),
+                ("numberOfResults", &self.number_of_results),
+                ("queryToken", &self.query_token),
+                ("result", &self.result),
             ],
         )
     }
@@ -1779,13 +1627,9 @@ impl serde::Serialize for AtomQueryResult {
             serializer,
             "AtomQueryResult",
             &[
-                (
-                    "numberOfResults",
-                    self.number_of_results.is_none(),
-                    &self.number_of_results,
-                ),
-                ("queryToken", self.query_token.is_none(), &self.query_token),
-                ("result", self.result.is_none(), &self.result),
+                ("numberOfResults", &self.number_of_results),
+                ("queryToken", &self.query_token),
+                ("result", &self.result),
             ],
         )
     }
@@ -1830,9 +1674,9 @@ impl serde::Serialize for ErrorResponse {
             serializer,
             "ErrorResponse",
             &[
-                ("message", self.message.is_none(), &self.message),
-                ("@type", self.r#type.is_none(), &self.r#type),
-                ("error", self.error.is_none(), &self.error),
+                ("message", &self.message),
+                ("@type", &self.r#type),
+                ("error", &self.error),
             ],
         )
     }
@@ -1878,9 +1722,9 @@ impl serde::Serialize for EnvironmentAtomAttachment {
             serializer,
             "EnvironmentAtomAttachment",
             &[
-                ("id", self.id.is_none(), &self.id),
-                ("atomId", self.atom_id.is_none(), &self.atom_id),
-                ("environmentId", self.environment_id.is_none(), &self.environment_id),
+                ("id", &self.id),
+                ("atomId", &self.atom_id),
+                ("environmentId", &self.environment_id),
             ],
         )
     }
@@ -1922,7 +1766,7 @@ impl serde::Serialize for EnvironmentAtomAttachmentQueryConfig {
         super::runtime::ser::fields(
             serializer,
             "EnvironmentAtomAttachmentQueryConfig",
-            &[("QueryFilter", self.query_filter.is_none(), &self.query_filter)],
+            &[("QueryFilter", &self.query_filter)],
         )
     }
 }
@@ -1963,7 +1807,7 @@ impl serde::Serialize for EnvironmentAtomAttachmentQueryConfigQueryFilter {
         super::runtime::ser::fields(
             serializer,
             "EnvironmentAtomAttachmentQueryConfigQueryFilter",
-            &[("expression", false, &self.expression)],
+            &[("expression", &super::runtime::ser::Always(&self.expression))],
         )
     }
 }
@@ -2019,9 +1863,9 @@ impl serde::Serialize for EnvironmentAtomAttachmentSimpleExpression {
             serializer,
             "EnvironmentAtomAttachmentSimpleExpression",
             &[
-                ("argument", self.argument.is_none(), &self.argument),
-                ("operator", false, &self.operator),
-                ("property", false, &self.property),
+                ("argument", &self.argument),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("property", &super::runtime::ser::Always(&self.property)),
             ],
         )
     }
@@ -2372,12 +2216,8 @@ impl serde::Serialize for EnvironmentAtomAttachmentGroupingExpression {
             serializer,
             "EnvironmentAtomAttachmentGroupingExpression",
             &[
-                ("operator", false, &self.operator),
-                (
-                    "nestedExpression",
-                    self.nested_expression.is_none(),
-                    &self.nested_expression,
-                ),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("nestedExpression", &self.nested_expression),
             ],
         )
     }
@@ -2504,13 +2344,9 @@ impl serde::Serialize for EnvironmentAtomAttachmentQueryResult {
             serializer,
             "EnvironmentAtomAttachmentQueryResult",
             &[
-                (
-                    "numberOfResults",
-                    self.number_of_results.is_none(),
-                    &self.number_of_results,
-                ),
-                ("queryToken", self.query_token.is_none(), &self.query_token),
-                ("result", self.result.is_none(), &self.result),
+                ("numberOfResults", &self.number_of_results),
+                ("queryToken", &self.query_token),
+                ("result", &self.result),
             ],
         )
     }
@@ -2555,7 +2391,7 @@ impl serde::Serialize for ProcessQueryConfig {
         super::runtime::ser::fields(
             serializer,
             "ProcessQueryConfig",
-            &[("QueryFilter", self.query_filter.is_none(), &self.query_filter)],
+            &[("QueryFilter", &self.query_filter)],
         )
     }
 }
@@ -2593,7 +2429,7 @@ impl serde::Serialize for ProcessQueryConfigQueryFilter {
         super::runtime::ser::fields(
             serializer,
             "ProcessQueryConfigQueryFilter",
-            &[("expression", false, &self.expression)],
+            &[("expression", &super::runtime::ser::Always(&self.expression))],
         )
     }
 }
@@ -2646,9 +2482,9 @@ impl serde::Serialize for ProcessSimpleExpression {
             serializer,
             "ProcessSimpleExpression",
             &[
-                ("argument", self.argument.is_none(), &self.argument),
-                ("operator", false, &self.operator),
-                ("property", false, &self.property),
+                ("argument", &self.argument),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("property", &super::runtime::ser::Always(&self.property)),
             ],
         )
     }
@@ -2796,12 +2632,8 @@ impl serde::Serialize for ProcessGroupingExpression {
             serializer,
             "ProcessGroupingExpression",
             &[
-                ("operator", false, &self.operator),
-                (
-                    "nestedExpression",
-                    self.nested_expression.is_none(),
-                    &self.nested_expression,
-                ),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("nestedExpression", &self.nested_expression),
             ],
         )
     }
@@ -2846,7 +2678,7 @@ impl serde::Serialize for EnvironmentQueryConfig {
         super::runtime::ser::fields(
             serializer,
             "EnvironmentQueryConfig",
-            &[("QueryFilter", self.query_filter.is_none(), &self.query_filter)],
+            &[("QueryFilter", &self.query_filter)],
         )
     }
 }
@@ -2884,7 +2716,7 @@ impl serde::Serialize for EnvironmentQueryConfigQueryFilter {
         super::runtime::ser::fields(
             serializer,
             "EnvironmentQueryConfigQueryFilter",
-            &[("expression", false, &self.expression)],
+            &[("expression", &super::runtime::ser::Always(&self.expression))],
         )
     }
 }
@@ -2937,9 +2769,9 @@ impl serde::Serialize for EnvironmentSimpleExpression {
             serializer,
             "EnvironmentSimpleExpression",
             &[
-                ("argument", self.argument.is_none(), &self.argument),
-                ("operator", false, &self.operator),
-                ("property", false, &self.property),
+                ("argument", &self.argument),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("property", &super::runtime::ser::Always(&self.property)),
             ],
         )
     }
@@ -3076,12 +2908,8 @@ impl serde::Serialize for EnvironmentGroupingExpression {
             serializer,
             "EnvironmentGroupingExpression",
             &[
-                ("operator", false, &self.operator),
-                (
-                    "nestedExpression",
-                    self.nested_expression.is_none(),
-                    &self.nested_expression,
-                ),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("nestedExpression", &self.nested_expression),
             ],
         )
     }
@@ -3126,7 +2954,7 @@ impl serde::Serialize for AtomQueryConfig {
         super::runtime::ser::fields(
             serializer,
             "AtomQueryConfig",
-            &[("QueryFilter", self.query_filter.is_none(), &self.query_filter)],
+            &[("QueryFilter", &self.query_filter)],
         )
     }
 }
@@ -3164,7 +2992,7 @@ impl serde::Serialize for AtomQueryConfigQueryFilter {
         super::runtime::ser::fields(
             serializer,
             "AtomQueryConfigQueryFilter",
-            &[("expression", false, &self.expression)],
+            &[("expression", &super::runtime::ser::Always(&self.expression))],
         )
     }
 }
@@ -3217,9 +3045,9 @@ impl serde::Serialize for AtomSimpleExpression {
             serializer,
             "AtomSimpleExpression",
             &[
-                ("argument", self.argument.is_none(), &self.argument),
-                ("operator", false, &self.operator),
-                ("property", false, &self.property),
+                ("argument", &self.argument),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("property", &super::runtime::ser::Always(&self.property)),
             ],
         )
     }
@@ -3514,12 +3342,8 @@ impl serde::Serialize for AtomGroupingExpression {
             serializer,
             "AtomGroupingExpression",
             &[
-                ("operator", false, &self.operator),
-                (
-                    "nestedExpression",
-                    self.nested_expression.is_none(),
-                    &self.nested_expression,
-                ),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("nestedExpression", &self.nested_expression),
             ],
         )
     }
@@ -3564,7 +3388,7 @@ impl serde::Serialize for DeployedPackageQueryConfig {
         super::runtime::ser::fields(
             serializer,
             "DeployedPackageQueryConfig",
-            &[("QueryFilter", self.query_filter.is_none(), &self.query_filter)],
+            &[("QueryFilter", &self.query_filter)],
         )
     }
 }
@@ -3602,7 +3426,7 @@ impl serde::Serialize for DeployedPackageQueryConfigQueryFilter {
         super::runtime::ser::fields(
             serializer,
             "DeployedPackageQueryConfigQueryFilter",
-            &[("expression", false, &self.expression)],
+            &[("expression", &super::runtime::ser::Always(&self.expression))],
         )
     }
 }
@@ -3658,9 +3482,9 @@ impl serde::Serialize for DeployedPackageSimpleExpression {
             serializer,
             "DeployedPackageSimpleExpression",
             &[
-                ("argument", self.argument.is_none(), &self.argument),
-                ("operator", false, &self.operator),
-                ("property", false, &self.property),
+                ("argument", &self.argument),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("property", &super::runtime::ser::Always(&self.property)),
             ],
         )
     }
@@ -3913,12 +3737,8 @@ impl serde::Serialize for DeployedPackageGroupingExpression {
             serializer,
             "DeployedPackageGroupingExpression",
             &[
-                ("operator", false, &self.operator),
-                (
-                    "nestedExpression",
-                    self.nested_expression.is_none(),
-                    &self.nested_expression,
-                ),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("nestedExpression", &self.nested_expression),
             ],
         )
     }
@@ -3964,10 +3784,7 @@ impl serde::Serialize for ExecutionRecordQueryConfig {
         super::runtime::ser::fields(
             serializer,
             "ExecutionRecordQueryConfig",
-            &[
-                ("QueryFilter", self.query_filter.is_none(), &self.query_filter),
-                ("QuerySort", self.query_sort.is_none(), &self.query_sort),
-            ],
+            &[("QueryFilter", &self.query_filter), ("QuerySort", &self.query_sort)],
         )
     }
 }
@@ -4006,7 +3823,7 @@ impl serde::Serialize for ExecutionRecordQueryConfigQueryFilter {
         super::runtime::ser::fields(
             serializer,
             "ExecutionRecordQueryConfigQueryFilter",
-            &[("expression", false, &self.expression)],
+            &[("expression", &super::runtime::ser::Always(&self.expression))],
         )
     }
 }
@@ -4049,7 +3866,7 @@ impl serde::Serialize for ExecutionRecordQueryConfigQuerySort {
         super::runtime::ser::fields(
             serializer,
             "ExecutionRecordQueryConfigQuerySort",
-            &[("sortField", false, &self.sort_field)],
+            &[("sortField", &super::runtime::ser::Always(&self.sort_field))],
         )
     }
 }
@@ -4093,10 +3910,7 @@ impl serde::Serialize for ExecutionRecordQueryConfigQuerySortSortFieldItem {
         super::runtime::ser::fields(
             serializer,
             "ExecutionRecordQueryConfigQuerySortSortFieldItem",
-            &[
-                ("fieldName", self.field_name.is_none(), &self.field_name),
-                ("sortOrder", self.sort_order.is_none(), &self.sort_order),
-            ],
+            &[("fieldName", &self.field_name), ("sortOrder", &self.sort_order)],
         )
     }
 }
@@ -4152,9 +3966,9 @@ impl serde::Serialize for ExecutionRecordSimpleExpression {
             serializer,
             "ExecutionRecordSimpleExpression",
             &[
-                ("argument", self.argument.is_none(), &self.argument),
-                ("operator", false, &self.operator),
-                ("property", false, &self.property),
+                ("argument", &self.argument),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("property", &super::runtime::ser::Always(&self.property)),
             ],
         )
     }
@@ -4400,12 +4214,8 @@ impl serde::Serialize for ExecutionRecordGroupingExpression {
             serializer,
             "ExecutionRecordGroupingExpression",
             &[
-                ("operator", false, &self.operator),
-                (
-                    "nestedExpression",
-                    self.nested_expression.is_none(),
-                    &self.nested_expression,
-                ),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("nestedExpression", &self.nested_expression),
             ],
         )
     }
@@ -4449,7 +4259,7 @@ impl serde::Serialize for ErrorDetail {
         super::runtime::ser::fields(
             serializer,
             "ErrorDetail",
-            &[("message", self.message.is_none(), &self.message)],
+            &[("message", &self.message)],
         )
     }
 }
@@ -4585,42 +4395,18 @@ impl serde::Serialize for EnvironmentExtensions {
             serializer,
             "EnvironmentExtensions",
             &[
-                ("id", self.id.is_none(), &self.id),
-                ("environmentId", self.environment_id.is_none(), &self.environment_id),
-                (
-                    "extensionGroupId",
-                    self.extension_group_id.is_none(),
-                    &self.extension_group_id,
-                ),
-                ("partial", self.partial.is_none(), &self.partial),
-                ("connections", self.connections.is_none(), &self.connections),
-                ("operations", self.operations.is_none(), &self.operations),
-                (
-                    "tradingPartners",
-                    self.trading_partners.is_none(),
-                    &self.trading_partners,
-                ),
-                (
-                    "sharedCommunications",
-                    self.shared_communications.is_none(),
-                    &self.shared_communications,
-                ),
-                (
-                    "crossReferences",
-                    self.cross_references.is_none(),
-                    &self.cross_references,
-                ),
-                (
-                    "processProperties",
-                    self.process_properties.is_none(),
-                    &self.process_properties,
-                ),
-                ("properties", self.properties.is_none(), &self.properties),
-                (
-                    "PGPCertificates",
-                    self.pgp_certificates.is_none(),
-                    &self.pgp_certificates,
-                ),
+                ("id", &self.id),
+                ("environmentId", &self.environment_id),
+                ("extensionGroupId", &self.extension_group_id),
+                ("partial", &self.partial),
+                ("connections", &self.connections),
+                ("operations", &self.operations),
+                ("tradingPartners", &self.trading_partners),
+                ("sharedCommunications", &self.shared_communications),
+                ("crossReferences", &self.cross_references),
+                ("processProperties", &self.process_properties),
+                ("properties", &self.properties),
+                ("PGPCertificates", &self.pgp_certificates),
             ],
         )
     }
@@ -4685,7 +4471,7 @@ impl serde::Serialize for Connections {
         super::runtime::ser::fields(
             serializer,
             "Connections",
-            &[("connection", self.connection.is_none(), &self.connection)],
+            &[("connection", &self.connection)],
         )
     }
 }
@@ -4725,11 +4511,7 @@ impl serde::Serialize for Connection {
         super::runtime::ser::fields(
             serializer,
             "Connection",
-            &[
-                ("id", self.id.is_none(), &self.id),
-                ("name", self.name.is_none(), &self.name),
-                ("field", self.field.is_none(), &self.field),
-            ],
+            &[("id", &self.id), ("name", &self.name), ("field", &self.field)],
         )
     }
 }
@@ -4769,7 +4551,7 @@ impl serde::Serialize for Operations {
         super::runtime::ser::fields(
             serializer,
             "Operations",
-            &[("operation", self.operation.is_none(), &self.operation)],
+            &[("operation", &self.operation)],
         )
     }
 }
@@ -4809,11 +4591,7 @@ impl serde::Serialize for Operation {
         super::runtime::ser::fields(
             serializer,
             "Operation",
-            &[
-                ("id", self.id.is_none(), &self.id),
-                ("name", self.name.is_none(), &self.name),
-                ("field", self.field.is_none(), &self.field),
-            ],
+            &[("id", &self.id), ("name", &self.name), ("field", &self.field)],
         )
     }
 }
@@ -4853,7 +4631,7 @@ impl serde::Serialize for TradingPartners {
         super::runtime::ser::fields(
             serializer,
             "TradingPartners",
-            &[("tradingPartner", self.trading_partner.is_none(), &self.trading_partner)],
+            &[("tradingPartner", &self.trading_partner)],
         )
     }
 }
@@ -4893,11 +4671,7 @@ impl serde::Serialize for TradingPartner {
         super::runtime::ser::fields(
             serializer,
             "TradingPartner",
-            &[
-                ("id", self.id.is_none(), &self.id),
-                ("name", self.name.is_none(), &self.name),
-                ("category", self.category.is_none(), &self.category),
-            ],
+            &[("id", &self.id), ("name", &self.name), ("category", &self.category)],
         )
     }
 }
@@ -4939,11 +4713,7 @@ impl serde::Serialize for TradingPartnerCategory {
         super::runtime::ser::fields(
             serializer,
             "TradingPartnerCategory",
-            &[
-                ("id", self.id.is_none(), &self.id),
-                ("name", self.name.is_none(), &self.name),
-                ("field", self.field.is_none(), &self.field),
-            ],
+            &[("id", &self.id), ("name", &self.name), ("field", &self.field)],
         )
     }
 }
@@ -4983,13 +4753,7 @@ impl serde::Serialize for SharedCommunications {
         super::runtime::ser::fields(
             serializer,
             "SharedCommunications",
-            &[
-                (
-                    "sharedCommunication",
-                    self.shared_communication.is_none(),
-                    &self.shared_communication,
-                ),
-            ],
+            &[("sharedCommunication", &self.shared_communication)],
         )
     }
 }
@@ -5031,10 +4795,10 @@ impl serde::Serialize for SharedCommunication {
             serializer,
             "SharedCommunication",
             &[
-                ("id", self.id.is_none(), &self.id),
-                ("name", self.name.is_none(), &self.name),
-                ("type", self.r#type.is_none(), &self.r#type),
-                ("field", self.field.is_none(), &self.field),
+                ("id", &self.id),
+                ("name", &self.name),
+                ("type", &self.r#type),
+                ("field", &self.field),
             ],
         )
     }
@@ -5076,7 +4840,7 @@ impl serde::Serialize for CrossReferences {
         super::runtime::ser::fields(
             serializer,
             "CrossReferences",
-            &[("crossReference", self.cross_reference.is_none(), &self.cross_reference)],
+            &[("crossReference", &self.cross_reference)],
         )
     }
 }
@@ -5119,18 +4883,10 @@ impl serde::Serialize for CrossReference {
             serializer,
             "CrossReference",
             &[
-                ("id", self.id.is_none(), &self.id),
-                ("name", self.name.is_none(), &self.name),
-                (
-                    "overrideValues",
-                    self.override_values.is_none(),
-                    &self.override_values,
-                ),
-                (
-                    "CrossReferenceRows",
-                    self.cross_reference_rows.is_none(),
-                    &self.cross_reference_rows,
-                ),
+                ("id", &self.id),
+                ("name", &self.name),
+                ("overrideValues", &self.override_values),
+                ("CrossReferenceRows", &self.cross_reference_rows),
             ],
         )
     }
@@ -5174,7 +4930,7 @@ impl serde::Serialize for CrossReferenceRows {
         super::runtime::ser::fields(
             serializer,
             "CrossReferenceRows",
-            &[("row", self.row.is_none(), &self.row)],
+            &[("row", &self.row)],
         )
     }
 }
@@ -5232,26 +4988,26 @@ impl serde::Serialize for CrossReferenceRow {
             serializer,
             "CrossReferenceRow",
             &[
-                ("ref1", self.ref1.is_none(), &self.ref1),
-                ("ref2", self.ref2.is_none(), &self.ref2),
-                ("ref3", self.ref3.is_none(), &self.ref3),
-                ("ref4", self.ref4.is_none(), &self.ref4),
-                ("ref5", self.ref5.is_none(), &self.ref5),
-                ("ref6", self.ref6.is_none(), &self.ref6),
-                ("ref7", self.ref7.is_none(), &self.ref7),
-                ("ref8", self.ref8.is_none(), &self.ref8),
-                ("ref9", self.ref9.is_none(), &self.ref9),
-                ("ref10", self.ref10.is_none(), &self.ref10),
-                ("ref11", self.ref11.is_none(), &self.ref11),
-                ("ref12", self.ref12.is_none(), &self.ref12),
-                ("ref13", self.ref13.is_none(), &self.ref13),
-                ("ref14", self.ref14.is_none(), &self.ref14),
-                ("ref15", self.ref15.is_none(), &self.ref15),
-                ("ref16", self.ref16.is_none(), &self.ref16),
-                ("ref17", self.ref17.is_none(), &self.ref17),
-                ("ref18", self.ref18.is_none(), &self.ref18),
-                ("ref19", self.ref19.is_none(), &self.ref19),
-                ("ref20", self.ref20.is_none(), &self.ref20),
+                ("ref1", &self.ref1),
+                ("ref2", &self.ref2),
+                ("ref3", &self.ref3),
+                ("ref4", &self.ref4),
+                ("ref5", &self.ref5),
+                ("ref6", &self.ref6),
+                ("ref7", &self.ref7),
+                ("ref8", &self.ref8),
+                ("ref9", &self.ref9),
+                ("ref10", &self.ref10),
+                ("ref11", &self.ref11),
+                ("ref12", &self.ref12),
+                ("ref13", &self.ref13),
+                ("ref14", &self.ref14),
+                ("ref15", &self.ref15),
+                ("ref16", &self.ref16),
+                ("ref17", &self.ref17),
+                ("ref18", &self.ref18),
+                ("ref19", &self.ref19),
+                ("ref20", &self.ref20),
             ],
         )
     }
@@ -5332,13 +5088,7 @@ impl serde::Serialize for OverrideProcessProperties {
         super::runtime::ser::fields(
             serializer,
             "OverrideProcessProperties",
-            &[
-                (
-                    "ProcessProperty",
-                    self.process_property.is_none(),
-                    &self.process_property,
-                ),
-            ],
+            &[("ProcessProperty", &self.process_property)],
         )
     }
 }
@@ -5380,13 +5130,9 @@ impl serde::Serialize for OverrideProcessProperty {
             serializer,
             "OverrideProcessProperty",
             &[
-                ("id", self.id.is_none(), &self.id),
-                ("name", self.name.is_none(), &self.name),
-                (
-                    "ProcessPropertyValue",
-                    self.process_property_value.is_none(),
-                    &self.process_property_value,
-                ),
+                ("id", &self.id),
+                ("name", &self.name),
+                ("ProcessPropertyValue", &self.process_property_value),
             ],
         )
     }
@@ -5435,26 +5181,14 @@ impl serde::Serialize for ProcessPropertyValue {
             serializer,
             "ProcessPropertyValue",
             &[
-                ("key", self.key.is_none(), &self.key),
-                ("label", self.label.is_none(), &self.label),
-                ("value", self.value.is_none(), &self.value),
-                ("useDefault", self.use_default.is_none(), &self.use_default),
-                (
-                    "encryptedValueSet",
-                    self.encrypted_value_set.is_none(),
-                    &self.encrypted_value_set,
-                ),
-                (
-                    "usesEncryption",
-                    self.uses_encryption.is_none(),
-                    &self.uses_encryption,
-                ),
-                (
-                    "componentOverride",
-                    self.component_override.is_none(),
-                    &self.component_override,
-                ),
-                ("validate", self.validate.is_none(), &self.validate),
+                ("key", &self.key),
+                ("label", &self.label),
+                ("value", &self.value),
+                ("useDefault", &self.use_default),
+                ("encryptedValueSet", &self.encrypted_value_set),
+                ("usesEncryption", &self.uses_encryption),
+                ("componentOverride", &self.component_override),
+                ("validate", &self.validate),
             ],
         )
     }
@@ -5511,7 +5245,7 @@ impl serde::Serialize for Properties {
         super::runtime::ser::fields(
             serializer,
             "Properties",
-            &[("property", self.property.is_none(), &self.property)],
+            &[("property", &self.property)],
         )
     }
 }
@@ -5550,7 +5284,10 @@ impl serde::Serialize for Property {
         super::runtime::ser::fields(
             serializer,
             "Property",
-            &[("name", false, &self.name), ("value", false, &self.value)],
+            &[
+                ("name", &super::runtime::ser::Always(&self.name)),
+                ("value", &super::runtime::ser::Always(&self.value)),
+            ],
         )
     }
 }
@@ -5589,7 +5326,7 @@ impl serde::Serialize for PgpCertificates {
         super::runtime::ser::fields(
             serializer,
             "PgpCertificates",
-            &[("PGPCertificate", self.pgp_certificate.is_none(), &self.pgp_certificate)],
+            &[("PGPCertificate", &self.pgp_certificate)],
         )
     }
 }
@@ -5630,9 +5367,9 @@ impl serde::Serialize for PgpCertificate {
             serializer,
             "PgpCertificate",
             &[
-                ("id", self.id.is_none(), &self.id),
-                ("value", self.value.is_none(), &self.value),
-                ("useDefault", self.use_default.is_none(), &self.use_default),
+                ("id", &self.id),
+                ("value", &self.value),
+                ("useDefault", &self.use_default),
             ],
         )
     }
@@ -5683,34 +5420,14 @@ impl serde::Serialize for Field {
             serializer,
             "Field",
             &[
-                ("id", self.id.is_none(), &self.id),
-                ("value", self.value.is_none(), &self.value),
-                ("useDefault", self.use_default.is_none(), &self.use_default),
-                (
-                    "usesEncryption",
-                    self.uses_encryption.is_none(),
-                    &self.uses_encryption,
-                ),
-                (
-                    "encryptedValueSet",
-                    self.encrypted_value_set.is_none(),
-                    &self.encrypted_value_set,
-                ),
-                (
-                    "componentOverride",
-                    self.component_override.is_none(),
-                    &self.component_override,
-                ),
-                (
-                    "customProperties",
-                    self.custom_properties.is_none(),
-                    &self.custom_properties,
-                ),
-                (
-                    "CloudManagedSecretConfig",
-                    self.cloud_managed_secret_config.is_none(),
-                    &self.cloud_managed_secret_config,
-                ),
+                ("id", &self.id),
+                ("value", &self.value),
+                ("useDefault", &self.use_default),
+                ("usesEncryption", &self.uses_encryption),
+                ("encryptedValueSet", &self.encrypted_value_set),
+                ("componentOverride", &self.component_override),
+                ("customProperties", &self.custom_properties),
+                ("CloudManagedSecretConfig", &self.cloud_managed_secret_config),
             ],
         )
     }
@@ -5767,7 +5484,7 @@ impl serde::Serialize for CustomProperties {
         super::runtime::ser::fields(
             serializer,
             "CustomProperties",
-            &[("properties", self.properties.is_none(), &self.properties)],
+            &[("properties", &self.properties)],
         )
     }
 }
@@ -5807,11 +5524,7 @@ impl serde::Serialize for PropertyPair {
         super::runtime::ser::fields(
             serializer,
             "PropertyPair",
-            &[
-                ("key", self.key.is_none(), &self.key),
-                ("value", self.value.is_none(), &self.value),
-                ("encrypted", self.encrypted.is_none(), &self.encrypted),
-            ],
+            &[("key", &self.key), ("value", &self.value), ("encrypted", &self.encrypted)],
         )
     }
 }
@@ -5854,21 +5567,9 @@ impl serde::Serialize for CloudManagedSecretConfig {
             serializer,
             "CloudManagedSecretConfig",
             &[
-                (
-                    "usesRemoteSecretsManager",
-                    self.uses_remote_secrets_manager.is_none(),
-                    &self.uses_remote_secrets_manager,
-                ),
-                (
-                    "secretsManagerType",
-                    self.secrets_manager_type.is_none(),
-                    &self.secrets_manager_type,
-                ),
-                (
-                    "secretReference",
-                    self.secret_reference.is_none(),
-                    &self.secret_reference,
-                ),
+                ("usesRemoteSecretsManager", &self.uses_remote_secrets_manager),
+                ("secretsManagerType", &self.secrets_manager_type),
+                ("secretReference", &self.secret_reference),
             ],
         )
     }
@@ -5999,7 +5700,7 @@ impl serde::Serialize for EnvironmentExtensionsQueryConfig {
         super::runtime::ser::fields(
             serializer,
             "EnvironmentExtensionsQueryConfig",
-            &[("QueryFilter", self.query_filter.is_none(), &self.query_filter)],
+            &[("QueryFilter", &self.query_filter)],
         )
     }
 }
@@ -6037,7 +5738,7 @@ impl serde::Serialize for EnvironmentExtensionsQueryConfigQueryFilter {
         super::runtime::ser::fields(
             serializer,
             "EnvironmentExtensionsQueryConfigQueryFilter",
-            &[("expression", false, &self.expression)],
+            &[("expression", &super::runtime::ser::Always(&self.expression))],
         )
     }
 }
@@ -6093,9 +5794,9 @@ impl serde::Serialize for EnvironmentExtensionsSimpleExpression {
             serializer,
             "EnvironmentExtensionsSimpleExpression",
             &[
-                ("argument", self.argument.is_none(), &self.argument),
-                ("operator", false, &self.operator),
-                ("property", false, &self.property),
+                ("argument", &self.argument),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("property", &super::runtime::ser::Always(&self.property)),
             ],
         )
     }
@@ -6228,12 +5929,8 @@ impl serde::Serialize for EnvironmentExtensionsGroupingExpression {
             serializer,
             "EnvironmentExtensionsGroupingExpression",
             &[
-                ("operator", false, &self.operator),
-                (
-                    "nestedExpression",
-                    self.nested_expression.is_none(),
-                    &self.nested_expression,
-                ),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("nestedExpression", &self.nested_expression),
             ],
         )
     }
@@ -6286,13 +5983,9 @@ impl serde::Serialize for EnvironmentExtensionsQueryResult {
             serializer,
             "EnvironmentExtensionsQueryResult",
             &[
-                (
-                    "numberOfResults",
-                    self.number_of_results.is_none(),
-                    &self.number_of_results,
-                ),
-                ("queryToken", self.query_token.is_none(), &self.query_token),
-                ("result", self.result.is_none(), &self.result),
+                ("numberOfResults", &self.number_of_results),
+                ("queryToken", &self.query_token),
+                ("result", &self.result),
             ],
         )
     }
@@ -6346,12 +6039,12 @@ impl serde::Serialize for Schedule {
             serializer,
             "Schedule",
             &[
-                ("minutes", self.minutes.is_none(), &self.minutes),
-                ("hours", self.hours.is_none(), &self.hours),
-                ("daysOfWeek", self.days_of_week.is_none(), &self.days_of_week),
-                ("daysOfMonth", self.days_of_month.is_none(), &self.days_of_month),
-                ("months", self.months.is_none(), &self.months),
-                ("years", self.years.is_none(), &self.years),
+                ("minutes", &self.minutes),
+                ("hours", &self.hours),
+                ("daysOfWeek", &self.days_of_week),
+                ("daysOfMonth", &self.days_of_month),
+                ("months", &self.months),
+                ("years", &self.years),
             ],
         )
     }
@@ -6400,10 +6093,7 @@ impl serde::Serialize for ScheduleRetry {
         super::runtime::ser::fields(
             serializer,
             "ScheduleRetry",
-            &[
-                ("Schedule", self.schedule.is_none(), &self.schedule),
-                ("maxRetry", self.max_retry.is_none(), &self.max_retry),
-            ],
+            &[("Schedule", &self.schedule), ("maxRetry", &self.max_retry)],
         )
     }
 }
@@ -6443,7 +6133,7 @@ impl serde::Serialize for ProcessSchedulesQueryConfig {
         super::runtime::ser::fields(
             serializer,
             "ProcessSchedulesQueryConfig",
-            &[("QueryFilter", self.query_filter.is_none(), &self.query_filter)],
+            &[("QueryFilter", &self.query_filter)],
         )
     }
 }
@@ -6481,7 +6171,7 @@ impl serde::Serialize for ProcessSchedulesQueryConfigQueryFilter {
         super::runtime::ser::fields(
             serializer,
             "ProcessSchedulesQueryConfigQueryFilter",
-            &[("expression", false, &self.expression)],
+            &[("expression", &super::runtime::ser::Always(&self.expression))],
         )
     }
 }
@@ -6536,9 +6226,9 @@ impl serde::Serialize for ProcessSchedulesSimpleExpression {
             serializer,
             "ProcessSchedulesSimpleExpression",
             &[
-                ("argument", self.argument.is_none(), &self.argument),
-                ("operator", false, &self.operator),
-                ("property", false, &self.property),
+                ("argument", &self.argument),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("property", &super::runtime::ser::Always(&self.property)),
             ],
         )
     }
@@ -6668,12 +6358,8 @@ impl serde::Serialize for ProcessSchedulesGroupingExpression {
             serializer,
             "ProcessSchedulesGroupingExpression",
             &[
-                ("operator", false, &self.operator),
-                (
-                    "nestedExpression",
-                    self.nested_expression.is_none(),
-                    &self.nested_expression,
-                ),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("nestedExpression", &self.nested_expression),
             ],
         )
     }
@@ -6723,13 +6409,9 @@ impl serde::Serialize for ProcessSchedulesQueryResult {
             serializer,
             "ProcessSchedulesQueryResult",
             &[
-                (
-                    "numberOfResults",
-                    self.number_of_results.is_none(),
-                    &self.number_of_results,
-                ),
-                ("queryToken", self.query_token.is_none(), &self.query_token),
-                ("result", self.result.is_none(), &self.result),
+                ("numberOfResults", &self.number_of_results),
+                ("queryToken", &self.query_token),
+                ("result", &self.result),
             ],
         )
     }
@@ -6779,10 +6461,10 @@ impl serde::Serialize for ProcessScheduleStatus {
             serializer,
             "ProcessScheduleStatus",
             &[
-                ("id", false, &self.id),
-                ("atomId", false, &self.atom_id),
-                ("processId", false, &self.process_id),
-                ("enabled", self.enabled.is_none(), &self.enabled),
+                ("id", &super::runtime::ser::Always(&self.id)),
+                ("atomId", &super::runtime::ser::Always(&self.atom_id)),
+                ("processId", &super::runtime::ser::Always(&self.process_id)),
+                ("enabled", &self.enabled),
             ],
         )
     }
@@ -6825,7 +6507,7 @@ impl serde::Serialize for ProcessScheduleStatusQueryConfig {
         super::runtime::ser::fields(
             serializer,
             "ProcessScheduleStatusQueryConfig",
-            &[("QueryFilter", self.query_filter.is_none(), &self.query_filter)],
+            &[("QueryFilter", &self.query_filter)],
         )
     }
 }
@@ -6863,7 +6545,7 @@ impl serde::Serialize for ProcessScheduleStatusQueryConfigQueryFilter {
         super::runtime::ser::fields(
             serializer,
             "ProcessScheduleStatusQueryConfigQueryFilter",
-            &[("expression", false, &self.expression)],
+            &[("expression", &super::runtime::ser::Always(&self.expression))],
         )
     }
 }
@@ -6919,9 +6601,9 @@ impl serde::Serialize for ProcessScheduleStatusSimpleExpression {
             serializer,
             "ProcessScheduleStatusSimpleExpression",
             &[
-                ("argument", self.argument.is_none(), &self.argument),
-                ("operator", false, &self.operator),
-                ("property", false, &self.property),
+                ("argument", &self.argument),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("property", &super::runtime::ser::Always(&self.property)),
             ],
         )
     }
@@ -6973,12 +6655,8 @@ impl serde::Serialize for ProcessScheduleStatusGroupingExpression {
             serializer,
             "ProcessScheduleStatusGroupingExpression",
             &[
-                ("operator", false, &self.operator),
-                (
-                    "nestedExpression",
-                    self.nested_expression.is_none(),
-                    &self.nested_expression,
-                ),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("nestedExpression", &self.nested_expression),
             ],
         )
     }
@@ -7031,13 +6709,9 @@ impl serde::Serialize for ProcessScheduleStatusQueryResult {
             serializer,
             "ProcessScheduleStatusQueryResult",
             &[
-                (
-                    "numberOfResults",
-                    self.number_of_results.is_none(),
-                    &self.number_of_results,
-                ),
-                ("queryToken", self.query_token.is_none(), &self.query_token),
-                ("result", self.result.is_none(), &self.result),
+                ("numberOfResults", &self.number_of_results),
+                ("queryToken", &self.query_token),
+                ("result", &self.result),
             ],
         )
     }
@@ -7082,16 +6756,8 @@ impl serde::Serialize for ProcessIntegrationPackInfo {
             serializer,
             "ProcessIntegrationPackInfo",
             &[
-                (
-                    "integrationPackId",
-                    self.integration_pack_id.is_none(),
-                    &self.integration_pack_id,
-                ),
-                (
-                    "integrationPackInstanceId",
-                    self.integration_pack_instance_id.is_none(),
-                    &self.integration_pack_instance_id,
-                ),
+                ("integrationPackId", &self.integration_pack_id),
+                ("integrationPackInstanceId", &self.integration_pack_instance_id),
             ],
         )
     }
@@ -7134,7 +6800,7 @@ impl serde::Serialize for PackagedComponentQueryConfig {
         super::runtime::ser::fields(
             serializer,
             "PackagedComponentQueryConfig",
-            &[("QueryFilter", self.query_filter.is_none(), &self.query_filter)],
+            &[("QueryFilter", &self.query_filter)],
         )
     }
 }
@@ -7172,7 +6838,7 @@ impl serde::Serialize for PackagedComponentQueryConfigQueryFilter {
         super::runtime::ser::fields(
             serializer,
             "PackagedComponentQueryConfigQueryFilter",
-            &[("expression", false, &self.expression)],
+            &[("expression", &super::runtime::ser::Always(&self.expression))],
         )
     }
 }
@@ -7228,9 +6894,9 @@ impl serde::Serialize for PackagedComponentSimpleExpression {
             serializer,
             "PackagedComponentSimpleExpression",
             &[
-                ("argument", self.argument.is_none(), &self.argument),
-                ("operator", false, &self.operator),
-                ("property", false, &self.property),
+                ("argument", &self.argument),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("property", &super::runtime::ser::Always(&self.property)),
             ],
         )
     }
@@ -7279,12 +6945,8 @@ impl serde::Serialize for PackagedComponentGroupingExpression {
             serializer,
             "PackagedComponentGroupingExpression",
             &[
-                ("operator", false, &self.operator),
-                (
-                    "nestedExpression",
-                    self.nested_expression.is_none(),
-                    &self.nested_expression,
-                ),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("nestedExpression", &self.nested_expression),
             ],
         )
     }
@@ -7337,13 +6999,9 @@ impl serde::Serialize for PackagedComponentQueryResult {
             serializer,
             "PackagedComponentQueryResult",
             &[
-                (
-                    "numberOfResults",
-                    self.number_of_results.is_none(),
-                    &self.number_of_results,
-                ),
-                ("queryToken", self.query_token.is_none(), &self.query_token),
-                ("result", self.result.is_none(), &self.result),
+                ("numberOfResults", &self.number_of_results),
+                ("queryToken", &self.query_token),
+                ("result", &self.result),
             ],
         )
     }
@@ -7414,35 +7072,23 @@ impl serde::Serialize for ComponentMetadata {
             serializer,
             "ComponentMetadata",
             &[
-                ("componentId", self.component_id.is_none(), &self.component_id),
-                ("version", self.version.is_none(), &self.version),
-                ("name", self.name.is_none(), &self.name),
-                ("type", self.r#type.is_none(), &self.r#type),
-                ("subType", self.sub_type.is_none(), &self.sub_type),
-                ("createdDate", self.created_date.is_none(), &self.created_date),
-                ("createdBy", self.created_by.is_none(), &self.created_by),
-                ("modifiedDate", self.modified_date.is_none(), &self.modified_date),
-                ("modifiedBy", self.modified_by.is_none(), &self.modified_by),
-                ("deleted", self.deleted.is_none(), &self.deleted),
-                (
-                    "currentVersion",
-                    self.current_version.is_none(),
-                    &self.current_version,
-                ),
-                ("folderId", self.folder_id.is_none(), &self.folder_id),
-                ("folderName", self.folder_name.is_none(), &self.folder_name),
-                (
-                    "copiedFromComponentId",
-                    self.copied_from_component_id.is_none(),
-                    &self.copied_from_component_id,
-                ),
-                (
-                    "copiedFromComponentVersion",
-                    self.copied_from_component_version.is_none(),
-                    &self.copied_from_component_version,
-                ),
-                ("branchId", self.branch_id.is_none(), &self.branch_id),
-                ("branchName", self.branch_name.is_none(), &self.branch_name),
+                ("componentId", &self.component_id),
+                ("version", &self.version),
+                ("name", &self.name),
+                ("type", &self.r#type),
+                ("subType", &self.sub_type),
+                ("createdDate", &self.created_date),
+                ("createdBy", &self.created_by),
+                ("modifiedDate", &self.modified_date),
+                ("modifiedBy", &self.modified_by),
+                ("deleted", &self.deleted),
+                ("currentVersion", &self.current_version),
+                ("folderId", &self.folder_id),
+                ("folderName", &self.folder_name),
+                ("copiedFromComponentId", &self.copied_from_component_id),
+                ("copiedFromComponentVersion", &self.copied_from_component_version),
+                ("branchId", &self.branch_id),
+                ("branchName", &self.branch_name),
             ],
         )
     }
@@ -7795,7 +7441,7 @@ impl serde::Serialize for ComponentMetadataQueryConfig {
         super::runtime::ser::fields(
             serializer,
             "ComponentMetadataQueryConfig",
-            &[("QueryFilter", self.query_filter.is_none(), &self.query_filter)],
+            &[("QueryFilter", &self.query_filter)],
         )
     }
 }
@@ -7833,7 +7479,7 @@ impl serde::Serialize for ComponentMetadataQueryConfigQueryFilter {
         super::runtime::ser::fields(
             serializer,
             "ComponentMetadataQueryConfigQueryFilter",
-            &[("expression", false, &self.expression)],
+            &[("expression", &super::runtime::ser::Always(&self.expression))],
         )
     }
 }
@@ -7888,9 +7534,9 @@ impl serde::Serialize for ComponentMetadataSimpleExpression {
             serializer,
             "ComponentMetadataSimpleExpression",
             &[
-                ("argument", self.argument.is_none(), &self.argument),
-                ("operator", false, &self.operator),
-                ("property", false, &self.property),
+                ("argument", &self.argument),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("property", &super::runtime::ser::Always(&self.property)),
             ],
         )
     }
@@ -8135,12 +7781,8 @@ impl serde::Serialize for ComponentMetadataGroupingExpression {
             serializer,
             "ComponentMetadataGroupingExpression",
             &[
-                ("operator", false, &self.operator),
-                (
-                    "nestedExpression",
-                    self.nested_expression.is_none(),
-                    &self.nested_expression,
-                ),
+                ("operator", &super::runtime::ser::Always(&self.operator)),
+                ("nestedExpression", &self.nested_expression),
             ],
         )
     }
@@ -8193,13 +7835,9 @@ impl serde::Serialize for ComponentMetadataQueryResult {
             serializer,
             "ComponentMetadataQueryResult",
             &[
-                (
-                    "numberOfResults",
-                    self.number_of_results.is_none(),
-                    &self.number_of_results,
-                ),
-                ("queryToken", self.query_token.is_none(), &self.query_token),
-                ("result", self.result.is_none(), &self.result),
+                ("numberOfResults", &self.number_of_results),
+                ("queryToken", &self.query_token),
+                ("result", &self.result),
             ],
         )
     }
@@ -8241,13 +7879,7 @@ impl serde::Serialize for ExecutionRequestDynamicProcessProperties {
         super::runtime::ser::fields(
             serializer,
             "ExecutionRequestDynamicProcessProperties",
-            &[
-                (
-                    "DynamicProcessProperty",
-                    self.dynamic_process_property.is_none(),
-                    &self.dynamic_process_property,
-                ),
-            ],
+            &[("DynamicProcessProperty", &self.dynamic_process_property)],
         )
     }
 }
@@ -8289,10 +7921,7 @@ impl serde::Serialize for DynamicProcessProperty {
         super::runtime::ser::fields(
             serializer,
             "DynamicProcessProperty",
-            &[
-                ("name", self.name.is_none(), &self.name),
-                ("value", self.value.is_none(), &self.value),
-            ],
+            &[("name", &self.name), ("value", &self.value)],
         )
     }
 }
@@ -8332,13 +7961,7 @@ impl serde::Serialize for ExecutionRequestProcessProperties {
         super::runtime::ser::fields(
             serializer,
             "ExecutionRequestProcessProperties",
-            &[
-                (
-                    "ProcessProperty",
-                    self.process_property.is_none(),
-                    &self.process_property,
-                ),
-            ],
+            &[("ProcessProperty", &self.process_property)],
         )
     }
 }
@@ -8379,12 +8002,8 @@ impl serde::Serialize for ExecutionRequestProcessProperty {
             serializer,
             "ExecutionRequestProcessProperty",
             &[
-                ("componentId", self.component_id.is_none(), &self.component_id),
-                (
-                    "ProcessPropertyValue",
-                    self.process_property_value.is_none(),
-                    &self.process_property_value,
-                ),
+                ("componentId", &self.component_id),
+                ("ProcessPropertyValue", &self.process_property_value),
             ],
         )
     }
@@ -8425,10 +8044,7 @@ impl serde::Serialize for ExecutionRequestProcessPropertyValue {
         super::runtime::ser::fields(
             serializer,
             "ExecutionRequestProcessPropertyValue",
-            &[
-                ("key", self.key.is_none(), &self.key),
-                ("value", self.value.is_none(), &self.value),
-            ],
+            &[("key", &self.key), ("value", &self.value)],
         )
     }
 }
@@ -8811,76 +8427,32 @@ impl serde::Serialize for ExecutionRecordAsyncResult {
             serializer,
             "ExecutionRecordAsyncResult",
             &[
-                ("executionId", self.execution_id.is_none(), &self.execution_id),
-                ("processId", self.process_id.is_none(), &self.process_id),
-                ("atomId", self.atom_id.is_none(), &self.atom_id),
-                ("executionTime", self.execution_time.is_none(), &self.execution_time),
-                ("message", self.message.is_none(), &self.message),
-                (
-                    "executionDuration",
-                    self.execution_duration.is_none(),
-                    &self.execution_duration,
-                ),
-                ("status", self.status.is_none(), &self.status),
-                ("executionType", self.execution_type.is_none(), &self.execution_type),
-                ("account", self.account.is_none(), &self.account),
-                ("atomName", self.atom_name.is_none(), &self.atom_name),
-                ("processName", self.process_name.is_none(), &self.process_name),
-                (
-                    "originalExecutionId",
-                    self.original_execution_id.is_none(),
-                    &self.original_execution_id,
-                ),
-                (
-                    "parentExecutionId",
-                    self.parent_execution_id.is_none(),
-                    &self.parent_execution_id,
-                ),
-                (
-                    "topLevelExecutionId",
-                    self.top_level_execution_id.is_none(),
-                    &self.top_level_execution_id,
-                ),
-                (
-                    "inboundDocumentCount",
-                    self.inbound_document_count.is_none(),
-                    &self.inbound_document_count,
-                ),
-                (
-                    "inboundDocumentSize",
-                    self.inbound_document_size.is_none(),
-                    &self.inbound_document_size,
-                ),
-                (
-                    "inboundErrorDocumentCount",
-                    self.inbound_error_document_count.is_none(),
-                    &self.inbound_error_document_count,
-                ),
-                (
-                    "outboundDocumentCount",
-                    self.outbound_document_count.is_none(),
-                    &self.outbound_document_count,
-                ),
-                (
-                    "outboundDocumentSize",
-                    self.outbound_document_size.is_none(),
-                    &self.outbound_document_size,
-                ),
-                ("launcherID", self.launcher_id.is_none(), &self.launcher_id),
-                ("nodeId", self.node_id.is_none(), &self.node_id),
-                ("recordedDate", self.recorded_date.is_none(), &self.recorded_date),
-                ("reportKey", self.report_key.is_none(), &self.report_key),
-                (
-                    "responseStatusCode",
-                    self.response_status_code.is_none(),
-                    &self.response_status_code,
-                ),
-                (
-                    "numberOfResults",
-                    self.number_of_results.is_none(),
-                    &self.number_of_results,
-                ),
-                ("result", self.result.is_none(), &self.result),
+                ("executionId", &self.execution_id),
+                ("processId", &self.process_id),
+                ("atomId", &self.atom_id),
+                ("executionTime", &self.execution_time),
+                ("message", &self.message),
+                ("executionDuration", &self.execution_duration),
+                ("status", &self.status),
+                ("executionType", &self.execution_type),
+                ("account", &self.account),
+                ("atomName", &self.atom_name),
+                ("processName", &self.process_name),
+                ("originalExecutionId", &self.original_execution_id),
+                ("parentExecutionId", &self.parent_execution_id),
+                ("topLevelExecutionId", &self.top_level_execution_id),
+                ("inboundDocumentCount", &self.inbound_document_count),
+                ("inboundDocumentSize", &self.inbound_document_size),
+                ("inboundErrorDocumentCount", &self.inbound_error_document_count),
+                ("outboundDocumentCount", &self.outbound_document_count),
+                ("outboundDocumentSize", &self.outbound_document_size),
+                ("launcherID", &self.launcher_id),
+                ("nodeId", &self.node_id),
+                ("recordedDate", &self.recorded_date),
+                ("reportKey", &self.report_key),
+                ("responseStatusCode", &self.response_status_code),
+                ("numberOfResults", &self.number_of_results),
+                ("result", &self.result),
             ],
         )
     }

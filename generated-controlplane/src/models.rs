@@ -21,11 +21,11 @@ impl serde::Serialize for ErrorResponse {
             serializer,
             "ErrorResponse",
             &[
-                ("timestamp", self.timestamp.is_none(), &self.timestamp),
-                ("status", self.status.is_none(), &self.status),
-                ("error", self.error.is_none(), &self.error),
-                ("message", self.message.is_none(), &self.message),
-                ("path", self.path.is_none(), &self.path),
+                ("timestamp", &self.timestamp),
+                ("status", &self.status),
+                ("error", &self.error),
+                ("message", &self.message),
+                ("path", &self.path),
             ],
         )
     }
@@ -79,11 +79,11 @@ impl serde::Serialize for ApiInput {
             serializer,
             "ApiInput",
             &[
-                ("name", false, &self.name),
-                ("displayName", self.display_name.is_none(), &self.display_name),
-                ("description", self.description.is_none(), &self.description),
-                ("status", self.status.is_none(), &self.status),
-                ("tags", self.tags.is_none(), &self.tags),
+                ("name", &super::runtime::ser::Always(&self.name)),
+                ("displayName", &self.display_name),
+                ("description", &self.description),
+                ("status", &self.status),
+                ("tags", &self.tags),
             ],
         )
     }
@@ -180,12 +180,12 @@ impl serde::Serialize for ApiPage {
             serializer,
             "ApiPage",
             &[
-                ("content", false, &self.content),
-                ("size", false, &self.size),
-                ("number", false, &self.number),
-                ("totalPages", false, &self.total_pages),
-                ("totalElements", false, &self.total_elements),
-                ("last", false, &self.last),
+                ("content", &super::runtime::ser::Always(&self.content)),
+                ("size", &super::runtime::ser::Always(&self.size)),
+                ("number", &super::runtime::ser::Always(&self.number)),
+                ("totalPages", &super::runtime::ser::Always(&self.total_pages)),
+                ("totalElements", &super::runtime::ser::Always(&self.total_elements)),
+                ("last", &super::runtime::ser::Always(&self.last)),
             ],
         )
     }
@@ -262,12 +262,12 @@ impl serde::Serialize for JobPage {
             serializer,
             "JobPage",
             &[
-                ("content", false, &self.content),
-                ("size", false, &self.size),
-                ("number", false, &self.number),
-                ("totalPages", false, &self.total_pages),
-                ("totalElements", false, &self.total_elements),
-                ("last", false, &self.last),
+                ("content", &super::runtime::ser::Always(&self.content)),
+                ("size", &super::runtime::ser::Always(&self.size)),
+                ("number", &super::runtime::ser::Always(&self.number)),
+                ("totalPages", &super::runtime::ser::Always(&self.total_pages)),
+                ("totalElements", &super::runtime::ser::Always(&self.total_elements)),
+                ("last", &super::runtime::ser::Always(&self.last)),
             ],
         )
     }
@@ -324,7 +324,10 @@ impl serde::Serialize for LoginRequest {
         super::runtime::ser::fields(
             serializer,
             "LoginRequest",
-            &[("username", false, &self.username), ("password", false, &self.password)],
+            &[
+                ("username", &super::runtime::ser::Always(&self.username)),
+                ("password", &super::runtime::ser::Always(&self.password)),
+            ],
         )
     }
 }
@@ -370,9 +373,9 @@ impl serde::Serialize for AccessTokenInput {
             serializer,
             "AccessTokenInput",
             &[
-                ("name", false, &self.name),
-                ("validityDays", false, &self.validity_days),
-                ("scopes", false, &self.scopes),
+                ("name", &super::runtime::ser::Always(&self.name)),
+                ("validityDays", &super::runtime::ser::Always(&self.validity_days)),
+                ("scopes", &super::runtime::ser::Always(&self.scopes)),
             ],
         )
     }

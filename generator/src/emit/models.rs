@@ -259,18 +259,18 @@ struct FieldPlan<'a> {
 
 /// `Serialize` for a struct: what `#[derive(serde::Serialize)]` does with the plan's
 /// names and skips, as one call of the runtime's `ser::fields` on the fields listed as
-/// data `(name, skipped, value)`, so the body is an array and no control flow.
+/// data `(name, value)`, so the body is an array and no control flow. The value's type
+/// says when it is skipped (`ser::Value`): an `Option` when `None`, a `Nullable` when
+/// absent; a field never skipped goes as `ser::Always`.
 fn compact_serialize(name: &str, plans: &[FieldPlan<'_>]) -> TokenStream {
     let ty = ident(name);
     let fields = plans.iter().map(|p| {
         let field = ident(&p.field.rust);
         let wire = &p.field.wire;
-        let skipped = match p.skip {
-            Skip::Never => quote!(false),
-            Skip::IfNone => quote!(self.#field.is_none()),
-            Skip::IfAbsent => quote!(self.#field.is_absent()),
-        };
-        quote!((#wire, #skipped, &self.#field))
+        match p.skip {
+            Skip::Never => quote!((#wire, &super::runtime::ser::Always(&self.#field))),
+            Skip::IfNone | Skip::IfAbsent => quote!((#wire, &self.#field)),
+        }
     });
     quote! {
         impl serde::Serialize for #ty {
