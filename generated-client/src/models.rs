@@ -509,20 +509,18 @@ impl std::fmt::Display for EnvironmentClassification {
 #[cfg(feature = "environments")]
 impl From<&str> for EnvironmentClassification {
     fn from(value: &str) -> Self {
-        match value {
-            "PROD" => Self::Prod,
-            "TEST" => Self::Test,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
 #[cfg(feature = "environments")]
 impl From<String> for EnvironmentClassification {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "PROD" => Self::Prod,
-            "TEST" => Self::Test,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }
@@ -973,24 +971,18 @@ impl std::fmt::Display for AtomStatus {
 #[cfg(feature = "atoms")]
 impl From<&str> for AtomStatus {
     fn from(value: &str) -> Self {
-        match value {
-            "ONLINE" => Self::Online,
-            "OFFLINE" => Self::Offline,
-            "UNKNOWN" => Self::Unknown,
-            "WARNING" => Self::Warning,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
 #[cfg(feature = "atoms")]
 impl From<String> for AtomStatus {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "ONLINE" => Self::Online,
-            "OFFLINE" => Self::Offline,
-            "UNKNOWN" => Self::Unknown,
-            "WARNING" => Self::Warning,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }
@@ -1064,22 +1056,18 @@ impl std::fmt::Display for AtomType {
 #[cfg(feature = "atoms")]
 impl From<&str> for AtomType {
     fn from(value: &str) -> Self {
-        match value {
-            "ATOM" => Self::Atom,
-            "MOLECULE" => Self::Molecule,
-            "CLOUD" => Self::Cloud,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
 #[cfg(feature = "atoms")]
 impl From<String> for AtomType {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "ATOM" => Self::Atom,
-            "MOLECULE" => Self::Molecule,
-            "CLOUD" => Self::Cloud,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }
@@ -1147,20 +1135,18 @@ impl std::fmt::Display for AtomCapabilitiesItem {
 #[cfg(feature = "atoms")]
 impl From<&str> for AtomCapabilitiesItem {
     fn from(value: &str) -> Self {
-        match value {
-            "GATEWAY" => Self::Gateway,
-            "BROKER" => Self::Broker,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
 #[cfg(feature = "atoms")]
 impl From<String> for AtomCapabilitiesItem {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "GATEWAY" => Self::Gateway,
-            "BROKER" => Self::Broker,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }
@@ -2032,20 +2018,9 @@ impl std::fmt::Display for SimpleExpressionOperator {
 )]
 impl From<&str> for SimpleExpressionOperator {
     fn from(value: &str) -> Self {
-        match value {
-            "EQUALS" => Self::Equals,
-            "LIKE" => Self::Like,
-            "NOT_EQUALS" => Self::NotEquals,
-            "IS_NULL" => Self::IsNull,
-            "IS_NOT_NULL" => Self::IsNotNull,
-            "BETWEEN" => Self::Between,
-            "GREATER_THAN" => Self::GreaterThan,
-            "GREATER_THAN_OR_EQUAL" => Self::GreaterThanOrEqual,
-            "LESS_THAN" => Self::LessThan,
-            "LESS_THAN_OR_EQUAL" => Self::LessThanOrEqual,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
@@ -2060,20 +2035,9 @@ impl From<&str> for SimpleExpressionOperator {
 )]
 impl From<String> for SimpleExpressionOperator {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "EQUALS" => Self::Equals,
-            "LIKE" => Self::Like,
-            "NOT_EQUALS" => Self::NotEquals,
-            "IS_NULL" => Self::IsNull,
-            "IS_NOT_NULL" => Self::IsNotNull,
-            "BETWEEN" => Self::Between,
-            "GREATER_THAN" => Self::GreaterThan,
-            "GREATER_THAN_OR_EQUAL" => Self::GreaterThanOrEqual,
-            "LESS_THAN" => Self::LessThan,
-            "LESS_THAN_OR_EQUAL" => Self::LessThanOrEqual,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }
@@ -2165,20 +2129,18 @@ impl std::fmt::Display for EnvironmentAtomAttachmentSimpleExpressionProperty {
 #[cfg(feature = "environments")]
 impl From<&str> for EnvironmentAtomAttachmentSimpleExpressionProperty {
     fn from(value: &str) -> Self {
-        match value {
-            "atomId" => Self::AtomId,
-            "environmentId" => Self::EnvironmentId,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
 #[cfg(feature = "environments")]
 impl From<String> for EnvironmentAtomAttachmentSimpleExpressionProperty {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "atomId" => Self::AtomId,
-            "environmentId" => Self::EnvironmentId,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }
@@ -2293,19 +2255,17 @@ impl std::fmt::Display for GroupingExpressionOperator {
 }
 impl From<&str> for GroupingExpressionOperator {
     fn from(value: &str) -> Self {
-        match value {
-            "and" => Self::And,
-            "or" => Self::Or,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
 impl From<String> for GroupingExpressionOperator {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "and" => Self::And,
-            "or" => Self::Or,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }
@@ -2576,24 +2536,18 @@ impl std::fmt::Display for ProcessSimpleExpressionProperty {
 #[cfg(feature = "processes")]
 impl From<&str> for ProcessSimpleExpressionProperty {
     fn from(value: &str) -> Self {
-        match value {
-            "name" => Self::Name,
-            "id" => Self::Id,
-            "integrationPackId" => Self::IntegrationPackId,
-            "integrationPackInstanceId" => Self::IntegrationPackInstanceId,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
 #[cfg(feature = "processes")]
 impl From<String> for ProcessSimpleExpressionProperty {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "name" => Self::Name,
-            "id" => Self::Id,
-            "integrationPackId" => Self::IntegrationPackId,
-            "integrationPackInstanceId" => Self::IntegrationPackInstanceId,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }
@@ -2854,22 +2808,18 @@ impl std::fmt::Display for EnvironmentSimpleExpressionProperty {
 #[cfg(feature = "environments")]
 impl From<&str> for EnvironmentSimpleExpressionProperty {
     fn from(value: &str) -> Self {
-        match value {
-            "name" => Self::Name,
-            "id" => Self::Id,
-            "classification" => Self::Classification,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
 #[cfg(feature = "environments")]
 impl From<String> for EnvironmentSimpleExpressionProperty {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "name" => Self::Name,
-            "id" => Self::Id,
-            "classification" => Self::Classification,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }
@@ -3139,24 +3089,18 @@ impl std::fmt::Display for AtomSimpleExpressionOperator {
 #[cfg(feature = "atoms")]
 impl From<&str> for AtomSimpleExpressionOperator {
     fn from(value: &str) -> Self {
-        match value {
-            "EQUALS" => Self::Equals,
-            "NOT_EQUALS" => Self::NotEquals,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
 #[cfg(feature = "atoms")]
 impl From<String> for AtomSimpleExpressionOperator {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "EQUALS" => Self::Equals,
-            "NOT_EQUALS" => Self::NotEquals,
-            "CONTAINS" => Self::Contains,
-            "NOT_CONTAINS" => Self::NotContains,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }
@@ -3272,38 +3216,18 @@ impl std::fmt::Display for AtomSimpleExpressionProperty {
 #[cfg(feature = "atoms")]
 impl From<&str> for AtomSimpleExpressionProperty {
     fn from(value: &str) -> Self {
-        match value {
-            "name" => Self::Name,
-            "id" => Self::Id,
-            "hostname" => Self::Hostname,
-            "status" => Self::Status,
-            "type" => Self::Type,
-            "capabilities" => Self::Capabilities,
-            "cloudId" => Self::CloudId,
-            "attachmentCloudId" => Self::AttachmentCloudId,
-            "cloudMoleculeId" => Self::CloudMoleculeId,
-            "instanceId" => Self::InstanceId,
-            "isCloudAttachment" => Self::IsCloudAttachment,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
 #[cfg(feature = "atoms")]
 impl From<String> for AtomSimpleExpressionProperty {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "name" => Self::Name,
-            "id" => Self::Id,
-            "hostname" => Self::Hostname,
-            "status" => Self::Status,
-            "type" => Self::Type,
-            "capabilities" => Self::Capabilities,
-            "cloudId" => Self::CloudId,
-            "attachmentCloudId" => Self::AttachmentCloudId,
-            "cloudMoleculeId" => Self::CloudMoleculeId,
-            "instanceId" => Self::InstanceId,
-            "isCloudAttachment" => Self::IsCloudAttachment,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }
@@ -3651,54 +3575,18 @@ impl std::fmt::Display for DeployedPackageSimpleExpressionProperty {
 #[cfg(feature = "deployments")]
 impl From<&str> for DeployedPackageSimpleExpressionProperty {
     fn from(value: &str) -> Self {
-        match value {
-            "uid" => Self::Uid,
-            "notes" => Self::Notes,
-            "current" => Self::Current,
-            "packageNotes" => Self::PackageNotes,
-            "active" => Self::Active,
-            "componentId" => Self::ComponentId,
-            "componentVersion" => Self::ComponentVersion,
-            "componentName" => Self::ComponentName,
-            "componentType" => Self::ComponentType,
-            "deployedBy" => Self::DeployedBy,
-            "deployedDate" => Self::DeployedDate,
-            "deploymentId" => Self::DeploymentId,
-            "environmentId" => Self::EnvironmentId,
-            "environmentName" => Self::EnvironmentName,
-            "packageId" => Self::PackageId,
-            "packageVersion" => Self::PackageVersion,
-            "version" => Self::Version,
-            "accountId" => Self::AccountId,
-            "branch" => Self::Branch,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
 #[cfg(feature = "deployments")]
 impl From<String> for DeployedPackageSimpleExpressionProperty {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "uid" => Self::Uid,
-            "notes" => Self::Notes,
-            "current" => Self::Current,
-            "packageNotes" => Self::PackageNotes,
-            "active" => Self::Active,
-            "componentId" => Self::ComponentId,
-            "componentVersion" => Self::ComponentVersion,
-            "componentName" => Self::ComponentName,
-            "componentType" => Self::ComponentType,
-            "deployedBy" => Self::DeployedBy,
-            "deployedDate" => Self::DeployedDate,
-            "deploymentId" => Self::DeploymentId,
-            "environmentId" => Self::EnvironmentId,
-            "environmentName" => Self::EnvironmentName,
-            "packageId" => Self::PackageId,
-            "packageVersion" => Self::PackageVersion,
-            "version" => Self::Version,
-            "accountId" => Self::AccountId,
-            "branch" => Self::Branch,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }
@@ -4130,52 +4018,18 @@ impl std::fmt::Display for ExecutionRecordSimpleExpressionProperty {
 #[cfg(feature = "execution")]
 impl From<&str> for ExecutionRecordSimpleExpressionProperty {
     fn from(value: &str) -> Self {
-        match value {
-            "executionId" => Self::ExecutionId,
-            "originalExecutionId" => Self::OriginalExecutionId,
-            "account" => Self::Account,
-            "executionTime" => Self::ExecutionTime,
-            "status" => Self::Status,
-            "executionType" => Self::ExecutionType,
-            "processName" => Self::ProcessName,
-            "processId" => Self::ProcessId,
-            "atomName" => Self::AtomName,
-            "atomId" => Self::AtomId,
-            "inboundDocumentCount" => Self::InboundDocumentCount,
-            "outboundDocumentCount" => Self::OutboundDocumentCount,
-            "executionDuration" => Self::ExecutionDuration,
-            "message" => Self::Message,
-            "reportKey" => Self::ReportKey,
-            "launcherId" => Self::LauncherId,
-            "nodeId" => Self::NodeId,
-            "recordedDate" => Self::RecordedDate,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
 #[cfg(feature = "execution")]
 impl From<String> for ExecutionRecordSimpleExpressionProperty {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "executionId" => Self::ExecutionId,
-            "originalExecutionId" => Self::OriginalExecutionId,
-            "account" => Self::Account,
-            "executionTime" => Self::ExecutionTime,
-            "status" => Self::Status,
-            "executionType" => Self::ExecutionType,
-            "processName" => Self::ProcessName,
-            "processId" => Self::ProcessId,
-            "atomName" => Self::AtomName,
-            "atomId" => Self::AtomId,
-            "inboundDocumentCount" => Self::InboundDocumentCount,
-            "outboundDocumentCount" => Self::OutboundDocumentCount,
-            "executionDuration" => Self::ExecutionDuration,
-            "message" => Self::Message,
-            "reportKey" => Self::ReportKey,
-            "launcherId" => Self::LauncherId,
-            "nodeId" => Self::NodeId,
-            "recordedDate" => Self::RecordedDate,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }
@@ -4329,20 +4183,18 @@ impl std::fmt::Display for DeployedPackageListenerStatus {
 #[cfg(feature = "deployments")]
 impl From<&str> for DeployedPackageListenerStatus {
     fn from(value: &str) -> Self {
-        match value {
-            "RUNNING" => Self::Running,
-            "PAUSED" => Self::Paused,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
 #[cfg(feature = "deployments")]
 impl From<String> for DeployedPackageListenerStatus {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "RUNNING" => Self::Running,
-            "PAUSED" => Self::Paused,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }
@@ -5648,22 +5500,18 @@ impl std::fmt::Display for CloudManagedSecretConfigSecretsManagerType {
 #[cfg(feature = "environments")]
 impl From<&str> for CloudManagedSecretConfigSecretsManagerType {
     fn from(value: &str) -> Self {
-        match value {
-            "AWS" => Self::Aws,
-            "AZURE" => Self::Azure,
-            "GCP" => Self::Gcp,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
 #[cfg(feature = "environments")]
 impl From<String> for CloudManagedSecretConfigSecretsManagerType {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "AWS" => Self::Aws,
-            "AZURE" => Self::Azure,
-            "GCP" => Self::Gcp,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }
@@ -5878,20 +5726,18 @@ impl std::fmt::Display for EnvironmentExtensionsSimpleExpressionProperty {
 #[cfg(feature = "environments")]
 impl From<&str> for EnvironmentExtensionsSimpleExpressionProperty {
     fn from(value: &str) -> Self {
-        match value {
-            "environmentId" => Self::EnvironmentId,
-            "extensionGroupId" => Self::ExtensionGroupId,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
 #[cfg(feature = "environments")]
 impl From<String> for EnvironmentExtensionsSimpleExpressionProperty {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "environmentId" => Self::EnvironmentId,
-            "extensionGroupId" => Self::ExtensionGroupId,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }
@@ -6307,20 +6153,18 @@ impl std::fmt::Display for ProcessSchedulesSimpleExpressionProperty {
 #[cfg(feature = "processes")]
 impl From<&str> for ProcessSchedulesSimpleExpressionProperty {
     fn from(value: &str) -> Self {
-        match value {
-            "processId" => Self::ProcessId,
-            "atomId" => Self::AtomId,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
 #[cfg(feature = "processes")]
 impl From<String> for ProcessSchedulesSimpleExpressionProperty {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "processId" => Self::ProcessId,
-            "atomId" => Self::AtomId,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }
@@ -7337,74 +7181,18 @@ impl std::fmt::Display for ComponentMetadataType {
 #[cfg(feature = "components")]
 impl From<&str> for ComponentMetadataType {
     fn from(value: &str) -> Self {
-        match value {
-            "certificate" => Self::Certificate,
-            "connector-action" => Self::ConnectorAction,
-            "connector-settings" => Self::ConnectorSettings,
-            "crossref" => Self::Crossref,
-            "documentcache" => Self::Documentcache,
-            "transform.map" => Self::TransformMap,
-            "transform.function" => Self::TransformFunction,
-            "certificate.pgp" => Self::CertificatePgp,
-            "process" => Self::Process,
-            "processproperty" => Self::Processproperty,
-            "profile.db" => Self::ProfileDb,
-            "profile.edi" => Self::ProfileEdi,
-            "profile.flatfile" => Self::ProfileFlatfile,
-            "profile.xml" => Self::ProfileXml,
-            "profile.json" => Self::ProfileJson,
-            "queue" => Self::Queue,
-            "tradingpartner" => Self::Tradingpartner,
-            "tpgroup" => Self::Tpgroup,
-            "tporganization" => Self::Tporganization,
-            "tpcommoptions" => Self::Tpcommoptions,
-            "webservice" => Self::Webservice,
-            "webservice.external" => Self::WebserviceExternal,
-            "processroute" => Self::Processroute,
-            "customlibrary" => Self::Customlibrary,
-            "edistandard" => Self::Edistandard,
-            "flowservice" => Self::Flowservice,
-            "script.processing" => Self::ScriptProcessing,
-            "script.mapping" => Self::ScriptMapping,
-            "xslt" => Self::Xslt,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
 #[cfg(feature = "components")]
 impl From<String> for ComponentMetadataType {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "certificate" => Self::Certificate,
-            "connector-action" => Self::ConnectorAction,
-            "connector-settings" => Self::ConnectorSettings,
-            "crossref" => Self::Crossref,
-            "documentcache" => Self::Documentcache,
-            "transform.map" => Self::TransformMap,
-            "transform.function" => Self::TransformFunction,
-            "certificate.pgp" => Self::CertificatePgp,
-            "process" => Self::Process,
-            "processproperty" => Self::Processproperty,
-            "profile.db" => Self::ProfileDb,
-            "profile.edi" => Self::ProfileEdi,
-            "profile.flatfile" => Self::ProfileFlatfile,
-            "profile.xml" => Self::ProfileXml,
-            "profile.json" => Self::ProfileJson,
-            "queue" => Self::Queue,
-            "tradingpartner" => Self::Tradingpartner,
-            "tpgroup" => Self::Tpgroup,
-            "tporganization" => Self::Tporganization,
-            "tpcommoptions" => Self::Tpcommoptions,
-            "webservice" => Self::Webservice,
-            "webservice.external" => Self::WebserviceExternal,
-            "processroute" => Self::Processroute,
-            "customlibrary" => Self::Customlibrary,
-            "edistandard" => Self::Edistandard,
-            "flowservice" => Self::Flowservice,
-            "script.processing" => Self::ScriptProcessing,
-            "script.mapping" => Self::ScriptMapping,
-            "xslt" => Self::Xslt,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }
@@ -7698,52 +7486,18 @@ impl std::fmt::Display for ComponentMetadataSimpleExpressionProperty {
 #[cfg(feature = "components")]
 impl From<&str> for ComponentMetadataSimpleExpressionProperty {
     fn from(value: &str) -> Self {
-        match value {
-            "accountId" => Self::AccountId,
-            "componentId" => Self::ComponentId,
-            "version" => Self::Version,
-            "name" => Self::Name,
-            "type" => Self::Type,
-            "subType" => Self::SubType,
-            "createdDate" => Self::CreatedDate,
-            "createdBy" => Self::CreatedBy,
-            "modifiedDate" => Self::ModifiedDate,
-            "modifiedBy" => Self::ModifiedBy,
-            "deleted" => Self::Deleted,
-            "currentVersion" => Self::CurrentVersion,
-            "folderName" => Self::FolderName,
-            "folderId" => Self::FolderId,
-            "copiedFromComponentId" => Self::CopiedFromComponentId,
-            "copiedFromComponentVersion" => Self::CopiedFromComponentVersion,
-            "branchName" => Self::BranchName,
-            "branchId" => Self::BranchId,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
 #[cfg(feature = "components")]
 impl From<String> for ComponentMetadataSimpleExpressionProperty {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "accountId" => Self::AccountId,
-            "componentId" => Self::ComponentId,
-            "version" => Self::Version,
-            "name" => Self::Name,
-            "type" => Self::Type,
-            "subType" => Self::SubType,
-            "createdDate" => Self::CreatedDate,
-            "createdBy" => Self::CreatedBy,
-            "modifiedDate" => Self::ModifiedDate,
-            "modifiedBy" => Self::ModifiedBy,
-            "deleted" => Self::Deleted,
-            "currentVersion" => Self::CurrentVersion,
-            "folderName" => Self::FolderName,
-            "folderId" => Self::FolderId,
-            "copiedFromComponentId" => Self::CopiedFromComponentId,
-            "copiedFromComponentVersion" => Self::CopiedFromComponentVersion,
-            "branchName" => Self::BranchName,
-            "branchId" => Self::BranchId,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }
@@ -8158,34 +7912,18 @@ impl std::fmt::Display for ExecutionRecordStatus {
 #[cfg(feature = "execution")]
 impl From<&str> for ExecutionRecordStatus {
     fn from(value: &str) -> Self {
-        match value {
-            "ABORTED" => Self::Aborted,
-            "ABORTED_RECOVERING" => Self::AbortedRecovering,
-            "COMPLETE" => Self::Complete,
-            "COMPLETE_WARN" => Self::CompleteWarn,
-            "DISCARDED" => Self::Discarded,
-            "ENQUEUED" => Self::Enqueued,
-            "ERROR" => Self::Error,
-            "INPROCESS" => Self::Inprocess,
-            "STARTED" => Self::Started,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
 #[cfg(feature = "execution")]
 impl From<String> for ExecutionRecordStatus {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "ABORTED" => Self::Aborted,
-            "ABORTED_RECOVERING" => Self::AbortedRecovering,
-            "COMPLETE" => Self::Complete,
-            "COMPLETE_WARN" => Self::CompleteWarn,
-            "DISCARDED" => Self::Discarded,
-            "ENQUEUED" => Self::Enqueued,
-            "ERROR" => Self::Error,
-            "INPROCESS" => Self::Inprocess,
-            "STARTED" => Self::Started,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }
@@ -8308,40 +8046,18 @@ impl std::fmt::Display for ExecutionRecordExecutionType {
 #[cfg(feature = "execution")]
 impl From<&str> for ExecutionRecordExecutionType {
     fn from(value: &str) -> Self {
-        match value {
-            "exec_manual" => Self::ExecManual,
-            "exec_sched" => Self::ExecSched,
-            "exec_listener" => Self::ExecListener,
-            "exec_listener_bridge" => Self::ExecListenerBridge,
-            "exec_remote" => Self::ExecRemote,
-            "retry_manual" => Self::RetryManual,
-            "retry_sched" => Self::RetrySched,
-            "fiber" => Self::Fiber,
-            "sub_process" => Self::SubProcess,
-            "test_manual" => Self::TestManual,
-            "test_sub_process" => Self::TestSubProcess,
-            "unknown" => Self::Unknown,
-            other => Self::UnknownValue(other.to_owned()),
+        match Self::known(value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value.to_owned()),
         }
     }
 }
 #[cfg(feature = "execution")]
 impl From<String> for ExecutionRecordExecutionType {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "exec_manual" => Self::ExecManual,
-            "exec_sched" => Self::ExecSched,
-            "exec_listener" => Self::ExecListener,
-            "exec_listener_bridge" => Self::ExecListenerBridge,
-            "exec_remote" => Self::ExecRemote,
-            "retry_manual" => Self::RetryManual,
-            "retry_sched" => Self::RetrySched,
-            "fiber" => Self::Fiber,
-            "sub_process" => Self::SubProcess,
-            "test_manual" => Self::TestManual,
-            "test_sub_process" => Self::TestSubProcess,
-            "unknown" => Self::Unknown,
-            _ => Self::UnknownValue(value),
+        match Self::known(&value) {
+            Some(known) => known,
+            None => Self::UnknownValue(value),
         }
     }
 }

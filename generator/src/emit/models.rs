@@ -523,20 +523,21 @@ fn emit_enum(e: &Enum) -> TokenStream {
             }
         }
 
+        // Through `known`: one string `match` per enum rather than three.
         impl From<&str> for #name {
             fn from(value: &str) -> Self {
-                match value {
-                    #(#wires => Self::#variants,)*
-                    other => Self::#unknown(other.to_owned()),
+                match Self::known(value) {
+                    Some(known) => known,
+                    None => Self::#unknown(value.to_owned()),
                 }
             }
         }
 
         impl From<String> for #name {
             fn from(value: String) -> Self {
-                match value.as_str() {
-                    #(#wires => Self::#variants,)*
-                    _ => Self::#unknown(value),
+                match Self::known(&value) {
+                    Some(known) => known,
+                    None => Self::#unknown(value),
                 }
             }
         }
