@@ -5,6 +5,8 @@
 use super::runtime::reqwest::Method;
 #[allow(unused_imports)]
 use super::runtime::{Config, ConfigError, Error, Transport};
+#[allow(unused_imports)]
+use super::runtime::{Others, Response};
 /// A client for the API: one method per operation, returning a future to
 /// await.
 ///
@@ -90,8 +92,8 @@ impl Client {
                 request,
                 [200],
                 [401, 403, 404, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Query processes
@@ -117,8 +119,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Get process schedules
@@ -147,8 +149,8 @@ impl Client {
                 request,
                 [200],
                 [401, 403, 404, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Update process schedules
@@ -179,8 +181,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 404, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Next page of processes
@@ -206,8 +208,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Query process schedules
@@ -236,8 +238,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Next page of process schedules
@@ -266,8 +268,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Get a process schedule status
@@ -298,8 +300,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 404, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Enable or disable process schedules
@@ -332,8 +334,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 404, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Query process schedule statuses
@@ -362,8 +364,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Next page of process schedule statuses
@@ -395,8 +397,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Every page of [`Client::query_processes`]: the query, then [`Client::query_more_processes`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
@@ -523,8 +525,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Query execution records
@@ -553,8 +555,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Next page of execution records
@@ -583,8 +585,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Poll for the execution record of a run request
@@ -682,8 +684,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Get an environment
@@ -712,8 +714,8 @@ impl Client {
                 request,
                 [200],
                 [401, 403, 404, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Delete an environment
@@ -739,8 +741,8 @@ impl Client {
                 request,
                 [200],
                 [401, 403, 404, 410, 503],
-                false,
-                super::runtime::Response::empty,
+                Others::Unexpected,
+                Response::empty,
             )
     }
     /// Boomi Query environments
@@ -769,8 +771,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Query environment-runtime attachments
@@ -802,8 +804,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Next page of environment-runtime attachments
@@ -835,8 +837,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Next page of environments
@@ -865,8 +867,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Get environment extensions
@@ -897,8 +899,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 404, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Update environment extensions
@@ -931,8 +933,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 404, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Query environment extensions
@@ -961,8 +963,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Next page of environment extensions
@@ -994,8 +996,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Every page of [`Client::query_environments`]: the query, then [`Client::query_more_environments`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
@@ -1127,8 +1129,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Get a deployed package
@@ -1157,8 +1159,8 @@ impl Client {
                 request,
                 [200],
                 [401, 403, 404, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Undeploy a package
@@ -1184,8 +1186,8 @@ impl Client {
                 request,
                 [200],
                 [401, 403, 404, 410, 503],
-                false,
-                super::runtime::Response::empty,
+                Others::Unexpected,
+                Response::empty,
             )
     }
     /// Boomi Query deployed packages
@@ -1214,8 +1216,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Next page of deployed packages
@@ -1244,8 +1246,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Every page of [`Client::query_deployed_packages`]: the query, then [`Client::query_more_deployed_packages`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
@@ -1310,8 +1312,8 @@ impl Client {
                 request,
                 [200],
                 [401, 403, 404, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Update an Atom
@@ -1342,8 +1344,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 404, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Delete an Atom
@@ -1369,8 +1371,8 @@ impl Client {
                 request,
                 [200],
                 [401, 403, 404, 410, 503],
-                false,
-                super::runtime::Response::empty,
+                Others::Unexpected,
+                Response::empty,
             )
     }
     /// Boomi Query Atoms
@@ -1396,8 +1398,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Next page of Atoms
@@ -1423,8 +1425,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Every page of [`Client::query_atoms`]: the query, then [`Client::query_more_atoms`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
@@ -1480,8 +1482,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Get a packaged component
@@ -1510,8 +1512,8 @@ impl Client {
                 request,
                 [200],
                 [401, 403, 404, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Query packaged components
@@ -1540,8 +1542,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Next page of packaged components
@@ -1570,8 +1572,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Get component metadata
@@ -1600,8 +1602,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 404, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Query component metadata
@@ -1630,8 +1632,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Boomi Next page of component metadata
@@ -1660,8 +1662,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 410, 503],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Every page of [`Client::query_packaged_components`]: the query, then [`Client::query_more_packaged_components`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).

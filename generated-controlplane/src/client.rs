@@ -5,6 +5,8 @@
 use super::runtime::reqwest::Method;
 #[allow(unused_imports)]
 use super::runtime::{Config, ConfigError, Error, Transport};
+#[allow(unused_imports)]
+use super::runtime::{Others, Response};
 /// A client for the API: one method per operation, returning a future to
 /// await.
 ///
@@ -137,8 +139,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 500],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Create an API
@@ -161,8 +163,8 @@ impl Client {
                 request,
                 [201],
                 [400, 401, 403, 409, 500],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Get an API
@@ -189,8 +191,8 @@ impl Client {
                 request,
                 [200],
                 [401, 403, 404, 500],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Update an API
@@ -219,8 +221,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 404, 409, 500],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Delete an API
@@ -244,8 +246,8 @@ impl Client {
                 request,
                 [204],
                 [401, 403, 404, 500],
-                false,
-                super::runtime::Response::empty,
+                Others::Unexpected,
+                Response::empty,
             )
     }
     /// Download the API's image
@@ -329,8 +331,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 404, 500],
-                false,
-                super::runtime::Response::empty,
+                Others::Unexpected,
+                Response::empty,
             )
     }
     /// Delete the API's image
@@ -354,8 +356,8 @@ impl Client {
                 request,
                 [204],
                 [401, 403, 404, 500],
-                false,
-                super::runtime::Response::empty,
+                Others::Unexpected,
+                Response::empty,
             )
     }
     /// Every page of [`Client::list_apis`] (page paging, as `x-pagination` declares), starting at the first; stops after the last page or the first error.
@@ -480,8 +482,8 @@ impl Client {
                 request,
                 [200],
                 [401, 403, 404, 500],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// List running jobs
@@ -519,8 +521,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 500],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// List job history
@@ -558,8 +560,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 403, 500],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
     /// Every page of [`Client::list_running_jobs`] (page paging, as `x-pagination` declares), starting at the first; stops after the last page or the first error.
@@ -683,13 +685,7 @@ impl Client {
             .without_credentials()
             .json(body);
         self.transport
-            .answer(
-                request,
-                [200],
-                [400, 401, 500],
-                false,
-                super::runtime::Response::empty,
-            )
+            .answer(request, [200], [400, 401, 500], Others::Unexpected, Response::empty)
     }
     /// [`Client::login`], with the response headers the spec declares (and any others) beside the answer.
     #[allow(clippy::type_complexity)]
@@ -714,8 +710,8 @@ impl Client {
                 request,
                 [200],
                 [400, 401, 500],
-                false,
-                super::runtime::Response::empty,
+                Others::Unexpected,
+                Response::empty,
             )
     }
     /// Log out, invalidating the token
@@ -729,7 +725,7 @@ impl Client {
             .request(Method::POST, "/logout")
             .operation("logout", "/logout");
         self.transport
-            .answer(request, [200], [401, 500], false, super::runtime::Response::empty)
+            .answer(request, [200], [401, 500], Others::Unexpected, Response::empty)
     }
     /// Create a personal access token
     ///
@@ -754,8 +750,8 @@ impl Client {
                 request,
                 [201],
                 [400, 401, 403, 500],
-                false,
-                super::runtime::Response::json,
+                Others::Unexpected,
+                Response::json,
             )
     }
 }

@@ -93,7 +93,7 @@ pub use filter::FilterValue;
 pub use multipart::Multipart;
 pub use nullable::Nullable;
 pub use stringified::Stringified;
-pub use response::{Response, StreamingResponse};
+pub use response::{Others, Response, StreamingResponse};
 pub use transport::{CallOptions, Request, Transport};
 
 /// What a generated operation method returns: the call as a boxed, `Send` future

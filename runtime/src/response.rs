@@ -11,6 +11,17 @@ use serde::de::DeserializeOwned;
 
 use super::error::{ApiError, Error};
 
+/// What [`Transport::answer`](super::Transport::answer) makes of a status that is
+/// neither a success nor a declared error of the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Others {
+    /// [`Error::UnexpectedStatus`]: the spec names no answer for it.
+    Unexpected,
+    /// [`Error::Api`] with the body decoded as the error type where it matches: the
+    /// spec's `default` response is the error type.
+    Error,
+}
+
 /// A response whose body has been read completely into memory.
 ///
 /// Most generated operations hand the statuses to
@@ -122,19 +133,18 @@ impl Response {
 
     /// What [`Transport::answer`](super::Transport::answer) makes of this response:
     /// `decode` for a status in `ok` (any 2xx when `ok` is empty), [`error`](Self::error)
-    /// for one in `errors` or any other when `others_are_errors`, else
-    /// [`unexpected`](Self::unexpected).
+    /// for one in `errors`, and for any other what `others` says.
     pub(crate) fn answer<T, E: DeserializeOwned>(
         self,
         ok: &[u16],
         errors: &[u16],
-        others_are_errors: bool,
+        others: Others,
         decode: fn(Response) -> Result<T, Error<E>>,
     ) -> Result<T, Error<E>> {
         let status = self.status();
         if ok.contains(&status) || (ok.is_empty() && (200..300).contains(&status)) {
             decode(self)
-        } else if others_are_errors || errors.contains(&status) {
+        } else if others == Others::Error || errors.contains(&status) {
             Err(self.error())
         } else {
             Err(self.unexpected())

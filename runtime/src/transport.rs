@@ -284,10 +284,11 @@ impl Transport {
     /// [`call`](Self::call) for the answer nearly every operation gives, told by its
     /// statuses rather than by a decoder of its own: a status in `ok` (any 2xx when
     /// `ok` is empty) is the answer, read by `decode` ([`Response::json`],
-    /// [`Response::empty`], [`Response::text`]); a status in `errors`, or any other
-    /// when `others_are_errors` (the spec's `default` response), is
+    /// [`Response::empty`], [`Response::text`]); a status in `errors` is
     /// [`Error::Api`] with the body decoded as `E` where it matches
-    /// ([`Response::error`]); anything else is [`Error::UnexpectedStatus`]. The same
+    /// ([`Response::error`]); any other is what `others` says:
+    /// [`Others::Unexpected`](super::Others::Unexpected) ([`Error::UnexpectedStatus`])
+    /// or, for the spec's `default` response, [`Others::Error`](super::Others::Error). The same
     /// answers a `match` on the status in a closure gives, without one closure per
     /// operation: in a crate of thousands of operations those closures were about a
     /// twentieth of the memory `cargo check` needs.
@@ -296,7 +297,7 @@ impl Transport {
         request: Request,
         ok: [u16; OK],
         errors: [u16; ERRORS],
-        others_are_errors: bool,
+        others: super::Others,
         decode: fn(Response) -> Result<T, Error<E>>,
     ) -> BoxFuture<'a, Result<T, Error<E>>>
     where
@@ -305,7 +306,7 @@ impl Transport {
     {
         Box::pin(async move {
             let response: Response = self.exchange(request).await?;
-            response.answer(&ok, &errors, others_are_errors, decode)
+            response.answer(&ok, &errors, others, decode)
         })
     }
 
@@ -316,7 +317,7 @@ impl Transport {
         request: Request,
         ok: [u16; OK],
         errors: [u16; ERRORS],
-        others_are_errors: bool,
+        others: super::Others,
         decode: fn(Response) -> Result<T, Error<E>>,
     ) -> BoxFuture<'a, Result<(T, HeaderMap), Error<E>>>
     where
@@ -326,7 +327,7 @@ impl Transport {
         Box::pin(async move {
             let response: Response = self.exchange(request).await?;
             let headers = response.headers().clone();
-            response.answer(&ok, &errors, others_are_errors, decode).map(|value| (value, headers))
+            response.answer(&ok, &errors, others, decode).map(|value| (value, headers))
         })
     }
 

@@ -406,6 +406,7 @@ async fn unexpected_status_keeps_status_and_raw_body() {
 /// `Transport::answer` tells the answer by status as the generated `match` did.
 #[tokio::test]
 async fn answer_tells_success_declared_errors_and_the_unexpected_apart() {
+    use specwright_runtime::Others;
     let (transport, _) = transport(boomi()).await;
     let ask = |status: u16, body: &str| {
         transport
@@ -417,35 +418,35 @@ async fn answer_tells_success_declared_errors_and_the_unexpected_apart() {
 
     // A status in `ok` decodes; one in `errors` is Api with the body as E; others are unexpected.
     let ok: Result<Value, Error<BoomiError>> =
-        transport.answer(ask(201, r#"{"id":7}"#), [200, 201], [404], false, specwright_runtime::Response::json).await;
+        transport.answer(ask(201, r#"{"id":7}"#), [200, 201], [404], Others::Unexpected, specwright_runtime::Response::json).await;
     assert_eq!(ok.unwrap(), json!({"id": 7}));
     let declared: Result<Value, Error<BoomiError>> =
-        transport.answer(ask(404, boomi), [200], [400, 404], false, specwright_runtime::Response::json).await;
+        transport.answer(ask(404, boomi), [200], [400, 404], Others::Unexpected, specwright_runtime::Response::json).await;
     match declared {
         Err(Error::Api(api)) => assert_eq!(api.parsed.as_ref().map(|e| e.message.as_str()), Some("Atom not found")),
         other => panic!("expected Api, got {other:?}"),
     }
     let unexpected: Result<Value, Error<BoomiError>> =
-        transport.answer(ask(404, boomi), [200], [400], false, specwright_runtime::Response::json).await;
+        transport.answer(ask(404, boomi), [200], [400], Others::Unexpected, specwright_runtime::Response::json).await;
     assert!(matches!(unexpected, Err(Error::UnexpectedStatus(_))), "{unexpected:?}");
     // A 2xx not listed in `ok` is unexpected too, as it was in the match.
     let other_2xx: Result<Value, Error<BoomiError>> =
-        transport.answer(ask(202, "{}"), [200], [], false, specwright_runtime::Response::json).await;
+        transport.answer(ask(202, "{}"), [200], [], Others::Unexpected, specwright_runtime::Response::json).await;
     assert!(matches!(other_2xx, Err(Error::UnexpectedStatus(_))), "{other_2xx:?}");
 
-    // `others_are_errors` (a `default` response): any status not in `ok` is Api.
+    // `Others::Error` (a `default` response): any status not in `ok` is Api.
     let default: Result<Value, Error<BoomiError>> =
-        transport.answer(ask(418, boomi), [200], [], true, specwright_runtime::Response::json).await;
+        transport.answer(ask(418, boomi), [200], [], Others::Error, specwright_runtime::Response::json).await;
     assert!(matches!(&default, Err(Error::Api(api)) if api.status == 418 && api.parsed.is_some()), "{default:?}");
 
     // An empty `ok` is any 2xx, with no body read.
     for status in [200, 204, 299] {
         let done: Result<(), Error<BoomiError>> =
-            transport.answer(ask(status, "not json"), [], [400], false, specwright_runtime::Response::empty).await;
+            transport.answer(ask(status, "not json"), [], [400], Others::Unexpected, specwright_runtime::Response::empty).await;
         assert!(done.is_ok(), "{status}: {done:?}");
     }
     let failed: Result<(), Error<BoomiError>> =
-        transport.answer(ask(400, boomi), [], [400], false, specwright_runtime::Response::empty).await;
+        transport.answer(ask(400, boomi), [], [400], Others::Unexpected, specwright_runtime::Response::empty).await;
     assert_eq!(failed.unwrap_err().status(), Some(400));
 }
 

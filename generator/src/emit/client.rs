@@ -115,6 +115,10 @@ impl<'a> ClientFile<'a> {
             use super::runtime::reqwest::Method;
             #allow
             use super::runtime::{Config, ConfigError, Error, Transport};
+            // What most operations' answers are read with (none, in a spec of only
+            // operations that decode by hand).
+            #[allow(unused_imports)]
+            use super::runtime::{Others, Response};
 
             /// A client for the API: one method per operation, returning a future to
             /// await.
@@ -847,8 +851,8 @@ fn operation_with(op: &Operation, variant: Variant<'_>) -> TokenStream {
     let answer = answer.map(|(ok, decode)| {
         let ok = ok.iter().map(|c| Literal::u16_unsuffixed(*c));
         let errors = op.error_statuses.iter().map(|c| Literal::u16_unsuffixed(*c));
-        let others_are_errors = op.error_default;
-        quote!([#(#ok),*], [#(#errors),*], #others_are_errors, super::runtime::Response::#decode)
+        let others = if op.error_default { quote!(Error) } else { quote!(Unexpected) };
+        quote!([#(#ok),*], [#(#errors),*], Others::#others, Response::#decode)
     });
 
     // Operations with many parameters take them all: a spec's parameter list is the API.
