@@ -24,6 +24,13 @@ fn fixture_crates_pass_clippy() {
         .collect();
     fixtures.sort();
     assert!(fixtures.len() >= 6, "fixtures missing: {fixtures:?}");
+    // A usage tour for the crate of tags.yaml, whose example needs the pets feature.
+    let tour = scratch.join("tags-tour.md");
+    std::fs::write(
+        &tour,
+        "## Tour\n\n```rust,no_run\n# async fn run(client: fixture_tags::Client) {\nlet _ = client.get_pet(\"42\").await;\n# }\n```\n",
+    )
+    .expect("tour");
     for spec in &fixtures {
         let stem = spec.file_stem().unwrap_or_default().to_string_lossy().replace('_', "-");
         let out = scratch.join(&stem);
@@ -32,6 +39,9 @@ fn fixture_crates_pass_clippy() {
             .crate_name(format!("fixture-{stem}"))
             .out_dir(&out)
             .runtime_path(runtime.display().to_string());
+        if stem == "tags" {
+            config.crate_docs(&tour);
+        }
         if let Err(err) = config.write() {
             panic!("{}: {err}", spec.display());
         }
@@ -59,6 +69,7 @@ fn fixture_crates_pass_clippy() {
     );
 
     features_build_alone(&scratch);
+    tour_doctests_need_full(&scratch);
 
     // Behaviour, not only compilation: decoding tests run inside fixture crates.
     for (stem, test, dev_dependencies) in [
@@ -103,6 +114,25 @@ fn check(scratch: &Path, args: &[&str]) -> (bool, String) {
         .output()
         .expect("run cargo check");
     (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// The tour's doctest runs with `full` and is left out with one tag's feature (where
+/// it could not compile), so `cargo test` passes on any feature set.
+fn tour_doctests_need_full(scratch: &Path) {
+    for (features, tests) in [("full", 1), ("owners", 0)] {
+        let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(scratch)
+            .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"))
+            .args(["test", "--offline", "--doc", "-p", "fixture-tags", "--no-default-features", "--features", features])
+            .output()
+            .expect("run cargo test --doc");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && stdout.contains(&format!("test result: ok. {tests} passed")),
+            "fixture-tags doctests with features [{features}]:\n{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }
 
 /// The crate of `tags.yaml` builds with no feature, with each alone and with `full`,

@@ -242,8 +242,10 @@ impl Config {
         self
     }
 
-    /// A Markdown file appended to the crate docs (a usage tour; its Rust examples are
-    /// compiled as doctests). A missing file is skipped.
+    /// A Markdown file for the crate docs (a usage tour; its Rust examples are compiled
+    /// as doctests), written as `TOUR.md` beside the README and included in the crate
+    /// docs after it: with the `full` feature where the crate has features, since the
+    /// examples may call any operation. A missing file is skipped.
     pub fn crate_docs(&mut self, path: impl Into<PathBuf>) -> &mut Self {
         self.crate_docs = Some(path.into());
         self
@@ -380,7 +382,10 @@ impl Config {
             PathBuf::from("README.md"),
             render::markdown_file(&emit::readme(&api, &settings), &header),
         );
-        let lib = emit::lib_rs(&api, &self.runtime);
+        if let Some(tour) = emit::tour(&settings) {
+            files.insert(PathBuf::from("TOUR.md"), render::markdown_file(&tour, &header));
+        }
+        let lib = emit::lib_rs(&api, &self.runtime, settings.extra_docs.is_some());
         stages.begin("render");
         let header_ref = header.as_str();
         let mut rendered = vec![("src/lib.rs", render::rust_file(lib, header_ref))];

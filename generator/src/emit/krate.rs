@@ -215,12 +215,18 @@ pub fn readme(api: &Api, settings: &CrateSettings<'_>) -> String {
         out.push_str(&format!("\nAuthentication: {}.\n", auth.join(", ")));
     }
     out.push_str(&features_section(api, settings.name));
-    if let Some(extra) = settings.extra_docs {
-        out.push('\n');
-        out.push_str(extra.trim());
-        out.push('\n');
+    if settings.extra_docs.is_some() {
+        out.push_str("\nA tour of the client, with examples: [TOUR.md](TOUR.md), also part of the crate docs.\n");
     }
     out
+}
+
+/// `TOUR.md`: the extra docs (a usage tour), if any. A file of its own rather than part
+/// of the README because its examples are doctests that need every operation: the
+/// crate docs include it only with the `full` feature, so a build with one tag's
+/// feature still passes its doctests.
+pub fn tour(settings: &CrateSettings<'_>) -> Option<String> {
+    settings.extra_docs.map(|extra| format!("{}\n", extra.trim()))
 }
 
 /// The lints that spec text, which becomes doc comments, was not written for.
@@ -258,13 +264,22 @@ fn runtime_items(runtime: &Runtime) -> TokenStream {
     }
 }
 
-/// `lib.rs`.
-pub fn lib_rs(api: &Api, runtime: &Runtime) -> TokenStream {
+/// `lib.rs`. With a tour (`TOUR.md`), the crate docs include it after the README,
+/// only with the `full` feature where the crate has features.
+pub fn lib_rs(api: &Api, runtime: &Runtime, tour: bool) -> TokenStream {
     let filters = (!api.filters.is_empty()).then(|| quote!(pub mod filters;));
     let allows = doc_lint_allows();
     let runtime = runtime_items(runtime);
+    let tour = tour.then(|| {
+        if api.features.list.is_empty() {
+            quote!(#![doc = include_str!("../TOUR.md")])
+        } else {
+            quote!(#![cfg_attr(feature = "full", doc = include_str!("../TOUR.md"))])
+        }
+    });
     quote! {
         #![doc = include_str!("../README.md")]
+        #tour
         #![allow(#allows)]
 
         mod client;

@@ -13,7 +13,7 @@ use crate::naming::ident;
 
 pub use client::{ClientFile, client};
 pub use filters::{FiltersFile, filters};
-pub use krate::{Runtime, cargo_toml, lib_rs, module_rs, readme};
+pub use krate::{Runtime, cargo_toml, lib_rs, module_rs, readme, tour};
 pub use models::{ModelsFile, models};
 
 /// The `#[cfg]` an item compiles under, or nothing.
