@@ -68,6 +68,24 @@ fn fixture_crates_pass_clippy() {
         String::from_utf8_lossy(&output.stderr)
     );
 
+    // The generated files are marked for rustfmt to skip: a workspace holding a
+    // generated crate keeps passing `cargo fmt --check`.
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(&scratch)
+        .args(["fmt", "--check"])
+        .args(fixtures.iter().flat_map(|spec| {
+            let stem = spec.file_stem().unwrap_or_default().to_string_lossy().replace('_', "-");
+            ["-p".to_owned(), format!("fixture-{stem}")]
+        }))
+        .output()
+        .expect("run cargo fmt (rustup component add rustfmt)");
+    assert!(
+        output.status.success(),
+        "cargo fmt --check would reformat generated crates:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+
     features_build_alone(&scratch);
     tour_doctests_need_full(&scratch);
 

@@ -12,7 +12,10 @@
     clippy::empty_docs,
     clippy::doc_nested_refdefs
 )]
+#![cfg_attr(rustfmt, rustfmt::skip)]
+#[rustfmt::skip]
 mod client;
+#[rustfmt::skip]
 pub mod models;
 pub use client::Client;
 /// The runtime this client is built on: retry policy, error types, and the

@@ -250,6 +250,7 @@ fn runtime_items(runtime: &Runtime) -> TokenStream {
             /// The runtime this client is built on (vendored: its source is in
             /// `src/runtime/`): retry policy, error types, and the `futures`,
             /// `serde_json`, `chrono` and `reqwest` versions it uses.
+            #[rustfmt::skip]
             pub mod runtime;
         },
         Runtime::Registry { .. } | Runtime::Path(_) => quote! {
@@ -267,7 +268,7 @@ fn runtime_items(runtime: &Runtime) -> TokenStream {
 /// `lib.rs`. With a tour (`TOUR.md`), the crate docs include it after the README,
 /// only with the `full` feature where the crate has features.
 pub fn lib_rs(api: &Api, runtime: &Runtime, tour: bool) -> TokenStream {
-    let filters = (!api.filters.is_empty()).then(|| quote!(pub mod filters;));
+    let filters = (!api.filters.is_empty()).then(|| quote!(#[rustfmt::skip] pub mod filters;));
     let allows = doc_lint_allows();
     let runtime = runtime_items(runtime);
     let tour = tour.then(|| {
@@ -281,9 +282,15 @@ pub fn lib_rs(api: &Api, runtime: &Runtime, tour: bool) -> TokenStream {
         #![doc = include_str!("../README.md")]
         #tour
         #![allow(#allows)]
+        // Printed by the generator, not rustfmt: `cargo fmt` in a workspace that holds
+        // the crate leaves its files as they are, so `cargo fmt --check` passes and a
+        // regenerated crate diffs only where the spec changed.
+        #![cfg_attr(rustfmt, rustfmt::skip)]
 
+        #[rustfmt::skip]
         mod client;
         #filters
+        #[rustfmt::skip]
         pub mod models;
 
         pub use client::Client;
