@@ -41,7 +41,7 @@ impl<'de> serde::Deserialize<'de> for Process {
 impl<'de> super::runtime::de::Fields<'de> for Process {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &["id", "name", "Description", "IntegrationPack"],
         );
@@ -99,7 +99,7 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedules {
 impl<'de> super::runtime::de::Fields<'de> for ProcessSchedules {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &["id", "atomId", "processId", "Schedule", "Retry"],
         );
@@ -157,7 +157,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequest {
 impl<'de> super::runtime::de::Fields<'de> for ExecutionRequest {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &[
                 "atomId",
@@ -224,7 +224,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestResult {
 impl<'de> super::runtime::de::Fields<'de> for ExecutionRequestResult {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &[
                 "requestId",
@@ -345,7 +345,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecord {
 impl<'de> super::runtime::de::Fields<'de> for ExecutionRecord {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &[
                 "executionId",
@@ -447,7 +447,7 @@ impl<'de> serde::Deserialize<'de> for Environment {
 impl<'de> super::runtime::de::Fields<'de> for Environment {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &["id", "name", "classification", "parentAccount", "parentEnvironment"],
         );
@@ -669,7 +669,7 @@ impl<'de> serde::Deserialize<'de> for DeployedPackage {
 impl<'de> super::runtime::de::Fields<'de> for DeployedPackage {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &[
                 "deploymentId",
@@ -754,7 +754,7 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageInput {
 impl<'de> super::runtime::de::Fields<'de> for DeployedPackageInput {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &["environmentId", "packageId", "notes", "componentId", "listenerStatus"],
         );
@@ -860,7 +860,7 @@ impl<'de> serde::Deserialize<'de> for Atom {
 impl<'de> super::runtime::de::Fields<'de> for Atom {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &[
                 "id",
@@ -1211,7 +1211,7 @@ impl<'de> serde::Deserialize<'de> for AtomInput {
 impl<'de> super::runtime::de::Fields<'de> for AtomInput {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &["name", "purgeHistoryDays", "purgeImmediate", "forceRestartTime"],
         );
@@ -1292,7 +1292,7 @@ impl<'de> serde::Deserialize<'de> for PackagedComponent {
 impl<'de> super::runtime::de::Fields<'de> for PackagedComponent {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &[
                 "packageId",
@@ -1375,7 +1375,7 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentInput {
 impl<'de> super::runtime::de::Fields<'de> for PackagedComponentInput {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &[
                 "componentId",
@@ -1436,7 +1436,7 @@ impl<'de> serde::Deserialize<'de> for ProcessQueryResult {
 impl<'de> super::runtime::de::Fields<'de> for ProcessQueryResult {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -1485,7 +1485,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryResult {
 impl<'de> super::runtime::de::Fields<'de> for ExecutionRecordQueryResult {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -1534,7 +1534,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentQueryResult {
 impl<'de> super::runtime::de::Fields<'de> for EnvironmentQueryResult {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -1583,7 +1583,7 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageQueryResult {
 impl<'de> super::runtime::de::Fields<'de> for DeployedPackageQueryResult {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -1632,7 +1632,7 @@ impl<'de> serde::Deserialize<'de> for AtomQueryResult {
 impl<'de> super::runtime::de::Fields<'de> for AtomQueryResult {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -1677,7 +1677,7 @@ impl<'de> serde::Deserialize<'de> for ErrorResponse {
 impl<'de> super::runtime::de::Fields<'de> for ErrorResponse {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["message", "@type", "error"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -1727,7 +1727,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachment {
 impl<'de> super::runtime::de::Fields<'de> for EnvironmentAtomAttachment {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["id", "atomId", "environmentId"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -1771,7 +1771,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentQueryConfig {
 impl<'de> super::runtime::de::Fields<'de> for EnvironmentAtomAttachmentQueryConfig {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["QueryFilter"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -2326,7 +2326,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentQueryResult {
 impl<'de> super::runtime::de::Fields<'de> for EnvironmentAtomAttachmentQueryResult {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -2367,7 +2367,7 @@ impl<'de> serde::Deserialize<'de> for ProcessQueryConfig {
 impl<'de> super::runtime::de::Fields<'de> for ProcessQueryConfig {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["QueryFilter"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -2648,7 +2648,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentQueryConfig {
 impl<'de> super::runtime::de::Fields<'de> for EnvironmentQueryConfig {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["QueryFilter"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -2920,7 +2920,7 @@ impl<'de> serde::Deserialize<'de> for AtomQueryConfig {
 impl<'de> super::runtime::de::Fields<'de> for AtomQueryConfig {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["QueryFilter"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -3328,7 +3328,7 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageQueryConfig {
 impl<'de> super::runtime::de::Fields<'de> for DeployedPackageQueryConfig {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["QueryFilter"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -3688,7 +3688,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfig {
 impl<'de> super::runtime::de::Fields<'de> for ExecutionRecordQueryConfig {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["QueryFilter", "QuerySort"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -3773,7 +3773,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfigQuerySort {
 impl<'de> super::runtime::de::Fields<'de> for ExecutionRecordQueryConfigQuerySort {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["sortField"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -3818,7 +3818,7 @@ impl<'de> super::runtime::de::Fields<'de>
 for ExecutionRecordQueryConfigQuerySortSortFieldItem {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["fieldName", "sortOrder"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -4127,7 +4127,7 @@ impl<'de> serde::Deserialize<'de> for ErrorDetail {
 impl<'de> super::runtime::de::Fields<'de> for ErrorDetail {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["message"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -4275,7 +4275,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensions {
 impl<'de> super::runtime::de::Fields<'de> for EnvironmentExtensions {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &[
                 "id",
@@ -4339,7 +4339,7 @@ impl<'de> serde::Deserialize<'de> for Connections {
 impl<'de> super::runtime::de::Fields<'de> for Connections {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["connection"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -4379,7 +4379,7 @@ impl<'de> serde::Deserialize<'de> for Connection {
 impl<'de> super::runtime::de::Fields<'de> for Connection {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["id", "name", "field"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -4419,7 +4419,7 @@ impl<'de> serde::Deserialize<'de> for Operations {
 impl<'de> super::runtime::de::Fields<'de> for Operations {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["operation"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -4459,7 +4459,7 @@ impl<'de> serde::Deserialize<'de> for Operation {
 impl<'de> super::runtime::de::Fields<'de> for Operation {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["id", "name", "field"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -4499,7 +4499,7 @@ impl<'de> serde::Deserialize<'de> for TradingPartners {
 impl<'de> super::runtime::de::Fields<'de> for TradingPartners {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["tradingPartner"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -4539,7 +4539,7 @@ impl<'de> serde::Deserialize<'de> for TradingPartner {
 impl<'de> super::runtime::de::Fields<'de> for TradingPartner {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["id", "name", "category"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -4581,7 +4581,7 @@ impl<'de> serde::Deserialize<'de> for TradingPartnerCategory {
 impl<'de> super::runtime::de::Fields<'de> for TradingPartnerCategory {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["id", "name", "field"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -4621,7 +4621,7 @@ impl<'de> serde::Deserialize<'de> for SharedCommunications {
 impl<'de> super::runtime::de::Fields<'de> for SharedCommunications {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["sharedCommunication"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -4667,7 +4667,7 @@ impl<'de> serde::Deserialize<'de> for SharedCommunication {
 impl<'de> super::runtime::de::Fields<'de> for SharedCommunication {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["id", "name", "type", "field"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -4708,7 +4708,7 @@ impl<'de> serde::Deserialize<'de> for CrossReferences {
 impl<'de> super::runtime::de::Fields<'de> for CrossReferences {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["crossReference"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -4755,7 +4755,7 @@ impl<'de> serde::Deserialize<'de> for CrossReference {
 impl<'de> super::runtime::de::Fields<'de> for CrossReference {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &["id", "name", "overrideValues", "CrossReferenceRows"],
         );
@@ -4798,7 +4798,7 @@ impl<'de> serde::Deserialize<'de> for CrossReferenceRows {
 impl<'de> super::runtime::de::Fields<'de> for CrossReferenceRows {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["row"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -4876,7 +4876,7 @@ impl<'de> serde::Deserialize<'de> for CrossReferenceRow {
 impl<'de> super::runtime::de::Fields<'de> for CrossReferenceRow {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &[
                 "ref1",
@@ -4956,7 +4956,7 @@ impl<'de> serde::Deserialize<'de> for OverrideProcessProperties {
 impl<'de> super::runtime::de::Fields<'de> for OverrideProcessProperties {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["ProcessProperty"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -5001,7 +5001,7 @@ impl<'de> serde::Deserialize<'de> for OverrideProcessProperty {
 impl<'de> super::runtime::de::Fields<'de> for OverrideProcessProperty {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["id", "name", "ProcessPropertyValue"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -5057,7 +5057,7 @@ impl<'de> serde::Deserialize<'de> for ProcessPropertyValue {
 impl<'de> super::runtime::de::Fields<'de> for ProcessPropertyValue {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &[
                 "key",
@@ -5113,7 +5113,7 @@ impl<'de> serde::Deserialize<'de> for Properties {
 impl<'de> super::runtime::de::Fields<'de> for Properties {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["property"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -5155,7 +5155,7 @@ impl<'de> serde::Deserialize<'de> for Property {
 impl<'de> super::runtime::de::Fields<'de> for Property {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["name", "value"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -5194,7 +5194,7 @@ impl<'de> serde::Deserialize<'de> for PgpCertificates {
 impl<'de> super::runtime::de::Fields<'de> for PgpCertificates {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["PGPCertificate"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -5238,7 +5238,7 @@ impl<'de> serde::Deserialize<'de> for PgpCertificate {
 impl<'de> super::runtime::de::Fields<'de> for PgpCertificate {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["id", "value", "useDefault"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -5296,7 +5296,7 @@ impl<'de> serde::Deserialize<'de> for Field {
 impl<'de> super::runtime::de::Fields<'de> for Field {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &[
                 "id",
@@ -5352,7 +5352,7 @@ impl<'de> serde::Deserialize<'de> for CustomProperties {
 impl<'de> super::runtime::de::Fields<'de> for CustomProperties {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["properties"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -5392,7 +5392,7 @@ impl<'de> serde::Deserialize<'de> for PropertyPair {
 impl<'de> super::runtime::de::Fields<'de> for PropertyPair {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["key", "value", "encrypted"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -5438,7 +5438,7 @@ impl<'de> serde::Deserialize<'de> for CloudManagedSecretConfig {
 impl<'de> super::runtime::de::Fields<'de> for CloudManagedSecretConfig {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &["usesRemoteSecretsManager", "secretsManagerType", "secretReference"],
         );
@@ -5564,7 +5564,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsQueryConfig {
 impl<'de> super::runtime::de::Fields<'de> for EnvironmentExtensionsQueryConfig {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["QueryFilter"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -5848,7 +5848,7 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsQueryResult {
 impl<'de> super::runtime::de::Fields<'de> for EnvironmentExtensionsQueryResult {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -5907,7 +5907,7 @@ impl<'de> serde::Deserialize<'de> for Schedule {
 impl<'de> super::runtime::de::Fields<'de> for Schedule {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &["minutes", "hours", "daysOfWeek", "daysOfMonth", "months", "years"],
         );
@@ -5955,7 +5955,7 @@ impl<'de> serde::Deserialize<'de> for ScheduleRetry {
 impl<'de> super::runtime::de::Fields<'de> for ScheduleRetry {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["Schedule", "maxRetry"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -5995,7 +5995,7 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryConfig {
 impl<'de> super::runtime::de::Fields<'de> for ProcessSchedulesQueryConfig {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["QueryFilter"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -6272,7 +6272,7 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryResult {
 impl<'de> super::runtime::de::Fields<'de> for ProcessSchedulesQueryResult {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -6325,7 +6325,7 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatus {
 impl<'de> super::runtime::de::Fields<'de> for ProcessScheduleStatus {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["id", "atomId", "processId", "enabled"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -6367,7 +6367,7 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryConfig {
 impl<'de> super::runtime::de::Fields<'de> for ProcessScheduleStatusQueryConfig {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["QueryFilter"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -6572,7 +6572,7 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryResult {
 impl<'de> super::runtime::de::Fields<'de> for ProcessScheduleStatusQueryResult {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -6618,7 +6618,7 @@ impl<'de> serde::Deserialize<'de> for ProcessIntegrationPackInfo {
 impl<'de> super::runtime::de::Fields<'de> for ProcessIntegrationPackInfo {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &["integrationPackId", "integrationPackInstanceId"],
         );
@@ -6660,7 +6660,7 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentQueryConfig {
 impl<'de> super::runtime::de::Fields<'de> for PackagedComponentQueryConfig {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["QueryFilter"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -6862,7 +6862,7 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentQueryResult {
 impl<'de> super::runtime::de::Fields<'de> for PackagedComponentQueryResult {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -6949,7 +6949,7 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadata {
 impl<'de> super::runtime::de::Fields<'de> for ComponentMetadata {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &[
                 "componentId",
@@ -7245,7 +7245,7 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataQueryConfig {
 impl<'de> super::runtime::de::Fields<'de> for ComponentMetadataQueryConfig {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["QueryFilter"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -7608,7 +7608,7 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataQueryResult {
 impl<'de> super::runtime::de::Fields<'de> for ComponentMetadataQueryResult {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -7652,7 +7652,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestDynamicProcessProperties {
 impl<'de> super::runtime::de::Fields<'de> for ExecutionRequestDynamicProcessProperties {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["DynamicProcessProperty"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -7691,7 +7691,7 @@ impl<'de> serde::Deserialize<'de> for DynamicProcessProperty {
 impl<'de> super::runtime::de::Fields<'de> for DynamicProcessProperty {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["name", "value"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -7731,7 +7731,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestProcessProperties {
 impl<'de> super::runtime::de::Fields<'de> for ExecutionRequestProcessProperties {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["ProcessProperty"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -7774,7 +7774,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestProcessProperty {
 impl<'de> super::runtime::de::Fields<'de> for ExecutionRequestProcessProperty {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["componentId", "ProcessPropertyValue"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -7817,7 +7817,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestProcessPropertyValue {
 impl<'de> super::runtime::de::Fields<'de> for ExecutionRequestProcessPropertyValue {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["key", "value"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -8185,7 +8185,7 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordAsyncResult {
 impl<'de> super::runtime::de::Fields<'de> for ExecutionRecordAsyncResult {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &[
                 "executionId",

@@ -40,7 +40,7 @@ impl<'de> serde::Deserialize<'de> for ErrorResponse {
 impl<'de> super::runtime::de::Fields<'de> for ErrorResponse {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &["timestamp", "status", "error", "message", "path"],
         );
@@ -100,7 +100,7 @@ impl<'de> serde::Deserialize<'de> for ApiInput {
 impl<'de> super::runtime::de::Fields<'de> for ApiInput {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &["name", "displayName", "description", "status", "tags"],
         );
@@ -202,7 +202,7 @@ impl<'de> serde::Deserialize<'de> for ApiPage {
 impl<'de> super::runtime::de::Fields<'de> for ApiPage {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &["content", "size", "number", "totalPages", "totalElements", "last"],
         );
@@ -284,7 +284,7 @@ impl<'de> serde::Deserialize<'de> for JobPage {
 impl<'de> super::runtime::de::Fields<'de> for JobPage {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(
             &["content", "size", "number", "totalPages", "totalElements", "last"],
         );
@@ -343,7 +343,7 @@ impl<'de> serde::Deserialize<'de> for LoginRequest {
 impl<'de> super::runtime::de::Fields<'de> for LoginRequest {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["username", "password"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {
@@ -392,7 +392,7 @@ impl<'de> serde::Deserialize<'de> for AccessTokenInput {
 impl<'de> super::runtime::de::Fields<'de> for AccessTokenInput {
     fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         use super::runtime::de;
-        let mut value = <Self as Default>::default();
+        let mut value = <Self as std::default::Default>::default();
         let mut fields = de::Key::in_place(&["name", "validityDays", "scopes"]);
         while let Some(key) = map.next_key_seed(&mut fields)? {
             match key {

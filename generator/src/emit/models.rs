@@ -320,7 +320,7 @@ fn compact_deserialize(name: &str, plans: &[FieldPlan<'_>], defaultable: bool) -
         let require = (!required.is_empty()).then(|| quote!(fields.require(&[#(#required),*])?;));
         quote! {
             use super::runtime::de;
-            let mut value = <Self as Default>::default();
+            let mut value = <Self as std::default::Default>::default();
             let mut fields = de::Key::in_place(&[#(#wires),*]);
             while let Some(key) = map.next_key_seed(&mut fields)? {
                 match key {
