@@ -507,7 +507,7 @@ impl std::fmt::Display for EnvironmentClassification {
     }
 }
 #[cfg(feature = "environments")]
-impl From<&str> for EnvironmentClassification {
+impl std::convert::From<&str> for EnvironmentClassification {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -516,7 +516,7 @@ impl From<&str> for EnvironmentClassification {
     }
 }
 #[cfg(feature = "environments")]
-impl From<String> for EnvironmentClassification {
+impl std::convert::From<String> for EnvironmentClassification {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,
@@ -969,7 +969,7 @@ impl std::fmt::Display for AtomStatus {
     }
 }
 #[cfg(feature = "atoms")]
-impl From<&str> for AtomStatus {
+impl std::convert::From<&str> for AtomStatus {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -978,7 +978,7 @@ impl From<&str> for AtomStatus {
     }
 }
 #[cfg(feature = "atoms")]
-impl From<String> for AtomStatus {
+impl std::convert::From<String> for AtomStatus {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,
@@ -1054,7 +1054,7 @@ impl std::fmt::Display for AtomType {
     }
 }
 #[cfg(feature = "atoms")]
-impl From<&str> for AtomType {
+impl std::convert::From<&str> for AtomType {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -1063,7 +1063,7 @@ impl From<&str> for AtomType {
     }
 }
 #[cfg(feature = "atoms")]
-impl From<String> for AtomType {
+impl std::convert::From<String> for AtomType {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,
@@ -1133,7 +1133,7 @@ impl std::fmt::Display for AtomCapabilitiesItem {
     }
 }
 #[cfg(feature = "atoms")]
-impl From<&str> for AtomCapabilitiesItem {
+impl std::convert::From<&str> for AtomCapabilitiesItem {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -1142,7 +1142,7 @@ impl From<&str> for AtomCapabilitiesItem {
     }
 }
 #[cfg(feature = "atoms")]
-impl From<String> for AtomCapabilitiesItem {
+impl std::convert::From<String> for AtomCapabilitiesItem {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,
@@ -2016,7 +2016,7 @@ impl std::fmt::Display for SimpleExpressionOperator {
         feature = "components"
     )
 )]
-impl From<&str> for SimpleExpressionOperator {
+impl std::convert::From<&str> for SimpleExpressionOperator {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -2033,7 +2033,7 @@ impl From<&str> for SimpleExpressionOperator {
         feature = "components"
     )
 )]
-impl From<String> for SimpleExpressionOperator {
+impl std::convert::From<String> for SimpleExpressionOperator {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,
@@ -2127,7 +2127,7 @@ impl std::fmt::Display for EnvironmentAtomAttachmentSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "environments")]
-impl From<&str> for EnvironmentAtomAttachmentSimpleExpressionProperty {
+impl std::convert::From<&str> for EnvironmentAtomAttachmentSimpleExpressionProperty {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -2136,7 +2136,7 @@ impl From<&str> for EnvironmentAtomAttachmentSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "environments")]
-impl From<String> for EnvironmentAtomAttachmentSimpleExpressionProperty {
+impl std::convert::From<String> for EnvironmentAtomAttachmentSimpleExpressionProperty {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,
@@ -2253,7 +2253,7 @@ impl std::fmt::Display for GroupingExpressionOperator {
         f.write_str(self.as_str())
     }
 }
-impl From<&str> for GroupingExpressionOperator {
+impl std::convert::From<&str> for GroupingExpressionOperator {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -2261,7 +2261,7 @@ impl From<&str> for GroupingExpressionOperator {
         }
     }
 }
-impl From<String> for GroupingExpressionOperator {
+impl std::convert::From<String> for GroupingExpressionOperator {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,
@@ -2534,7 +2534,7 @@ impl std::fmt::Display for ProcessSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "processes")]
-impl From<&str> for ProcessSimpleExpressionProperty {
+impl std::convert::From<&str> for ProcessSimpleExpressionProperty {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -2543,7 +2543,7 @@ impl From<&str> for ProcessSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "processes")]
-impl From<String> for ProcessSimpleExpressionProperty {
+impl std::convert::From<String> for ProcessSimpleExpressionProperty {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,
@@ -2806,7 +2806,7 @@ impl std::fmt::Display for EnvironmentSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "environments")]
-impl From<&str> for EnvironmentSimpleExpressionProperty {
+impl std::convert::From<&str> for EnvironmentSimpleExpressionProperty {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -2815,7 +2815,7 @@ impl From<&str> for EnvironmentSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "environments")]
-impl From<String> for EnvironmentSimpleExpressionProperty {
+impl std::convert::From<String> for EnvironmentSimpleExpressionProperty {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,
@@ -3087,7 +3087,7 @@ impl std::fmt::Display for AtomSimpleExpressionOperator {
     }
 }
 #[cfg(feature = "atoms")]
-impl From<&str> for AtomSimpleExpressionOperator {
+impl std::convert::From<&str> for AtomSimpleExpressionOperator {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -3096,7 +3096,7 @@ impl From<&str> for AtomSimpleExpressionOperator {
     }
 }
 #[cfg(feature = "atoms")]
-impl From<String> for AtomSimpleExpressionOperator {
+impl std::convert::From<String> for AtomSimpleExpressionOperator {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,
@@ -3214,7 +3214,7 @@ impl std::fmt::Display for AtomSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "atoms")]
-impl From<&str> for AtomSimpleExpressionProperty {
+impl std::convert::From<&str> for AtomSimpleExpressionProperty {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -3223,7 +3223,7 @@ impl From<&str> for AtomSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "atoms")]
-impl From<String> for AtomSimpleExpressionProperty {
+impl std::convert::From<String> for AtomSimpleExpressionProperty {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,
@@ -3573,7 +3573,7 @@ impl std::fmt::Display for DeployedPackageSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "deployments")]
-impl From<&str> for DeployedPackageSimpleExpressionProperty {
+impl std::convert::From<&str> for DeployedPackageSimpleExpressionProperty {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -3582,7 +3582,7 @@ impl From<&str> for DeployedPackageSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "deployments")]
-impl From<String> for DeployedPackageSimpleExpressionProperty {
+impl std::convert::From<String> for DeployedPackageSimpleExpressionProperty {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,
@@ -4016,7 +4016,7 @@ impl std::fmt::Display for ExecutionRecordSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "execution")]
-impl From<&str> for ExecutionRecordSimpleExpressionProperty {
+impl std::convert::From<&str> for ExecutionRecordSimpleExpressionProperty {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -4025,7 +4025,7 @@ impl From<&str> for ExecutionRecordSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "execution")]
-impl From<String> for ExecutionRecordSimpleExpressionProperty {
+impl std::convert::From<String> for ExecutionRecordSimpleExpressionProperty {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,
@@ -4181,7 +4181,7 @@ impl std::fmt::Display for DeployedPackageListenerStatus {
     }
 }
 #[cfg(feature = "deployments")]
-impl From<&str> for DeployedPackageListenerStatus {
+impl std::convert::From<&str> for DeployedPackageListenerStatus {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -4190,7 +4190,7 @@ impl From<&str> for DeployedPackageListenerStatus {
     }
 }
 #[cfg(feature = "deployments")]
-impl From<String> for DeployedPackageListenerStatus {
+impl std::convert::From<String> for DeployedPackageListenerStatus {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,
@@ -5498,7 +5498,7 @@ impl std::fmt::Display for CloudManagedSecretConfigSecretsManagerType {
     }
 }
 #[cfg(feature = "environments")]
-impl From<&str> for CloudManagedSecretConfigSecretsManagerType {
+impl std::convert::From<&str> for CloudManagedSecretConfigSecretsManagerType {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -5507,7 +5507,7 @@ impl From<&str> for CloudManagedSecretConfigSecretsManagerType {
     }
 }
 #[cfg(feature = "environments")]
-impl From<String> for CloudManagedSecretConfigSecretsManagerType {
+impl std::convert::From<String> for CloudManagedSecretConfigSecretsManagerType {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,
@@ -5724,7 +5724,7 @@ impl std::fmt::Display for EnvironmentExtensionsSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "environments")]
-impl From<&str> for EnvironmentExtensionsSimpleExpressionProperty {
+impl std::convert::From<&str> for EnvironmentExtensionsSimpleExpressionProperty {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -5733,7 +5733,7 @@ impl From<&str> for EnvironmentExtensionsSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "environments")]
-impl From<String> for EnvironmentExtensionsSimpleExpressionProperty {
+impl std::convert::From<String> for EnvironmentExtensionsSimpleExpressionProperty {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,
@@ -6151,7 +6151,7 @@ impl std::fmt::Display for ProcessSchedulesSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "processes")]
-impl From<&str> for ProcessSchedulesSimpleExpressionProperty {
+impl std::convert::From<&str> for ProcessSchedulesSimpleExpressionProperty {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -6160,7 +6160,7 @@ impl From<&str> for ProcessSchedulesSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "processes")]
-impl From<String> for ProcessSchedulesSimpleExpressionProperty {
+impl std::convert::From<String> for ProcessSchedulesSimpleExpressionProperty {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,
@@ -7179,7 +7179,7 @@ impl std::fmt::Display for ComponentMetadataType {
     }
 }
 #[cfg(feature = "components")]
-impl From<&str> for ComponentMetadataType {
+impl std::convert::From<&str> for ComponentMetadataType {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -7188,7 +7188,7 @@ impl From<&str> for ComponentMetadataType {
     }
 }
 #[cfg(feature = "components")]
-impl From<String> for ComponentMetadataType {
+impl std::convert::From<String> for ComponentMetadataType {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,
@@ -7484,7 +7484,7 @@ impl std::fmt::Display for ComponentMetadataSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "components")]
-impl From<&str> for ComponentMetadataSimpleExpressionProperty {
+impl std::convert::From<&str> for ComponentMetadataSimpleExpressionProperty {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -7493,7 +7493,7 @@ impl From<&str> for ComponentMetadataSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "components")]
-impl From<String> for ComponentMetadataSimpleExpressionProperty {
+impl std::convert::From<String> for ComponentMetadataSimpleExpressionProperty {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,
@@ -7910,7 +7910,7 @@ impl std::fmt::Display for ExecutionRecordStatus {
     }
 }
 #[cfg(feature = "execution")]
-impl From<&str> for ExecutionRecordStatus {
+impl std::convert::From<&str> for ExecutionRecordStatus {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -7919,7 +7919,7 @@ impl From<&str> for ExecutionRecordStatus {
     }
 }
 #[cfg(feature = "execution")]
-impl From<String> for ExecutionRecordStatus {
+impl std::convert::From<String> for ExecutionRecordStatus {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,
@@ -8044,7 +8044,7 @@ impl std::fmt::Display for ExecutionRecordExecutionType {
     }
 }
 #[cfg(feature = "execution")]
-impl From<&str> for ExecutionRecordExecutionType {
+impl std::convert::From<&str> for ExecutionRecordExecutionType {
     fn from(value: &str) -> Self {
         match Self::known(value) {
             Some(known) => known,
@@ -8053,7 +8053,7 @@ impl From<&str> for ExecutionRecordExecutionType {
     }
 }
 #[cfg(feature = "execution")]
-impl From<String> for ExecutionRecordExecutionType {
+impl std::convert::From<String> for ExecutionRecordExecutionType {
     fn from(value: String) -> Self {
         match Self::known(&value) {
             Some(known) => known,

@@ -524,7 +524,7 @@ fn emit_enum(e: &Enum) -> TokenStream {
         }
 
         // Through `known`: one string `match` per enum rather than three.
-        impl From<&str> for #name {
+        impl std::convert::From<&str> for #name {
             fn from(value: &str) -> Self {
                 match Self::known(value) {
                     Some(known) => known,
@@ -533,7 +533,7 @@ fn emit_enum(e: &Enum) -> TokenStream {
             }
         }
 
-        impl From<String> for #name {
+        impl std::convert::From<String> for #name {
             fn from(value: String) -> Self {
                 match Self::known(&value) {
                     Some(known) => known,
@@ -623,13 +623,13 @@ fn emit_integer_enum(e: &Enum) -> TokenStream {
             }
         }
 
-        impl From<i64> for #name {
+        impl std::convert::From<i64> for #name {
             fn from(value: i64) -> Self {
                 Self::known(value).unwrap_or(Self::#unknown(value))
             }
         }
 
-        impl From<#name> for i64 {
+        impl std::convert::From<#name> for i64 {
             fn from(value: #name) -> Self {
                 value.value()
             }
