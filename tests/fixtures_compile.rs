@@ -55,10 +55,7 @@ fn fixture_crates_pass_clippy() {
     // The workspace's lock file pins the same dependency versions, so this builds offline.
     std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock")).expect("lock file");
 
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = Command::new(cargo)
-        .current_dir(&scratch)
-        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"))
+    let output = cargo(&scratch)
         .args(["clippy", "--workspace", "--all-targets", "--offline", "--quiet", "--", "-D", "warnings"])
         .output()
         .expect("run cargo clippy");
@@ -70,8 +67,7 @@ fn fixture_crates_pass_clippy() {
 
     // The generated files are marked for rustfmt to skip: a workspace holding a
     // generated crate keeps passing `cargo fmt --check`.
-    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(&scratch)
+    let output = cargo(&scratch)
         .args(["fmt", "--check"])
         .args(fixtures.iter().flat_map(|spec| {
             let stem = spec.file_stem().unwrap_or_default().to_string_lossy().replace('_', "-");
@@ -107,9 +103,7 @@ fn fixture_crates_pass_clippy() {
         std::fs::write(&manifest, toml).expect("manifest");
         std::fs::create_dir_all(dir.join("tests")).expect("tests dir");
         std::fs::copy(root.join("tests/fixture_tests").join(test), dir.join("tests").join(test)).expect("copy test");
-        let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .current_dir(&scratch)
-            .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"))
+        let output = cargo(&scratch)
             .args(["test", "--offline", "--quiet", "-p", &format!("fixture-{stem}")])
             .output()
             .expect("run cargo test");
@@ -122,11 +116,18 @@ fn fixture_crates_pass_clippy() {
     }
 }
 
+/// `cargo` in the fixture workspace, with its own target directory.
+fn cargo(scratch: &Path) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command
+        .current_dir(scratch)
+        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"));
+    command
+}
+
 /// `cargo check` in the fixture workspace; the status and stderr.
 fn check(scratch: &Path, args: &[&str]) -> (bool, String) {
-    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(scratch)
-        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"))
+    let output = cargo(scratch)
         .args(["check", "--offline", "--quiet", "-p", "fixture-tags", "--no-default-features"])
         .args(args)
         .output()
@@ -138,9 +139,7 @@ fn check(scratch: &Path, args: &[&str]) -> (bool, String) {
 /// it could not compile), so `cargo test` passes on any feature set.
 fn tour_doctests_need_full(scratch: &Path) {
     for (features, tests) in [("full", 1), ("owners", 0)] {
-        let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .current_dir(scratch)
-            .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"))
+        let output = cargo(scratch)
             .args(["test", "--offline", "--doc", "-p", "fixture-tags", "--no-default-features", "--features", features])
             .output()
             .expect("run cargo test --doc");

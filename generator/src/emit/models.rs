@@ -296,6 +296,18 @@ fn compact_deserialize(name: &str, plans: &[FieldPlan<'_>], defaultable: bool) -
     let ty = ident(name);
     let wires: Vec<&str> = plans.iter().map(|p| p.field.wire.as_str()).collect();
     let positions: Vec<_> = (0..plans.len()).map(proc_macro2::Literal::usize_unsuffixed).collect();
+    // The loop over the keys, each read by its field's `read` (the key made by `key`).
+    let read_keys = |key: TokenStream, reads: Vec<TokenStream>| {
+        quote! {
+            let mut fields = de::Key::#key(&[#(#wires),*]);
+            while let Some(key) = map.next_key_seed(&mut fields)? {
+                match key {
+                    #(#positions => #reads,)*
+                    _ => de::skip(&mut map),
+                }?;
+            }
+        }
+    };
     let body = if plans.is_empty() {
         // No fields: every key is skipped.
         quote! {
@@ -313,6 +325,7 @@ fn compact_deserialize(name: &str, plans: &[FieldPlan<'_>], defaultable: bool) -
                 quote!(de::field(&mut map, &mut value.#field))
             }
         });
+        let read_keys = read_keys(quote!(in_place), reads.collect());
         let required: Vec<_> = (0..plans.len())
             .filter(|&at| !plans[at].defaulted)
             .map(proc_macro2::Literal::usize_unsuffixed)
@@ -321,13 +334,7 @@ fn compact_deserialize(name: &str, plans: &[FieldPlan<'_>], defaultable: bool) -
         quote! {
             use super::runtime::de;
             let mut value = <Self as std::default::Default>::default();
-            let mut fields = de::Key::in_place(&[#(#wires),*]);
-            while let Some(key) = map.next_key_seed(&mut fields)? {
-                match key {
-                    #(#positions => #reads,)*
-                    _ => de::skip(&mut map),
-                }?;
-            }
+            #read_keys
             #require
             Ok(value)
         }
@@ -347,6 +354,7 @@ fn compact_deserialize(name: &str, plans: &[FieldPlan<'_>], defaultable: bool) -
                 quote!(de::value(&mut map, &mut #slot, #wire))
             }
         });
+        let read_keys = read_keys(quote!(new), reads.collect());
         let finish = plans.iter().zip(&slots).map(|(p, slot)| {
             let field = ident(&p.field.rust);
             let wire = &p.field.wire;
@@ -359,28 +367,20 @@ fn compact_deserialize(name: &str, plans: &[FieldPlan<'_>], defaultable: bool) -
         quote! {
             use super::runtime::de;
             #(let mut #slots = None;)*
-            let mut fields = de::Key::new(&[#(#wires),*]);
-            while let Some(key) = map.next_key_seed(&mut fields)? {
-                match key {
-                    #(#positions => #reads,)*
-                    _ => de::skip(&mut map),
-                }?;
-            }
+            #read_keys
             Ok(Self { #(#finish,)* })
         }
     };
-    // The deserializer's type parameter is an item of the impl: named so that it cannot
-    // hide a model of the same name.
-    let de = ident(if name == "D" { "De" } else { "D" });
-    let map_access = ident(if name == "A" { "Map" } else { "A" });
+    // The type parameters `D` and `A` may shadow models of those names: neither body
+    // names a model, only `Self`.
     quote! {
         impl<'de> serde::Deserialize<'de> for #ty {
-            fn deserialize<#de: serde::Deserializer<'de>>(deserializer: #de) -> Result<Self, #de::Error> {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 super::runtime::de::structure(deserializer, #name)
             }
         }
         impl<'de> super::runtime::de::Fields<'de> for #ty {
-            fn from_map<#map_access: serde::de::MapAccess<'de>>(mut map: #map_access) -> Result<Self, #map_access::Error> {
+            fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
                 #body
             }
         }
