@@ -8,31 +8,59 @@
 //! Components keep their names, even when two are alike. Merging runs to a fixed
 //! point, since two parents become alike once their children have been merged.
 
+use std::collections::HashMap;
+
 use super::*;
 
 /// Merges inline models into their first look-alike; how many were merged.
+///
+/// Each round keys every model still standing by its shape, with the merges made so
+/// far, and merges an inline model into the first of its key. A key changes only when
+/// a model it names is merged, so it is kept until then and computed again only after.
 pub(super) fn dedupe_inline(models: &mut Vec<Model>, operations: &mut [Operation], components: &BTreeSet<String>) -> usize {
     // Merged model → the model that replaces it.
     let mut replaced: BTreeMap<String, String> = BTreeMap::new();
+    let is_component: Vec<bool> = models.iter().map(|m| components.contains(m.name())).collect();
+    let mut is_replaced = vec![false; models.len()];
+    // Each shape key met, numbered, so that a round compares numbers.
+    let mut key_ids: HashMap<String, usize> = HashMap::new();
+    // Each model's key number (`None` inside for what is never merged), `None` outside
+    // until it is computed and again once a model it names is merged.
+    let mut keys: Vec<Option<Option<usize>>> = vec![None; models.len()];
+    // Model name → the models whose types name it.
+    let mut named_by: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, model) in models.iter().enumerate() {
+        model.for_each_type(&mut |ty| for_each_name(ty, &mut |name| named_by.entry(name).or_default().push(i)));
+    }
     loop {
-        let mut first_of: BTreeMap<String, String> = BTreeMap::new();
+        // Key number → the first model of it this round.
+        let mut first_of: HashMap<usize, usize> = HashMap::new();
         let mut merged = 0;
         // Components first, so that a component is the one that stays.
         for components_pass in [true, false] {
-            for model in models.iter() {
-                let name = model.name();
-                if replaced.contains_key(name) || components.contains(name) != components_pass {
+            for (i, model) in models.iter().enumerate() {
+                if is_replaced[i] || is_component[i] != components_pass {
                     continue;
                 }
-                let Some(key) = shape_key(model, &replaced) else { continue };
+                let key = *keys[i].get_or_insert_with(|| {
+                    let key = shape_key(model, &replaced)?;
+                    let next = key_ids.len();
+                    Some(*key_ids.entry(key).or_insert(next))
+                });
+                let Some(key) = key else { continue };
                 match first_of.get(&key) {
-                    Some(first) if !components_pass => {
-                        replaced.insert(name.to_owned(), first.clone());
+                    Some(&first) if !components_pass => {
+                        let name = model.name();
+                        replaced.insert(name.to_owned(), models[first].name().to_owned());
+                        is_replaced[i] = true;
+                        for &stale in named_by.get(name).into_iter().flatten() {
+                            keys[stale] = None;
+                        }
                         merged += 1;
                     }
                     Some(_) => {}
                     None => {
-                        first_of.insert(key, name.to_owned());
+                        first_of.insert(key, i);
                     }
                 }
             }
@@ -41,6 +69,7 @@ pub(super) fn dedupe_inline(models: &mut Vec<Model>, operations: &mut [Operation
             break;
         }
     }
+    drop(named_by);
     if replaced.is_empty() {
         return 0;
     }
@@ -160,6 +189,15 @@ fn shape_key(model: &Model, replaced: &BTreeMap<String, String>) -> Option<Strin
     }
     shape.for_each_type_mut(&mut |ty| rename(ty, replaced));
     Some(format!("{shape:?}"))
+}
+
+/// The model names a type refers to.
+fn for_each_name<'a>(ty: &'a Type, visit: &mut impl FnMut(&'a str)) {
+    match ty {
+        Type::Named(name) => visit(name),
+        Type::Array(inner) | Type::Map(inner) => for_each_name(inner, visit),
+        _ => {}
+    }
 }
 
 fn rename(ty: &mut Type, replaced: &BTreeMap<String, String>) {
