@@ -1,5 +1,7 @@
 //! `oneOf` and `anyOf`: unions, their variants' order and discriminators.
 
+use std::collections::HashMap;
+
 use super::*;
 
 /// `DeployedPackageSimpleExpression` within `DeployedPackageExpression` is
@@ -60,24 +62,33 @@ impl<'a> Lowerer<'a, '_> {
     /// is known (a union may come before its variants in the spec). Stable: equally
     /// specific variants keep the spec's order.
     pub(super) fn order_unions(&mut self) {
-        for index in 0..self.models.len() {
-            let Model::Union(union) = &self.models[index] else { continue };
-            let mut ranked: Vec<(usize, usize)> = union
-                .variants
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (self.specificity(&v.ty), i))
-                .collect();
-            ranked.sort_by_key(|(rank, _)| std::cmp::Reverse(*rank));
+        // The first model of each name, as a reference resolves.
+        let mut by_name: HashMap<&str, &Model> = HashMap::with_capacity(self.models.len());
+        for model in &self.models {
+            by_name.entry(model.name()).or_insert(model);
+        }
+        let orders: Vec<(usize, Vec<usize>)> = self
+            .models
+            .iter()
+            .enumerate()
+            .filter_map(|(index, model)| {
+                let Model::Union(union) = model else { return None };
+                let mut ranked: Vec<(usize, usize)> =
+                    union.variants.iter().enumerate().map(|(i, v)| (specificity(&by_name, &v.ty), i)).collect();
+                ranked.sort_by_key(|(rank, _)| std::cmp::Reverse(*rank));
+                Some((index, ranked.into_iter().map(|(_, i)| i).collect()))
+            })
+            .collect();
+        for (index, order) in orders {
             let Model::Union(union) = &mut self.models[index] else { continue };
             let old = std::mem::take(&mut union.variants);
-            let new_position = |i: usize| ranked.iter().position(|(_, j)| *j == i).unwrap_or(i);
+            let new_position = |i: usize| order.iter().position(|j| *j == i).unwrap_or(i);
             if let Some(d) = &mut union.discriminator {
                 for (_, i) in &mut d.values {
                     *i = new_position(*i);
                 }
             }
-            union.variants = ranked.iter().filter_map(|(_, i)| old.get(*i).cloned()).collect();
+            union.variants = order.iter().filter_map(|i| old.get(*i).cloned()).collect();
         }
     }
 
@@ -117,22 +128,22 @@ impl<'a> Lowerer<'a, '_> {
         }
         Some(Discriminator { property: d.property_name.clone(), values })
     }
+}
 
-    /// How much of the input a type pins down: required fields, then fields, for
-    /// structs; free-form JSON least of all.
-    pub(super) fn specificity(&self, ty: &Type) -> usize {
-        match ty {
-            Type::Named(n) => match self.models.iter().find(|m| m.name() == n) {
-                Some(Model::Struct(s)) => 1000 + 100 * s.fields.iter().filter(|f| f.required).count() + s.fields.len(),
-                Some(Model::Enum(_)) => 50,
-                Some(Model::Alias(a)) => self.specificity(&a.ty),
-                Some(Model::Union(_) | Model::Statuses(_)) => 10,
-                None => 0,
-            },
-            Type::Json => 0,
-            Type::Map(_) => 5,
-            _ => 20,
-        }
+/// How much of the input a type pins down: required fields, then fields, for structs;
+/// free-form JSON least of all. `by_name` holds the models by name.
+fn specificity(by_name: &HashMap<&str, &Model>, ty: &Type) -> usize {
+    match ty {
+        Type::Named(n) => match by_name.get(n.as_str()) {
+            Some(Model::Struct(s)) => 1000 + 100 * s.fields.iter().filter(|f| f.required).count() + s.fields.len(),
+            Some(Model::Enum(_)) => 50,
+            Some(Model::Alias(a)) => specificity(by_name, &a.ty),
+            Some(Model::Union(_) | Model::Statuses(_)) => 10,
+            None => 0,
+        },
+        Type::Json => 0,
+        Type::Map(_) => 5,
+        _ => 20,
     }
 }
 
