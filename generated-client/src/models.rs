@@ -34,27 +34,29 @@ impl<'de> serde::Deserialize<'de> for Process {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "Process")
+        super::runtime::de::in_place(deserializer, "Process")
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de> for Process {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &["id", "name", "Description", "IntegrationPack"],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.id),
-                1 => de::field(&mut map, &mut value.name),
-                2 => de::field(&mut map, &mut value.description),
-                3 => de::lenient_field(&mut map, &mut value.integration_pack),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for Process {
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "name",
+        "Description",
+        "IntegrationPack",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.id),
+            1 => super::runtime::de::field(map, &mut self.name),
+            2 => super::runtime::de::field(map, &mut self.description),
+            3 => super::runtime::de::lenient_field(map, &mut self.integration_pack),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// The schedules of one process on one runtime. One exists for every deployed process and runtime, empty until set. An update clears and replaces all schedules, and must carry id, atomId and processId. Listener processes cannot be scheduled (400).
@@ -92,28 +94,31 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedules {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ProcessSchedules")
+        super::runtime::de::in_place(deserializer, "ProcessSchedules")
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de> for ProcessSchedules {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &["id", "atomId", "processId", "Schedule", "Retry"],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.id),
-                1 => de::field(&mut map, &mut value.atom_id),
-                2 => de::field(&mut map, &mut value.process_id),
-                3 => de::lenient_field(&mut map, &mut value.schedule),
-                4 => de::field(&mut map, &mut value.retry),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ProcessSchedules {
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "atomId",
+        "processId",
+        "Schedule",
+        "Retry",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.id),
+            1 => super::runtime::de::field(map, &mut self.atom_id),
+            2 => super::runtime::de::field(map, &mut self.process_id),
+            3 => super::runtime::de::lenient_field(map, &mut self.schedule),
+            4 => super::runtime::de::field(map, &mut self.retry),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// Runs a process on a runtime, asynchronously: name the process by processId or by processName, and optionally set dynamic process properties and process property values for this run.
@@ -150,34 +155,31 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ExecutionRequest")
+        super::runtime::de::in_place(deserializer, "ExecutionRequest")
     }
 }
 #[cfg(feature = "execution")]
-impl<'de> super::runtime::de::Fields<'de> for ExecutionRequest {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &[
-                "atomId",
-                "processId",
-                "processName",
-                "DynamicProcessProperties",
-                "ProcessProperties",
-            ],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.atom_id),
-                1 => de::field(&mut map, &mut value.process_id),
-                2 => de::field(&mut map, &mut value.process_name),
-                3 => de::field(&mut map, &mut value.dynamic_process_properties),
-                4 => de::field(&mut map, &mut value.process_properties),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ExecutionRequest {
+    const FIELDS: &'static [&'static str] = &[
+        "atomId",
+        "processId",
+        "processName",
+        "DynamicProcessProperties",
+        "ProcessProperties",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.atom_id),
+            1 => super::runtime::de::field(map, &mut self.process_id),
+            2 => super::runtime::de::field(map, &mut self.process_name),
+            3 => super::runtime::de::field(map, &mut self.dynamic_process_properties),
+            4 => super::runtime::de::field(map, &mut self.process_properties),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// The accepted run request: the request echoed, plus the requestId to poll GET /ExecutionRecord/async/{requestId} with. The run itself has not finished.
@@ -217,38 +219,35 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ExecutionRequestResult")
+        super::runtime::de::in_place(deserializer, "ExecutionRequestResult")
     }
 }
 #[cfg(feature = "execution")]
-impl<'de> super::runtime::de::Fields<'de> for ExecutionRequestResult {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &[
-                "requestId",
-                "recordUrl",
-                "atomId",
-                "processId",
-                "processName",
-                "DynamicProcessProperties",
-                "ProcessProperties",
-            ],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.request_id),
-                1 => de::field(&mut map, &mut value.record_url),
-                2 => de::field(&mut map, &mut value.atom_id),
-                3 => de::field(&mut map, &mut value.process_id),
-                4 => de::field(&mut map, &mut value.process_name),
-                5 => de::field(&mut map, &mut value.dynamic_process_properties),
-                6 => de::field(&mut map, &mut value.process_properties),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ExecutionRequestResult {
+    const FIELDS: &'static [&'static str] = &[
+        "requestId",
+        "recordUrl",
+        "atomId",
+        "processId",
+        "processName",
+        "DynamicProcessProperties",
+        "ProcessProperties",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.request_id),
+            1 => super::runtime::de::field(map, &mut self.record_url),
+            2 => super::runtime::de::field(map, &mut self.atom_id),
+            3 => super::runtime::de::field(map, &mut self.process_id),
+            4 => super::runtime::de::field(map, &mut self.process_name),
+            5 => super::runtime::de::field(map, &mut self.dynamic_process_properties),
+            6 => super::runtime::de::field(map, &mut self.process_properties),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// A record of an integration process execution (job run).
@@ -338,72 +337,78 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecord {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ExecutionRecord")
+        super::runtime::de::in_place(deserializer, "ExecutionRecord")
     }
 }
 #[cfg(feature = "execution")]
-impl<'de> super::runtime::de::Fields<'de> for ExecutionRecord {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &[
-                "executionId",
-                "processId",
-                "atomId",
-                "executionTime",
-                "message",
-                "executionDuration",
-                "status",
-                "executionType",
-                "account",
-                "atomName",
-                "processName",
-                "originalExecutionId",
-                "parentExecutionId",
-                "topLevelExecutionId",
-                "inboundDocumentCount",
-                "inboundDocumentSize",
-                "inboundErrorDocumentCount",
-                "outboundDocumentCount",
-                "outboundDocumentSize",
-                "launcherID",
-                "nodeId",
-                "recordedDate",
-                "reportKey",
-            ],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.execution_id),
-                1 => de::field(&mut map, &mut value.process_id),
-                2 => de::field(&mut map, &mut value.atom_id),
-                3 => de::field(&mut map, &mut value.execution_time),
-                4 => de::field(&mut map, &mut value.message),
-                5 => de::lenient_field(&mut map, &mut value.execution_duration),
-                6 => de::field(&mut map, &mut value.status),
-                7 => de::field(&mut map, &mut value.execution_type),
-                8 => de::field(&mut map, &mut value.account),
-                9 => de::field(&mut map, &mut value.atom_name),
-                10 => de::field(&mut map, &mut value.process_name),
-                11 => de::field(&mut map, &mut value.original_execution_id),
-                12 => de::field(&mut map, &mut value.parent_execution_id),
-                13 => de::field(&mut map, &mut value.top_level_execution_id),
-                14 => de::lenient_field(&mut map, &mut value.inbound_document_count),
-                15 => de::lenient_field(&mut map, &mut value.inbound_document_size),
-                16 => {
-                    de::lenient_field(&mut map, &mut value.inbound_error_document_count)
-                }
-                17 => de::lenient_field(&mut map, &mut value.outbound_document_count),
-                18 => de::lenient_field(&mut map, &mut value.outbound_document_size),
-                19 => de::field(&mut map, &mut value.launcher_id),
-                20 => de::field(&mut map, &mut value.node_id),
-                21 => de::field(&mut map, &mut value.recorded_date),
-                22 => de::field(&mut map, &mut value.report_key),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ExecutionRecord {
+    const FIELDS: &'static [&'static str] = &[
+        "executionId",
+        "processId",
+        "atomId",
+        "executionTime",
+        "message",
+        "executionDuration",
+        "status",
+        "executionType",
+        "account",
+        "atomName",
+        "processName",
+        "originalExecutionId",
+        "parentExecutionId",
+        "topLevelExecutionId",
+        "inboundDocumentCount",
+        "inboundDocumentSize",
+        "inboundErrorDocumentCount",
+        "outboundDocumentCount",
+        "outboundDocumentSize",
+        "launcherID",
+        "nodeId",
+        "recordedDate",
+        "reportKey",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.execution_id),
+            1 => super::runtime::de::field(map, &mut self.process_id),
+            2 => super::runtime::de::field(map, &mut self.atom_id),
+            3 => super::runtime::de::field(map, &mut self.execution_time),
+            4 => super::runtime::de::field(map, &mut self.message),
+            5 => super::runtime::de::lenient_field(map, &mut self.execution_duration),
+            6 => super::runtime::de::field(map, &mut self.status),
+            7 => super::runtime::de::field(map, &mut self.execution_type),
+            8 => super::runtime::de::field(map, &mut self.account),
+            9 => super::runtime::de::field(map, &mut self.atom_name),
+            10 => super::runtime::de::field(map, &mut self.process_name),
+            11 => super::runtime::de::field(map, &mut self.original_execution_id),
+            12 => super::runtime::de::field(map, &mut self.parent_execution_id),
+            13 => super::runtime::de::field(map, &mut self.top_level_execution_id),
+            14 => {
+                super::runtime::de::lenient_field(map, &mut self.inbound_document_count)
+            }
+            15 => super::runtime::de::lenient_field(map, &mut self.inbound_document_size),
+            16 => {
+                super::runtime::de::lenient_field(
+                    map,
+                    &mut self.inbound_error_document_count,
+                )
+            }
+            17 => {
+                super::runtime::de::lenient_field(map, &mut self.outbound_document_count)
+            }
+            18 => {
+                super::runtime::de::lenient_field(map, &mut self.outbound_document_size)
+            }
+            19 => super::runtime::de::field(map, &mut self.launcher_id),
+            20 => super::runtime::de::field(map, &mut self.node_id),
+            21 => super::runtime::de::field(map, &mut self.recorded_date),
+            22 => super::runtime::de::field(map, &mut self.report_key),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// A Boomi runtime environment where Atoms are assigned and processes are deployed.
@@ -440,28 +445,31 @@ impl<'de> serde::Deserialize<'de> for Environment {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "Environment")
+        super::runtime::de::in_place(deserializer, "Environment")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for Environment {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &["id", "name", "classification", "parentAccount", "parentEnvironment"],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.id),
-                1 => de::field(&mut map, &mut value.name),
-                2 => de::field(&mut map, &mut value.classification),
-                3 => de::field(&mut map, &mut value.parent_account),
-                4 => de::field(&mut map, &mut value.parent_environment),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for Environment {
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "name",
+        "classification",
+        "parentAccount",
+        "parentEnvironment",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.id),
+            1 => super::runtime::de::field(map, &mut self.name),
+            2 => super::runtime::de::field(map, &mut self.classification),
+            3 => super::runtime::de::field(map, &mut self.parent_account),
+            4 => super::runtime::de::field(map, &mut self.parent_environment),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// The environment classification, PROD (production) or TEST. It decides the kind of license used when deploying; it is set when the environment is added and cannot be changed later.
@@ -572,26 +580,31 @@ impl<'de> serde::Deserialize<'de> for EnvironmentInput {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "EnvironmentInput")
+        super::runtime::de::slots(deserializer, "EnvironmentInput")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for EnvironmentInput {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut name = None;
-        let mut classification = None;
-        let mut fields = de::Key::new(&["name", "classification"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut name, "name"),
-                1 => de::value(&mut map, &mut classification, "classification"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for EnvironmentInput {
+    type Slots = (Option<String>, Option<EnvironmentClassification>);
+    const FIELDS: &'static [&'static str] = &["name", "classification"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "name"),
+            1 => super::runtime::de::value(map, &mut slots.1, "classification"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            name: name.unwrap_or_default(),
-            classification: de::required(&map, classification, "classification")?,
+            name: slots.0.unwrap_or_default(),
+            classification: super::runtime::de::required::<
+                E,
+                _,
+            >(slots.1, "classification")?,
         })
     }
 }
@@ -662,54 +675,51 @@ impl<'de> serde::Deserialize<'de> for DeployedPackage {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "DeployedPackage")
+        super::runtime::de::in_place(deserializer, "DeployedPackage")
     }
 }
 #[cfg(feature = "deployments")]
-impl<'de> super::runtime::de::Fields<'de> for DeployedPackage {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &[
-                "deploymentId",
-                "environmentId",
-                "packageId",
-                "componentId",
-                "componentType",
-                "deployedDate",
-                "active",
-                "version",
-                "packageVersion",
-                "componentVersion",
-                "deployedBy",
-                "notes",
-                "branchName",
-                "listenerStatus",
-                "message",
-            ],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.deployment_id),
-                1 => de::field(&mut map, &mut value.environment_id),
-                2 => de::field(&mut map, &mut value.package_id),
-                3 => de::field(&mut map, &mut value.component_id),
-                4 => de::field(&mut map, &mut value.component_type),
-                5 => de::field(&mut map, &mut value.deployed_date),
-                6 => de::lenient_field(&mut map, &mut value.active),
-                7 => de::lenient_field(&mut map, &mut value.version),
-                8 => de::field(&mut map, &mut value.package_version),
-                9 => de::lenient_field(&mut map, &mut value.component_version),
-                10 => de::field(&mut map, &mut value.deployed_by),
-                11 => de::field(&mut map, &mut value.notes),
-                12 => de::field(&mut map, &mut value.branch_name),
-                13 => de::field(&mut map, &mut value.listener_status),
-                14 => de::field(&mut map, &mut value.message),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for DeployedPackage {
+    const FIELDS: &'static [&'static str] = &[
+        "deploymentId",
+        "environmentId",
+        "packageId",
+        "componentId",
+        "componentType",
+        "deployedDate",
+        "active",
+        "version",
+        "packageVersion",
+        "componentVersion",
+        "deployedBy",
+        "notes",
+        "branchName",
+        "listenerStatus",
+        "message",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.deployment_id),
+            1 => super::runtime::de::field(map, &mut self.environment_id),
+            2 => super::runtime::de::field(map, &mut self.package_id),
+            3 => super::runtime::de::field(map, &mut self.component_id),
+            4 => super::runtime::de::field(map, &mut self.component_type),
+            5 => super::runtime::de::field(map, &mut self.deployed_date),
+            6 => super::runtime::de::lenient_field(map, &mut self.active),
+            7 => super::runtime::de::lenient_field(map, &mut self.version),
+            8 => super::runtime::de::field(map, &mut self.package_version),
+            9 => super::runtime::de::lenient_field(map, &mut self.component_version),
+            10 => super::runtime::de::field(map, &mut self.deployed_by),
+            11 => super::runtime::de::field(map, &mut self.notes),
+            12 => super::runtime::de::field(map, &mut self.branch_name),
+            13 => super::runtime::de::field(map, &mut self.listener_status),
+            14 => super::runtime::de::field(map, &mut self.message),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// Deploys to one environment either an existing packaged component (packageId, the workflow's way: package once, deploy the same package to TEST, then PROD) or a component directly (componentId: packaged and deployed in one call). Give exactly one of packageId and componentId. Needs the DEPLOY privilege in the target environment.
@@ -747,28 +757,31 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageInput {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "DeployedPackageInput")
+        super::runtime::de::in_place(deserializer, "DeployedPackageInput")
     }
 }
 #[cfg(feature = "deployments")]
-impl<'de> super::runtime::de::Fields<'de> for DeployedPackageInput {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &["environmentId", "packageId", "notes", "componentId", "listenerStatus"],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.environment_id),
-                1 => de::field(&mut map, &mut value.package_id),
-                2 => de::field(&mut map, &mut value.notes),
-                3 => de::field(&mut map, &mut value.component_id),
-                4 => de::field(&mut map, &mut value.listener_status),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for DeployedPackageInput {
+    const FIELDS: &'static [&'static str] = &[
+        "environmentId",
+        "packageId",
+        "notes",
+        "componentId",
+        "listenerStatus",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.environment_id),
+            1 => super::runtime::de::field(map, &mut self.package_id),
+            2 => super::runtime::de::field(map, &mut self.notes),
+            3 => super::runtime::de::field(map, &mut self.component_id),
+            4 => super::runtime::de::field(map, &mut self.listener_status),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// A Boomi Atom — the lightweight runtime engine that executes integration processes.
@@ -853,64 +866,61 @@ impl<'de> serde::Deserialize<'de> for Atom {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "Atom")
+        super::runtime::de::in_place(deserializer, "Atom")
     }
 }
 #[cfg(feature = "atoms")]
-impl<'de> super::runtime::de::Fields<'de> for Atom {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &[
-                "id",
-                "name",
-                "status",
-                "type",
-                "hostName",
-                "currentVersion",
-                "dateInstalled",
-                "capabilities",
-                "cloudId",
-                "cloudName",
-                "cloudMoleculeId",
-                "cloudMoleculeName",
-                "cloudOwnerName",
-                "createdBy",
-                "forceRestartTime",
-                "instanceId",
-                "isCloudAttachment",
-                "purgeHistoryDays",
-                "purgeImmediate",
-                "statusDetail",
-            ],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.id),
-                1 => de::field(&mut map, &mut value.name),
-                2 => de::field(&mut map, &mut value.status),
-                3 => de::field(&mut map, &mut value.r#type),
-                4 => de::field(&mut map, &mut value.host_name),
-                5 => de::field(&mut map, &mut value.current_version),
-                6 => de::field(&mut map, &mut value.date_installed),
-                7 => de::lenient_field(&mut map, &mut value.capabilities),
-                8 => de::field(&mut map, &mut value.cloud_id),
-                9 => de::field(&mut map, &mut value.cloud_name),
-                10 => de::field(&mut map, &mut value.cloud_molecule_id),
-                11 => de::field(&mut map, &mut value.cloud_molecule_name),
-                12 => de::field(&mut map, &mut value.cloud_owner_name),
-                13 => de::field(&mut map, &mut value.created_by),
-                14 => de::lenient_field(&mut map, &mut value.force_restart_time),
-                15 => de::field(&mut map, &mut value.instance_id),
-                16 => de::lenient_field(&mut map, &mut value.is_cloud_attachment),
-                17 => de::lenient_field(&mut map, &mut value.purge_history_days),
-                18 => de::lenient_field(&mut map, &mut value.purge_immediate),
-                19 => de::field(&mut map, &mut value.status_detail),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for Atom {
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "name",
+        "status",
+        "type",
+        "hostName",
+        "currentVersion",
+        "dateInstalled",
+        "capabilities",
+        "cloudId",
+        "cloudName",
+        "cloudMoleculeId",
+        "cloudMoleculeName",
+        "cloudOwnerName",
+        "createdBy",
+        "forceRestartTime",
+        "instanceId",
+        "isCloudAttachment",
+        "purgeHistoryDays",
+        "purgeImmediate",
+        "statusDetail",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.id),
+            1 => super::runtime::de::field(map, &mut self.name),
+            2 => super::runtime::de::field(map, &mut self.status),
+            3 => super::runtime::de::field(map, &mut self.r#type),
+            4 => super::runtime::de::field(map, &mut self.host_name),
+            5 => super::runtime::de::field(map, &mut self.current_version),
+            6 => super::runtime::de::field(map, &mut self.date_installed),
+            7 => super::runtime::de::lenient_field(map, &mut self.capabilities),
+            8 => super::runtime::de::field(map, &mut self.cloud_id),
+            9 => super::runtime::de::field(map, &mut self.cloud_name),
+            10 => super::runtime::de::field(map, &mut self.cloud_molecule_id),
+            11 => super::runtime::de::field(map, &mut self.cloud_molecule_name),
+            12 => super::runtime::de::field(map, &mut self.cloud_owner_name),
+            13 => super::runtime::de::field(map, &mut self.created_by),
+            14 => super::runtime::de::lenient_field(map, &mut self.force_restart_time),
+            15 => super::runtime::de::field(map, &mut self.instance_id),
+            16 => super::runtime::de::lenient_field(map, &mut self.is_cloud_attachment),
+            17 => super::runtime::de::lenient_field(map, &mut self.purge_history_days),
+            18 => super::runtime::de::lenient_field(map, &mut self.purge_immediate),
+            19 => super::runtime::de::field(map, &mut self.status_detail),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// The runtime status: ONLINE, OFFLINE, WARNING or UNKNOWN. `statusDetail` has the finer state.
@@ -1204,27 +1214,29 @@ impl<'de> serde::Deserialize<'de> for AtomInput {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "AtomInput")
+        super::runtime::de::in_place(deserializer, "AtomInput")
     }
 }
 #[cfg(feature = "atoms")]
-impl<'de> super::runtime::de::Fields<'de> for AtomInput {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &["name", "purgeHistoryDays", "purgeImmediate", "forceRestartTime"],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.name),
-                1 => de::lenient_field(&mut map, &mut value.purge_history_days),
-                2 => de::lenient_field(&mut map, &mut value.purge_immediate),
-                3 => de::lenient_field(&mut map, &mut value.force_restart_time),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for AtomInput {
+    const FIELDS: &'static [&'static str] = &[
+        "name",
+        "purgeHistoryDays",
+        "purgeImmediate",
+        "forceRestartTime",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.name),
+            1 => super::runtime::de::lenient_field(map, &mut self.purge_history_days),
+            2 => super::runtime::de::lenient_field(map, &mut self.purge_immediate),
+            3 => super::runtime::de::lenient_field(map, &mut self.force_restart_time),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// A packaged component: a versioned package of one revision of a deployable component (process, API proxy or service, certificate, custom library, flow service, process route, processing group). Promotion deploys the same package to each environment in turn.
@@ -1285,48 +1297,50 @@ impl<'de> serde::Deserialize<'de> for PackagedComponent {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "PackagedComponent")
+        super::runtime::de::in_place(deserializer, "PackagedComponent")
     }
 }
 #[cfg(feature = "components")]
-impl<'de> super::runtime::de::Fields<'de> for PackagedComponent {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &[
-                "packageId",
-                "componentId",
-                "componentVersion",
-                "componentType",
-                "packageVersion",
-                "createdDate",
-                "createdBy",
-                "notes",
-                "deleted",
-                "shareable",
-                "fullyPubliclyConsumable",
-                "branchName",
-            ],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.package_id),
-                1 => de::field(&mut map, &mut value.component_id),
-                2 => de::lenient_field(&mut map, &mut value.component_version),
-                3 => de::field(&mut map, &mut value.component_type),
-                4 => de::field(&mut map, &mut value.package_version),
-                5 => de::field(&mut map, &mut value.created_date),
-                6 => de::field(&mut map, &mut value.created_by),
-                7 => de::field(&mut map, &mut value.notes),
-                8 => de::lenient_field(&mut map, &mut value.deleted),
-                9 => de::lenient_field(&mut map, &mut value.shareable),
-                10 => de::lenient_field(&mut map, &mut value.fully_publicly_consumable),
-                11 => de::field(&mut map, &mut value.branch_name),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for PackagedComponent {
+    const FIELDS: &'static [&'static str] = &[
+        "packageId",
+        "componentId",
+        "componentVersion",
+        "componentType",
+        "packageVersion",
+        "createdDate",
+        "createdBy",
+        "notes",
+        "deleted",
+        "shareable",
+        "fullyPubliclyConsumable",
+        "branchName",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.package_id),
+            1 => super::runtime::de::field(map, &mut self.component_id),
+            2 => super::runtime::de::lenient_field(map, &mut self.component_version),
+            3 => super::runtime::de::field(map, &mut self.component_type),
+            4 => super::runtime::de::field(map, &mut self.package_version),
+            5 => super::runtime::de::field(map, &mut self.created_date),
+            6 => super::runtime::de::field(map, &mut self.created_by),
+            7 => super::runtime::de::field(map, &mut self.notes),
+            8 => super::runtime::de::lenient_field(map, &mut self.deleted),
+            9 => super::runtime::de::lenient_field(map, &mut self.shareable),
+            10 => {
+                super::runtime::de::lenient_field(
+                    map,
+                    &mut self.fully_publicly_consumable,
+                )
+            }
+            11 => super::runtime::de::field(map, &mut self.branch_name),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// Creates a packaged component from a component. Only componentId is required; packageVersion and notes cannot be added later. To restore a deleted package, send its packageId, componentId and packageVersion.
@@ -1368,36 +1382,33 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentInput {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "PackagedComponentInput")
+        super::runtime::de::in_place(deserializer, "PackagedComponentInput")
     }
 }
 #[cfg(feature = "components")]
-impl<'de> super::runtime::de::Fields<'de> for PackagedComponentInput {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &[
-                "componentId",
-                "componentVersion",
-                "packageVersion",
-                "notes",
-                "branchName",
-                "packageId",
-            ],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.component_id),
-                1 => de::lenient_field(&mut map, &mut value.component_version),
-                2 => de::field(&mut map, &mut value.package_version),
-                3 => de::field(&mut map, &mut value.notes),
-                4 => de::field(&mut map, &mut value.branch_name),
-                5 => de::field(&mut map, &mut value.package_id),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for PackagedComponentInput {
+    const FIELDS: &'static [&'static str] = &[
+        "componentId",
+        "componentVersion",
+        "packageVersion",
+        "notes",
+        "branchName",
+        "packageId",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.component_id),
+            1 => super::runtime::de::lenient_field(map, &mut self.component_version),
+            2 => super::runtime::de::field(map, &mut self.package_version),
+            3 => super::runtime::de::field(map, &mut self.notes),
+            4 => super::runtime::de::field(map, &mut self.branch_name),
+            5 => super::runtime::de::field(map, &mut self.package_id),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// Paginated query results for processes.
@@ -1429,24 +1440,23 @@ impl<'de> serde::Deserialize<'de> for ProcessQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ProcessQueryResult")
+        super::runtime::de::in_place(deserializer, "ProcessQueryResult")
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de> for ProcessQueryResult {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.number_of_results),
-                1 => de::field(&mut map, &mut value.query_token),
-                2 => de::lenient_field(&mut map, &mut value.result),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ProcessQueryResult {
+    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
+            1 => super::runtime::de::field(map, &mut self.query_token),
+            2 => super::runtime::de::lenient_field(map, &mut self.result),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// Paginated query results for execution records.
@@ -1478,24 +1488,23 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ExecutionRecordQueryResult")
+        super::runtime::de::in_place(deserializer, "ExecutionRecordQueryResult")
     }
 }
 #[cfg(feature = "execution")]
-impl<'de> super::runtime::de::Fields<'de> for ExecutionRecordQueryResult {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.number_of_results),
-                1 => de::field(&mut map, &mut value.query_token),
-                2 => de::lenient_field(&mut map, &mut value.result),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ExecutionRecordQueryResult {
+    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
+            1 => super::runtime::de::field(map, &mut self.query_token),
+            2 => super::runtime::de::lenient_field(map, &mut self.result),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// Paginated query results for environments.
@@ -1527,24 +1536,23 @@ impl<'de> serde::Deserialize<'de> for EnvironmentQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "EnvironmentQueryResult")
+        super::runtime::de::in_place(deserializer, "EnvironmentQueryResult")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for EnvironmentQueryResult {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.number_of_results),
-                1 => de::field(&mut map, &mut value.query_token),
-                2 => de::lenient_field(&mut map, &mut value.result),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for EnvironmentQueryResult {
+    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
+            1 => super::runtime::de::field(map, &mut self.query_token),
+            2 => super::runtime::de::lenient_field(map, &mut self.result),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// Paginated query results for deployed packages.
@@ -1576,24 +1584,23 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "DeployedPackageQueryResult")
+        super::runtime::de::in_place(deserializer, "DeployedPackageQueryResult")
     }
 }
 #[cfg(feature = "deployments")]
-impl<'de> super::runtime::de::Fields<'de> for DeployedPackageQueryResult {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.number_of_results),
-                1 => de::field(&mut map, &mut value.query_token),
-                2 => de::lenient_field(&mut map, &mut value.result),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for DeployedPackageQueryResult {
+    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
+            1 => super::runtime::de::field(map, &mut self.query_token),
+            2 => super::runtime::de::lenient_field(map, &mut self.result),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// Paginated query results for Atoms.
@@ -1625,24 +1632,23 @@ impl<'de> serde::Deserialize<'de> for AtomQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "AtomQueryResult")
+        super::runtime::de::in_place(deserializer, "AtomQueryResult")
     }
 }
 #[cfg(feature = "atoms")]
-impl<'de> super::runtime::de::Fields<'de> for AtomQueryResult {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.number_of_results),
-                1 => de::field(&mut map, &mut value.query_token),
-                2 => de::lenient_field(&mut map, &mut value.result),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for AtomQueryResult {
+    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
+            1 => super::runtime::de::field(map, &mut self.query_token),
+            2 => super::runtime::de::lenient_field(map, &mut self.result),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// An error body from the Boomi Platform API. Boomi sends one of three JSON shapes: `{"message": "..."}` (403, 410 and 503), `{"error": {"message": "..."}}` (400 and 500) and `{"@type": "Error", "message": "..."}`. Read `message` first, then `error.message`; the raw body is kept on the error as well, since a body need not be JSON at all.
@@ -1671,23 +1677,22 @@ impl<'de> serde::Deserialize<'de> for ErrorResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ErrorResponse")
+        super::runtime::de::in_place(deserializer, "ErrorResponse")
     }
 }
-impl<'de> super::runtime::de::Fields<'de> for ErrorResponse {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["message", "@type", "error"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.message),
-                1 => de::field(&mut map, &mut value.r#type),
-                2 => de::field(&mut map, &mut value.error),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ErrorResponse {
+    const FIELDS: &'static [&'static str] = &["message", "@type", "error"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.message),
+            1 => super::runtime::de::field(map, &mut self.r#type),
+            2 => super::runtime::de::field(map, &mut self.error),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// The attachment of a runtime (Atom, Molecule or Cloud attachment) to an environment.
@@ -1720,24 +1725,23 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachment {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "EnvironmentAtomAttachment")
+        super::runtime::de::in_place(deserializer, "EnvironmentAtomAttachment")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for EnvironmentAtomAttachment {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["id", "atomId", "environmentId"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.id),
-                1 => de::field(&mut map, &mut value.atom_id),
-                2 => de::field(&mut map, &mut value.environment_id),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for EnvironmentAtomAttachment {
+    const FIELDS: &'static [&'static str] = &["id", "atomId", "environmentId"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.id),
+            1 => super::runtime::de::field(map, &mut self.atom_id),
+            2 => super::runtime::de::field(map, &mut self.environment_id),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// Query for environment-runtime attachments. Filterable properties: atomId, environmentId. Without QueryFilter the body is `{}`, which Boomi's reference scripts send to list everything (unverified for every object).
@@ -1761,25 +1765,24 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
+        super::runtime::de::in_place(
             deserializer,
             "EnvironmentAtomAttachmentQueryConfig",
         )
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for EnvironmentAtomAttachmentQueryConfig {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["QueryFilter"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.query_filter),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for EnvironmentAtomAttachmentQueryConfig {
+    const FIELDS: &'static [&'static str] = &["QueryFilter"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.query_filter),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -1802,27 +1805,30 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentQueryConfigQueryF
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
+        super::runtime::de::slots(
             deserializer,
             "EnvironmentAtomAttachmentQueryConfigQueryFilter",
         )
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de>
+impl<'de> super::runtime::de::Slots<'de>
 for EnvironmentAtomAttachmentQueryConfigQueryFilter {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut expression = None;
-        let mut fields = de::Key::new(&["expression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut expression, "expression"),
-                _ => de::skip(&mut map),
-            }?;
+    type Slots = (Option<EnvironmentAtomAttachmentExpression>,);
+    const FIELDS: &'static [&'static str] = &["expression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            expression: de::required(&map, expression, "expression")?,
+            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
         })
     }
 }
@@ -1861,32 +1867,37 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentSimpleExpression 
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
+        super::runtime::de::slots(
             deserializer,
             "EnvironmentAtomAttachmentSimpleExpression",
         )
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for EnvironmentAtomAttachmentSimpleExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut argument = None;
-        let mut operator = None;
-        let mut property = None;
-        let mut fields = de::Key::new(&["argument", "operator", "property"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient(&mut map, &mut argument, "argument"),
-                1 => de::value(&mut map, &mut operator, "operator"),
-                2 => de::value(&mut map, &mut property, "property"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for EnvironmentAtomAttachmentSimpleExpression {
+    type Slots = (
+        Option<Option<Vec<String>>>,
+        Option<SimpleExpressionOperator>,
+        Option<EnvironmentAtomAttachmentSimpleExpressionProperty>,
+    );
+    const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient(map, &mut slots.0, "argument"),
+            1 => super::runtime::de::value(map, &mut slots.1, "operator"),
+            2 => super::runtime::de::value(map, &mut slots.2, "property"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            argument: argument.unwrap_or_default(),
-            operator: de::required(&map, operator, "operator")?,
-            property: de::required(&map, property, "property")?,
+            argument: slots.0.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.1, "operator")?,
+            property: super::runtime::de::required::<E, _>(slots.2, "property")?,
         })
     }
 }
@@ -2189,30 +2200,35 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentGroupingExpressio
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
+        super::runtime::de::slots(
             deserializer,
             "EnvironmentAtomAttachmentGroupingExpression",
         )
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de>
+impl<'de> super::runtime::de::Slots<'de>
 for EnvironmentAtomAttachmentGroupingExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut operator = None;
-        let mut nested_expression = None;
-        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut operator, "operator"),
-                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
-                _ => de::skip(&mut map),
-            }?;
+    type Slots = (
+        Option<GroupingExpressionOperator>,
+        Option<Option<Vec<EnvironmentAtomAttachmentExpression>>>,
+    );
+    const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "operator"),
+            1 => super::runtime::de::lenient(map, &mut slots.1, "nestedExpression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            operator: de::required(&map, operator, "operator")?,
-            nested_expression: nested_expression.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.0, "operator")?,
+            nested_expression: slots.1.unwrap_or_default(),
         })
     }
 }
@@ -2316,27 +2332,26 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
+        super::runtime::de::in_place(
             deserializer,
             "EnvironmentAtomAttachmentQueryResult",
         )
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for EnvironmentAtomAttachmentQueryResult {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.number_of_results),
-                1 => de::field(&mut map, &mut value.query_token),
-                2 => de::lenient_field(&mut map, &mut value.result),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for EnvironmentAtomAttachmentQueryResult {
+    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
+            1 => super::runtime::de::field(map, &mut self.query_token),
+            2 => super::runtime::de::lenient_field(map, &mut self.result),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// Query for processes. Filterable properties: name, id, integrationPackId, integrationPackInstanceId.
@@ -2360,22 +2375,21 @@ impl<'de> serde::Deserialize<'de> for ProcessQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ProcessQueryConfig")
+        super::runtime::de::in_place(deserializer, "ProcessQueryConfig")
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de> for ProcessQueryConfig {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["QueryFilter"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.query_filter),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ProcessQueryConfig {
+    const FIELDS: &'static [&'static str] = &["QueryFilter"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.query_filter),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "processes")]
@@ -2398,23 +2412,26 @@ impl<'de> serde::Deserialize<'de> for ProcessQueryConfigQueryFilter {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ProcessQueryConfigQueryFilter")
+        super::runtime::de::slots(deserializer, "ProcessQueryConfigQueryFilter")
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de> for ProcessQueryConfigQueryFilter {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut expression = None;
-        let mut fields = de::Key::new(&["expression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut expression, "expression"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for ProcessQueryConfigQueryFilter {
+    type Slots = (Option<ProcessExpression>,);
+    const FIELDS: &'static [&'static str] = &["expression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            expression: de::required(&map, expression, "expression")?,
+            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
         })
     }
 }
@@ -2454,29 +2471,34 @@ impl<'de> serde::Deserialize<'de> for ProcessSimpleExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ProcessSimpleExpression")
+        super::runtime::de::slots(deserializer, "ProcessSimpleExpression")
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de> for ProcessSimpleExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut argument = None;
-        let mut operator = None;
-        let mut property = None;
-        let mut fields = de::Key::new(&["argument", "operator", "property"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient(&mut map, &mut argument, "argument"),
-                1 => de::value(&mut map, &mut operator, "operator"),
-                2 => de::value(&mut map, &mut property, "property"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for ProcessSimpleExpression {
+    type Slots = (
+        Option<Option<Vec<String>>>,
+        Option<SimpleExpressionOperator>,
+        Option<ProcessSimpleExpressionProperty>,
+    );
+    const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient(map, &mut slots.0, "argument"),
+            1 => super::runtime::de::value(map, &mut slots.1, "operator"),
+            2 => super::runtime::de::value(map, &mut slots.2, "property"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            argument: argument.unwrap_or_default(),
-            operator: de::required(&map, operator, "operator")?,
-            property: de::required(&map, property, "property")?,
+            argument: slots.0.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.1, "operator")?,
+            property: super::runtime::de::required::<E, _>(slots.2, "property")?,
         })
     }
 }
@@ -2597,26 +2619,31 @@ impl<'de> serde::Deserialize<'de> for ProcessGroupingExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ProcessGroupingExpression")
+        super::runtime::de::slots(deserializer, "ProcessGroupingExpression")
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de> for ProcessGroupingExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut operator = None;
-        let mut nested_expression = None;
-        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut operator, "operator"),
-                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for ProcessGroupingExpression {
+    type Slots = (
+        Option<GroupingExpressionOperator>,
+        Option<Option<Vec<ProcessExpression>>>,
+    );
+    const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "operator"),
+            1 => super::runtime::de::lenient(map, &mut slots.1, "nestedExpression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            operator: de::required(&map, operator, "operator")?,
-            nested_expression: nested_expression.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.0, "operator")?,
+            nested_expression: slots.1.unwrap_or_default(),
         })
     }
 }
@@ -2641,22 +2668,21 @@ impl<'de> serde::Deserialize<'de> for EnvironmentQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "EnvironmentQueryConfig")
+        super::runtime::de::in_place(deserializer, "EnvironmentQueryConfig")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for EnvironmentQueryConfig {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["QueryFilter"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.query_filter),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for EnvironmentQueryConfig {
+    const FIELDS: &'static [&'static str] = &["QueryFilter"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.query_filter),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -2679,23 +2705,26 @@ impl<'de> serde::Deserialize<'de> for EnvironmentQueryConfigQueryFilter {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "EnvironmentQueryConfigQueryFilter")
+        super::runtime::de::slots(deserializer, "EnvironmentQueryConfigQueryFilter")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for EnvironmentQueryConfigQueryFilter {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut expression = None;
-        let mut fields = de::Key::new(&["expression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut expression, "expression"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for EnvironmentQueryConfigQueryFilter {
+    type Slots = (Option<EnvironmentExpression>,);
+    const FIELDS: &'static [&'static str] = &["expression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            expression: de::required(&map, expression, "expression")?,
+            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
         })
     }
 }
@@ -2735,29 +2764,34 @@ impl<'de> serde::Deserialize<'de> for EnvironmentSimpleExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "EnvironmentSimpleExpression")
+        super::runtime::de::slots(deserializer, "EnvironmentSimpleExpression")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for EnvironmentSimpleExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut argument = None;
-        let mut operator = None;
-        let mut property = None;
-        let mut fields = de::Key::new(&["argument", "operator", "property"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient(&mut map, &mut argument, "argument"),
-                1 => de::value(&mut map, &mut operator, "operator"),
-                2 => de::value(&mut map, &mut property, "property"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for EnvironmentSimpleExpression {
+    type Slots = (
+        Option<Option<Vec<String>>>,
+        Option<SimpleExpressionOperator>,
+        Option<EnvironmentSimpleExpressionProperty>,
+    );
+    const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient(map, &mut slots.0, "argument"),
+            1 => super::runtime::de::value(map, &mut slots.1, "operator"),
+            2 => super::runtime::de::value(map, &mut slots.2, "property"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            argument: argument.unwrap_or_default(),
-            operator: de::required(&map, operator, "operator")?,
-            property: de::required(&map, property, "property")?,
+            argument: slots.0.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.1, "operator")?,
+            property: super::runtime::de::required::<E, _>(slots.2, "property")?,
         })
     }
 }
@@ -2869,26 +2903,31 @@ impl<'de> serde::Deserialize<'de> for EnvironmentGroupingExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "EnvironmentGroupingExpression")
+        super::runtime::de::slots(deserializer, "EnvironmentGroupingExpression")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for EnvironmentGroupingExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut operator = None;
-        let mut nested_expression = None;
-        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut operator, "operator"),
-                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for EnvironmentGroupingExpression {
+    type Slots = (
+        Option<GroupingExpressionOperator>,
+        Option<Option<Vec<EnvironmentExpression>>>,
+    );
+    const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "operator"),
+            1 => super::runtime::de::lenient(map, &mut slots.1, "nestedExpression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            operator: de::required(&map, operator, "operator")?,
-            nested_expression: nested_expression.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.0, "operator")?,
+            nested_expression: slots.1.unwrap_or_default(),
         })
     }
 }
@@ -2913,22 +2952,21 @@ impl<'de> serde::Deserialize<'de> for AtomQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "AtomQueryConfig")
+        super::runtime::de::in_place(deserializer, "AtomQueryConfig")
     }
 }
 #[cfg(feature = "atoms")]
-impl<'de> super::runtime::de::Fields<'de> for AtomQueryConfig {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["QueryFilter"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.query_filter),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for AtomQueryConfig {
+    const FIELDS: &'static [&'static str] = &["QueryFilter"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.query_filter),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "atoms")]
@@ -2951,23 +2989,26 @@ impl<'de> serde::Deserialize<'de> for AtomQueryConfigQueryFilter {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "AtomQueryConfigQueryFilter")
+        super::runtime::de::slots(deserializer, "AtomQueryConfigQueryFilter")
     }
 }
 #[cfg(feature = "atoms")]
-impl<'de> super::runtime::de::Fields<'de> for AtomQueryConfigQueryFilter {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut expression = None;
-        let mut fields = de::Key::new(&["expression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut expression, "expression"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for AtomQueryConfigQueryFilter {
+    type Slots = (Option<AtomExpression>,);
+    const FIELDS: &'static [&'static str] = &["expression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            expression: de::required(&map, expression, "expression")?,
+            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
         })
     }
 }
@@ -3007,29 +3048,34 @@ impl<'de> serde::Deserialize<'de> for AtomSimpleExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "AtomSimpleExpression")
+        super::runtime::de::slots(deserializer, "AtomSimpleExpression")
     }
 }
 #[cfg(feature = "atoms")]
-impl<'de> super::runtime::de::Fields<'de> for AtomSimpleExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut argument = None;
-        let mut operator = None;
-        let mut property = None;
-        let mut fields = de::Key::new(&["argument", "operator", "property"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient(&mut map, &mut argument, "argument"),
-                1 => de::value(&mut map, &mut operator, "operator"),
-                2 => de::value(&mut map, &mut property, "property"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for AtomSimpleExpression {
+    type Slots = (
+        Option<Option<Vec<String>>>,
+        Option<AtomSimpleExpressionOperator>,
+        Option<AtomSimpleExpressionProperty>,
+    );
+    const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient(map, &mut slots.0, "argument"),
+            1 => super::runtime::de::value(map, &mut slots.1, "operator"),
+            2 => super::runtime::de::value(map, &mut slots.2, "property"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            argument: argument.unwrap_or_default(),
-            operator: de::required(&map, operator, "operator")?,
-            property: de::required(&map, property, "property")?,
+            argument: slots.0.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.1, "operator")?,
+            property: super::runtime::de::required::<E, _>(slots.2, "property")?,
         })
     }
 }
@@ -3277,26 +3323,31 @@ impl<'de> serde::Deserialize<'de> for AtomGroupingExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "AtomGroupingExpression")
+        super::runtime::de::slots(deserializer, "AtomGroupingExpression")
     }
 }
 #[cfg(feature = "atoms")]
-impl<'de> super::runtime::de::Fields<'de> for AtomGroupingExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut operator = None;
-        let mut nested_expression = None;
-        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut operator, "operator"),
-                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for AtomGroupingExpression {
+    type Slots = (
+        Option<GroupingExpressionOperator>,
+        Option<Option<Vec<AtomExpression>>>,
+    );
+    const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "operator"),
+            1 => super::runtime::de::lenient(map, &mut slots.1, "nestedExpression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            operator: de::required(&map, operator, "operator")?,
-            nested_expression: nested_expression.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.0, "operator")?,
+            nested_expression: slots.1.unwrap_or_default(),
         })
     }
 }
@@ -3321,22 +3372,21 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "DeployedPackageQueryConfig")
+        super::runtime::de::in_place(deserializer, "DeployedPackageQueryConfig")
     }
 }
 #[cfg(feature = "deployments")]
-impl<'de> super::runtime::de::Fields<'de> for DeployedPackageQueryConfig {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["QueryFilter"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.query_filter),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for DeployedPackageQueryConfig {
+    const FIELDS: &'static [&'static str] = &["QueryFilter"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.query_filter),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "deployments")]
@@ -3359,26 +3409,26 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageQueryConfigQueryFilter {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
-            deserializer,
-            "DeployedPackageQueryConfigQueryFilter",
-        )
+        super::runtime::de::slots(deserializer, "DeployedPackageQueryConfigQueryFilter")
     }
 }
 #[cfg(feature = "deployments")]
-impl<'de> super::runtime::de::Fields<'de> for DeployedPackageQueryConfigQueryFilter {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut expression = None;
-        let mut fields = de::Key::new(&["expression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut expression, "expression"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for DeployedPackageQueryConfigQueryFilter {
+    type Slots = (Option<DeployedPackageExpression>,);
+    const FIELDS: &'static [&'static str] = &["expression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            expression: de::required(&map, expression, "expression")?,
+            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
         })
     }
 }
@@ -3418,29 +3468,34 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageSimpleExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "DeployedPackageSimpleExpression")
+        super::runtime::de::slots(deserializer, "DeployedPackageSimpleExpression")
     }
 }
 #[cfg(feature = "deployments")]
-impl<'de> super::runtime::de::Fields<'de> for DeployedPackageSimpleExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut argument = None;
-        let mut operator = None;
-        let mut property = None;
-        let mut fields = de::Key::new(&["argument", "operator", "property"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient(&mut map, &mut argument, "argument"),
-                1 => de::value(&mut map, &mut operator, "operator"),
-                2 => de::value(&mut map, &mut property, "property"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for DeployedPackageSimpleExpression {
+    type Slots = (
+        Option<Option<Vec<String>>>,
+        Option<SimpleExpressionOperator>,
+        Option<DeployedPackageSimpleExpressionProperty>,
+    );
+    const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient(map, &mut slots.0, "argument"),
+            1 => super::runtime::de::value(map, &mut slots.1, "operator"),
+            2 => super::runtime::de::value(map, &mut slots.2, "property"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            argument: argument.unwrap_or_default(),
-            operator: de::required(&map, operator, "operator")?,
-            property: de::required(&map, property, "property")?,
+            argument: slots.0.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.1, "operator")?,
+            property: super::runtime::de::required::<E, _>(slots.2, "property")?,
         })
     }
 }
@@ -3636,26 +3691,31 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageGroupingExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "DeployedPackageGroupingExpression")
+        super::runtime::de::slots(deserializer, "DeployedPackageGroupingExpression")
     }
 }
 #[cfg(feature = "deployments")]
-impl<'de> super::runtime::de::Fields<'de> for DeployedPackageGroupingExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut operator = None;
-        let mut nested_expression = None;
-        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut operator, "operator"),
-                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for DeployedPackageGroupingExpression {
+    type Slots = (
+        Option<GroupingExpressionOperator>,
+        Option<Option<Vec<DeployedPackageExpression>>>,
+    );
+    const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "operator"),
+            1 => super::runtime::de::lenient(map, &mut slots.1, "nestedExpression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            operator: de::required(&map, operator, "operator")?,
-            nested_expression: nested_expression.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.0, "operator")?,
+            nested_expression: slots.1.unwrap_or_default(),
         })
     }
 }
@@ -3681,23 +3741,22 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ExecutionRecordQueryConfig")
+        super::runtime::de::in_place(deserializer, "ExecutionRecordQueryConfig")
     }
 }
 #[cfg(feature = "execution")]
-impl<'de> super::runtime::de::Fields<'de> for ExecutionRecordQueryConfig {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["QueryFilter", "QuerySort"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.query_filter),
-                1 => de::field(&mut map, &mut value.query_sort),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ExecutionRecordQueryConfig {
+    const FIELDS: &'static [&'static str] = &["QueryFilter", "QuerySort"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.query_filter),
+            1 => super::runtime::de::field(map, &mut self.query_sort),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "execution")]
@@ -3720,26 +3779,26 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfigQueryFilter {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
-            deserializer,
-            "ExecutionRecordQueryConfigQueryFilter",
-        )
+        super::runtime::de::slots(deserializer, "ExecutionRecordQueryConfigQueryFilter")
     }
 }
 #[cfg(feature = "execution")]
-impl<'de> super::runtime::de::Fields<'de> for ExecutionRecordQueryConfigQueryFilter {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut expression = None;
-        let mut fields = de::Key::new(&["expression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut expression, "expression"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for ExecutionRecordQueryConfigQueryFilter {
+    type Slots = (Option<ExecutionRecordExpression>,);
+    const FIELDS: &'static [&'static str] = &["expression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            expression: de::required(&map, expression, "expression")?,
+            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
         })
     }
 }
@@ -3763,25 +3822,21 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfigQuerySort {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
-            deserializer,
-            "ExecutionRecordQueryConfigQuerySort",
-        )
+        super::runtime::de::in_place(deserializer, "ExecutionRecordQueryConfigQuerySort")
     }
 }
 #[cfg(feature = "execution")]
-impl<'de> super::runtime::de::Fields<'de> for ExecutionRecordQueryConfigQuerySort {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["sortField"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.sort_field),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ExecutionRecordQueryConfigQuerySort {
+    const FIELDS: &'static [&'static str] = &["sortField"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.sort_field),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "execution")]
@@ -3807,27 +3862,26 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfigQuerySortSortFie
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
+        super::runtime::de::in_place(
             deserializer,
             "ExecutionRecordQueryConfigQuerySortSortFieldItem",
         )
     }
 }
 #[cfg(feature = "execution")]
-impl<'de> super::runtime::de::Fields<'de>
+impl<'de> super::runtime::de::InPlace<'de>
 for ExecutionRecordQueryConfigQuerySortSortFieldItem {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["fieldName", "sortOrder"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.field_name),
-                1 => de::field(&mut map, &mut value.sort_order),
-                _ => de::skip(&mut map),
-            }?;
+    const FIELDS: &'static [&'static str] = &["fieldName", "sortOrder"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.field_name),
+            1 => super::runtime::de::field(map, &mut self.sort_order),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// One of several shapes; decoding tries them in this order, most specific first.
@@ -3866,29 +3920,34 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordSimpleExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ExecutionRecordSimpleExpression")
+        super::runtime::de::slots(deserializer, "ExecutionRecordSimpleExpression")
     }
 }
 #[cfg(feature = "execution")]
-impl<'de> super::runtime::de::Fields<'de> for ExecutionRecordSimpleExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut argument = None;
-        let mut operator = None;
-        let mut property = None;
-        let mut fields = de::Key::new(&["argument", "operator", "property"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient(&mut map, &mut argument, "argument"),
-                1 => de::value(&mut map, &mut operator, "operator"),
-                2 => de::value(&mut map, &mut property, "property"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for ExecutionRecordSimpleExpression {
+    type Slots = (
+        Option<Option<Vec<String>>>,
+        Option<SimpleExpressionOperator>,
+        Option<ExecutionRecordSimpleExpressionProperty>,
+    );
+    const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient(map, &mut slots.0, "argument"),
+            1 => super::runtime::de::value(map, &mut slots.1, "operator"),
+            2 => super::runtime::de::value(map, &mut slots.2, "property"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            argument: argument.unwrap_or_default(),
-            operator: de::required(&map, operator, "operator")?,
-            property: de::required(&map, property, "property")?,
+            argument: slots.0.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.1, "operator")?,
+            property: super::runtime::de::required::<E, _>(slots.2, "property")?,
         })
     }
 }
@@ -4079,26 +4138,31 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordGroupingExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ExecutionRecordGroupingExpression")
+        super::runtime::de::slots(deserializer, "ExecutionRecordGroupingExpression")
     }
 }
 #[cfg(feature = "execution")]
-impl<'de> super::runtime::de::Fields<'de> for ExecutionRecordGroupingExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut operator = None;
-        let mut nested_expression = None;
-        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut operator, "operator"),
-                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for ExecutionRecordGroupingExpression {
+    type Slots = (
+        Option<GroupingExpressionOperator>,
+        Option<Option<Vec<ExecutionRecordExpression>>>,
+    );
+    const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "operator"),
+            1 => super::runtime::de::lenient(map, &mut slots.1, "nestedExpression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            operator: de::required(&map, operator, "operator")?,
-            nested_expression: nested_expression.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.0, "operator")?,
+            nested_expression: slots.1.unwrap_or_default(),
         })
     }
 }
@@ -4121,21 +4185,20 @@ impl<'de> serde::Deserialize<'de> for ErrorDetail {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ErrorDetail")
+        super::runtime::de::in_place(deserializer, "ErrorDetail")
     }
 }
-impl<'de> super::runtime::de::Fields<'de> for ErrorDetail {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["message"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.message),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ErrorDetail {
+    const FIELDS: &'static [&'static str] = &["message"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.message),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// For packaged listener processes: RUNNING (the default) or PAUSED. Only the create operation takes it; the ListenerStatus object reports the live state.
@@ -4268,48 +4331,45 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensions {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "EnvironmentExtensions")
+        super::runtime::de::in_place(deserializer, "EnvironmentExtensions")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for EnvironmentExtensions {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &[
-                "id",
-                "environmentId",
-                "extensionGroupId",
-                "partial",
-                "connections",
-                "operations",
-                "tradingPartners",
-                "sharedCommunications",
-                "crossReferences",
-                "processProperties",
-                "properties",
-                "PGPCertificates",
-            ],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.id),
-                1 => de::field(&mut map, &mut value.environment_id),
-                2 => de::field(&mut map, &mut value.extension_group_id),
-                3 => de::lenient_field(&mut map, &mut value.partial),
-                4 => de::field(&mut map, &mut value.connections),
-                5 => de::field(&mut map, &mut value.operations),
-                6 => de::field(&mut map, &mut value.trading_partners),
-                7 => de::field(&mut map, &mut value.shared_communications),
-                8 => de::field(&mut map, &mut value.cross_references),
-                9 => de::field(&mut map, &mut value.process_properties),
-                10 => de::field(&mut map, &mut value.properties),
-                11 => de::field(&mut map, &mut value.pgp_certificates),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for EnvironmentExtensions {
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "environmentId",
+        "extensionGroupId",
+        "partial",
+        "connections",
+        "operations",
+        "tradingPartners",
+        "sharedCommunications",
+        "crossReferences",
+        "processProperties",
+        "properties",
+        "PGPCertificates",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.id),
+            1 => super::runtime::de::field(map, &mut self.environment_id),
+            2 => super::runtime::de::field(map, &mut self.extension_group_id),
+            3 => super::runtime::de::lenient_field(map, &mut self.partial),
+            4 => super::runtime::de::field(map, &mut self.connections),
+            5 => super::runtime::de::field(map, &mut self.operations),
+            6 => super::runtime::de::field(map, &mut self.trading_partners),
+            7 => super::runtime::de::field(map, &mut self.shared_communications),
+            8 => super::runtime::de::field(map, &mut self.cross_references),
+            9 => super::runtime::de::field(map, &mut self.process_properties),
+            10 => super::runtime::de::field(map, &mut self.properties),
+            11 => super::runtime::de::field(map, &mut self.pgp_certificates),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -4332,22 +4392,21 @@ impl<'de> serde::Deserialize<'de> for Connections {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "Connections")
+        super::runtime::de::in_place(deserializer, "Connections")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for Connections {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["connection"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.connection),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for Connections {
+    const FIELDS: &'static [&'static str] = &["connection"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.connection),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -4372,24 +4431,23 @@ impl<'de> serde::Deserialize<'de> for Connection {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "Connection")
+        super::runtime::de::in_place(deserializer, "Connection")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for Connection {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["id", "name", "field"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.id),
-                1 => de::field(&mut map, &mut value.name),
-                2 => de::lenient_field(&mut map, &mut value.field),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for Connection {
+    const FIELDS: &'static [&'static str] = &["id", "name", "field"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.id),
+            1 => super::runtime::de::field(map, &mut self.name),
+            2 => super::runtime::de::lenient_field(map, &mut self.field),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -4412,22 +4470,21 @@ impl<'de> serde::Deserialize<'de> for Operations {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "Operations")
+        super::runtime::de::in_place(deserializer, "Operations")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for Operations {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["operation"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.operation),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for Operations {
+    const FIELDS: &'static [&'static str] = &["operation"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.operation),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -4452,24 +4509,23 @@ impl<'de> serde::Deserialize<'de> for Operation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "Operation")
+        super::runtime::de::in_place(deserializer, "Operation")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for Operation {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["id", "name", "field"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.id),
-                1 => de::field(&mut map, &mut value.name),
-                2 => de::lenient_field(&mut map, &mut value.field),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for Operation {
+    const FIELDS: &'static [&'static str] = &["id", "name", "field"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.id),
+            1 => super::runtime::de::field(map, &mut self.name),
+            2 => super::runtime::de::lenient_field(map, &mut self.field),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -4492,22 +4548,21 @@ impl<'de> serde::Deserialize<'de> for TradingPartners {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "TradingPartners")
+        super::runtime::de::in_place(deserializer, "TradingPartners")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for TradingPartners {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["tradingPartner"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.trading_partner),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for TradingPartners {
+    const FIELDS: &'static [&'static str] = &["tradingPartner"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.trading_partner),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -4532,24 +4587,23 @@ impl<'de> serde::Deserialize<'de> for TradingPartner {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "TradingPartner")
+        super::runtime::de::in_place(deserializer, "TradingPartner")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for TradingPartner {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["id", "name", "category"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.id),
-                1 => de::field(&mut map, &mut value.name),
-                2 => de::lenient_field(&mut map, &mut value.category),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for TradingPartner {
+    const FIELDS: &'static [&'static str] = &["id", "name", "category"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.id),
+            1 => super::runtime::de::field(map, &mut self.name),
+            2 => super::runtime::de::lenient_field(map, &mut self.category),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -4574,24 +4628,23 @@ impl<'de> serde::Deserialize<'de> for TradingPartnerCategory {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "TradingPartnerCategory")
+        super::runtime::de::in_place(deserializer, "TradingPartnerCategory")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for TradingPartnerCategory {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["id", "name", "field"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.id),
-                1 => de::field(&mut map, &mut value.name),
-                2 => de::lenient_field(&mut map, &mut value.field),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for TradingPartnerCategory {
+    const FIELDS: &'static [&'static str] = &["id", "name", "field"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.id),
+            1 => super::runtime::de::field(map, &mut self.name),
+            2 => super::runtime::de::lenient_field(map, &mut self.field),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -4614,22 +4667,21 @@ impl<'de> serde::Deserialize<'de> for SharedCommunications {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "SharedCommunications")
+        super::runtime::de::in_place(deserializer, "SharedCommunications")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for SharedCommunications {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["sharedCommunication"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.shared_communication),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for SharedCommunications {
+    const FIELDS: &'static [&'static str] = &["sharedCommunication"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.shared_communication),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -4660,25 +4712,24 @@ impl<'de> serde::Deserialize<'de> for SharedCommunication {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "SharedCommunication")
+        super::runtime::de::in_place(deserializer, "SharedCommunication")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for SharedCommunication {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["id", "name", "type", "field"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.id),
-                1 => de::field(&mut map, &mut value.name),
-                2 => de::field(&mut map, &mut value.r#type),
-                3 => de::lenient_field(&mut map, &mut value.field),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for SharedCommunication {
+    const FIELDS: &'static [&'static str] = &["id", "name", "type", "field"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.id),
+            1 => super::runtime::de::field(map, &mut self.name),
+            2 => super::runtime::de::field(map, &mut self.r#type),
+            3 => super::runtime::de::lenient_field(map, &mut self.field),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -4701,22 +4752,21 @@ impl<'de> serde::Deserialize<'de> for CrossReferences {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "CrossReferences")
+        super::runtime::de::in_place(deserializer, "CrossReferences")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for CrossReferences {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["crossReference"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.cross_reference),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for CrossReferences {
+    const FIELDS: &'static [&'static str] = &["crossReference"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.cross_reference),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// A cross-reference table; always sent whole in an update.
@@ -4748,27 +4798,29 @@ impl<'de> serde::Deserialize<'de> for CrossReference {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "CrossReference")
+        super::runtime::de::in_place(deserializer, "CrossReference")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for CrossReference {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &["id", "name", "overrideValues", "CrossReferenceRows"],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.id),
-                1 => de::field(&mut map, &mut value.name),
-                2 => de::lenient_field(&mut map, &mut value.override_values),
-                3 => de::field(&mut map, &mut value.cross_reference_rows),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for CrossReference {
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "name",
+        "overrideValues",
+        "CrossReferenceRows",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.id),
+            1 => super::runtime::de::field(map, &mut self.name),
+            2 => super::runtime::de::lenient_field(map, &mut self.override_values),
+            3 => super::runtime::de::field(map, &mut self.cross_reference_rows),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -4791,22 +4843,21 @@ impl<'de> serde::Deserialize<'de> for CrossReferenceRows {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "CrossReferenceRows")
+        super::runtime::de::in_place(deserializer, "CrossReferenceRows")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for CrossReferenceRows {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["row"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.row),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for CrossReferenceRows {
+    const FIELDS: &'static [&'static str] = &["row"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.row),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -4869,64 +4920,61 @@ impl<'de> serde::Deserialize<'de> for CrossReferenceRow {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "CrossReferenceRow")
+        super::runtime::de::in_place(deserializer, "CrossReferenceRow")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for CrossReferenceRow {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &[
-                "ref1",
-                "ref2",
-                "ref3",
-                "ref4",
-                "ref5",
-                "ref6",
-                "ref7",
-                "ref8",
-                "ref9",
-                "ref10",
-                "ref11",
-                "ref12",
-                "ref13",
-                "ref14",
-                "ref15",
-                "ref16",
-                "ref17",
-                "ref18",
-                "ref19",
-                "ref20",
-            ],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.ref1),
-                1 => de::field(&mut map, &mut value.ref2),
-                2 => de::field(&mut map, &mut value.ref3),
-                3 => de::field(&mut map, &mut value.ref4),
-                4 => de::field(&mut map, &mut value.ref5),
-                5 => de::field(&mut map, &mut value.ref6),
-                6 => de::field(&mut map, &mut value.ref7),
-                7 => de::field(&mut map, &mut value.ref8),
-                8 => de::field(&mut map, &mut value.ref9),
-                9 => de::field(&mut map, &mut value.ref10),
-                10 => de::field(&mut map, &mut value.ref11),
-                11 => de::field(&mut map, &mut value.ref12),
-                12 => de::field(&mut map, &mut value.ref13),
-                13 => de::field(&mut map, &mut value.ref14),
-                14 => de::field(&mut map, &mut value.ref15),
-                15 => de::field(&mut map, &mut value.ref16),
-                16 => de::field(&mut map, &mut value.ref17),
-                17 => de::field(&mut map, &mut value.ref18),
-                18 => de::field(&mut map, &mut value.ref19),
-                19 => de::field(&mut map, &mut value.ref20),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for CrossReferenceRow {
+    const FIELDS: &'static [&'static str] = &[
+        "ref1",
+        "ref2",
+        "ref3",
+        "ref4",
+        "ref5",
+        "ref6",
+        "ref7",
+        "ref8",
+        "ref9",
+        "ref10",
+        "ref11",
+        "ref12",
+        "ref13",
+        "ref14",
+        "ref15",
+        "ref16",
+        "ref17",
+        "ref18",
+        "ref19",
+        "ref20",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.ref1),
+            1 => super::runtime::de::field(map, &mut self.ref2),
+            2 => super::runtime::de::field(map, &mut self.ref3),
+            3 => super::runtime::de::field(map, &mut self.ref4),
+            4 => super::runtime::de::field(map, &mut self.ref5),
+            5 => super::runtime::de::field(map, &mut self.ref6),
+            6 => super::runtime::de::field(map, &mut self.ref7),
+            7 => super::runtime::de::field(map, &mut self.ref8),
+            8 => super::runtime::de::field(map, &mut self.ref9),
+            9 => super::runtime::de::field(map, &mut self.ref10),
+            10 => super::runtime::de::field(map, &mut self.ref11),
+            11 => super::runtime::de::field(map, &mut self.ref12),
+            12 => super::runtime::de::field(map, &mut self.ref13),
+            13 => super::runtime::de::field(map, &mut self.ref14),
+            14 => super::runtime::de::field(map, &mut self.ref15),
+            15 => super::runtime::de::field(map, &mut self.ref16),
+            16 => super::runtime::de::field(map, &mut self.ref17),
+            17 => super::runtime::de::field(map, &mut self.ref18),
+            18 => super::runtime::de::field(map, &mut self.ref19),
+            19 => super::runtime::de::field(map, &mut self.ref20),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -4949,22 +4997,21 @@ impl<'de> serde::Deserialize<'de> for OverrideProcessProperties {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "OverrideProcessProperties")
+        super::runtime::de::in_place(deserializer, "OverrideProcessProperties")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for OverrideProcessProperties {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["ProcessProperty"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.process_property),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for OverrideProcessProperties {
+    const FIELDS: &'static [&'static str] = &["ProcessProperty"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.process_property),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// A process-property component; sent with all of its properties.
@@ -4994,24 +5041,23 @@ impl<'de> serde::Deserialize<'de> for OverrideProcessProperty {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "OverrideProcessProperty")
+        super::runtime::de::in_place(deserializer, "OverrideProcessProperty")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for OverrideProcessProperty {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["id", "name", "ProcessPropertyValue"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.id),
-                1 => de::field(&mut map, &mut value.name),
-                2 => de::lenient_field(&mut map, &mut value.process_property_value),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for OverrideProcessProperty {
+    const FIELDS: &'static [&'static str] = &["id", "name", "ProcessPropertyValue"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.id),
+            1 => super::runtime::de::field(map, &mut self.name),
+            2 => super::runtime::de::lenient_field(map, &mut self.process_property_value),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -5050,40 +5096,37 @@ impl<'de> serde::Deserialize<'de> for ProcessPropertyValue {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ProcessPropertyValue")
+        super::runtime::de::in_place(deserializer, "ProcessPropertyValue")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for ProcessPropertyValue {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &[
-                "key",
-                "label",
-                "value",
-                "useDefault",
-                "encryptedValueSet",
-                "usesEncryption",
-                "componentOverride",
-                "validate",
-            ],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.key),
-                1 => de::field(&mut map, &mut value.label),
-                2 => de::field(&mut map, &mut value.value),
-                3 => de::lenient_field(&mut map, &mut value.use_default),
-                4 => de::lenient_field(&mut map, &mut value.encrypted_value_set),
-                5 => de::lenient_field(&mut map, &mut value.uses_encryption),
-                6 => de::lenient_field(&mut map, &mut value.component_override),
-                7 => de::lenient_field(&mut map, &mut value.validate),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ProcessPropertyValue {
+    const FIELDS: &'static [&'static str] = &[
+        "key",
+        "label",
+        "value",
+        "useDefault",
+        "encryptedValueSet",
+        "usesEncryption",
+        "componentOverride",
+        "validate",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.key),
+            1 => super::runtime::de::field(map, &mut self.label),
+            2 => super::runtime::de::field(map, &mut self.value),
+            3 => super::runtime::de::lenient_field(map, &mut self.use_default),
+            4 => super::runtime::de::lenient_field(map, &mut self.encrypted_value_set),
+            5 => super::runtime::de::lenient_field(map, &mut self.uses_encryption),
+            6 => super::runtime::de::lenient_field(map, &mut self.component_override),
+            7 => super::runtime::de::lenient_field(map, &mut self.validate),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -5106,22 +5149,21 @@ impl<'de> serde::Deserialize<'de> for Properties {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "Properties")
+        super::runtime::de::in_place(deserializer, "Properties")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for Properties {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["property"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.property),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for Properties {
+    const FIELDS: &'static [&'static str] = &["property"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.property),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -5148,23 +5190,22 @@ impl<'de> serde::Deserialize<'de> for Property {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "Property")
+        super::runtime::de::in_place(deserializer, "Property")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for Property {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["name", "value"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.name),
-                1 => de::field(&mut map, &mut value.value),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for Property {
+    const FIELDS: &'static [&'static str] = &["name", "value"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.name),
+            1 => super::runtime::de::field(map, &mut self.value),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -5187,22 +5228,21 @@ impl<'de> serde::Deserialize<'de> for PgpCertificates {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "PgpCertificates")
+        super::runtime::de::in_place(deserializer, "PgpCertificates")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for PgpCertificates {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["PGPCertificate"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.pgp_certificate),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for PgpCertificates {
+    const FIELDS: &'static [&'static str] = &["PGPCertificate"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.pgp_certificate),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -5231,24 +5271,23 @@ impl<'de> serde::Deserialize<'de> for PgpCertificate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "PgpCertificate")
+        super::runtime::de::in_place(deserializer, "PgpCertificate")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for PgpCertificate {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["id", "value", "useDefault"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.id),
-                1 => de::field(&mut map, &mut value.value),
-                2 => de::lenient_field(&mut map, &mut value.use_default),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for PgpCertificate {
+    const FIELDS: &'static [&'static str] = &["id", "value", "useDefault"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.id),
+            1 => super::runtime::de::field(map, &mut self.value),
+            2 => super::runtime::de::lenient_field(map, &mut self.use_default),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// One extensible field of a connection, operation, trading partner or shared communication.
@@ -5289,40 +5328,37 @@ impl<'de> serde::Deserialize<'de> for Field {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "Field")
+        super::runtime::de::in_place(deserializer, "Field")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for Field {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &[
-                "id",
-                "value",
-                "useDefault",
-                "usesEncryption",
-                "encryptedValueSet",
-                "componentOverride",
-                "customProperties",
-                "CloudManagedSecretConfig",
-            ],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.id),
-                1 => de::field(&mut map, &mut value.value),
-                2 => de::lenient_field(&mut map, &mut value.use_default),
-                3 => de::lenient_field(&mut map, &mut value.uses_encryption),
-                4 => de::lenient_field(&mut map, &mut value.encrypted_value_set),
-                5 => de::lenient_field(&mut map, &mut value.component_override),
-                6 => de::field(&mut map, &mut value.custom_properties),
-                7 => de::field(&mut map, &mut value.cloud_managed_secret_config),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for Field {
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "value",
+        "useDefault",
+        "usesEncryption",
+        "encryptedValueSet",
+        "componentOverride",
+        "customProperties",
+        "CloudManagedSecretConfig",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.id),
+            1 => super::runtime::de::field(map, &mut self.value),
+            2 => super::runtime::de::lenient_field(map, &mut self.use_default),
+            3 => super::runtime::de::lenient_field(map, &mut self.uses_encryption),
+            4 => super::runtime::de::lenient_field(map, &mut self.encrypted_value_set),
+            5 => super::runtime::de::lenient_field(map, &mut self.component_override),
+            6 => super::runtime::de::field(map, &mut self.custom_properties),
+            7 => super::runtime::de::field(map, &mut self.cloud_managed_secret_config),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -5345,22 +5381,21 @@ impl<'de> serde::Deserialize<'de> for CustomProperties {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "CustomProperties")
+        super::runtime::de::in_place(deserializer, "CustomProperties")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for CustomProperties {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["properties"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.properties),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for CustomProperties {
+    const FIELDS: &'static [&'static str] = &["properties"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.properties),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -5385,24 +5420,23 @@ impl<'de> serde::Deserialize<'de> for PropertyPair {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "PropertyPair")
+        super::runtime::de::in_place(deserializer, "PropertyPair")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for PropertyPair {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["key", "value", "encrypted"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.key),
-                1 => de::field(&mut map, &mut value.value),
-                2 => de::lenient_field(&mut map, &mut value.encrypted),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for PropertyPair {
+    const FIELDS: &'static [&'static str] = &["key", "value", "encrypted"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.key),
+            1 => super::runtime::de::field(map, &mut self.value),
+            2 => super::runtime::de::lenient_field(map, &mut self.encrypted),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -5431,26 +5465,32 @@ impl<'de> serde::Deserialize<'de> for CloudManagedSecretConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "CloudManagedSecretConfig")
+        super::runtime::de::in_place(deserializer, "CloudManagedSecretConfig")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for CloudManagedSecretConfig {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &["usesRemoteSecretsManager", "secretsManagerType", "secretReference"],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.uses_remote_secrets_manager),
-                1 => de::field(&mut map, &mut value.secrets_manager_type),
-                2 => de::field(&mut map, &mut value.secret_reference),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for CloudManagedSecretConfig {
+    const FIELDS: &'static [&'static str] = &[
+        "usesRemoteSecretsManager",
+        "secretsManagerType",
+        "secretReference",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => {
+                super::runtime::de::lenient_field(
+                    map,
+                    &mut self.uses_remote_secrets_manager,
+                )
+            }
+            1 => super::runtime::de::field(map, &mut self.secrets_manager_type),
+            2 => super::runtime::de::field(map, &mut self.secret_reference),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// Values the spec does not list are kept in the catch-all variant, so a newer
@@ -5557,22 +5597,21 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "EnvironmentExtensionsQueryConfig")
+        super::runtime::de::in_place(deserializer, "EnvironmentExtensionsQueryConfig")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for EnvironmentExtensionsQueryConfig {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["QueryFilter"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.query_filter),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for EnvironmentExtensionsQueryConfig {
+    const FIELDS: &'static [&'static str] = &["QueryFilter"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.query_filter),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "environments")]
@@ -5595,27 +5634,30 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsQueryConfigQueryFilte
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
+        super::runtime::de::slots(
             deserializer,
             "EnvironmentExtensionsQueryConfigQueryFilter",
         )
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de>
+impl<'de> super::runtime::de::Slots<'de>
 for EnvironmentExtensionsQueryConfigQueryFilter {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut expression = None;
-        let mut fields = de::Key::new(&["expression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut expression, "expression"),
-                _ => de::skip(&mut map),
-            }?;
+    type Slots = (Option<EnvironmentExtensionsExpression>,);
+    const FIELDS: &'static [&'static str] = &["expression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            expression: de::required(&map, expression, "expression")?,
+            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
         })
     }
 }
@@ -5654,32 +5696,34 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsSimpleExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
-            deserializer,
-            "EnvironmentExtensionsSimpleExpression",
-        )
+        super::runtime::de::slots(deserializer, "EnvironmentExtensionsSimpleExpression")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for EnvironmentExtensionsSimpleExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut argument = None;
-        let mut operator = None;
-        let mut property = None;
-        let mut fields = de::Key::new(&["argument", "operator", "property"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient(&mut map, &mut argument, "argument"),
-                1 => de::value(&mut map, &mut operator, "operator"),
-                2 => de::value(&mut map, &mut property, "property"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for EnvironmentExtensionsSimpleExpression {
+    type Slots = (
+        Option<Option<Vec<String>>>,
+        Option<SimpleExpressionOperator>,
+        Option<EnvironmentExtensionsSimpleExpressionProperty>,
+    );
+    const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient(map, &mut slots.0, "argument"),
+            1 => super::runtime::de::value(map, &mut slots.1, "operator"),
+            2 => super::runtime::de::value(map, &mut slots.2, "property"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            argument: argument.unwrap_or_default(),
-            operator: de::required(&map, operator, "operator")?,
-            property: de::required(&map, property, "property")?,
+            argument: slots.0.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.1, "operator")?,
+            property: super::runtime::de::required::<E, _>(slots.2, "property")?,
         })
     }
 }
@@ -5786,29 +5830,34 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsGroupingExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
+        super::runtime::de::slots(
             deserializer,
             "EnvironmentExtensionsGroupingExpression",
         )
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for EnvironmentExtensionsGroupingExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut operator = None;
-        let mut nested_expression = None;
-        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut operator, "operator"),
-                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for EnvironmentExtensionsGroupingExpression {
+    type Slots = (
+        Option<GroupingExpressionOperator>,
+        Option<Option<Vec<EnvironmentExtensionsExpression>>>,
+    );
+    const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "operator"),
+            1 => super::runtime::de::lenient(map, &mut slots.1, "nestedExpression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            operator: de::required(&map, operator, "operator")?,
-            nested_expression: nested_expression.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.0, "operator")?,
+            nested_expression: slots.1.unwrap_or_default(),
         })
     }
 }
@@ -5841,24 +5890,23 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "EnvironmentExtensionsQueryResult")
+        super::runtime::de::in_place(deserializer, "EnvironmentExtensionsQueryResult")
     }
 }
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Fields<'de> for EnvironmentExtensionsQueryResult {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.number_of_results),
-                1 => de::field(&mut map, &mut value.query_token),
-                2 => de::lenient_field(&mut map, &mut value.result),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for EnvironmentExtensionsQueryResult {
+    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
+            1 => super::runtime::de::field(map, &mut self.query_token),
+            2 => super::runtime::de::lenient_field(map, &mut self.result),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// One schedule, each field a cron-like string such as "*", "8-18", "0-59/15" or "2,3,4,5,6".
@@ -5900,29 +5948,33 @@ impl<'de> serde::Deserialize<'de> for Schedule {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "Schedule")
+        super::runtime::de::in_place(deserializer, "Schedule")
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de> for Schedule {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &["minutes", "hours", "daysOfWeek", "daysOfMonth", "months", "years"],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.minutes),
-                1 => de::field(&mut map, &mut value.hours),
-                2 => de::field(&mut map, &mut value.days_of_week),
-                3 => de::field(&mut map, &mut value.days_of_month),
-                4 => de::field(&mut map, &mut value.months),
-                5 => de::field(&mut map, &mut value.years),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for Schedule {
+    const FIELDS: &'static [&'static str] = &[
+        "minutes",
+        "hours",
+        "daysOfWeek",
+        "daysOfMonth",
+        "months",
+        "years",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.minutes),
+            1 => super::runtime::de::field(map, &mut self.hours),
+            2 => super::runtime::de::field(map, &mut self.days_of_week),
+            3 => super::runtime::de::field(map, &mut self.days_of_month),
+            4 => super::runtime::de::field(map, &mut self.months),
+            5 => super::runtime::de::field(map, &mut self.years),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// The retry schedules of failed runs.
@@ -5948,23 +6000,22 @@ impl<'de> serde::Deserialize<'de> for ScheduleRetry {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ScheduleRetry")
+        super::runtime::de::in_place(deserializer, "ScheduleRetry")
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de> for ScheduleRetry {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["Schedule", "maxRetry"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.schedule),
-                1 => de::lenient_field(&mut map, &mut value.max_retry),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ScheduleRetry {
+    const FIELDS: &'static [&'static str] = &["Schedule", "maxRetry"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.schedule),
+            1 => super::runtime::de::lenient_field(map, &mut self.max_retry),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// Query for process schedules. Filterable properties: processId, atomId.
@@ -5988,22 +6039,21 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ProcessSchedulesQueryConfig")
+        super::runtime::de::in_place(deserializer, "ProcessSchedulesQueryConfig")
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de> for ProcessSchedulesQueryConfig {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["QueryFilter"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.query_filter),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ProcessSchedulesQueryConfig {
+    const FIELDS: &'static [&'static str] = &["QueryFilter"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.query_filter),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "processes")]
@@ -6026,26 +6076,26 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryConfigQueryFilter {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
-            deserializer,
-            "ProcessSchedulesQueryConfigQueryFilter",
-        )
+        super::runtime::de::slots(deserializer, "ProcessSchedulesQueryConfigQueryFilter")
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de> for ProcessSchedulesQueryConfigQueryFilter {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut expression = None;
-        let mut fields = de::Key::new(&["expression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut expression, "expression"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for ProcessSchedulesQueryConfigQueryFilter {
+    type Slots = (Option<ProcessSchedulesExpression>,);
+    const FIELDS: &'static [&'static str] = &["expression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            expression: de::required(&map, expression, "expression")?,
+            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
         })
     }
 }
@@ -6084,29 +6134,34 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesSimpleExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ProcessSchedulesSimpleExpression")
+        super::runtime::de::slots(deserializer, "ProcessSchedulesSimpleExpression")
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de> for ProcessSchedulesSimpleExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut argument = None;
-        let mut operator = None;
-        let mut property = None;
-        let mut fields = de::Key::new(&["argument", "operator", "property"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient(&mut map, &mut argument, "argument"),
-                1 => de::value(&mut map, &mut operator, "operator"),
-                2 => de::value(&mut map, &mut property, "property"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for ProcessSchedulesSimpleExpression {
+    type Slots = (
+        Option<Option<Vec<String>>>,
+        Option<SimpleExpressionOperator>,
+        Option<ProcessSchedulesSimpleExpressionProperty>,
+    );
+    const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient(map, &mut slots.0, "argument"),
+            1 => super::runtime::de::value(map, &mut slots.1, "operator"),
+            2 => super::runtime::de::value(map, &mut slots.2, "property"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            argument: argument.unwrap_or_default(),
-            operator: de::required(&map, operator, "operator")?,
-            property: de::required(&map, property, "property")?,
+            argument: slots.0.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.1, "operator")?,
+            property: super::runtime::de::required::<E, _>(slots.2, "property")?,
         })
     }
 }
@@ -6213,26 +6268,31 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesGroupingExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ProcessSchedulesGroupingExpression")
+        super::runtime::de::slots(deserializer, "ProcessSchedulesGroupingExpression")
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de> for ProcessSchedulesGroupingExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut operator = None;
-        let mut nested_expression = None;
-        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut operator, "operator"),
-                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for ProcessSchedulesGroupingExpression {
+    type Slots = (
+        Option<GroupingExpressionOperator>,
+        Option<Option<Vec<ProcessSchedulesExpression>>>,
+    );
+    const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "operator"),
+            1 => super::runtime::de::lenient(map, &mut slots.1, "nestedExpression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            operator: de::required(&map, operator, "operator")?,
-            nested_expression: nested_expression.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.0, "operator")?,
+            nested_expression: slots.1.unwrap_or_default(),
         })
     }
 }
@@ -6265,24 +6325,23 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ProcessSchedulesQueryResult")
+        super::runtime::de::in_place(deserializer, "ProcessSchedulesQueryResult")
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de> for ProcessSchedulesQueryResult {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.number_of_results),
-                1 => de::field(&mut map, &mut value.query_token),
-                2 => de::lenient_field(&mut map, &mut value.result),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ProcessSchedulesQueryResult {
+    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
+            1 => super::runtime::de::field(map, &mut self.query_token),
+            2 => super::runtime::de::lenient_field(map, &mut self.result),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// Whether the schedules of one process on one runtime are in effect. Its id is the same conceptual id as the matching ProcessSchedules.
@@ -6318,25 +6377,24 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ProcessScheduleStatus")
+        super::runtime::de::in_place(deserializer, "ProcessScheduleStatus")
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de> for ProcessScheduleStatus {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["id", "atomId", "processId", "enabled"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.id),
-                1 => de::field(&mut map, &mut value.atom_id),
-                2 => de::field(&mut map, &mut value.process_id),
-                3 => de::lenient_field(&mut map, &mut value.enabled),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ProcessScheduleStatus {
+    const FIELDS: &'static [&'static str] = &["id", "atomId", "processId", "enabled"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.id),
+            1 => super::runtime::de::field(map, &mut self.atom_id),
+            2 => super::runtime::de::field(map, &mut self.process_id),
+            3 => super::runtime::de::lenient_field(map, &mut self.enabled),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// Query for process schedule statuses. Filterable properties: processId, atomId.
@@ -6360,22 +6418,21 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ProcessScheduleStatusQueryConfig")
+        super::runtime::de::in_place(deserializer, "ProcessScheduleStatusQueryConfig")
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de> for ProcessScheduleStatusQueryConfig {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["QueryFilter"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.query_filter),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ProcessScheduleStatusQueryConfig {
+    const FIELDS: &'static [&'static str] = &["QueryFilter"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.query_filter),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "processes")]
@@ -6398,27 +6455,30 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryConfigQueryFilte
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
+        super::runtime::de::slots(
             deserializer,
             "ProcessScheduleStatusQueryConfigQueryFilter",
         )
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de>
+impl<'de> super::runtime::de::Slots<'de>
 for ProcessScheduleStatusQueryConfigQueryFilter {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut expression = None;
-        let mut fields = de::Key::new(&["expression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut expression, "expression"),
-                _ => de::skip(&mut map),
-            }?;
+    type Slots = (Option<ProcessScheduleStatusExpression>,);
+    const FIELDS: &'static [&'static str] = &["expression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            expression: de::required(&map, expression, "expression")?,
+            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
         })
     }
 }
@@ -6457,32 +6517,34 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusSimpleExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
-            deserializer,
-            "ProcessScheduleStatusSimpleExpression",
-        )
+        super::runtime::de::slots(deserializer, "ProcessScheduleStatusSimpleExpression")
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de> for ProcessScheduleStatusSimpleExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut argument = None;
-        let mut operator = None;
-        let mut property = None;
-        let mut fields = de::Key::new(&["argument", "operator", "property"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient(&mut map, &mut argument, "argument"),
-                1 => de::value(&mut map, &mut operator, "operator"),
-                2 => de::value(&mut map, &mut property, "property"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for ProcessScheduleStatusSimpleExpression {
+    type Slots = (
+        Option<Option<Vec<String>>>,
+        Option<SimpleExpressionOperator>,
+        Option<ProcessSchedulesSimpleExpressionProperty>,
+    );
+    const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient(map, &mut slots.0, "argument"),
+            1 => super::runtime::de::value(map, &mut slots.1, "operator"),
+            2 => super::runtime::de::value(map, &mut slots.2, "property"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            argument: argument.unwrap_or_default(),
-            operator: de::required(&map, operator, "operator")?,
-            property: de::required(&map, property, "property")?,
+            argument: slots.0.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.1, "operator")?,
+            property: super::runtime::de::required::<E, _>(slots.2, "property")?,
         })
     }
 }
@@ -6510,29 +6572,34 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusGroupingExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
+        super::runtime::de::slots(
             deserializer,
             "ProcessScheduleStatusGroupingExpression",
         )
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de> for ProcessScheduleStatusGroupingExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut operator = None;
-        let mut nested_expression = None;
-        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut operator, "operator"),
-                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for ProcessScheduleStatusGroupingExpression {
+    type Slots = (
+        Option<GroupingExpressionOperator>,
+        Option<Option<Vec<ProcessScheduleStatusExpression>>>,
+    );
+    const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "operator"),
+            1 => super::runtime::de::lenient(map, &mut slots.1, "nestedExpression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            operator: de::required(&map, operator, "operator")?,
-            nested_expression: nested_expression.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.0, "operator")?,
+            nested_expression: slots.1.unwrap_or_default(),
         })
     }
 }
@@ -6565,24 +6632,23 @@ impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ProcessScheduleStatusQueryResult")
+        super::runtime::de::in_place(deserializer, "ProcessScheduleStatusQueryResult")
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de> for ProcessScheduleStatusQueryResult {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.number_of_results),
-                1 => de::field(&mut map, &mut value.query_token),
-                2 => de::lenient_field(&mut map, &mut value.result),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ProcessScheduleStatusQueryResult {
+    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
+            1 => super::runtime::de::field(map, &mut self.query_token),
+            2 => super::runtime::de::lenient_field(map, &mut self.result),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "processes")]
@@ -6611,25 +6677,25 @@ impl<'de> serde::Deserialize<'de> for ProcessIntegrationPackInfo {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ProcessIntegrationPackInfo")
+        super::runtime::de::in_place(deserializer, "ProcessIntegrationPackInfo")
     }
 }
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Fields<'de> for ProcessIntegrationPackInfo {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &["integrationPackId", "integrationPackInstanceId"],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.integration_pack_id),
-                1 => de::field(&mut map, &mut value.integration_pack_instance_id),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ProcessIntegrationPackInfo {
+    const FIELDS: &'static [&'static str] = &[
+        "integrationPackId",
+        "integrationPackInstanceId",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.integration_pack_id),
+            1 => super::runtime::de::field(map, &mut self.integration_pack_instance_id),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// Query for packaged components. Boomi lists no fixed property set; those used in Boomi's examples are componentId, componentType, packageVersion, componentVersion, shareable, createdBy and createdDate.
@@ -6653,22 +6719,21 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "PackagedComponentQueryConfig")
+        super::runtime::de::in_place(deserializer, "PackagedComponentQueryConfig")
     }
 }
 #[cfg(feature = "components")]
-impl<'de> super::runtime::de::Fields<'de> for PackagedComponentQueryConfig {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["QueryFilter"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.query_filter),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for PackagedComponentQueryConfig {
+    const FIELDS: &'static [&'static str] = &["QueryFilter"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.query_filter),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "components")]
@@ -6691,26 +6756,29 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentQueryConfigQueryFilter {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
+        super::runtime::de::slots(
             deserializer,
             "PackagedComponentQueryConfigQueryFilter",
         )
     }
 }
 #[cfg(feature = "components")]
-impl<'de> super::runtime::de::Fields<'de> for PackagedComponentQueryConfigQueryFilter {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut expression = None;
-        let mut fields = de::Key::new(&["expression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut expression, "expression"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for PackagedComponentQueryConfigQueryFilter {
+    type Slots = (Option<PackagedComponentExpression>,);
+    const FIELDS: &'static [&'static str] = &["expression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            expression: de::required(&map, expression, "expression")?,
+            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
         })
     }
 }
@@ -6750,29 +6818,34 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentSimpleExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "PackagedComponentSimpleExpression")
+        super::runtime::de::slots(deserializer, "PackagedComponentSimpleExpression")
     }
 }
 #[cfg(feature = "components")]
-impl<'de> super::runtime::de::Fields<'de> for PackagedComponentSimpleExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut argument = None;
-        let mut operator = None;
-        let mut property = None;
-        let mut fields = de::Key::new(&["argument", "operator", "property"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient(&mut map, &mut argument, "argument"),
-                1 => de::value(&mut map, &mut operator, "operator"),
-                2 => de::value(&mut map, &mut property, "property"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for PackagedComponentSimpleExpression {
+    type Slots = (
+        Option<Option<Vec<String>>>,
+        Option<SimpleExpressionOperator>,
+        Option<String>,
+    );
+    const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient(map, &mut slots.0, "argument"),
+            1 => super::runtime::de::value(map, &mut slots.1, "operator"),
+            2 => super::runtime::de::value(map, &mut slots.2, "property"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            argument: argument.unwrap_or_default(),
-            operator: de::required(&map, operator, "operator")?,
-            property: de::required(&map, property, "property")?,
+            argument: slots.0.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.1, "operator")?,
+            property: super::runtime::de::required::<E, _>(slots.2, "property")?,
         })
     }
 }
@@ -6800,29 +6873,31 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentGroupingExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
-            deserializer,
-            "PackagedComponentGroupingExpression",
-        )
+        super::runtime::de::slots(deserializer, "PackagedComponentGroupingExpression")
     }
 }
 #[cfg(feature = "components")]
-impl<'de> super::runtime::de::Fields<'de> for PackagedComponentGroupingExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut operator = None;
-        let mut nested_expression = None;
-        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut operator, "operator"),
-                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for PackagedComponentGroupingExpression {
+    type Slots = (
+        Option<GroupingExpressionOperator>,
+        Option<Option<Vec<PackagedComponentExpression>>>,
+    );
+    const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "operator"),
+            1 => super::runtime::de::lenient(map, &mut slots.1, "nestedExpression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            operator: de::required(&map, operator, "operator")?,
-            nested_expression: nested_expression.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.0, "operator")?,
+            nested_expression: slots.1.unwrap_or_default(),
         })
     }
 }
@@ -6855,24 +6930,23 @@ impl<'de> serde::Deserialize<'de> for PackagedComponentQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "PackagedComponentQueryResult")
+        super::runtime::de::in_place(deserializer, "PackagedComponentQueryResult")
     }
 }
 #[cfg(feature = "components")]
-impl<'de> super::runtime::de::Fields<'de> for PackagedComponentQueryResult {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.number_of_results),
-                1 => de::field(&mut map, &mut value.query_token),
-                2 => de::lenient_field(&mut map, &mut value.result),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for PackagedComponentQueryResult {
+    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
+            1 => super::runtime::de::field(map, &mut self.query_token),
+            2 => super::runtime::de::lenient_field(map, &mut self.result),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// The metadata of one revision of a component: its id, name, type, version and folder.
@@ -6942,60 +7016,60 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadata {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ComponentMetadata")
+        super::runtime::de::in_place(deserializer, "ComponentMetadata")
     }
 }
 #[cfg(feature = "components")]
-impl<'de> super::runtime::de::Fields<'de> for ComponentMetadata {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &[
-                "componentId",
-                "version",
-                "name",
-                "type",
-                "subType",
-                "createdDate",
-                "createdBy",
-                "modifiedDate",
-                "modifiedBy",
-                "deleted",
-                "currentVersion",
-                "folderId",
-                "folderName",
-                "copiedFromComponentId",
-                "copiedFromComponentVersion",
-                "branchId",
-                "branchName",
-            ],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.component_id),
-                1 => de::lenient_field(&mut map, &mut value.version),
-                2 => de::field(&mut map, &mut value.name),
-                3 => de::field(&mut map, &mut value.r#type),
-                4 => de::field(&mut map, &mut value.sub_type),
-                5 => de::field(&mut map, &mut value.created_date),
-                6 => de::field(&mut map, &mut value.created_by),
-                7 => de::field(&mut map, &mut value.modified_date),
-                8 => de::field(&mut map, &mut value.modified_by),
-                9 => de::lenient_field(&mut map, &mut value.deleted),
-                10 => de::lenient_field(&mut map, &mut value.current_version),
-                11 => de::field(&mut map, &mut value.folder_id),
-                12 => de::field(&mut map, &mut value.folder_name),
-                13 => de::field(&mut map, &mut value.copied_from_component_id),
-                14 => {
-                    de::lenient_field(&mut map, &mut value.copied_from_component_version)
-                }
-                15 => de::field(&mut map, &mut value.branch_id),
-                16 => de::field(&mut map, &mut value.branch_name),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ComponentMetadata {
+    const FIELDS: &'static [&'static str] = &[
+        "componentId",
+        "version",
+        "name",
+        "type",
+        "subType",
+        "createdDate",
+        "createdBy",
+        "modifiedDate",
+        "modifiedBy",
+        "deleted",
+        "currentVersion",
+        "folderId",
+        "folderName",
+        "copiedFromComponentId",
+        "copiedFromComponentVersion",
+        "branchId",
+        "branchName",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.component_id),
+            1 => super::runtime::de::lenient_field(map, &mut self.version),
+            2 => super::runtime::de::field(map, &mut self.name),
+            3 => super::runtime::de::field(map, &mut self.r#type),
+            4 => super::runtime::de::field(map, &mut self.sub_type),
+            5 => super::runtime::de::field(map, &mut self.created_date),
+            6 => super::runtime::de::field(map, &mut self.created_by),
+            7 => super::runtime::de::field(map, &mut self.modified_date),
+            8 => super::runtime::de::field(map, &mut self.modified_by),
+            9 => super::runtime::de::lenient_field(map, &mut self.deleted),
+            10 => super::runtime::de::lenient_field(map, &mut self.current_version),
+            11 => super::runtime::de::field(map, &mut self.folder_id),
+            12 => super::runtime::de::field(map, &mut self.folder_name),
+            13 => super::runtime::de::field(map, &mut self.copied_from_component_id),
+            14 => {
+                super::runtime::de::lenient_field(
+                    map,
+                    &mut self.copied_from_component_version,
+                )
+            }
+            15 => super::runtime::de::field(map, &mut self.branch_id),
+            16 => super::runtime::de::field(map, &mut self.branch_name),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// The component type.
@@ -7238,22 +7312,21 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataQueryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ComponentMetadataQueryConfig")
+        super::runtime::de::in_place(deserializer, "ComponentMetadataQueryConfig")
     }
 }
 #[cfg(feature = "components")]
-impl<'de> super::runtime::de::Fields<'de> for ComponentMetadataQueryConfig {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["QueryFilter"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.query_filter),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ComponentMetadataQueryConfig {
+    const FIELDS: &'static [&'static str] = &["QueryFilter"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.query_filter),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "components")]
@@ -7276,26 +7349,29 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataQueryConfigQueryFilter {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
+        super::runtime::de::slots(
             deserializer,
             "ComponentMetadataQueryConfigQueryFilter",
         )
     }
 }
 #[cfg(feature = "components")]
-impl<'de> super::runtime::de::Fields<'de> for ComponentMetadataQueryConfigQueryFilter {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut expression = None;
-        let mut fields = de::Key::new(&["expression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut expression, "expression"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for ComponentMetadataQueryConfigQueryFilter {
+    type Slots = (Option<ComponentMetadataExpression>,);
+    const FIELDS: &'static [&'static str] = &["expression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            expression: de::required(&map, expression, "expression")?,
+            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
         })
     }
 }
@@ -7334,29 +7410,34 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataSimpleExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ComponentMetadataSimpleExpression")
+        super::runtime::de::slots(deserializer, "ComponentMetadataSimpleExpression")
     }
 }
 #[cfg(feature = "components")]
-impl<'de> super::runtime::de::Fields<'de> for ComponentMetadataSimpleExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut argument = None;
-        let mut operator = None;
-        let mut property = None;
-        let mut fields = de::Key::new(&["argument", "operator", "property"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient(&mut map, &mut argument, "argument"),
-                1 => de::value(&mut map, &mut operator, "operator"),
-                2 => de::value(&mut map, &mut property, "property"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for ComponentMetadataSimpleExpression {
+    type Slots = (
+        Option<Option<Vec<String>>>,
+        Option<SimpleExpressionOperator>,
+        Option<ComponentMetadataSimpleExpressionProperty>,
+    );
+    const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient(map, &mut slots.0, "argument"),
+            1 => super::runtime::de::value(map, &mut slots.1, "operator"),
+            2 => super::runtime::de::value(map, &mut slots.2, "property"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            argument: argument.unwrap_or_default(),
-            operator: de::required(&map, operator, "operator")?,
-            property: de::required(&map, property, "property")?,
+            argument: slots.0.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.1, "operator")?,
+            property: super::runtime::de::required::<E, _>(slots.2, "property")?,
         })
     }
 }
@@ -7546,29 +7627,31 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataGroupingExpression {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
-            deserializer,
-            "ComponentMetadataGroupingExpression",
-        )
+        super::runtime::de::slots(deserializer, "ComponentMetadataGroupingExpression")
     }
 }
 #[cfg(feature = "components")]
-impl<'de> super::runtime::de::Fields<'de> for ComponentMetadataGroupingExpression {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut operator = None;
-        let mut nested_expression = None;
-        let mut fields = de::Key::new(&["operator", "nestedExpression"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::value(&mut map, &mut operator, "operator"),
-                1 => de::lenient(&mut map, &mut nested_expression, "nestedExpression"),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::Slots<'de> for ComponentMetadataGroupingExpression {
+    type Slots = (
+        Option<GroupingExpressionOperator>,
+        Option<Option<Vec<ComponentMetadataExpression>>>,
+    );
+    const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::value(map, &mut slots.0, "operator"),
+            1 => super::runtime::de::lenient(map, &mut slots.1, "nestedExpression"),
+            _ => super::runtime::de::skip(map),
         }
+    }
+    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
         Ok(Self {
-            operator: de::required(&map, operator, "operator")?,
-            nested_expression: nested_expression.unwrap_or_default(),
+            operator: super::runtime::de::required::<E, _>(slots.0, "operator")?,
+            nested_expression: slots.1.unwrap_or_default(),
         })
     }
 }
@@ -7601,24 +7684,23 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataQueryResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ComponentMetadataQueryResult")
+        super::runtime::de::in_place(deserializer, "ComponentMetadataQueryResult")
     }
 }
 #[cfg(feature = "components")]
-impl<'de> super::runtime::de::Fields<'de> for ComponentMetadataQueryResult {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["numberOfResults", "queryToken", "result"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.number_of_results),
-                1 => de::field(&mut map, &mut value.query_token),
-                2 => de::lenient_field(&mut map, &mut value.result),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ComponentMetadataQueryResult {
+    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
+            1 => super::runtime::de::field(map, &mut self.query_token),
+            2 => super::runtime::de::lenient_field(map, &mut self.result),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// Dynamic process properties for this run, each a name and a value.
@@ -7642,25 +7724,29 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestDynamicProcessProperties {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
+        super::runtime::de::in_place(
             deserializer,
             "ExecutionRequestDynamicProcessProperties",
         )
     }
 }
 #[cfg(feature = "execution")]
-impl<'de> super::runtime::de::Fields<'de> for ExecutionRequestDynamicProcessProperties {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["DynamicProcessProperty"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.dynamic_process_property),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ExecutionRequestDynamicProcessProperties {
+    const FIELDS: &'static [&'static str] = &["DynamicProcessProperty"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => {
+                super::runtime::de::lenient_field(
+                    map,
+                    &mut self.dynamic_process_property,
+                )
+            }
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "execution")]
@@ -7684,23 +7770,22 @@ impl<'de> serde::Deserialize<'de> for DynamicProcessProperty {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "DynamicProcessProperty")
+        super::runtime::de::in_place(deserializer, "DynamicProcessProperty")
     }
 }
 #[cfg(feature = "execution")]
-impl<'de> super::runtime::de::Fields<'de> for DynamicProcessProperty {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["name", "value"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.name),
-                1 => de::field(&mut map, &mut value.value),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for DynamicProcessProperty {
+    const FIELDS: &'static [&'static str] = &["name", "value"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.name),
+            1 => super::runtime::de::field(map, &mut self.value),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// Process property values for this run, per process property component.
@@ -7724,22 +7809,21 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestProcessProperties {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ExecutionRequestProcessProperties")
+        super::runtime::de::in_place(deserializer, "ExecutionRequestProcessProperties")
     }
 }
 #[cfg(feature = "execution")]
-impl<'de> super::runtime::de::Fields<'de> for ExecutionRequestProcessProperties {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["ProcessProperty"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::lenient_field(&mut map, &mut value.process_property),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ExecutionRequestProcessProperties {
+    const FIELDS: &'static [&'static str] = &["ProcessProperty"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.process_property),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "execution")]
@@ -7767,23 +7851,22 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestProcessProperty {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ExecutionRequestProcessProperty")
+        super::runtime::de::in_place(deserializer, "ExecutionRequestProcessProperty")
     }
 }
 #[cfg(feature = "execution")]
-impl<'de> super::runtime::de::Fields<'de> for ExecutionRequestProcessProperty {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["componentId", "ProcessPropertyValue"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.component_id),
-                1 => de::lenient_field(&mut map, &mut value.process_property_value),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ExecutionRequestProcessProperty {
+    const FIELDS: &'static [&'static str] = &["componentId", "ProcessPropertyValue"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.component_id),
+            1 => super::runtime::de::lenient_field(map, &mut self.process_property_value),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 #[cfg(feature = "execution")]
@@ -7807,26 +7890,25 @@ impl<'de> serde::Deserialize<'de> for ExecutionRequestProcessPropertyValue {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(
+        super::runtime::de::in_place(
             deserializer,
             "ExecutionRequestProcessPropertyValue",
         )
     }
 }
 #[cfg(feature = "execution")]
-impl<'de> super::runtime::de::Fields<'de> for ExecutionRequestProcessPropertyValue {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["key", "value"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.key),
-                1 => de::field(&mut map, &mut value.value),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ExecutionRequestProcessPropertyValue {
+    const FIELDS: &'static [&'static str] = &["key", "value"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.key),
+            1 => super::runtime::de::field(map, &mut self.value),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// The run status. A run is finished once it is COMPLETE, COMPLETE_WARN, ERROR, ABORTED or DISCARDED.
@@ -8178,77 +8260,83 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordAsyncResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ExecutionRecordAsyncResult")
+        super::runtime::de::in_place(deserializer, "ExecutionRecordAsyncResult")
     }
 }
 #[cfg(feature = "execution")]
-impl<'de> super::runtime::de::Fields<'de> for ExecutionRecordAsyncResult {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &[
-                "executionId",
-                "processId",
-                "atomId",
-                "executionTime",
-                "message",
-                "executionDuration",
-                "status",
-                "executionType",
-                "account",
-                "atomName",
-                "processName",
-                "originalExecutionId",
-                "parentExecutionId",
-                "topLevelExecutionId",
-                "inboundDocumentCount",
-                "inboundDocumentSize",
-                "inboundErrorDocumentCount",
-                "outboundDocumentCount",
-                "outboundDocumentSize",
-                "launcherID",
-                "nodeId",
-                "recordedDate",
-                "reportKey",
-                "responseStatusCode",
-                "numberOfResults",
-                "result",
-            ],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.execution_id),
-                1 => de::field(&mut map, &mut value.process_id),
-                2 => de::field(&mut map, &mut value.atom_id),
-                3 => de::field(&mut map, &mut value.execution_time),
-                4 => de::field(&mut map, &mut value.message),
-                5 => de::lenient_field(&mut map, &mut value.execution_duration),
-                6 => de::field(&mut map, &mut value.status),
-                7 => de::field(&mut map, &mut value.execution_type),
-                8 => de::field(&mut map, &mut value.account),
-                9 => de::field(&mut map, &mut value.atom_name),
-                10 => de::field(&mut map, &mut value.process_name),
-                11 => de::field(&mut map, &mut value.original_execution_id),
-                12 => de::field(&mut map, &mut value.parent_execution_id),
-                13 => de::field(&mut map, &mut value.top_level_execution_id),
-                14 => de::lenient_field(&mut map, &mut value.inbound_document_count),
-                15 => de::lenient_field(&mut map, &mut value.inbound_document_size),
-                16 => {
-                    de::lenient_field(&mut map, &mut value.inbound_error_document_count)
-                }
-                17 => de::lenient_field(&mut map, &mut value.outbound_document_count),
-                18 => de::lenient_field(&mut map, &mut value.outbound_document_size),
-                19 => de::field(&mut map, &mut value.launcher_id),
-                20 => de::field(&mut map, &mut value.node_id),
-                21 => de::field(&mut map, &mut value.recorded_date),
-                22 => de::field(&mut map, &mut value.report_key),
-                23 => de::lenient_field(&mut map, &mut value.response_status_code),
-                24 => de::lenient_field(&mut map, &mut value.number_of_results),
-                25 => de::lenient_field(&mut map, &mut value.result),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ExecutionRecordAsyncResult {
+    const FIELDS: &'static [&'static str] = &[
+        "executionId",
+        "processId",
+        "atomId",
+        "executionTime",
+        "message",
+        "executionDuration",
+        "status",
+        "executionType",
+        "account",
+        "atomName",
+        "processName",
+        "originalExecutionId",
+        "parentExecutionId",
+        "topLevelExecutionId",
+        "inboundDocumentCount",
+        "inboundDocumentSize",
+        "inboundErrorDocumentCount",
+        "outboundDocumentCount",
+        "outboundDocumentSize",
+        "launcherID",
+        "nodeId",
+        "recordedDate",
+        "reportKey",
+        "responseStatusCode",
+        "numberOfResults",
+        "result",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.execution_id),
+            1 => super::runtime::de::field(map, &mut self.process_id),
+            2 => super::runtime::de::field(map, &mut self.atom_id),
+            3 => super::runtime::de::field(map, &mut self.execution_time),
+            4 => super::runtime::de::field(map, &mut self.message),
+            5 => super::runtime::de::lenient_field(map, &mut self.execution_duration),
+            6 => super::runtime::de::field(map, &mut self.status),
+            7 => super::runtime::de::field(map, &mut self.execution_type),
+            8 => super::runtime::de::field(map, &mut self.account),
+            9 => super::runtime::de::field(map, &mut self.atom_name),
+            10 => super::runtime::de::field(map, &mut self.process_name),
+            11 => super::runtime::de::field(map, &mut self.original_execution_id),
+            12 => super::runtime::de::field(map, &mut self.parent_execution_id),
+            13 => super::runtime::de::field(map, &mut self.top_level_execution_id),
+            14 => {
+                super::runtime::de::lenient_field(map, &mut self.inbound_document_count)
+            }
+            15 => super::runtime::de::lenient_field(map, &mut self.inbound_document_size),
+            16 => {
+                super::runtime::de::lenient_field(
+                    map,
+                    &mut self.inbound_error_document_count,
+                )
+            }
+            17 => {
+                super::runtime::de::lenient_field(map, &mut self.outbound_document_count)
+            }
+            18 => {
+                super::runtime::de::lenient_field(map, &mut self.outbound_document_size)
+            }
+            19 => super::runtime::de::field(map, &mut self.launcher_id),
+            20 => super::runtime::de::field(map, &mut self.node_id),
+            21 => super::runtime::de::field(map, &mut self.recorded_date),
+            22 => super::runtime::de::field(map, &mut self.report_key),
+            23 => super::runtime::de::lenient_field(map, &mut self.response_status_code),
+            24 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
+            25 => super::runtime::de::lenient_field(map, &mut self.result),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }

@@ -34,27 +34,30 @@ impl<'de> serde::Deserialize<'de> for ErrorResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ErrorResponse")
+        super::runtime::de::in_place(deserializer, "ErrorResponse")
     }
 }
-impl<'de> super::runtime::de::Fields<'de> for ErrorResponse {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &["timestamp", "status", "error", "message", "path"],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.timestamp),
-                1 => de::field(&mut map, &mut value.status),
-                2 => de::field(&mut map, &mut value.error),
-                3 => de::field(&mut map, &mut value.message),
-                4 => de::field(&mut map, &mut value.path),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ErrorResponse {
+    const FIELDS: &'static [&'static str] = &[
+        "timestamp",
+        "status",
+        "error",
+        "message",
+        "path",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.timestamp),
+            1 => super::runtime::de::field(map, &mut self.status),
+            2 => super::runtime::de::field(map, &mut self.error),
+            3 => super::runtime::de::field(map, &mut self.message),
+            4 => super::runtime::de::field(map, &mut self.path),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// The writable fields of an API, for create and update
@@ -93,28 +96,31 @@ impl<'de> serde::Deserialize<'de> for ApiInput {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ApiInput")
+        super::runtime::de::in_place(deserializer, "ApiInput")
     }
 }
 #[cfg(feature = "ap-is")]
-impl<'de> super::runtime::de::Fields<'de> for ApiInput {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &["name", "displayName", "description", "status", "tags"],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.name),
-                1 => de::field(&mut map, &mut value.display_name),
-                2 => de::field(&mut map, &mut value.description),
-                3 => de::field(&mut map, &mut value.status),
-                4 => de::field(&mut map, &mut value.tags),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ApiInput {
+    const FIELDS: &'static [&'static str] = &[
+        "name",
+        "displayName",
+        "description",
+        "status",
+        "tags",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.name),
+            1 => super::runtime::de::field(map, &mut self.display_name),
+            2 => super::runtime::de::field(map, &mut self.description),
+            3 => super::runtime::de::field(map, &mut self.status),
+            4 => super::runtime::de::field(map, &mut self.tags),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// An API managed by the Control Plane
@@ -195,29 +201,33 @@ impl<'de> serde::Deserialize<'de> for ApiPage {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "ApiPage")
+        super::runtime::de::in_place(deserializer, "ApiPage")
     }
 }
 #[cfg(feature = "ap-is")]
-impl<'de> super::runtime::de::Fields<'de> for ApiPage {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &["content", "size", "number", "totalPages", "totalElements", "last"],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.content),
-                1 => de::field(&mut map, &mut value.size),
-                2 => de::field(&mut map, &mut value.number),
-                3 => de::field(&mut map, &mut value.total_pages),
-                4 => de::field(&mut map, &mut value.total_elements),
-                5 => de::field(&mut map, &mut value.last),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for ApiPage {
+    const FIELDS: &'static [&'static str] = &[
+        "content",
+        "size",
+        "number",
+        "totalPages",
+        "totalElements",
+        "last",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.content),
+            1 => super::runtime::de::field(map, &mut self.size),
+            2 => super::runtime::de::field(map, &mut self.number),
+            3 => super::runtime::de::field(map, &mut self.total_pages),
+            4 => super::runtime::de::field(map, &mut self.total_elements),
+            5 => super::runtime::de::field(map, &mut self.last),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// An asynchronous job, such as a deployment
@@ -277,29 +287,33 @@ impl<'de> serde::Deserialize<'de> for JobPage {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "JobPage")
+        super::runtime::de::in_place(deserializer, "JobPage")
     }
 }
 #[cfg(feature = "deployments")]
-impl<'de> super::runtime::de::Fields<'de> for JobPage {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(
-            &["content", "size", "number", "totalPages", "totalElements", "last"],
-        );
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.content),
-                1 => de::field(&mut map, &mut value.size),
-                2 => de::field(&mut map, &mut value.number),
-                3 => de::field(&mut map, &mut value.total_pages),
-                4 => de::field(&mut map, &mut value.total_elements),
-                5 => de::field(&mut map, &mut value.last),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for JobPage {
+    const FIELDS: &'static [&'static str] = &[
+        "content",
+        "size",
+        "number",
+        "totalPages",
+        "totalElements",
+        "last",
+    ];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.content),
+            1 => super::runtime::de::field(map, &mut self.size),
+            2 => super::runtime::de::field(map, &mut self.number),
+            3 => super::runtime::de::field(map, &mut self.total_pages),
+            4 => super::runtime::de::field(map, &mut self.total_elements),
+            5 => super::runtime::de::field(map, &mut self.last),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// Credentials for `POST /login`
@@ -336,23 +350,22 @@ impl<'de> serde::Deserialize<'de> for LoginRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "LoginRequest")
+        super::runtime::de::in_place(deserializer, "LoginRequest")
     }
 }
 #[cfg(feature = "authentication")]
-impl<'de> super::runtime::de::Fields<'de> for LoginRequest {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["username", "password"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.username),
-                1 => de::field(&mut map, &mut value.password),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for LoginRequest {
+    const FIELDS: &'static [&'static str] = &["username", "password"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.username),
+            1 => super::runtime::de::field(map, &mut self.password),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// A personal access token to create
@@ -385,24 +398,23 @@ impl<'de> serde::Deserialize<'de> for AccessTokenInput {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::structure(deserializer, "AccessTokenInput")
+        super::runtime::de::in_place(deserializer, "AccessTokenInput")
     }
 }
 #[cfg(feature = "authentication")]
-impl<'de> super::runtime::de::Fields<'de> for AccessTokenInput {
-    fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        use super::runtime::de;
-        let mut value = <Self as std::default::Default>::default();
-        let mut fields = de::Key::in_place(&["name", "validityDays", "scopes"]);
-        while let Some(key) = map.next_key_seed(&mut fields)? {
-            match key {
-                0 => de::field(&mut map, &mut value.name),
-                1 => de::field(&mut map, &mut value.validity_days),
-                2 => de::field(&mut map, &mut value.scopes),
-                _ => de::skip(&mut map),
-            }?;
+impl<'de> super::runtime::de::InPlace<'de> for AccessTokenInput {
+    const FIELDS: &'static [&'static str] = &["name", "validityDays", "scopes"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.name),
+            1 => super::runtime::de::field(map, &mut self.validity_days),
+            2 => super::runtime::de::field(map, &mut self.scopes),
+            _ => super::runtime::de::skip(map),
         }
-        Ok(value)
     }
 }
 /// The created personal access token

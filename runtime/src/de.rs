@@ -26,10 +26,9 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 /// order of their schema, which is the struct's; only a key out of that order scans
 /// the table.
 ///
-/// Made with [`in_place`](Self::in_place), the key also remembers which fields it has
-/// read, for structs decoded into their default value ([`field`]) rather than into a
-/// slot per field: a repeated key is then its error, and [`require`](Self::require)
-/// tells a missing required field.
+/// For a struct read [`InPlace`], the key also remembers which fields it has read, as
+/// there is no slot per field to tell: a repeated key is then its error, and a missing
+/// required field is told at the end.
 pub struct Key {
     names: &'static [&'static str],
     next: usize,
@@ -44,14 +43,14 @@ impl Key {
         Key { names, next: 0, seen: 0, in_place: false }
     }
 
-    /// The seed for a struct read in place ([`field`]), which tracks the fields read:
-    /// the first 64 (the generator reads wider structs into slots).
-    pub const fn in_place(names: &'static [&'static str]) -> Self {
+    /// The seed for a struct read [`InPlace`], which tracks the fields read: the first
+    /// 64 (the generator reads wider structs into slots).
+    const fn in_place(names: &'static [&'static str]) -> Self {
         Key { names, next: 0, seen: 0, in_place: true }
     }
 
     /// The error for the first field of `required` (positions) that was not read.
-    pub fn require<E: de::Error>(&self, required: &[usize]) -> Result<(), E> {
+    fn require<E: de::Error>(&self, required: &[usize]) -> Result<(), E> {
         match required.iter().find(|&&at| at < 64 && self.seen & (1 << at) == 0) {
             Some(&at) => Err(E::missing_field(self.names[at])),
             None => Ok(()),
@@ -116,39 +115,104 @@ impl<'de> Visitor<'de> for &mut Key {
     }
 }
 
-/// A generated struct read from a map: the body of its `Deserialize`, which is
-/// [`structure`]. One visitor here serves every struct, rather than a visitor type,
-/// `expecting` and `visit_map` in each.
-pub trait Fields<'de>: Sized {
-    /// Reads the struct's fields from `map`.
-    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
+/// A struct read into slots: an `Option` per field, kept in [`Slots`](Self::Slots)
+/// (a tuple), from which [`finish`](Self::finish) builds the struct once the map is
+/// read. For structs without a `Default` or with more than 64 fields; the loop over
+/// the keys is [`slots`]'s, one for every struct.
+pub trait Slots<'de>: Sized {
+    /// The slots, all `None` at first.
+    type Slots: Default;
+    /// The wire names of the fields, in field order.
+    const FIELDS: &'static [&'static str];
+
+    /// Reads the value of the field at `key` (a position in [`FIELDS`](Self::FIELDS),
+    /// or `usize::MAX` for a key the struct does not have) from `map` into its slot
+    /// ([`value`]: a repeated key is an error).
+    fn field<A: MapAccess<'de>>(slots: &mut Self::Slots, key: usize, map: &mut A) -> Result<(), A::Error>;
+
+    /// The struct from its slots: a missing field takes its default, or is an error
+    /// ([`required`]).
+    fn finish<E: de::Error>(slots: Self::Slots) -> Result<Self, E>;
 }
 
-/// Deserializes the struct `T`, named `name` in errors (`expected struct NAME`),
-/// from a map.
-pub fn structure<'de, D: Deserializer<'de>, T: Fields<'de>>(deserializer: D, name: &'static str) -> Result<T, D::Error> {
-    deserializer.deserialize_map(Structure { name, marker: PhantomData })
+/// Deserializes the struct `T`, named `name` in errors (`expected struct NAME`), from
+/// a map, through its slots.
+pub fn slots<'de, D: Deserializer<'de>, T: Slots<'de>>(deserializer: D, name: &'static str) -> Result<T, D::Error> {
+    deserializer.deserialize_map(SlotsStructure { name, marker: PhantomData })
 }
 
-struct Structure<T> {
+struct SlotsStructure<T> {
     name: &'static str,
     marker: PhantomData<T>,
 }
 
-impl<'de, T: Fields<'de>> Visitor<'de> for Structure<T> {
+impl<'de, T: Slots<'de>> Visitor<'de> for SlotsStructure<T> {
     type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "struct {}", self.name)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-        T::from_map(map)
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut slots = T::Slots::default();
+        let mut fields = Key::new(T::FIELDS);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            T::field(&mut slots, key, &mut map)?;
+        }
+        T::finish(slots)
     }
 }
 
-/// Reads the value of a field into `place`, the field of a struct that began as its
-/// default (see [`Key::in_place`]: the key tells repeated and missing fields).
+/// A struct with a `Default`, read in place: each key's value is written into the
+/// default value by the struct's [`field`](Self::field), which is all the generated
+/// code there is; the loop over the keys is [`in_place`]'s, one for every struct.
+///
+/// A `match` without a loop around it is about half the work for the compiler of the
+/// same `match` inside the loop, where the borrows of the map and of each field live
+/// across every turn.
+pub trait InPlace<'de>: Default {
+    /// The wire names of the fields, in field order: at most 64 (the generator reads
+    /// wider structs through [`Slots`]).
+    const FIELDS: &'static [&'static str];
+    /// The positions of the fields a map must have.
+    const REQUIRED: &'static [usize] = &[];
+
+    /// Reads the value of the field at `key` (a position in [`FIELDS`](Self::FIELDS),
+    /// or `usize::MAX` for a key the struct does not have) from `map`.
+    fn field<A: MapAccess<'de>>(&mut self, key: usize, map: &mut A) -> Result<(), A::Error>;
+}
+
+/// Deserializes the in-place struct `T`, named `name` in errors (`expected struct NAME`),
+/// from a map.
+pub fn in_place<'de, D: Deserializer<'de>, T: InPlace<'de>>(deserializer: D, name: &'static str) -> Result<T, D::Error> {
+    deserializer.deserialize_map(InPlaceStructure { name, marker: PhantomData })
+}
+
+struct InPlaceStructure<T> {
+    name: &'static str,
+    marker: PhantomData<T>,
+}
+
+impl<'de, T: InPlace<'de>> Visitor<'de> for InPlaceStructure<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "struct {}", self.name)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut value = T::default();
+        let mut fields = Key::in_place(T::FIELDS);
+        while let Some(key) = map.next_key_seed(&mut fields)? {
+            value.field(key, &mut map)?;
+        }
+        fields.require(T::REQUIRED)?;
+        Ok(value)
+    }
+}
+
+/// Reads the value of a field into `place`, the field of a struct read [`InPlace`]
+/// (the key tells repeated and missing fields).
 pub fn field<'de, A: MapAccess<'de>, T: de::Deserialize<'de>>(map: &mut A, place: &mut T) -> Result<(), A::Error> {
     *place = map.next_value()?;
     Ok(())
@@ -196,9 +260,9 @@ pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
     map.next_value::<de::IgnoredAny>().map(|_| ())
 }
 
-/// The value of a field without a default: an error if `map` did not have it.
-pub fn required<'de, A: MapAccess<'de>, T>(_map: &A, slot: Option<T>, name: &'static str) -> Result<T, A::Error> {
-    slot.ok_or_else(|| de::Error::missing_field(name))
+/// The value of a field without a default: an error if the map did not have it.
+pub fn required<E: de::Error, T>(slot: Option<T>, name: &'static str) -> Result<T, E> {
+    slot.ok_or_else(|| E::missing_field(name))
 }
 
 /// A field type with a lenient decoder in [`super::lenient`]: what a
@@ -256,7 +320,7 @@ impl<'de, T: Lenient> DeserializeSeed<'de> for LenientSeed<T> {
 
 #[cfg(test)]
 mod tests {
-    use serde::de::{MapAccess, Visitor};
+    use serde::de::MapAccess;
     use serde_json::json;
 
     /// What the generator writes for `{ id: String (default), count: Option<i64>
@@ -270,31 +334,29 @@ mod tests {
 
     impl<'de> serde::Deserialize<'de> for Item {
         fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = Item;
-                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                    f.write_str("struct Item")
-                }
-                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Item, A::Error> {
-                    let (mut id, mut count, mut when) = (None, None, None);
-                    let mut key = super::Key::new(&["id", "count", "when"]);
-                    while let Some(k) = map.next_key_seed(&mut key)? {
-                        match k {
-                            0 => super::value(&mut map, &mut id, "id")?,
-                            1 => super::lenient(&mut map, &mut count, "count")?,
-                            2 => super::value(&mut map, &mut when, "when")?,
-                            _ => super::skip(&mut map)?,
-                        }
-                    }
-                    Ok(Item {
-                        id: id.unwrap_or_default(),
-                        count: count.unwrap_or_default(),
-                        when: super::required(&map, when, "when")?,
-                    })
-                }
+            super::slots(deserializer, "Item")
+        }
+    }
+
+    impl<'de> super::Slots<'de> for Item {
+        type Slots = (Option<String>, Option<Option<i64>>, Option<String>);
+        const FIELDS: &'static [&'static str] = &["id", "count", "when"];
+
+        fn field<A: MapAccess<'de>>(slots: &mut Self::Slots, key: usize, map: &mut A) -> Result<(), A::Error> {
+            match key {
+                0 => super::value(map, &mut slots.0, "id"),
+                1 => super::lenient(map, &mut slots.1, "count"),
+                2 => super::value(map, &mut slots.2, "when"),
+                _ => super::skip(map),
             }
-            deserializer.deserialize_map(V)
+        }
+
+        fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
+            Ok(Item {
+                id: slots.0.unwrap_or_default(),
+                count: slots.1.unwrap_or_default(),
+                when: super::required::<E, _>(slots.2, "when")?,
+            })
         }
     }
 
@@ -309,24 +371,21 @@ mod tests {
 
     impl<'de> serde::Deserialize<'de> for InPlace {
         fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            super::structure(deserializer, "InPlace")
+            super::in_place(deserializer, "InPlace")
         }
     }
 
-    impl<'de> super::Fields<'de> for InPlace {
-        fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-            let mut value = Self::default();
-            let mut fields = super::Key::in_place(&["id", "count", "when"]);
-            while let Some(key) = map.next_key_seed(&mut fields)? {
-                match key {
-                    0 => super::field(&mut map, &mut value.id),
-                    1 => super::lenient_field(&mut map, &mut value.count),
-                    2 => super::field(&mut map, &mut value.when),
-                    _ => super::skip(&mut map),
-                }?;
+    impl<'de> super::InPlace<'de> for InPlace {
+        const FIELDS: &'static [&'static str] = &["id", "count", "when"];
+        const REQUIRED: &'static [usize] = &[2];
+
+        fn field<A: MapAccess<'de>>(&mut self, key: usize, map: &mut A) -> Result<(), A::Error> {
+            match key {
+                0 => super::field(map, &mut self.id),
+                1 => super::lenient_field(map, &mut self.count),
+                2 => super::field(map, &mut self.when),
+                _ => super::skip(map),
             }
-            fields.require(&[2])?;
-            Ok(value)
         }
     }
 

@@ -176,3 +176,20 @@ fn decoding_a_struct_keeps_the_derive_s_rules() {
     assert_eq!(nulls.key, None);
     assert_eq!(serde_json::to_value(&nulls).expect("encodes"), json!({"map": "", "when": when}));
 }
+
+/// A struct wider than 12 fields without a `Default` decodes into nested slots: every
+/// field lands in its own, the last ones too.
+#[test]
+fn a_wide_struct_reads_every_field() {
+    let mut all = json!({"level": 10, "f13": 13});
+    for i in 1..=12 {
+        all[format!("f{i}")] = json!(format!("v{i}"));
+    }
+    let wide: models::Wide = round_trip(all);
+    assert_eq!((wide.f1.as_deref(), wide.f12.as_deref(), wide.f13), (Some("v1"), Some("v12"), Some(13)));
+    assert_eq!(wide.level, models::Level::V10);
+    let error = |text: &str| serde_json::from_str::<models::Wide>(text).expect_err("fails").to_string();
+    assert_eq!(error(r#"{"f13": 1}"#), "missing field `level` at line 1 column 10");
+    assert!(error(r#"{"level": 0, "f13": 1, "f13": 2}"#).starts_with("duplicate field `f13`"));
+    assert!(error(r#"{"level": 0, "f12": 1}"#).starts_with("invalid type: integer `1`, expected a string"));
+}

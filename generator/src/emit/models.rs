@@ -133,22 +133,23 @@ fn emit_struct(index: &Index<'_>, s: &Struct) -> TokenStream {
                 Shape::Nullable => Skip::IfAbsent,
                 _ => Skip::Never,
             };
-            FieldPlan { field: f, boxed, shape, skip, defaulted, lenient }
+            let mut ty = rust_type(&f.ty, Scope::Models);
+            if boxed {
+                ty = quote!(Box<#ty>);
+            }
+            let ty = match shape {
+                Shape::Plain => ty,
+                Shape::Option => quote!(Option<#ty>),
+                Shape::Nullable => quote!(super::runtime::Nullable<#ty>),
+            };
+            FieldPlan { field: f, shape, skip, defaulted, lenient, ty }
         })
         .collect();
     let fields = plans.iter().map(|p| {
         let f = p.field;
         let field = ident(&f.rust);
         let docs = doc(f.doc.as_deref());
-        let mut ty = rust_type(&f.ty, Scope::Models);
-        if p.boxed {
-            ty = quote!(Box<#ty>);
-        }
-        let ty = match p.shape {
-            Shape::Plain => ty,
-            Shape::Option => quote!(Option<#ty>),
-            Shape::Nullable => quote!(super::runtime::Nullable<#ty>),
-        };
+        let ty = &p.ty;
         let attr = (!compact).then(|| {
             let rename = (unraw(&f.rust) != f.wire).then(|| {
                 let wire = &f.wire;
@@ -247,14 +248,14 @@ enum Skip {
 /// How a struct field is declared, sent and read.
 struct FieldPlan<'a> {
     field: &'a crate::ir::Field,
-    /// Boxed: the field leads back to its struct.
-    boxed: bool,
     shape: Shape,
     skip: Skip,
     /// Missing is the type's default (else an error).
     defaulted: bool,
     /// The `runtime::lenient` decoder it is read through (see `lenient_fn`).
     lenient: Option<&'static str>,
+    /// The field's Rust type (boxed where the field leads back to its struct).
+    ty: TokenStream,
 }
 
 /// `Serialize` for a struct: what `#[derive(serde::Serialize)]` does with the plan's
@@ -281,110 +282,162 @@ fn compact_serialize(name: &str, plans: &[FieldPlan<'_>]) -> TokenStream {
     }
 }
 
-/// `Deserialize` for a struct, as one `from_map` over the runtime's `de` helpers: what
+/// `Deserialize` for a struct over the runtime's `de` helpers: what
 /// `#[derive(serde::Deserialize)]` does for a map (unknown keys skipped, a repeated key
 /// an error, a missing one its default or an error) in about a quarter of the derive's
-/// lines. Each key has one `?`, not one per field: fewer exits make the body cheaper to
-/// borrow-check. The visitor is the runtime's (`de::structure`), one for every struct.
+/// lines. The runtime loops over the keys; the struct says only what to do with each,
+/// in a `match` on the key's position with no loop around it, so no borrow lives across
+/// turns of a loop in the body the compiler checks.
 ///
-/// A struct with a `Default` (`in_place`) of at most 64 fields is read into its default
-/// value field by field, the key telling repeated and missing fields; any other into a
-/// slot per field, named after the field except where that would shadow the body's own
-/// names, and built from the slots at the end. In place is a third less code for the
-/// compiler per field, and no move of each value at run time.
+/// A struct with a `Default` (`defaultable`) of at most 64 fields is read in place
+/// (`de::InPlace`): each value is written into the default value, and the key tells
+/// repeated and missing fields. Any other is read into slots (`de::Slots`), an
+/// `Option` per field in a tuple, and built from them at the end (`finish`). In place
+/// moves no value at run time and is the cheaper to compile.
 fn compact_deserialize(name: &str, plans: &[FieldPlan<'_>], defaultable: bool) -> TokenStream {
     let ty = ident(name);
     let wires: Vec<&str> = plans.iter().map(|p| p.field.wire.as_str()).collect();
     let positions: Vec<_> = (0..plans.len()).map(proc_macro2::Literal::usize_unsuffixed).collect();
-    // The loop over the keys, each read by its field's `read` (the key made by `key`).
-    let read_keys = |key: TokenStream, reads: Vec<TokenStream>| {
-        quote! {
-            let mut fields = de::Key::#key(&[#(#wires),*]);
-            while let Some(key) = map.next_key_seed(&mut fields)? {
+    // A key the struct does not have (`usize::MAX`) is skipped.
+    let arms = |reads: Vec<TokenStream>| {
+        if reads.is_empty() {
+            quote!(super::runtime::de::skip(map))
+        } else {
+            quote! {
                 match key {
-                    #(#positions => #reads,)*
-                    _ => de::skip(&mut map),
-                }?;
+                    #(#positions => super::runtime::de::#reads,)*
+                    _ => super::runtime::de::skip(map),
+                }
             }
         }
     };
-    let body = if plans.is_empty() {
-        // No fields: every key is skipped.
-        quote! {
-            while map.next_key::<serde::de::IgnoredAny>()?.is_some() {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-            Ok(Self {})
-        }
-    } else if defaultable && plans.len() <= 64 {
+    // `key` is unused when there are no fields.
+    let key = if plans.is_empty() { quote!(_key) } else { quote!(key) };
+    if defaultable && plans.len() <= 64 {
         let reads = plans.iter().map(|p| {
             let field = ident(&p.field.rust);
             if p.lenient.is_some() {
-                quote!(de::lenient_field(&mut map, &mut value.#field))
+                quote!(lenient_field(map, &mut self.#field))
             } else {
-                quote!(de::field(&mut map, &mut value.#field))
+                quote!(field(map, &mut self.#field))
             }
         });
-        let read_keys = read_keys(quote!(in_place), reads.collect());
+        let arms = arms(reads.collect());
         let required: Vec<_> = (0..plans.len())
             .filter(|&at| !plans[at].defaulted)
             .map(proc_macro2::Literal::usize_unsuffixed)
             .collect();
-        let require = (!required.is_empty()).then(|| quote!(fields.require(&[#(#required),*])?;));
-        quote! {
-            use super::runtime::de;
-            let mut value = <Self as std::default::Default>::default();
-            #read_keys
-            #require
-            Ok(value)
-        }
-    } else {
-        let slots: Vec<_> = plans
-            .iter()
-            .map(|p| match unraw(&p.field.rust) {
-                "map" | "key" | "de" | "fields" => ident(&format!("{}_", p.field.rust)),
-                _ => ident(&p.field.rust),
-            })
-            .collect();
-        let reads = plans.iter().zip(&slots).map(|(p, slot)| {
-            let wire = &p.field.wire;
-            if p.lenient.is_some() {
-                quote!(de::lenient(&mut map, &mut #slot, #wire))
-            } else {
-                quote!(de::value(&mut map, &mut #slot, #wire))
+        let required = (!required.is_empty()).then(|| quote!(const REQUIRED: &'static [usize] = &[#(#required),*];));
+        // The type parameters `D` and `A` may shadow models of those names: no body
+        // names a model, only `Self`.
+        return quote! {
+            impl<'de> serde::Deserialize<'de> for #ty {
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    super::runtime::de::in_place(deserializer, #name)
+                }
             }
-        });
-        let read_keys = read_keys(quote!(new), reads.collect());
-        let finish = plans.iter().zip(&slots).map(|(p, slot)| {
-            let field = ident(&p.field.rust);
-            let wire = &p.field.wire;
-            if p.defaulted {
-                quote!(#field: #slot.unwrap_or_default())
-            } else {
-                quote!(#field: de::required(&map, #slot, #wire)?)
+            impl<'de> super::runtime::de::InPlace<'de> for #ty {
+                const FIELDS: &'static [&'static str] = &[#(#wires),*];
+                #required
+                fn field<A: serde::de::MapAccess<'de>>(&mut self, #key: usize, map: &mut A) -> Result<(), A::Error> {
+                    #arms
+                }
             }
-        });
-        quote! {
-            use super::runtime::de;
-            #(let mut #slots = None;)*
-            #read_keys
-            Ok(Self { #(#finish,)* })
+        };
+    }
+    let (slots_ty, paths) = slot_tuple(plans.iter().map(|p| {
+        let ty = &p.ty;
+        quote!(Option<#ty>)
+    }));
+    let reads = plans.iter().zip(&paths).map(|(p, path)| {
+        let wire = &p.field.wire;
+        if p.lenient.is_some() {
+            quote!(lenient(map, &mut slots #path, #wire))
+        } else {
+            quote!(value(map, &mut slots #path, #wire))
         }
-    };
-    // The type parameters `D` and `A` may shadow models of those names: neither body
-    // names a model, only `Self`.
+    });
+    let arms = arms(reads.collect());
+    let finish = plans.iter().zip(&paths).map(|(p, path)| {
+        let field = ident(&p.field.rust);
+        let wire = &p.field.wire;
+        if p.defaulted {
+            quote!(#field: slots #path.unwrap_or_default())
+        } else {
+            quote!(#field: super::runtime::de::required::<E, _>(slots #path, #wire)?)
+        }
+    });
     quote! {
         impl<'de> serde::Deserialize<'de> for #ty {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                super::runtime::de::structure(deserializer, #name)
+                super::runtime::de::slots(deserializer, #name)
             }
         }
-        impl<'de> super::runtime::de::Fields<'de> for #ty {
-            fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-                #body
+        impl<'de> super::runtime::de::Slots<'de> for #ty {
+            type Slots = #slots_ty;
+            const FIELDS: &'static [&'static str] = &[#(#wires),*];
+            fn field<A: serde::de::MapAccess<'de>>(slots: &mut Self::Slots, #key: usize, map: &mut A) -> Result<(), A::Error> {
+                #arms
+            }
+            fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
+                Ok(Self { #(#finish,)* })
             }
         }
     }
+}
+
+/// The tuple type holding `slots`, and each slot's path in it (`.3`, or `.1.3` where
+/// there are more than 12: std implements `Default` for tuples of at most 12, so wider
+/// ones nest).
+fn slot_tuple(slots: impl Iterator<Item = TokenStream>) -> (TokenStream, Vec<TokenStream>) {
+    const WIDEST: usize = 12;
+    // The nodes of the current level: a type and the slots below it.
+    let mut nodes: Vec<(TokenStream, Vec<usize>)> = slots.enumerate().map(|(i, ty)| (ty, vec![i])).collect();
+    let mut paths: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    loop {
+        let wide = nodes.len() > WIDEST;
+        let groups: Vec<Vec<(TokenStream, Vec<usize>)>> = if wide {
+            let mut groups = Vec::new();
+            let mut rest = nodes.into_iter();
+            loop {
+                let group: Vec<_> = rest.by_ref().take(WIDEST).collect();
+                if group.is_empty() {
+                    break groups;
+                }
+                groups.push(group);
+            }
+        } else {
+            vec![nodes]
+        };
+        nodes = groups
+            .into_iter()
+            .map(|group| {
+                let mut below = Vec::new();
+                let tys = group.iter().map(|(ty, _)| ty);
+                let ty = quote!((#(#tys,)*));
+                for (at, (_, slots)) in group.iter().enumerate() {
+                    for &slot in slots {
+                        paths[slot].push(at);
+                    }
+                    below.extend(slots);
+                }
+                (ty, below)
+            })
+            .collect();
+        if !wide {
+            break;
+        }
+    }
+    let ty = nodes.pop().map(|(ty, _)| ty).unwrap_or_else(|| quote!(()));
+    let paths = paths
+        .into_iter()
+        .map(|path| {
+            // Pushed from the innermost level out.
+            let at = path.into_iter().rev().map(proc_macro2::Literal::usize_unsuffixed);
+            quote!(#(.#at)*)
+        })
+        .collect();
+    (ty, paths)
 }
 
 /// Whether the Rust type of `ty` implements `Default` whatever the spec.
@@ -719,5 +772,32 @@ fn emit_alias(a: &Alias) -> TokenStream {
     quote! {
         #docs
         pub type #name = #ty;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slots(n: usize) -> (String, Vec<String>) {
+        let (ty, paths) = slot_tuple((0..n).map(|i| {
+            let ty = ident(&format!("T{i}"));
+            quote!(#ty)
+        }));
+        (ty.to_string().replace(' ', ""), paths.iter().map(|p| p.to_string().replace(' ', "")).collect())
+    }
+
+    #[test]
+    fn slots_nest_by_twelve() {
+        assert_eq!(slots(2), ("(T0,T1,)".to_owned(), vec![".0".to_owned(), ".1".to_owned()]));
+        let (ty, paths) = slots(14);
+        assert_eq!(ty, "((T0,T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11,),(T12,T13,),)");
+        assert_eq!((paths[11].as_str(), paths[12].as_str(), paths[13].as_str()), (".0.11", ".1.0", ".1.1"));
+        // Past 144, a third level: every slot has a path of its own, no tuple wider than 12.
+        let (ty, paths) = slots(150);
+        assert_eq!((paths[0].as_str(), paths[143].as_str(), paths[149].as_str()), (".0.0.0", ".0.11.11", ".1.0.5"));
+        assert_eq!(paths.iter().collect::<BTreeSet<_>>().len(), 150);
+        let widest = ty.split(['(', ')']).map(|run| run.matches(',').count()).max();
+        assert!(widest <= Some(12), "{ty}");
     }
 }
