@@ -8,8 +8,6 @@
 //! Components keep their names, even when two are alike. Merging runs to a fixed
 //! point, since two parents become alike once their children have been merged.
 
-use std::collections::HashMap;
-
 use super::*;
 
 /// Merges inline models into their first look-alike; how many were merged.
@@ -23,18 +21,18 @@ pub(super) fn dedupe_inline(models: &mut Vec<Model>, operations: &mut [Operation
     let is_component: Vec<bool> = models.iter().map(|m| components.contains(m.name())).collect();
     let mut is_replaced = vec![false; models.len()];
     // Each shape key met, numbered, so that a round compares numbers.
-    let mut key_ids: HashMap<String, usize> = HashMap::new();
+    let mut key_ids: IndexMap<String, usize> = IndexMap::new();
     // Each model's key number (`None` inside for what is never merged), `None` outside
     // until it is computed and again once a model it names is merged.
     let mut keys: Vec<Option<Option<usize>>> = vec![None; models.len()];
     // Model name → the models whose types name it.
-    let mut named_by: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut named_by: IndexMap<&str, Vec<usize>> = IndexMap::new();
     for (i, model) in models.iter().enumerate() {
         model.for_each_type(&mut |ty| for_each_name(ty, &mut |name| named_by.entry(name).or_default().push(i)));
     }
     loop {
         // Key number → the first model of it this round.
-        let mut first_of: HashMap<usize, usize> = HashMap::new();
+        let mut first_of: IndexMap<usize, usize> = IndexMap::new();
         let mut merged = 0;
         // Components first, so that a component is the one that stays.
         for components_pass in [true, false] {

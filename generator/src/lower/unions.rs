@@ -1,7 +1,5 @@
 //! `oneOf` and `anyOf`: unions, their variants' order and discriminators.
 
-use std::collections::HashMap;
-
 use super::*;
 
 /// `DeployedPackageSimpleExpression` within `DeployedPackageExpression` is
@@ -63,7 +61,7 @@ impl<'a> Lowerer<'a, '_> {
     /// specific variants keep the spec's order.
     pub(super) fn order_unions(&mut self) {
         // The first model of each name, as a reference resolves.
-        let mut by_name: HashMap<&str, &Model> = HashMap::with_capacity(self.models.len());
+        let mut by_name: IndexMap<&str, &Model> = IndexMap::with_capacity(self.models.len());
         for model in &self.models {
             by_name.entry(model.name()).or_insert(model);
         }
@@ -132,7 +130,7 @@ impl<'a> Lowerer<'a, '_> {
 
 /// How much of the input a type pins down: required fields, then fields, for structs;
 /// free-form JSON least of all. `by_name` holds the models by name.
-fn specificity(by_name: &HashMap<&str, &Model>, ty: &Type) -> usize {
+fn specificity(by_name: &IndexMap<&str, &Model>, ty: &Type) -> usize {
     match ty {
         Type::Named(n) => match by_name.get(n.as_str()) {
             Some(Model::Struct(s)) => 1000 + 100 * s.fields.iter().filter(|f| f.required).count() + s.fields.len(),
