@@ -4,8 +4,9 @@
 //! enum, two visitors with a `visit_seq` JSON never uses, and a wrapper type for every
 //! `deserialize_with`), and type-checking that expansion was three quarters of the
 //! `cargo check` time of a large generated crate. Generated structs instead implement
-//! `Deserialize` with one `visit_map` built from these functions, which do the same as
-//! the derive for a map: unknown keys are skipped, a repeated key is an error
+//! [`InPlace`] or [`Slots`]: the one `visit_map` here loops over the keys, and the
+//! struct's `field` reads each value with these functions. Together they do what the
+//! derive does for a map: unknown keys are skipped, a repeated key is an error
 //! (`duplicate field`), and a missing field takes its default or is an error
 //! (`missing field`). Messages are serde's own, so errors read the same either way.
 //!
@@ -167,9 +168,9 @@ impl<'de, T: Slots<'de>> Visitor<'de> for SlotsStructure<T> {
 /// default value by the struct's [`field`](Self::field), which is all the generated
 /// code there is; the loop over the keys is [`in_place`]'s, one for every struct.
 ///
-/// A `match` without a loop around it is about half the work for the compiler of the
-/// same `match` inside the loop, where the borrows of the map and of each field live
-/// across every turn.
+/// A `match` without a loop around it is about a third of the work for the compiler of
+/// the same `match` inside the loop, where the borrows of the map and of each field
+/// live across every turn.
 pub trait InPlace<'de>: Default {
     /// The wire names of the fields, in field order: at most 64 (the generator reads
     /// wider structs through [`Slots`]).
