@@ -345,10 +345,14 @@ fn compact_deserialize(name: &str, plans: &[FieldPlan<'_>], defaultable: bool) -
             }
         };
     }
-    let (slots_ty, paths) = slot_tuple(plans.iter().map(|p| {
-        let ty = &p.ty;
-        quote!(Option<#ty>)
-    }));
+    let slots: Vec<TokenStream> = plans
+        .iter()
+        .map(|p| {
+            let ty = &p.ty;
+            quote!(Option<#ty>)
+        })
+        .collect();
+    let (slots_ty, paths) = slot_tuple(&slots);
     let reads = plans.iter().zip(&paths).map(|(p, path)| {
         let wire = &p.field.wire;
         if p.lenient.is_some() {
@@ -388,56 +392,42 @@ fn compact_deserialize(name: &str, plans: &[FieldPlan<'_>], defaultable: bool) -
 
 /// The tuple type holding `slots`, and each slot's path in it (`.3`, or `.1.3` where
 /// there are more than 12: std implements `Default` for tuples of at most 12, so wider
-/// ones nest).
-fn slot_tuple(slots: impl Iterator<Item = TokenStream>) -> (TokenStream, Vec<TokenStream>) {
-    const WIDEST: usize = 12;
-    // The nodes of the current level: a type and the slots below it.
-    let mut nodes: Vec<(TokenStream, Vec<usize>)> = slots.enumerate().map(|(i, ty)| (ty, vec![i])).collect();
-    let mut paths: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
-    loop {
-        let wide = nodes.len() > WIDEST;
-        let groups: Vec<Vec<(TokenStream, Vec<usize>)>> = if wide {
-            let mut groups = Vec::new();
-            let mut rest = nodes.into_iter();
-            loop {
-                let group: Vec<_> = rest.by_ref().take(WIDEST).collect();
-                if group.is_empty() {
-                    break groups;
-                }
-                groups.push(group);
-            }
-        } else {
-            vec![nodes]
-        };
-        nodes = groups
-            .into_iter()
-            .map(|group| {
-                let mut below = Vec::new();
-                let tys = group.iter().map(|(ty, _)| ty);
-                let ty = quote!((#(#tys,)*));
-                for (at, (_, slots)) in group.iter().enumerate() {
-                    for &slot in slots {
-                        paths[slot].push(at);
-                    }
-                    below.extend(slots);
-                }
-                (ty, below)
-            })
-            .collect();
-        if !wide {
-            break;
-        }
+/// ones nest, every slot at the same depth).
+fn slot_tuple(slots: &[TokenStream]) -> (TokenStream, Vec<TokenStream>) {
+    let mut depth = 1;
+    while SLOTS_WIDEST.pow(depth) < slots.len() {
+        depth += 1;
     }
-    let ty = nodes.pop().map(|(ty, _)| ty).unwrap_or_else(|| quote!(()));
+    let (ty, paths) = nest_slots(slots, depth);
     let paths = paths
         .into_iter()
         .map(|path| {
-            // Pushed from the innermost level out.
-            let at = path.into_iter().rev().map(proc_macro2::Literal::usize_unsuffixed);
+            let at = path.into_iter().map(proc_macro2::Literal::usize_unsuffixed);
             quote!(#(.#at)*)
         })
         .collect();
     (ty, paths)
+}
+
+/// The widest tuple std implements `Default` for.
+const SLOTS_WIDEST: usize = 12;
+
+/// `slots` as tuples `depth` levels deep, and each slot's positions on the way down.
+fn nest_slots(slots: &[TokenStream], depth: u32) -> (TokenStream, Vec<Vec<usize>>) {
+    if depth == 1 {
+        return (quote!((#(#slots,)*)), (0..slots.len()).map(|at| vec![at]).collect());
+    }
+    let mut tys = Vec::new();
+    let mut paths = Vec::new();
+    for (at, chunk) in slots.chunks(SLOTS_WIDEST.pow(depth - 1)).enumerate() {
+        let (ty, inner) = nest_slots(chunk, depth - 1);
+        tys.push(ty);
+        paths.extend(inner.into_iter().map(|mut path| {
+            path.insert(0, at);
+            path
+        }));
+    }
+    (quote!((#(#tys,)*)), paths)
 }
 
 /// Whether the Rust type of `ty` implements `Default` whatever the spec.
@@ -780,10 +770,13 @@ mod tests {
     use super::*;
 
     fn slots(n: usize) -> (String, Vec<String>) {
-        let (ty, paths) = slot_tuple((0..n).map(|i| {
-            let ty = ident(&format!("T{i}"));
-            quote!(#ty)
-        }));
+        let types: Vec<TokenStream> = (0..n)
+            .map(|i| {
+                let ty = ident(&format!("T{i}"));
+                quote!(#ty)
+            })
+            .collect();
+        let (ty, paths) = slot_tuple(&types);
         (ty.to_string().replace(' ', ""), paths.iter().map(|p| p.to_string().replace(' ', "")).collect())
     }
 
