@@ -409,12 +409,23 @@ impl Client {
         'a,
         Result<super::models::ProcessQueryResult, Error<super::models::ErrorResponse>>,
     > {
-        let body = body.into();
-        super::runtime::paging::pages(
-            self.query_processes(&body),
-            move |token: String| self.query_more_processes(&token),
-            |page: &super::models::ProcessQueryResult| page.query_token.clone(),
-        )
+        fn pages(
+            client: &Client,
+            body: super::models::ProcessQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<
+                super::models::ProcessQueryResult,
+                Error<super::models::ErrorResponse>,
+            >,
+        > {
+            super::runtime::paging::pages(
+                client.query_processes(&body),
+                move |token: String| client.query_more_processes(&token),
+                |page: &super::models::ProcessQueryResult| page.query_token.clone(),
+            )
+        }
+        pages(self, body.into())
     }
     /// Every item of every page of [`Client::query_processes`], in order.
     pub fn query_processes_all<'a>(
@@ -424,10 +435,19 @@ impl Client {
         'a,
         Result<super::models::Process, Error<super::models::ErrorResponse>>,
     > {
-        super::runtime::paging::items(
-            self.query_processes_pages(body),
-            |page: super::models::ProcessQueryResult| page.result.unwrap_or_default(),
-        )
+        fn all(
+            client: &Client,
+            body: super::models::ProcessQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<super::models::Process, Error<super::models::ErrorResponse>>,
+        > {
+            super::runtime::paging::items(
+                client.query_processes_pages(body),
+                |page: super::models::ProcessQueryResult| page.result.unwrap_or_default(),
+            )
+        }
+        all(self, body.into())
     }
     /// Every page of [`Client::query_process_schedules`]: the query, then [`Client::query_more_process_schedules`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_process_schedules_pages<'a>(
@@ -440,12 +460,25 @@ impl Client {
             Error<super::models::ErrorResponse>,
         >,
     > {
-        let body = body.into();
-        super::runtime::paging::pages(
-            self.query_process_schedules(&body),
-            move |token: String| self.query_more_process_schedules(&token),
-            |page: &super::models::ProcessSchedulesQueryResult| page.query_token.clone(),
-        )
+        fn pages(
+            client: &Client,
+            body: super::models::ProcessSchedulesQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<
+                super::models::ProcessSchedulesQueryResult,
+                Error<super::models::ErrorResponse>,
+            >,
+        > {
+            super::runtime::paging::pages(
+                client.query_process_schedules(&body),
+                move |token: String| client.query_more_process_schedules(&token),
+                |page: &super::models::ProcessSchedulesQueryResult| {
+                    page.query_token.clone()
+                },
+            )
+        }
+        pages(self, body.into())
     }
     /// Every item of every page of [`Client::query_process_schedules`], in order.
     pub fn query_process_schedules_all<'a>(
@@ -455,12 +488,21 @@ impl Client {
         'a,
         Result<super::models::ProcessSchedules, Error<super::models::ErrorResponse>>,
     > {
-        super::runtime::paging::items(
-            self.query_process_schedules_pages(body),
-            |page: super::models::ProcessSchedulesQueryResult| {
-                page.result.unwrap_or_default()
-            },
-        )
+        fn all(
+            client: &Client,
+            body: super::models::ProcessSchedulesQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<super::models::ProcessSchedules, Error<super::models::ErrorResponse>>,
+        > {
+            super::runtime::paging::items(
+                client.query_process_schedules_pages(body),
+                |page: super::models::ProcessSchedulesQueryResult| {
+                    page.result.unwrap_or_default()
+                },
+            )
+        }
+        all(self, body.into())
     }
     /// Every page of [`Client::query_process_schedule_statuses`]: the query, then [`Client::query_more_process_schedule_statuses`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_process_schedule_statuses_pages<'a>(
@@ -473,14 +515,25 @@ impl Client {
             Error<super::models::ErrorResponse>,
         >,
     > {
-        let body = body.into();
-        super::runtime::paging::pages(
-            self.query_process_schedule_statuses(&body),
-            move |token: String| self.query_more_process_schedule_statuses(&token),
-            |page: &super::models::ProcessScheduleStatusQueryResult| {
-                page.query_token.clone()
-            },
-        )
+        fn pages(
+            client: &Client,
+            body: super::models::ProcessScheduleStatusQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<
+                super::models::ProcessScheduleStatusQueryResult,
+                Error<super::models::ErrorResponse>,
+            >,
+        > {
+            super::runtime::paging::pages(
+                client.query_process_schedule_statuses(&body),
+                move |token: String| client.query_more_process_schedule_statuses(&token),
+                |page: &super::models::ProcessScheduleStatusQueryResult| {
+                    page.query_token.clone()
+                },
+            )
+        }
+        pages(self, body.into())
     }
     /// Every item of every page of [`Client::query_process_schedule_statuses`], in order.
     pub fn query_process_schedule_statuses_all<'a>(
@@ -490,12 +543,24 @@ impl Client {
         'a,
         Result<super::models::ProcessScheduleStatus, Error<super::models::ErrorResponse>>,
     > {
-        super::runtime::paging::items(
-            self.query_process_schedule_statuses_pages(body),
-            |page: super::models::ProcessScheduleStatusQueryResult| {
-                page.result.unwrap_or_default()
-            },
-        )
+        fn all(
+            client: &Client,
+            body: super::models::ProcessScheduleStatusQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<
+                super::models::ProcessScheduleStatus,
+                Error<super::models::ErrorResponse>,
+            >,
+        > {
+            super::runtime::paging::items(
+                client.query_process_schedule_statuses_pages(body),
+                |page: super::models::ProcessScheduleStatusQueryResult| {
+                    page.result.unwrap_or_default()
+                },
+            )
+        }
+        all(self, body.into())
     }
 }
 #[cfg(feature = "execution")]
@@ -637,12 +702,25 @@ impl Client {
             Error<super::models::ErrorResponse>,
         >,
     > {
-        let body = body.into();
-        super::runtime::paging::pages(
-            self.query_execution_records(&body),
-            move |token: String| self.query_more_execution_records(&token),
-            |page: &super::models::ExecutionRecordQueryResult| page.query_token.clone(),
-        )
+        fn pages(
+            client: &Client,
+            body: super::models::ExecutionRecordQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<
+                super::models::ExecutionRecordQueryResult,
+                Error<super::models::ErrorResponse>,
+            >,
+        > {
+            super::runtime::paging::pages(
+                client.query_execution_records(&body),
+                move |token: String| client.query_more_execution_records(&token),
+                |page: &super::models::ExecutionRecordQueryResult| {
+                    page.query_token.clone()
+                },
+            )
+        }
+        pages(self, body.into())
     }
     /// Every item of every page of [`Client::query_execution_records`], in order.
     pub fn query_execution_records_all<'a>(
@@ -652,12 +730,21 @@ impl Client {
         'a,
         Result<super::models::ExecutionRecord, Error<super::models::ErrorResponse>>,
     > {
-        super::runtime::paging::items(
-            self.query_execution_records_pages(body),
-            |page: super::models::ExecutionRecordQueryResult| {
-                page.result.unwrap_or_default()
-            },
-        )
+        fn all(
+            client: &Client,
+            body: super::models::ExecutionRecordQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<super::models::ExecutionRecord, Error<super::models::ErrorResponse>>,
+        > {
+            super::runtime::paging::items(
+                client.query_execution_records_pages(body),
+                |page: super::models::ExecutionRecordQueryResult| {
+                    page.result.unwrap_or_default()
+                },
+            )
+        }
+        all(self, body.into())
     }
 }
 #[cfg(feature = "environments")]
@@ -1011,12 +1098,23 @@ impl Client {
             Error<super::models::ErrorResponse>,
         >,
     > {
-        let body = body.into();
-        super::runtime::paging::pages(
-            self.query_environments(&body),
-            move |token: String| self.query_more_environments(&token),
-            |page: &super::models::EnvironmentQueryResult| page.query_token.clone(),
-        )
+        fn pages(
+            client: &Client,
+            body: super::models::EnvironmentQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<
+                super::models::EnvironmentQueryResult,
+                Error<super::models::ErrorResponse>,
+            >,
+        > {
+            super::runtime::paging::pages(
+                client.query_environments(&body),
+                move |token: String| client.query_more_environments(&token),
+                |page: &super::models::EnvironmentQueryResult| page.query_token.clone(),
+            )
+        }
+        pages(self, body.into())
     }
     /// Every item of every page of [`Client::query_environments`], in order.
     pub fn query_environments_all<'a>(
@@ -1026,10 +1124,21 @@ impl Client {
         'a,
         Result<super::models::Environment, Error<super::models::ErrorResponse>>,
     > {
-        super::runtime::paging::items(
-            self.query_environments_pages(body),
-            |page: super::models::EnvironmentQueryResult| page.result.unwrap_or_default(),
-        )
+        fn all(
+            client: &Client,
+            body: super::models::EnvironmentQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<super::models::Environment, Error<super::models::ErrorResponse>>,
+        > {
+            super::runtime::paging::items(
+                client.query_environments_pages(body),
+                |page: super::models::EnvironmentQueryResult| {
+                    page.result.unwrap_or_default()
+                },
+            )
+        }
+        all(self, body.into())
     }
     /// Every page of [`Client::query_environment_atom_attachments`]: the query, then [`Client::query_more_environment_atom_attachments`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_environment_atom_attachments_pages<'a>(
@@ -1042,14 +1151,27 @@ impl Client {
             Error<super::models::ErrorResponse>,
         >,
     > {
-        let body = body.into();
-        super::runtime::paging::pages(
-            self.query_environment_atom_attachments(&body),
-            move |token: String| self.query_more_environment_atom_attachments(&token),
-            |page: &super::models::EnvironmentAtomAttachmentQueryResult| {
-                page.query_token.clone()
-            },
-        )
+        fn pages(
+            client: &Client,
+            body: super::models::EnvironmentAtomAttachmentQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<
+                super::models::EnvironmentAtomAttachmentQueryResult,
+                Error<super::models::ErrorResponse>,
+            >,
+        > {
+            super::runtime::paging::pages(
+                client.query_environment_atom_attachments(&body),
+                move |token: String| {
+                    client.query_more_environment_atom_attachments(&token)
+                },
+                |page: &super::models::EnvironmentAtomAttachmentQueryResult| {
+                    page.query_token.clone()
+                },
+            )
+        }
+        pages(self, body.into())
     }
     /// Every item of every page of [`Client::query_environment_atom_attachments`], in order.
     pub fn query_environment_atom_attachments_all<'a>(
@@ -1062,12 +1184,24 @@ impl Client {
             Error<super::models::ErrorResponse>,
         >,
     > {
-        super::runtime::paging::items(
-            self.query_environment_atom_attachments_pages(body),
-            |page: super::models::EnvironmentAtomAttachmentQueryResult| {
-                page.result.unwrap_or_default()
-            },
-        )
+        fn all(
+            client: &Client,
+            body: super::models::EnvironmentAtomAttachmentQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<
+                super::models::EnvironmentAtomAttachment,
+                Error<super::models::ErrorResponse>,
+            >,
+        > {
+            super::runtime::paging::items(
+                client.query_environment_atom_attachments_pages(body),
+                |page: super::models::EnvironmentAtomAttachmentQueryResult| {
+                    page.result.unwrap_or_default()
+                },
+            )
+        }
+        all(self, body.into())
     }
     /// Every page of [`Client::query_environment_extensions`]: the query, then [`Client::query_more_environment_extensions`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_environment_extensions_pages<'a>(
@@ -1080,14 +1214,25 @@ impl Client {
             Error<super::models::ErrorResponse>,
         >,
     > {
-        let body = body.into();
-        super::runtime::paging::pages(
-            self.query_environment_extensions(&body),
-            move |token: String| self.query_more_environment_extensions(&token),
-            |page: &super::models::EnvironmentExtensionsQueryResult| {
-                page.query_token.clone()
-            },
-        )
+        fn pages(
+            client: &Client,
+            body: super::models::EnvironmentExtensionsQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<
+                super::models::EnvironmentExtensionsQueryResult,
+                Error<super::models::ErrorResponse>,
+            >,
+        > {
+            super::runtime::paging::pages(
+                client.query_environment_extensions(&body),
+                move |token: String| client.query_more_environment_extensions(&token),
+                |page: &super::models::EnvironmentExtensionsQueryResult| {
+                    page.query_token.clone()
+                },
+            )
+        }
+        pages(self, body.into())
     }
     /// Every item of every page of [`Client::query_environment_extensions`], in order.
     pub fn query_environment_extensions_all<'a>(
@@ -1097,12 +1242,24 @@ impl Client {
         'a,
         Result<super::models::EnvironmentExtensions, Error<super::models::ErrorResponse>>,
     > {
-        super::runtime::paging::items(
-            self.query_environment_extensions_pages(body),
-            |page: super::models::EnvironmentExtensionsQueryResult| {
-                page.result.unwrap_or_default()
-            },
-        )
+        fn all(
+            client: &Client,
+            body: super::models::EnvironmentExtensionsQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<
+                super::models::EnvironmentExtensions,
+                Error<super::models::ErrorResponse>,
+            >,
+        > {
+            super::runtime::paging::items(
+                client.query_environment_extensions_pages(body),
+                |page: super::models::EnvironmentExtensionsQueryResult| {
+                    page.result.unwrap_or_default()
+                },
+            )
+        }
+        all(self, body.into())
     }
 }
 #[cfg(feature = "deployments")]
@@ -1261,12 +1418,25 @@ impl Client {
             Error<super::models::ErrorResponse>,
         >,
     > {
-        let body = body.into();
-        super::runtime::paging::pages(
-            self.query_deployed_packages(&body),
-            move |token: String| self.query_more_deployed_packages(&token),
-            |page: &super::models::DeployedPackageQueryResult| page.query_token.clone(),
-        )
+        fn pages(
+            client: &Client,
+            body: super::models::DeployedPackageQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<
+                super::models::DeployedPackageQueryResult,
+                Error<super::models::ErrorResponse>,
+            >,
+        > {
+            super::runtime::paging::pages(
+                client.query_deployed_packages(&body),
+                move |token: String| client.query_more_deployed_packages(&token),
+                |page: &super::models::DeployedPackageQueryResult| {
+                    page.query_token.clone()
+                },
+            )
+        }
+        pages(self, body.into())
     }
     /// Every item of every page of [`Client::query_deployed_packages`], in order.
     pub fn query_deployed_packages_all<'a>(
@@ -1276,12 +1446,21 @@ impl Client {
         'a,
         Result<super::models::DeployedPackage, Error<super::models::ErrorResponse>>,
     > {
-        super::runtime::paging::items(
-            self.query_deployed_packages_pages(body),
-            |page: super::models::DeployedPackageQueryResult| {
-                page.result.unwrap_or_default()
-            },
-        )
+        fn all(
+            client: &Client,
+            body: super::models::DeployedPackageQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<super::models::DeployedPackage, Error<super::models::ErrorResponse>>,
+        > {
+            super::runtime::paging::items(
+                client.query_deployed_packages_pages(body),
+                |page: super::models::DeployedPackageQueryResult| {
+                    page.result.unwrap_or_default()
+                },
+            )
+        }
+        all(self, body.into())
     }
 }
 #[cfg(feature = "atoms")]
@@ -1437,12 +1616,20 @@ impl Client {
         'a,
         Result<super::models::AtomQueryResult, Error<super::models::ErrorResponse>>,
     > {
-        let body = body.into();
-        super::runtime::paging::pages(
-            self.query_atoms(&body),
-            move |token: String| self.query_more_atoms(&token),
-            |page: &super::models::AtomQueryResult| page.query_token.clone(),
-        )
+        fn pages(
+            client: &Client,
+            body: super::models::AtomQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<super::models::AtomQueryResult, Error<super::models::ErrorResponse>>,
+        > {
+            super::runtime::paging::pages(
+                client.query_atoms(&body),
+                move |token: String| client.query_more_atoms(&token),
+                |page: &super::models::AtomQueryResult| page.query_token.clone(),
+            )
+        }
+        pages(self, body.into())
     }
     /// Every item of every page of [`Client::query_atoms`], in order.
     pub fn query_atoms_all<'a>(
@@ -1452,10 +1639,19 @@ impl Client {
         'a,
         Result<super::models::Atom, Error<super::models::ErrorResponse>>,
     > {
-        super::runtime::paging::items(
-            self.query_atoms_pages(body),
-            |page: super::models::AtomQueryResult| page.result.unwrap_or_default(),
-        )
+        fn all(
+            client: &Client,
+            body: super::models::AtomQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<super::models::Atom, Error<super::models::ErrorResponse>>,
+        > {
+            super::runtime::paging::items(
+                client.query_atoms_pages(body),
+                |page: super::models::AtomQueryResult| page.result.unwrap_or_default(),
+            )
+        }
+        all(self, body.into())
     }
 }
 #[cfg(feature = "components")]
@@ -1677,12 +1873,25 @@ impl Client {
             Error<super::models::ErrorResponse>,
         >,
     > {
-        let body = body.into();
-        super::runtime::paging::pages(
-            self.query_packaged_components(&body),
-            move |token: String| self.query_more_packaged_components(&token),
-            |page: &super::models::PackagedComponentQueryResult| page.query_token.clone(),
-        )
+        fn pages(
+            client: &Client,
+            body: super::models::PackagedComponentQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<
+                super::models::PackagedComponentQueryResult,
+                Error<super::models::ErrorResponse>,
+            >,
+        > {
+            super::runtime::paging::pages(
+                client.query_packaged_components(&body),
+                move |token: String| client.query_more_packaged_components(&token),
+                |page: &super::models::PackagedComponentQueryResult| {
+                    page.query_token.clone()
+                },
+            )
+        }
+        pages(self, body.into())
     }
     /// Every item of every page of [`Client::query_packaged_components`], in order.
     pub fn query_packaged_components_all<'a>(
@@ -1692,12 +1901,21 @@ impl Client {
         'a,
         Result<super::models::PackagedComponent, Error<super::models::ErrorResponse>>,
     > {
-        super::runtime::paging::items(
-            self.query_packaged_components_pages(body),
-            |page: super::models::PackagedComponentQueryResult| {
-                page.result.unwrap_or_default()
-            },
-        )
+        fn all(
+            client: &Client,
+            body: super::models::PackagedComponentQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<super::models::PackagedComponent, Error<super::models::ErrorResponse>>,
+        > {
+            super::runtime::paging::items(
+                client.query_packaged_components_pages(body),
+                |page: super::models::PackagedComponentQueryResult| {
+                    page.result.unwrap_or_default()
+                },
+            )
+        }
+        all(self, body.into())
     }
     /// Every page of [`Client::query_component_metadata`]: the query, then [`Client::query_more_component_metadata`] with each page's token until a page has none. Stops after the first error. The body is anything that converts into the query's (a filter builder, for one).
     pub fn query_component_metadata_pages<'a>(
@@ -1710,12 +1928,25 @@ impl Client {
             Error<super::models::ErrorResponse>,
         >,
     > {
-        let body = body.into();
-        super::runtime::paging::pages(
-            self.query_component_metadata(&body),
-            move |token: String| self.query_more_component_metadata(&token),
-            |page: &super::models::ComponentMetadataQueryResult| page.query_token.clone(),
-        )
+        fn pages(
+            client: &Client,
+            body: super::models::ComponentMetadataQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<
+                super::models::ComponentMetadataQueryResult,
+                Error<super::models::ErrorResponse>,
+            >,
+        > {
+            super::runtime::paging::pages(
+                client.query_component_metadata(&body),
+                move |token: String| client.query_more_component_metadata(&token),
+                |page: &super::models::ComponentMetadataQueryResult| {
+                    page.query_token.clone()
+                },
+            )
+        }
+        pages(self, body.into())
     }
     /// Every item of every page of [`Client::query_component_metadata`], in order.
     pub fn query_component_metadata_all<'a>(
@@ -1725,11 +1956,20 @@ impl Client {
         'a,
         Result<super::models::ComponentMetadata, Error<super::models::ErrorResponse>>,
     > {
-        super::runtime::paging::items(
-            self.query_component_metadata_pages(body),
-            |page: super::models::ComponentMetadataQueryResult| {
-                page.result.unwrap_or_default()
-            },
-        )
+        fn all(
+            client: &Client,
+            body: super::models::ComponentMetadataQueryConfig,
+        ) -> super::runtime::paging::BoxStream<
+            '_,
+            Result<super::models::ComponentMetadata, Error<super::models::ErrorResponse>>,
+        > {
+            super::runtime::paging::items(
+                client.query_component_metadata_pages(body),
+                |page: super::models::ComponentMetadataQueryResult| {
+                    page.result.unwrap_or_default()
+                },
+            )
+        }
+        all(self, body.into())
     }
 }
