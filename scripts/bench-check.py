@@ -73,10 +73,11 @@ def measure(args, cwd, env):
 
 def features_of(manifest):
     """The features of a generated Cargo.toml, with how many operations each has (from
-    the README table)."""
+    the README table; 0 each where the crate has no README, as a baseline's may not)."""
     text = open(manifest).read()
     names = re.findall(r"^([A-Za-z0-9][A-Za-z0-9_-]*) = \[\]$", text, re.M)
-    readme = open(os.path.join(os.path.dirname(manifest), "README.md")).read()
+    readme_path = os.path.join(os.path.dirname(manifest), "README.md")
+    readme = open(readme_path).read() if os.path.isfile(readme_path) else ""
     counts = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\| `([^`]+)` \| .* \| (\d+) \|$", readme, re.M)}
     return [(name, counts.get(name, 0)) for name in names]
 
