@@ -83,11 +83,13 @@ fn fixture_crates_pass_clippy() {
     );
 
     features_build_alone(&scratch);
+    generic_aliases_follow_their_features(&scratch);
     tour_doctests_need_full(&scratch);
 
     // Behaviour, not only compilation: decoding tests run inside fixture crates.
     for (stem, test, dev_dependencies) in [
         ("unions", "unions.rs", "serde_json = \"1\"\n"),
+        ("generics", "generics.rs", "serde_json = \"1\"\n"),
         ("paging", "paging.rs", "tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }\n"),
         ("statuses", "statuses.rs", "tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }\n"),
         (
@@ -133,6 +135,45 @@ fn check(scratch: &Path, args: &[&str]) -> (bool, String) {
         .output()
         .expect("run cargo check");
     (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// The crate of `generics.yaml` builds with each tag's feature alone: a generic
+/// compiles with any feature of its aliases, and an alias with the features that
+/// reached its schema, also one reached only through its generic's sibling (a filter's
+/// group, which the filter names only through the generic).
+fn generic_aliases_follow_their_features(scratch: &Path) {
+    let dir = scratch.join("generics");
+    std::fs::create_dir_all(dir.join("examples")).expect("examples dir");
+    std::fs::write(
+        dir.join("examples/group.rs"),
+        "fn main() {\n    let _: Option<fixture_generics::models::UserGroup> = None;\n    let _ = fixture_generics::models::UserPage::default();\n}\n",
+    )
+    .expect("example");
+    for features in ["", "pets", "users", "orders", "tags", "reports", "full"] {
+        let output = cargo(scratch)
+            .args(["check", "--offline", "--quiet", "-p", "fixture-generics", "--no-default-features", "--features", features])
+            .output()
+            .expect("run cargo check");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success() && !stderr.contains("warning"), "fixture-generics with features [{features}]:\n{stderr}");
+    }
+    let (ok, stderr) = {
+        let output = cargo(scratch)
+            .args(["check", "--offline", "--quiet", "-p", "fixture-generics", "--no-default-features", "--features", "users", "--example", "group"])
+            .output()
+            .expect("run cargo check");
+        (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+    assert!(ok, "UserGroup and UserPage with the users feature:\n{stderr}");
+    let output = cargo(scratch)
+        .args(["check", "--offline", "--quiet", "-p", "fixture-generics", "--no-default-features", "--features", "pets", "--example", "group"])
+        .output()
+        .expect("run cargo check");
+    assert!(
+        !output.status.success() && String::from_utf8_lossy(&output.stderr).contains("UserGroup"),
+        "UserGroup is compiled without a feature that reaches it"
+    );
+    std::fs::remove_dir_all(dir.join("examples")).expect("remove example");
 }
 
 /// The tour's doctest runs with `full` and is left out with one tag's feature (where

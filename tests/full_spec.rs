@@ -56,6 +56,7 @@ fn full_spec_deployed_package_parts() {
             .filter(|item| match item {
                 syn::Item::Struct(s) => keep(&s.ident),
                 syn::Item::Enum(e) => keep(&e.ident),
+                syn::Item::Type(t) => keep(&t.ident),
                 syn::Item::Impl(i) => match &*i.self_ty {
                     syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| keep(&s.ident)),
                     _ => false,

@@ -1411,246 +1411,120 @@ impl<'de> super::runtime::de::InPlace<'de> for PackagedComponentInput {
         }
     }
 }
+/// The shape 6 schemas of the spec share (`ProcessQueryResult`, `ExecutionRecordQueryResult`, `EnvironmentQueryResult` and 3 more); each is a type alias of this.
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "atoms"
+    )
+)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryResult<T0> {
+    /// The number of results in this page (at most 100), not a total over all pages.
+    pub number_of_results: Option<i32>,
+    /// Present only when more results remain; send it to the matching queryMore operation for the next page. Absent on the last page.
+    pub query_token: Option<String>,
+    pub result: Option<Vec<T0>>,
+}
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "atoms"
+    )
+)]
+impl<T0> Default for QueryResult<T0> {
+    fn default() -> Self {
+        Self {
+            number_of_results: None,
+            query_token: None,
+            result: None,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "atoms"
+    )
+)]
+impl<T0: serde::Serialize> serde::Serialize for QueryResult<T0> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        super::runtime::ser::fields(
+            serializer,
+            "QueryResult",
+            &[
+                ("numberOfResults", &self.number_of_results),
+                ("queryToken", &self.query_token),
+                ("result", &self.result),
+            ],
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "atoms"
+    )
+)]
+impl<'de, T0: serde::de::DeserializeOwned> serde::Deserialize<'de> for QueryResult<T0> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        super::runtime::de::in_place(deserializer, "QueryResult")
+    }
+}
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "atoms"
+    )
+)]
+impl<'de, T0: serde::de::DeserializeOwned> super::runtime::de::InPlace<'de>
+for QueryResult<T0> {
+    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
+            1 => super::runtime::de::field(map, &mut self.query_token),
+            2 => super::runtime::de::lenient_field(map, &mut self.result),
+            _ => super::runtime::de::skip(map),
+        }
+    }
+}
 /// Paginated query results for processes.
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ProcessQueryResult {
-    /// The number of results in this page (at most 100), not a total over all pages.
-    pub number_of_results: Option<i32>,
-    /// Present only when more results remain; send it to the matching queryMore operation for the next page. Absent on the last page.
-    pub query_token: Option<String>,
-    pub result: Option<Vec<Process>>,
-}
-#[cfg(feature = "processes")]
-impl serde::Serialize for ProcessQueryResult {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ProcessQueryResult",
-            &[
-                ("numberOfResults", &self.number_of_results),
-                ("queryToken", &self.query_token),
-                ("result", &self.result),
-            ],
-        )
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessQueryResult {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(deserializer, "ProcessQueryResult")
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> super::runtime::de::InPlace<'de> for ProcessQueryResult {
-    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
-            1 => super::runtime::de::field(map, &mut self.query_token),
-            2 => super::runtime::de::lenient_field(map, &mut self.result),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-}
+pub type ProcessQueryResult = QueryResult<Process>;
 /// Paginated query results for execution records.
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ExecutionRecordQueryResult {
-    /// The number of results in this page (at most 100), not a total over all pages.
-    pub number_of_results: Option<i32>,
-    /// Present only when more results remain; send it to the matching queryMore operation for the next page. Absent on the last page.
-    pub query_token: Option<String>,
-    pub result: Option<Vec<ExecutionRecord>>,
-}
-#[cfg(feature = "execution")]
-impl serde::Serialize for ExecutionRecordQueryResult {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ExecutionRecordQueryResult",
-            &[
-                ("numberOfResults", &self.number_of_results),
-                ("queryToken", &self.query_token),
-                ("result", &self.result),
-            ],
-        )
-    }
-}
-#[cfg(feature = "execution")]
-impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryResult {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(deserializer, "ExecutionRecordQueryResult")
-    }
-}
-#[cfg(feature = "execution")]
-impl<'de> super::runtime::de::InPlace<'de> for ExecutionRecordQueryResult {
-    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
-            1 => super::runtime::de::field(map, &mut self.query_token),
-            2 => super::runtime::de::lenient_field(map, &mut self.result),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-}
+pub type ExecutionRecordQueryResult = QueryResult<ExecutionRecord>;
 /// Paginated query results for environments.
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct EnvironmentQueryResult {
-    /// The number of results in this page (at most 100), not a total over all pages.
-    pub number_of_results: Option<i32>,
-    /// Present only when more results remain; send it to the matching queryMore operation for the next page. Absent on the last page.
-    pub query_token: Option<String>,
-    pub result: Option<Vec<Environment>>,
-}
-#[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentQueryResult {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "EnvironmentQueryResult",
-            &[
-                ("numberOfResults", &self.number_of_results),
-                ("queryToken", &self.query_token),
-                ("result", &self.result),
-            ],
-        )
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentQueryResult {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(deserializer, "EnvironmentQueryResult")
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> super::runtime::de::InPlace<'de> for EnvironmentQueryResult {
-    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
-            1 => super::runtime::de::field(map, &mut self.query_token),
-            2 => super::runtime::de::lenient_field(map, &mut self.result),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-}
+pub type EnvironmentQueryResult = QueryResult<Environment>;
 /// Paginated query results for deployed packages.
 #[cfg(feature = "deployments")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct DeployedPackageQueryResult {
-    /// The number of results in this page (at most 100), not a total over all pages.
-    pub number_of_results: Option<i32>,
-    /// Present only when more results remain; send it to the matching queryMore operation for the next page. Absent on the last page.
-    pub query_token: Option<String>,
-    pub result: Option<Vec<DeployedPackage>>,
-}
-#[cfg(feature = "deployments")]
-impl serde::Serialize for DeployedPackageQueryResult {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "DeployedPackageQueryResult",
-            &[
-                ("numberOfResults", &self.number_of_results),
-                ("queryToken", &self.query_token),
-                ("result", &self.result),
-            ],
-        )
-    }
-}
-#[cfg(feature = "deployments")]
-impl<'de> serde::Deserialize<'de> for DeployedPackageQueryResult {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(deserializer, "DeployedPackageQueryResult")
-    }
-}
-#[cfg(feature = "deployments")]
-impl<'de> super::runtime::de::InPlace<'de> for DeployedPackageQueryResult {
-    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
-            1 => super::runtime::de::field(map, &mut self.query_token),
-            2 => super::runtime::de::lenient_field(map, &mut self.result),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-}
+pub type DeployedPackageQueryResult = QueryResult<DeployedPackage>;
 /// Paginated query results for Atoms.
 #[cfg(feature = "atoms")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct AtomQueryResult {
-    /// The number of results in this page (at most 100), not a total over all pages.
-    pub number_of_results: Option<i32>,
-    /// Present only when more results remain; send it to the matching queryMore operation for the next page. Absent on the last page.
-    pub query_token: Option<String>,
-    pub result: Option<Vec<Atom>>,
-}
-#[cfg(feature = "atoms")]
-impl serde::Serialize for AtomQueryResult {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "AtomQueryResult",
-            &[
-                ("numberOfResults", &self.number_of_results),
-                ("queryToken", &self.query_token),
-                ("result", &self.result),
-            ],
-        )
-    }
-}
-#[cfg(feature = "atoms")]
-impl<'de> serde::Deserialize<'de> for AtomQueryResult {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(deserializer, "AtomQueryResult")
-    }
-}
-#[cfg(feature = "atoms")]
-impl<'de> super::runtime::de::InPlace<'de> for AtomQueryResult {
-    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
-            1 => super::runtime::de::field(map, &mut self.query_token),
-            2 => super::runtime::de::lenient_field(map, &mut self.result),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-}
+pub type AtomQueryResult = QueryResult<Atom>;
 /// An error body from the Boomi Platform API. Boomi sends one of three JSON shapes: `{"message": "..."}` (403, 410 and 503), `{"error": {"message": "..."}}` (400 and 500) and `{"@type": "Error", "message": "..."}`. Read `message` first, then `error.message`; the raw body is kept on the error as well, since a body need not be JSON at all.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ErrorResponse {
@@ -1744,35 +1618,79 @@ impl<'de> super::runtime::de::InPlace<'de> for EnvironmentAtomAttachment {
         }
     }
 }
-/// Query for environment-runtime attachments. Filterable properties: atomId, environmentId. Without QueryFilter the body is `{}`, which Boomi's reference scripts send to list everything (unverified for every object).
-#[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct EnvironmentAtomAttachmentQueryConfig {
-    pub query_filter: Option<EnvironmentAtomAttachmentQueryConfigQueryFilter>,
+/// The shape 10 schemas of the spec share (`EnvironmentAtomAttachmentQueryConfig`, `ProcessQueryConfig`, `EnvironmentQueryConfig` and 7 more); each is a type alias of this.
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "environments",
+        feature = "deployments",
+        feature = "atoms",
+        feature = "components"
+    )
+)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryConfig<T0> {
+    pub query_filter: Option<T0>,
 }
-#[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentAtomAttachmentQueryConfig {
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "environments",
+        feature = "deployments",
+        feature = "atoms",
+        feature = "components"
+    )
+)]
+impl<T0> Default for QueryConfig<T0> {
+    fn default() -> Self {
+        Self { query_filter: None }
+    }
+}
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "environments",
+        feature = "deployments",
+        feature = "atoms",
+        feature = "components"
+    )
+)]
+impl<T0: serde::Serialize> serde::Serialize for QueryConfig<T0> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         super::runtime::ser::fields(
             serializer,
-            "EnvironmentAtomAttachmentQueryConfig",
+            "QueryConfig",
             &[("QueryFilter", &self.query_filter)],
         )
     }
 }
-#[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentQueryConfig {
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "environments",
+        feature = "deployments",
+        feature = "atoms",
+        feature = "components"
+    )
+)]
+impl<'de, T0: serde::de::DeserializeOwned> serde::Deserialize<'de> for QueryConfig<T0> {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(
-            deserializer,
-            "EnvironmentAtomAttachmentQueryConfig",
-        )
+        super::runtime::de::in_place(deserializer, "QueryConfig")
     }
 }
-#[cfg(feature = "environments")]
-impl<'de> super::runtime::de::InPlace<'de> for EnvironmentAtomAttachmentQueryConfig {
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "environments",
+        feature = "deployments",
+        feature = "atoms",
+        feature = "components"
+    )
+)]
+impl<'de, T0: serde::de::DeserializeOwned> super::runtime::de::InPlace<'de>
+for QueryConfig<T0> {
     const FIELDS: &'static [&'static str] = &["QueryFilter"];
     fn field<A: serde::de::MapAccess<'de>>(
         &mut self,
@@ -1785,36 +1703,36 @@ impl<'de> super::runtime::de::InPlace<'de> for EnvironmentAtomAttachmentQueryCon
         }
     }
 }
+/// Query for environment-runtime attachments. Filterable properties: atomId, environmentId. Without QueryFilter the body is `{}`, which Boomi's reference scripts send to list everything (unverified for every object).
 #[cfg(feature = "environments")]
+pub type EnvironmentAtomAttachmentQueryConfig = QueryConfig<
+    EnvironmentAtomAttachmentQueryConfigQueryFilter,
+>;
+/// The shape 11 schemas of the spec share (`EnvironmentAtomAttachmentQueryConfigQueryFilter`, `ProcessQueryConfigQueryFilter`, `EnvironmentQueryConfigQueryFilter` and 8 more); each is a type alias of this.
 #[derive(Debug, Clone, PartialEq)]
-pub struct EnvironmentAtomAttachmentQueryConfigQueryFilter {
-    pub expression: EnvironmentAtomAttachmentExpression,
+pub struct QueryConfigQueryFilter<T0> {
+    pub expression: T0,
 }
-#[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentAtomAttachmentQueryConfigQueryFilter {
+impl<T0: serde::Serialize> serde::Serialize for QueryConfigQueryFilter<T0> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         super::runtime::ser::fields(
             serializer,
-            "EnvironmentAtomAttachmentQueryConfigQueryFilter",
+            "QueryConfigQueryFilter",
             &[("expression", &super::runtime::ser::Always(&self.expression))],
         )
     }
 }
-#[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentQueryConfigQueryFilter {
+impl<'de, T0: serde::de::DeserializeOwned> serde::Deserialize<'de>
+for QueryConfigQueryFilter<T0> {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(
-            deserializer,
-            "EnvironmentAtomAttachmentQueryConfigQueryFilter",
-        )
+        super::runtime::de::slots(deserializer, "QueryConfigQueryFilter")
     }
 }
-#[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Slots<'de>
-for EnvironmentAtomAttachmentQueryConfigQueryFilter {
-    type Slots = (Option<EnvironmentAtomAttachmentExpression>,);
+impl<'de, T0: serde::de::DeserializeOwned> super::runtime::de::Slots<'de>
+for QueryConfigQueryFilter<T0> {
+    type Slots = (Option<T0>,);
     const FIELDS: &'static [&'static str] = &["expression"];
     fn field<A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
@@ -1832,28 +1750,40 @@ for EnvironmentAtomAttachmentQueryConfigQueryFilter {
         })
     }
 }
-/// One of several shapes; decoding tries them in this order, most specific first.
 #[cfg(feature = "environments")]
+pub type EnvironmentAtomAttachmentQueryConfigQueryFilter = QueryConfigQueryFilter<
+    EnvironmentAtomAttachmentExpression,
+>;
+/// The shape 6 schemas of the spec share (`EnvironmentAtomAttachmentExpression`, `EnvironmentExtensionsExpression`, `ProcessSchedulesExpression` and 3 more); each is a type alias of this.
+///
+/// One of several shapes; decoding tries them in this order, most specific first.
+#[cfg(any(feature = "processes", feature = "environments", feature = "components"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
+#[serde(bound(deserialize = "T0: serde::de::DeserializeOwned"))]
 #[allow(clippy::large_enum_variant)]
-pub enum EnvironmentAtomAttachmentExpression {
-    SimpleExpression(EnvironmentAtomAttachmentSimpleExpression),
-    GroupingExpression(EnvironmentAtomAttachmentGroupingExpression),
+pub enum Expression<T0> {
+    SimpleExpression(T0),
+    GroupingExpression(GroupingExpression<T0>),
 }
 #[cfg(feature = "environments")]
+pub type EnvironmentAtomAttachmentExpression = Expression<
+    EnvironmentAtomAttachmentSimpleExpression,
+>;
+/// The shape 5 schemas of the spec share (`EnvironmentAtomAttachmentSimpleExpression`, `EnvironmentExtensionsSimpleExpression`, `ProcessSchedulesSimpleExpression` and 2 more); each is a type alias of this.
+#[cfg(any(feature = "processes", feature = "environments", feature = "components"))]
 #[derive(Debug, Clone, PartialEq)]
-pub struct EnvironmentAtomAttachmentSimpleExpression {
+pub struct SimpleExpression<T0> {
     pub argument: Option<Vec<String>>,
     pub operator: SimpleExpressionOperator,
-    pub property: EnvironmentAtomAttachmentSimpleExpressionProperty,
+    pub property: T0,
 }
-#[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentAtomAttachmentSimpleExpression {
+#[cfg(any(feature = "processes", feature = "environments", feature = "components"))]
+impl<T0: serde::Serialize> serde::Serialize for SimpleExpression<T0> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         super::runtime::ser::fields(
             serializer,
-            "EnvironmentAtomAttachmentSimpleExpression",
+            "SimpleExpression",
             &[
                 ("argument", &self.argument),
                 ("operator", &super::runtime::ser::Always(&self.operator)),
@@ -1862,23 +1792,22 @@ impl serde::Serialize for EnvironmentAtomAttachmentSimpleExpression {
         )
     }
 }
-#[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentSimpleExpression {
+#[cfg(any(feature = "processes", feature = "environments", feature = "components"))]
+impl<'de, T0: serde::de::DeserializeOwned> serde::Deserialize<'de>
+for SimpleExpression<T0> {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(
-            deserializer,
-            "EnvironmentAtomAttachmentSimpleExpression",
-        )
+        super::runtime::de::slots(deserializer, "SimpleExpression")
     }
 }
-#[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Slots<'de> for EnvironmentAtomAttachmentSimpleExpression {
+#[cfg(any(feature = "processes", feature = "environments", feature = "components"))]
+impl<'de, T0: serde::de::DeserializeOwned> super::runtime::de::Slots<'de>
+for SimpleExpression<T0> {
     type Slots = (
         Option<Option<Vec<String>>>,
         Option<SimpleExpressionOperator>,
-        Option<EnvironmentAtomAttachmentSimpleExpressionProperty>,
+        Option<T0>,
     );
     const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
     fn field<A: serde::de::MapAccess<'de>>(
@@ -1901,6 +1830,10 @@ impl<'de> super::runtime::de::Slots<'de> for EnvironmentAtomAttachmentSimpleExpr
         })
     }
 }
+#[cfg(feature = "environments")]
+pub type EnvironmentAtomAttachmentSimpleExpression = SimpleExpression<
+    EnvironmentAtomAttachmentSimpleExpressionProperty,
+>;
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
 #[cfg(
@@ -2176,18 +2109,19 @@ impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentSimpleExpressionP
         String::deserialize(deserializer).map(Self::from)
     }
 }
-#[cfg(feature = "environments")]
+/// The shape 6 schemas of the spec share (`EnvironmentAtomAttachmentGroupingExpression`, `EnvironmentExtensionsGroupingExpression`, `ProcessSchedulesGroupingExpression` and 3 more); each is a type alias of this.
+#[cfg(any(feature = "processes", feature = "environments", feature = "components"))]
 #[derive(Debug, Clone, PartialEq)]
-pub struct EnvironmentAtomAttachmentGroupingExpression {
+pub struct GroupingExpression<T0> {
     pub operator: GroupingExpressionOperator,
-    pub nested_expression: Option<Vec<EnvironmentAtomAttachmentExpression>>,
+    pub nested_expression: Option<Vec<Expression<T0>>>,
 }
-#[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentAtomAttachmentGroupingExpression {
+#[cfg(any(feature = "processes", feature = "environments", feature = "components"))]
+impl<T0: serde::Serialize> serde::Serialize for GroupingExpression<T0> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         super::runtime::ser::fields(
             serializer,
-            "EnvironmentAtomAttachmentGroupingExpression",
+            "GroupingExpression",
             &[
                 ("operator", &super::runtime::ser::Always(&self.operator)),
                 ("nestedExpression", &self.nested_expression),
@@ -2195,23 +2129,21 @@ impl serde::Serialize for EnvironmentAtomAttachmentGroupingExpression {
         )
     }
 }
-#[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentGroupingExpression {
+#[cfg(any(feature = "processes", feature = "environments", feature = "components"))]
+impl<'de, T0: serde::de::DeserializeOwned> serde::Deserialize<'de>
+for GroupingExpression<T0> {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(
-            deserializer,
-            "EnvironmentAtomAttachmentGroupingExpression",
-        )
+        super::runtime::de::slots(deserializer, "GroupingExpression")
     }
 }
-#[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Slots<'de>
-for EnvironmentAtomAttachmentGroupingExpression {
+#[cfg(any(feature = "processes", feature = "environments", feature = "components"))]
+impl<'de, T0: serde::de::DeserializeOwned> super::runtime::de::Slots<'de>
+for GroupingExpression<T0> {
     type Slots = (
         Option<GroupingExpressionOperator>,
-        Option<Option<Vec<EnvironmentAtomAttachmentExpression>>>,
+        Option<Option<Vec<Expression<T0>>>>,
     );
     const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
     fn field<A: serde::de::MapAccess<'de>>(
@@ -2232,6 +2164,10 @@ for EnvironmentAtomAttachmentGroupingExpression {
         })
     }
 }
+#[cfg(feature = "environments")]
+pub type EnvironmentAtomAttachmentGroupingExpression = GroupingExpression<
+    EnvironmentAtomAttachmentSimpleExpression,
+>;
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2305,159 +2241,66 @@ impl<'de> serde::Deserialize<'de> for GroupingExpressionOperator {
 }
 /// One page (at most 100) of environment-runtime attachments.
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct EnvironmentAtomAttachmentQueryResult {
-    /// The number of results in this page (at most 100), not a total over all pages.
-    pub number_of_results: Option<i32>,
-    /// Present only when more results remain; send it to the matching queryMore operation for the next page. Absent on the last page.
-    pub query_token: Option<String>,
-    pub result: Option<Vec<EnvironmentAtomAttachment>>,
-}
-#[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentAtomAttachmentQueryResult {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "EnvironmentAtomAttachmentQueryResult",
-            &[
-                ("numberOfResults", &self.number_of_results),
-                ("queryToken", &self.query_token),
-                ("result", &self.result),
-            ],
-        )
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentAtomAttachmentQueryResult {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(
-            deserializer,
-            "EnvironmentAtomAttachmentQueryResult",
-        )
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> super::runtime::de::InPlace<'de> for EnvironmentAtomAttachmentQueryResult {
-    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
-            1 => super::runtime::de::field(map, &mut self.query_token),
-            2 => super::runtime::de::lenient_field(map, &mut self.result),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-}
+pub type EnvironmentAtomAttachmentQueryResult = QueryResult<EnvironmentAtomAttachment>;
 /// Query for processes. Filterable properties: name, id, integrationPackId, integrationPackInstanceId.
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ProcessQueryConfig {
-    pub query_filter: Option<ProcessQueryConfigQueryFilter>,
-}
+pub type ProcessQueryConfig = QueryConfig<ProcessQueryConfigQueryFilter>;
 #[cfg(feature = "processes")]
-impl serde::Serialize for ProcessQueryConfig {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ProcessQueryConfig",
-            &[("QueryFilter", &self.query_filter)],
-        )
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessQueryConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(deserializer, "ProcessQueryConfig")
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> super::runtime::de::InPlace<'de> for ProcessQueryConfig {
-    const FIELDS: &'static [&'static str] = &["QueryFilter"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::field(map, &mut self.query_filter),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-}
-#[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProcessQueryConfigQueryFilter {
-    pub expression: ProcessExpression,
-}
-#[cfg(feature = "processes")]
-impl serde::Serialize for ProcessQueryConfigQueryFilter {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ProcessQueryConfigQueryFilter",
-            &[("expression", &super::runtime::ser::Always(&self.expression))],
-        )
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessQueryConfigQueryFilter {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "ProcessQueryConfigQueryFilter")
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Slots<'de> for ProcessQueryConfigQueryFilter {
-    type Slots = (Option<ProcessExpression>,);
-    const FIELDS: &'static [&'static str] = &["expression"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
-        })
-    }
-}
+pub type ProcessQueryConfigQueryFilter = QueryConfigQueryFilter<ProcessExpression>;
+/// The shape 5 schemas of the spec share (`ProcessExpression`, `EnvironmentExpression`, `AtomExpression` and 2 more); each is a type alias of this.
+///
 /// One of several shapes; decoding tries them in this order, most specific first.
-#[cfg(feature = "processes")]
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "atoms"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
+#[serde(bound(deserialize = "T0: serde::de::DeserializeOwned"))]
 #[allow(clippy::large_enum_variant)]
-pub enum ProcessExpression {
-    SimpleExpression(ProcessSimpleExpression),
-    GroupingExpression(ProcessGroupingExpression),
+pub enum ExpressionOf<T0> {
+    SimpleExpression(T0),
+    GroupingExpression(GroupingExpressionOf<T0>),
 }
 #[cfg(feature = "processes")]
+pub type ProcessExpression = ExpressionOf<ProcessSimpleExpression>;
+/// The shape 5 schemas of the spec share (`ProcessSimpleExpression`, `EnvironmentSimpleExpression`, `AtomSimpleExpression` and 2 more); each is a type alias of this.
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "atoms"
+    )
+)]
 #[derive(Debug, Clone, PartialEq)]
-pub struct ProcessSimpleExpression {
+pub struct SimpleExpressionOf<T0, T1> {
     /// The arguments, always strings (dates as 2017-01-01T00:00:00Z, LIKE wildcard %): none for IS_NULL and IS_NOT_NULL, two for BETWEEN, one for every other operator.
     pub argument: Option<Vec<String>>,
-    pub operator: SimpleExpressionOperator,
-    pub property: ProcessSimpleExpressionProperty,
+    pub operator: T0,
+    pub property: T1,
 }
-#[cfg(feature = "processes")]
-impl serde::Serialize for ProcessSimpleExpression {
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "atoms"
+    )
+)]
+impl<T0: serde::Serialize, T1: serde::Serialize> serde::Serialize
+for SimpleExpressionOf<T0, T1> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         super::runtime::ser::fields(
             serializer,
-            "ProcessSimpleExpression",
+            "SimpleExpressionOf",
             &[
                 ("argument", &self.argument),
                 ("operator", &super::runtime::ser::Always(&self.operator)),
@@ -2466,21 +2309,41 @@ impl serde::Serialize for ProcessSimpleExpression {
         )
     }
 }
-#[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessSimpleExpression {
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "atoms"
+    )
+)]
+impl<
+    'de,
+    T0: serde::de::DeserializeOwned,
+    T1: serde::de::DeserializeOwned,
+> serde::Deserialize<'de> for SimpleExpressionOf<T0, T1> {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "ProcessSimpleExpression")
+        super::runtime::de::slots(deserializer, "SimpleExpressionOf")
     }
 }
-#[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Slots<'de> for ProcessSimpleExpression {
-    type Slots = (
-        Option<Option<Vec<String>>>,
-        Option<SimpleExpressionOperator>,
-        Option<ProcessSimpleExpressionProperty>,
-    );
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "atoms"
+    )
+)]
+impl<
+    'de,
+    T0: serde::de::DeserializeOwned,
+    T1: serde::de::DeserializeOwned,
+> super::runtime::de::Slots<'de> for SimpleExpressionOf<T0, T1> {
+    type Slots = (Option<Option<Vec<String>>>, Option<T0>, Option<T1>);
     const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
     fn field<A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
@@ -2502,6 +2365,11 @@ impl<'de> super::runtime::de::Slots<'de> for ProcessSimpleExpression {
         })
     }
 }
+#[cfg(feature = "processes")]
+pub type ProcessSimpleExpression = SimpleExpressionOf<
+    SimpleExpressionOperator,
+    ProcessSimpleExpressionProperty,
+>;
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
 #[cfg(feature = "processes")]
@@ -2594,19 +2462,36 @@ impl<'de> serde::Deserialize<'de> for ProcessSimpleExpressionProperty {
         String::deserialize(deserializer).map(Self::from)
     }
 }
-#[cfg(feature = "processes")]
+/// The shape 5 schemas of the spec share (`ProcessGroupingExpression`, `EnvironmentGroupingExpression`, `AtomGroupingExpression` and 2 more); each is a type alias of this.
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "atoms"
+    )
+)]
 #[derive(Debug, Clone, PartialEq)]
-pub struct ProcessGroupingExpression {
+pub struct GroupingExpressionOf<T0> {
     /// How the nested expressions are joined; lowercase.
     pub operator: GroupingExpressionOperator,
-    pub nested_expression: Option<Vec<ProcessExpression>>,
+    pub nested_expression: Option<Vec<ExpressionOf<T0>>>,
 }
-#[cfg(feature = "processes")]
-impl serde::Serialize for ProcessGroupingExpression {
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "atoms"
+    )
+)]
+impl<T0: serde::Serialize> serde::Serialize for GroupingExpressionOf<T0> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         super::runtime::ser::fields(
             serializer,
-            "ProcessGroupingExpression",
+            "GroupingExpressionOf",
             &[
                 ("operator", &super::runtime::ser::Always(&self.operator)),
                 ("nestedExpression", &self.nested_expression),
@@ -2614,19 +2499,37 @@ impl serde::Serialize for ProcessGroupingExpression {
         )
     }
 }
-#[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessGroupingExpression {
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "atoms"
+    )
+)]
+impl<'de, T0: serde::de::DeserializeOwned> serde::Deserialize<'de>
+for GroupingExpressionOf<T0> {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "ProcessGroupingExpression")
+        super::runtime::de::slots(deserializer, "GroupingExpressionOf")
     }
 }
-#[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Slots<'de> for ProcessGroupingExpression {
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "atoms"
+    )
+)]
+impl<'de, T0: serde::de::DeserializeOwned> super::runtime::de::Slots<'de>
+for GroupingExpressionOf<T0> {
     type Slots = (
         Option<GroupingExpressionOperator>,
-        Option<Option<Vec<ProcessExpression>>>,
+        Option<Option<Vec<ExpressionOf<T0>>>>,
     );
     const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
     fn field<A: serde::de::MapAccess<'de>>(
@@ -2647,154 +2550,22 @@ impl<'de> super::runtime::de::Slots<'de> for ProcessGroupingExpression {
         })
     }
 }
+#[cfg(feature = "processes")]
+pub type ProcessGroupingExpression = GroupingExpressionOf<ProcessSimpleExpression>;
 /// Query for environments. Filterable properties: name, id, classification. Without QueryFilter the body is `{}`, which Boomi's reference scripts send to list every environment.
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct EnvironmentQueryConfig {
-    pub query_filter: Option<EnvironmentQueryConfigQueryFilter>,
-}
+pub type EnvironmentQueryConfig = QueryConfig<EnvironmentQueryConfigQueryFilter>;
 #[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentQueryConfig {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "EnvironmentQueryConfig",
-            &[("QueryFilter", &self.query_filter)],
-        )
-    }
-}
+pub type EnvironmentQueryConfigQueryFilter = QueryConfigQueryFilter<
+    EnvironmentExpression,
+>;
 #[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentQueryConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(deserializer, "EnvironmentQueryConfig")
-    }
-}
+pub type EnvironmentExpression = ExpressionOf<EnvironmentSimpleExpression>;
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::InPlace<'de> for EnvironmentQueryConfig {
-    const FIELDS: &'static [&'static str] = &["QueryFilter"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::field(map, &mut self.query_filter),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-}
-#[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct EnvironmentQueryConfigQueryFilter {
-    pub expression: EnvironmentExpression,
-}
-#[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentQueryConfigQueryFilter {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "EnvironmentQueryConfigQueryFilter",
-            &[("expression", &super::runtime::ser::Always(&self.expression))],
-        )
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentQueryConfigQueryFilter {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "EnvironmentQueryConfigQueryFilter")
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Slots<'de> for EnvironmentQueryConfigQueryFilter {
-    type Slots = (Option<EnvironmentExpression>,);
-    const FIELDS: &'static [&'static str] = &["expression"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
-        })
-    }
-}
-/// One of several shapes; decoding tries them in this order, most specific first.
-#[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum EnvironmentExpression {
-    SimpleExpression(EnvironmentSimpleExpression),
-    GroupingExpression(EnvironmentGroupingExpression),
-}
-#[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct EnvironmentSimpleExpression {
-    /// The arguments, always strings (dates as 2017-01-01T00:00:00Z, LIKE wildcard %): none for IS_NULL and IS_NOT_NULL, two for BETWEEN, one for every other operator.
-    pub argument: Option<Vec<String>>,
-    pub operator: SimpleExpressionOperator,
-    pub property: EnvironmentSimpleExpressionProperty,
-}
-#[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentSimpleExpression {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "EnvironmentSimpleExpression",
-            &[
-                ("argument", &self.argument),
-                ("operator", &super::runtime::ser::Always(&self.operator)),
-                ("property", &super::runtime::ser::Always(&self.property)),
-            ],
-        )
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentSimpleExpression {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "EnvironmentSimpleExpression")
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Slots<'de> for EnvironmentSimpleExpression {
-    type Slots = (
-        Option<Option<Vec<String>>>,
-        Option<SimpleExpressionOperator>,
-        Option<EnvironmentSimpleExpressionProperty>,
-    );
-    const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::lenient(map, &mut slots.0, "argument"),
-            1 => super::runtime::de::value(map, &mut slots.1, "operator"),
-            2 => super::runtime::de::value(map, &mut slots.2, "property"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            argument: slots.0.unwrap_or_default(),
-            operator: super::runtime::de::required::<E, _>(slots.1, "operator")?,
-            property: super::runtime::de::required::<E, _>(slots.2, "property")?,
-        })
-    }
-}
+pub type EnvironmentSimpleExpression = SimpleExpressionOf<
+    SimpleExpressionOperator,
+    EnvironmentSimpleExpressionProperty,
+>;
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
 #[cfg(feature = "environments")]
@@ -2879,206 +2650,21 @@ impl<'de> serde::Deserialize<'de> for EnvironmentSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct EnvironmentGroupingExpression {
-    /// How the nested expressions are joined; lowercase.
-    pub operator: GroupingExpressionOperator,
-    pub nested_expression: Option<Vec<EnvironmentExpression>>,
-}
-#[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentGroupingExpression {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "EnvironmentGroupingExpression",
-            &[
-                ("operator", &super::runtime::ser::Always(&self.operator)),
-                ("nestedExpression", &self.nested_expression),
-            ],
-        )
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentGroupingExpression {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "EnvironmentGroupingExpression")
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Slots<'de> for EnvironmentGroupingExpression {
-    type Slots = (
-        Option<GroupingExpressionOperator>,
-        Option<Option<Vec<EnvironmentExpression>>>,
-    );
-    const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::value(map, &mut slots.0, "operator"),
-            1 => super::runtime::de::lenient(map, &mut slots.1, "nestedExpression"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            operator: super::runtime::de::required::<E, _>(slots.0, "operator")?,
-            nested_expression: slots.1.unwrap_or_default(),
-        })
-    }
-}
+pub type EnvironmentGroupingExpression = GroupingExpressionOf<
+    EnvironmentSimpleExpression,
+>;
 /// Query for runtimes. Filterable properties: name, id, hostname, status, type, capabilities, cloudId, attachmentCloudId, cloudMoleculeId, instanceId, isCloudAttachment. Only EQUALS, NOT_EQUALS, CONTAINS and NOT_CONTAINS apply.
 #[cfg(feature = "atoms")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct AtomQueryConfig {
-    pub query_filter: Option<AtomQueryConfigQueryFilter>,
-}
+pub type AtomQueryConfig = QueryConfig<AtomQueryConfigQueryFilter>;
 #[cfg(feature = "atoms")]
-impl serde::Serialize for AtomQueryConfig {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "AtomQueryConfig",
-            &[("QueryFilter", &self.query_filter)],
-        )
-    }
-}
+pub type AtomQueryConfigQueryFilter = QueryConfigQueryFilter<AtomExpression>;
 #[cfg(feature = "atoms")]
-impl<'de> serde::Deserialize<'de> for AtomQueryConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(deserializer, "AtomQueryConfig")
-    }
-}
+pub type AtomExpression = ExpressionOf<AtomSimpleExpression>;
 #[cfg(feature = "atoms")]
-impl<'de> super::runtime::de::InPlace<'de> for AtomQueryConfig {
-    const FIELDS: &'static [&'static str] = &["QueryFilter"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::field(map, &mut self.query_filter),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-}
-#[cfg(feature = "atoms")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct AtomQueryConfigQueryFilter {
-    pub expression: AtomExpression,
-}
-#[cfg(feature = "atoms")]
-impl serde::Serialize for AtomQueryConfigQueryFilter {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "AtomQueryConfigQueryFilter",
-            &[("expression", &super::runtime::ser::Always(&self.expression))],
-        )
-    }
-}
-#[cfg(feature = "atoms")]
-impl<'de> serde::Deserialize<'de> for AtomQueryConfigQueryFilter {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "AtomQueryConfigQueryFilter")
-    }
-}
-#[cfg(feature = "atoms")]
-impl<'de> super::runtime::de::Slots<'de> for AtomQueryConfigQueryFilter {
-    type Slots = (Option<AtomExpression>,);
-    const FIELDS: &'static [&'static str] = &["expression"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
-        })
-    }
-}
-/// One of several shapes; decoding tries them in this order, most specific first.
-#[cfg(feature = "atoms")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum AtomExpression {
-    SimpleExpression(AtomSimpleExpression),
-    GroupingExpression(AtomGroupingExpression),
-}
-#[cfg(feature = "atoms")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct AtomSimpleExpression {
-    /// The arguments, always strings (dates as 2017-01-01T00:00:00Z, LIKE wildcard %): none for IS_NULL and IS_NOT_NULL, two for BETWEEN, one for every other operator.
-    pub argument: Option<Vec<String>>,
-    pub operator: AtomSimpleExpressionOperator,
-    pub property: AtomSimpleExpressionProperty,
-}
-#[cfg(feature = "atoms")]
-impl serde::Serialize for AtomSimpleExpression {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "AtomSimpleExpression",
-            &[
-                ("argument", &self.argument),
-                ("operator", &super::runtime::ser::Always(&self.operator)),
-                ("property", &super::runtime::ser::Always(&self.property)),
-            ],
-        )
-    }
-}
-#[cfg(feature = "atoms")]
-impl<'de> serde::Deserialize<'de> for AtomSimpleExpression {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "AtomSimpleExpression")
-    }
-}
-#[cfg(feature = "atoms")]
-impl<'de> super::runtime::de::Slots<'de> for AtomSimpleExpression {
-    type Slots = (
-        Option<Option<Vec<String>>>,
-        Option<AtomSimpleExpressionOperator>,
-        Option<AtomSimpleExpressionProperty>,
-    );
-    const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::lenient(map, &mut slots.0, "argument"),
-            1 => super::runtime::de::value(map, &mut slots.1, "operator"),
-            2 => super::runtime::de::value(map, &mut slots.2, "property"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            argument: slots.0.unwrap_or_default(),
-            operator: super::runtime::de::required::<E, _>(slots.1, "operator")?,
-            property: super::runtime::de::required::<E, _>(slots.2, "property")?,
-        })
-    }
-}
+pub type AtomSimpleExpression = SimpleExpressionOf<
+    AtomSimpleExpressionOperator,
+    AtomSimpleExpressionProperty,
+>;
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
 #[cfg(feature = "atoms")]
@@ -3299,206 +2885,21 @@ impl<'de> serde::Deserialize<'de> for AtomSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "atoms")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct AtomGroupingExpression {
-    /// How the nested expressions are joined; lowercase.
-    pub operator: GroupingExpressionOperator,
-    pub nested_expression: Option<Vec<AtomExpression>>,
-}
-#[cfg(feature = "atoms")]
-impl serde::Serialize for AtomGroupingExpression {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "AtomGroupingExpression",
-            &[
-                ("operator", &super::runtime::ser::Always(&self.operator)),
-                ("nestedExpression", &self.nested_expression),
-            ],
-        )
-    }
-}
-#[cfg(feature = "atoms")]
-impl<'de> serde::Deserialize<'de> for AtomGroupingExpression {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "AtomGroupingExpression")
-    }
-}
-#[cfg(feature = "atoms")]
-impl<'de> super::runtime::de::Slots<'de> for AtomGroupingExpression {
-    type Slots = (
-        Option<GroupingExpressionOperator>,
-        Option<Option<Vec<AtomExpression>>>,
-    );
-    const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::value(map, &mut slots.0, "operator"),
-            1 => super::runtime::de::lenient(map, &mut slots.1, "nestedExpression"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            operator: super::runtime::de::required::<E, _>(slots.0, "operator")?,
-            nested_expression: slots.1.unwrap_or_default(),
-        })
-    }
-}
+pub type AtomGroupingExpression = GroupingExpressionOf<AtomSimpleExpression>;
 /// Query for deployed packages, e.g. environmentId EQUALS and packageId EQUALS ("is this package already deployed here?"). uid, current, packageNotes, componentName, environmentName, accountId and branch are filter-only properties that the DeployedPackage object does not carry.
 #[cfg(feature = "deployments")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct DeployedPackageQueryConfig {
-    pub query_filter: Option<DeployedPackageQueryConfigQueryFilter>,
-}
+pub type DeployedPackageQueryConfig = QueryConfig<DeployedPackageQueryConfigQueryFilter>;
 #[cfg(feature = "deployments")]
-impl serde::Serialize for DeployedPackageQueryConfig {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "DeployedPackageQueryConfig",
-            &[("QueryFilter", &self.query_filter)],
-        )
-    }
-}
+pub type DeployedPackageQueryConfigQueryFilter = QueryConfigQueryFilter<
+    DeployedPackageExpression,
+>;
 #[cfg(feature = "deployments")]
-impl<'de> serde::Deserialize<'de> for DeployedPackageQueryConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(deserializer, "DeployedPackageQueryConfig")
-    }
-}
+pub type DeployedPackageExpression = ExpressionOf<DeployedPackageSimpleExpression>;
 #[cfg(feature = "deployments")]
-impl<'de> super::runtime::de::InPlace<'de> for DeployedPackageQueryConfig {
-    const FIELDS: &'static [&'static str] = &["QueryFilter"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::field(map, &mut self.query_filter),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-}
-#[cfg(feature = "deployments")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct DeployedPackageQueryConfigQueryFilter {
-    pub expression: DeployedPackageExpression,
-}
-#[cfg(feature = "deployments")]
-impl serde::Serialize for DeployedPackageQueryConfigQueryFilter {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "DeployedPackageQueryConfigQueryFilter",
-            &[("expression", &super::runtime::ser::Always(&self.expression))],
-        )
-    }
-}
-#[cfg(feature = "deployments")]
-impl<'de> serde::Deserialize<'de> for DeployedPackageQueryConfigQueryFilter {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "DeployedPackageQueryConfigQueryFilter")
-    }
-}
-#[cfg(feature = "deployments")]
-impl<'de> super::runtime::de::Slots<'de> for DeployedPackageQueryConfigQueryFilter {
-    type Slots = (Option<DeployedPackageExpression>,);
-    const FIELDS: &'static [&'static str] = &["expression"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
-        })
-    }
-}
-/// One of several shapes; decoding tries them in this order, most specific first.
-#[cfg(feature = "deployments")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum DeployedPackageExpression {
-    SimpleExpression(DeployedPackageSimpleExpression),
-    GroupingExpression(DeployedPackageGroupingExpression),
-}
-#[cfg(feature = "deployments")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct DeployedPackageSimpleExpression {
-    /// The arguments, always strings (dates as 2017-01-01T00:00:00Z, LIKE wildcard %): none for IS_NULL and IS_NOT_NULL, two for BETWEEN, one for every other operator.
-    pub argument: Option<Vec<String>>,
-    pub operator: SimpleExpressionOperator,
-    pub property: DeployedPackageSimpleExpressionProperty,
-}
-#[cfg(feature = "deployments")]
-impl serde::Serialize for DeployedPackageSimpleExpression {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "DeployedPackageSimpleExpression",
-            &[
-                ("argument", &self.argument),
-                ("operator", &super::runtime::ser::Always(&self.operator)),
-                ("property", &super::runtime::ser::Always(&self.property)),
-            ],
-        )
-    }
-}
-#[cfg(feature = "deployments")]
-impl<'de> serde::Deserialize<'de> for DeployedPackageSimpleExpression {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "DeployedPackageSimpleExpression")
-    }
-}
-#[cfg(feature = "deployments")]
-impl<'de> super::runtime::de::Slots<'de> for DeployedPackageSimpleExpression {
-    type Slots = (
-        Option<Option<Vec<String>>>,
-        Option<SimpleExpressionOperator>,
-        Option<DeployedPackageSimpleExpressionProperty>,
-    );
-    const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::lenient(map, &mut slots.0, "argument"),
-            1 => super::runtime::de::value(map, &mut slots.1, "operator"),
-            2 => super::runtime::de::value(map, &mut slots.2, "property"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            argument: slots.0.unwrap_or_default(),
-            operator: super::runtime::de::required::<E, _>(slots.1, "operator")?,
-            property: super::runtime::de::required::<E, _>(slots.2, "property")?,
-        })
-    }
-}
+pub type DeployedPackageSimpleExpression = SimpleExpressionOf<
+    SimpleExpressionOperator,
+    DeployedPackageSimpleExpressionProperty,
+>;
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
 #[cfg(feature = "deployments")]
@@ -3667,58 +3068,9 @@ impl<'de> serde::Deserialize<'de> for DeployedPackageSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "deployments")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct DeployedPackageGroupingExpression {
-    /// How the nested expressions are joined; lowercase.
-    pub operator: GroupingExpressionOperator,
-    pub nested_expression: Option<Vec<DeployedPackageExpression>>,
-}
-#[cfg(feature = "deployments")]
-impl serde::Serialize for DeployedPackageGroupingExpression {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "DeployedPackageGroupingExpression",
-            &[
-                ("operator", &super::runtime::ser::Always(&self.operator)),
-                ("nestedExpression", &self.nested_expression),
-            ],
-        )
-    }
-}
-#[cfg(feature = "deployments")]
-impl<'de> serde::Deserialize<'de> for DeployedPackageGroupingExpression {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "DeployedPackageGroupingExpression")
-    }
-}
-#[cfg(feature = "deployments")]
-impl<'de> super::runtime::de::Slots<'de> for DeployedPackageGroupingExpression {
-    type Slots = (
-        Option<GroupingExpressionOperator>,
-        Option<Option<Vec<DeployedPackageExpression>>>,
-    );
-    const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::value(map, &mut slots.0, "operator"),
-            1 => super::runtime::de::lenient(map, &mut slots.1, "nestedExpression"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            operator: super::runtime::de::required::<E, _>(slots.0, "operator")?,
-            nested_expression: slots.1.unwrap_or_default(),
-        })
-    }
-}
+pub type DeployedPackageGroupingExpression = GroupingExpressionOf<
+    DeployedPackageSimpleExpression,
+>;
 /// Query for execution records, e.g. executionTime BETWEEN two UTC timestamps, optionally sorted (QuerySort). Filterable properties: executionId, originalExecutionId, account, executionTime, status, executionType, processName, processId, atomName, atomId, inboundDocumentCount, outboundDocumentCount, executionDuration, message, reportKey, launcherId, nodeId, recordedDate.
 #[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -3760,48 +3112,9 @@ impl<'de> super::runtime::de::InPlace<'de> for ExecutionRecordQueryConfig {
     }
 }
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExecutionRecordQueryConfigQueryFilter {
-    pub expression: ExecutionRecordExpression,
-}
-#[cfg(feature = "execution")]
-impl serde::Serialize for ExecutionRecordQueryConfigQueryFilter {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ExecutionRecordQueryConfigQueryFilter",
-            &[("expression", &super::runtime::ser::Always(&self.expression))],
-        )
-    }
-}
-#[cfg(feature = "execution")]
-impl<'de> serde::Deserialize<'de> for ExecutionRecordQueryConfigQueryFilter {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "ExecutionRecordQueryConfigQueryFilter")
-    }
-}
-#[cfg(feature = "execution")]
-impl<'de> super::runtime::de::Slots<'de> for ExecutionRecordQueryConfigQueryFilter {
-    type Slots = (Option<ExecutionRecordExpression>,);
-    const FIELDS: &'static [&'static str] = &["expression"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
-        })
-    }
-}
+pub type ExecutionRecordQueryConfigQueryFilter = QueryConfigQueryFilter<
+    ExecutionRecordExpression,
+>;
 #[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecutionRecordQueryConfigQuerySort {
@@ -3884,73 +3197,13 @@ for ExecutionRecordQueryConfigQuerySortSortFieldItem {
         }
     }
 }
-/// One of several shapes; decoding tries them in this order, most specific first.
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ExecutionRecordExpression {
-    SimpleExpression(ExecutionRecordSimpleExpression),
-    GroupingExpression(ExecutionRecordGroupingExpression),
-}
+pub type ExecutionRecordExpression = ExpressionOf<ExecutionRecordSimpleExpression>;
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExecutionRecordSimpleExpression {
-    /// The arguments, always strings (dates as 2017-01-01T00:00:00Z, LIKE wildcard %): none for IS_NULL and IS_NOT_NULL, two for BETWEEN, one for every other operator.
-    pub argument: Option<Vec<String>>,
-    pub operator: SimpleExpressionOperator,
-    pub property: ExecutionRecordSimpleExpressionProperty,
-}
-#[cfg(feature = "execution")]
-impl serde::Serialize for ExecutionRecordSimpleExpression {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ExecutionRecordSimpleExpression",
-            &[
-                ("argument", &self.argument),
-                ("operator", &super::runtime::ser::Always(&self.operator)),
-                ("property", &super::runtime::ser::Always(&self.property)),
-            ],
-        )
-    }
-}
-#[cfg(feature = "execution")]
-impl<'de> serde::Deserialize<'de> for ExecutionRecordSimpleExpression {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "ExecutionRecordSimpleExpression")
-    }
-}
-#[cfg(feature = "execution")]
-impl<'de> super::runtime::de::Slots<'de> for ExecutionRecordSimpleExpression {
-    type Slots = (
-        Option<Option<Vec<String>>>,
-        Option<SimpleExpressionOperator>,
-        Option<ExecutionRecordSimpleExpressionProperty>,
-    );
-    const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::lenient(map, &mut slots.0, "argument"),
-            1 => super::runtime::de::value(map, &mut slots.1, "operator"),
-            2 => super::runtime::de::value(map, &mut slots.2, "property"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            argument: slots.0.unwrap_or_default(),
-            operator: super::runtime::de::required::<E, _>(slots.1, "operator")?,
-            property: super::runtime::de::required::<E, _>(slots.2, "property")?,
-        })
-    }
-}
+pub type ExecutionRecordSimpleExpression = SimpleExpressionOf<
+    SimpleExpressionOperator,
+    ExecutionRecordSimpleExpressionProperty,
+>;
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
 #[cfg(feature = "execution")]
@@ -4114,58 +3367,9 @@ impl<'de> serde::Deserialize<'de> for ExecutionRecordSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExecutionRecordGroupingExpression {
-    /// How the nested expressions are joined; lowercase.
-    pub operator: GroupingExpressionOperator,
-    pub nested_expression: Option<Vec<ExecutionRecordExpression>>,
-}
-#[cfg(feature = "execution")]
-impl serde::Serialize for ExecutionRecordGroupingExpression {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ExecutionRecordGroupingExpression",
-            &[
-                ("operator", &super::runtime::ser::Always(&self.operator)),
-                ("nestedExpression", &self.nested_expression),
-            ],
-        )
-    }
-}
-#[cfg(feature = "execution")]
-impl<'de> serde::Deserialize<'de> for ExecutionRecordGroupingExpression {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "ExecutionRecordGroupingExpression")
-    }
-}
-#[cfg(feature = "execution")]
-impl<'de> super::runtime::de::Slots<'de> for ExecutionRecordGroupingExpression {
-    type Slots = (
-        Option<GroupingExpressionOperator>,
-        Option<Option<Vec<ExecutionRecordExpression>>>,
-    );
-    const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::value(map, &mut slots.0, "operator"),
-            1 => super::runtime::de::lenient(map, &mut slots.1, "nestedExpression"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            operator: super::runtime::de::required::<E, _>(slots.0, "operator")?,
-            nested_expression: slots.1.unwrap_or_default(),
-        })
-    }
-}
+pub type ExecutionRecordGroupingExpression = GroupingExpressionOf<
+    ExecutionRecordSimpleExpression,
+>;
 /// The nested error of the `{"error": {"message": "..."}}` shape.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ErrorDetail {
@@ -5578,155 +4782,21 @@ impl<'de> serde::Deserialize<'de> for CloudManagedSecretConfigSecretsManagerType
 }
 /// Query for environment extensions. Filterable properties: environmentId, extensionGroupId.
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct EnvironmentExtensionsQueryConfig {
-    pub query_filter: Option<EnvironmentExtensionsQueryConfigQueryFilter>,
-}
+pub type EnvironmentExtensionsQueryConfig = QueryConfig<
+    EnvironmentExtensionsQueryConfigQueryFilter,
+>;
 #[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentExtensionsQueryConfig {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "EnvironmentExtensionsQueryConfig",
-            &[("QueryFilter", &self.query_filter)],
-        )
-    }
-}
+pub type EnvironmentExtensionsQueryConfigQueryFilter = QueryConfigQueryFilter<
+    EnvironmentExtensionsExpression,
+>;
 #[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsQueryConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(deserializer, "EnvironmentExtensionsQueryConfig")
-    }
-}
+pub type EnvironmentExtensionsExpression = Expression<
+    EnvironmentExtensionsSimpleExpression,
+>;
 #[cfg(feature = "environments")]
-impl<'de> super::runtime::de::InPlace<'de> for EnvironmentExtensionsQueryConfig {
-    const FIELDS: &'static [&'static str] = &["QueryFilter"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::field(map, &mut self.query_filter),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-}
-#[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct EnvironmentExtensionsQueryConfigQueryFilter {
-    pub expression: EnvironmentExtensionsExpression,
-}
-#[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentExtensionsQueryConfigQueryFilter {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "EnvironmentExtensionsQueryConfigQueryFilter",
-            &[("expression", &super::runtime::ser::Always(&self.expression))],
-        )
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsQueryConfigQueryFilter {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(
-            deserializer,
-            "EnvironmentExtensionsQueryConfigQueryFilter",
-        )
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Slots<'de>
-for EnvironmentExtensionsQueryConfigQueryFilter {
-    type Slots = (Option<EnvironmentExtensionsExpression>,);
-    const FIELDS: &'static [&'static str] = &["expression"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
-        })
-    }
-}
-/// One of several shapes; decoding tries them in this order, most specific first.
-#[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum EnvironmentExtensionsExpression {
-    SimpleExpression(EnvironmentExtensionsSimpleExpression),
-    GroupingExpression(EnvironmentExtensionsGroupingExpression),
-}
-#[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct EnvironmentExtensionsSimpleExpression {
-    pub argument: Option<Vec<String>>,
-    pub operator: SimpleExpressionOperator,
-    pub property: EnvironmentExtensionsSimpleExpressionProperty,
-}
-#[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentExtensionsSimpleExpression {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "EnvironmentExtensionsSimpleExpression",
-            &[
-                ("argument", &self.argument),
-                ("operator", &super::runtime::ser::Always(&self.operator)),
-                ("property", &super::runtime::ser::Always(&self.property)),
-            ],
-        )
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsSimpleExpression {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "EnvironmentExtensionsSimpleExpression")
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Slots<'de> for EnvironmentExtensionsSimpleExpression {
-    type Slots = (
-        Option<Option<Vec<String>>>,
-        Option<SimpleExpressionOperator>,
-        Option<EnvironmentExtensionsSimpleExpressionProperty>,
-    );
-    const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::lenient(map, &mut slots.0, "argument"),
-            1 => super::runtime::de::value(map, &mut slots.1, "operator"),
-            2 => super::runtime::de::value(map, &mut slots.2, "property"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            argument: slots.0.unwrap_or_default(),
-            operator: super::runtime::de::required::<E, _>(slots.1, "operator")?,
-            property: super::runtime::de::required::<E, _>(slots.2, "property")?,
-        })
-    }
-}
+pub type EnvironmentExtensionsSimpleExpression = SimpleExpression<
+    EnvironmentExtensionsSimpleExpressionProperty,
+>;
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
 #[cfg(feature = "environments")]
@@ -5807,76 +4877,35 @@ impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsSimpleExpressionPrope
     }
 }
 #[cfg(feature = "environments")]
+pub type EnvironmentExtensionsGroupingExpression = GroupingExpression<
+    EnvironmentExtensionsSimpleExpression,
+>;
+/// The shape 5 schemas of the spec share (`EnvironmentExtensionsQueryResult`, `ProcessSchedulesQueryResult`, `ProcessScheduleStatusQueryResult` and 2 more); each is a type alias of this.
+#[cfg(any(feature = "processes", feature = "environments", feature = "components"))]
 #[derive(Debug, Clone, PartialEq)]
-pub struct EnvironmentExtensionsGroupingExpression {
-    pub operator: GroupingExpressionOperator,
-    pub nested_expression: Option<Vec<EnvironmentExtensionsExpression>>,
-}
-#[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentExtensionsGroupingExpression {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "EnvironmentExtensionsGroupingExpression",
-            &[
-                ("operator", &super::runtime::ser::Always(&self.operator)),
-                ("nestedExpression", &self.nested_expression),
-            ],
-        )
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsGroupingExpression {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(
-            deserializer,
-            "EnvironmentExtensionsGroupingExpression",
-        )
-    }
-}
-#[cfg(feature = "environments")]
-impl<'de> super::runtime::de::Slots<'de> for EnvironmentExtensionsGroupingExpression {
-    type Slots = (
-        Option<GroupingExpressionOperator>,
-        Option<Option<Vec<EnvironmentExtensionsExpression>>>,
-    );
-    const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::value(map, &mut slots.0, "operator"),
-            1 => super::runtime::de::lenient(map, &mut slots.1, "nestedExpression"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            operator: super::runtime::de::required::<E, _>(slots.0, "operator")?,
-            nested_expression: slots.1.unwrap_or_default(),
-        })
-    }
-}
-/// One page (at most 100) of environment extensions.
-#[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct EnvironmentExtensionsQueryResult {
+pub struct QueryResultOf<T0> {
     /// The number of results in this page.
     pub number_of_results: Option<i32>,
     /// Present only when more results remain; send it to queryMore for the next page.
     pub query_token: Option<String>,
-    pub result: Option<Vec<EnvironmentExtensions>>,
+    pub result: Option<Vec<T0>>,
 }
-#[cfg(feature = "environments")]
-impl serde::Serialize for EnvironmentExtensionsQueryResult {
+#[cfg(any(feature = "processes", feature = "environments", feature = "components"))]
+impl<T0> Default for QueryResultOf<T0> {
+    fn default() -> Self {
+        Self {
+            number_of_results: None,
+            query_token: None,
+            result: None,
+        }
+    }
+}
+#[cfg(any(feature = "processes", feature = "environments", feature = "components"))]
+impl<T0: serde::Serialize> serde::Serialize for QueryResultOf<T0> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         super::runtime::ser::fields(
             serializer,
-            "EnvironmentExtensionsQueryResult",
+            "QueryResultOf",
             &[
                 ("numberOfResults", &self.number_of_results),
                 ("queryToken", &self.query_token),
@@ -5885,16 +4914,18 @@ impl serde::Serialize for EnvironmentExtensionsQueryResult {
         )
     }
 }
-#[cfg(feature = "environments")]
-impl<'de> serde::Deserialize<'de> for EnvironmentExtensionsQueryResult {
+#[cfg(any(feature = "processes", feature = "environments", feature = "components"))]
+impl<'de, T0: serde::de::DeserializeOwned> serde::Deserialize<'de>
+for QueryResultOf<T0> {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(deserializer, "EnvironmentExtensionsQueryResult")
+        super::runtime::de::in_place(deserializer, "QueryResultOf")
     }
 }
-#[cfg(feature = "environments")]
-impl<'de> super::runtime::de::InPlace<'de> for EnvironmentExtensionsQueryResult {
+#[cfg(any(feature = "processes", feature = "environments", feature = "components"))]
+impl<'de, T0: serde::de::DeserializeOwned> super::runtime::de::InPlace<'de>
+for QueryResultOf<T0> {
     const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
     fn field<A: serde::de::MapAccess<'de>>(
         &mut self,
@@ -5909,6 +4940,9 @@ impl<'de> super::runtime::de::InPlace<'de> for EnvironmentExtensionsQueryResult 
         }
     }
 }
+/// One page (at most 100) of environment extensions.
+#[cfg(feature = "environments")]
+pub type EnvironmentExtensionsQueryResult = QueryResultOf<EnvironmentExtensions>;
 /// One schedule, each field a cron-like string such as "*", "8-18", "0-59/15" or "2,3,4,5,6".
 #[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -6020,151 +5054,19 @@ impl<'de> super::runtime::de::InPlace<'de> for ScheduleRetry {
 }
 /// Query for process schedules. Filterable properties: processId, atomId.
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ProcessSchedulesQueryConfig {
-    pub query_filter: Option<ProcessSchedulesQueryConfigQueryFilter>,
-}
+pub type ProcessSchedulesQueryConfig = QueryConfig<
+    ProcessSchedulesQueryConfigQueryFilter,
+>;
 #[cfg(feature = "processes")]
-impl serde::Serialize for ProcessSchedulesQueryConfig {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ProcessSchedulesQueryConfig",
-            &[("QueryFilter", &self.query_filter)],
-        )
-    }
-}
+pub type ProcessSchedulesQueryConfigQueryFilter = QueryConfigQueryFilter<
+    ProcessSchedulesExpression,
+>;
 #[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(deserializer, "ProcessSchedulesQueryConfig")
-    }
-}
+pub type ProcessSchedulesExpression = Expression<ProcessSchedulesSimpleExpression>;
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::InPlace<'de> for ProcessSchedulesQueryConfig {
-    const FIELDS: &'static [&'static str] = &["QueryFilter"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::field(map, &mut self.query_filter),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-}
-#[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProcessSchedulesQueryConfigQueryFilter {
-    pub expression: ProcessSchedulesExpression,
-}
-#[cfg(feature = "processes")]
-impl serde::Serialize for ProcessSchedulesQueryConfigQueryFilter {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ProcessSchedulesQueryConfigQueryFilter",
-            &[("expression", &super::runtime::ser::Always(&self.expression))],
-        )
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryConfigQueryFilter {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "ProcessSchedulesQueryConfigQueryFilter")
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Slots<'de> for ProcessSchedulesQueryConfigQueryFilter {
-    type Slots = (Option<ProcessSchedulesExpression>,);
-    const FIELDS: &'static [&'static str] = &["expression"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
-        })
-    }
-}
-/// One of several shapes; decoding tries them in this order, most specific first.
-#[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ProcessSchedulesExpression {
-    SimpleExpression(ProcessSchedulesSimpleExpression),
-    GroupingExpression(ProcessSchedulesGroupingExpression),
-}
-#[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProcessSchedulesSimpleExpression {
-    pub argument: Option<Vec<String>>,
-    pub operator: SimpleExpressionOperator,
-    pub property: ProcessSchedulesSimpleExpressionProperty,
-}
-#[cfg(feature = "processes")]
-impl serde::Serialize for ProcessSchedulesSimpleExpression {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ProcessSchedulesSimpleExpression",
-            &[
-                ("argument", &self.argument),
-                ("operator", &super::runtime::ser::Always(&self.operator)),
-                ("property", &super::runtime::ser::Always(&self.property)),
-            ],
-        )
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessSchedulesSimpleExpression {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "ProcessSchedulesSimpleExpression")
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Slots<'de> for ProcessSchedulesSimpleExpression {
-    type Slots = (
-        Option<Option<Vec<String>>>,
-        Option<SimpleExpressionOperator>,
-        Option<ProcessSchedulesSimpleExpressionProperty>,
-    );
-    const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::lenient(map, &mut slots.0, "argument"),
-            1 => super::runtime::de::value(map, &mut slots.1, "operator"),
-            2 => super::runtime::de::value(map, &mut slots.2, "property"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            argument: slots.0.unwrap_or_default(),
-            operator: super::runtime::de::required::<E, _>(slots.1, "operator")?,
-            property: super::runtime::de::required::<E, _>(slots.2, "property")?,
-        })
-    }
-}
+pub type ProcessSchedulesSimpleExpression = SimpleExpression<
+    ProcessSchedulesSimpleExpressionProperty,
+>;
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
 #[cfg(feature = "processes")]
@@ -6245,105 +5147,12 @@ impl<'de> serde::Deserialize<'de> for ProcessSchedulesSimpleExpressionProperty {
     }
 }
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProcessSchedulesGroupingExpression {
-    pub operator: GroupingExpressionOperator,
-    pub nested_expression: Option<Vec<ProcessSchedulesExpression>>,
-}
-#[cfg(feature = "processes")]
-impl serde::Serialize for ProcessSchedulesGroupingExpression {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ProcessSchedulesGroupingExpression",
-            &[
-                ("operator", &super::runtime::ser::Always(&self.operator)),
-                ("nestedExpression", &self.nested_expression),
-            ],
-        )
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessSchedulesGroupingExpression {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "ProcessSchedulesGroupingExpression")
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Slots<'de> for ProcessSchedulesGroupingExpression {
-    type Slots = (
-        Option<GroupingExpressionOperator>,
-        Option<Option<Vec<ProcessSchedulesExpression>>>,
-    );
-    const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::value(map, &mut slots.0, "operator"),
-            1 => super::runtime::de::lenient(map, &mut slots.1, "nestedExpression"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            operator: super::runtime::de::required::<E, _>(slots.0, "operator")?,
-            nested_expression: slots.1.unwrap_or_default(),
-        })
-    }
-}
+pub type ProcessSchedulesGroupingExpression = GroupingExpression<
+    ProcessSchedulesSimpleExpression,
+>;
 /// One page (at most 100) of process schedules.
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ProcessSchedulesQueryResult {
-    /// The number of results in this page.
-    pub number_of_results: Option<i32>,
-    /// Present only when more results remain; send it to queryMore for the next page.
-    pub query_token: Option<String>,
-    pub result: Option<Vec<ProcessSchedules>>,
-}
-#[cfg(feature = "processes")]
-impl serde::Serialize for ProcessSchedulesQueryResult {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ProcessSchedulesQueryResult",
-            &[
-                ("numberOfResults", &self.number_of_results),
-                ("queryToken", &self.query_token),
-                ("result", &self.result),
-            ],
-        )
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryResult {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(deserializer, "ProcessSchedulesQueryResult")
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> super::runtime::de::InPlace<'de> for ProcessSchedulesQueryResult {
-    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
-            1 => super::runtime::de::field(map, &mut self.query_token),
-            2 => super::runtime::de::lenient_field(map, &mut self.result),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-}
+pub type ProcessSchedulesQueryResult = QueryResultOf<ProcessSchedules>;
 /// Whether the schedules of one process on one runtime are in effect. Its id is the same conceptual id as the matching ProcessSchedules.
 #[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -6399,258 +5208,28 @@ impl<'de> super::runtime::de::InPlace<'de> for ProcessScheduleStatus {
 }
 /// Query for process schedule statuses. Filterable properties: processId, atomId.
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ProcessScheduleStatusQueryConfig {
-    pub query_filter: Option<ProcessScheduleStatusQueryConfigQueryFilter>,
-}
+pub type ProcessScheduleStatusQueryConfig = QueryConfig<
+    ProcessScheduleStatusQueryConfigQueryFilter,
+>;
 #[cfg(feature = "processes")]
-impl serde::Serialize for ProcessScheduleStatusQueryConfig {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ProcessScheduleStatusQueryConfig",
-            &[("QueryFilter", &self.query_filter)],
-        )
-    }
-}
+pub type ProcessScheduleStatusQueryConfigQueryFilter = QueryConfigQueryFilter<
+    ProcessScheduleStatusExpression,
+>;
 #[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(deserializer, "ProcessScheduleStatusQueryConfig")
-    }
-}
+pub type ProcessScheduleStatusExpression = Expression<
+    ProcessScheduleStatusSimpleExpression,
+>;
 #[cfg(feature = "processes")]
-impl<'de> super::runtime::de::InPlace<'de> for ProcessScheduleStatusQueryConfig {
-    const FIELDS: &'static [&'static str] = &["QueryFilter"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::field(map, &mut self.query_filter),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-}
+pub type ProcessScheduleStatusSimpleExpression = SimpleExpression<
+    ProcessSchedulesSimpleExpressionProperty,
+>;
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProcessScheduleStatusQueryConfigQueryFilter {
-    pub expression: ProcessScheduleStatusExpression,
-}
-#[cfg(feature = "processes")]
-impl serde::Serialize for ProcessScheduleStatusQueryConfigQueryFilter {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ProcessScheduleStatusQueryConfigQueryFilter",
-            &[("expression", &super::runtime::ser::Always(&self.expression))],
-        )
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryConfigQueryFilter {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(
-            deserializer,
-            "ProcessScheduleStatusQueryConfigQueryFilter",
-        )
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Slots<'de>
-for ProcessScheduleStatusQueryConfigQueryFilter {
-    type Slots = (Option<ProcessScheduleStatusExpression>,);
-    const FIELDS: &'static [&'static str] = &["expression"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
-        })
-    }
-}
-/// One of several shapes; decoding tries them in this order, most specific first.
-#[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ProcessScheduleStatusExpression {
-    SimpleExpression(ProcessScheduleStatusSimpleExpression),
-    GroupingExpression(ProcessScheduleStatusGroupingExpression),
-}
-#[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProcessScheduleStatusSimpleExpression {
-    pub argument: Option<Vec<String>>,
-    pub operator: SimpleExpressionOperator,
-    pub property: ProcessSchedulesSimpleExpressionProperty,
-}
-#[cfg(feature = "processes")]
-impl serde::Serialize for ProcessScheduleStatusSimpleExpression {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ProcessScheduleStatusSimpleExpression",
-            &[
-                ("argument", &self.argument),
-                ("operator", &super::runtime::ser::Always(&self.operator)),
-                ("property", &super::runtime::ser::Always(&self.property)),
-            ],
-        )
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusSimpleExpression {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "ProcessScheduleStatusSimpleExpression")
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Slots<'de> for ProcessScheduleStatusSimpleExpression {
-    type Slots = (
-        Option<Option<Vec<String>>>,
-        Option<SimpleExpressionOperator>,
-        Option<ProcessSchedulesSimpleExpressionProperty>,
-    );
-    const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::lenient(map, &mut slots.0, "argument"),
-            1 => super::runtime::de::value(map, &mut slots.1, "operator"),
-            2 => super::runtime::de::value(map, &mut slots.2, "property"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            argument: slots.0.unwrap_or_default(),
-            operator: super::runtime::de::required::<E, _>(slots.1, "operator")?,
-            property: super::runtime::de::required::<E, _>(slots.2, "property")?,
-        })
-    }
-}
-#[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProcessScheduleStatusGroupingExpression {
-    pub operator: GroupingExpressionOperator,
-    pub nested_expression: Option<Vec<ProcessScheduleStatusExpression>>,
-}
-#[cfg(feature = "processes")]
-impl serde::Serialize for ProcessScheduleStatusGroupingExpression {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ProcessScheduleStatusGroupingExpression",
-            &[
-                ("operator", &super::runtime::ser::Always(&self.operator)),
-                ("nestedExpression", &self.nested_expression),
-            ],
-        )
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusGroupingExpression {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(
-            deserializer,
-            "ProcessScheduleStatusGroupingExpression",
-        )
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> super::runtime::de::Slots<'de> for ProcessScheduleStatusGroupingExpression {
-    type Slots = (
-        Option<GroupingExpressionOperator>,
-        Option<Option<Vec<ProcessScheduleStatusExpression>>>,
-    );
-    const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::value(map, &mut slots.0, "operator"),
-            1 => super::runtime::de::lenient(map, &mut slots.1, "nestedExpression"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            operator: super::runtime::de::required::<E, _>(slots.0, "operator")?,
-            nested_expression: slots.1.unwrap_or_default(),
-        })
-    }
-}
+pub type ProcessScheduleStatusGroupingExpression = GroupingExpression<
+    ProcessScheduleStatusSimpleExpression,
+>;
 /// One page (at most 100) of process schedule statuses.
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ProcessScheduleStatusQueryResult {
-    /// The number of results in this page.
-    pub number_of_results: Option<i32>,
-    /// Present only when more results remain; send it to queryMore for the next page.
-    pub query_token: Option<String>,
-    pub result: Option<Vec<ProcessScheduleStatus>>,
-}
-#[cfg(feature = "processes")]
-impl serde::Serialize for ProcessScheduleStatusQueryResult {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ProcessScheduleStatusQueryResult",
-            &[
-                ("numberOfResults", &self.number_of_results),
-                ("queryToken", &self.query_token),
-                ("result", &self.result),
-            ],
-        )
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryResult {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(deserializer, "ProcessScheduleStatusQueryResult")
-    }
-}
-#[cfg(feature = "processes")]
-impl<'de> super::runtime::de::InPlace<'de> for ProcessScheduleStatusQueryResult {
-    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
-            1 => super::runtime::de::field(map, &mut self.query_token),
-            2 => super::runtime::de::lenient_field(map, &mut self.result),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-}
+pub type ProcessScheduleStatusQueryResult = QueryResultOf<ProcessScheduleStatus>;
 #[cfg(feature = "processes")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProcessIntegrationPackInfo {
@@ -6700,97 +5279,15 @@ impl<'de> super::runtime::de::InPlace<'de> for ProcessIntegrationPackInfo {
 }
 /// Query for packaged components. Boomi lists no fixed property set; those used in Boomi's examples are componentId, componentType, packageVersion, componentVersion, shareable, createdBy and createdDate.
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PackagedComponentQueryConfig {
-    pub query_filter: Option<PackagedComponentQueryConfigQueryFilter>,
-}
+pub type PackagedComponentQueryConfig = QueryConfig<
+    PackagedComponentQueryConfigQueryFilter,
+>;
 #[cfg(feature = "components")]
-impl serde::Serialize for PackagedComponentQueryConfig {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "PackagedComponentQueryConfig",
-            &[("QueryFilter", &self.query_filter)],
-        )
-    }
-}
+pub type PackagedComponentQueryConfigQueryFilter = QueryConfigQueryFilter<
+    PackagedComponentExpression,
+>;
 #[cfg(feature = "components")]
-impl<'de> serde::Deserialize<'de> for PackagedComponentQueryConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(deserializer, "PackagedComponentQueryConfig")
-    }
-}
-#[cfg(feature = "components")]
-impl<'de> super::runtime::de::InPlace<'de> for PackagedComponentQueryConfig {
-    const FIELDS: &'static [&'static str] = &["QueryFilter"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::field(map, &mut self.query_filter),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-}
-#[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct PackagedComponentQueryConfigQueryFilter {
-    pub expression: PackagedComponentExpression,
-}
-#[cfg(feature = "components")]
-impl serde::Serialize for PackagedComponentQueryConfigQueryFilter {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "PackagedComponentQueryConfigQueryFilter",
-            &[("expression", &super::runtime::ser::Always(&self.expression))],
-        )
-    }
-}
-#[cfg(feature = "components")]
-impl<'de> serde::Deserialize<'de> for PackagedComponentQueryConfigQueryFilter {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(
-            deserializer,
-            "PackagedComponentQueryConfigQueryFilter",
-        )
-    }
-}
-#[cfg(feature = "components")]
-impl<'de> super::runtime::de::Slots<'de> for PackagedComponentQueryConfigQueryFilter {
-    type Slots = (Option<PackagedComponentExpression>,);
-    const FIELDS: &'static [&'static str] = &["expression"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
-        })
-    }
-}
-/// One of several shapes; decoding tries them in this order, most specific first.
-#[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum PackagedComponentExpression {
-    SimpleExpression(PackagedComponentSimpleExpression),
-    GroupingExpression(PackagedComponentGroupingExpression),
-}
+pub type PackagedComponentExpression = Expression<PackagedComponentSimpleExpression>;
 #[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct PackagedComponentSimpleExpression {
@@ -6850,105 +5347,12 @@ impl<'de> super::runtime::de::Slots<'de> for PackagedComponentSimpleExpression {
     }
 }
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct PackagedComponentGroupingExpression {
-    pub operator: GroupingExpressionOperator,
-    pub nested_expression: Option<Vec<PackagedComponentExpression>>,
-}
-#[cfg(feature = "components")]
-impl serde::Serialize for PackagedComponentGroupingExpression {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "PackagedComponentGroupingExpression",
-            &[
-                ("operator", &super::runtime::ser::Always(&self.operator)),
-                ("nestedExpression", &self.nested_expression),
-            ],
-        )
-    }
-}
-#[cfg(feature = "components")]
-impl<'de> serde::Deserialize<'de> for PackagedComponentGroupingExpression {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "PackagedComponentGroupingExpression")
-    }
-}
-#[cfg(feature = "components")]
-impl<'de> super::runtime::de::Slots<'de> for PackagedComponentGroupingExpression {
-    type Slots = (
-        Option<GroupingExpressionOperator>,
-        Option<Option<Vec<PackagedComponentExpression>>>,
-    );
-    const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::value(map, &mut slots.0, "operator"),
-            1 => super::runtime::de::lenient(map, &mut slots.1, "nestedExpression"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            operator: super::runtime::de::required::<E, _>(slots.0, "operator")?,
-            nested_expression: slots.1.unwrap_or_default(),
-        })
-    }
-}
+pub type PackagedComponentGroupingExpression = GroupingExpression<
+    PackagedComponentSimpleExpression,
+>;
 /// One page (at most 100) of packaged components.
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PackagedComponentQueryResult {
-    /// The number of results in this page.
-    pub number_of_results: Option<i32>,
-    /// Present only when more results remain; send it to queryMore for the next page.
-    pub query_token: Option<String>,
-    pub result: Option<Vec<PackagedComponent>>,
-}
-#[cfg(feature = "components")]
-impl serde::Serialize for PackagedComponentQueryResult {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "PackagedComponentQueryResult",
-            &[
-                ("numberOfResults", &self.number_of_results),
-                ("queryToken", &self.query_token),
-                ("result", &self.result),
-            ],
-        )
-    }
-}
-#[cfg(feature = "components")]
-impl<'de> serde::Deserialize<'de> for PackagedComponentQueryResult {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(deserializer, "PackagedComponentQueryResult")
-    }
-}
-#[cfg(feature = "components")]
-impl<'de> super::runtime::de::InPlace<'de> for PackagedComponentQueryResult {
-    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
-            1 => super::runtime::de::field(map, &mut self.query_token),
-            2 => super::runtime::de::lenient_field(map, &mut self.result),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-}
+pub type PackagedComponentQueryResult = QueryResultOf<PackagedComponent>;
 /// The metadata of one revision of a component: its id, name, type, version and folder.
 #[cfg(feature = "components")]
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -7293,154 +5697,19 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataType {
 }
 /// Query for component metadata. By default old revisions and deleted versions are returned too: add currentVersion EQUALS "true" and deleted EQUALS "false" for the live components. `version` must be accompanied by `componentId`, and `copiedFromComponentVersion` by `copiedFromComponentId`.
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ComponentMetadataQueryConfig {
-    pub query_filter: Option<ComponentMetadataQueryConfigQueryFilter>,
-}
+pub type ComponentMetadataQueryConfig = QueryConfig<
+    ComponentMetadataQueryConfigQueryFilter,
+>;
 #[cfg(feature = "components")]
-impl serde::Serialize for ComponentMetadataQueryConfig {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ComponentMetadataQueryConfig",
-            &[("QueryFilter", &self.query_filter)],
-        )
-    }
-}
+pub type ComponentMetadataQueryConfigQueryFilter = QueryConfigQueryFilter<
+    ComponentMetadataExpression,
+>;
 #[cfg(feature = "components")]
-impl<'de> serde::Deserialize<'de> for ComponentMetadataQueryConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(deserializer, "ComponentMetadataQueryConfig")
-    }
-}
+pub type ComponentMetadataExpression = Expression<ComponentMetadataSimpleExpression>;
 #[cfg(feature = "components")]
-impl<'de> super::runtime::de::InPlace<'de> for ComponentMetadataQueryConfig {
-    const FIELDS: &'static [&'static str] = &["QueryFilter"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::field(map, &mut self.query_filter),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-}
-#[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct ComponentMetadataQueryConfigQueryFilter {
-    pub expression: ComponentMetadataExpression,
-}
-#[cfg(feature = "components")]
-impl serde::Serialize for ComponentMetadataQueryConfigQueryFilter {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ComponentMetadataQueryConfigQueryFilter",
-            &[("expression", &super::runtime::ser::Always(&self.expression))],
-        )
-    }
-}
-#[cfg(feature = "components")]
-impl<'de> serde::Deserialize<'de> for ComponentMetadataQueryConfigQueryFilter {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(
-            deserializer,
-            "ComponentMetadataQueryConfigQueryFilter",
-        )
-    }
-}
-#[cfg(feature = "components")]
-impl<'de> super::runtime::de::Slots<'de> for ComponentMetadataQueryConfigQueryFilter {
-    type Slots = (Option<ComponentMetadataExpression>,);
-    const FIELDS: &'static [&'static str] = &["expression"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::value(map, &mut slots.0, "expression"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            expression: super::runtime::de::required::<E, _>(slots.0, "expression")?,
-        })
-    }
-}
-/// One of several shapes; decoding tries them in this order, most specific first.
-#[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ComponentMetadataExpression {
-    SimpleExpression(ComponentMetadataSimpleExpression),
-    GroupingExpression(ComponentMetadataGroupingExpression),
-}
-#[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct ComponentMetadataSimpleExpression {
-    pub argument: Option<Vec<String>>,
-    pub operator: SimpleExpressionOperator,
-    pub property: ComponentMetadataSimpleExpressionProperty,
-}
-#[cfg(feature = "components")]
-impl serde::Serialize for ComponentMetadataSimpleExpression {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ComponentMetadataSimpleExpression",
-            &[
-                ("argument", &self.argument),
-                ("operator", &super::runtime::ser::Always(&self.operator)),
-                ("property", &super::runtime::ser::Always(&self.property)),
-            ],
-        )
-    }
-}
-#[cfg(feature = "components")]
-impl<'de> serde::Deserialize<'de> for ComponentMetadataSimpleExpression {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "ComponentMetadataSimpleExpression")
-    }
-}
-#[cfg(feature = "components")]
-impl<'de> super::runtime::de::Slots<'de> for ComponentMetadataSimpleExpression {
-    type Slots = (
-        Option<Option<Vec<String>>>,
-        Option<SimpleExpressionOperator>,
-        Option<ComponentMetadataSimpleExpressionProperty>,
-    );
-    const FIELDS: &'static [&'static str] = &["argument", "operator", "property"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::lenient(map, &mut slots.0, "argument"),
-            1 => super::runtime::de::value(map, &mut slots.1, "operator"),
-            2 => super::runtime::de::value(map, &mut slots.2, "property"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            argument: slots.0.unwrap_or_default(),
-            operator: super::runtime::de::required::<E, _>(slots.1, "operator")?,
-            property: super::runtime::de::required::<E, _>(slots.2, "property")?,
-        })
-    }
-}
+pub type ComponentMetadataSimpleExpression = SimpleExpression<
+    ComponentMetadataSimpleExpressionProperty,
+>;
 /// Values the spec does not list are kept in the catch-all variant, so a newer
 /// server cannot break decoding.
 #[cfg(feature = "components")]
@@ -7604,105 +5873,12 @@ impl<'de> serde::Deserialize<'de> for ComponentMetadataSimpleExpressionProperty 
     }
 }
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct ComponentMetadataGroupingExpression {
-    pub operator: GroupingExpressionOperator,
-    pub nested_expression: Option<Vec<ComponentMetadataExpression>>,
-}
-#[cfg(feature = "components")]
-impl serde::Serialize for ComponentMetadataGroupingExpression {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ComponentMetadataGroupingExpression",
-            &[
-                ("operator", &super::runtime::ser::Always(&self.operator)),
-                ("nestedExpression", &self.nested_expression),
-            ],
-        )
-    }
-}
-#[cfg(feature = "components")]
-impl<'de> serde::Deserialize<'de> for ComponentMetadataGroupingExpression {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::slots(deserializer, "ComponentMetadataGroupingExpression")
-    }
-}
-#[cfg(feature = "components")]
-impl<'de> super::runtime::de::Slots<'de> for ComponentMetadataGroupingExpression {
-    type Slots = (
-        Option<GroupingExpressionOperator>,
-        Option<Option<Vec<ComponentMetadataExpression>>>,
-    );
-    const FIELDS: &'static [&'static str] = &["operator", "nestedExpression"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::value(map, &mut slots.0, "operator"),
-            1 => super::runtime::de::lenient(map, &mut slots.1, "nestedExpression"),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-    fn finish<E: serde::de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        Ok(Self {
-            operator: super::runtime::de::required::<E, _>(slots.0, "operator")?,
-            nested_expression: slots.1.unwrap_or_default(),
-        })
-    }
-}
+pub type ComponentMetadataGroupingExpression = GroupingExpression<
+    ComponentMetadataSimpleExpression,
+>;
 /// One page (at most 100) of component metadata.
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ComponentMetadataQueryResult {
-    /// The number of results in this page.
-    pub number_of_results: Option<i32>,
-    /// Present only when more results remain; send it to queryMore for the next page.
-    pub query_token: Option<String>,
-    pub result: Option<Vec<ComponentMetadata>>,
-}
-#[cfg(feature = "components")]
-impl serde::Serialize for ComponentMetadataQueryResult {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::runtime::ser::fields(
-            serializer,
-            "ComponentMetadataQueryResult",
-            &[
-                ("numberOfResults", &self.number_of_results),
-                ("queryToken", &self.query_token),
-                ("result", &self.result),
-            ],
-        )
-    }
-}
-#[cfg(feature = "components")]
-impl<'de> serde::Deserialize<'de> for ComponentMetadataQueryResult {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        super::runtime::de::in_place(deserializer, "ComponentMetadataQueryResult")
-    }
-}
-#[cfg(feature = "components")]
-impl<'de> super::runtime::de::InPlace<'de> for ComponentMetadataQueryResult {
-    const FIELDS: &'static [&'static str] = &["numberOfResults", "queryToken", "result"];
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            0 => super::runtime::de::lenient_field(map, &mut self.number_of_results),
-            1 => super::runtime::de::field(map, &mut self.query_token),
-            2 => super::runtime::de::lenient_field(map, &mut self.result),
-            _ => super::runtime::de::skip(map),
-        }
-    }
-}
+pub type ComponentMetadataQueryResult = QueryResultOf<ComponentMetadata>;
 /// Dynamic process properties for this run, each a name and a value.
 #[cfg(feature = "execution")]
 #[derive(Debug, Clone, PartialEq, Default)]

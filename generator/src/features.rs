@@ -88,17 +88,25 @@ pub fn assign(api: &mut Api) {
     let operations = api.operations.iter().zip(&op_sets).map(|(op, set)| (op.rust.clone(), gate(set))).collect();
 
     // Reach: each model's set of features, bit `count` standing for "always".
-    let edges: Vec<Vec<usize>> = api
+    let mut edges: Vec<Vec<usize>> = api
         .models
         .iter()
         .map(|m| {
             let mut out = Vec::new();
             m.for_each_type(&mut |ty| named(ty, &api.model_index, &mut out));
-            out.sort_unstable();
-            out.dedup();
             out
         })
         .collect();
+    for group in &api.alias_groups {
+        let members: Vec<usize> = group.iter().filter_map(|name| api.model_index.get(name).copied()).collect();
+        for &from in &members {
+            edges[from].extend(members.iter().copied().filter(|&to| to != from));
+        }
+    }
+    for out in &mut edges {
+        out.sort_unstable();
+        out.dedup();
+    }
     let words = (count + 1).div_ceil(64);
     let mut reach = vec![vec![0u64; words]; api.models.len()];
     let mut queue = Vec::new();
@@ -161,6 +169,10 @@ fn add(into: &mut [u64], bits: &[u64]) -> bool {
 fn named(ty: &Type, index: &BTreeMap<String, usize>, out: &mut Vec<usize>) {
     match ty {
         Type::Named(name) => out.extend(index.get(name.as_str())),
+        Type::Generic(name, args) => {
+            out.extend(index.get(name.as_str()));
+            args.iter().for_each(|arg| named(arg, index, out));
+        }
         Type::Array(inner) | Type::Map(inner) => named(inner, index, out),
         _ => {}
     }

@@ -32,6 +32,10 @@ pub struct Api {
     pub features: Features,
     /// Each model's index in `models`, by name; see [`Api::reindex`].
     pub model_index: std::collections::BTreeMap<String, usize>,
+    /// Aliases that stand for schemas which named one another (an expression and its
+    /// group) and now are aliases of generics that do (see [`crate::generics`]): each
+    /// reaches the others, as the schemas did.
+    pub alias_groups: Vec<Vec<String>>,
 }
 
 impl Api {
@@ -203,6 +207,14 @@ impl Model {
         }
     }
 
+    /// How many type parameters the model has: 0 but for the generic models of
+    /// [`crate::generics`].
+    pub fn param_count(&self) -> usize {
+        let mut count = 0;
+        self.for_each_type(&mut |ty| count = count.max(ty.param_count()));
+        count
+    }
+
     /// The Rust type name.
     pub fn name(&self) -> &str {
         match self {
@@ -362,6 +374,49 @@ pub enum Type {
     Map(Box<Type>),
     /// Bytes (binary bodies).
     Bytes,
+    /// Type parameter `i` of the generic model it appears in (see
+    /// [`crate::generics`]): `T0`, `T1`, ...
+    Param(usize),
+    /// A generic model with its type arguments, `QueryResponse<Account>`.
+    Generic(String, Vec<Type>),
+}
+
+impl Type {
+    /// Calls `visit` with every model name the type mentions, outermost first and
+    /// arguments left to right.
+    pub fn for_each_name<'a>(&'a self, visit: &mut impl FnMut(&'a str)) {
+        match self {
+            Type::Named(name) => visit(name),
+            Type::Generic(name, args) => {
+                visit(name);
+                args.iter().for_each(|arg| arg.for_each_name(visit));
+            }
+            Type::Array(inner) | Type::Map(inner) => inner.for_each_name(visit),
+            _ => {}
+        }
+    }
+
+    /// The number of type parameters the type uses: one more than the highest
+    /// [`Type::Param`] in it, or 0.
+    pub fn param_count(&self) -> usize {
+        match self {
+            Type::Param(i) => i + 1,
+            Type::Generic(_, args) => args.iter().map(Type::param_count).max().unwrap_or(0),
+            Type::Array(inner) | Type::Map(inner) => inner.param_count(),
+            _ => 0,
+        }
+    }
+
+    /// The type with each [`Type::Param`] `i` replaced by `args[i]`.
+    pub fn substitute(&self, args: &[Type]) -> Type {
+        match self {
+            Type::Param(i) => args.get(*i).cloned().unwrap_or_else(|| self.clone()),
+            Type::Generic(name, inner) => Type::Generic(name.clone(), inner.iter().map(|t| t.substitute(args)).collect()),
+            Type::Array(inner) => Type::Array(Box::new(inner.substitute(args))),
+            Type::Map(inner) => Type::Map(Box::new(inner.substitute(args))),
+            other => other.clone(),
+        }
+    }
 }
 
 /// Integer widths.

@@ -32,6 +32,7 @@ pub mod check;
 pub mod diagnostics;
 pub mod emit;
 pub mod features;
+pub mod generics;
 pub mod ir;
 pub mod load;
 pub mod lower;
@@ -321,6 +322,7 @@ impl Config {
         }
         query_shape::find_queries(&mut api);
         paging::find(&mut api, diags);
+        generics::generalize(&mut api);
         Some(api)
     }
 

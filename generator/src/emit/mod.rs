@@ -117,6 +117,23 @@ pub fn rust_type(ty: &Type, scope: Scope) -> TokenStream {
                 Scope::Crate => quote!(super::models::#name),
             }
         }
+        Type::Param(i) => {
+            let name = ident(&crate::generics::param_name(*i));
+            quote!(#name)
+        }
+        Type::Generic(name, args) => {
+            let name = ident(name);
+            let path = match scope {
+                Scope::Models => quote!(#name),
+                Scope::Crate => quote!(super::models::#name),
+            };
+            if args.is_empty() {
+                path
+            } else {
+                let args = args.iter().map(|arg| rust_type(arg, scope));
+                quote!(#path<#(#args),*>)
+            }
+        }
         Type::Array(item) => {
             let item = rust_type(item, scope);
             quote!(Vec<#item>)

@@ -1,6 +1,6 @@
 //! `models.rs`: one type per named schema.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -21,14 +21,40 @@ pub(crate) struct Index<'a> {
 impl<'a> Index<'a> {
     pub(crate) fn new(api: &'a Api) -> Self {
         let mut untagged_variants = BTreeSet::new();
+        // A variant that is an alias of a generic (see `crate::generics`) makes the
+        // generic a variant; a generic union's variant that is a type parameter makes
+        // each alias's argument in that place one.
+        let mut insert = |ty: &'a Type| match ty {
+            Type::Named(name) => {
+                untagged_variants.insert(name.as_str());
+                if let Some(Model::Alias(Alias { ty: Type::Generic(generic, _), .. })) = api.model(name) {
+                    untagged_variants.insert(generic.as_str());
+                }
+            }
+            Type::Generic(generic, _) => {
+                untagged_variants.insert(generic.as_str());
+            }
+            _ => {}
+        };
+        let mut param_variants: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for model in &api.models {
             if let Model::Union(u) = model
                 && u.discriminator.is_none()
             {
                 for v in &u.variants {
-                    if let Type::Named(name) = &v.ty {
-                        untagged_variants.insert(name.as_str());
+                    match &v.ty {
+                        Type::Param(i) => param_variants.entry(u.name.as_str()).or_default().push(*i),
+                        ty => insert(ty),
                     }
+                }
+            }
+        }
+        if !param_variants.is_empty() {
+            for model in &api.models {
+                if let Model::Alias(Alias { ty: Type::Generic(generic, args), .. }) = model
+                    && let Some(params) = param_variants.get(generic.as_str())
+                {
+                    params.iter().filter_map(|&i| args.get(i)).for_each(&mut insert);
                 }
             }
         }
@@ -87,8 +113,42 @@ impl<'a> ModelsFile<'a> {
     }
 }
 
+/// How a model's type is written, with its type parameters (see `crate::generics`):
+/// `Name` or `Name<T0, T1>`, and the parameters for impl headers.
+struct Head {
+    /// The type's name as text (what errors call it).
+    text: String,
+    /// The type as written in a declaration or impl header: `Name<T0>`.
+    ty: TokenStream,
+    /// The type parameters.
+    params: Vec<proc_macro2::Ident>,
+}
+
+impl Head {
+    fn new(name: &str, count: usize) -> Self {
+        let params: Vec<_> = (0..count).map(|i| ident(&crate::generics::param_name(i))).collect();
+        let name_ident = ident(name);
+        let ty = if params.is_empty() { quote!(#name_ident) } else { quote!(#name_ident<#(#params),*>) };
+        Self { text: name.to_owned(), ty, params }
+    }
+
+    /// The generics of an impl of `bound` for the type: empty, or `<T0: bound, ...>`.
+    fn generics(&self, bound: TokenStream) -> TokenStream {
+        let params = &self.params;
+        if params.is_empty() { TokenStream::new() } else { quote!(<#(#params: #bound),*>) }
+    }
+
+    /// The parameters after `'de` in a `Deserialize` impl: `, T0: DeserializeOwned`...
+    /// (models own their data; a lenient field's decoder wants `DeserializeOwned`).
+    fn de_params(&self) -> TokenStream {
+        let params = &self.params;
+        quote!(#(, #params: serde::de::DeserializeOwned)*)
+    }
+}
+
 fn emit_struct(index: &Index<'_>, s: &Struct) -> TokenStream {
-    let name = ident(&s.name);
+    let head = Head::new(&s.name, s.fields.iter().map(|f| f.ty.param_count()).max().unwrap_or(0));
+    let name = &head.ty;
     let union_variant = index.untagged_variants.contains(s.name.as_str());
     let docs = doc(s.doc.as_deref());
     // `..Default::default()` in struct literals is worth having whenever every field
@@ -97,7 +157,10 @@ fn emit_struct(index: &Index<'_>, s: &Struct) -> TokenStream {
         .fields
         .iter()
         .all(|f| !f.required || f.nullable || (has_default(&f.ty) && !recurses(index.api, &s.name, &f.ty)));
-    let default = defaultable.then(|| quote!(Default,));
+    // `#[derive(Default)]` would want `Default` of every type parameter; a generic's
+    // empty value is written out instead (its fields are all optional or of a type
+    // with an empty value).
+    let default = (defaultable && head.params.is_empty()).then(|| quote!(Default,));
     // Without a flattened map, `Serialize` and `Deserialize` are written out
     // (`compact_serialize`, `compact_deserialize`) rather than derived: the derives'
     // expansions were most of a big crate's check time. With one, serde's derives and
@@ -196,8 +259,9 @@ fn emit_struct(index: &Index<'_>, s: &Struct) -> TokenStream {
             }
         });
         let additional = s.additional.as_ref().map(|_| quote!(.field("additional_properties", &self.additional_properties)));
+        let generics = head.generics(quote!(std::fmt::Debug));
         let imp = quote! {
-            impl std::fmt::Debug for #name {
+            impl #generics std::fmt::Debug for #name {
                 fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                     f.debug_struct(#name_text) #(#entries)* #additional .finish()
                 }
@@ -208,12 +272,30 @@ fn emit_struct(index: &Index<'_>, s: &Struct) -> TokenStream {
         (quote!(Debug,), TokenStream::new())
     };
     let (derive_serde, serde_impls) = if compact {
-        let ser = compact_serialize(&s.name, &plans);
-        let de = compact_deserialize(&s.name, &plans, defaultable);
+        let ser = compact_serialize(&head, &plans);
+        let de = compact_deserialize(&head, &plans, defaultable);
         (TokenStream::new(), quote!(#ser #de))
     } else {
         (quote!(serde::Serialize, serde::Deserialize), TokenStream::new())
     };
+    let default_impl = (defaultable && !head.params.is_empty()).then(|| {
+        let params = &head.params;
+        let values = plans.iter().map(|p| {
+            let field = ident(&p.field.rust);
+            match p.shape {
+                Shape::Option => quote!(#field: None),
+                Shape::Nullable => quote!(#field: super::runtime::Nullable::Absent),
+                Shape::Plain => quote!(#field: Default::default()),
+            }
+        });
+        quote! {
+            impl<#(#params),*> Default for #name {
+                fn default() -> Self {
+                    Self { #(#values,)* }
+                }
+            }
+        }
+    });
     quote! {
         #docs
         #[derive(#derive_debug Clone, PartialEq, #default #derive_serde)]
@@ -223,6 +305,7 @@ fn emit_struct(index: &Index<'_>, s: &Struct) -> TokenStream {
         }
 
         #debug_impl
+        #default_impl
         #serde_impls
     }
 }
@@ -263,8 +346,10 @@ struct FieldPlan<'a> {
 /// data `(name, value)`, so the body is an array and no control flow. The value's type
 /// says when it is skipped (`ser::Value`): an `Option` when `None`, a `Nullable` when
 /// absent; a field never skipped goes as `ser::Always`.
-fn compact_serialize(name: &str, plans: &[FieldPlan<'_>]) -> TokenStream {
-    let ty = ident(name);
+fn compact_serialize(head: &Head, plans: &[FieldPlan<'_>]) -> TokenStream {
+    let ty = &head.ty;
+    let name = &head.text;
+    let generics = head.generics(quote!(serde::Serialize));
     let fields = plans.iter().map(|p| {
         let field = ident(&p.field.rust);
         let wire = &p.field.wire;
@@ -274,7 +359,7 @@ fn compact_serialize(name: &str, plans: &[FieldPlan<'_>]) -> TokenStream {
         }
     });
     quote! {
-        impl serde::Serialize for #ty {
+        impl #generics serde::Serialize for #ty {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 super::runtime::ser::fields(serializer, #name, &[#(#fields),*])
             }
@@ -294,8 +379,10 @@ fn compact_serialize(name: &str, plans: &[FieldPlan<'_>]) -> TokenStream {
 /// repeated and missing fields. Any other is read into slots (`de::Slots`), an
 /// `Option` per field in a tuple, and built from them at the end (`finish`). In place
 /// moves no value at run time and is the cheaper to compile.
-fn compact_deserialize(name: &str, plans: &[FieldPlan<'_>], defaultable: bool) -> TokenStream {
-    let ty = ident(name);
+fn compact_deserialize(head: &Head, plans: &[FieldPlan<'_>], defaultable: bool) -> TokenStream {
+    let ty = &head.ty;
+    let name = &head.text;
+    let de_params = head.de_params();
     let wires: Vec<&str> = plans.iter().map(|p| p.field.wire.as_str()).collect();
     let positions: Vec<_> = (0..plans.len()).map(proc_macro2::Literal::usize_unsuffixed).collect();
     // A key the struct does not have (`usize::MAX`) is skipped.
@@ -331,12 +418,12 @@ fn compact_deserialize(name: &str, plans: &[FieldPlan<'_>], defaultable: bool) -
         // The type parameters `D` and `A` may shadow models of those names: no body
         // names a model, only `Self`.
         return quote! {
-            impl<'de> serde::Deserialize<'de> for #ty {
+            impl<'de #de_params> serde::Deserialize<'de> for #ty {
                 fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                     super::runtime::de::in_place(deserializer, #name)
                 }
             }
-            impl<'de> super::runtime::de::InPlace<'de> for #ty {
+            impl<'de #de_params> super::runtime::de::InPlace<'de> for #ty {
                 const FIELDS: &'static [&'static str] = &[#(#wires),*];
                 #required
                 fn field<A: serde::de::MapAccess<'de>>(&mut self, #key: usize, map: &mut A) -> Result<(), A::Error> {
@@ -372,12 +459,12 @@ fn compact_deserialize(name: &str, plans: &[FieldPlan<'_>], defaultable: bool) -
         }
     });
     quote! {
-        impl<'de> serde::Deserialize<'de> for #ty {
+        impl<'de #de_params> serde::Deserialize<'de> for #ty {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 super::runtime::de::slots(deserializer, #name)
             }
         }
-        impl<'de> super::runtime::de::Slots<'de> for #ty {
+        impl<'de #de_params> super::runtime::de::Slots<'de> for #ty {
             type Slots = #slots_ty;
             const FIELDS: &'static [&'static str] = &[#(#wires),*];
             fn field<A: serde::de::MapAccess<'de>>(slots: &mut Self::Slots, #key: usize, map: &mut A) -> Result<(), A::Error> {
@@ -468,20 +555,31 @@ pub(crate) fn recurses(api: &Api, owner: &str, ty: &Type) -> bool {
 }
 
 fn recurses_by<'a>(model: impl Fn(&str) -> Option<&'a Model>, owner: &str, ty: &'a Type) -> bool {
-    let mut seen = BTreeSet::new();
-    let mut stack = vec![ty];
+    use std::borrow::Cow;
+    let mut seen: BTreeSet<Cow<'a, Type>> = BTreeSet::new();
+    let mut stack = vec![Cow::Borrowed(ty)];
     while let Some(ty) = stack.pop() {
-        let Type::Named(name) = ty else { continue };
+        // A generic's fields are followed with its arguments in place of its
+        // parameters, as the struct each alias of it stood for was.
+        let (name, args) = match ty.as_ref() {
+            Type::Named(name) => (name.clone(), None),
+            Type::Generic(name, args) => (name.clone(), Some(args.clone())),
+            _ => continue,
+        };
         if name == owner {
             return true;
         }
-        if !seen.insert(name.clone()) {
+        if !seen.insert(ty) {
             continue;
         }
-        match model(name) {
-            Some(Model::Struct(s)) => stack.extend(s.fields.iter().map(|f| &f.ty)),
-            Some(Model::Alias(a)) => stack.push(&a.ty),
-            Some(Model::Union(u)) => stack.extend(u.variants.iter().map(|v| &v.ty)),
+        let mut push = |field: &'a Type| match &args {
+            None => stack.push(Cow::Borrowed(field)),
+            Some(args) => stack.push(Cow::Owned(field.substitute(args))),
+        };
+        match model(&name) {
+            Some(Model::Struct(s)) => s.fields.iter().for_each(|f| push(&f.ty)),
+            Some(Model::Alias(a)) => push(&a.ty),
+            Some(Model::Union(u)) => u.variants.iter().for_each(|v| push(&v.ty)),
             _ => {}
         }
     }
@@ -693,7 +791,8 @@ fn emit_integer_enum(e: &Enum) -> TokenStream {
 }
 
 fn emit_union(index: &Index<'_>, u: &Union) -> TokenStream {
-    let name = ident(&u.name);
+    let head = Head::new(&u.name, u.variants.iter().map(|v| v.ty.param_count()).max().unwrap_or(0));
+    let name = &head.ty;
     let docs = doc(u.doc.as_deref());
     let separator = u.doc.is_some().then(|| quote!(#[doc = ""]));
     let variants = u.variants.iter().map(|v| {
@@ -705,6 +804,11 @@ fn emit_union(index: &Index<'_>, u: &Union) -> TokenStream {
         quote!(#variant(#ty),)
     });
     let variant_idents: Vec<_> = u.variants.iter().map(|v| ident(&v.rust)).collect();
+    // A generic's parameters decode as owned data, as the structs' impls ask of them.
+    let de_bound = (!head.params.is_empty()).then(|| {
+        let bound = head.params.iter().map(|p| format!("{p}: serde::de::DeserializeOwned")).collect::<Vec<_>>().join(", ");
+        quote!(#[serde(bound(deserialize = #bound))])
+    });
     match &u.discriminator {
         None => quote! {
             #docs
@@ -712,6 +816,7 @@ fn emit_union(index: &Index<'_>, u: &Union) -> TokenStream {
             /// One of several shapes; decoding tries them in this order, most specific first.
             #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
             #[serde(untagged)]
+            #de_bound
             // Variants differ in size by the spec's design; boxing them all would cost
             // every user a deref for no gain.
             #[allow(clippy::large_enum_variant)]

@@ -42,7 +42,7 @@ use all_of::*;
 use schemas::*;
 
 /// Type names the generated crate uses itself; spec types must not take them.
-const RESERVED_TYPES: &[&str] = &["Client", "Error", "Config", "Result", "Option", "String", "Vec", "Box"];
+pub(crate) const RESERVED_TYPES: &[&str] = &["Client", "Error", "Config", "Result", "Option", "String", "Vec", "Box"];
 
 /// Names of client methods that are not operations.
 pub const RESERVED_METHODS: &[&str] = &["new", "config", "transport", "with", "with_timeout", "with_retry"];
@@ -152,6 +152,7 @@ impl<'a> Lowerer<'a, '_> {
             security,
             features: Default::default(),
             model_index: Default::default(),
+            alias_groups: Vec::new(),
         };
         api.reindex();
         api

@@ -1,0 +1,444 @@
+//! Part of stage 3: schemas of one shape become one generic model.
+//!
+//! Specs that describe many objects the same way repeat the same schemas once per
+//! object: Boomi's has 70 `XQueryConfig`s, `XExpression`s and `XQueryResponse`s that
+//! differ only in the object `X` and its property enum. Each was a struct with its own
+//! `Serialize`, `Deserialize`, `Debug`, `Clone` and `PartialEq`, and together they were
+//! a third of the crate's check time. Here a family of such schemas becomes one generic
+//! model, `QueryResponse<T0>`, and each schema a type alias of it,
+//! `pub type AccountQueryResponse = QueryResponse<Account>;`: the same name, fields,
+//! struct literals, enum variants and wire format, compiled once.
+//!
+//! Two schemas are of one shape when they are equal but for the models they name:
+//! the same fields (Rust and wire names, requiredness, nullability, docs, leniency) or
+//! the same variants. Schemas that name each other (an expression and the group of
+//! expressions it may be) are taken together, a strongly connected component at a
+//! time, so that a recursive family is generic as a whole (`Expression<T0>` and
+//! `GroupingExpression<T0>`, each naming the other) and no alias leads back to
+//! itself. Where the members name the same model the generic names it too; where
+//! they differ, that is a type parameter. A family needs [`MIN_FAMILY`] members.
+//! The generic is named after the words its members' names end with.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::ir::{Alias, Api, Model, Type};
+use crate::naming::Scope;
+
+/// The fewest schemas of one shape that become a generic: fewer are not worth the
+/// indirection of an alias for a reader of the crate.
+pub const MIN_FAMILY: usize = 4;
+
+/// Turns each family of schemas of one shape into a generic model and aliases.
+pub fn generalize(api: &mut Api) {
+    // A model named like a type parameter would be shadowed inside a generic.
+    if api.models.iter().any(|m| is_param_name(m.name())) {
+        return;
+    }
+    let index: BTreeMap<&str, usize> = api.models.iter().enumerate().map(|(i, m)| (m.name(), i)).collect();
+    let untagged_variants = untagged_variants(&api.models);
+    let candidate: Vec<bool> = api
+        .models
+        .iter()
+        .map(|m| match m {
+            Model::Struct(s) => {
+                s.additional.is_none()
+                    && s.fields.iter().all(|f| !f.secret && !crate::emit::models::recurses(api, &s.name, &f.ty))
+            }
+            Model::Union(u) => {
+                u.discriminator.is_none() && u.variants.iter().all(|v| !crate::emit::models::recurses(api, &u.name, &v.ty))
+            }
+            _ => false,
+        })
+        .collect();
+    let edges: Vec<Vec<usize>> = api
+        .models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let mut out = Vec::new();
+            if candidate[i] {
+                m.for_each_type(&mut |ty| {
+                    ty.for_each_name(&mut |name| {
+                        if let Some(&j) = index.get(name)
+                            && candidate[j]
+                        {
+                            out.push(j);
+                        }
+                    })
+                });
+            }
+            out
+        })
+        .collect();
+    let components = strongly_connected(&edges, &candidate);
+
+    // Each component's members in a canonical order, its signature and its holes.
+    let mut families: BTreeMap<String, Vec<Component>> = BTreeMap::new();
+    for members in components {
+        let Some(component) = Component::new(&api.models, members, &untagged_variants) else { continue };
+        // Of one shape and named alike: a schema of the same shape by chance, named
+        // otherwise (`ConnectionLicensingReport` beside the `XQueryConfig`s), stays
+        // out, so the others still share a name.
+        let last_words: Vec<&str> = component
+            .members
+            .iter()
+            .map(|&i| camel_words(api.models[i].name()).last().copied().unwrap_or(""))
+            .collect();
+        let key = format!("{}{}", last_words.join(" "), component.signature);
+        families.entry(key).or_default().push(component);
+    }
+    let mut families: Vec<Vec<Component>> = families.into_values().filter(|f| f.len() >= MIN_FAMILY).collect();
+    // Members in spec order; the biggest family first, so it gets the plain name when
+    // two want one; then in spec order, so every run claims names the same way.
+    for family in &mut families {
+        family.sort_by_key(|c| c.first());
+    }
+    families.sort_by_key(|f| (std::cmp::Reverse(f.len()), f[0].first()));
+
+    let mut names = Scope::with_reserved(crate::lower::RESERVED_TYPES);
+    for m in &api.models {
+        names.claim(m.name().to_owned());
+    }
+    let mut replaced: BTreeMap<usize, Model> = BTreeMap::new();
+    let mut inserted: BTreeMap<usize, Vec<Model>> = BTreeMap::new();
+    for family in families {
+        let Some((generics, aliases)) = build(&api.models, &family, &mut names) else { continue };
+        if family[0].members.len() > 1 {
+            for component in &family {
+                api.alias_groups.push(component.members.iter().map(|&i| api.models[i].name().to_owned()).collect());
+            }
+        }
+        for (anchor, generic) in generics {
+            inserted.entry(anchor).or_default().push(generic);
+        }
+        replaced.extend(aliases);
+    }
+    if replaced.is_empty() {
+        return;
+    }
+    let old = std::mem::take(&mut api.models);
+    for (i, model) in old.into_iter().enumerate() {
+        api.models.extend(inserted.remove(&i).unwrap_or_default());
+        api.models.push(replaced.remove(&i).unwrap_or(model));
+    }
+    api.reindex();
+}
+
+/// `T0`, `T1`, ...: the names the emitters give type parameters.
+pub fn param_name(i: usize) -> String {
+    format!("T{i}")
+}
+
+fn is_param_name(name: &str) -> bool {
+    name.strip_prefix('T').is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The structs that are variants of an untagged union: a missing required field
+/// decodes differently in them, so they are of one shape only with each other.
+fn untagged_variants(models: &[Model]) -> BTreeSet<&str> {
+    let mut out = BTreeSet::new();
+    for model in models {
+        if let Model::Union(u) = model
+            && u.discriminator.is_none()
+        {
+            for v in &u.variants {
+                if let Type::Named(name) = &v.ty {
+                    out.insert(name.as_str());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Tarjan's algorithm, without recursion: the strongly connected components of the
+/// candidates, each in order of index.
+fn strongly_connected(edges: &[Vec<usize>], candidate: &[bool]) -> Vec<Vec<usize>> {
+    const UNSEEN: usize = usize::MAX;
+    let n = edges.len();
+    let mut order = vec![UNSEEN; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut next = 0;
+    let mut out = Vec::new();
+    for root in 0..n {
+        if !candidate[root] || order[root] != UNSEEN {
+            continue;
+        }
+        // (node, index of the next edge to follow)
+        let mut work = vec![(root, 0)];
+        order[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (node, ref mut edge)) = work.last_mut() {
+            if let Some(&to) = edges[node].get(*edge) {
+                *edge += 1;
+                if order[to] == UNSEEN {
+                    order[to] = next;
+                    low[to] = next;
+                    next += 1;
+                    stack.push(to);
+                    on_stack[to] = true;
+                    work.push((to, 0));
+                } else if on_stack[to] {
+                    low[node] = low[node].min(order[to]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[node]);
+            }
+            if low[node] == order[node] {
+                let mut component = Vec::new();
+                while let Some(member) = stack.pop() {
+                    on_stack[member] = false;
+                    component.push(member);
+                    if member == node {
+                        break;
+                    }
+                }
+                component.sort_unstable();
+                out.push(component);
+            }
+        }
+    }
+    out
+}
+
+/// A strongly connected component of candidate models, as a possible family member.
+struct Component {
+    /// Model indices, in the canonical order (by shape) that makes members of one
+    /// family line up position by position.
+    members: Vec<usize>,
+    /// The shape of every member in order, with names inside the component as their
+    /// position and names outside it as holes.
+    signature: String,
+    /// The model names in the holes, in the order the signature meets them.
+    holes: Vec<String>,
+}
+
+impl Component {
+    fn new(models: &[Model], mut members: Vec<usize>, untagged: &BTreeSet<&str>) -> Option<Self> {
+        let shape = |i: usize| describe(&models[i], untagged, &mut |_| Type::Named("?".to_owned()));
+        let mut shaped: Vec<(String, usize)> = members.iter().map(|&i| (shape(i), i)).collect();
+        shaped.sort();
+        // Two members of one shape could line up either way: not a family member.
+        if shaped.windows(2).any(|w| w[0].0 == w[1].0) {
+            return None;
+        }
+        members = shaped.into_iter().map(|(_, i)| i).collect();
+        let position: BTreeMap<&str, usize> = members.iter().enumerate().map(|(k, &i)| (models[i].name(), k)).collect();
+        let mut signature = String::new();
+        let mut holes = Vec::new();
+        for &i in &members {
+            signature.push_str(&describe(&models[i], untagged, &mut |name| match position.get(name) {
+                Some(k) => Type::Named(format!("#{k}")),
+                None => {
+                    holes.push(name.to_owned());
+                    Type::Named("$".to_owned())
+                }
+            }));
+            signature.push('\n');
+        }
+        Some(Self { members, signature, holes })
+    }
+
+    fn first(&self) -> usize {
+        self.members.iter().copied().min().unwrap_or(usize::MAX)
+    }
+}
+
+/// The model without its name and doc, each model name in it replaced by `rename`,
+/// as text; with whether it is an untagged union's variant.
+fn describe(model: &Model, untagged: &BTreeSet<&str>, rename: &mut impl FnMut(&str) -> Type) -> String {
+    let mut copy = model.clone();
+    match &mut copy {
+        Model::Struct(s) => {
+            s.name.clear();
+            s.doc = None;
+        }
+        Model::Union(u) => {
+            u.name.clear();
+            u.doc = None;
+        }
+        _ => {}
+    }
+    copy.for_each_type_mut(&mut |ty| rename_types(ty, rename));
+    format!("{copy:?} untagged={}", untagged.contains(model.name()))
+}
+
+/// Replaces each `Type::Named` in `ty`, outermost first, arguments left to right.
+fn rename_types(ty: &mut Type, rename: &mut impl FnMut(&str) -> Type) {
+    match ty {
+        Type::Named(name) => *ty = rename(name),
+        Type::Array(inner) | Type::Map(inner) => rename_types(inner, rename),
+        Type::Generic(_, args) => args.iter_mut().for_each(|arg| rename_types(arg, rename)),
+        _ => {}
+    }
+}
+
+/// The generic models of a family (each with the index it goes before) and the alias
+/// that replaces each member, by index; `None` when the members' names share no word
+/// to name a generic after.
+#[allow(clippy::type_complexity)]
+fn build(models: &[Model], family: &[Component], names: &mut Scope) -> Option<(Vec<(usize, Model)>, Vec<(usize, Model)>)> {
+    let width = family[0].members.len();
+    let holes = family[0].holes.len();
+    // A hole whose model is the same in every member stays that model; the others are
+    // parameters, one per distinct column of models.
+    let mut params: Vec<Vec<&str>> = Vec::new();
+    let mut fill: Vec<Type> = Vec::with_capacity(holes);
+    for h in 0..holes {
+        let column: Vec<&str> = family.iter().map(|c| c.holes[h].as_str()).collect();
+        if column.iter().all(|n| *n == column[0]) {
+            fill.push(Type::Named(column[0].to_owned()));
+        } else {
+            let p = match params.iter().position(|p| *p == column) {
+                Some(p) => p,
+                None => {
+                    params.push(column);
+                    params.len() - 1
+                }
+            };
+            fill.push(Type::Param(p));
+        }
+    }
+    let own_params: Vec<Type> = (0..params.len()).map(Type::Param).collect();
+
+    let mut generic_names = Vec::with_capacity(width);
+    for k in 0..width {
+        let member_names: Vec<&str> = family.iter().map(|c| models[c.members[k]].name()).collect();
+        let suffix = common_suffix(&member_names)?;
+        generic_names.push(suffix);
+    }
+    let generic_names: Vec<String> = generic_names
+        .into_iter()
+        .map(|suffix| {
+            let name = if names.contains(&suffix) {
+                if params.is_empty() { format!("Shared{suffix}") } else { format!("{suffix}Of") }
+            } else {
+                suffix
+            };
+            names.claim(name)
+        })
+        .collect();
+
+    let first = &family[0];
+    let position: BTreeMap<&str, usize> = first.members.iter().enumerate().map(|(k, &i)| (models[i].name(), k)).collect();
+    let mut generics = Vec::with_capacity(width);
+    let mut next_hole = 0;
+    for (k, &i) in first.members.iter().enumerate() {
+        let mut generic = models[i].clone();
+        generic.for_each_type_mut(&mut |ty| {
+            rename_types(ty, &mut |name| match position.get(name) {
+                Some(&at) => Type::Generic(generic_names[at].clone(), own_params.clone()),
+                None => {
+                    next_hole += 1;
+                    fill[next_hole - 1].clone()
+                }
+            })
+        });
+        let listed: Vec<String> = family.iter().take(3).map(|c| format!("`{}`", models[c.members[k]].name())).collect();
+        let more = family.len().saturating_sub(3);
+        let doc = format!(
+            "The shape {} schemas of the spec share ({}{}); each is a type alias of this.",
+            family.len(),
+            listed.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() },
+        );
+        match &mut generic {
+            Model::Struct(s) => {
+                s.name = generic_names[k].clone();
+                s.doc = Some(doc);
+            }
+            Model::Union(u) => {
+                u.name = generic_names[k].clone();
+                u.doc = Some(doc);
+            }
+            _ => return None,
+        }
+        let anchor = family.iter().map(|c| c.members[k]).min().unwrap_or(i);
+        generics.push((anchor, generic));
+    }
+
+    let mut aliases = Vec::new();
+    for (at, component) in family.iter().enumerate() {
+        let args: Vec<Type> = params.iter().map(|column| Type::Named(column[at].to_owned())).collect();
+        for (k, &i) in component.members.iter().enumerate() {
+            let (name, doc) = match &models[i] {
+                Model::Struct(s) => (s.name.clone(), s.doc.clone()),
+                Model::Union(u) => (u.name.clone(), u.doc.clone()),
+                _ => return None,
+            };
+            aliases.push((i, Model::Alias(Alias { name, doc, ty: Type::Generic(generic_names[k].clone(), args.clone()) })));
+        }
+    }
+    Some((generics, aliases))
+}
+
+/// The words (in the CamelCase sense) all `names` end with, `QueryResponse` for
+/// `AccountQueryResponse` and `AtomQueryResponse`; `None` when they share none.
+fn common_suffix(names: &[&str]) -> Option<String> {
+    let words: Vec<Vec<&str>> = names.iter().map(|n| camel_words(n)).collect();
+    let shortest = words.iter().map(Vec::len).min()?;
+    let mut shared = 0;
+    while shared < shortest {
+        let word = words[0][words[0].len() - 1 - shared];
+        if words.iter().all(|w| w[w.len() - 1 - shared] == word) {
+            shared += 1;
+        } else {
+            break;
+        }
+    }
+    if shared == 0 {
+        return None;
+    }
+    let w = &words[0];
+    let suffix: String = w[w.len() - shared..].concat();
+    // A name must start with a letter: `2Response` shares only `Response`.
+    let suffix = suffix.trim_start_matches(|c: char| !c.is_ascii_alphabetic()).to_owned();
+    (!suffix.is_empty()).then_some(suffix)
+}
+
+/// `AccountQueryResponse` as `Account`, `Query`, `Response`: a word begins at each
+/// upper-case letter after a lower-case letter or digit.
+fn camel_words(name: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    let mut start = 0;
+    let bytes = name.as_bytes();
+    for i in 1..bytes.len() {
+        if bytes[i].is_ascii_uppercase() && (bytes[i - 1].is_ascii_lowercase() || bytes[i - 1].is_ascii_digit()) {
+            words.push(&name[start..i]);
+            start = i;
+        }
+    }
+    words.push(&name[start..]);
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffixes() {
+        assert_eq!(common_suffix(&["AccountQueryResponse", "AtomQueryResponse"]).as_deref(), Some("QueryResponse"));
+        assert_eq!(common_suffix(&["Expression", "AccountExpression"]).as_deref(), Some("Expression"));
+        assert_eq!(common_suffix(&["Cat", "Dog"]), None);
+        assert_eq!(common_suffix(&["X12Response", "Edi2Response"]).as_deref(), Some("Response"));
+    }
+
+    #[test]
+    fn components_are_strongly_connected() {
+        // 0 → 1 → 0, 2 → 0, 3 alone, 4 not a candidate.
+        let edges = vec![vec![1], vec![0], vec![0], vec![], vec![]];
+        let got = strongly_connected(&edges, &[true, true, true, true, false]);
+        let mut got: Vec<Vec<usize>> = got;
+        got.sort();
+        assert_eq!(got, vec![vec![0, 1], vec![2], vec![3]]);
+    }
+}
