@@ -40,13 +40,8 @@ pub fn generalize(api: &mut Api) {
         .models
         .iter()
         .map(|m| match m {
-            Model::Struct(s) => {
-                s.additional.is_none()
-                    && s.fields.iter().all(|f| !f.secret && !crate::emit::models::recurses(api, &s.name, &f.ty))
-            }
-            Model::Union(u) => {
-                u.discriminator.is_none() && u.variants.iter().all(|v| !crate::emit::models::recurses(api, &u.name, &v.ty))
-            }
+            Model::Struct(s) => s.additional.is_none() && s.fields.iter().all(|f| !f.secret),
+            Model::Union(u) => u.discriminator.is_none(),
             _ => false,
         })
         .collect();
@@ -73,9 +68,9 @@ pub fn generalize(api: &mut Api) {
     let components = strongly_connected(&edges, &candidate);
 
     // Each component's members in a canonical order, its signature and its holes.
-    let mut families: BTreeMap<String, Vec<Component>> = BTreeMap::new();
+    let mut families: std::collections::HashMap<(Vec<&str>, Signature), Vec<Component>> = std::collections::HashMap::new();
     for members in components {
-        let Some(component) = Component::new(&api.models, members, &untagged_variants) else { continue };
+        let Some(mut component) = Component::new(&api.models, members, &untagged_variants) else { continue };
         // Of one shape and named alike: a schema of the same shape by chance, named
         // otherwise (`ConnectionLicensingReport` beside the `XQueryConfig`s), stays
         // out, so the others still share a name.
@@ -84,10 +79,23 @@ pub fn generalize(api: &mut Api) {
             .iter()
             .map(|&i| camel_words(api.models[i].name()).last().copied().unwrap_or(""))
             .collect();
-        let key = format!("{}{}", last_words.join(" "), component.signature);
-        families.entry(key).or_default().push(component);
+        let signature = std::mem::take(&mut component.signature);
+        families.entry((last_words, signature)).or_default().push(component);
     }
-    let mut families: Vec<Vec<Component>> = families.into_values().filter(|f| f.len() >= MIN_FAMILY).collect();
+    // A member with a field that leads back to it without a `Vec` between has that
+    // field boxed, which a generic could not tell from its parameters: such members
+    // stay as they are (checked here, for family members only, as it walks models).
+    let boxes = |i: usize| match &api.models[i] {
+        Model::Struct(s) => s.fields.iter().any(|f| crate::emit::models::recurses(api, &s.name, &f.ty)),
+        Model::Union(u) => u.variants.iter().any(|v| crate::emit::models::recurses(api, &u.name, &v.ty)),
+        _ => true,
+    };
+    let mut families: Vec<Vec<Component>> = families
+        .into_values()
+        .filter(|f| f.len() >= MIN_FAMILY)
+        .map(|f| f.into_iter().filter(|c| !c.members.iter().any(|&i| boxes(i))).collect::<Vec<_>>())
+        .filter(|f| f.len() >= MIN_FAMILY)
+        .collect();
     // Members in spec order; the biggest family first, so it gets the plain name when
     // two want one; then in spec order, so every run claims names the same way.
     for family in &mut families {
@@ -216,34 +224,42 @@ struct Component {
     members: Vec<usize>,
     /// The shape of every member in order, with names inside the component as their
     /// position and names outside it as holes.
-    signature: String,
+    signature: Signature,
     /// The model names in the holes, in the order the signature meets them.
     holes: Vec<String>,
 }
 
+/// Each member without its name and doc, its model names replaced, and whether it is
+/// an untagged union's variant: what members of one family have in common.
+type Signature = Vec<(Model, bool)>;
+
 impl Component {
     fn new(models: &[Model], mut members: Vec<usize>, untagged: &BTreeSet<&str>) -> Option<Self> {
-        let shape = |i: usize| describe(&models[i], untagged, &mut |_| Type::Named("?".to_owned()));
-        let mut shaped: Vec<(String, usize)> = members.iter().map(|&i| (shape(i), i)).collect();
-        shaped.sort();
-        // Two members of one shape could line up either way: not a family member.
-        if shaped.windows(2).any(|w| w[0].0 == w[1].0) {
-            return None;
+        if members.len() > 1 {
+            // Members line up by their shape with every name a hole, as text (which
+            // orders); two of one shape could line up either way: not a family member.
+            let shape = |i: usize| format!("{:?}", describe(&models[i], untagged, &mut |_| Type::Named(String::new())));
+            let mut shaped: Vec<(String, usize)> = members.iter().map(|&i| (shape(i), i)).collect();
+            shaped.sort();
+            if shaped.windows(2).any(|w| w[0].0 == w[1].0) {
+                return None;
+            }
+            members = shaped.into_iter().map(|(_, i)| i).collect();
         }
-        members = shaped.into_iter().map(|(_, i)| i).collect();
         let position: BTreeMap<&str, usize> = members.iter().enumerate().map(|(k, &i)| (models[i].name(), k)).collect();
-        let mut signature = String::new();
         let mut holes = Vec::new();
-        for &i in &members {
-            signature.push_str(&describe(&models[i], untagged, &mut |name| match position.get(name) {
-                Some(k) => Type::Named(format!("#{k}")),
-                None => {
-                    holes.push(name.to_owned());
-                    Type::Named("$".to_owned())
-                }
-            }));
-            signature.push('\n');
-        }
+        let signature = members
+            .iter()
+            .map(|&i| {
+                describe(&models[i], untagged, &mut |name| match position.get(name) {
+                    Some(k) => Type::Named(format!("#{k}")),
+                    None => {
+                        holes.push(name.to_owned());
+                        Type::Named("$".to_owned())
+                    }
+                })
+            })
+            .collect();
         Some(Self { members, signature, holes })
     }
 
@@ -252,9 +268,9 @@ impl Component {
     }
 }
 
-/// The model without its name and doc, each model name in it replaced by `rename`,
-/// as text; with whether it is an untagged union's variant.
-fn describe(model: &Model, untagged: &BTreeSet<&str>, rename: &mut impl FnMut(&str) -> Type) -> String {
+/// The model without its name and doc, each model name in it replaced by `rename`;
+/// with whether it is an untagged union's variant.
+fn describe(model: &Model, untagged: &BTreeSet<&str>, rename: &mut impl FnMut(&str) -> Type) -> (Model, bool) {
     let mut copy = model.clone();
     match &mut copy {
         Model::Struct(s) => {
@@ -268,7 +284,7 @@ fn describe(model: &Model, untagged: &BTreeSet<&str>, rename: &mut impl FnMut(&s
         _ => {}
     }
     copy.for_each_type_mut(&mut |ty| rename_types(ty, rename));
-    format!("{copy:?} untagged={}", untagged.contains(model.name()))
+    (copy, untagged.contains(model.name()))
 }
 
 /// Replaces each `Type::Named` in `ty`, outermost first, arguments left to right.

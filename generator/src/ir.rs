@@ -152,7 +152,7 @@ pub enum SecurityScheme {
 }
 
 /// A named type.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Model {
     /// An object with known properties.
     Struct(Struct),
@@ -168,7 +168,7 @@ pub enum Model {
 }
 
 /// See [`Model::Statuses`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Statuses {
     /// Rust type name.
     pub name: String,
@@ -228,7 +228,7 @@ impl Model {
 }
 
 /// An object type.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Struct {
     /// Rust type name.
     pub name: String,
@@ -241,7 +241,7 @@ pub struct Struct {
 }
 
 /// One property.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Field {
     /// Rust field name.
     pub rust: String,
@@ -272,7 +272,7 @@ impl Field {
 }
 
 /// An enum of strings or integers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Enum {
     /// Rust type name.
     pub name: String,
@@ -287,7 +287,7 @@ pub struct Enum {
 }
 
 /// The JSON type of an enum's values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EnumKind {
     /// Strings.
     String,
@@ -296,7 +296,7 @@ pub enum EnumKind {
 }
 
 /// One enum value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Variant {
     /// Rust variant name.
     pub rust: String,
@@ -306,7 +306,7 @@ pub struct Variant {
 
 /// An untagged union: the first variant that decodes wins, so the most specific
 /// variants come first.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Union {
     /// Rust type name.
     pub name: String,
@@ -319,7 +319,7 @@ pub struct Union {
 }
 
 /// A union's tag property and the variant each value selects.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Discriminator {
     /// The JSON property holding the tag.
     pub property: String,
@@ -328,7 +328,7 @@ pub struct Discriminator {
 }
 
 /// One alternative of a union.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UnionVariant {
     /// Rust variant name.
     pub rust: String,
@@ -337,7 +337,7 @@ pub struct UnionVariant {
 }
 
 /// A type alias.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Alias {
     /// Rust type name.
     pub name: String,
@@ -348,7 +348,7 @@ pub struct Alias {
 }
 
 /// A value type.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Type {
     /// `String`.
     String,
@@ -420,7 +420,7 @@ impl Type {
 }
 
 /// Integer widths.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IntWidth {
     /// `i32`
     I32,
@@ -429,7 +429,7 @@ pub enum IntWidth {
 }
 
 /// Float widths.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FloatWidth {
     /// `f32`
     F32,
@@ -438,7 +438,7 @@ pub enum FloatWidth {
 }
 
 /// An HTTP method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Method {
     /// GET
     Get,
