@@ -149,7 +149,7 @@ fn generic_aliases_follow_their_features(scratch: &Path) {
         "fn main() {\n    let _: Option<fixture_generics::models::UserGroup> = None;\n    let _ = fixture_generics::models::UserPage::default();\n}\n",
     )
     .expect("example");
-    for features in ["", "pets", "users", "orders", "tags", "reports", "full"] {
+    for features in ["", "pets", "users", "orders", "tags", "reports", "shapes", "full"] {
         let output = cargo(scratch)
             .args(["check", "--offline", "--quiet", "-p", "fixture-generics", "--no-default-features", "--features", features])
             .output()

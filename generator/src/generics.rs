@@ -67,9 +67,36 @@ pub fn generalize(api: &mut Api) {
         .collect();
     let components = strongly_connected(&edges, &candidate);
 
+    // Tarjan's algorithm lists a component after every component it reaches, so one
+    // pass gives each its height: 0 for one that reaches no other, else one more than
+    // the highest it reaches. Families are built lowest first, so that a family's
+    // holes are the generics its references became: members whose holes are aliases
+    // of one type (Google's `V1Entity` and `V1beta2Entity`, both `Entity`) need no
+    // parameter for them.
+    let mut component_of = vec![usize::MAX; api.models.len()];
+    for (c, members) in components.iter().enumerate() {
+        for &m in members {
+            component_of[m] = c;
+        }
+    }
+    let mut height = vec![0usize; components.len()];
+    for (c, members) in components.iter().enumerate() {
+        let mut h = 0;
+        for &m in members {
+            for &to in &edges[m] {
+                let d = component_of[to];
+                if d != c {
+                    h = h.max(height[d] + 1);
+                }
+            }
+        }
+        height[c] = h;
+    }
+
     // Each component's members in a canonical order, its signature and its holes.
-    let mut families: std::collections::HashMap<(Vec<&str>, Signature), Vec<Component>> = std::collections::HashMap::new();
-    for members in components {
+    let mut families: std::collections::HashMap<(Vec<&str>, Signature), Vec<(usize, Component)>> =
+        std::collections::HashMap::new();
+    for (members, h) in components.into_iter().zip(height) {
         let Some(mut component) = Component::new(&api.models, members, &untagged_variants) else { continue };
         // Of one shape and named alike: a schema of the same shape by chance, named
         // otherwise (`ConnectionLicensingReport` beside the `XQueryConfig`s), stays
@@ -80,7 +107,7 @@ pub fn generalize(api: &mut Api) {
             .map(|&i| camel_words(api.models[i].name()).last().copied().unwrap_or(""))
             .collect();
         let signature = std::mem::take(&mut component.signature);
-        families.entry((last_words, signature)).or_default().push(component);
+        families.entry((last_words, signature)).or_default().push((h, component));
     }
     // A member with a field that leads back to it without a `Vec` between has that
     // field boxed, which a generic could not tell from its parameters: such members
@@ -90,37 +117,48 @@ pub fn generalize(api: &mut Api) {
         Model::Union(u) => u.variants.iter().any(|v| crate::emit::models::recurses(api, &u.name, &v.ty)),
         _ => true,
     };
-    let mut families: Vec<Vec<Component>> = families
+    let mut families: Vec<(usize, Vec<Component>)> = families
         .into_values()
         .filter(|f| f.len() >= MIN_FAMILY)
-        .map(|f| f.into_iter().filter(|c| !c.members.iter().any(|&i| boxes(i))).collect::<Vec<_>>())
-        .filter(|f| f.len() >= MIN_FAMILY)
+        .map(|f| {
+            let kept: Vec<(usize, Component)> = f.into_iter().filter(|(_, c)| !c.members.iter().any(|&i| boxes(i))).collect();
+            let h = kept.iter().map(|(h, _)| *h).max().unwrap_or(0);
+            let mut members: Vec<Component> = kept.into_iter().map(|(_, c)| c).collect();
+            members.sort_by_key(|c| c.first());
+            (h, members)
+        })
+        .filter(|(_, f)| f.len() >= MIN_FAMILY)
         .collect();
-    // Members in spec order; the biggest family first, so it gets the plain name when
-    // two want one; then in spec order, so every run claims names the same way.
-    for family in &mut families {
-        family.sort_by_key(|c| c.first());
-    }
-    families.sort_by_key(|f| (std::cmp::Reverse(f.len()), f[0].first()));
+    // Lowest first, so a family's holes are the generics its references became; then
+    // the biggest first, so it gets the plain name when two want one; then in spec
+    // order, so every run claims names alike.
+    families.sort_by_key(|(h, f)| (*h, std::cmp::Reverse(f.len()), f[0].first()));
 
     let mut names = Scope::with_reserved(crate::lower::RESERVED_TYPES);
     for m in &api.models {
         names.claim(m.name().to_owned());
     }
+    // What each schema that became an alias stands for, its arguments resolved too.
+    let mut resolved: BTreeMap<String, Type> = BTreeMap::new();
     let mut replaced: BTreeMap<usize, Model> = BTreeMap::new();
     let mut inserted: BTreeMap<usize, Vec<Model>> = BTreeMap::new();
-    for family in families {
-        let Some((generics, aliases)) = build(&api.models, &family, &mut names) else { continue };
+    let mut alias_groups = Vec::new();
+    for (_, family) in families {
+        let Some(built) = build(&api.models, &family, &mut names, &resolved) else { continue };
         if family[0].members.len() > 1 {
             for component in &family {
-                api.alias_groups.push(component.members.iter().map(|&i| api.models[i].name().to_owned()).collect());
+                alias_groups.push(component.members.iter().map(|&i| api.models[i].name().to_owned()).collect());
             }
         }
-        for (anchor, generic) in generics {
+        for (anchor, generic) in built.generics {
             inserted.entry(anchor).or_default().push(generic);
         }
-        replaced.extend(aliases);
+        for (i, alias, target) in built.aliases {
+            resolved.insert(api.models[i].name().to_owned(), target);
+            replaced.insert(i, alias);
+        }
     }
+    api.alias_groups.extend(alias_groups);
     if replaced.is_empty() {
         return;
     }
@@ -297,26 +335,39 @@ fn rename_types(ty: &mut Type, rename: &mut impl FnMut(&str) -> Type) {
     }
 }
 
-/// The generic models of a family (each with the index it goes before) and the alias
-/// that replaces each member, by index; `None` when the members' names share no word
-/// to name a generic after.
-#[allow(clippy::type_complexity)]
-fn build(models: &[Model], family: &[Component], names: &mut Scope) -> Option<(Vec<(usize, Model)>, Vec<(usize, Model)>)> {
+/// What [`build`] makes of a family.
+struct Built {
+    /// The generic models, each with the index of the model it goes before.
+    generics: Vec<(usize, Model)>,
+    /// The alias that replaces each member, by index, with the type it stands for.
+    aliases: Vec<(usize, Model, Type)>,
+}
+
+/// The generic models of a family and the aliases of its members; `None` when the
+/// members' names share no word to name a generic after.
+fn build(models: &[Model], family: &[Component], names: &mut Scope, resolved: &BTreeMap<String, Type>) -> Option<Built> {
     let width = family[0].members.len();
     let holes = family[0].holes.len();
-    // A hole whose model is the same in every member stays that model; the others are
-    // parameters, one per distinct column of models.
-    let mut params: Vec<Vec<&str>> = Vec::new();
+    // Each hole as the type it stands for: its model, or the generic its alias names.
+    let resolve = |name: &str| resolved.get(name).cloned().unwrap_or_else(|| Type::Named(name.to_owned()));
+    let types: Vec<Vec<Type>> = family.iter().map(|c| c.holes.iter().map(|n| resolve(n)).collect()).collect();
+    // A hole that stands for the same type in every member stays that type; the
+    // others are parameters, one per distinct column of types.
+    let mut params: Vec<Vec<&Type>> = Vec::new();
+    // Per parameter, the hole it was first found in: its members' own names there
+    // are the aliases' arguments.
+    let mut param_hole: Vec<usize> = Vec::new();
     let mut fill: Vec<Type> = Vec::with_capacity(holes);
     for h in 0..holes {
-        let column: Vec<&str> = family.iter().map(|c| c.holes[h].as_str()).collect();
-        if column.iter().all(|n| *n == column[0]) {
-            fill.push(Type::Named(column[0].to_owned()));
+        let column: Vec<&Type> = types.iter().map(|t| &t[h]).collect();
+        if column.iter().all(|t| *t == column[0]) {
+            fill.push(column[0].clone());
         } else {
             let p = match params.iter().position(|p| *p == column) {
                 Some(p) => p,
                 None => {
                     params.push(column);
+                    param_hole.push(h);
                     params.len() - 1
                 }
             };
@@ -325,13 +376,12 @@ fn build(models: &[Model], family: &[Component], names: &mut Scope) -> Option<(V
     }
     let own_params: Vec<Type> = (0..params.len()).map(Type::Param).collect();
 
-    let mut generic_names = Vec::with_capacity(width);
+    let mut suffixes = Vec::with_capacity(width);
     for k in 0..width {
         let member_names: Vec<&str> = family.iter().map(|c| models[c.members[k]].name()).collect();
-        let suffix = common_suffix(&member_names)?;
-        generic_names.push(suffix);
+        suffixes.push(common_suffix(&member_names)?);
     }
-    let generic_names: Vec<String> = generic_names
+    let generic_names: Vec<String> = suffixes
         .into_iter()
         .map(|suffix| {
             let name = if names.contains(&suffix) {
@@ -383,17 +433,20 @@ fn build(models: &[Model], family: &[Component], names: &mut Scope) -> Option<(V
 
     let mut aliases = Vec::new();
     for (at, component) in family.iter().enumerate() {
-        let args: Vec<Type> = params.iter().map(|column| Type::Named(column[at].to_owned())).collect();
+        let args: Vec<Type> = param_hole.iter().map(|&h| Type::Named(component.holes[h].clone())).collect();
+        let resolved_args: Vec<Type> = params.iter().map(|column| column[at].clone()).collect();
         for (k, &i) in component.members.iter().enumerate() {
             let (name, doc) = match &models[i] {
                 Model::Struct(s) => (s.name.clone(), s.doc.clone()),
                 Model::Union(u) => (u.name.clone(), u.doc.clone()),
                 _ => return None,
             };
-            aliases.push((i, Model::Alias(Alias { name, doc, ty: Type::Generic(generic_names[k].clone(), args.clone()) })));
+            let ty = Type::Generic(generic_names[k].clone(), args.clone());
+            let target = Type::Generic(generic_names[k].clone(), resolved_args.clone());
+            aliases.push((i, Model::Alias(Alias { name, doc, ty }), target));
         }
     }
-    Some((generics, aliases))
+    Some(Built { generics, aliases })
 }
 
 /// The words (in the CamelCase sense) all `names` end with, `QueryResponse` for
@@ -453,6 +506,9 @@ mod tests {
         // 0 → 1 → 0, 2 → 0, 3 alone, 4 not a candidate.
         let edges = vec![vec![1], vec![0], vec![0], vec![], vec![]];
         let got = strongly_connected(&edges, &[true, true, true, true, false]);
+        // A component comes after every component it reaches: heights rely on it.
+        let at = |c: &[usize]| got.iter().position(|g| g == c);
+        assert!(at(&[0, 1]) < at(&[2]), "{got:?}");
         let mut got: Vec<Vec<usize>> = got;
         got.sort();
         assert_eq!(got, vec![vec![0, 1], vec![2], vec![3]]);
