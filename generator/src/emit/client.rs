@@ -629,7 +629,9 @@ fn operation_with(op: &Operation, variant: Variant<'_>) -> TokenStream {
     if !params_with_docs.is_empty() {
         docs.push(quote!(#[doc = ""]));
         for p in params_with_docs {
-            let text = p.doc.as_deref().unwrap_or_default().replace('\n', " ");
+            // One list item: line breaks, `\r` among them (rustdoc refuses a bare one),
+            // become spaces.
+            let text = p.doc.as_deref().unwrap_or_default().replace(['\n', '\r'], " ");
             let line = format!(" - `{}`: {}", p.rust, text.trim());
             docs.push(quote!(#[doc = #line]));
         }

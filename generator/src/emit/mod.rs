@@ -58,7 +58,8 @@ pub fn doc(text: Option<&str>) -> TokenStream {
 pub fn markdown_lines(text: &str) -> Vec<String> {
     let mut lines = Vec::new();
     let mut in_fence = false;
-    for line in text.lines() {
+    // A bare `\r` is a line break too: rustdoc refuses one inside a doc comment.
+    for line in text.lines().flat_map(|line| line.split('\r')) {
         let trimmed = line.trim();
         let line = if let Some(rest) = trimmed.strip_prefix("```") {
             if in_fence {
@@ -142,5 +143,16 @@ pub fn rust_type(ty: &Type, scope: Scope) -> TokenStream {
             let value = rust_type(value, scope);
             quote!(std::collections::BTreeMap<String, #value>)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::markdown_lines;
+
+    #[test]
+    fn a_bare_carriage_return_breaks_the_line() {
+        // rustdoc refuses a doc comment with a bare `\r` in it.
+        assert_eq!(markdown_lines("one\rtwo\r\nthree\n"), ["one", "two", "three"]);
     }
 }
