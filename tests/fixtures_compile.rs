@@ -139,8 +139,8 @@ fn check(scratch: &Path, args: &[&str]) -> (bool, String) {
 
 /// The crate of `generics.yaml` builds with each tag's feature alone: a generic
 /// compiles with any feature of its aliases, and an alias with the features that
-/// reached its schema, also one reached only through its generic's sibling (a filter's
-/// group, which the filter names only through the generic).
+/// reached its schema, also one its generics no longer name (a filter's group, which
+/// the filter names through the generic; a shape's point, now a `Point`).
 fn generic_aliases_follow_their_features(scratch: &Path) {
     let dir = scratch.join("generics");
     std::fs::create_dir_all(dir.join("examples")).expect("examples dir");
@@ -165,6 +165,14 @@ fn generic_aliases_follow_their_features(scratch: &Path) {
         (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
     };
     assert!(ok, "UserGroup and UserPage with the users feature:\n{stderr}");
+    // V1Shape's points are `Point`s, which V1Point names: on with V1Shape's feature.
+    std::fs::write(dir.join("examples/point.rs"), "fn main() {\n    let _: Option<fixture_generics::models::V1Point> = None;\n}\n")
+        .expect("example");
+    let output = cargo(scratch)
+        .args(["check", "--offline", "--quiet", "-p", "fixture-generics", "--no-default-features", "--features", "shapes", "--example", "point"])
+        .output()
+        .expect("run cargo check");
+    assert!(output.status.success(), "V1Point with the shapes feature:\n{}", String::from_utf8_lossy(&output.stderr));
     let output = cargo(scratch)
         .args(["check", "--offline", "--quiet", "-p", "fixture-generics", "--no-default-features", "--features", "pets", "--example", "group"])
         .output()

@@ -28,6 +28,43 @@ fn config() -> Config {
     config
 }
 
+/// The type an IR type stands for, through aliases of generics.
+fn resolve(api: &specwright::ir::Api, ty: &specwright::ir::Type) -> specwright::ir::Type {
+    use specwright::ir::{Model, Type};
+    match ty {
+        Type::Named(name) => match api.model(name) {
+            Some(Model::Alias(alias)) => resolve(api, &alias.ty),
+            _ => ty.clone(),
+        },
+        Type::Generic(name, args) => Type::Generic(name.clone(), args.iter().map(|arg| resolve(api, arg)).collect()),
+        Type::Array(item) => Type::Array(Box::new(resolve(api, item))),
+        Type::Map(value) => Type::Map(Box::new(resolve(api, value))),
+        other => other.clone(),
+    }
+}
+
+/// Generic families make schemas of one shape one type; no two query operations
+/// take one type of body, though, or a filter would convert into another object's
+/// query. The seed's process schedules and their statuses, and eight of the full
+/// spec's objects, have bodies of one shape.
+#[test]
+fn full_spec_filter_bodies_stay_apart() {
+    let seed = specwright::preset::boomi(&workspace_root()).generate().expect("the seed generates");
+    let full = config().generate().expect("the full spec generates");
+    for output in [seed, full] {
+        let api = &output.api;
+        let generics = api.models.iter().filter(|m| m.param_count() > 0).count();
+        assert!(generics >= 5, "query families are generic ({generics} generics)");
+        let mut seen = std::collections::BTreeMap::new();
+        for f in &api.filters {
+            let ty = resolve(api, &specwright::ir::Type::Named(f.shape.request.clone()));
+            if let Some(other) = seen.insert(ty, &f.shape.request) {
+                panic!("{} and {} are one type", other, f.shape.request);
+            }
+        }
+    }
+}
+
 #[test]
 fn full_spec_counts_and_warnings() {
     let output = config().generate().expect("the full spec generates");

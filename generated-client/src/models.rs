@@ -1618,7 +1618,7 @@ impl<'de> super::runtime::de::InPlace<'de> for EnvironmentAtomAttachment {
         }
     }
 }
-/// The shape 10 schemas of the spec share (`EnvironmentAtomAttachmentQueryConfig`, `ProcessQueryConfig`, `EnvironmentQueryConfig` and 7 more); each is a type alias of this.
+/// The shape 8 schemas of the spec share (`EnvironmentAtomAttachmentQueryConfig`, `ProcessQueryConfig`, `EnvironmentQueryConfig` and 5 more); each is a type alias of this.
 #[cfg(
     any(
         feature = "processes",
@@ -5054,9 +5054,42 @@ impl<'de> super::runtime::de::InPlace<'de> for ScheduleRetry {
 }
 /// Query for process schedules. Filterable properties: processId, atomId.
 #[cfg(feature = "processes")]
-pub type ProcessSchedulesQueryConfig = QueryConfig<
-    ProcessSchedulesQueryConfigQueryFilter,
->;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ProcessSchedulesQueryConfig {
+    pub query_filter: Option<ProcessSchedulesQueryConfigQueryFilter>,
+}
+#[cfg(feature = "processes")]
+impl serde::Serialize for ProcessSchedulesQueryConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessSchedulesQueryConfig",
+            &[("QueryFilter", &self.query_filter)],
+        )
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ProcessSchedulesQueryConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        super::runtime::de::in_place(deserializer, "ProcessSchedulesQueryConfig")
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::InPlace<'de> for ProcessSchedulesQueryConfig {
+    const FIELDS: &'static [&'static str] = &["QueryFilter"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.query_filter),
+            _ => super::runtime::de::skip(map),
+        }
+    }
+}
 #[cfg(feature = "processes")]
 pub type ProcessSchedulesQueryConfigQueryFilter = QueryConfigQueryFilter<
     ProcessSchedulesExpression,
@@ -5208,9 +5241,42 @@ impl<'de> super::runtime::de::InPlace<'de> for ProcessScheduleStatus {
 }
 /// Query for process schedule statuses. Filterable properties: processId, atomId.
 #[cfg(feature = "processes")]
-pub type ProcessScheduleStatusQueryConfig = QueryConfig<
-    ProcessScheduleStatusQueryConfigQueryFilter,
->;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ProcessScheduleStatusQueryConfig {
+    pub query_filter: Option<ProcessScheduleStatusQueryConfigQueryFilter>,
+}
+#[cfg(feature = "processes")]
+impl serde::Serialize for ProcessScheduleStatusQueryConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        super::runtime::ser::fields(
+            serializer,
+            "ProcessScheduleStatusQueryConfig",
+            &[("QueryFilter", &self.query_filter)],
+        )
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> serde::Deserialize<'de> for ProcessScheduleStatusQueryConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        super::runtime::de::in_place(deserializer, "ProcessScheduleStatusQueryConfig")
+    }
+}
+#[cfg(feature = "processes")]
+impl<'de> super::runtime::de::InPlace<'de> for ProcessScheduleStatusQueryConfig {
+    const FIELDS: &'static [&'static str] = &["QueryFilter"];
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            0 => super::runtime::de::field(map, &mut self.query_filter),
+            _ => super::runtime::de::skip(map),
+        }
+    }
+}
 #[cfg(feature = "processes")]
 pub type ProcessScheduleStatusQueryConfigQueryFilter = QueryConfigQueryFilter<
     ProcessScheduleStatusExpression,

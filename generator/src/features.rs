@@ -97,10 +97,9 @@ pub fn assign(api: &mut Api) {
             out
         })
         .collect();
-    for group in &api.alias_groups {
-        let members: Vec<usize> = group.iter().filter_map(|name| api.model_index.get(name).copied()).collect();
-        for &from in &members {
-            edges[from].extend(members.iter().copied().filter(|&to| to != from));
+    for (alias, references) in &api.alias_references {
+        if let Some(&from) = api.model_index.get(alias) {
+            edges[from].extend(references.iter().filter_map(|name| api.model_index.get(name).copied()));
         }
     }
     for out in &mut edges {

@@ -34,12 +34,59 @@ pub fn generalize(api: &mut Api) {
     if api.models.iter().any(|m| is_param_name(m.name())) {
         return;
     }
+    // A filter converts into its query's request body (`impl From<XFilter> for
+    // XQueryConfig`): two bodies that became one type would take each other's filters.
+    // Those bodies stay structs of their own, and the families are found again.
+    let mut excluded = BTreeSet::new();
+    loop {
+        let plan = plan(api, &excluded);
+        let mut by_type: BTreeMap<&Type, Vec<&str>> = BTreeMap::new();
+        for f in &api.filters {
+            if let Some(ty) = plan.resolved.get(&f.shape.request) {
+                by_type.entry(ty).or_default().push(&f.shape.request);
+            }
+        }
+        let shared: Vec<String> =
+            by_type.into_values().filter(|requests| requests.len() > 1).flatten().map(|r| (*r).to_owned()).collect();
+        if shared.is_empty() || shared.iter().all(|r| excluded.contains(r)) {
+            apply(api, plan);
+            return;
+        }
+        excluded.extend(shared);
+    }
+}
+
+/// What [`generalize`] changes: the aliases that replace members and the generics
+/// that go before them, by model index.
+struct Plan {
+    replaced: BTreeMap<usize, Model>,
+    inserted: BTreeMap<usize, Vec<Model>>,
+    resolved: BTreeMap<String, Type>,
+    alias_references: BTreeMap<String, Vec<String>>,
+}
+
+fn apply(api: &mut Api, mut plan: Plan) {
+    if plan.replaced.is_empty() {
+        return;
+    }
+    let old = std::mem::take(&mut api.models);
+    for (i, model) in old.into_iter().enumerate() {
+        api.models.extend(plan.inserted.remove(&i).unwrap_or_default());
+        api.models.push(plan.replaced.remove(&i).unwrap_or(model));
+    }
+    api.alias_references.extend(plan.alias_references);
+    api.reindex();
+}
+
+/// The families of the models not `excluded`, as generics and aliases.
+fn plan(api: &Api, excluded: &BTreeSet<String>) -> Plan {
     let index: BTreeMap<&str, usize> = api.models.iter().enumerate().map(|(i, m)| (m.name(), i)).collect();
     let untagged_variants = untagged_variants(&api.models);
     let candidate: Vec<bool> = api
         .models
         .iter()
         .map(|m| match m {
+            _ if excluded.contains(m.name()) => false,
             Model::Struct(s) => s.additional.is_none() && s.fields.iter().all(|f| !f.secret),
             Model::Union(u) => u.discriminator.is_none(),
             _ => false,
@@ -94,8 +141,7 @@ pub fn generalize(api: &mut Api) {
     }
 
     // Each component's members in a canonical order, its signature and its holes.
-    let mut families: std::collections::HashMap<(Vec<&str>, Signature), Vec<(usize, Component)>> =
-        std::collections::HashMap::new();
+    let mut families: indexmap::IndexMap<FamilyKey<'_>, Vec<(usize, Component)>> = indexmap::IndexMap::new();
     for (members, h) in components.into_iter().zip(height) {
         let Some(mut component) = Component::new(&api.models, members, &untagged_variants) else { continue };
         // Of one shape and named alike: a schema of the same shape by chance, named
@@ -142,32 +188,21 @@ pub fn generalize(api: &mut Api) {
     let mut resolved: BTreeMap<String, Type> = BTreeMap::new();
     let mut replaced: BTreeMap<usize, Model> = BTreeMap::new();
     let mut inserted: BTreeMap<usize, Vec<Model>> = BTreeMap::new();
-    let mut alias_groups = Vec::new();
+    let mut alias_references = BTreeMap::new();
     for (_, family) in families {
         let Some(built) = build(&api.models, &family, &mut names, &resolved) else { continue };
-        if family[0].members.len() > 1 {
-            for component in &family {
-                alias_groups.push(component.members.iter().map(|&i| api.models[i].name().to_owned()).collect());
-            }
-        }
         for (anchor, generic) in built.generics {
             inserted.entry(anchor).or_default().push(generic);
         }
         for (i, alias, target) in built.aliases {
+            let mut references = Vec::new();
+            api.models[i].for_each_type(&mut |ty| ty.for_each_name(&mut |name| references.push(name.to_owned())));
+            alias_references.insert(api.models[i].name().to_owned(), references);
             resolved.insert(api.models[i].name().to_owned(), target);
             replaced.insert(i, alias);
         }
     }
-    api.alias_groups.extend(alias_groups);
-    if replaced.is_empty() {
-        return;
-    }
-    let old = std::mem::take(&mut api.models);
-    for (i, model) in old.into_iter().enumerate() {
-        api.models.extend(inserted.remove(&i).unwrap_or_default());
-        api.models.push(replaced.remove(&i).unwrap_or(model));
-    }
-    api.reindex();
+    Plan { replaced, inserted, resolved, alias_references }
 }
 
 /// `T0`, `T1`, ...: the names the emitters give type parameters.
@@ -270,6 +305,9 @@ struct Component {
 /// Each member without its name and doc, its model names replaced, and whether it is
 /// an untagged union's variant: what members of one family have in common.
 type Signature = Vec<(Model, bool)>;
+
+/// The last word of each member's name, and the signature: a family's key.
+type FamilyKey<'a> = (Vec<&'a str>, Signature);
 
 impl Component {
     fn new(models: &[Model], mut members: Vec<usize>, untagged: &BTreeSet<&str>) -> Option<Self> {

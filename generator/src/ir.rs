@@ -32,10 +32,11 @@ pub struct Api {
     pub features: Features,
     /// Each model's index in `models`, by name; see [`Api::reindex`].
     pub model_index: std::collections::BTreeMap<String, usize>,
-    /// Aliases that stand for schemas which named one another (an expression and its
-    /// group) and now are aliases of generics that do (see [`crate::generics`]): each
-    /// reaches the others, as the schemas did.
-    pub alias_groups: Vec<Vec<String>>,
+    /// The models each schema that became an alias of a generic named (see
+    /// [`crate::generics`]), by the alias's name: for Cargo features the alias reaches
+    /// them as the schema did, though the generic names their generics instead (or,
+    /// for a recursive family, its own generics).
+    pub alias_references: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Api {

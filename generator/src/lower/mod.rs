@@ -152,7 +152,7 @@ impl<'a> Lowerer<'a, '_> {
             security,
             features: Default::default(),
             model_index: Default::default(),
-            alias_groups: Vec::new(),
+            alias_references: Default::default(),
         };
         api.reindex();
         api
