@@ -1,7 +1,8 @@
 //! Generates a typed async Rust client crate from an OpenAPI 3.0 or 3.1 document.
 //!
 //! The pipeline has one module per stage and the data flows forward only:
-//! [`load`] → [`check`] → [`lower`] (with [`query_shape`]) → [`emit`] → [`render`] →
+//! [`load`] → [`check`] → [`lower`] (with [`query_shape`], [`paging`] and [`generics`]) →
+//! [`emit`] → [`render`] →
 //! [`write`](mod@write). The CLI, `build.rs` users and tests all go through [`Config`]:
 //!
 //! ```no_run
