@@ -99,6 +99,13 @@ struct Args {
     /// default feature, enables all), so a crate can build only the tags it uses.
     #[arg(long)]
     no_features: bool,
+    /// Give every schema a type of its own, without generic families.
+    ///
+    /// Default: four or more schemas of one shape, differing only in the models they
+    /// name and named alike (`AccountQueryResponse`, `AtomQueryResponse`), become one
+    /// generic (`QueryResponse<T0>`) and each an alias of it, which compiles once.
+    #[arg(long)]
+    no_generics: bool,
     /// Do not name the stages on stderr. Without it, a run that takes more than half
     /// a second (a big spec) names each stage as it begins; `--check` is always quiet.
     #[arg(long, short)]
@@ -276,6 +283,9 @@ fn main() -> ExitCode {
         if args.no_features {
             command.push_str(" --no-features");
         }
+        if args.no_generics {
+            command.push_str(" --no-generics");
+        }
     }
     for overlay in &args.overlays {
         config.overlay(overlay);
@@ -338,6 +348,9 @@ fn main() -> ExitCode {
     }
     if args.no_features {
         config.tag_features(false);
+    }
+    if args.no_generics {
+        config.generic_families(false);
     }
     config.progress(!args.quiet && !args.check);
 

@@ -195,3 +195,22 @@ fn bare_specwright_outside_the_workspace_says_what_to_do() {
     assert!(stderr.contains("pass an OpenAPI document, e.g. `specwright petstore.yaml"), "{stderr}");
     assert!(std::fs::read_dir(dir.path()).expect("dir").next().is_none(), "nothing is written");
 }
+
+#[test]
+fn no_generics_gives_every_schema_a_type_of_its_own() {
+    let dir = scratch("no-generics");
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/generics.yaml");
+    let spec = spec.to_str().expect("a UTF-8 path");
+    let out = generator(&dir, &[spec, "--out", "with", "-q"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let models = std::fs::read_to_string(dir.join("with/src/models.rs")).expect("models");
+    assert!(models.contains("pub struct Page<T0> {") && models.contains("pub type PetPage = Page<Pet>;"), "a family is one generic");
+
+    let out = generator(&dir, &[spec, "--out", "without", "--no-generics", "-q"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let models = std::fs::read_to_string(dir.join("without/src/models.rs")).expect("models");
+    assert!(models.contains("pub struct PetPage {") && models.contains("pub struct UserPage {"), "each schema a struct");
+    assert!(!models.contains("<T0>") && !models.contains("type alias of this"), "no generic");
+    let lib = std::fs::read_to_string(dir.join("without/src/lib.rs")).expect("lib");
+    assert!(lib.lines().next().unwrap_or_default().contains("--no-generics"), "the header's command regenerates alike");
+}
