@@ -50,6 +50,302 @@ fn arity_atom_simple_expression_operator(
         _ => None,
     }
 }
+/// One comparison on a property; `P` is the queried object's property enum (each
+/// object's condition, `ProcessCondition`, is this with its own).
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "components"
+    )
+)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition<P> {
+    property: P,
+    operator: super::models::SimpleExpressionOperator,
+    arguments: Vec<String>,
+}
+/// A condition, or conditions and groups joined by a grouping operator, nested
+/// to any depth; `P` is the queried object's property enum (each object's
+/// filter, `ProcessFilter`, is this with its own).
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "components"
+    )
+)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter<P> {
+    /// One condition.
+    Condition(Condition<P>),
+    /// Members joined by a grouping operator.
+    Group {
+        /// The grouping operator.
+        operator: super::models::GroupingExpressionOperator,
+        /// The members.
+        members: Vec<Filter<P>>,
+    },
+}
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "components"
+    )
+)]
+impl<P> Filter<P> {
+    /// The members joined by any grouping operator the spec lists.
+    pub fn grouped<F: Into<Self>>(
+        operator: super::models::GroupingExpressionOperator,
+        members: impl IntoIterator<Item = F>,
+    ) -> Self {
+        Self::Group {
+            operator,
+            members: members.into_iter().map(Into::into).collect(),
+        }
+    }
+    /// The members joined with `and`; members may be conditions or groups.
+    pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
+        Self::grouped(super::models::GroupingExpressionOperator::And, members)
+    }
+    /// The members joined with `or`; members may be conditions or groups.
+    pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
+        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
+    }
+}
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "components"
+    )
+)]
+impl<P> From<Condition<P>> for Filter<P> {
+    fn from(condition: Condition<P>) -> Self {
+        Self::Condition(condition)
+    }
+}
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "components"
+    )
+)]
+impl<P> Filter<P> {
+    /// `self` and `other` joined by `operator`, extending `self` when it is
+    /// already a group joined by that operator.
+    fn joined(
+        self,
+        operator: super::models::GroupingExpressionOperator,
+        other: Self,
+    ) -> Self {
+        match self {
+            Self::Group { operator: existing, mut members } if existing == operator => {
+                members.push(other);
+                Self::Group {
+                    operator: existing,
+                    members,
+                }
+            }
+            first => {
+                Self::Group {
+                    operator,
+                    members: vec![first, other],
+                }
+            }
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "components"
+    )
+)]
+impl<P, R: Into<Filter<P>>> std::ops::BitAnd<R> for Filter<P> {
+    type Output = Filter<P>;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> Filter<P> {
+        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
+    }
+}
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "components"
+    )
+)]
+impl<P, R: Into<Filter<P>>> std::ops::BitAnd<R> for Condition<P> {
+    type Output = Filter<P>;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> Filter<P> {
+        <Filter<P>>::from(self)
+            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
+    }
+}
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "components"
+    )
+)]
+impl<P, R: Into<Filter<P>>> std::ops::BitOr<R> for Filter<P> {
+    type Output = Filter<P>;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> Filter<P> {
+        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
+    }
+}
+#[cfg(
+    any(
+        feature = "processes",
+        feature = "execution",
+        feature = "environments",
+        feature = "deployments",
+        feature = "components"
+    )
+)]
+impl<P, R: Into<Filter<P>>> std::ops::BitOr<R> for Condition<P> {
+    type Output = Filter<P>;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> Filter<P> {
+        <Filter<P>>::from(self)
+            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
+    }
+}
+/// One comparison on a property; `P` is the queried object's property enum (each
+/// object's condition, `AtomCondition`, is this with its own).
+#[cfg(feature = "atoms")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition2<P> {
+    property: P,
+    operator: super::models::AtomSimpleExpressionOperator,
+    arguments: Vec<String>,
+}
+/// A condition, or conditions and groups joined by a grouping operator, nested
+/// to any depth; `P` is the queried object's property enum (each object's
+/// filter, `AtomFilter`, is this with its own).
+#[cfg(feature = "atoms")]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter2<P> {
+    /// One condition.
+    Condition(Condition2<P>),
+    /// Members joined by a grouping operator.
+    Group {
+        /// The grouping operator.
+        operator: super::models::GroupingExpressionOperator,
+        /// The members.
+        members: Vec<Filter2<P>>,
+    },
+}
+#[cfg(feature = "atoms")]
+impl<P> Filter2<P> {
+    /// The members joined by any grouping operator the spec lists.
+    pub fn grouped<F: Into<Self>>(
+        operator: super::models::GroupingExpressionOperator,
+        members: impl IntoIterator<Item = F>,
+    ) -> Self {
+        Self::Group {
+            operator,
+            members: members.into_iter().map(Into::into).collect(),
+        }
+    }
+    /// The members joined with `and`; members may be conditions or groups.
+    pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
+        Self::grouped(super::models::GroupingExpressionOperator::And, members)
+    }
+    /// The members joined with `or`; members may be conditions or groups.
+    pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
+        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
+    }
+}
+#[cfg(feature = "atoms")]
+impl<P> From<Condition2<P>> for Filter2<P> {
+    fn from(condition: Condition2<P>) -> Self {
+        Self::Condition(condition)
+    }
+}
+#[cfg(feature = "atoms")]
+impl<P> Filter2<P> {
+    /// `self` and `other` joined by `operator`, extending `self` when it is
+    /// already a group joined by that operator.
+    fn joined(
+        self,
+        operator: super::models::GroupingExpressionOperator,
+        other: Self,
+    ) -> Self {
+        match self {
+            Self::Group { operator: existing, mut members } if existing == operator => {
+                members.push(other);
+                Self::Group {
+                    operator: existing,
+                    members,
+                }
+            }
+            first => {
+                Self::Group {
+                    operator,
+                    members: vec![first, other],
+                }
+            }
+        }
+    }
+}
+#[cfg(feature = "atoms")]
+impl<P, R: Into<Filter2<P>>> std::ops::BitAnd<R> for Filter2<P> {
+    type Output = Filter2<P>;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> Filter2<P> {
+        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
+    }
+}
+#[cfg(feature = "atoms")]
+impl<P, R: Into<Filter2<P>>> std::ops::BitAnd<R> for Condition2<P> {
+    type Output = Filter2<P>;
+    /// `a & b`: both joined with `and`.
+    fn bitand(self, rhs: R) -> Filter2<P> {
+        <Filter2<P>>::from(self)
+            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
+    }
+}
+#[cfg(feature = "atoms")]
+impl<P, R: Into<Filter2<P>>> std::ops::BitOr<R> for Filter2<P> {
+    type Output = Filter2<P>;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> Filter2<P> {
+        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
+    }
+}
+#[cfg(feature = "atoms")]
+impl<P, R: Into<Filter2<P>>> std::ops::BitOr<R> for Condition2<P> {
+    type Output = Filter2<P>;
+    /// `a | b`: both joined with `or`.
+    fn bitor(self, rhs: R) -> Filter2<P> {
+        <Filter2<P>>::from(self)
+            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
+    }
+}
 /// A property of [`Process`](super::models::Process) that a query can filter on.
 #[cfg(feature = "processes")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -201,14 +497,9 @@ impl ProcessProperty {
         }
     }
 }
-/// One comparison on a property.
+/// One comparison on a property of [`Process`](super::models::Process).
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProcessCondition {
-    property: ProcessProperty,
-    operator: super::models::SimpleExpressionOperator,
-    arguments: Vec<String>,
-}
+pub type ProcessCondition = Condition<ProcessProperty>;
 #[cfg(feature = "processes")]
 impl ProcessCondition {
     fn into_model(self) -> super::models::ProcessSimpleExpression {
@@ -222,41 +513,10 @@ impl ProcessCondition {
     }
 }
 /// A filter for [`Client::query_processes`](super::Client::query_processes).
-/// A condition, or conditions and groups joined by a grouping operator,
-/// nested to any depth.
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq)]
-pub enum ProcessFilter {
-    /// One condition.
-    Condition(ProcessCondition),
-    /// Members joined by a grouping operator.
-    Group {
-        /// The grouping operator.
-        operator: super::models::GroupingExpressionOperator,
-        /// The members.
-        members: Vec<ProcessFilter>,
-    },
-}
+pub type ProcessFilter = Filter<ProcessProperty>;
 #[cfg(feature = "processes")]
 impl ProcessFilter {
-    /// The members joined by any grouping operator the spec lists.
-    pub fn grouped<F: Into<Self>>(
-        operator: super::models::GroupingExpressionOperator,
-        members: impl IntoIterator<Item = F>,
-    ) -> Self {
-        Self::Group {
-            operator,
-            members: members.into_iter().map(Into::into).collect(),
-        }
-    }
-    /// The members joined with `and`; members may be conditions or groups.
-    pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::And, members)
-    }
-    /// The members joined with `or`; members may be conditions or groups.
-    pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
-    }
     fn into_expression(self) -> super::models::ProcessExpression {
         match self {
             Self::Condition(condition) => {
@@ -284,72 +544,6 @@ impl ProcessFilter {
                 expression: self.into_expression(),
             }),
         }
-    }
-}
-#[cfg(feature = "processes")]
-impl From<ProcessCondition> for ProcessFilter {
-    fn from(condition: ProcessCondition) -> Self {
-        Self::Condition(condition)
-    }
-}
-#[cfg(feature = "processes")]
-impl ProcessFilter {
-    /// `self` and `other` joined by `operator`, extending `self` when it is
-    /// already a group joined by that operator.
-    fn joined(
-        self,
-        operator: super::models::GroupingExpressionOperator,
-        other: ProcessFilter,
-    ) -> ProcessFilter {
-        match self {
-            Self::Group { operator: existing, mut members } if existing == operator => {
-                members.push(other);
-                Self::Group {
-                    operator: existing,
-                    members,
-                }
-            }
-            first => {
-                Self::Group {
-                    operator,
-                    members: vec![first, other],
-                }
-            }
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl<R: Into<ProcessFilter>> std::ops::BitAnd<R> for ProcessFilter {
-    type Output = ProcessFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> ProcessFilter {
-        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "processes")]
-impl<R: Into<ProcessFilter>> std::ops::BitAnd<R> for ProcessCondition {
-    type Output = ProcessFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> ProcessFilter {
-        ProcessFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "processes")]
-impl<R: Into<ProcessFilter>> std::ops::BitOr<R> for ProcessFilter {
-    type Output = ProcessFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> ProcessFilter {
-        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
-    }
-}
-#[cfg(feature = "processes")]
-impl<R: Into<ProcessFilter>> std::ops::BitOr<R> for ProcessCondition {
-    type Output = ProcessFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> ProcessFilter {
-        ProcessFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "processes")]
@@ -564,14 +758,9 @@ impl ExecutionRecordProperty {
         }
     }
 }
-/// One comparison on a property.
+/// One comparison on a property of [`ExecutionRecord`](super::models::ExecutionRecord).
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExecutionRecordCondition {
-    property: ExecutionRecordProperty,
-    operator: super::models::SimpleExpressionOperator,
-    arguments: Vec<String>,
-}
+pub type ExecutionRecordCondition = Condition<ExecutionRecordProperty>;
 #[cfg(feature = "execution")]
 impl ExecutionRecordCondition {
     fn into_model(self) -> super::models::ExecutionRecordSimpleExpression {
@@ -585,41 +774,10 @@ impl ExecutionRecordCondition {
     }
 }
 /// A filter for [`Client::query_execution_records`](super::Client::query_execution_records).
-/// A condition, or conditions and groups joined by a grouping operator,
-/// nested to any depth.
 #[cfg(feature = "execution")]
-#[derive(Debug, Clone, PartialEq)]
-pub enum ExecutionRecordFilter {
-    /// One condition.
-    Condition(ExecutionRecordCondition),
-    /// Members joined by a grouping operator.
-    Group {
-        /// The grouping operator.
-        operator: super::models::GroupingExpressionOperator,
-        /// The members.
-        members: Vec<ExecutionRecordFilter>,
-    },
-}
+pub type ExecutionRecordFilter = Filter<ExecutionRecordProperty>;
 #[cfg(feature = "execution")]
 impl ExecutionRecordFilter {
-    /// The members joined by any grouping operator the spec lists.
-    pub fn grouped<F: Into<Self>>(
-        operator: super::models::GroupingExpressionOperator,
-        members: impl IntoIterator<Item = F>,
-    ) -> Self {
-        Self::Group {
-            operator,
-            members: members.into_iter().map(Into::into).collect(),
-        }
-    }
-    /// The members joined with `and`; members may be conditions or groups.
-    pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::And, members)
-    }
-    /// The members joined with `or`; members may be conditions or groups.
-    pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
-    }
     fn into_expression(self) -> super::models::ExecutionRecordExpression {
         match self {
             Self::Condition(condition) => {
@@ -669,72 +827,6 @@ impl ExecutionRecordFilter {
                     .collect(),
             }),
         }
-    }
-}
-#[cfg(feature = "execution")]
-impl From<ExecutionRecordCondition> for ExecutionRecordFilter {
-    fn from(condition: ExecutionRecordCondition) -> Self {
-        Self::Condition(condition)
-    }
-}
-#[cfg(feature = "execution")]
-impl ExecutionRecordFilter {
-    /// `self` and `other` joined by `operator`, extending `self` when it is
-    /// already a group joined by that operator.
-    fn joined(
-        self,
-        operator: super::models::GroupingExpressionOperator,
-        other: ExecutionRecordFilter,
-    ) -> ExecutionRecordFilter {
-        match self {
-            Self::Group { operator: existing, mut members } if existing == operator => {
-                members.push(other);
-                Self::Group {
-                    operator: existing,
-                    members,
-                }
-            }
-            first => {
-                Self::Group {
-                    operator,
-                    members: vec![first, other],
-                }
-            }
-        }
-    }
-}
-#[cfg(feature = "execution")]
-impl<R: Into<ExecutionRecordFilter>> std::ops::BitAnd<R> for ExecutionRecordFilter {
-    type Output = ExecutionRecordFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> ExecutionRecordFilter {
-        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "execution")]
-impl<R: Into<ExecutionRecordFilter>> std::ops::BitAnd<R> for ExecutionRecordCondition {
-    type Output = ExecutionRecordFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> ExecutionRecordFilter {
-        ExecutionRecordFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "execution")]
-impl<R: Into<ExecutionRecordFilter>> std::ops::BitOr<R> for ExecutionRecordFilter {
-    type Output = ExecutionRecordFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> ExecutionRecordFilter {
-        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
-    }
-}
-#[cfg(feature = "execution")]
-impl<R: Into<ExecutionRecordFilter>> std::ops::BitOr<R> for ExecutionRecordCondition {
-    type Output = ExecutionRecordFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> ExecutionRecordFilter {
-        ExecutionRecordFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "execution")]
@@ -898,14 +990,9 @@ impl EnvironmentProperty {
         }
     }
 }
-/// One comparison on a property.
+/// One comparison on a property of [`Environment`](super::models::Environment).
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct EnvironmentCondition {
-    property: EnvironmentProperty,
-    operator: super::models::SimpleExpressionOperator,
-    arguments: Vec<String>,
-}
+pub type EnvironmentCondition = Condition<EnvironmentProperty>;
 #[cfg(feature = "environments")]
 impl EnvironmentCondition {
     fn into_model(self) -> super::models::EnvironmentSimpleExpression {
@@ -919,41 +1006,10 @@ impl EnvironmentCondition {
     }
 }
 /// A filter for [`Client::query_environments`](super::Client::query_environments).
-/// A condition, or conditions and groups joined by a grouping operator,
-/// nested to any depth.
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq)]
-pub enum EnvironmentFilter {
-    /// One condition.
-    Condition(EnvironmentCondition),
-    /// Members joined by a grouping operator.
-    Group {
-        /// The grouping operator.
-        operator: super::models::GroupingExpressionOperator,
-        /// The members.
-        members: Vec<EnvironmentFilter>,
-    },
-}
+pub type EnvironmentFilter = Filter<EnvironmentProperty>;
 #[cfg(feature = "environments")]
 impl EnvironmentFilter {
-    /// The members joined by any grouping operator the spec lists.
-    pub fn grouped<F: Into<Self>>(
-        operator: super::models::GroupingExpressionOperator,
-        members: impl IntoIterator<Item = F>,
-    ) -> Self {
-        Self::Group {
-            operator,
-            members: members.into_iter().map(Into::into).collect(),
-        }
-    }
-    /// The members joined with `and`; members may be conditions or groups.
-    pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::And, members)
-    }
-    /// The members joined with `or`; members may be conditions or groups.
-    pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
-    }
     fn into_expression(self) -> super::models::EnvironmentExpression {
         match self {
             Self::Condition(condition) => {
@@ -981,72 +1037,6 @@ impl EnvironmentFilter {
                 expression: self.into_expression(),
             }),
         }
-    }
-}
-#[cfg(feature = "environments")]
-impl From<EnvironmentCondition> for EnvironmentFilter {
-    fn from(condition: EnvironmentCondition) -> Self {
-        Self::Condition(condition)
-    }
-}
-#[cfg(feature = "environments")]
-impl EnvironmentFilter {
-    /// `self` and `other` joined by `operator`, extending `self` when it is
-    /// already a group joined by that operator.
-    fn joined(
-        self,
-        operator: super::models::GroupingExpressionOperator,
-        other: EnvironmentFilter,
-    ) -> EnvironmentFilter {
-        match self {
-            Self::Group { operator: existing, mut members } if existing == operator => {
-                members.push(other);
-                Self::Group {
-                    operator: existing,
-                    members,
-                }
-            }
-            first => {
-                Self::Group {
-                    operator,
-                    members: vec![first, other],
-                }
-            }
-        }
-    }
-}
-#[cfg(feature = "environments")]
-impl<R: Into<EnvironmentFilter>> std::ops::BitAnd<R> for EnvironmentFilter {
-    type Output = EnvironmentFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> EnvironmentFilter {
-        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "environments")]
-impl<R: Into<EnvironmentFilter>> std::ops::BitAnd<R> for EnvironmentCondition {
-    type Output = EnvironmentFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> EnvironmentFilter {
-        EnvironmentFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "environments")]
-impl<R: Into<EnvironmentFilter>> std::ops::BitOr<R> for EnvironmentFilter {
-    type Output = EnvironmentFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> EnvironmentFilter {
-        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
-    }
-}
-#[cfg(feature = "environments")]
-impl<R: Into<EnvironmentFilter>> std::ops::BitOr<R> for EnvironmentCondition {
-    type Output = EnvironmentFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> EnvironmentFilter {
-        EnvironmentFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "environments")]
@@ -1264,14 +1254,9 @@ impl DeployedPackageProperty {
         }
     }
 }
-/// One comparison on a property.
+/// One comparison on a property of [`DeployedPackage`](super::models::DeployedPackage).
 #[cfg(feature = "deployments")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct DeployedPackageCondition {
-    property: DeployedPackageProperty,
-    operator: super::models::SimpleExpressionOperator,
-    arguments: Vec<String>,
-}
+pub type DeployedPackageCondition = Condition<DeployedPackageProperty>;
 #[cfg(feature = "deployments")]
 impl DeployedPackageCondition {
     fn into_model(self) -> super::models::DeployedPackageSimpleExpression {
@@ -1285,41 +1270,10 @@ impl DeployedPackageCondition {
     }
 }
 /// A filter for [`Client::query_deployed_packages`](super::Client::query_deployed_packages).
-/// A condition, or conditions and groups joined by a grouping operator,
-/// nested to any depth.
 #[cfg(feature = "deployments")]
-#[derive(Debug, Clone, PartialEq)]
-pub enum DeployedPackageFilter {
-    /// One condition.
-    Condition(DeployedPackageCondition),
-    /// Members joined by a grouping operator.
-    Group {
-        /// The grouping operator.
-        operator: super::models::GroupingExpressionOperator,
-        /// The members.
-        members: Vec<DeployedPackageFilter>,
-    },
-}
+pub type DeployedPackageFilter = Filter<DeployedPackageProperty>;
 #[cfg(feature = "deployments")]
 impl DeployedPackageFilter {
-    /// The members joined by any grouping operator the spec lists.
-    pub fn grouped<F: Into<Self>>(
-        operator: super::models::GroupingExpressionOperator,
-        members: impl IntoIterator<Item = F>,
-    ) -> Self {
-        Self::Group {
-            operator,
-            members: members.into_iter().map(Into::into).collect(),
-        }
-    }
-    /// The members joined with `and`; members may be conditions or groups.
-    pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::And, members)
-    }
-    /// The members joined with `or`; members may be conditions or groups.
-    pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
-    }
     fn into_expression(self) -> super::models::DeployedPackageExpression {
         match self {
             Self::Condition(condition) => {
@@ -1347,72 +1301,6 @@ impl DeployedPackageFilter {
                 expression: self.into_expression(),
             }),
         }
-    }
-}
-#[cfg(feature = "deployments")]
-impl From<DeployedPackageCondition> for DeployedPackageFilter {
-    fn from(condition: DeployedPackageCondition) -> Self {
-        Self::Condition(condition)
-    }
-}
-#[cfg(feature = "deployments")]
-impl DeployedPackageFilter {
-    /// `self` and `other` joined by `operator`, extending `self` when it is
-    /// already a group joined by that operator.
-    fn joined(
-        self,
-        operator: super::models::GroupingExpressionOperator,
-        other: DeployedPackageFilter,
-    ) -> DeployedPackageFilter {
-        match self {
-            Self::Group { operator: existing, mut members } if existing == operator => {
-                members.push(other);
-                Self::Group {
-                    operator: existing,
-                    members,
-                }
-            }
-            first => {
-                Self::Group {
-                    operator,
-                    members: vec![first, other],
-                }
-            }
-        }
-    }
-}
-#[cfg(feature = "deployments")]
-impl<R: Into<DeployedPackageFilter>> std::ops::BitAnd<R> for DeployedPackageFilter {
-    type Output = DeployedPackageFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> DeployedPackageFilter {
-        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "deployments")]
-impl<R: Into<DeployedPackageFilter>> std::ops::BitAnd<R> for DeployedPackageCondition {
-    type Output = DeployedPackageFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> DeployedPackageFilter {
-        DeployedPackageFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "deployments")]
-impl<R: Into<DeployedPackageFilter>> std::ops::BitOr<R> for DeployedPackageFilter {
-    type Output = DeployedPackageFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> DeployedPackageFilter {
-        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
-    }
-}
-#[cfg(feature = "deployments")]
-impl<R: Into<DeployedPackageFilter>> std::ops::BitOr<R> for DeployedPackageCondition {
-    type Output = DeployedPackageFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> DeployedPackageFilter {
-        DeployedPackageFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "deployments")]
@@ -1532,14 +1420,9 @@ impl AtomProperty {
         }
     }
 }
-/// One comparison on a property.
+/// One comparison on a property of [`Atom`](super::models::Atom).
 #[cfg(feature = "atoms")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct AtomCondition {
-    property: AtomProperty,
-    operator: super::models::AtomSimpleExpressionOperator,
-    arguments: Vec<String>,
-}
+pub type AtomCondition = Condition2<AtomProperty>;
 #[cfg(feature = "atoms")]
 impl AtomCondition {
     fn into_model(self) -> super::models::AtomSimpleExpression {
@@ -1553,41 +1436,10 @@ impl AtomCondition {
     }
 }
 /// A filter for [`Client::query_atoms`](super::Client::query_atoms).
-/// A condition, or conditions and groups joined by a grouping operator,
-/// nested to any depth.
 #[cfg(feature = "atoms")]
-#[derive(Debug, Clone, PartialEq)]
-pub enum AtomFilter {
-    /// One condition.
-    Condition(AtomCondition),
-    /// Members joined by a grouping operator.
-    Group {
-        /// The grouping operator.
-        operator: super::models::GroupingExpressionOperator,
-        /// The members.
-        members: Vec<AtomFilter>,
-    },
-}
+pub type AtomFilter = Filter2<AtomProperty>;
 #[cfg(feature = "atoms")]
 impl AtomFilter {
-    /// The members joined by any grouping operator the spec lists.
-    pub fn grouped<F: Into<Self>>(
-        operator: super::models::GroupingExpressionOperator,
-        members: impl IntoIterator<Item = F>,
-    ) -> Self {
-        Self::Group {
-            operator,
-            members: members.into_iter().map(Into::into).collect(),
-        }
-    }
-    /// The members joined with `and`; members may be conditions or groups.
-    pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::And, members)
-    }
-    /// The members joined with `or`; members may be conditions or groups.
-    pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
-    }
     fn into_expression(self) -> super::models::AtomExpression {
         match self {
             Self::Condition(condition) => {
@@ -1613,72 +1465,6 @@ impl AtomFilter {
                 expression: self.into_expression(),
             }),
         }
-    }
-}
-#[cfg(feature = "atoms")]
-impl From<AtomCondition> for AtomFilter {
-    fn from(condition: AtomCondition) -> Self {
-        Self::Condition(condition)
-    }
-}
-#[cfg(feature = "atoms")]
-impl AtomFilter {
-    /// `self` and `other` joined by `operator`, extending `self` when it is
-    /// already a group joined by that operator.
-    fn joined(
-        self,
-        operator: super::models::GroupingExpressionOperator,
-        other: AtomFilter,
-    ) -> AtomFilter {
-        match self {
-            Self::Group { operator: existing, mut members } if existing == operator => {
-                members.push(other);
-                Self::Group {
-                    operator: existing,
-                    members,
-                }
-            }
-            first => {
-                Self::Group {
-                    operator,
-                    members: vec![first, other],
-                }
-            }
-        }
-    }
-}
-#[cfg(feature = "atoms")]
-impl<R: Into<AtomFilter>> std::ops::BitAnd<R> for AtomFilter {
-    type Output = AtomFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> AtomFilter {
-        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "atoms")]
-impl<R: Into<AtomFilter>> std::ops::BitAnd<R> for AtomCondition {
-    type Output = AtomFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> AtomFilter {
-        AtomFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "atoms")]
-impl<R: Into<AtomFilter>> std::ops::BitOr<R> for AtomFilter {
-    type Output = AtomFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> AtomFilter {
-        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
-    }
-}
-#[cfg(feature = "atoms")]
-impl<R: Into<AtomFilter>> std::ops::BitOr<R> for AtomCondition {
-    type Output = AtomFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> AtomFilter {
-        AtomFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "atoms")]
@@ -1860,14 +1646,11 @@ impl EnvironmentAtomAttachmentProperty {
         }
     }
 }
-/// One comparison on a property.
+/// One comparison on a property of [`EnvironmentAtomAttachment`](super::models::EnvironmentAtomAttachment).
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct EnvironmentAtomAttachmentCondition {
-    property: EnvironmentAtomAttachmentProperty,
-    operator: super::models::SimpleExpressionOperator,
-    arguments: Vec<String>,
-}
+pub type EnvironmentAtomAttachmentCondition = Condition<
+    EnvironmentAtomAttachmentProperty,
+>;
 #[cfg(feature = "environments")]
 impl EnvironmentAtomAttachmentCondition {
     fn into_model(self) -> super::models::EnvironmentAtomAttachmentSimpleExpression {
@@ -1881,41 +1664,10 @@ impl EnvironmentAtomAttachmentCondition {
     }
 }
 /// A filter for [`Client::query_environment_atom_attachments`](super::Client::query_environment_atom_attachments).
-/// A condition, or conditions and groups joined by a grouping operator,
-/// nested to any depth.
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq)]
-pub enum EnvironmentAtomAttachmentFilter {
-    /// One condition.
-    Condition(EnvironmentAtomAttachmentCondition),
-    /// Members joined by a grouping operator.
-    Group {
-        /// The grouping operator.
-        operator: super::models::GroupingExpressionOperator,
-        /// The members.
-        members: Vec<EnvironmentAtomAttachmentFilter>,
-    },
-}
+pub type EnvironmentAtomAttachmentFilter = Filter<EnvironmentAtomAttachmentProperty>;
 #[cfg(feature = "environments")]
 impl EnvironmentAtomAttachmentFilter {
-    /// The members joined by any grouping operator the spec lists.
-    pub fn grouped<F: Into<Self>>(
-        operator: super::models::GroupingExpressionOperator,
-        members: impl IntoIterator<Item = F>,
-    ) -> Self {
-        Self::Group {
-            operator,
-            members: members.into_iter().map(Into::into).collect(),
-        }
-    }
-    /// The members joined with `and`; members may be conditions or groups.
-    pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::And, members)
-    }
-    /// The members joined with `or`; members may be conditions or groups.
-    pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
-    }
     fn into_expression(self) -> super::models::EnvironmentAtomAttachmentExpression {
         match self {
             Self::Condition(condition) => {
@@ -1943,76 +1695,6 @@ impl EnvironmentAtomAttachmentFilter {
                 expression: self.into_expression(),
             }),
         }
-    }
-}
-#[cfg(feature = "environments")]
-impl From<EnvironmentAtomAttachmentCondition> for EnvironmentAtomAttachmentFilter {
-    fn from(condition: EnvironmentAtomAttachmentCondition) -> Self {
-        Self::Condition(condition)
-    }
-}
-#[cfg(feature = "environments")]
-impl EnvironmentAtomAttachmentFilter {
-    /// `self` and `other` joined by `operator`, extending `self` when it is
-    /// already a group joined by that operator.
-    fn joined(
-        self,
-        operator: super::models::GroupingExpressionOperator,
-        other: EnvironmentAtomAttachmentFilter,
-    ) -> EnvironmentAtomAttachmentFilter {
-        match self {
-            Self::Group { operator: existing, mut members } if existing == operator => {
-                members.push(other);
-                Self::Group {
-                    operator: existing,
-                    members,
-                }
-            }
-            first => {
-                Self::Group {
-                    operator,
-                    members: vec![first, other],
-                }
-            }
-        }
-    }
-}
-#[cfg(feature = "environments")]
-impl<R: Into<EnvironmentAtomAttachmentFilter>> std::ops::BitAnd<R>
-for EnvironmentAtomAttachmentFilter {
-    type Output = EnvironmentAtomAttachmentFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> EnvironmentAtomAttachmentFilter {
-        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "environments")]
-impl<R: Into<EnvironmentAtomAttachmentFilter>> std::ops::BitAnd<R>
-for EnvironmentAtomAttachmentCondition {
-    type Output = EnvironmentAtomAttachmentFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> EnvironmentAtomAttachmentFilter {
-        EnvironmentAtomAttachmentFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "environments")]
-impl<R: Into<EnvironmentAtomAttachmentFilter>> std::ops::BitOr<R>
-for EnvironmentAtomAttachmentFilter {
-    type Output = EnvironmentAtomAttachmentFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> EnvironmentAtomAttachmentFilter {
-        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
-    }
-}
-#[cfg(feature = "environments")]
-impl<R: Into<EnvironmentAtomAttachmentFilter>> std::ops::BitOr<R>
-for EnvironmentAtomAttachmentCondition {
-    type Output = EnvironmentAtomAttachmentFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> EnvironmentAtomAttachmentFilter {
-        EnvironmentAtomAttachmentFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "environments")]
@@ -2187,14 +1869,9 @@ impl EnvironmentExtensionsProperty {
         }
     }
 }
-/// One comparison on a property.
+/// One comparison on a property of [`EnvironmentExtensions`](super::models::EnvironmentExtensions).
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct EnvironmentExtensionsCondition {
-    property: EnvironmentExtensionsProperty,
-    operator: super::models::SimpleExpressionOperator,
-    arguments: Vec<String>,
-}
+pub type EnvironmentExtensionsCondition = Condition<EnvironmentExtensionsProperty>;
 #[cfg(feature = "environments")]
 impl EnvironmentExtensionsCondition {
     fn into_model(self) -> super::models::EnvironmentExtensionsSimpleExpression {
@@ -2208,41 +1885,10 @@ impl EnvironmentExtensionsCondition {
     }
 }
 /// A filter for [`Client::query_environment_extensions`](super::Client::query_environment_extensions).
-/// A condition, or conditions and groups joined by a grouping operator,
-/// nested to any depth.
 #[cfg(feature = "environments")]
-#[derive(Debug, Clone, PartialEq)]
-pub enum EnvironmentExtensionsFilter {
-    /// One condition.
-    Condition(EnvironmentExtensionsCondition),
-    /// Members joined by a grouping operator.
-    Group {
-        /// The grouping operator.
-        operator: super::models::GroupingExpressionOperator,
-        /// The members.
-        members: Vec<EnvironmentExtensionsFilter>,
-    },
-}
+pub type EnvironmentExtensionsFilter = Filter<EnvironmentExtensionsProperty>;
 #[cfg(feature = "environments")]
 impl EnvironmentExtensionsFilter {
-    /// The members joined by any grouping operator the spec lists.
-    pub fn grouped<F: Into<Self>>(
-        operator: super::models::GroupingExpressionOperator,
-        members: impl IntoIterator<Item = F>,
-    ) -> Self {
-        Self::Group {
-            operator,
-            members: members.into_iter().map(Into::into).collect(),
-        }
-    }
-    /// The members joined with `and`; members may be conditions or groups.
-    pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::And, members)
-    }
-    /// The members joined with `or`; members may be conditions or groups.
-    pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
-    }
     fn into_expression(self) -> super::models::EnvironmentExtensionsExpression {
         match self {
             Self::Condition(condition) => {
@@ -2270,76 +1916,6 @@ impl EnvironmentExtensionsFilter {
                 expression: self.into_expression(),
             }),
         }
-    }
-}
-#[cfg(feature = "environments")]
-impl From<EnvironmentExtensionsCondition> for EnvironmentExtensionsFilter {
-    fn from(condition: EnvironmentExtensionsCondition) -> Self {
-        Self::Condition(condition)
-    }
-}
-#[cfg(feature = "environments")]
-impl EnvironmentExtensionsFilter {
-    /// `self` and `other` joined by `operator`, extending `self` when it is
-    /// already a group joined by that operator.
-    fn joined(
-        self,
-        operator: super::models::GroupingExpressionOperator,
-        other: EnvironmentExtensionsFilter,
-    ) -> EnvironmentExtensionsFilter {
-        match self {
-            Self::Group { operator: existing, mut members } if existing == operator => {
-                members.push(other);
-                Self::Group {
-                    operator: existing,
-                    members,
-                }
-            }
-            first => {
-                Self::Group {
-                    operator,
-                    members: vec![first, other],
-                }
-            }
-        }
-    }
-}
-#[cfg(feature = "environments")]
-impl<R: Into<EnvironmentExtensionsFilter>> std::ops::BitAnd<R>
-for EnvironmentExtensionsFilter {
-    type Output = EnvironmentExtensionsFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> EnvironmentExtensionsFilter {
-        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "environments")]
-impl<R: Into<EnvironmentExtensionsFilter>> std::ops::BitAnd<R>
-for EnvironmentExtensionsCondition {
-    type Output = EnvironmentExtensionsFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> EnvironmentExtensionsFilter {
-        EnvironmentExtensionsFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "environments")]
-impl<R: Into<EnvironmentExtensionsFilter>> std::ops::BitOr<R>
-for EnvironmentExtensionsFilter {
-    type Output = EnvironmentExtensionsFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> EnvironmentExtensionsFilter {
-        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
-    }
-}
-#[cfg(feature = "environments")]
-impl<R: Into<EnvironmentExtensionsFilter>> std::ops::BitOr<R>
-for EnvironmentExtensionsCondition {
-    type Output = EnvironmentExtensionsFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> EnvironmentExtensionsFilter {
-        EnvironmentExtensionsFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "environments")]
@@ -2508,14 +2084,9 @@ impl ProcessSchedulesProperty {
         }
     }
 }
-/// One comparison on a property.
+/// One comparison on a property of [`ProcessSchedules`](super::models::ProcessSchedules).
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProcessSchedulesCondition {
-    property: ProcessSchedulesProperty,
-    operator: super::models::SimpleExpressionOperator,
-    arguments: Vec<String>,
-}
+pub type ProcessSchedulesCondition = Condition<ProcessSchedulesProperty>;
 #[cfg(feature = "processes")]
 impl ProcessSchedulesCondition {
     fn into_model(self) -> super::models::ProcessSchedulesSimpleExpression {
@@ -2529,41 +2100,10 @@ impl ProcessSchedulesCondition {
     }
 }
 /// A filter for [`Client::query_process_schedules`](super::Client::query_process_schedules).
-/// A condition, or conditions and groups joined by a grouping operator,
-/// nested to any depth.
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq)]
-pub enum ProcessSchedulesFilter {
-    /// One condition.
-    Condition(ProcessSchedulesCondition),
-    /// Members joined by a grouping operator.
-    Group {
-        /// The grouping operator.
-        operator: super::models::GroupingExpressionOperator,
-        /// The members.
-        members: Vec<ProcessSchedulesFilter>,
-    },
-}
+pub type ProcessSchedulesFilter = Filter<ProcessSchedulesProperty>;
 #[cfg(feature = "processes")]
 impl ProcessSchedulesFilter {
-    /// The members joined by any grouping operator the spec lists.
-    pub fn grouped<F: Into<Self>>(
-        operator: super::models::GroupingExpressionOperator,
-        members: impl IntoIterator<Item = F>,
-    ) -> Self {
-        Self::Group {
-            operator,
-            members: members.into_iter().map(Into::into).collect(),
-        }
-    }
-    /// The members joined with `and`; members may be conditions or groups.
-    pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::And, members)
-    }
-    /// The members joined with `or`; members may be conditions or groups.
-    pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
-    }
     fn into_expression(self) -> super::models::ProcessSchedulesExpression {
         match self {
             Self::Condition(condition) => {
@@ -2591,72 +2131,6 @@ impl ProcessSchedulesFilter {
                 expression: self.into_expression(),
             }),
         }
-    }
-}
-#[cfg(feature = "processes")]
-impl From<ProcessSchedulesCondition> for ProcessSchedulesFilter {
-    fn from(condition: ProcessSchedulesCondition) -> Self {
-        Self::Condition(condition)
-    }
-}
-#[cfg(feature = "processes")]
-impl ProcessSchedulesFilter {
-    /// `self` and `other` joined by `operator`, extending `self` when it is
-    /// already a group joined by that operator.
-    fn joined(
-        self,
-        operator: super::models::GroupingExpressionOperator,
-        other: ProcessSchedulesFilter,
-    ) -> ProcessSchedulesFilter {
-        match self {
-            Self::Group { operator: existing, mut members } if existing == operator => {
-                members.push(other);
-                Self::Group {
-                    operator: existing,
-                    members,
-                }
-            }
-            first => {
-                Self::Group {
-                    operator,
-                    members: vec![first, other],
-                }
-            }
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl<R: Into<ProcessSchedulesFilter>> std::ops::BitAnd<R> for ProcessSchedulesFilter {
-    type Output = ProcessSchedulesFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> ProcessSchedulesFilter {
-        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "processes")]
-impl<R: Into<ProcessSchedulesFilter>> std::ops::BitAnd<R> for ProcessSchedulesCondition {
-    type Output = ProcessSchedulesFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> ProcessSchedulesFilter {
-        ProcessSchedulesFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "processes")]
-impl<R: Into<ProcessSchedulesFilter>> std::ops::BitOr<R> for ProcessSchedulesFilter {
-    type Output = ProcessSchedulesFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> ProcessSchedulesFilter {
-        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
-    }
-}
-#[cfg(feature = "processes")]
-impl<R: Into<ProcessSchedulesFilter>> std::ops::BitOr<R> for ProcessSchedulesCondition {
-    type Output = ProcessSchedulesFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> ProcessSchedulesFilter {
-        ProcessSchedulesFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "processes")]
@@ -2829,14 +2303,9 @@ impl ProcessScheduleStatusProperty {
         }
     }
 }
-/// One comparison on a property.
+/// One comparison on a property of [`ProcessScheduleStatus`](super::models::ProcessScheduleStatus).
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProcessScheduleStatusCondition {
-    property: ProcessScheduleStatusProperty,
-    operator: super::models::SimpleExpressionOperator,
-    arguments: Vec<String>,
-}
+pub type ProcessScheduleStatusCondition = Condition<ProcessScheduleStatusProperty>;
 #[cfg(feature = "processes")]
 impl ProcessScheduleStatusCondition {
     fn into_model(self) -> super::models::ProcessScheduleStatusSimpleExpression {
@@ -2850,41 +2319,10 @@ impl ProcessScheduleStatusCondition {
     }
 }
 /// A filter for [`Client::query_process_schedule_statuses`](super::Client::query_process_schedule_statuses).
-/// A condition, or conditions and groups joined by a grouping operator,
-/// nested to any depth.
 #[cfg(feature = "processes")]
-#[derive(Debug, Clone, PartialEq)]
-pub enum ProcessScheduleStatusFilter {
-    /// One condition.
-    Condition(ProcessScheduleStatusCondition),
-    /// Members joined by a grouping operator.
-    Group {
-        /// The grouping operator.
-        operator: super::models::GroupingExpressionOperator,
-        /// The members.
-        members: Vec<ProcessScheduleStatusFilter>,
-    },
-}
+pub type ProcessScheduleStatusFilter = Filter<ProcessScheduleStatusProperty>;
 #[cfg(feature = "processes")]
 impl ProcessScheduleStatusFilter {
-    /// The members joined by any grouping operator the spec lists.
-    pub fn grouped<F: Into<Self>>(
-        operator: super::models::GroupingExpressionOperator,
-        members: impl IntoIterator<Item = F>,
-    ) -> Self {
-        Self::Group {
-            operator,
-            members: members.into_iter().map(Into::into).collect(),
-        }
-    }
-    /// The members joined with `and`; members may be conditions or groups.
-    pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::And, members)
-    }
-    /// The members joined with `or`; members may be conditions or groups.
-    pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
-    }
     fn into_expression(self) -> super::models::ProcessScheduleStatusExpression {
         match self {
             Self::Condition(condition) => {
@@ -2912,76 +2350,6 @@ impl ProcessScheduleStatusFilter {
                 expression: self.into_expression(),
             }),
         }
-    }
-}
-#[cfg(feature = "processes")]
-impl From<ProcessScheduleStatusCondition> for ProcessScheduleStatusFilter {
-    fn from(condition: ProcessScheduleStatusCondition) -> Self {
-        Self::Condition(condition)
-    }
-}
-#[cfg(feature = "processes")]
-impl ProcessScheduleStatusFilter {
-    /// `self` and `other` joined by `operator`, extending `self` when it is
-    /// already a group joined by that operator.
-    fn joined(
-        self,
-        operator: super::models::GroupingExpressionOperator,
-        other: ProcessScheduleStatusFilter,
-    ) -> ProcessScheduleStatusFilter {
-        match self {
-            Self::Group { operator: existing, mut members } if existing == operator => {
-                members.push(other);
-                Self::Group {
-                    operator: existing,
-                    members,
-                }
-            }
-            first => {
-                Self::Group {
-                    operator,
-                    members: vec![first, other],
-                }
-            }
-        }
-    }
-}
-#[cfg(feature = "processes")]
-impl<R: Into<ProcessScheduleStatusFilter>> std::ops::BitAnd<R>
-for ProcessScheduleStatusFilter {
-    type Output = ProcessScheduleStatusFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> ProcessScheduleStatusFilter {
-        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "processes")]
-impl<R: Into<ProcessScheduleStatusFilter>> std::ops::BitAnd<R>
-for ProcessScheduleStatusCondition {
-    type Output = ProcessScheduleStatusFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> ProcessScheduleStatusFilter {
-        ProcessScheduleStatusFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "processes")]
-impl<R: Into<ProcessScheduleStatusFilter>> std::ops::BitOr<R>
-for ProcessScheduleStatusFilter {
-    type Output = ProcessScheduleStatusFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> ProcessScheduleStatusFilter {
-        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
-    }
-}
-#[cfg(feature = "processes")]
-impl<R: Into<ProcessScheduleStatusFilter>> std::ops::BitOr<R>
-for ProcessScheduleStatusCondition {
-    type Output = ProcessScheduleStatusFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> ProcessScheduleStatusFilter {
-        ProcessScheduleStatusFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "processes")]
@@ -3183,14 +2551,9 @@ impl PackagedComponentProperty {
         }
     }
 }
-/// One comparison on a property.
+/// One comparison on a property of [`PackagedComponent`](super::models::PackagedComponent).
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct PackagedComponentCondition {
-    property: PackagedComponentProperty,
-    operator: super::models::SimpleExpressionOperator,
-    arguments: Vec<String>,
-}
+pub type PackagedComponentCondition = Condition<PackagedComponentProperty>;
 #[cfg(feature = "components")]
 impl PackagedComponentCondition {
     fn into_model(self) -> super::models::PackagedComponentSimpleExpression {
@@ -3202,41 +2565,10 @@ impl PackagedComponentCondition {
     }
 }
 /// A filter for [`Client::query_packaged_components`](super::Client::query_packaged_components).
-/// A condition, or conditions and groups joined by a grouping operator,
-/// nested to any depth.
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq)]
-pub enum PackagedComponentFilter {
-    /// One condition.
-    Condition(PackagedComponentCondition),
-    /// Members joined by a grouping operator.
-    Group {
-        /// The grouping operator.
-        operator: super::models::GroupingExpressionOperator,
-        /// The members.
-        members: Vec<PackagedComponentFilter>,
-    },
-}
+pub type PackagedComponentFilter = Filter<PackagedComponentProperty>;
 #[cfg(feature = "components")]
 impl PackagedComponentFilter {
-    /// The members joined by any grouping operator the spec lists.
-    pub fn grouped<F: Into<Self>>(
-        operator: super::models::GroupingExpressionOperator,
-        members: impl IntoIterator<Item = F>,
-    ) -> Self {
-        Self::Group {
-            operator,
-            members: members.into_iter().map(Into::into).collect(),
-        }
-    }
-    /// The members joined with `and`; members may be conditions or groups.
-    pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::And, members)
-    }
-    /// The members joined with `or`; members may be conditions or groups.
-    pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
-    }
     fn into_expression(self) -> super::models::PackagedComponentExpression {
         match self {
             Self::Condition(condition) => {
@@ -3264,74 +2596,6 @@ impl PackagedComponentFilter {
                 expression: self.into_expression(),
             }),
         }
-    }
-}
-#[cfg(feature = "components")]
-impl From<PackagedComponentCondition> for PackagedComponentFilter {
-    fn from(condition: PackagedComponentCondition) -> Self {
-        Self::Condition(condition)
-    }
-}
-#[cfg(feature = "components")]
-impl PackagedComponentFilter {
-    /// `self` and `other` joined by `operator`, extending `self` when it is
-    /// already a group joined by that operator.
-    fn joined(
-        self,
-        operator: super::models::GroupingExpressionOperator,
-        other: PackagedComponentFilter,
-    ) -> PackagedComponentFilter {
-        match self {
-            Self::Group { operator: existing, mut members } if existing == operator => {
-                members.push(other);
-                Self::Group {
-                    operator: existing,
-                    members,
-                }
-            }
-            first => {
-                Self::Group {
-                    operator,
-                    members: vec![first, other],
-                }
-            }
-        }
-    }
-}
-#[cfg(feature = "components")]
-impl<R: Into<PackagedComponentFilter>> std::ops::BitAnd<R> for PackagedComponentFilter {
-    type Output = PackagedComponentFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> PackagedComponentFilter {
-        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "components")]
-impl<R: Into<PackagedComponentFilter>> std::ops::BitAnd<R>
-for PackagedComponentCondition {
-    type Output = PackagedComponentFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> PackagedComponentFilter {
-        PackagedComponentFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "components")]
-impl<R: Into<PackagedComponentFilter>> std::ops::BitOr<R> for PackagedComponentFilter {
-    type Output = PackagedComponentFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> PackagedComponentFilter {
-        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
-    }
-}
-#[cfg(feature = "components")]
-impl<R: Into<PackagedComponentFilter>> std::ops::BitOr<R>
-for PackagedComponentCondition {
-    type Output = PackagedComponentFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> PackagedComponentFilter {
-        PackagedComponentFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "components")]
@@ -3546,14 +2810,9 @@ impl ComponentMetadataProperty {
         }
     }
 }
-/// One comparison on a property.
+/// One comparison on a property of [`ComponentMetadata`](super::models::ComponentMetadata).
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct ComponentMetadataCondition {
-    property: ComponentMetadataProperty,
-    operator: super::models::SimpleExpressionOperator,
-    arguments: Vec<String>,
-}
+pub type ComponentMetadataCondition = Condition<ComponentMetadataProperty>;
 #[cfg(feature = "components")]
 impl ComponentMetadataCondition {
     fn into_model(self) -> super::models::ComponentMetadataSimpleExpression {
@@ -3567,41 +2826,10 @@ impl ComponentMetadataCondition {
     }
 }
 /// A filter for [`Client::query_component_metadata`](super::Client::query_component_metadata).
-/// A condition, or conditions and groups joined by a grouping operator,
-/// nested to any depth.
 #[cfg(feature = "components")]
-#[derive(Debug, Clone, PartialEq)]
-pub enum ComponentMetadataFilter {
-    /// One condition.
-    Condition(ComponentMetadataCondition),
-    /// Members joined by a grouping operator.
-    Group {
-        /// The grouping operator.
-        operator: super::models::GroupingExpressionOperator,
-        /// The members.
-        members: Vec<ComponentMetadataFilter>,
-    },
-}
+pub type ComponentMetadataFilter = Filter<ComponentMetadataProperty>;
 #[cfg(feature = "components")]
 impl ComponentMetadataFilter {
-    /// The members joined by any grouping operator the spec lists.
-    pub fn grouped<F: Into<Self>>(
-        operator: super::models::GroupingExpressionOperator,
-        members: impl IntoIterator<Item = F>,
-    ) -> Self {
-        Self::Group {
-            operator,
-            members: members.into_iter().map(Into::into).collect(),
-        }
-    }
-    /// The members joined with `and`; members may be conditions or groups.
-    pub fn and<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::And, members)
-    }
-    /// The members joined with `or`; members may be conditions or groups.
-    pub fn or<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-        Self::grouped(super::models::GroupingExpressionOperator::Or, members)
-    }
     fn into_expression(self) -> super::models::ComponentMetadataExpression {
         match self {
             Self::Condition(condition) => {
@@ -3629,74 +2857,6 @@ impl ComponentMetadataFilter {
                 expression: self.into_expression(),
             }),
         }
-    }
-}
-#[cfg(feature = "components")]
-impl From<ComponentMetadataCondition> for ComponentMetadataFilter {
-    fn from(condition: ComponentMetadataCondition) -> Self {
-        Self::Condition(condition)
-    }
-}
-#[cfg(feature = "components")]
-impl ComponentMetadataFilter {
-    /// `self` and `other` joined by `operator`, extending `self` when it is
-    /// already a group joined by that operator.
-    fn joined(
-        self,
-        operator: super::models::GroupingExpressionOperator,
-        other: ComponentMetadataFilter,
-    ) -> ComponentMetadataFilter {
-        match self {
-            Self::Group { operator: existing, mut members } if existing == operator => {
-                members.push(other);
-                Self::Group {
-                    operator: existing,
-                    members,
-                }
-            }
-            first => {
-                Self::Group {
-                    operator,
-                    members: vec![first, other],
-                }
-            }
-        }
-    }
-}
-#[cfg(feature = "components")]
-impl<R: Into<ComponentMetadataFilter>> std::ops::BitAnd<R> for ComponentMetadataFilter {
-    type Output = ComponentMetadataFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> ComponentMetadataFilter {
-        self.joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "components")]
-impl<R: Into<ComponentMetadataFilter>> std::ops::BitAnd<R>
-for ComponentMetadataCondition {
-    type Output = ComponentMetadataFilter;
-    /// `a & b`: both joined with `and`.
-    fn bitand(self, rhs: R) -> ComponentMetadataFilter {
-        ComponentMetadataFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::And, rhs.into())
-    }
-}
-#[cfg(feature = "components")]
-impl<R: Into<ComponentMetadataFilter>> std::ops::BitOr<R> for ComponentMetadataFilter {
-    type Output = ComponentMetadataFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> ComponentMetadataFilter {
-        self.joined(super::models::GroupingExpressionOperator::Or, rhs.into())
-    }
-}
-#[cfg(feature = "components")]
-impl<R: Into<ComponentMetadataFilter>> std::ops::BitOr<R>
-for ComponentMetadataCondition {
-    type Output = ComponentMetadataFilter;
-    /// `a | b`: both joined with `or`.
-    fn bitor(self, rhs: R) -> ComponentMetadataFilter {
-        ComponentMetadataFilter::from(self)
-            .joined(super::models::GroupingExpressionOperator::Or, rhs.into())
     }
 }
 #[cfg(feature = "components")]

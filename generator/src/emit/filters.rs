@@ -18,10 +18,12 @@ pub fn filters(api: &Api) -> TokenStream {
     let file = FiltersFile::new(api);
     let prelude = prelude(api);
     let arity_fns = file.arity.iter().map(|(f, _)| arity_fn(f));
-    let items = api.filters.iter().map(|f| filter(api, f));
+    let kinds = file.kinds.iter().map(kind_items);
+    let items = api.filters.iter().map(|f| filter(api, f, &file.kinds));
     quote! {
         #prelude
         #(#arity_fns)*
+        #(#kinds)*
         #(#items)*
     }
 }
@@ -48,6 +50,59 @@ pub struct FiltersFile<'a> {
     api: &'a Api,
     /// The first filter of each operator enum, and the gate of all its filters.
     arity: Vec<(&'a Filter, Gate)>,
+    /// The generic condition and filter types the builders of the nesting grammar share.
+    kinds: Vec<Kind<'a>>,
+}
+
+/// Builders of the grammar whose groups nest share one generic condition and filter
+/// per operator and grouping enum (`pub type ProcessFilter = Filter<ProcessProperty>;`):
+/// the joining, grouping and operators `&` and `|` are compiled once, not per object.
+struct Kind<'a> {
+    /// The first builder of this kind.
+    first: &'a Filter,
+    /// The generic condition's name (`Condition`).
+    condition: String,
+    /// The generic filter's name (`Filter`).
+    filter: String,
+    /// On with any of its builders.
+    gate: Gate,
+}
+
+/// The kinds of the builders of the nesting grammar, in order of first use.
+fn kinds(api: &Api) -> Vec<Kind<'_>> {
+    let mut names = Scope::new();
+    for f in &api.filters {
+        for name in [&f.property_enum, &f.filter_type, &f.condition_type] {
+            names.claim(name.clone());
+        }
+    }
+    let mut kinds: Vec<(Kind<'_>, usize)> = Vec::new();
+    for f in &api.filters {
+        if !matches!(f.shape.expression, ExpressionShape::Recursive { .. }) {
+            continue;
+        }
+        let gate = gate(api, f);
+        match kinds.iter_mut().find(|(k, _)| same_kind(k.first, f)) {
+            Some((kind, count)) => {
+                kind.gate = kind.gate.union(&gate);
+                *count += 1;
+            }
+            None => kinds.push((Kind { first: f, condition: String::new(), filter: String::new(), gate }, 1)),
+        }
+    }
+    // The kind most builders share gets the plain names, `Condition` and `Filter`;
+    // the others are numbered, in order of first use.
+    let mut by_use: Vec<usize> = (0..kinds.len()).collect();
+    by_use.sort_by_key(|&i| std::cmp::Reverse(kinds[i].1));
+    for i in by_use {
+        kinds[i].0.condition = names.claim("Condition".to_owned());
+        kinds[i].0.filter = names.claim("Filter".to_owned());
+    }
+    kinds.into_iter().map(|(kind, _)| kind).collect()
+}
+
+fn same_kind(a: &Filter, b: &Filter) -> bool {
+    a.shape.operator_enum == b.shape.operator_enum && a.shape.group_operator_enum == b.shape.group_operator_enum
 }
 
 impl<'a> FiltersFile<'a> {
@@ -61,12 +116,12 @@ impl<'a> FiltersFile<'a> {
                 None => arity.push((f, gate)),
             }
         }
-        Self { api, arity }
+        Self { api, arity, kinds: kinds(api) }
     }
 
     /// How many units.
     pub fn units(&self) -> usize {
-        1 + self.arity.len() + self.api.filters.len()
+        1 + self.arity.len() + self.kinds.len() + self.api.filters.len()
     }
 
     /// Unit `i`.
@@ -79,10 +134,134 @@ impl<'a> FiltersFile<'a> {
         if let Some((f, gate)) = self.arity.get(i) {
             return Unit::Items { cfg: super::cfg(api, gate), tokens: arity_fn(f) };
         }
-        match api.filters.get(i - self.arity.len()) {
-            Some(f) => Unit::Items { cfg: super::cfg(api, &gate(api, f)), tokens: filter(api, f) },
+        let i = i - self.arity.len();
+        if let Some(kind) = self.kinds.get(i) {
+            return Unit::Items { cfg: super::cfg(api, &kind.gate), tokens: kind_items(kind) };
+        }
+        match api.filters.get(i - self.kinds.len()) {
+            Some(f) => Unit::Items { cfg: super::cfg(api, &gate(api, f)), tokens: filter(api, f, &self.kinds) },
             None => Unit::always(TokenStream::new()),
         }
+    }
+}
+
+/// The grouping operators of a builder as (method, enum variant, wire value).
+fn group_names(f: &Filter) -> Vec<(proc_macro2::Ident, proc_macro2::Ident, String)> {
+    let mut group_scope = Scope::with_reserved(&["grouped", "into_request", "into_sorted_request", "condition", "group"]);
+    f.shape
+        .group_operators
+        .iter()
+        .map(|op| (ident(&group_scope.claim(naming::snake(&op.wire, "group"))), ident(&op.rust), op.wire.replace('`', "'")))
+        .collect()
+}
+
+/// A kind's generic condition and filter, their grouping and their `&` and `|`.
+fn kind_items(kind: &Kind<'_>) -> TokenStream {
+    let condition = ident(&kind.condition);
+    let filter = ident(&kind.filter);
+    let op_enum = ident(&kind.first.shape.operator_enum);
+    let group_enum = ident(&kind.first.shape.group_operator_enum);
+    let group_names = group_names(kind.first);
+    let ctors = group_names.iter().map(|(method, variant, wire)| {
+        let text = format!(" The members joined with `{wire}`; members may be conditions or groups.");
+        quote! {
+            #[doc = #text]
+            pub fn #method<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
+                Self::grouped(super::models::#group_enum::#variant, members)
+            }
+        }
+    });
+    let impls: Vec<TokenStream> = [("and", "BitAnd", "bitand"), ("or", "BitOr", "bitor")]
+        .into_iter()
+        .filter_map(|(wire, tr, method)| {
+            let (_, variant, _) = group_names.iter().find(|(_, _, w)| w.eq_ignore_ascii_case(wire))?;
+            let tr = format_ident!("{tr}");
+            let method = format_ident!("{method}");
+            let doc = format!(" `a {} b`: both joined with `{wire}`.", if wire == "and" { "&" } else { "|" });
+            Some(quote! {
+                impl<P, R: Into<#filter<P>>> std::ops::#tr<R> for #filter<P> {
+                    type Output = #filter<P>;
+                    #[doc = #doc]
+                    fn #method(self, rhs: R) -> #filter<P> {
+                        self.joined(super::models::#group_enum::#variant, rhs.into())
+                    }
+                }
+
+                impl<P, R: Into<#filter<P>>> std::ops::#tr<R> for #condition<P> {
+                    type Output = #filter<P>;
+                    #[doc = #doc]
+                    fn #method(self, rhs: R) -> #filter<P> {
+                        <#filter<P>>::from(self).joined(super::models::#group_enum::#variant, rhs.into())
+                    }
+                }
+            })
+        })
+        .collect();
+    let joined = (!impls.is_empty()).then(|| {
+        quote! {
+            impl<P> #filter<P> {
+                /// `self` and `other` joined by `operator`, extending `self` when it is
+                /// already a group joined by that operator.
+                fn joined(self, operator: super::models::#group_enum, other: Self) -> Self {
+                    match self {
+                        Self::Group { operator: existing, mut members } if existing == operator => {
+                            members.push(other);
+                            Self::Group { operator: existing, members }
+                        }
+                        first => Self::Group { operator, members: vec![first, other] },
+                    }
+                }
+            }
+        }
+    });
+    let condition_example = format!(" object's condition, `{}`, is this with its own).", kind.first.condition_type);
+    let filter_example = format!(" filter, `{}`, is this with its own).", kind.first.filter_type);
+    quote! {
+        /// One comparison on a property; `P` is the queried object's property enum (each
+        #[doc = #condition_example]
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #condition<P> {
+            property: P,
+            operator: super::models::#op_enum,
+            arguments: Vec<String>,
+        }
+
+        /// A condition, or conditions and groups joined by a grouping operator, nested
+        /// to any depth; `P` is the queried object's property enum (each object's
+        #[doc = #filter_example]
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #filter<P> {
+            /// One condition.
+            Condition(#condition<P>),
+            /// Members joined by a grouping operator.
+            Group {
+                /// The grouping operator.
+                operator: super::models::#group_enum,
+                /// The members.
+                members: Vec<#filter<P>>,
+            },
+        }
+
+        impl<P> #filter<P> {
+            /// The members joined by any grouping operator the spec lists.
+            pub fn grouped<F: Into<Self>>(
+                operator: super::models::#group_enum,
+                members: impl IntoIterator<Item = F>,
+            ) -> Self {
+                Self::Group { operator, members: members.into_iter().map(Into::into).collect() }
+            }
+
+            #(#ctors)*
+        }
+
+        impl<P> From<#condition<P>> for #filter<P> {
+            fn from(condition: #condition<P>) -> Self {
+                Self::Condition(condition)
+            }
+        }
+
+        #joined
+        #(#impls)*
     }
 }
 
@@ -91,62 +270,6 @@ fn gate(api: &Api, f: &Filter) -> Gate {
     let mut gates = f.operations.iter().map(|op| api.features.operation(op));
     let first = gates.next().cloned().unwrap_or(Gate::Always);
     gates.fold(first, |acc, g| acc.union(g))
-}
-
-/// `a & b` and `a | b` on filters and conditions of a grammar whose groups nest, for
-/// the grouping operators spelled `and` and `or`: a chain of the same operator stays one
-/// flat group, so `a & b & c` is `and([a, b, c])`.
-fn join_operators(
-    group_enum: &proc_macro2::Ident,
-    filter: &proc_macro2::Ident,
-    condition: &proc_macro2::Ident,
-    group_names: &[(proc_macro2::Ident, proc_macro2::Ident, String)],
-) -> TokenStream {
-    let impls = [("and", "BitAnd", "bitand"), ("or", "BitOr", "bitor")].map(|(wire, tr, method)| {
-        let Some((_, variant, _)) = group_names.iter().find(|(_, _, w)| w.eq_ignore_ascii_case(wire)) else {
-            return TokenStream::new();
-        };
-        let tr = format_ident!("{tr}");
-        let method = format_ident!("{method}");
-        let doc = format!(" `a {} b`: both joined with `{wire}`.", if wire == "and" { "&" } else { "|" });
-        quote! {
-            impl<R: Into<#filter>> std::ops::#tr<R> for #filter {
-                type Output = #filter;
-                #[doc = #doc]
-                fn #method(self, rhs: R) -> #filter {
-                    self.joined(super::models::#group_enum::#variant, rhs.into())
-                }
-            }
-
-            impl<R: Into<#filter>> std::ops::#tr<R> for #condition {
-                type Output = #filter;
-                #[doc = #doc]
-                fn #method(self, rhs: R) -> #filter {
-                    #filter::from(self).joined(super::models::#group_enum::#variant, rhs.into())
-                }
-            }
-        }
-    });
-    if impls.iter().all(TokenStream::is_empty) {
-        return TokenStream::new();
-    }
-    quote! {
-        impl #filter {
-            /// `self` and `other` joined by `operator`, extending `self` when it is
-            /// already a group joined by that operator.
-            fn joined(self, operator: super::models::#group_enum, other: #filter) -> #filter {
-                match self {
-                    Self::Group { operator: existing, mut members } if existing == operator => {
-                        members.push(other);
-                        Self::Group { operator: existing, members }
-                    }
-                    first => Self::Group { operator, members: vec![first, other] },
-                }
-            }
-        }
-
-        #(#impls)*
-    }
 }
 
 fn arity_name(operator_enum: &str) -> proc_macro2::Ident {
@@ -189,7 +312,7 @@ fn rest(fields: &[String]) -> TokenStream {
     quote!(#(#fields: None,)*)
 }
 
-fn filter(api: &Api, f: &Filter) -> TokenStream {
+fn filter(api: &Api, f: &Filter, kinds: &[Kind<'_>]) -> TokenStream {
     let shape = &f.shape;
     let property = ident(&f.property_enum);
     let condition = ident(&f.condition_type);
@@ -264,12 +387,27 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
     ];
     let [fill_request, fill_filter, fill_group, fill_condition] = shape.other_fields.each_ref().map(|f| rest(f));
 
-    let mut group_scope = Scope::with_reserved(&["grouped", "into_request", "into_sorted_request", "condition", "group"]);
-    let group_names: Vec<_> = shape
-        .group_operators
-        .iter()
-        .map(|op| (ident(&group_scope.claim(naming::snake(&op.wire, "group"))), ident(&op.rust), op.wire.replace('`', "'")))
-        .collect();
+    let group_names = group_names(f);
+    let kind = kinds.iter().find(|k| same_kind(k.first, f));
+    let condition_def = match kind {
+        Some(k) => {
+            let generic = ident(&k.condition);
+            let text = format!(" One comparison on a property of [`{0}`](super::models::{0}).", f.object);
+            quote! {
+                #[doc = #text]
+                pub type #condition = #generic<#property>;
+            }
+        }
+        None => quote! {
+            /// One comparison on a property.
+            #[derive(Debug, Clone, PartialEq)]
+            pub struct #condition {
+                property: #property,
+                operator: super::models::#op_enum,
+                arguments: Vec<String>,
+            }
+        },
+    };
 
     // The filter type and how it becomes the expression.
     let (filter_def, expression, from_condition) = match &shape.expression {
@@ -346,42 +484,12 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
                 &shape.group_model,
                 quote!(super::models::#group_model { #group_operator, #nested, #fill_group }),
             );
-            let ctors = group_names.iter().map(|(method, variant, wire)| {
-                let text = format!(" The members joined with `{wire}`; members may be conditions or groups.");
-                quote! {
-                    #[doc = #text]
-                    pub fn #method<F: Into<Self>>(members: impl IntoIterator<Item = F>) -> Self {
-                        Self::grouped(super::models::#group_enum::#variant, members)
-                    }
-                }
-            });
+            // The type, its grouping and `&` and `|` are the kind's generic filter.
+            let generic = kind.map(|k| ident(&k.filter));
             let def = quote! {
-                /// A condition, or conditions and groups joined by a grouping operator,
-                /// nested to any depth.
-                #[derive(Debug, Clone, PartialEq)]
-                pub enum #filter {
-                    /// One condition.
-                    Condition(#condition),
-                    /// Members joined by a grouping operator.
-                    Group {
-                        /// The grouping operator.
-                        operator: super::models::#group_enum,
-                        /// The members.
-                        members: Vec<#filter>,
-                    },
-                }
+                pub type #filter = #generic<#property>;
 
                 impl #filter {
-                    /// The members joined by any grouping operator the spec lists.
-                    pub fn grouped<F: Into<Self>>(
-                        operator: super::models::#group_enum,
-                        members: impl IntoIterator<Item = F>,
-                    ) -> Self {
-                        Self::Group { operator, members: members.into_iter().map(Into::into).collect() }
-                    }
-
-                    #(#ctors)*
-
                     fn into_expression(self) -> super::models::#union_ident {
                         match self {
                             Self::Condition(condition) => super::models::#union_ident::#cond_variant(#condition_expr),
@@ -390,15 +498,7 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
                     }
                 }
             };
-            let from = quote! {
-                impl From<#condition> for #filter {
-                    fn from(condition: #condition) -> Self {
-                        Self::Condition(condition)
-                    }
-                }
-            };
-            let operators = join_operators(&group_enum, &filter, &condition, &group_names);
-            (def, quote!(self.into_expression()), Some(quote!(#from #operators)))
+            (def, quote!(self.into_expression()), None)
         }
     };
 
@@ -498,13 +598,7 @@ fn filter(api: &Api, f: &Filter) -> TokenStream {
             #(#operator_methods)*
         }
 
-        /// One comparison on a property.
-        #[derive(Debug, Clone, PartialEq)]
-        pub struct #condition {
-            property: #property,
-            operator: super::models::#op_enum,
-            arguments: Vec<String>,
-        }
+        #condition_def
 
         impl #condition {
             fn into_model(self) -> super::models::#condition_model {
