@@ -127,10 +127,10 @@ fn cargo(scratch: &Path) -> Command {
     command
 }
 
-/// `cargo check` in the fixture workspace; the status and stderr.
-fn check(scratch: &Path, args: &[&str]) -> (bool, String) {
+/// `cargo check` of a fixture crate without its default features; the status and stderr.
+fn check(scratch: &Path, package: &str, args: &[&str]) -> (bool, String) {
     let output = cargo(scratch)
-        .args(["check", "--offline", "--quiet", "-p", "fixture-tags", "--no-default-features"])
+        .args(["check", "--offline", "--quiet", "-p", package, "--no-default-features"])
         .args(args)
         .output()
         .expect("run cargo check");
@@ -150,37 +150,18 @@ fn generic_aliases_follow_their_features(scratch: &Path) {
     )
     .expect("example");
     for features in ["", "pets", "users", "orders", "tags", "reports", "shapes", "full"] {
-        let output = cargo(scratch)
-            .args(["check", "--offline", "--quiet", "-p", "fixture-generics", "--no-default-features", "--features", features])
-            .output()
-            .expect("run cargo check");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success() && !stderr.contains("warning"), "fixture-generics with features [{features}]:\n{stderr}");
+        let (ok, stderr) = check(scratch, "fixture-generics", &["--features", features]);
+        assert!(ok && !stderr.contains("warning"), "fixture-generics with features [{features}]:\n{stderr}");
     }
-    let (ok, stderr) = {
-        let output = cargo(scratch)
-            .args(["check", "--offline", "--quiet", "-p", "fixture-generics", "--no-default-features", "--features", "users", "--example", "group"])
-            .output()
-            .expect("run cargo check");
-        (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
-    };
+    let (ok, stderr) = check(scratch, "fixture-generics", &["--features", "users", "--example", "group"]);
     assert!(ok, "UserGroup and UserPage with the users feature:\n{stderr}");
     // V1Shape's points are `Point`s, which V1Point names: on with V1Shape's feature.
     std::fs::write(dir.join("examples/point.rs"), "fn main() {\n    let _: Option<fixture_generics::models::V1Point> = None;\n}\n")
         .expect("example");
-    let output = cargo(scratch)
-        .args(["check", "--offline", "--quiet", "-p", "fixture-generics", "--no-default-features", "--features", "shapes", "--example", "point"])
-        .output()
-        .expect("run cargo check");
-    assert!(output.status.success(), "V1Point with the shapes feature:\n{}", String::from_utf8_lossy(&output.stderr));
-    let output = cargo(scratch)
-        .args(["check", "--offline", "--quiet", "-p", "fixture-generics", "--no-default-features", "--features", "pets", "--example", "group"])
-        .output()
-        .expect("run cargo check");
-    assert!(
-        !output.status.success() && String::from_utf8_lossy(&output.stderr).contains("UserGroup"),
-        "UserGroup is compiled without a feature that reaches it"
-    );
+    let (ok, stderr) = check(scratch, "fixture-generics", &["--features", "shapes", "--example", "point"]);
+    assert!(ok, "V1Point with the shapes feature:\n{stderr}");
+    let (ok, stderr) = check(scratch, "fixture-generics", &["--features", "pets", "--example", "group"]);
+    assert!(!ok && stderr.contains("UserGroup"), "UserGroup is compiled without a feature that reaches it:\n{stderr}");
     std::fs::remove_dir_all(dir.join("examples")).expect("remove example");
 }
 
@@ -205,7 +186,7 @@ fn tour_doctests_need_full(scratch: &Path) {
 /// without a warning; and a feature leaves out the models only other tags reach.
 fn features_build_alone(scratch: &Path) {
     for features in ["", "pets", "legacy", "owners", "store-orders", "full-tag", "full"] {
-        let (ok, stderr) = check(scratch, &["--features", features]);
+        let (ok, stderr) = check(scratch, "fixture-tags", &["--features", features]);
         assert!(ok && !stderr.contains("warning"), "fixture-tags with features [{features}]:\n{stderr}");
     }
     let dir = scratch.join("tags");
@@ -215,9 +196,9 @@ fn features_build_alone(scratch: &Path) {
         "fn main() {\n    let _ = fixture_tags::models::Owner::default();\n}\n",
     )
     .expect("example");
-    let (ok, stderr) = check(scratch, &["--features", "owners", "--example", "owner"]);
+    let (ok, stderr) = check(scratch, "fixture-tags", &["--features", "owners", "--example", "owner"]);
     assert!(ok, "Owner with the owners feature:\n{stderr}");
-    let (ok, stderr) = check(scratch, &["--features", "store-orders", "--example", "owner"]);
+    let (ok, stderr) = check(scratch, "fixture-tags", &["--features", "store-orders", "--example", "owner"]);
     assert!(!ok && stderr.contains("Owner"), "Owner is compiled without a feature that reaches it:\n{stderr}");
     std::fs::remove_dir_all(dir.join("examples")).expect("remove example");
 }

@@ -81,7 +81,7 @@ fn apply(api: &mut Api, mut plan: Plan) {
 /// The families of the models not `excluded`, as generics and aliases.
 fn plan(api: &Api, excluded: &BTreeSet<String>) -> Plan {
     let index: BTreeMap<&str, usize> = api.models.iter().enumerate().map(|(i, m)| (m.name(), i)).collect();
-    let untagged_variants = untagged_variants(&api.models);
+    let untagged_variants = crate::emit::models::untagged_variants(api);
     let candidate: Vec<bool> = api
         .models
         .iter()
@@ -150,7 +150,7 @@ fn plan(api: &Api, excluded: &BTreeSet<String>) -> Plan {
         let last_words: Vec<&str> = component
             .members
             .iter()
-            .map(|&i| camel_words(api.models[i].name()).last().copied().unwrap_or(""))
+            .map(|&i| crate::naming::type_words(api.models[i].name()).last().copied().unwrap_or(""))
             .collect();
         let signature = std::mem::take(&mut component.signature);
         families.entry((last_words, signature)).or_default().push((h, component));
@@ -212,24 +212,6 @@ pub fn param_name(i: usize) -> String {
 
 fn is_param_name(name: &str) -> bool {
     name.strip_prefix('T').is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// The structs that are variants of an untagged union: a missing required field
-/// decodes differently in them, so they are of one shape only with each other.
-fn untagged_variants(models: &[Model]) -> BTreeSet<&str> {
-    let mut out = BTreeSet::new();
-    for model in models {
-        if let Model::Union(u) = model
-            && u.discriminator.is_none()
-        {
-            for v in &u.variants {
-                if let Type::Named(name) = &v.ty {
-                    out.insert(name.as_str());
-                }
-            }
-        }
-    }
-    out
 }
 
 /// Tarjan's algorithm, without recursion: the strongly connected components of the
@@ -348,17 +330,8 @@ impl Component {
 /// with whether it is an untagged union's variant.
 fn describe(model: &Model, untagged: &BTreeSet<&str>, rename: &mut impl FnMut(&str) -> Type) -> (Model, bool) {
     let mut copy = model.clone();
-    match &mut copy {
-        Model::Struct(s) => {
-            s.name.clear();
-            s.doc = None;
-        }
-        Model::Union(u) => {
-            u.name.clear();
-            u.doc = None;
-        }
-        _ => {}
-    }
+    copy.set_name(String::new());
+    copy.set_doc(None);
     copy.for_each_type_mut(&mut |ty| rename_types(ty, rename));
     (copy, untagged.contains(model.name()))
 }
@@ -454,17 +427,8 @@ fn build(models: &[Model], family: &[Component], names: &mut Scope, resolved: &B
             listed.join(", "),
             if more > 0 { format!(" and {more} more") } else { String::new() },
         );
-        match &mut generic {
-            Model::Struct(s) => {
-                s.name = generic_names[k].clone();
-                s.doc = Some(doc);
-            }
-            Model::Union(u) => {
-                u.name = generic_names[k].clone();
-                u.doc = Some(doc);
-            }
-            _ => return None,
-        }
+        generic.set_name(generic_names[k].clone());
+        generic.set_doc(Some(doc));
         let anchor = family.iter().map(|c| c.members[k]).min().unwrap_or(i);
         generics.push((anchor, generic));
     }
@@ -487,44 +451,14 @@ fn build(models: &[Model], family: &[Component], names: &mut Scope, resolved: &B
     Some(Built { generics, aliases })
 }
 
-/// The words (in the CamelCase sense) all `names` end with, `QueryResponse` for
-/// `AccountQueryResponse` and `AtomQueryResponse`; `None` when they share none.
+/// The words all `names` end with (see [`crate::naming::shared_suffix`]),
+/// `QueryResponse` for `AccountQueryResponse` and `AtomQueryResponse`; `None` when they
+/// share none.
 fn common_suffix(names: &[&str]) -> Option<String> {
-    let words: Vec<Vec<&str>> = names.iter().map(|n| camel_words(n)).collect();
-    let shortest = words.iter().map(Vec::len).min()?;
-    let mut shared = 0;
-    while shared < shortest {
-        let word = words[0][words[0].len() - 1 - shared];
-        if words.iter().all(|w| w[w.len() - 1 - shared] == word) {
-            shared += 1;
-        } else {
-            break;
-        }
-    }
-    if shared == 0 {
-        return None;
-    }
-    let w = &words[0];
-    let suffix: String = w[w.len() - shared..].concat();
+    let suffix: String = crate::naming::shared_suffix(names).concat();
     // A name must start with a letter: `2Response` shares only `Response`.
     let suffix = suffix.trim_start_matches(|c: char| !c.is_ascii_alphabetic()).to_owned();
     (!suffix.is_empty()).then_some(suffix)
-}
-
-/// `AccountQueryResponse` as `Account`, `Query`, `Response`: a word begins at each
-/// upper-case letter after a lower-case letter or digit.
-fn camel_words(name: &str) -> Vec<&str> {
-    let mut words = Vec::new();
-    let mut start = 0;
-    let bytes = name.as_bytes();
-    for i in 1..bytes.len() {
-        if bytes[i].is_ascii_uppercase() && (bytes[i - 1].is_ascii_lowercase() || bytes[i - 1].is_ascii_digit()) {
-            words.push(&name[start..i]);
-            start = i;
-        }
-    }
-    words.push(&name[start..]);
-    words
 }
 
 #[cfg(test)]

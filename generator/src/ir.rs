@@ -216,6 +216,28 @@ impl Model {
         count
     }
 
+    /// Renames the model.
+    pub fn set_name(&mut self, name: String) {
+        match self {
+            Model::Struct(s) => s.name = name,
+            Model::Enum(e) => e.name = name,
+            Model::Alias(a) => a.name = name,
+            Model::Union(u) => u.name = name,
+            Model::Statuses(s) => s.name = name,
+        }
+    }
+
+    /// Replaces the model's doc text.
+    pub fn set_doc(&mut self, doc: Option<String>) {
+        match self {
+            Model::Struct(s) => s.doc = doc,
+            Model::Enum(e) => e.doc = doc,
+            Model::Alias(a) => a.doc = doc,
+            Model::Union(u) => u.doc = doc,
+            Model::Statuses(s) => s.doc = doc,
+        }
+    }
+
     /// The Rust type name.
     pub fn name(&self) -> &str {
         match self {

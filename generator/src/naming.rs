@@ -101,6 +101,34 @@ pub fn unraw(name: &str) -> &str {
     name.strip_prefix("r#").unwrap_or(name)
 }
 
+/// A type name's words: `AtomSimpleExpression` is `Atom`, `Simple`, `Expression`; a
+/// word begins at each upper-case letter.
+pub fn type_words(name: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    let mut start = 0;
+    for (i, c) in name.char_indices().skip(1) {
+        if c.is_ascii_uppercase() {
+            words.push(&name[start..i]);
+            start = i;
+        }
+    }
+    words.push(&name[start..]);
+    words
+}
+
+/// The words (see [`type_words`]) every one of `names` ends with, in order; empty
+/// when they share none or there are no names.
+pub fn shared_suffix<'a>(names: &[&'a str]) -> Vec<&'a str> {
+    let Some((first, rest)) = names.split_first() else { return Vec::new() };
+    let mut shared = type_words(first);
+    for name in rest {
+        let other = type_words(name);
+        let keep = shared.iter().rev().zip(other.iter().rev()).take_while(|(x, y)| x == y).count();
+        shared.drain(..shared.len() - keep);
+    }
+    shared
+}
+
 /// Names within one scope (a struct's fields, an enum's variants, a module's types):
 /// each new name that collides gets the lowest free numeric suffix.
 #[derive(Debug, Default, Clone)]

@@ -20,46 +20,52 @@ pub(crate) struct Index<'a> {
 
 impl<'a> Index<'a> {
     pub(crate) fn new(api: &'a Api) -> Self {
-        let mut untagged_variants = BTreeSet::new();
-        // A variant that is an alias of a generic (see `crate::generics`) makes the
-        // generic a variant; a generic union's variant that is a type parameter makes
-        // each alias's argument in that place one.
-        let mut insert = |ty: &'a Type| match ty {
-            Type::Named(name) => {
-                untagged_variants.insert(name.as_str());
-                if let Some(Model::Alias(Alias { ty: Type::Generic(generic, _), .. })) = api.model(name) {
-                    untagged_variants.insert(generic.as_str());
-                }
-            }
-            Type::Generic(generic, _) => {
+        Self { api, untagged_variants: untagged_variants(api) }
+    }
+}
+
+/// The structs that are variants of an untagged union: a missing required field is
+/// an error in them (it is how decoding tells the variants apart).
+pub(crate) fn untagged_variants<'a>(api: &'a Api) -> BTreeSet<&'a str> {
+    let mut untagged_variants = BTreeSet::new();
+    // A variant that is an alias of a generic (see `crate::generics`) makes the
+    // generic a variant; a generic union's variant that is a type parameter makes
+    // each alias's argument in that place one.
+    let mut insert = |ty: &'a Type| match ty {
+        Type::Named(name) => {
+            untagged_variants.insert(name.as_str());
+            if let Some(Model::Alias(Alias { ty: Type::Generic(generic, _), .. })) = api.model(name) {
                 untagged_variants.insert(generic.as_str());
             }
-            _ => {}
-        };
-        let mut param_variants: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for model in &api.models {
-            if let Model::Union(u) = model
-                && u.discriminator.is_none()
-            {
-                for v in &u.variants {
-                    match &v.ty {
-                        Type::Param(i) => param_variants.entry(u.name.as_str()).or_default().push(*i),
-                        ty => insert(ty),
-                    }
+        }
+        Type::Generic(generic, _) => {
+            untagged_variants.insert(generic.as_str());
+        }
+        _ => {}
+    };
+    let mut param_variants: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for model in &api.models {
+        if let Model::Union(u) = model
+            && u.discriminator.is_none()
+        {
+            for v in &u.variants {
+                match &v.ty {
+                    Type::Param(i) => param_variants.entry(u.name.as_str()).or_default().push(*i),
+                    ty => insert(ty),
                 }
             }
         }
-        if !param_variants.is_empty() {
-            for model in &api.models {
-                if let Model::Alias(Alias { ty: Type::Generic(generic, args), .. }) = model
-                    && let Some(params) = param_variants.get(generic.as_str())
-                {
-                    params.iter().filter_map(|&i| args.get(i)).for_each(&mut insert);
-                }
-            }
-        }
-        Self { api, untagged_variants }
     }
+    if !param_variants.is_empty() {
+        for model in &api.models {
+            if let Model::Alias(Alias { ty: Type::Generic(generic, args), .. }) = model
+                && let Some(params) = param_variants.get(generic.as_str())
+            {
+                params.iter().filter_map(|&i| args.get(i)).for_each(&mut insert);
+            }
+        }
+    }
+    untagged_variants
 }
 
 /// The models module as one token stream (for a module written into `OUT_DIR`, which

@@ -28,7 +28,7 @@ pub(super) fn dedupe_inline(models: &mut Vec<Model>, operations: &mut [Operation
     // Model name → the models whose types name it.
     let mut named_by: IndexMap<&str, Vec<usize>> = IndexMap::new();
     for (i, model) in models.iter().enumerate() {
-        model.for_each_type(&mut |ty| for_each_name(ty, &mut |name| named_by.entry(name).or_default().push(i)));
+        model.for_each_type(&mut |ty| ty.for_each_name(&mut |name| named_by.entry(name).or_default().push(i)));
     }
     loop {
         // Key number → the first model of it this round.
@@ -99,7 +99,9 @@ pub(super) fn dedupe_inline(models: &mut Vec<Model>, operations: &mut [Operation
         if components.contains(*survivor) || others.len() < 2 {
             continue;
         }
-        let shared = others.iter().fold(words_of(survivor), |acc, other| common_suffix(&acc, &words_of(other)));
+        let mut names = vec![*survivor];
+        names.extend(others.iter().copied());
+        let shared = crate::naming::shared_suffix(&names);
         if shared.len() < 2 {
             continue;
         }
@@ -117,7 +119,7 @@ pub(super) fn dedupe_inline(models: &mut Vec<Model>, operations: &mut [Operation
     models.retain(|m| !resolved.contains_key(m.name()));
     for model in models.iter_mut() {
         if let Some(new) = renamed.get(model.name()) {
-            set_name(model, new.clone());
+            model.set_name(new.clone());
         }
     }
     resolved.extend(renamed);
@@ -130,72 +132,21 @@ pub(super) fn dedupe_inline(models: &mut Vec<Model>, operations: &mut [Operation
     merged
 }
 
-/// A type name's words: `AtomSimpleExpression` is `Atom`, `Simple`, `Expression`.
-fn words_of(name: &str) -> Vec<&str> {
-    let mut words = Vec::new();
-    let mut start = 0;
-    for (i, c) in name.char_indices().skip(1) {
-        if c.is_ascii_uppercase() {
-            words.push(&name[start..i]);
-            start = i;
-        }
-    }
-    words.push(&name[start..]);
-    words
-}
-
-/// The words at the end of both.
-fn common_suffix<'a>(a: &[&'a str], b: &[&str]) -> Vec<&'a str> {
-    let shared = a.iter().rev().zip(b.iter().rev()).take_while(|(x, y)| x == y).count();
-    a[a.len() - shared..].to_vec()
-}
-
-fn set_name(model: &mut Model, name: String) {
-    match model {
-        Model::Struct(s) => s.name = name,
-        Model::Enum(e) => e.name = name,
-        Model::Alias(a) => a.name = name,
-        Model::Union(u) => u.name = name,
-        Model::Statuses(s) => s.name = name,
-    }
-}
-
 /// The shape of a model as text: its kind and contents with the names of merged
 /// models replaced and its own name and docs left out. `None` for what is never
 /// merged (an operation's success answers by status).
 fn shape_key(model: &Model, replaced: &BTreeMap<String, String>) -> Option<String> {
+    if matches!(model, Model::Statuses(_)) {
+        return None;
+    }
     let mut shape = model.clone();
-    match &mut shape {
-        Model::Statuses(_) => return None,
-        Model::Struct(s) => {
-            s.name.clear();
-            s.doc = None;
-            s.fields.iter_mut().for_each(|f| f.doc = None);
-        }
-        Model::Enum(e) => {
-            e.name.clear();
-            e.doc = None;
-        }
-        Model::Alias(a) => {
-            a.name.clear();
-            a.doc = None;
-        }
-        Model::Union(u) => {
-            u.name.clear();
-            u.doc = None;
-        }
+    shape.set_name(String::new());
+    shape.set_doc(None);
+    if let Model::Struct(s) = &mut shape {
+        s.fields.iter_mut().for_each(|f| f.doc = None);
     }
     shape.for_each_type_mut(&mut |ty| rename(ty, replaced));
     Some(format!("{shape:?}"))
-}
-
-/// The model names a type refers to.
-fn for_each_name<'a>(ty: &'a Type, visit: &mut impl FnMut(&'a str)) {
-    match ty {
-        Type::Named(name) => visit(name),
-        Type::Array(inner) | Type::Map(inner) => for_each_name(inner, visit),
-        _ => {}
-    }
 }
 
 fn rename(ty: &mut Type, replaced: &BTreeMap<String, String>) {
@@ -276,7 +227,7 @@ mod tests {
         assert_eq!(names, ["AtomSimpleExpression", "SimpleExpressionOperator", "ProcessSimpleExpression", "RoleSimpleExpression"]);
         let Model::Struct(process) = model(&api, "ProcessSimpleExpression") else { panic!("a struct") };
         assert_eq!(process.fields[0].ty, Type::Named("SimpleExpressionOperator".into()));
-        assert_eq!(words_of("AtomSimpleExpression"), ["Atom", "Simple", "Expression"]);
+        assert_eq!(crate::naming::type_words("AtomSimpleExpression"), ["Atom", "Simple", "Expression"]);
     }
 
     #[test]
