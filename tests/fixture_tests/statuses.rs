@@ -64,3 +64,9 @@ async fn statuses_that_share_a_type_return_it() {
     let copied: models::Thing = client(serve_once("201 Created", r#"{"name":"b"}"#)).copy_thing("x").await.expect("201");
     assert_eq!(copied.name, "b");
 }
+
+#[tokio::test]
+async fn a_no_content_answer_is_empty_whatever_the_spec_declares() {
+    let deleted: () = client(serve_once("204 No Content", "")).delete_thing("x").await.expect("204");
+    assert_eq!(deleted, ());
+}

@@ -90,6 +90,18 @@ impl<'a> Lowerer<'a, '_> {
             };
             let Some((response, at)) = self.resolve_response(response, &at) else { continue };
             let picked = pick_media(&response.content);
+            // A 204 or 205 answer has no content (RFC 9110 15.3.5, 15.3.6): servers send
+            // none whatever the spec declares, and an empty body is not the schema's JSON.
+            if matches!(code, 204 | 205) {
+                if !response.content.is_empty() {
+                    self.diags.warning(
+                        join(&at, "content"),
+                        format!("a {code} answer has no content in HTTP; its media types are ignored"),
+                    );
+                }
+                without_body.push(code);
+                continue;
+            }
             if (200..300).contains(&code) {
                 match self.content_type(picked, &format!("{context}Response"), &at) {
                     Some((ty, kind)) => {
@@ -263,6 +275,31 @@ mod tests {
         assert_eq!(success.ty, Some(Type::Named("Thing".into())));
         assert!(success.optional);
         assert_eq!((success.with_body.as_slice(), success.without_body.as_slice()), (&[200][..], &[204][..]));
+    }
+
+    #[test]
+    fn a_no_content_answer_has_no_body_whatever_the_spec_declares() {
+        // As shipengine.com declares its deletes: a 204 with a JSON schema.
+        let (api, diags) = answers(json!({
+            "204": { "description": "deleted", "content": json_of("Thing") },
+        }));
+        let diags = diags.into_vec();
+        let success = &api.operations[0].success;
+        assert_eq!(success.ty, None);
+        assert_eq!((success.with_body.as_slice(), success.without_body.as_slice()), (&[][..], &[204][..]));
+        assert!(
+            diags.iter().any(|d| d.pointer.ends_with("/responses/204/content") && d.message.contains("no content")),
+            "{diags:?}"
+        );
+        // Beside a 200 with a body, the answer is optional, not a second type.
+        let (api, _) = answers(json!({
+            "200": { "description": "done", "content": json_of("Thing") },
+            "205": { "description": "reset", "content": json_of("Job") },
+        }));
+        let success = &api.operations[0].success;
+        assert_eq!(success.ty, Some(Type::Named("Thing".into())));
+        assert!(success.optional);
+        assert!(api.models.iter().all(|m| !matches!(m, Model::Statuses(_))));
     }
 
     #[test]
