@@ -902,10 +902,15 @@ impl Request {
         }
     }
 
-    /// Sends `body` form-encoded (`application/x-www-form-urlencoded`). A value that
-    /// does not encode (a nested object) is reported by `send`.
+    /// Sends `body` form-encoded (`application/x-www-form-urlencoded`) as OpenAPI
+    /// encodes forms by default ([`form_pairs`]). A body that is not an object is
+    /// reported by `send`.
     pub fn form<T: serde::Serialize + ?Sized>(self, body: &T) -> Self {
-        match serde_urlencoded::to_string(body) {
+        let encoded = serde_json::to_value(body)
+            .map_err(|err| err.to_string())
+            .and_then(form_pairs)
+            .and_then(|pairs| serde_urlencoded::to_string(pairs).map_err(|err| err.to_string()));
+        match encoded {
             Ok(text) => self.bytes(text.into_bytes(), "application/x-www-form-urlencoded"),
             Err(err) => self.fail(format!("the form body does not encode: {err}")),
         }
@@ -1030,5 +1035,69 @@ impl fmt::Debug for Request {
             .field("error", &self.error)
             .field("options", &self.options)
             .finish()
+    }
+}
+
+/// The name-value pairs of a form body, as OpenAPI encodes a form's properties when its
+/// `encoding` says nothing (style `form`, exploded): a scalar is one pair, an array a
+/// pair per item (`Types=a&Types=b`), an object, or an object or array inside an array,
+/// its JSON text (the default content type of an object part is `application/json`);
+/// `null`s are left out.
+fn form_pairs(body: serde_json::Value) -> Result<Vec<(String, String)>, String> {
+    use serde_json::Value;
+    fn text(value: Value) -> Option<String> {
+        match value {
+            Value::Null => None,
+            Value::String(text) => Some(text),
+            Value::Bool(_) | Value::Number(_) | Value::Array(_) | Value::Object(_) => Some(value.to_string()),
+        }
+    }
+    let Value::Object(properties) = body else {
+        return Err(format!("a form body is an object of properties, not {body}"));
+    };
+    let mut pairs = Vec::with_capacity(properties.len());
+    for (name, value) in properties {
+        match value {
+            Value::Array(items) => pairs.extend(items.into_iter().filter_map(text).map(|item| (name.clone(), item))),
+            value => pairs.extend(text(value).map(|value| (name, value))),
+        }
+    }
+    Ok(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::form_pairs;
+    use serde_json::json;
+
+    fn encoded(body: serde_json::Value) -> Result<String, String> {
+        form_pairs(body).map(|pairs| serde_urlencoded::to_string(pairs).expect("pairs encode"))
+    }
+
+    #[test]
+    fn forms_encode_as_openapi_does_by_default() {
+        // As Twilio's CreateSubscription and CreateSink take them.
+        let body = json!({
+            "Description": "new & shiny",
+            "Types": [{"type": "com.twilio.call"}, "plain", 3, null],
+            "SinkConfiguration": {"arn": "x", "n": [1, 2]},
+            "Enabled": true,
+            "Count": 2.5,
+            "Missing": null,
+        });
+        assert_eq!(
+            encoded(body).as_deref(),
+            Ok("Description=new+%26+shiny\
+                &Types=%7B%22type%22%3A%22com.twilio.call%22%7D&Types=plain&Types=3\
+                &SinkConfiguration=%7B%22arn%22%3A%22x%22%2C%22n%22%3A%5B1%2C2%5D%7D\
+                &Enabled=true&Count=2.5")
+        );
+        assert_eq!(encoded(json!({})).as_deref(), Ok(""));
+    }
+
+    #[test]
+    fn a_form_body_that_is_not_an_object_is_an_error() {
+        let err = encoded(json!(["a"])).unwrap_err();
+        assert!(err.contains("a form body is an object"), "{err}");
     }
 }
