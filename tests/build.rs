@@ -145,6 +145,8 @@ impl Samples<'_> {
             }
             Type::Array(item) => json!([self.of(item, depth + 1)]),
             Type::Map(value) => json!({"key": self.of(value, depth + 1)}),
+            Type::Nullable(_) if self.nulls => Value::Null,
+            Type::Nullable(inner) => self.of(inner, depth),
             Type::Named(name) => self.named(name, &[], depth),
             Type::Generic(name, args) => self.named(name, args, depth),
             // Only inside a generic's own fields, which `named` substitutes first.

@@ -172,7 +172,7 @@ fn named(ty: &Type, index: &BTreeMap<String, usize>, out: &mut Vec<usize>) {
             out.extend(index.get(name.as_str()));
             args.iter().for_each(|arg| named(arg, index, out));
         }
-        Type::Array(inner) | Type::Map(inner) => named(inner, index, out),
+        Type::Array(inner) | Type::Map(inner) | Type::Nullable(inner) => named(inner, index, out),
         _ => {}
     }
 }

@@ -340,7 +340,7 @@ fn describe(model: &Model, untagged: &BTreeSet<&str>, rename: &mut impl FnMut(&s
 fn rename_types(ty: &mut Type, rename: &mut impl FnMut(&str) -> Type) {
     match ty {
         Type::Named(name) => *ty = rename(name),
-        Type::Array(inner) | Type::Map(inner) => rename_types(inner, rename),
+        Type::Array(inner) | Type::Map(inner) | Type::Nullable(inner) => rename_types(inner, rename),
         Type::Generic(_, args) => args.iter_mut().for_each(|arg| rename_types(arg, rename)),
         _ => {}
     }

@@ -395,6 +395,9 @@ pub enum Type {
     Array(Box<Type>),
     /// A JSON object with arbitrary keys.
     Map(Box<Type>),
+    /// `Option<T>`: a value that may be `null` where nullability is not a field's
+    /// (array items and map values of a nullable schema).
+    Nullable(Box<Type>),
     /// Bytes (binary bodies).
     Bytes,
     /// Type parameter `i` of the generic model it appears in (see
@@ -414,7 +417,7 @@ impl Type {
                 visit(name);
                 args.iter().for_each(|arg| arg.for_each_name(visit));
             }
-            Type::Array(inner) | Type::Map(inner) => inner.for_each_name(visit),
+            Type::Array(inner) | Type::Map(inner) | Type::Nullable(inner) => inner.for_each_name(visit),
             _ => {}
         }
     }
@@ -425,7 +428,7 @@ impl Type {
         match self {
             Type::Param(i) => i + 1,
             Type::Generic(_, args) => args.iter().map(Type::param_count).max().unwrap_or(0),
-            Type::Array(inner) | Type::Map(inner) => inner.param_count(),
+            Type::Array(inner) | Type::Map(inner) | Type::Nullable(inner) => inner.param_count(),
             _ => 0,
         }
     }
@@ -437,6 +440,7 @@ impl Type {
             Type::Generic(name, inner) => Type::Generic(name.clone(), inner.iter().map(|t| t.substitute(args)).collect()),
             Type::Array(inner) => Type::Array(Box::new(inner.substitute(args))),
             Type::Map(inner) => Type::Map(Box::new(inner.substitute(args))),
+            Type::Nullable(inner) => Type::Nullable(Box::new(inner.substitute(args))),
             other => other.clone(),
         }
     }

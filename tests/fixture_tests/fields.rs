@@ -32,6 +32,22 @@ fn absent_null_and_a_value_stay_apart() {
 }
 
 #[test]
+fn nullable_schemas_take_null_in_arrays_maps_and_required_fields() {
+    let staff: models::Staff = round_trip(json!({
+        "name": "Ann",
+        "language": null,
+        "languages": ["en", null],
+        "ratings": [null, 4],
+        "nicknames": {"work": null, "home": "Annie"},
+    }));
+    assert_eq!(staff.language, None);
+    assert_eq!(staff.languages, Some(vec![Some("en".to_owned()), None]));
+    assert_eq!(staff.ratings, Some(vec![None, Some(4)]));
+    let nicknames = staff.nicknames.expect("nicknames");
+    assert_eq!((nicknames["work"].as_deref(), nicknames["home"].as_deref()), (None, Some("Annie")));
+}
+
+#[test]
 fn a_patch_sends_only_what_is_set_and_null_to_clear() {
     assert_eq!(serde_json::to_value(models::ThingPatch::default()).expect("encodes"), json!({}));
     let clear = models::ThingPatch { note: Nullable::Null, priority: Nullable::Present(models::Priority::High), ..Default::default() };

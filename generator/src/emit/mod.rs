@@ -143,6 +143,10 @@ pub fn rust_type(ty: &Type, scope: Scope) -> TokenStream {
             let value = rust_type(value, scope);
             quote!(std::collections::BTreeMap<String, #value>)
         }
+        Type::Nullable(inner) => {
+            let inner = rust_type(inner, scope);
+            quote!(Option<#inner>)
+        }
     }
 }
 

@@ -534,6 +534,7 @@ fn has_default(ty: &Type) -> bool {
             | Type::Boolean
             | Type::Array(_)
             | Type::Map(_)
+            | Type::Nullable(_)
             | Type::Json
             | Type::Bytes
     )
@@ -570,6 +571,14 @@ fn recurses_by<'a>(model: impl Fn(&str) -> Option<&'a Model>, owner: &str, ty: &
         let (name, args) = match ty.as_ref() {
             Type::Named(name) => (name.clone(), None),
             Type::Generic(name, args) => (name.clone(), Some(args.clone())),
+            // `Option` does not box.
+            Type::Nullable(inner) => {
+                stack.push(match ty {
+                    Cow::Borrowed(Type::Nullable(inner)) => Cow::Borrowed(&**inner),
+                    _ => Cow::Owned((**inner).clone()),
+                });
+                continue;
+            }
             _ => continue,
         };
         if name == owner {

@@ -156,7 +156,7 @@ fn rename(ty: &mut Type, replaced: &BTreeMap<String, String>) {
                 *name = to.clone();
             }
         }
-        Type::Array(inner) | Type::Map(inner) => rename(inner, replaced),
+        Type::Array(inner) | Type::Map(inner) | Type::Nullable(inner) => rename(inner, replaced),
         _ => {}
     }
 }

@@ -15,6 +15,12 @@ impl<'a> Lowerer<'a, '_> {
             // the caller passes a plain integer.
             ParameterSchemaOrContent::Schema(schema) => match self.type_of(schema.into(), &context, &join(pointer, "schema")) {
                 Type::IntString(width) => Type::Integer(width),
+                // A URL has no `null`: an item that may be null is left out by not
+                // passing it.
+                Type::Array(item) => match *item {
+                    Type::Nullable(item) => Type::Array(item),
+                    item => Type::Array(Box::new(item)),
+                },
                 ty => ty,
             },
             ParameterSchemaOrContent::Content(_) => {

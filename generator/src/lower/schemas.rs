@@ -59,6 +59,7 @@ pub(super) fn type_label(ty: &Type) -> &'static str {
         Type::Param(_) => "Param",
         Type::Array(_) => "Array",
         Type::Map(_) => "Map",
+        Type::Nullable(_) => "Nullable",
         Type::Bytes => "Bytes",
     }
 }
@@ -78,7 +79,7 @@ impl<'a> Lowerer<'a, '_> {
             loop {
                 match ty {
                     Type::Named(name) => return Some(name.clone()),
-                    Type::Array(inner) | Type::Map(inner) => ty = inner,
+                    Type::Array(inner) | Type::Map(inner) | Type::Nullable(inner) => ty = inner,
                     _ => return None,
                 }
             }
@@ -311,7 +312,12 @@ impl<'a> Lowerer<'a, '_> {
                     ),
                     lenient_extension(s).unwrap_or(self.lenient),
                 ),
-                ReferenceOr::Reference { .. } => (None, false, false, self.lenient),
+                // A required field naming a nullable schema must take its `null`; an
+                // optional one already does, as `None`.
+                ReferenceOr::Reference { reference } => {
+                    let nullable = required.iter().any(|r| r == wire) && self.may_be_null(SchemaRef::Ref(reference));
+                    (None, nullable, false, self.lenient)
+                }
             };
             fields.push(Field {
                 rust,
@@ -333,11 +339,8 @@ impl<'a> Lowerer<'a, '_> {
             AdditionalProperties::Any(false) => None,
             AdditionalProperties::Schema(schema) => {
                 let schema: &ReferenceOr<Schema> = schema;
-                Some(self.type_of(
-                    schema.into(),
-                    &format!("{owner}Value"),
-                    &join(pointer, "additionalProperties"),
-                ))
+                let value = self.type_of(schema.into(), &format!("{owner}Value"), &join(pointer, "additionalProperties"));
+                Some(self.or_null(value, schema.into()))
             }
         }
     }
@@ -378,6 +381,41 @@ impl<'a> Lowerer<'a, '_> {
 
     /// The Rust type of a schema met at `pointer`; inline structs and enums become
     /// models named `context`.
+    /// `ty`, the type of array items or map values of `schema`, as `Option<ty>` when
+    /// the schema is nullable (itself or the component it names): Rust has no `null`
+    /// in a `Vec<String>`.
+    fn or_null(&self, ty: Type, schema: SchemaRef<'_>) -> Type {
+        if matches!(ty, Type::Json | Type::Nullable(_)) || !self.may_be_null(schema) {
+            return ty;
+        }
+        Type::Nullable(Box::new(ty))
+    }
+
+    /// Whether `schema` says it may be `null`, following `$ref`s to components.
+    pub(super) fn may_be_null(&self, schema: SchemaRef<'_>) -> bool {
+        let mut schema = schema;
+        // A chain of references longer than this is a cycle (the loader breaks those).
+        for _ in 0..64 {
+            match schema {
+                SchemaRef::Item(item) if item.schema_data.nullable => return true,
+                // `allOf: [{$ref: X}]` with a comment is X.
+                SchemaRef::Item(item) => match annotated_reference(item) {
+                    Some(reference) => schema = SchemaRef::Ref(reference),
+                    None => return false,
+                },
+                SchemaRef::Ref(reference) => {
+                    let Some(name) = reference.strip_prefix(SCHEMA_PREFIX) else { return false };
+                    let name = name.replace("~1", "/").replace("~0", "~");
+                    match self.api.components.as_ref().and_then(|c| c.schemas.get(&name)) {
+                        Some(next) => schema = next.into(),
+                        None => return false,
+                    }
+                }
+            }
+        }
+        false
+    }
+
     pub(super) fn type_of(&mut self, schema: SchemaRef<'_>, context: &str, pointer: &str) -> Type {
         const MAX_DEPTH: usize = 48;
         if self.depth >= MAX_DEPTH {
@@ -431,11 +469,10 @@ impl<'a> Lowerer<'a, '_> {
             },
             SchemaKind::Type(T::Boolean(_)) => Type::Boolean,
             SchemaKind::Type(T::Array(array)) => match &array.items {
-                Some(items) => Type::Array(Box::new(self.type_of(
-                    items.into(),
-                    &format!("{context}Item"),
-                    &join(pointer, "items"),
-                ))),
+                Some(items) => {
+                    let item = self.type_of(items.into(), &format!("{context}Item"), &join(pointer, "items"));
+                    Type::Array(Box::new(self.or_null(item, items.into())))
+                }
                 None => Type::Array(Box::new(Type::Json)),
             },
             SchemaKind::Type(T::Object(object)) => {
@@ -443,7 +480,8 @@ impl<'a> Lowerer<'a, '_> {
                     let value = match &object.additional_properties {
                         Some(AdditionalProperties::Schema(s)) => {
                             let s: &ReferenceOr<Schema> = s;
-                            self.type_of(s.into(), &format!("{context}Value"), &join(pointer, "additionalProperties"))
+                            let value = self.type_of(s.into(), &format!("{context}Value"), &join(pointer, "additionalProperties"));
+                            self.or_null(value, s.into())
                         }
                         _ => Type::Json,
                     };
@@ -529,6 +567,46 @@ mod tests {
             ]
         );
         assert!(matches!(model(&api, "PetOwner"), Model::Struct(s) if s.fields[0].wire == "city"));
+    }
+
+    #[test]
+    fn nullable_schemas_take_null_in_arrays_maps_and_required_fields() {
+        // As apideck.com's HRIS spec: `languages: [Language]`, `Language` a nullable string.
+        let (api, _) = lower_parts(
+            json!({}),
+            json!({
+                "Language": { "type": "string", "nullable": true },
+                "Commented": { "allOf": [{ "$ref": "#/components/schemas/Language" }], "description": "x" },
+                "Employee": { "type": "object", "required": ["first", "second"], "properties": {
+                    "languages": { "type": "array", "items": { "$ref": "#/components/schemas/Language" } },
+                    "scores": { "type": "array", "items": { "type": "integer", "nullable": true } },
+                    "any": { "type": "array", "items": { "nullable": true } },
+                    "plain": { "type": "array", "items": { "type": "string" } },
+                    "notes": { "type": "object", "additionalProperties": { "type": "string", "nullable": true } },
+                    "first": { "$ref": "#/components/schemas/Language" },
+                    "second": { "$ref": "#/components/schemas/Commented" },
+                    "third": { "$ref": "#/components/schemas/Language" },
+                } },
+                "Extras": { "type": "object", "properties": { "id": { "type": "string" } },
+                    "additionalProperties": { "$ref": "#/components/schemas/Language" } },
+            }),
+        );
+        let Model::Struct(employee) = model(&api, "Employee") else { panic!("Employee is a struct") };
+        let field = |name: &str| employee.fields.iter().find(|f| f.rust == name).expect(name);
+        let nullable = |ty: Type| Type::Nullable(Box::new(ty));
+        assert_eq!(field("languages").ty, Type::Array(Box::new(nullable(Type::Named("Language".into())))));
+        assert_eq!(field("scores").ty, Type::Array(Box::new(nullable(Type::Integer(IntWidth::I64)))));
+        // `serde_json::Value` has its own `null`.
+        assert_eq!(field("any").ty, Type::Array(Box::new(Type::Json)));
+        assert_eq!(field("plain").ty, Type::Array(Box::new(Type::String)));
+        assert_eq!(field("notes").ty, Type::Map(Box::new(nullable(Type::String))));
+        // Required fields naming a nullable schema take `null`, through a commented
+        // reference too; an optional one already takes it as `None`.
+        assert!(field("first").nullable && field("first").required);
+        assert!(field("second").nullable);
+        assert!(!field("third").nullable);
+        let Model::Struct(extras) = model(&api, "Extras") else { panic!("Extras is a struct") };
+        assert_eq!(extras.additional, Some(nullable(Type::Named("Language".into()))));
     }
 
     #[test]
