@@ -1,7 +1,7 @@
 //! Run inside the crate generated from tests/fixtures/unions.yaml (see
 //! tests/fixtures_compile.rs): unions decode to the right variant.
 
-use fixture_unions::models::{Cat, Dog, Node, Pet, Shape};
+use fixture_unions::models::{Cat, Dog, Media, Node, Pet, Shape};
 use fixture_unions::runtime::Nullable;
 use serde_json::json;
 
@@ -18,6 +18,17 @@ fn a_discriminator_picks_the_variant_by_its_tag() {
     assert!(err.to_string().contains("unknown `petType` value `Bird`"), "{err}");
     let err = serde_json::from_value::<Pet>(json!({"bark": true})).expect_err("no tag");
     assert!(err.to_string().contains("petType"), "{err}");
+}
+
+#[test]
+fn an_unmapped_tag_is_the_alternative_s_one_allowed_value_or_its_name() {
+    let track: Media = serde_json::from_value(json!({"type": "track", "album": "A"})).expect("the enum's value");
+    assert!(matches!(&track, Media::Track(t) if t.album.as_deref() == Some("A")), "{track:?}");
+    let episode: Media = serde_json::from_value(json!({"type": "episode", "show": "S"})).expect("the enum's value");
+    assert!(matches!(&episode, Media::Episode(e) if e.show.as_deref() == Some("S")), "{episode:?}");
+    let by_name: Media = serde_json::from_value(json!({"type": "Episode"})).expect("the schema name");
+    assert!(matches!(by_name, Media::Episode(_)));
+    assert_eq!(serde_json::to_value(&track).expect("serialise"), json!({"type": "track", "album": "A"}));
 }
 
 #[test]

@@ -91,7 +91,10 @@ impl<'a> Lowerer<'a, '_> {
     }
 
     /// The tag values of a discriminated union: the explicit `mapping`, and for
-    /// referenced alternatives not in it, the schema name (OpenAPI's default).
+    /// referenced alternatives not in it, the schema name (OpenAPI's default) and,
+    /// before it, the one value the alternative's own tag property allows
+    /// (`type: {enum: [track]}` in Spotify's `TrackObject`): that is what a valid
+    /// instance carries, and what servers send.
     pub(super) fn discriminator(
         &mut self,
         d: &openapiv3::Discriminator,
@@ -111,13 +114,20 @@ impl<'a> Lowerer<'a, '_> {
                 values.push((value.clone(), i));
             }
         }
+        let mapped: Vec<usize> = values.iter().map(|(_, i)| *i).collect();
         for alternative in alternatives {
             if let ReferenceOr::Reference { reference } = alternative
                 && let Some(i) = variant_of(reference)
-                && !values.iter().any(|(_, j)| *j == i)
+                && !mapped.contains(&i)
                 && let Some(name) = reference.strip_prefix(SCHEMA_PREFIX)
             {
-                values.push((name.to_owned(), i));
+                let own = self.fixed_property(SchemaRef::Ref(reference), &d.property_name, 0);
+                for value in own.into_iter().chain([name.to_owned()]) {
+                    // A value two alternatives claim goes to the first.
+                    if !values.iter().any(|(v, _)| *v == value) {
+                        values.push((value, i));
+                    }
+                }
             }
         }
         if values.is_empty() {
@@ -125,6 +135,60 @@ impl<'a> Lowerer<'a, '_> {
             return None;
         }
         Some(Discriminator { property: d.property_name.clone(), values })
+    }
+}
+
+impl Lowerer<'_, '_> {
+    /// The only value a string property `property` of `schema` may take (an `enum` of
+    /// one), looking through `$ref`s and `allOf`.
+    fn fixed_property(&self, schema: SchemaRef<'_>, property: &str, depth: usize) -> Option<String> {
+        if depth > 16 {
+            return None;
+        }
+        let schema = match schema {
+            SchemaRef::Item(schema) => schema,
+            SchemaRef::Ref(reference) => {
+                let name = reference.strip_prefix(SCHEMA_PREFIX)?.replace("~1", "/").replace("~0", "~");
+                match self.api.components.as_ref()?.schemas.get(&name)? {
+                    ReferenceOr::Item(schema) => schema,
+                    ReferenceOr::Reference { reference } => {
+                        return self.fixed_property(SchemaRef::Ref(reference), property, depth + 1);
+                    }
+                }
+            }
+        };
+        let (properties, parts) = match &schema.schema_kind {
+            SchemaKind::Type(openapiv3::Type::Object(object)) => (Some(&object.properties), None),
+            SchemaKind::AllOf { all_of } => (None, Some(all_of)),
+            SchemaKind::Any(any) => (Some(&any.properties), Some(&any.all_of)),
+            _ => (None, None),
+        };
+        if let Some(own) = properties.and_then(|p| p.get(property)) {
+            let own: SchemaRef<'_> = own.into();
+            return self.single_value(own, depth + 1);
+        }
+        parts?.iter().find_map(|part| self.fixed_property(part.into(), property, depth + 1))
+    }
+
+    /// The one value a string schema allows, following `$ref`s.
+    fn single_value(&self, schema: SchemaRef<'_>, depth: usize) -> Option<String> {
+        if depth > 16 {
+            return None;
+        }
+        match schema {
+            SchemaRef::Item(schema) => match &schema.schema_kind {
+                SchemaKind::Type(openapiv3::Type::String(s)) => match s.enumeration.as_slice() {
+                    [Some(value)] => Some(value.clone()),
+                    _ => None,
+                },
+                _ => None,
+            },
+            SchemaRef::Ref(reference) => {
+                let name = reference.strip_prefix(SCHEMA_PREFIX)?.replace("~1", "/").replace("~0", "~");
+                let next: SchemaRef<'_> = self.api.components.as_ref()?.schemas.get(&name)?.into();
+                self.single_value(next, depth + 1)
+            }
+        }
     }
 }
 
@@ -183,6 +247,53 @@ mod tests {
         assert_eq!(discriminator.property, "kind");
         let woof = discriminator.values.iter().find(|(value, _)| value == "woof").expect("the mapped value");
         assert_eq!(pet.variants[woof.1].ty, Type::Named("Dog".into()));
+    }
+
+    #[test]
+    fn an_unmapped_alternative_is_told_by_its_own_tag_value_and_by_its_name() {
+        // As Spotify's `item`: `discriminator: {propertyName: type}` with no mapping,
+        // over TrackObject (`type: {enum: [track]}`) and EpisodeObject (the tag in an
+        // allOf part, through a reference); servers send `track` and `episode`.
+        let (api, _) = lower_parts(
+            json!({}),
+            json!({
+                "Item": {
+                    "oneOf": [
+                        { "$ref": "#/components/schemas/TrackObject" },
+                        { "$ref": "#/components/schemas/EpisodeObject" },
+                        { "$ref": "#/components/schemas/Other" },
+                    ],
+                    "discriminator": { "propertyName": "type" },
+                },
+                "TrackObject": { "type": "object", "properties": {
+                    "type": { "type": "string", "enum": ["track"] }, "album": { "type": "string" } } },
+                "EpisodeType": { "type": "string", "enum": ["episode"] },
+                "EpisodeBase": { "type": "object", "properties": {
+                    "type": { "$ref": "#/components/schemas/EpisodeType" }, "show": { "type": "string" } } },
+                "EpisodeObject": { "allOf": [
+                    { "$ref": "#/components/schemas/EpisodeBase" },
+                    { "type": "object", "properties": { "duration": { "type": "integer" } } },
+                ] },
+                // Two values allowed: only the name tells it.
+                "Other": { "type": "object", "properties": {
+                    "type": { "type": "string", "enum": ["a", "b"] }, "x": { "type": "boolean" } } },
+            }),
+        );
+        let Model::Union(item) = model(&api, "Item") else { panic!("Item is a union") };
+        let discriminator = item.discriminator.as_ref().expect("a discriminator");
+        let values: Vec<(&str, &Type)> =
+            discriminator.values.iter().map(|(value, i)| (value.as_str(), &item.variants[*i].ty)).collect();
+        let named = |name: &str| Type::Named(name.into());
+        for (value, ty) in [
+            ("track", named("TrackObject")),
+            ("TrackObject", named("TrackObject")),
+            ("episode", named("EpisodeObject")),
+            ("EpisodeObject", named("EpisodeObject")),
+            ("Other", named("Other")),
+        ] {
+            assert!(values.contains(&(value, &ty)), "{value} → {ty:?} in {values:?}");
+        }
+        assert_eq!(values.len(), 5, "{values:?}");
     }
 
     #[test]
