@@ -903,13 +903,14 @@ impl Request {
     }
 
     /// Sends `body` form-encoded (`application/x-www-form-urlencoded`) as OpenAPI
-    /// encodes forms by default ([`form_pairs`]). A body that is not an object is
-    /// reported by `send`.
+    /// encodes forms by default ([`form_pairs`]); a body that is a string (a spec's
+    /// `schema: {type: string}`) is taken as the encoded form itself. Any other body
+    /// is reported by `send`.
     pub fn form<T: serde::Serialize + ?Sized>(self, body: &T) -> Self {
-        let encoded = serde_json::to_value(body)
-            .map_err(|err| err.to_string())
-            .and_then(form_pairs)
-            .and_then(|pairs| serde_urlencoded::to_string(pairs).map_err(|err| err.to_string()));
+        let encoded = serde_json::to_value(body).map_err(|err| err.to_string()).and_then(|body| match body {
+            serde_json::Value::String(encoded) => Ok(encoded),
+            body => form_pairs(body).and_then(|pairs| serde_urlencoded::to_string(pairs).map_err(|err| err.to_string())),
+        });
         match encoded {
             Ok(text) => self.bytes(text.into_bytes(), "application/x-www-form-urlencoded"),
             Err(err) => self.fail(format!("the form body does not encode: {err}")),

@@ -179,6 +179,31 @@ async fn json_and_text_bodies() {
     assert_eq!(seen["headers"]["content-length"], "3");
 }
 
+#[tokio::test]
+async fn form_bodies_encode_arrays_objects_and_ready_made_text() {
+    let (transport, _) = transport(boomi()).await;
+    // As Twilio's CreateSubscription: an array, an object, a null left out.
+    let request = transport.request(Method::POST, "/Subscriptions").form(&json!({
+        "Description": "a & b",
+        "Types": [{"type": "call"}, "sms"],
+        "Filter": {"n": 1},
+        "Sink": null,
+    }));
+    let seen = echoed(&transport, request).await;
+    assert_eq!(seen["headers"]["content-type"], "application/x-www-form-urlencoded");
+    assert_eq!(
+        seen["body"],
+        "Description=a+%26+b&Types=%7B%22type%22%3A%22call%22%7D&Types=sms&Filter=%7B%22n%22%3A1%7D"
+    );
+    // As spoonacular's `schema: {type: string}` form: the text is the form.
+    let request = transport.request(Method::POST, "/detect").form("text=tacos+and+pizza");
+    let seen = echoed(&transport, request).await;
+    assert_eq!(seen["body"], "text=tacos+and+pizza");
+    // Anything else is refused before it is sent.
+    let err = transport.send::<()>(transport.request(Method::POST, "/x").form(&[1, 2])).await.unwrap_err();
+    assert!(err.to_string().contains("a form body is an object"), "{err}");
+}
+
 /// A type whose serialisation always fails.
 struct Unserializable;
 
