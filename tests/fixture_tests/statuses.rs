@@ -70,3 +70,11 @@ async fn a_no_content_answer_is_empty_whatever_the_spec_declares() {
     let deleted: () = client(serve_once("204 No Content", "")).delete_thing("x").await.expect("204");
     assert_eq!(deleted, ());
 }
+
+#[tokio::test]
+async fn a_nullable_answer_is_an_option() {
+    let week: Option<i64> = client(serve_once("200 OK", "7")).current_week().await.expect("a week");
+    assert_eq!(week, Some(7));
+    let week = client(serve_once("200 OK", "null")).current_week().await.expect("null");
+    assert_eq!(week, None);
+}

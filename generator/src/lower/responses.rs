@@ -197,8 +197,12 @@ impl<'a> Lowerer<'a, '_> {
         let (media, content) = picked?;
         let kind = media_kind(media);
         let ty = match kind {
+            // A nullable schema answers `null` (sportsdata.io's `WeekCurrent`).
             BodyKind::Json => match &content.schema {
-                Some(schema) => self.type_of(schema.into(), context, &join(&join(&join(at, "content"), media), "schema")),
+                Some(schema) => {
+                    let ty = self.type_of(schema.into(), context, &join(&join(&join(at, "content"), media), "schema"));
+                    self.or_null(ty, schema.into())
+                }
                 None => Type::Json,
             },
             BodyKind::Text => Type::String,
@@ -215,8 +219,12 @@ impl<'a> Lowerer<'a, '_> {
     /// The type of a JSON error body with a schema, `None` otherwise.
     pub(super) fn json_type(&mut self, picked: Option<(&str, &openapiv3::MediaType)>, context: &str, at: &str) -> Option<Type> {
         match picked {
+            // An error body that is `null` is no error body: the answer has none.
             Some((media, content)) if media_kind(media) == BodyKind::Json && content.schema.is_some() => {
-                self.content_type(picked, context, at).map(|(ty, _)| ty)
+                self.content_type(picked, context, at).map(|(ty, _)| match ty {
+                    Type::Nullable(inner) => *inner,
+                    ty => ty,
+                })
             }
             _ => None,
         }
@@ -300,6 +308,20 @@ mod tests {
         assert_eq!(success.ty, Some(Type::Named("Thing".into())));
         assert!(success.optional);
         assert!(api.models.iter().all(|m| !matches!(m, Model::Statuses(_))));
+    }
+
+    #[test]
+    fn a_nullable_answer_is_an_option() {
+        // As sportsdata.io's `WeekCurrent`: `{type: integer, nullable: true}`.
+        let (api, _) = answers(json!({
+            "200": { "description": "the week", "content": { "application/json": {
+                "schema": { "type": "integer", "nullable": true } } } },
+            "400": { "description": "bad", "content": { "application/json": {
+                "schema": { "type": "string", "nullable": true } } } },
+        }));
+        let op = &api.operations[0];
+        assert_eq!(op.success.ty, Some(Type::Nullable(Box::new(Type::Integer(crate::ir::IntWidth::I64)))));
+        assert_eq!(op.error_type, Type::String);
     }
 
     #[test]

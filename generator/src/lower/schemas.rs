@@ -381,10 +381,10 @@ impl<'a> Lowerer<'a, '_> {
 
     /// The Rust type of a schema met at `pointer`; inline structs and enums become
     /// models named `context`.
-    /// `ty`, the type of array items or map values of `schema`, as `Option<ty>` when
-    /// the schema is nullable (itself or the component it names): Rust has no `null`
-    /// in a `Vec<String>`.
-    fn or_null(&self, ty: Type, schema: SchemaRef<'_>) -> Type {
+    /// `ty`, the type of array items, map values or a response body of `schema`, as
+    /// `Option<ty>` when the schema is nullable (itself or the component it names):
+    /// Rust has no `null` in a `Vec<String>`.
+    pub(super) fn or_null(&self, ty: Type, schema: SchemaRef<'_>) -> Type {
         if matches!(ty, Type::Json | Type::Nullable(_)) || !self.may_be_null(schema) {
             return ty;
         }
