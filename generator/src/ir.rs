@@ -396,7 +396,7 @@ pub enum Type {
     /// A JSON object with arbitrary keys.
     Map(Box<Type>),
     /// `Option<T>`: a value that may be `null` where nullability is not a field's
-    /// (array items and map values of a nullable schema).
+    /// (array items, map values and response bodies of a nullable schema).
     Nullable(Box<Type>),
     /// Bytes (binary bodies).
     Bytes,

@@ -903,9 +903,10 @@ impl Request {
     }
 
     /// Sends `body` form-encoded (`application/x-www-form-urlencoded`) as OpenAPI
-    /// encodes forms by default ([`form_pairs`]); a body that is a string (a spec's
-    /// `schema: {type: string}`) is taken as the encoded form itself. Any other body
-    /// is reported by `send`.
+    /// encodes forms without an `encoding` object: one pair per property, one per
+    /// item of an array, objects as their JSON text, `null`s left out. A body that is
+    /// a string (a spec's `schema: {type: string}`) is taken as the encoded form
+    /// itself. Any other body is reported by `send`.
     pub fn form<T: serde::Serialize + ?Sized>(self, body: &T) -> Self {
         let encoded = serde_json::to_value(body).map_err(|err| err.to_string()).and_then(|body| match body {
             serde_json::Value::String(encoded) => Ok(encoded),
@@ -1053,8 +1054,17 @@ fn form_pairs(body: serde_json::Value) -> Result<Vec<(String, String)>, String> 
             Value::Bool(_) | Value::Number(_) | Value::Array(_) | Value::Object(_) => Some(value.to_string()),
         }
     }
+    // The kind, not the value: the body may hold what the logs must not.
+    let kind = match &body {
+        Value::Object(_) => "",
+        Value::Array(_) => "an array",
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+    };
     let Value::Object(properties) = body else {
-        return Err(format!("a form body is an object of properties, not {body}"));
+        return Err(format!("a form body is an object of properties, not {kind}"));
     };
     let mut pairs = Vec::with_capacity(properties.len());
     for (name, value) in properties {

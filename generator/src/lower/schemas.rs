@@ -379,8 +379,6 @@ impl<'a> Lowerer<'a, '_> {
         Type::Json
     }
 
-    /// The Rust type of a schema met at `pointer`; inline structs and enums become
-    /// models named `context`.
     /// `ty`, the type of array items, map values or a response body of `schema`, as
     /// `Option<ty>` when the schema is nullable (itself or the component it names):
     /// Rust has no `null` in a `Vec<String>`.
@@ -416,6 +414,8 @@ impl<'a> Lowerer<'a, '_> {
         false
     }
 
+    /// The Rust type of a schema met at `pointer`; inline structs and enums become
+    /// models named `context`.
     pub(super) fn type_of(&mut self, schema: SchemaRef<'_>, context: &str, pointer: &str) -> Type {
         const MAX_DEPTH: usize = 48;
         if self.depth >= MAX_DEPTH {
