@@ -389,6 +389,12 @@ impl<'a> Lowerer<'a, '_> {
         Type::Nullable(Box::new(ty))
     }
 
+    /// The component schema a `#/components/schemas/...` reference names, if any.
+    pub(super) fn component_schema(&self, reference: &str) -> Option<&'a ReferenceOr<Schema>> {
+        let name = reference.strip_prefix(SCHEMA_PREFIX)?.replace("~1", "/").replace("~0", "~");
+        self.api.components.as_ref()?.schemas.get(&name)
+    }
+
     /// Whether `schema` says it may be `null`, following `$ref`s to components.
     pub(super) fn may_be_null(&self, schema: SchemaRef<'_>) -> bool {
         let mut schema = schema;
@@ -401,14 +407,10 @@ impl<'a> Lowerer<'a, '_> {
                     Some(reference) => schema = SchemaRef::Ref(reference),
                     None => return false,
                 },
-                SchemaRef::Ref(reference) => {
-                    let Some(name) = reference.strip_prefix(SCHEMA_PREFIX) else { return false };
-                    let name = name.replace("~1", "/").replace("~0", "~");
-                    match self.api.components.as_ref().and_then(|c| c.schemas.get(&name)) {
-                        Some(next) => schema = next.into(),
-                        None => return false,
-                    }
-                }
+                SchemaRef::Ref(reference) => match self.component_schema(reference) {
+                    Some(next) => schema = next.into(),
+                    None => return false,
+                },
             }
         }
         false

@@ -148,13 +148,7 @@ impl Lowerer<'_, '_> {
         let schema = match schema {
             SchemaRef::Item(schema) => schema,
             SchemaRef::Ref(reference) => {
-                let name = reference.strip_prefix(SCHEMA_PREFIX)?.replace("~1", "/").replace("~0", "~");
-                match self.api.components.as_ref()?.schemas.get(&name)? {
-                    ReferenceOr::Item(schema) => schema,
-                    ReferenceOr::Reference { reference } => {
-                        return self.fixed_property(SchemaRef::Ref(reference), property, depth + 1);
-                    }
-                }
+                return self.fixed_property(self.component_schema(reference)?.into(), property, depth + 1);
             }
         };
         let (properties, parts) = match &schema.schema_kind {
@@ -183,11 +177,7 @@ impl Lowerer<'_, '_> {
                 },
                 _ => None,
             },
-            SchemaRef::Ref(reference) => {
-                let name = reference.strip_prefix(SCHEMA_PREFIX)?.replace("~1", "/").replace("~0", "~");
-                let next: SchemaRef<'_> = self.api.components.as_ref()?.schemas.get(&name)?.into();
-                self.single_value(next, depth + 1)
-            }
+            SchemaRef::Ref(reference) => self.single_value(self.component_schema(reference)?.into(), depth + 1),
         }
     }
 }
